@@ -1,0 +1,959 @@
+/* conf.c — parse, validate and build the runtime configuration. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "leadroute/conf.h"
+#include "leadroute/units.h"
+#include "leadroute/util.h"
+#include "leadroute/ytree.h"
+
+#define CONF_ID_MAX	64
+#define CONF_MAX_FILE	(16 * 1024 * 1024)
+
+struct conf_ctx {
+	struct conf		*conf;
+	struct conf_diags	*diags;
+};
+
+enum conf_kind {
+	CK_SECTION,
+	CK_LIST,
+	CK_DURATION,
+	CK_SIZE,
+	CK_COUNT,
+	CK_LISTEN,
+	CK_REDIS_URL,
+	CK_PREFIX,
+	CK_LOG_LEVEL,
+};
+
+typedef void conf_list_fn(struct conf_ctx *, const struct ynode *);
+
+/* One row per config key: what it is, where it lands, its default and bounds. */
+struct conf_key {
+	const char	*path;
+	enum conf_kind	 kind;
+	size_t		 off;
+	const char	*def;
+	int64_t		 min;
+	int64_t		 max;
+	conf_list_fn	*list;
+};
+
+static conf_list_fn conf_parse_reps, conf_parse_pools, conf_parse_rules;
+
+#define SEC(ms)	((int64_t)(ms) * 1000)
+#define MIN(m)	(SEC(m) * 60)
+#define DAY(d)	(MIN(d) * 60 * 24)
+#define OFF(f)	offsetof(struct conf, f)
+
+static const struct conf_key conf_keys[] = {
+	{ "listen", CK_LISTEN, 0, "127.0.0.1:8080", 0, 0, NULL },
+	{ "log_level", CK_LOG_LEVEL, OFF(log_level), "info", 0, 0, NULL },
+	{ "http", CK_SECTION, 0, NULL, 0, 0, NULL },
+	{ "http.max_body", CK_SIZE, OFF(http.max_body), "64KiB", 1024, 64 << 20, NULL },
+	{ "http.max_connections", CK_COUNT, OFF(http.max_connections), "1024", 1, 1000000, NULL },
+	{ "http.idle_timeout", CK_DURATION, OFF(http.idle_timeout_ms), "30s", SEC(1), MIN(60), NULL },
+	{ "http.shutdown_timeout", CK_DURATION, OFF(http.shutdown_timeout_ms), "10s", 0, MIN(10), NULL },
+	{ "redis", CK_SECTION, 0, NULL, 0, 0, NULL },
+	{ "redis.url", CK_REDIS_URL, 0, "redis://127.0.0.1:6379/0", 0, 0, NULL },
+	{ "redis.prefix", CK_PREFIX, OFF(redis.prefix), "lr", 0, 0, NULL },
+	{ "redis.timeout", CK_DURATION, OFF(redis.timeout_ms), "2s", 10, MIN(1), NULL },
+	{ "redis.max_in_flight", CK_COUNT, OFF(redis.max_in_flight), "10000", 1, 1000000, NULL },
+	{ "sla", CK_SECTION, 0, NULL, 0, 0, NULL },
+	{ "sla.route", CK_DURATION, OFF(sla.route_ms), "5m", 100, DAY(30), NULL },
+	{ "sla.first_touch", CK_DURATION, OFF(sla.first_touch_ms), "1h", 100, DAY(30), NULL },
+	{ "leads", CK_SECTION, 0, NULL, 0, 0, NULL },
+	{ "leads.idempotency_window", CK_DURATION, OFF(leads.idempotency_window_ms), "7d", SEC(1), DAY(366), NULL },
+	{ "events", CK_SECTION, 0, NULL, 0, 0, NULL },
+	{ "events.max_len", CK_COUNT, OFF(events.max_len), "1000000", 1000, 1000000000, NULL },
+	{ "reps", CK_LIST, 0, NULL, 0, 0, conf_parse_reps },
+	{ "pools", CK_LIST, 0, NULL, 0, 0, conf_parse_pools },
+	{ "rules", CK_LIST, 0, NULL, 0, 0, conf_parse_rules },
+};
+
+static void conf_free(struct conf *);
+
+static void LR_PRINTF(5, 0)
+conf_vdiag(struct conf_ctx *ctx, int warning, int line, const char *path,
+    const char *fmt, va_list ap)
+{
+	struct conf_diags *d = ctx->diags;
+	struct conf_diag *dg;
+
+	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
+	dg = &d->v[d->n++];
+	dg->line = line;
+	dg->warning = warning;
+	dg->path = xstrdup(path != NULL ? path : "");
+	dg->msg = xvasprintf(fmt, ap);
+	if (!warning)
+		d->nerrors++;
+}
+
+static void LR_PRINTF(4, 5)
+conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vdiag(ctx, 0, line, path, fmt, ap);
+	va_end(ap);
+}
+
+static void LR_PRINTF(4, 5)
+conf_warning(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vdiag(ctx, 1, line, path, fmt, ap);
+	va_end(ap);
+}
+
+static const struct conf_key *
+conf_find_key(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < LR_NELEM(conf_keys); i++)
+		if (strcmp(conf_keys[i].path, path) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+/* A scalar that is not null, or an error naming what was expected. */
+static const char *
+conf_scalar(struct conf_ctx *ctx, const struct ynode *n, const char *path, const char *what)
+{
+	if (n->type != YNODE_SCALAR || ytree_is_null(n)) {
+		conf_error(ctx, n->line, path, "expected %s, got %s", what,
+		    n->type == YNODE_SCALAR ? "nothing" : ytree_type_name(n->type));
+		return NULL;
+	}
+	return n->value;
+}
+
+static int
+conf_parse_ip(const char *s, char **out)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (strcmp(s, "localhost") == 0)
+		s = "127.0.0.1";
+	if (inet_pton(AF_INET, s, addr) != 1 && inet_pton(AF_INET6, s, addr) != 1)
+		return -1;
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int
+conf_parse_port(const char *s, int allow_zero, int *port)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 65535 || (v == 0 && !allow_zero))
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+/* Split "host:port", "[v6]:port" or ":port" into its parts. */
+static int
+conf_split_hostport(const char *s, char **host, char **port)
+{
+	const char *colon;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		*host = xstrndup(s + 1, (size_t)(close - s - 1));
+		*port = xstrdup(close + 2);
+		return 0;
+	}
+	colon = strrchr(s, ':');
+	if (colon == NULL)
+		return -1;
+	*host = xstrndup(s, (size_t)(colon - s));
+	*port = xstrdup(colon + 1);
+	return 0;
+}
+
+static void
+conf_parse_listen(struct conf_ctx *ctx, const char *s, int line, const char *path)
+{
+	struct conf *c = ctx->conf;
+	char *host = NULL, *port = NULL;
+
+	if (conf_split_hostport(s, &host, &port) == -1) {
+		conf_error(ctx, line, path, "expected HOST:PORT, as in 127.0.0.1:8080, got \"%s\"", s);
+		goto out;
+	}
+	if (conf_parse_port(port, 1, &c->listen_port) == -1) {
+		conf_error(ctx, line, path, "bad port \"%s\": expected 0-65535", port);
+		goto out;
+	}
+	free(c->listen_host);
+	c->listen_host = NULL;
+	if (host[0] == '\0')
+		c->listen_host = xstrdup("0.0.0.0");
+	else if (conf_parse_ip(host, &c->listen_host) == -1) {
+		conf_error(ctx, line, path, "bad host \"%s\": expected an IP address", host);
+		goto out;
+	}
+	free(c->listen);
+	c->listen = xstrdup(s);
+out:
+	free(host);
+	free(port);
+}
+
+static void
+conf_parse_redis_url(struct conf_ctx *ctx, const char *s, int line, const char *path)
+{
+	struct conf_redis *r = &ctx->conf->redis;
+	char *rest = NULL, *host = NULL, *port = NULL, *at, *slash, *q;
+
+	free(r->host);
+	free(r->unix_path);
+	free(r->username);
+	free(r->password);
+	free(r->url);
+	r->host = r->unix_path = r->username = r->password = NULL;
+	r->url = xstrdup(s);
+	r->port = 6379;
+	r->db = 0;
+
+	if (strncmp(s, "unix://", 7) == 0) {
+		rest = xstrdup(s + 7);
+		if ((q = strchr(rest, '?')) != NULL) {
+			*q++ = '\0';
+			if (strncmp(q, "db=", 3) != 0 || conf_parse_port(q + 3, 1, &r->db) == -1) {
+				conf_error(ctx, line, path, "bad query \"%s\": only db=N is allowed", q);
+				goto out;
+			}
+		}
+		if (rest[0] != '/') {
+			conf_error(ctx, line, path, "expected an absolute socket path, as in unix:///run/redis/redis.sock");
+			goto out;
+		}
+		r->unix_path = xstrdup(rest);
+		goto out;
+	}
+	if (strncmp(s, "redis://", 8) != 0) {
+		conf_error(ctx, line, path,
+		    "expected redis://HOST:PORT/DB or unix:///PATH, got \"%s\"", s);
+		goto out;
+	}
+	rest = xstrdup(s + 8);
+	if ((at = strrchr(rest, '@')) != NULL) {
+		char *colon;
+
+		*at = '\0';
+		if ((colon = strchr(rest, ':')) != NULL) {
+			*colon = '\0';
+			r->password = xstrdup(colon + 1);
+		}
+		if (rest[0] != '\0')
+			r->username = xstrdup(rest);
+		memmove(rest, at + 1, strlen(at + 1) + 1);
+	}
+	if ((slash = strchr(rest, '/')) != NULL) {
+		*slash = '\0';
+		if (slash[1] != '\0' && (conf_parse_port(slash + 1, 1, &r->db) == -1 || r->db > 9999)) {
+			conf_error(ctx, line, path, "bad database number \"%s\"", slash + 1);
+			goto out;
+		}
+	}
+	if (strchr(rest, ':') == NULL || (rest[0] == '[' && strstr(rest, "]:") == NULL)) {
+		char *with_port = xasprintf("%s:6379", rest);
+
+		free(rest);
+		rest = with_port;
+	}
+	if (conf_split_hostport(rest, &host, &port) == -1 ||
+	    conf_parse_port(port, 0, &r->port) == -1) {
+		conf_error(ctx, line, path, "bad HOST:PORT in \"%s\"", s);
+		goto out;
+	}
+	if (conf_parse_ip(host, &r->host) == -1)
+		conf_error(ctx, line, path,
+		    "host \"%s\" must be an IP address or localhost (the daemon never blocks on DNS)",
+		    host);
+out:
+	free(rest);
+	free(host);
+	free(port);
+}
+
+static int
+conf_valid_prefix(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= CONF_ID_MAX || strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_.:-{}", s[n]) == NULL)
+			return 0;
+	return n > 0;
+}
+
+/* Parse one scalar key from its text (a default or the file's value). */
+static void
+conf_apply_scalar(struct conf_ctx *ctx, const struct conf_key *k, const char *s,
+    int line, const char *path)
+{
+	char *base = (char *)ctx->conf + k->off;
+	const char *why = NULL;
+	char lo[32], hi[32];
+	int64_t ms;
+	uint64_t u;
+	char *end;
+
+	switch (k->kind) {
+	case CK_DURATION:
+		if (units_parse_duration(s, &ms, &why) == -1) {
+			conf_error(ctx, line, path, "bad duration \"%s\": %s", s, why);
+			return;
+		}
+		if (ms < k->min || ms > k->max) {
+			units_format_duration(k->min, lo, sizeof(lo));
+			units_format_duration(k->max, hi, sizeof(hi));
+			conf_error(ctx, line, path, "duration %s out of range: must be %s to %s",
+			    s, lo, hi);
+			return;
+		}
+		*(int64_t *)base = ms;
+		break;
+	case CK_SIZE:
+		if (units_parse_size(s, &u, &why) == -1) {
+			conf_error(ctx, line, path, "bad size \"%s\": %s", s, why);
+			return;
+		}
+		if (u < (uint64_t)k->min || u > (uint64_t)k->max) {
+			conf_error(ctx, line, path, "size %s out of range: must be %lld to %lld bytes",
+			    s, (long long)k->min, (long long)k->max);
+			return;
+		}
+		*(uint64_t *)base = u;
+		break;
+	case CK_COUNT:
+		errno = 0;
+		u = strtoull(s, &end, 10);
+		if (*s < '0' || *s > '9' || *end != '\0' || errno != 0) {
+			conf_error(ctx, line, path, "expected a whole number, got \"%s\"", s);
+			return;
+		}
+		if (u < (uint64_t)k->min || u > (uint64_t)k->max) {
+			conf_error(ctx, line, path, "%s out of range: must be %lld to %lld",
+			    s, (long long)k->min, (long long)k->max);
+			return;
+		}
+		*(uint64_t *)base = u;
+		break;
+	case CK_LISTEN:
+		conf_parse_listen(ctx, s, line, path);
+		break;
+	case CK_REDIS_URL:
+		conf_parse_redis_url(ctx, s, line, path);
+		break;
+	case CK_PREFIX:
+		if (!conf_valid_prefix(s)) {
+			conf_error(ctx, line, path,
+			    "bad prefix \"%s\": 1-64 of letters, digits, _ . : - { }", s);
+			return;
+		}
+		free(*(char **)base);
+		*(char **)base = xstrdup(s);
+		break;
+	case CK_LOG_LEVEL:
+		for (int lv = CONF_LOG_DEBUG; lv <= CONF_LOG_ERROR; lv++) {
+			if (strcmp(s, conf_log_level_name(lv)) == 0) {
+				*(int *)base = lv;
+				return;
+			}
+		}
+		conf_error(ctx, line, path, "unknown level \"%s\": use debug, info, warn or error", s);
+		break;
+	case CK_SECTION:
+	case CK_LIST:
+		break;
+	}
+}
+
+/* Walk a map of known keys; lists are remembered in lists[] and parsed later. */
+static void
+conf_walk(struct conf_ctx *ctx, const struct ynode *map, const char *prefix,
+    const struct ynode **lists)
+{
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < map->n; i++) {
+		const struct ynode *val = map->items[i];
+		const struct conf_key *k;
+		const char *s;
+
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "",
+		    map->keys[i]->value);
+		k = conf_find_key(path);
+		if (k == NULL) {
+			conf_error(ctx, map->keys[i]->line, path, "unknown key \"%s\"",
+			    map->keys[i]->value);
+			continue;
+		}
+		if (k->kind == CK_SECTION) {
+			if (val->type != YNODE_MAP) {
+				conf_error(ctx, val->line, path, "expected a map, got %s",
+				    ytree_type_name(val->type));
+				continue;
+			}
+			conf_walk(ctx, val, path, lists);
+			continue;
+		}
+		if (k->kind == CK_LIST) {
+			lists[k - conf_keys] = val;
+			continue;
+		}
+		if ((s = conf_scalar(ctx, val, path, "a value")) != NULL)
+			conf_apply_scalar(ctx, k, s, val->line, path);
+	}
+}
+
+/* Check that node is a map whose keys are all in allowed (NULL-terminated). */
+static int
+conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path,
+    const char *const *allowed)
+{
+	size_t i, j;
+	int ok = 1;
+
+	if (node->type != YNODE_MAP) {
+		conf_error(ctx, node->line, path, "expected a map, got %s",
+		    ytree_type_name(node->type));
+		return 0;
+	}
+	for (i = 0; i < node->n; i++) {
+		for (j = 0; allowed[j] != NULL; j++)
+			if (strcmp(node->keys[i]->value, allowed[j]) == 0)
+				break;
+		if (allowed[j] == NULL) {
+			conf_error(ctx, node->keys[i]->line, path, "unknown key \"%s\"",
+			    node->keys[i]->value);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+/* A required id-like string under key; NULL after reporting when missing or bad. */
+static const char *
+conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path)
+{
+	const struct ynode *n = ytree_get(item, key);
+	char sub[160];
+	const char *s;
+
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	if (n == NULL) {
+		conf_error(ctx, item->line, path, "missing \"%s\"", key);
+		return NULL;
+	}
+	if ((s = conf_scalar(ctx, n, sub, "an id")) == NULL)
+		return NULL;
+	if (!util_valid_id(s, CONF_ID_MAX)) {
+		conf_error(ctx, n->line, sub,
+		    "bad %s \"%s\": use 1-64 of letters, digits, _ . -", key, s);
+		return NULL;
+	}
+	return s;
+}
+
+static const char *
+conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path)
+{
+	const struct ynode *n = ytree_get(item, key);
+	char sub[160];
+
+	if (n == NULL)
+		return NULL;
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	return conf_scalar(ctx, n, sub, "a string");
+}
+
+static void
+conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
+{
+	static const char *const allowed[] = { "id", "name", "email", NULL };
+	struct conf *c = ctx->conf;
+	char path[64];
+	size_t i, j;
+
+	if (list->type != YNODE_SEQ) {
+		conf_error(ctx, list->line, "reps", "expected a list of reps, got %s",
+		    ytree_type_name(list->type));
+		return;
+	}
+	c->reps = xcalloc(list->n, sizeof(*c->reps));
+	for (i = 0; i < list->n; i++) {
+		const struct ynode *item = list->items[i];
+		const char *id, *name, *email;
+
+		snprintf(path, sizeof(path), "reps[%zu]", i);
+		if (!conf_check_keys(ctx, item, path, allowed))
+			continue;
+		if ((id = conf_id(ctx, item, "id", path)) == NULL)
+			continue;
+		for (j = 0; j < c->nreps; j++) {
+			if (strcmp(c->reps[j].id, id) == 0) {
+				conf_error(ctx, item->line, path,
+				    "duplicate rep id \"%s\" (first on line %d)", id, c->reps[j].line);
+				break;
+			}
+		}
+		if (j < c->nreps)
+			continue;
+		name = conf_opt_string(ctx, item, "name", path);
+		email = conf_opt_string(ctx, item, "email", path);
+		if (email != NULL && strchr(email, '@') == NULL) {
+			conf_error(ctx, ytree_get(item, "email")->line, path,
+			    "bad email \"%s\"", email);
+			email = NULL;
+		}
+		c->reps[c->nreps].id = xstrdup(id);
+		c->reps[c->nreps].name = xstrdup(name != NULL ? name : id);
+		c->reps[c->nreps].email = email != NULL ? xstrdup(email) : NULL;
+		c->reps[c->nreps].line = item->line;
+		c->nreps++;
+	}
+	if (list->n == 0)
+		conf_error(ctx, list->line, "reps", "at least one rep is required");
+}
+
+static void
+conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
+{
+	static const char *const allowed[] = { "id", "reps", NULL };
+	struct conf *c = ctx->conf;
+	char path[64], rpath[96];
+	size_t i, j, k;
+
+	if (list->type != YNODE_SEQ) {
+		conf_error(ctx, list->line, "pools", "expected a list of pools, got %s",
+		    ytree_type_name(list->type));
+		return;
+	}
+	c->pools = xcalloc(list->n, sizeof(*c->pools));
+	for (i = 0; i < list->n; i++) {
+		const struct ynode *item = list->items[i], *reps;
+		struct conf_pool *pool;
+		const char *id;
+
+		snprintf(path, sizeof(path), "pools[%zu]", i);
+		if (!conf_check_keys(ctx, item, path, allowed))
+			continue;
+		if ((id = conf_id(ctx, item, "id", path)) == NULL)
+			continue;
+		for (j = 0; j < c->npools; j++) {
+			if (strcmp(c->pools[j].id, id) == 0) {
+				conf_error(ctx, item->line, path,
+				    "duplicate pool id \"%s\" (first on line %d)", id, c->pools[j].line);
+				break;
+			}
+		}
+		if (j < c->npools)
+			continue;
+		pool = &c->pools[c->npools++];
+		pool->id = xstrdup(id);
+		pool->line = item->line;
+		snprintf(rpath, sizeof(rpath), "%s.reps", path);
+		if ((reps = ytree_get(item, "reps")) == NULL) {
+			conf_error(ctx, item->line, path, "missing \"reps\"");
+			continue;
+		}
+		if (reps->type != YNODE_SEQ || reps->n == 0) {
+			conf_error(ctx, reps->line, rpath, "expected a non-empty list of rep ids");
+			continue;
+		}
+		pool->reps = xcalloc(reps->n, sizeof(*pool->reps));
+		for (j = 0; j < reps->n; j++) {
+			const struct conf_rep *rep;
+			const char *rid;
+
+			snprintf(rpath, sizeof(rpath), "%s.reps[%zu]", path, j);
+			if ((rid = conf_scalar(ctx, reps->items[j], rpath, "a rep id")) == NULL)
+				continue;
+			if ((rep = conf_find_rep(c, rid)) == NULL) {
+				conf_error(ctx, reps->items[j]->line, rpath, "unknown rep \"%s\"", rid);
+				continue;
+			}
+			for (k = 0; k < pool->nreps; k++)
+				if (pool->reps[k] == rep)
+					break;
+			if (k < pool->nreps) {
+				conf_error(ctx, reps->items[j]->line, rpath,
+				    "rep \"%s\" is listed twice", rid);
+				continue;
+			}
+			pool->reps[pool->nreps++] = (struct conf_rep *)rep;
+		}
+	}
+	if (list->n == 0)
+		conf_error(ctx, list->line, "pools", "at least one pool is required");
+}
+
+static void
+conf_parse_when(struct conf_ctx *ctx, struct conf_rule *rule, const struct ynode *when,
+    const char *path)
+{
+	char cpath[160], vpath[192];
+	size_t i, j;
+
+	if (when->type != YNODE_MAP || when->n == 0) {
+		conf_error(ctx, when->line, path,
+		    "expected a map of lead fields to values, as in country: [DE, FR]");
+		return;
+	}
+	rule->conds = xcalloc(when->n, sizeof(*rule->conds));
+	for (i = 0; i < when->n; i++) {
+		const struct ynode *field = when->keys[i], *val = when->items[i];
+		struct conf_cond *cond;
+
+		snprintf(cpath, sizeof(cpath), "%s.%s", path, field->value);
+		if (!util_valid_id(field->value, CONF_ID_MAX)) {
+			conf_error(ctx, field->line, cpath, "bad field name \"%s\"", field->value);
+			continue;
+		}
+		cond = &rule->conds[rule->nconds];
+		if (val->type == YNODE_SCALAR) {
+			const char *s = conf_scalar(ctx, val, cpath, "a value or a list of values");
+
+			if (s == NULL)
+				continue;
+			cond->values = xcalloc(1, sizeof(*cond->values));
+			cond->values[cond->nvalues++] = xstrdup(s);
+		} else if (val->type == YNODE_SEQ && val->n > 0) {
+			cond->values = xcalloc(val->n, sizeof(*cond->values));
+			for (j = 0; j < val->n; j++) {
+				const char *s;
+
+				snprintf(vpath, sizeof(vpath), "%s[%zu]", cpath, j);
+				if ((s = conf_scalar(ctx, val->items[j], vpath, "a value")) != NULL)
+					cond->values[cond->nvalues++] = xstrdup(s);
+			}
+		} else {
+			conf_error(ctx, val->line, cpath, "expected a value or a non-empty list of values");
+			continue;
+		}
+		cond->field = xstrdup(field->value);
+		rule->nconds++;
+	}
+}
+
+static void
+conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
+{
+	static const char *const allowed[] = { "name", "when", "pool", NULL };
+	struct conf *c = ctx->conf;
+	const struct conf_rule *catch_all = NULL;
+	char path[64], sub[96];
+	size_t i, j;
+
+	if (list->type != YNODE_SEQ || list->n == 0) {
+		conf_error(ctx, list->line, "rules", "expected a non-empty list of rules");
+		return;
+	}
+	c->rules = xcalloc(list->n, sizeof(*c->rules));
+	for (i = 0; i < list->n; i++) {
+		const struct ynode *item = list->items[i], *when;
+		struct conf_rule *rule;
+		const char *name, *pool;
+
+		snprintf(path, sizeof(path), "rules[%zu]", i);
+		if (!conf_check_keys(ctx, item, path, allowed))
+			continue;
+		if ((name = conf_id(ctx, item, "name", path)) == NULL)
+			continue;
+		for (j = 0; j < c->nrules; j++) {
+			if (strcmp(c->rules[j].name, name) == 0) {
+				conf_error(ctx, item->line, path,
+				    "duplicate rule name \"%s\" (first on line %d)", name,
+				    c->rules[j].line);
+				break;
+			}
+		}
+		if (j < c->nrules)
+			continue;
+		rule = &c->rules[c->nrules++];
+		rule->name = xstrdup(name);
+		rule->line = item->line;
+		if ((pool = conf_id(ctx, item, "pool", path)) != NULL) {
+			rule->pool = (struct conf_pool *)conf_find_pool(c, pool);
+			if (rule->pool == NULL) {
+				snprintf(sub, sizeof(sub), "%s.pool", path);
+				conf_error(ctx, ytree_get(item, "pool")->line, sub,
+				    "unknown pool \"%s\"", pool);
+			}
+		}
+		if ((when = ytree_get(item, "when")) != NULL) {
+			snprintf(sub, sizeof(sub), "%s.when", path);
+			conf_parse_when(ctx, rule, when, sub);
+		}
+		if (catch_all != NULL)
+			conf_warning(ctx, item->line, path,
+			    "rule \"%s\" can never match: rule \"%s\" on line %d matches every lead",
+			    name, catch_all->name, catch_all->line);
+		else if (when == NULL)
+			catch_all = rule;
+	}
+	if (catch_all == NULL && c->nrules > 0)
+		conf_error(ctx, c->rules[c->nrules - 1].line, "rules",
+		    "no default rule: the last rule must have no \"when\", so every lead is routed");
+}
+
+static void
+conf_set_version(struct conf *c, const char *text, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < 6 && i < mdlen; i++)
+		snprintf(c->version + i * 2, 3, "%02x", md[i]);
+}
+
+int
+conf_load_string(const char *text, size_t len, const char *name, struct conf **out,
+    struct conf_diags *diags)
+{
+	const struct ynode *lists[LR_NELEM(conf_keys)] = { NULL };
+	struct conf_ctx ctx;
+	struct ynode *root;
+	char *cause = NULL;
+	int line = 0;
+	size_t i;
+
+	memset(diags, 0, sizeof(*diags));
+	diags->file = xstrdup(name);
+	ctx.diags = diags;
+	ctx.conf = xcalloc(1, sizeof(*ctx.conf));
+	ctx.conf->refs = 1;
+	ctx.conf->path = xstrdup(name);
+	conf_set_version(ctx.conf, text, len);
+
+	for (i = 0; i < LR_NELEM(conf_keys); i++)
+		if (conf_keys[i].def != NULL)
+			conf_apply_scalar(&ctx, &conf_keys[i], conf_keys[i].def, 0, conf_keys[i].path);
+
+	if (memchr(text, '\0', len) != NULL) {
+		conf_error(&ctx, 1, NULL, "the file contains a NUL byte");
+		goto done;
+	}
+	if ((root = ytree_parse(text, len, &line, &cause)) == NULL) {
+		conf_error(&ctx, line, NULL, "%s", cause);
+		free(cause);
+		goto done;
+	}
+	if (root->type != YNODE_MAP) {
+		conf_error(&ctx, root->line, NULL, "expected a map of settings at the top");
+	} else {
+		conf_walk(&ctx, root, "", lists);
+		for (i = 0; i < LR_NELEM(conf_keys); i++) {
+			if (conf_keys[i].kind != CK_LIST)
+				continue;
+			if (lists[i] == NULL)
+				conf_error(&ctx, 1, conf_keys[i].path, "missing required key \"%s\"",
+				    conf_keys[i].path);
+			else
+				conf_keys[i].list(&ctx, lists[i]);
+		}
+	}
+	ytree_free(root);
+done:
+	if (diags->nerrors > 0) {
+		conf_free(ctx.conf);
+		*out = NULL;
+		return -1;
+	}
+	*out = ctx.conf;
+	return 0;
+}
+
+int
+conf_load_file(const char *path, struct conf **out, struct conf_diags *diags)
+{
+	struct buf text = { NULL, 0, 0 };
+	char chunk[8192];
+	size_t n;
+	FILE *fp;
+	int rc;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		memset(diags, 0, sizeof(*diags));
+		diags->file = xstrdup(path);
+		diags->v = xcalloc(1, sizeof(*diags->v));
+		diags->v[0].path = xstrdup("");
+		diags->v[0].msg = xasprintf("cannot open: %s", strerror(errno));
+		diags->n = diags->nerrors = 1;
+		*out = NULL;
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && text.len <= CONF_MAX_FILE)
+		buf_append(&text, chunk, n);
+	fclose(fp);
+	if (text.len > CONF_MAX_FILE) {
+		buf_free(&text);
+		memset(diags, 0, sizeof(*diags));
+		diags->file = xstrdup(path);
+		diags->v = xcalloc(1, sizeof(*diags->v));
+		diags->v[0].path = xstrdup("");
+		diags->v[0].msg = xstrdup("file too large (over 16 MiB)");
+		diags->n = diags->nerrors = 1;
+		*out = NULL;
+		return -1;
+	}
+	rc = conf_load_string(text.data != NULL ? text.data : "", text.len, path, out, diags);
+	buf_free(&text);
+	return rc;
+}
+
+void
+conf_diags_print(const struct conf_diags *diags, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < diags->n; i++) {
+		const struct conf_diag *d = &diags->v[i];
+
+		fprintf(fp, "%s:%d: %s%s%s%s\n", diags->file, d->line,
+		    d->warning ? "warning: " : "", d->path, d->path[0] ? ": " : "", d->msg);
+	}
+}
+
+void
+conf_diags_free(struct conf_diags *diags)
+{
+	size_t i;
+
+	for (i = 0; i < diags->n; i++) {
+		free(diags->v[i].path);
+		free(diags->v[i].msg);
+	}
+	free(diags->v);
+	free(diags->file);
+	memset(diags, 0, sizeof(*diags));
+}
+
+static void
+conf_free(struct conf *c)
+{
+	size_t i, j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nreps; i++) {
+		free(c->reps[i].id);
+		free(c->reps[i].name);
+		free(c->reps[i].email);
+	}
+	free(c->reps);
+	for (i = 0; i < c->npools; i++) {
+		free(c->pools[i].id);
+		free(c->pools[i].reps);
+	}
+	free(c->pools);
+	for (i = 0; i < c->nrules; i++) {
+		for (j = 0; j < c->rules[i].nconds; j++) {
+			struct conf_cond *cond = &c->rules[i].conds[j];
+			size_t k;
+
+			for (k = 0; k < cond->nvalues; k++)
+				free(cond->values[k]);
+			free(cond->values);
+			free(cond->field);
+		}
+		free(c->rules[i].conds);
+		free(c->rules[i].name);
+	}
+	free(c->rules);
+	free(c->redis.url);
+	free(c->redis.host);
+	free(c->redis.unix_path);
+	free(c->redis.username);
+	free(c->redis.password);
+	free(c->redis.prefix);
+	free(c->listen);
+	free(c->listen_host);
+	free(c->path);
+	free(c);
+}
+
+struct conf *
+conf_ref(struct conf *conf)
+{
+	conf->refs++;
+	return conf;
+}
+
+void
+conf_unref(struct conf *conf)
+{
+	if (conf != NULL && --conf->refs == 0)
+		conf_free(conf);
+}
+
+const struct conf_rep *
+conf_find_rep(const struct conf *conf, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nreps; i++)
+		if (strcmp(conf->reps[i].id, id) == 0)
+			return &conf->reps[i];
+	return NULL;
+}
+
+const struct conf_pool *
+conf_find_pool(const struct conf *conf, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < conf->npools; i++)
+		if (strcmp(conf->pools[i].id, id) == 0)
+			return &conf->pools[i];
+	return NULL;
+}
+
+int
+conf_pool_has_rep(const struct conf_pool *pool, const char *rep_id)
+{
+	size_t i;
+
+	for (i = 0; i < pool->nreps; i++)
+		if (strcmp(pool->reps[i]->id, rep_id) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+conf_log_level_name(int level)
+{
+	static const char *const names[] = { "debug", "info", "warn", "error" };
+
+	return level >= 0 && level < (int)LR_NELEM(names) ? names[level] : "?";
+}

@@ -1,0 +1,261 @@
+/* lead.c — check an incoming lead's fields and normalize them. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "leadroute/lead.h"
+#include "leadroute/util.h"
+
+#define LEAD_MAX_FIELDS		200
+#define LEAD_MAX_FIELD_NAME	64
+#define LEAD_MAX_TEXT		1024
+
+enum lead_kind {
+	LK_TEXT,	/* a string */
+	LK_CODE,	/* a string, or an integer written as one (postal codes, ids) */
+	LK_EMAIL,
+	LK_PHONE,
+	LK_COUNT,	/* a non-negative integer, or a string of digits */
+};
+
+static const struct {
+	const char	*name;
+	enum lead_kind	 kind;
+	size_t		 max;
+} lead_known[] = {
+	{ "email", LK_EMAIL, 254 },
+	{ "phone", LK_PHONE, 32 },
+	{ "first_name", LK_TEXT, 256 },
+	{ "last_name", LK_TEXT, 256 },
+	{ "company", LK_TEXT, 512 },
+	{ "title", LK_TEXT, 512 },
+	{ "country", LK_TEXT, 128 },
+	{ "state", LK_TEXT, 128 },
+	{ "postal_code", LK_CODE, 32 },
+	{ "employees", LK_COUNT, 0 },
+	{ "industry", LK_TEXT, 256 },
+	{ "source", LK_TEXT, 256 },
+	{ "event", LK_TEXT, 256 },
+	{ "event_id", LK_CODE, LEAD_IDEMPOTENCY_KEY_MAX },
+};
+
+static int LR_PRINTF(4, 5)
+lead_fail(struct lead_error *err, const char *code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Copy s without leading and trailing white space. */
+static char *
+lead_trim(const char *s)
+{
+	size_t len;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	return xstrndup(s, len);
+}
+
+static int
+lead_valid_email(const char *s)
+{
+	const char *at = strchr(s, '@'), *p;
+
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL || at - s > 64)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>(),;:\\\"[]", *p) != NULL)
+			return 0;
+	p = strrchr(at + 1, '.');
+	return p != NULL && p > at + 1 && p[1] != '\0';
+}
+
+static int
+lead_valid_phone(const char *s)
+{
+	int digits = 0;
+	const char *p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (strchr("+ -().", *p) == NULL || (*p == '+' && p != s))
+			return 0;
+	}
+	return digits >= 7 && digits <= 15;
+}
+
+/* Normalize one known field into out (stolen reference), or fail. */
+static int
+lead_check_known(const char *name, enum lead_kind kind, size_t max, const json_t *v,
+    json_t **out, struct lead_error *err)
+{
+	char num[32], *s;
+	const char *text;
+
+	*out = NULL;
+	if (kind == LK_COUNT) {
+		json_int_t n;
+
+		if (json_is_integer(v)) {
+			n = json_integer_value(v);
+		} else if (json_is_string(v) && json_string_length(v) > 0 &&
+		    json_string_length(v) < 12 &&
+		    strspn(json_string_value(v), "0123456789") == json_string_length(v)) {
+			n = (json_int_t)strtoll(json_string_value(v), NULL, 10);
+		} else {
+			return lead_fail(err, "invalid_field", name,
+			    "%s must be a whole number", name);
+		}
+		if (n < 0 || n > 100000000)
+			return lead_fail(err, "invalid_field", name,
+			    "%s must be between 0 and 100000000", name);
+		*out = json_integer(n);
+		return 0;
+	}
+	if (json_is_integer(v) && (kind == LK_CODE || kind == LK_PHONE)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		text = num;
+	} else if (json_is_string(v)) {
+		text = json_string_value(v);
+		if (strlen(text) != json_string_length(v))
+			return lead_fail(err, "invalid_field", name, "%s contains a NUL byte", name);
+	} else {
+		return lead_fail(err, "invalid_field", name, "%s must be a string", name);
+	}
+	s = lead_trim(text);
+	if (strlen(s) > max) {
+		free(s);
+		return lead_fail(err, "invalid_field", name,
+		    "%s is too long (at most %zu characters)", name, max);
+	}
+	if (s[0] == '\0') {
+		free(s);
+		return 0;	/* an empty form field is an absent one */
+	}
+	if (kind == LK_EMAIL) {
+		for (char *p = s; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (!lead_valid_email(s)) {
+			free(s);
+			return lead_fail(err, "invalid_field", name,
+			    "email is not a valid address");
+		}
+	} else if (kind == LK_PHONE && !lead_valid_phone(s)) {
+		free(s);
+		return lead_fail(err, "invalid_field", name,
+		    "phone must have 7 to 15 digits and only + ( ) - . and spaces");
+	} else if (strcmp(name, "event_id") == 0 && !lead_valid_idempotency_key(s)) {
+		free(s);
+		return lead_fail(err, "invalid_field", name,
+		    "event_id must be 1-%d printable ASCII characters", LEAD_IDEMPOTENCY_KEY_MAX);
+	}
+	*out = json_string(s);
+	free(s);
+	if (*out == NULL)
+		return lead_fail(err, "invalid_field", name, "%s is not valid UTF-8", name);
+	return 0;
+}
+
+int
+lead_validate(const json_t *body, json_t **fields, struct lead_error *err)
+{
+	const char *key;
+	json_t *out, *val;
+	size_t i;
+
+	*fields = NULL;
+	if (!json_is_object(body))
+		return lead_fail(err, "invalid_body", "", "the body must be a JSON object");
+	if (json_object_size(body) > LEAD_MAX_FIELDS)
+		return lead_fail(err, "invalid_body", "",
+		    "too many fields (at most %d)", LEAD_MAX_FIELDS);
+	out = json_object();
+	json_object_foreach((json_t *)body, key, val) {
+		json_t *norm = NULL;
+
+		if (key[0] == '\0' || strlen(key) > LEAD_MAX_FIELD_NAME) {
+			lead_fail(err, "invalid_field", "",
+			    "field names must be 1-%d characters", LEAD_MAX_FIELD_NAME);
+			goto fail;
+		}
+		if (json_is_null(val))
+			continue;
+		for (i = 0; i < LR_NELEM(lead_known); i++)
+			if (strcmp(key, lead_known[i].name) == 0)
+				break;
+		if (i < LR_NELEM(lead_known)) {
+			if (lead_check_known(key, lead_known[i].kind, lead_known[i].max, val,
+			    &norm, err) == -1)
+				goto fail;
+			if (norm != NULL)
+				json_object_set_new(out, key, norm);
+			continue;
+		}
+		if (json_is_string(val) && json_string_length(val) > LEAD_MAX_TEXT) {
+			lead_fail(err, "invalid_field", key,
+			    "%s is too long (at most %d characters)", key, LEAD_MAX_TEXT);
+			goto fail;
+		}
+		json_object_set(out, key, val);
+	}
+	if (json_object_get(out, "email") == NULL && json_object_get(out, "phone") == NULL) {
+		lead_fail(err, "missing_field", "email", "email or phone is required");
+		goto fail;
+	}
+	*fields = out;
+	return 0;
+fail:
+	json_decref(out);
+	return -1;
+}
+
+int
+lead_valid_idempotency_key(const char *key)
+{
+	size_t n;
+
+	for (n = 0; key[n] != '\0'; n++)
+		if (n >= LEAD_IDEMPOTENCY_KEY_MAX || key[n] < 0x21 || key[n] > 0x7e)
+			return 0;
+	return n > 0;
+}
+
+const char *
+lead_field_text(const json_t *fields, const char *name, char *tmp, size_t tmplen)
+{
+	const json_t *v = json_object_get(fields, name);
+
+	if (v == NULL)
+		return NULL;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_value(v);
+	case JSON_INTEGER:
+		snprintf(tmp, tmplen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return tmp;
+	case JSON_REAL:
+		snprintf(tmp, tmplen, "%.17g", json_real_value(v));
+		return tmp;
+	case JSON_TRUE:
+		return "true";
+	case JSON_FALSE:
+		return "false";
+	default:
+		return NULL;
+	}
+}

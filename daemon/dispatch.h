@@ -1,0 +1,31 @@
+/* dispatch.h — drains pool queues: queued leads go to reps as they become available. */
+#ifndef LEADROUTED_DISPATCH_H
+#define LEADROUTED_DISPATCH_H
+
+#include <jansson.h>
+
+#include "leadroute/conf.h"
+
+struct dispatch;
+struct server;
+
+/* Most leads one drain call assigns; more is done in further calls. */
+#define DISPATCH_BATCH 200
+
+struct dispatch *dispatch_new(struct server *srv);
+void dispatch_free(struct dispatch *d);
+
+/* Drain every pool now and every few seconds after. */
+void dispatch_start(struct dispatch *d);
+void dispatch_stop(struct dispatch *d);
+
+/* Drain every pool soon (coalesced with a drain already under way). */
+void dispatch_kick(struct dispatch *d);
+
+/* The pools (all, or those rep_id belongs to) as the drain scripts take them. */
+char *dispatch_pools_arg(const struct conf *conf, const char *rep_id);
+
+/* Log, count and watch the deadlines of leads a drain assigned (a JSON array). */
+void dispatch_note_assigned(struct server *srv, const json_t *assigned);
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * http.c — libmicrohttpd in external epoll mode, driven by libevent.
+ *
+ * MHD's epoll fd is watched by one persistent read event; after every
+ * MHD_run() a timer is re-armed from MHD_get_timeout(). A handler that needs
+ * Redis returns without answering: the connection is suspended, and the
+ * asynchronous completion stores the response and resumes it. MHD 0.9.75 does
+ * not wake the loop on resume, so we make the event active ourselves. A
+ * suspended request always completes: the store guarantees a callback within
+ * its command timeout.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "sysutil.h"
+
+struct http_header {
+	char	*name;
+	char	*value;
+};
+
+struct http_request {
+	struct http		*http;
+	struct MHD_Connection	*conn;
+	const struct http_route	*route;
+	struct conf		*conf;
+	char			*params[HTTP_MAX_PARAMS];
+	struct buf		 body;
+	int64_t			 started_us;
+
+	struct http_header	*headers;	/* extra response headers */
+	size_t			 nheaders;
+	struct MHD_Response	*resp;		/* answer waiting to be queued */
+	int			 status;
+	int			 dispatched;
+	int			 suspended;
+	int			 too_large;
+};
+
+struct http {
+	struct event_base		*base;
+	const struct http_route		*routes;
+	size_t				 nroutes;
+	void				*ctx;
+	struct conf			*conf;
+	struct MHD_Daemon		*mhd;
+	int				 listen_fd;
+	int				 bound_port;
+	struct event			*ev;
+	struct event			*tick;
+	int				 active;
+	int				 quiescing;
+};
+
+static const char *const http_method_names[] = {
+	[HTTP_GET] = "GET", [HTTP_POST] = "POST", [HTTP_PUT] = "PUT", [HTTP_DELETE] = "DELETE",
+};
+
+static void
+http_run(struct http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	struct timeval tv;
+
+	MHD_run(h->mhd);
+	if (MHD_get_timeout(h->mhd, &ms) == MHD_YES) {
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		evtimer_add(h->tick, &tv);
+	} else {
+		evtimer_del(h->tick);
+	}
+}
+
+static void
+http_on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	http_run(arg);
+}
+
+/* Match path against pattern, filling params; 1 on a match. */
+static int
+http_match(const char *pattern, const char *path, char **params)
+{
+	size_t np = 0;
+
+	for (;;) {
+		if (*pattern == ':') {
+			const char *pend = strchr(pattern, '/'), *send = strchr(path, '/');
+			size_t len = send != NULL ? (size_t)(send - path) : strlen(path);
+
+			if (len == 0 || np >= HTTP_MAX_PARAMS)
+				goto fail;
+			params[np++] = xstrndup(path, len);
+			pattern = pend != NULL ? pend : pattern + strlen(pattern);
+			path += len;
+			continue;
+		}
+		if (*pattern != *path)
+			goto fail;
+		if (*pattern == '\0')
+			return 1;
+		pattern++;
+		path++;
+	}
+fail:
+	while (np > 0)
+		free(params[--np]);
+	return 0;
+}
+
+static int
+http_method_of(const char *method)
+{
+	size_t i;
+
+	for (i = 0; i < LR_NELEM(http_method_names); i++)
+		if (strcmp(method, http_method_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+http_set_response(struct http_request *req, int status, const char *content_type,
+    char *body, size_t len)
+{
+	size_t i;
+
+	if (req->resp != NULL || req->status != 0) {
+		log_error("http_double_response", "path=%s", req->route ? req->route->pattern : "?");
+		free(body);
+		return;
+	}
+	req->resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	req->status = status;
+	MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	for (i = 0; i < req->nheaders; i++)
+		MHD_add_response_header(req->resp, req->headers[i].name, req->headers[i].value);
+	/* While shutting down, keep-alive clients must not start new requests here. */
+	if (req->http->quiescing)
+		MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (req->suspended) {
+		req->suspended = 0;
+		MHD_resume_connection(req->conn);
+		event_active(req->http->ev, EV_READ, 0);
+	}
+}
+
+void
+http_respond_text(struct http_request *req, int status, const char *content_type,
+    char *text, size_t len)
+{
+	http_set_response(req, status, content_type, text, len);
+}
+
+void
+http_respond_json(struct http_request *req, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	json_decref(body);
+	if (text == NULL)
+		text = xstrdup("{}");
+	http_set_response(req, status, "application/json", text, strlen(text));
+}
+
+void
+http_respond_error(struct http_request *req, int status, const char *code, const char *field,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err = json_pack("{s:s, s:s}", "code", code, "message", msg);
+	if (field != NULL)
+		json_object_set_new(err, "field", json_string(field));
+	http_respond_json(req, status, json_pack("{s:o}", "error", err));
+}
+
+void
+http_response_header(struct http_request *req, const char *name, const char *value)
+{
+	req->headers = xreallocarray(req->headers, req->nheaders + 1, sizeof(*req->headers));
+	req->headers[req->nheaders].name = xstrdup(name);
+	req->headers[req->nheaders].value = xstrdup(value);
+	req->nheaders++;
+}
+
+static enum MHD_Result
+http_queue(struct http_request *req)
+{
+	enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned int)req->status, req->resp);
+
+	MHD_destroy_response(req->resp);
+	req->resp = NULL;
+	return rc;
+}
+
+static int
+http_is_json(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* Find the route for a new request, or answer 404/405/415/413 at once. */
+static void
+http_route_request(struct http_request *req, const char *url, const char *method)
+{
+	struct http *h = req->http;
+	int m = http_method_of(method);
+	char allow[64] = "";
+	const char *ct, *cl;
+	size_t i;
+
+	for (i = 0; i < h->nroutes; i++) {
+		char *params[HTTP_MAX_PARAMS] = { NULL };
+		size_t j;
+
+		if (!http_match(h->routes[i].pattern, url, params))
+			continue;
+		if ((int)h->routes[i].method == m && req->route == NULL) {
+			req->route = &h->routes[i];
+			memcpy(req->params, params, sizeof(params));
+			continue;
+		}
+		for (j = 0; j < HTTP_MAX_PARAMS; j++)
+			free(params[j]);
+		if (strstr(allow, http_method_names[h->routes[i].method]) == NULL)
+			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+			    allow[0] ? ", " : "", http_method_names[h->routes[i].method]);
+	}
+	if (req->route == NULL && allow[0] != '\0') {
+		http_response_header(req, "Allow", allow);
+		http_respond_error(req, 405, "method_not_allowed", NULL,
+		    "%s is not allowed on %s; use %s", method, url, allow);
+		return;
+	}
+	if (req->route == NULL) {
+		http_respond_error(req, 404, "not_found", NULL, "no such endpoint: %s", url);
+		return;
+	}
+	if (!req->route->json_body)
+		return;
+	ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!http_is_json(ct)) {
+		http_respond_error(req, 415, "unsupported_media_type", NULL,
+		    "Content-Type must be application/json%s%s", ct ? ", not " : "", ct ? ct : "");
+		return;
+	}
+	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && strtoull(cl, NULL, 10) > req->conf->http.max_body) {
+		http_respond_error(req, 413, "payload_too_large", NULL,
+		    "the body is larger than the limit of %llu bytes",
+		    (unsigned long long)req->conf->http.max_body);
+		return;
+	}
+}
+
+static enum MHD_Result
+http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct http_request *req = *con_cls;
+
+	if (req == NULL) {
+		req = xcalloc(1, sizeof(*req));
+		req->http = h;
+		req->conn = conn;
+		req->conf = conf_ref(h->conf);
+		req->started_us = sys_monotonic_us();
+		h->active++;
+		*con_cls = req;
+		http_route_request(req, url, method);
+		/* An early answer is queued now; MHD then skips the body and closes. */
+		return req->resp != NULL ? http_queue(req) : MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!req->too_large && req->body.len + *upload_size > req->conf->http.max_body) {
+			req->too_large = 1;
+			buf_free(&req->body);
+		}
+		if (!req->too_large)
+			buf_append(&req->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (req->resp != NULL)
+		return http_queue(req);
+	if (req->dispatched || req->status != 0)
+		return MHD_YES;
+	req->dispatched = 1;
+	if (req->too_large) {
+		http_respond_error(req, 413, "payload_too_large", NULL,
+		    "the body is larger than the limit of %llu bytes",
+		    (unsigned long long)req->conf->http.max_body);
+		return http_queue(req);
+	}
+	req->route->handler(req);
+	if (req->resp != NULL)
+		return http_queue(req);
+	req->suspended = 1;
+	MHD_suspend_connection(conn);
+	return MHD_YES;
+}
+
+static void
+http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct http_request *req = *con_cls;
+	size_t i;
+
+	if (req == NULL)
+		return;
+	if (req->status != 0) {
+		double secs = (double)(sys_monotonic_us() - req->started_us) / 1e6;
+
+		metrics_http_request(req->status, secs);
+		log_debug("http_request", "route=%s status=%d ms=%.3f",
+		    req->route != NULL ? req->route->pattern : "-", req->status, secs * 1000);
+	}
+	if (req->resp != NULL)
+		MHD_destroy_response(req->resp);
+	for (i = 0; i < HTTP_MAX_PARAMS; i++)
+		free(req->params[i]);
+	for (i = 0; i < req->nheaders; i++) {
+		free(req->headers[i].name);
+		free(req->headers[i].value);
+	}
+	free(req->headers);
+	buf_free(&req->body);
+	conf_unref(req->conf);
+	free(req);
+	*con_cls = NULL;
+	h->active--;
+}
+
+static void
+http_on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512], q[600];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	log_warn("http_server", "message=%s", log_quote(msg, q, sizeof(q)));
+}
+
+static int
+http_listen_socket(const char *host, int port, int *bound, char **cause)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int fd = -1, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(host, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, host, &s6->sin6_addr);
+		sslen = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		inet_pton(AF_INET, host, &s4->sin_addr);
+		sslen = sizeof(*s4);
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1 || listen(fd, 1024) == -1)
+		goto fail;
+	sslen = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sslen);
+	*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+fail:
+	*cause = xasprintf("cannot listen on %s port %d: %s", host, port, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+struct http *
+http_new(struct event_base *base, const struct http_route *routes, size_t nroutes, void *ctx)
+{
+	struct http *h = xcalloc(1, sizeof(*h));
+
+	h->base = base;
+	h->routes = routes;
+	h->nroutes = nroutes;
+	h->ctx = ctx;
+	h->listen_fd = -1;
+	return h;
+}
+
+int
+http_start(struct http *h, struct conf *conf, char **cause)
+{
+	const union MHD_DaemonInfo *info;
+
+	h->conf = conf_ref(conf);
+	h->listen_fd = http_listen_socket(conf->listen_host, conf->listen_port, &h->bound_port,
+	    cause);
+	if (h->listen_fd == -1)
+		return -1;
+	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, http_on_request, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, h,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->listen_fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)conf->http.max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((conf->http.idle_timeout_ms + 999) / 1000),
+	    MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, h,
+	    MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		*cause = xstrdup("cannot start the HTTP server (libmicrohttpd)");
+		close(h->listen_fd);
+		h->listen_fd = -1;
+		return -1;
+	}
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	h->ev = event_new(h->base, info->epoll_fd, EV_READ | EV_PERSIST, http_on_ready, h);
+	h->tick = evtimer_new(h->base, http_on_ready, h);
+	event_add(h->ev, NULL);
+	http_run(h);
+	return 0;
+}
+
+void
+http_configure(struct http *h, struct conf *conf)
+{
+	conf_unref(h->conf);
+	h->conf = conf_ref(conf);
+}
+
+void
+http_quiesce(struct http *h)
+{
+	MHD_socket fd;
+
+	if (h->mhd == NULL || h->listen_fd == -1)
+		return;
+	h->quiescing = 1;
+	fd = MHD_quiesce_daemon(h->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	h->listen_fd = -1;
+	http_run(h);
+}
+
+int
+http_active(const struct http *h)
+{
+	return h->active;
+}
+
+int
+http_bound_port(const struct http *h)
+{
+	return h->bound_port;
+}
+
+void
+http_stop(struct http *h)
+{
+	if (h->mhd == NULL)
+		return;
+	event_free(h->ev);
+	event_free(h->tick);
+	MHD_stop_daemon(h->mhd);
+	h->mhd = NULL;
+	h->ev = h->tick = NULL;
+	h->listen_fd = -1;	/* MHD closed it */
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	http_stop(h);
+	conf_unref(h->conf);
+	free(h);
+}
+
+void *
+http_request_ctx(const struct http_request *req)
+{
+	return req->http->ctx;
+}
+
+struct conf *
+http_request_conf(const struct http_request *req)
+{
+	return req->conf;
+}
+
+const char *
+http_request_param(const struct http_request *req, size_t i)
+{
+	return i < HTTP_MAX_PARAMS ? req->params[i] : NULL;
+}
+
+const char *
+http_request_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_request_query(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+http_request_body(const struct http_request *req, size_t *len)
+{
+	*len = req->body.len;
+	return req->body.data != NULL ? req->body.data : "";
+}

@@ -1,0 +1,77 @@
+/* http.h — the HTTP server: libmicrohttpd driven by the libevent loop. */
+#ifndef LEADROUTED_HTTP_H
+#define LEADROUTED_HTTP_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "leadroute/conf.h"
+#include "leadroute/util.h"
+
+struct http;
+struct http_request;
+
+enum http_method {
+	HTTP_GET,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_DELETE,
+};
+
+typedef void http_handler(struct http_request *req);
+
+/* One endpoint. ":name" in a pattern matches one path segment. */
+struct http_route {
+	enum http_method	 method;
+	const char		*pattern;
+	http_handler		*handler;
+	int			 json_body;	/* the request carries a JSON body */
+};
+
+#define HTTP_MAX_PARAMS 4
+
+struct http *http_new(struct event_base *base, const struct http_route *routes,
+    size_t nroutes, void *ctx);
+void http_free(struct http *http);
+
+/* Listen on the config's address; *cause says why not. */
+int http_start(struct http *http, struct conf *conf, char **cause);
+
+/* Requests that start from now on see this config. */
+void http_configure(struct http *http, struct conf *conf);
+
+/* Stop accepting connections; requests in flight go on. */
+void http_quiesce(struct http *http);
+
+/* Requests received and not yet answered and finished. */
+int http_active(const struct http *http);
+
+/* Close every connection and stop the server. */
+void http_stop(struct http *http);
+
+/* The address actually bound (port 0 in the config picks a free one). */
+int http_bound_port(const struct http *http);
+
+void *http_request_ctx(const struct http_request *req);
+struct conf *http_request_conf(const struct http_request *req);
+const char *http_request_param(const struct http_request *req, size_t i);
+const char *http_request_header(const struct http_request *req, const char *name);
+const char *http_request_query(const struct http_request *req, const char *name);
+const char *http_request_body(const struct http_request *req, size_t *len);
+
+/* Add a header to the response about to be sent (before http_respond_*). */
+void http_response_header(struct http_request *req, const char *name, const char *value);
+
+/*
+ * Answer the request; exactly one http_respond_* call per request, either
+ * inside the handler or later from an asynchronous completion.
+ */
+void http_respond_json(struct http_request *req, int status, json_t *body);	/* steals body */
+void http_respond_error(struct http_request *req, int status, const char *code,
+    const char *field, const char *fmt, ...) LR_PRINTF(5, 6);
+void http_respond_text(struct http_request *req, int status, const char *content_type,
+    char *text, size_t len);	/* takes over text (malloc'd) */
+
+#endif

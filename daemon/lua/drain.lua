@@ -1,0 +1,5 @@
+-- drain.lua: assign queued leads to available reps, oldest first.
+-- ARGV[4] most leads to assign in this call, [5] pools as JSON [{id=, reps=[...]}].
+local out = {}
+local more = drain_pools(cjson.decode(ARGV[5]), tonumber(ARGV[4]), out)
+return cjson.encode({ assigned = out, more = more })

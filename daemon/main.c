@@ -1,0 +1,306 @@
+/* main.c — leadrouted: command line, start-up, signals, reload and graceful shutdown. */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "leadroute/conf.h"
+
+#include "api.h"
+#include "dispatch.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
+#include "service.h"
+#include "sla.h"
+#include "store.h"
+#include "sysutil.h"
+
+#define DEFAULT_CONF SYSCONFDIR "/leadrouted/leadrouted.yaml"
+
+static int64_t shutdown_deadline;
+static int shutdown_aborted;
+static struct event *shutdown_timer;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: leadrouted [-t] [-d] [-c FILE]\n"
+	    "  -c FILE  configuration file (default " DEFAULT_CONF ")\n"
+	    "  -t       check the configuration, print every problem, and exit\n"
+	    "  -d       log at debug level (overrides log_level)\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       this help\n");
+}
+
+/* -t: exit 0 when the config is valid, else print every error and exit 1. */
+static int
+main_check_config(const char *path)
+{
+	struct conf_diags diags;
+	struct conf *conf;
+	int rc;
+
+	rc = conf_load_file(path, &conf, &diags);
+	conf_diags_print(&diags, stderr);
+	if (rc == 0) {
+		printf("%s: ok (version %s: %zu reps, %zu pools, %zu rules%s)\n", path,
+		    conf->version, conf->nreps, conf->npools, conf->nrules,
+		    diags.n > 0 ? ", with warnings" : "");
+		conf_unref(conf);
+	} else {
+		fprintf(stderr, "%s: %zu error%s\n", path, diags.nerrors,
+		    diags.nerrors == 1 ? "" : "s");
+	}
+	conf_diags_free(&diags);
+	return rc == 0 ? 0 : 1;
+}
+
+static void
+main_log_diags(const struct conf_diags *diags, int level)
+{
+	char path[256], msg[600];
+	size_t i;
+
+	for (i = 0; i < diags->n; i++) {
+		const struct conf_diag *d = &diags->v[i];
+
+		log_msg(d->warning ? CONF_LOG_WARN : level, d->warning ? "config_warning" : "config_error",
+		    "file=%s line=%d path=%s message=%s", diags->file, d->line,
+		    log_quote(d->path, path, sizeof(path)), log_quote(d->msg, msg, sizeof(msg)));
+	}
+}
+
+/* SIGHUP: validate the file, then swap; on any error the running config stays. */
+static void
+main_reload(struct server *srv)
+{
+	struct conf_diags diags;
+	struct conf *conf, *old = srv->conf;
+
+	service_reloading();
+	if (conf_load_file(srv->conf_path, &conf, &diags) == -1) {
+		main_log_diags(&diags, CONF_LOG_ERROR);
+		log_error("config_reload_failed", "file=%s errors=%zu kept_version=%s",
+		    srv->conf_path, diags.nerrors, old->version);
+		metrics_inc(METRIC_CONFIG_RELOADS_FAILED, 1);
+		conf_diags_free(&diags);
+		service_ready("reload failed; running the previous config");
+		return;
+	}
+	main_log_diags(&diags, CONF_LOG_ERROR);
+	conf_diags_free(&diags);
+	if (strcmp(conf->listen, old->listen) != 0)
+		log_warn("config_needs_restart", "key=listen running=%s", old->listen);
+	if (strcmp(conf->redis.url, old->redis.url) != 0)
+		log_warn("config_needs_restart", "key=redis.url");
+	if (strcmp(conf->redis.prefix, old->redis.prefix) != 0)
+		log_warn("config_needs_restart", "key=redis.prefix running=%s", old->redis.prefix);
+	if (conf->http.max_connections != old->http.max_connections ||
+	    conf->http.idle_timeout_ms != old->http.idle_timeout_ms)
+		log_warn("config_needs_restart", "key=http.max_connections/http.idle_timeout");
+	srv->conf = conf;
+	http_configure(srv->http, conf);
+	store_configure(srv->store, conf);
+	log_set_level(conf->log_level);
+	log_info("config_reloaded", "version=%s previous=%s reps=%zu pools=%zu rules=%zu",
+	    conf->version, old->version, conf->nreps, conf->npools, conf->nrules);
+	conf_unref(old);
+	metrics_inc(METRIC_CONFIG_RELOADS_OK, 1);
+	dispatch_kick(srv->dispatch);
+	service_ready("running");
+}
+
+static void
+main_on_store_stopped(void *arg)
+{
+	struct server *srv = arg;
+
+	event_base_loopexit(srv->base, NULL);
+}
+
+/* Wait for in-flight requests; past the deadline, fail them so none hangs. */
+static void
+main_on_shutdown_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = { 0, 20000 };
+
+	if (http_active(srv->http) > 0) {
+		if (sys_now_ms() < shutdown_deadline) {
+			evtimer_add(shutdown_timer, &tv);
+			return;
+		}
+		if (!shutdown_aborted) {
+			log_warn("shutdown_timeout", "in_flight=%d", http_active(srv->http));
+			shutdown_aborted = 1;
+			store_abort(srv->store);
+			shutdown_deadline = sys_now_ms() + 500;
+			evtimer_add(shutdown_timer, &tv);
+			return;
+		}
+	}
+	http_stop(srv->http);
+	store_stop(srv->store, main_on_store_stopped, srv);
+}
+
+static void
+main_begin_shutdown(struct server *srv, const char *why)
+{
+	struct timeval now = { 0, 0 };
+
+	if (srv->stopping)
+		return;
+	srv->stopping = 1;
+	log_info("stopping", "signal=%s in_flight=%d", why, http_active(srv->http));
+	service_stopping();
+	http_quiesce(srv->http);
+	sla_stop(srv->sla);
+	dispatch_stop(srv->dispatch);
+	shutdown_deadline = sys_now_ms() + srv->conf->http.shutdown_timeout_ms;
+	shutdown_timer = evtimer_new(srv->base, main_on_shutdown_tick, srv);
+	evtimer_add(shutdown_timer, &now);
+}
+
+static void
+main_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	if (sig == SIGHUP) {
+		if (!srv->stopping)
+			main_reload(srv);
+		return;
+	}
+	main_begin_shutdown(srv, sig == SIGTERM ? "TERM" : "INT");
+}
+
+/* After every (re)connection: catch up on queues and deadlines at once. */
+static void
+main_on_redis_up(void *arg)
+{
+	struct server *srv = arg;
+
+	if (srv->stopping)
+		return;
+	dispatch_kick(srv->dispatch);
+	sla_kick(srv->sla);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server srv;
+	struct conf_diags diags;
+	struct event *sigs[4];
+	const int signums[] = { SIGTERM, SIGINT, SIGHUP };
+	const char *path = DEFAULT_CONF;
+	char *cause = NULL, status[128];
+	int ch, check = 0, debug = 0;
+	size_t i;
+
+	while ((ch = getopt(argc, argv, "c:tdVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'V':
+			printf("leadrouted %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (check)
+		return main_check_config(path);
+
+	memset(&srv, 0, sizeof(srv));
+	srv.conf_path = xstrdup(path);
+	if (conf_load_file(path, &srv.conf, &diags) == -1) {
+		conf_diags_print(&diags, stderr);
+		fprintf(stderr, "leadrouted: %s has %zu error%s; not starting\n", path,
+		    diags.nerrors, diags.nerrors == 1 ? "" : "s");
+		conf_diags_free(&diags);
+		free(srv.conf_path);
+		return 1;
+	}
+	log_init(debug ? CONF_LOG_DEBUG : srv.conf->log_level);
+	main_log_diags(&diags, CONF_LOG_ERROR);
+	conf_diags_free(&diags);
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)sys_monotonic_us());
+
+	srv.base = event_base_new();
+	if (srv.base == NULL) {
+		fprintf(stderr, "leadrouted: cannot create the event loop\n");
+		return 1;
+	}
+	srv.store = store_new(srv.base, srv.conf);
+	srv.sla = sla_new(srv.base, srv.store);
+	srv.dispatch = dispatch_new(&srv);
+	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
+	store_on_connect(srv.store, main_on_redis_up, &srv);
+
+	log_info("starting", "version=%s config=%s config_version=%s reps=%zu pools=%zu rules=%zu",
+	    PACKAGE_VERSION, path, srv.conf->version, srv.conf->nreps, srv.conf->npools,
+	    srv.conf->nrules);
+	if (http_start(srv.http, srv.conf, &cause) == -1) {
+		log_error("listen_failed", "error=\"%s\"", cause);
+		fprintf(stderr, "leadrouted: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	for (i = 0; i < LR_NELEM(signums); i++) {
+		sigs[i] = evsignal_new(srv.base, signums[i], main_on_signal, &srv);
+		event_add(sigs[i], NULL);
+	}
+	log_info("listening", "addr=%s port=%d", srv.conf->listen_host, http_bound_port(srv.http));
+	store_start(srv.store);
+	sla_start(srv.sla);
+	dispatch_start(srv.dispatch);
+	service_init(srv.base);
+	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen_host,
+	    http_bound_port(srv.http));
+	service_ready(status);
+
+	event_base_dispatch(srv.base);
+
+	log_info("stopped", "pid=%d", (int)getpid());
+	for (i = 0; i < LR_NELEM(signums); i++)
+		event_free(sigs[i]);
+	if (shutdown_timer != NULL)
+		event_free(shutdown_timer);
+	service_free();
+	http_free(srv.http);
+	dispatch_free(srv.dispatch);
+	sla_free(srv.sla);
+	store_free(srv.store);
+	conf_unref(srv.conf);
+	free(srv.conf_path);
+	event_base_free(srv.base);
+	libevent_global_shutdown();
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* scripts.c — the table of embedded scripts (their text comes from lua_sources.c). */
+#include "config.h"
+
+#include "scripts.h"
+
+extern const char lua_src_route[], lua_src_drain[], lua_src_rep_status[], lua_src_touch[],
+    lua_src_lead_get[], lua_src_reps[], lua_src_sla_claim[], lua_src_escalations[];
+
+const struct script scripts[SCRIPT_COUNT] = {
+	[SCRIPT_ROUTE] = { "route", lua_src_route },
+	[SCRIPT_DRAIN] = { "drain", lua_src_drain },
+	[SCRIPT_REP_STATUS] = { "rep_status", lua_src_rep_status },
+	[SCRIPT_TOUCH] = { "touch", lua_src_touch },
+	[SCRIPT_LEAD_GET] = { "lead_get", lua_src_lead_get },
+	[SCRIPT_REPS] = { "reps", lua_src_reps },
+	[SCRIPT_SLA_CLAIM] = { "sla_claim", lua_src_sla_claim },
+	[SCRIPT_ESCALATIONS] = { "escalations", lua_src_escalations },
+};

@@ -1,0 +1,24 @@
+/* scripts.h — the server-side Lua scripts, embedded at build time from daemon/lua/. */
+#ifndef LEADROUTED_SCRIPTS_H
+#define LEADROUTED_SCRIPTS_H
+
+enum script_id {
+	SCRIPT_ROUTE,		/* store a new lead and assign or queue it */
+	SCRIPT_DRAIN,		/* assign queued leads of pools to available reps */
+	SCRIPT_REP_STATUS,	/* set a rep's status, then drain its pools */
+	SCRIPT_TOUCH,		/* record a touch by the owner */
+	SCRIPT_LEAD_GET,	/* a lead with its history */
+	SCRIPT_REPS,		/* status and open-lead count of reps */
+	SCRIPT_SLA_CLAIM,	/* claim due deadlines and record escalations */
+	SCRIPT_ESCALATIONS,	/* page through escalations */
+	SCRIPT_COUNT
+};
+
+struct script {
+	const char	*name;
+	const char	*source;	/* common.lua followed by the script */
+};
+
+extern const struct script scripts[SCRIPT_COUNT];
+
+#endif

@@ -1,0 +1,20 @@
+/* server.h — the state one leadrouted process holds (everything else is in Redis). */
+#ifndef LEADROUTED_SERVER_H
+#define LEADROUTED_SERVER_H
+
+#include <event2/event.h>
+
+#include "leadroute/conf.h"
+
+struct server {
+	struct event_base	*base;
+	char			*conf_path;
+	struct conf		*conf;		/* current; a reload swaps it */
+	struct store		*store;
+	struct http		*http;
+	struct sla		*sla;
+	struct dispatch		*dispatch;
+	int			 stopping;
+};
+
+#endif

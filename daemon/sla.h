@@ -1,0 +1,25 @@
+/* sla.h — the deadline watcher: claims due SLA deadlines from Redis and escalates them. */
+#ifndef LEADROUTED_SLA_H
+#define LEADROUTED_SLA_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+struct sla;
+struct store;
+
+struct sla *sla_new(struct event_base *base, struct store *store);
+void sla_free(struct sla *sla);
+
+/* Start watching (claims right away, then wakes for the earliest deadline). */
+void sla_start(struct sla *sla);
+void sla_stop(struct sla *sla);
+
+/* A deadline due at due_ms was just written: wake up for it if it is the earliest. */
+void sla_note_deadline(struct sla *sla, int64_t due_ms);
+
+/* Claim now (after a reconnect, say). */
+void sla_kick(struct sla *sla);
+
+#endif

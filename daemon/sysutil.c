@@ -1,0 +1,57 @@
+/* sysutil.c — clocks and randomness. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "leadroute/ulid.h"
+
+#include "sysutil.h"
+
+int64_t
+sys_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+sys_monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+sys_random(void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = getrandom((char *)buf + got, len - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("leadrouted: getrandom");
+			abort();
+		}
+		got += (size_t)n;
+	}
+}
+
+void
+sys_new_lead_id(int64_t now_ms, char out[27])
+{
+	unsigned char rnd[10];
+
+	sys_random(rnd, sizeof(rnd));
+	ulid_encode(now_ms, rnd, out);
+}

@@ -1,0 +1,139 @@
+/* conf.h — the daemon's configuration: parsed from YAML, validated whole, then immutable. */
+#ifndef LEADROUTE_CONF_H
+#define LEADROUTE_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum conf_log_level {
+	CONF_LOG_DEBUG,
+	CONF_LOG_INFO,
+	CONF_LOG_WARN,
+	CONF_LOG_ERROR,
+};
+
+struct conf_rep {
+	char		*id;
+	char		*name;
+	char		*email;		/* optional: where notifications reach the rep */
+	int		 line;
+};
+
+struct conf_pool {
+	char		 *id;
+	struct conf_rep	**reps;		/* rotation order; borrowed from conf->reps */
+	size_t		  nreps;
+	int		  line;
+};
+
+/* One `when` entry: the lead field must equal one of the values. */
+struct conf_cond {
+	char		 *field;
+	char		**values;
+	size_t		  nvalues;
+};
+
+struct conf_rule {
+	char			*name;
+	struct conf_cond	*conds;		/* all must hold; none: matches every lead */
+	size_t			 nconds;
+	struct conf_pool	*pool;		/* borrowed from conf->pools */
+	int			 line;
+};
+
+struct conf_redis {
+	char		*url;
+	char		*host;		/* numeric IP; NULL when unix_path is set */
+	int		 port;
+	char		*unix_path;
+	int		 db;
+	char		*username;
+	char		*password;
+	char		*prefix;
+	int64_t		 timeout_ms;
+	uint64_t	 max_in_flight;
+};
+
+struct conf {
+	int		  refs;
+	char		 *path;
+	char		  version[13];	/* first 12 hex digits of the file's SHA-256 */
+
+	char		 *listen;	/* as written */
+	char		 *listen_host;	/* numeric IP ("0.0.0.0" for ":port") */
+	int		  listen_port;
+	int		  log_level;	/* enum conf_log_level */
+
+	struct {
+		uint64_t	max_body;
+		uint64_t	max_connections;
+		int64_t		idle_timeout_ms;
+		int64_t		shutdown_timeout_ms;
+	} http;
+
+	struct conf_redis redis;
+
+	struct {
+		int64_t		route_ms;
+		int64_t		first_touch_ms;
+	} sla;
+
+	struct {
+		int64_t		idempotency_window_ms;
+	} leads;
+
+	struct {
+		uint64_t	max_len;
+	} events;
+
+	struct conf_rep	 *reps;
+	size_t		  nreps;
+	struct conf_pool *pools;
+	size_t		  npools;
+	struct conf_rule *rules;
+	size_t		  nrules;
+};
+
+/* One problem found in a config file, reported as FILE:LINE: PATH: MESSAGE. */
+struct conf_diag {
+	int	 line;
+	int	 warning;
+	char	*path;
+	char	*msg;
+};
+
+struct conf_diags {
+	char			*file;
+	struct conf_diag	*v;
+	size_t			 n;
+	size_t			 nerrors;
+};
+
+/*
+ * Load and validate a config file. Every problem is appended to diags (which
+ * the caller frees with conf_diags_free). Returns 0 and a conf with one
+ * reference, or -1 when there is at least one error.
+ */
+int conf_load_file(const char *path, struct conf **out, struct conf_diags *diags);
+
+/* The same for a text already in memory; name is used in messages. */
+int conf_load_string(const char *text, size_t len, const char *name,
+    struct conf **out, struct conf_diags *diags);
+
+void conf_diags_print(const struct conf_diags *diags, FILE *fp);
+void conf_diags_free(struct conf_diags *diags);
+
+/* References: a request started under one config keeps it until it ends. */
+struct conf *conf_ref(struct conf *conf);
+void conf_unref(struct conf *conf);
+
+const struct conf_rep *conf_find_rep(const struct conf *conf, const char *id);
+const struct conf_pool *conf_find_pool(const struct conf *conf, const char *id);
+
+/* True when the rep belongs to the pool. */
+int conf_pool_has_rep(const struct conf_pool *pool, const char *rep_id);
+
+const char *conf_log_level_name(int level);
+
+#endif

@@ -1,0 +1,36 @@
+/* lead.h — validation and normalization of an incoming lead. */
+#ifndef LEADROUTE_LEAD_H
+#define LEADROUTE_LEAD_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Longest idempotency key (header or event_id) we accept. */
+#define LEAD_IDEMPOTENCY_KEY_MAX 255
+
+/* Why a lead was refused: a stable code, the offending field, a sentence. */
+struct lead_error {
+	const char	*code;		/* "missing_field", "invalid_field", "invalid_body" */
+	char		 field[72];
+	char		 message[256];
+};
+
+/*
+ * Validate a lead body and return a new normalized copy in *fields (caller
+ * owns it): known fields checked and trimmed, email lower-cased, empty and
+ * null fields dropped, everything else kept. Returns 0, or -1 and err.
+ */
+int lead_validate(const json_t *body, json_t **fields, struct lead_error *err);
+
+/* True when key is an acceptable idempotency key (1-255 printable ASCII). */
+int lead_valid_idempotency_key(const char *key);
+
+/*
+ * The value of a lead field as the text rules compare against: strings as
+ * they are, integers in decimal, booleans as true/false. NULL when the field
+ * is missing or not a scalar. tmp holds formatted numbers.
+ */
+const char *lead_field_text(const json_t *fields, const char *name, char *tmp, size_t tmplen);
+
+#endif

@@ -1,0 +1,36 @@
+/* util.h — allocation that never returns NULL, small string helpers. */
+#ifndef LEADROUTE_UTIL_H
+#define LEADROUTE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define LR_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* These abort on out-of-memory, so call sites never check. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) LR_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) LR_PRINTF(1, 0);
+
+/* A growable byte buffer, always NUL-terminated. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+void buf_append(struct buf *b, const void *data, size_t len);
+void buf_appendf(struct buf *b, const char *fmt, ...) LR_PRINTF(2, 3);
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+
+/* True when s is 1..max characters of [A-Za-z0-9_.-] (ids in config and URLs). */
+int util_valid_id(const char *s, size_t max);
+
+#endif
