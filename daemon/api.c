@@ -34,7 +34,7 @@ api_body_object(struct http_request *req)
 		http_respond_error(req, 400, "malformed_json", NULL, "the body is empty");
 		return NULL;
 	}
-	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (j == NULL) {
 		http_respond_error(req, 400, "malformed_json", NULL,
 		    "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);

@@ -92,6 +92,7 @@ conf_vdiag(struct conf_ctx *ctx, int warning, int line, const char *path,
 	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
 	dg = &d->v[d->n++];
 	dg->line = line;
+	dg->seq = d->n - 1;
 	dg->warning = warning;
 	dg->path = xstrdup(path != NULL ? path : "");
 	dg->msg = xvasprintf(fmt, ap);
@@ -435,13 +436,16 @@ conf_walk(struct conf_ctx *ctx, const struct ynode *map, const char *prefix,
 	}
 }
 
-/* Check that node is a map whose keys are all in allowed (NULL-terminated). */
+/*
+ * Check that node is a map and report keys not in allowed (NULL-terminated).
+ * Returns 0 only when node is not a map: unknown keys are reported, but the
+ * item is still parsed so one typo does not cascade into more errors.
+ */
 static int
 conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path,
     const char *const *allowed)
 {
 	size_t i, j;
-	int ok = 1;
 
 	if (node->type != YNODE_MAP) {
 		conf_error(ctx, node->line, path, "expected a map, got %s",
@@ -452,13 +456,11 @@ conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path
 		for (j = 0; allowed[j] != NULL; j++)
 			if (strcmp(node->keys[i]->value, allowed[j]) == 0)
 				break;
-		if (allowed[j] == NULL) {
+		if (allowed[j] == NULL)
 			conf_error(ctx, node->keys[i]->line, path, "unknown key \"%s\"",
 			    node->keys[i]->value);
-			ok = 0;
-		}
 	}
-	return ok;
+	return 1;
 }
 
 /* A required id-like string under key; NULL after reporting when missing or bad. */
@@ -670,7 +672,7 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 {
 	static const char *const allowed[] = { "name", "when", "pool", NULL };
 	struct conf *c = ctx->conf;
-	const struct conf_rule *catch_all = NULL;
+	const struct ynode *catch_all = NULL;
 	char path[64], sub[96];
 	size_t i, j;
 
@@ -687,6 +689,14 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 		snprintf(path, sizeof(path), "rules[%zu]", i);
 		if (!conf_check_keys(ctx, item, path, allowed))
 			continue;
+		/* Judged on the file as written, so a bad rule does not hide this. */
+		when = ytree_get(item, "when");
+		if (catch_all != NULL)
+			conf_warning(ctx, item->line, path,
+			    "rule can never match: the rule on line %d matches every lead",
+			    catch_all->line);
+		else if (when == NULL)
+			catch_all = item;
 		if ((name = conf_id(ctx, item, "name", path)) == NULL)
 			continue;
 		for (j = 0; j < c->nrules; j++) {
@@ -710,19 +720,13 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 				    "unknown pool \"%s\"", pool);
 			}
 		}
-		if ((when = ytree_get(item, "when")) != NULL) {
+		if (when != NULL) {
 			snprintf(sub, sizeof(sub), "%s.when", path);
 			conf_parse_when(ctx, rule, when, sub);
 		}
-		if (catch_all != NULL)
-			conf_warning(ctx, item->line, path,
-			    "rule \"%s\" can never match: rule \"%s\" on line %d matches every lead",
-			    name, catch_all->name, catch_all->line);
-		else if (when == NULL)
-			catch_all = rule;
 	}
-	if (catch_all == NULL && c->nrules > 0)
-		conf_error(ctx, c->rules[c->nrules - 1].line, "rules",
+	if (catch_all == NULL)
+		conf_error(ctx, list->items[list->n - 1]->line, "rules",
 		    "no default rule: the last rule must have no \"when\", so every lead is routed");
 }
 
@@ -735,6 +739,17 @@ conf_set_version(struct conf *c, const char *text, size_t len)
 	EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
 	for (i = 0; i < 6 && i < mdlen; i++)
 		snprintf(c->version + i * 2, 3, "%02x", md[i]);
+}
+
+/* Diagnostics in file order; problems on one line keep the order they were found in. */
+static int
+conf_diag_cmp(const void *a, const void *b)
+{
+	const struct conf_diag *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 int
@@ -785,6 +800,7 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 	}
 	ytree_free(root);
 done:
+	qsort(diags->v, diags->n, sizeof(*diags->v), conf_diag_cmp);
 	if (diags->nerrors > 0) {
 		conf_free(ctx.conf);
 		*out = NULL;

@@ -32,26 +32,34 @@ local function emit(lead_id, kind, extra)
 end
 
 -- Stride-scheduled round robin over reps (ids in rotation order): the
--- available rep with the lowest pass goes next, ties broken by order. A rep's
--- pass never lags the pool's virtual time (~vt), so a rep returning from away
--- rejoins the rotation instead of collecting a backlog of turns.
+-- available rep with the lowest pass goes next; on a tie, the one assigned
+-- longest ago (never assigned: rotation order). A rep's pass never lags the
+-- pool's virtual time (~vt), so a rep returning from away rejoins the
+-- rotation instead of collecting a backlog of turns.
 local function pick_rep(pool, reps)
   if #reps == 0 then return nil end
   local pk = key('pool', pool, 'pass')
+  local lk = key('pool', pool, 'last')
   local status = redis.call('HMGET', key('rep_status'), unpack(reps))
   local pass = redis.call('HMGET', pk, '~vt', unpack(reps))
+  local last = redis.call('HMGET', lk, '~n', unpack(reps))
   local vt = tonumber(pass[1]) or 0
-  local best, best_pass
+  local best, best_pass, best_last
   for i, rep in ipairs(reps) do
     local st = status[i]
     if not st or st == 'available' then
       local p = tonumber(pass[i + 1]) or vt
+      local l = tonumber(last[i + 1]) or 0
       if p < vt then p = vt end
-      if best == nil or p < best_pass then best, best_pass = rep, p end
+      if best == nil or p < best_pass or (p == best_pass and l < best_last) then
+        best, best_pass, best_last = rep, p, l
+      end
     end
   end
   if best then
+    local n = (tonumber(last[1]) or 0) + 1
     redis.call('HSET', pk, best, best_pass + 1, '~vt', best_pass)
+    redis.call('HSET', lk, best, n, '~n', n)
   end
   return best
 end

@@ -98,6 +98,7 @@ struct conf {
 /* One problem found in a config file, reported as FILE:LINE: PATH: MESSAGE. */
 struct conf_diag {
 	int	 line;
+	size_t	 seq;		/* order found, to keep sorting stable */
 	int	 warning;
 	char	*path;
 	char	*msg;
@@ -111,8 +112,8 @@ struct conf_diags {
 };
 
 /*
- * Load and validate a config file. Every problem is appended to diags (which
- * the caller frees with conf_diags_free). Returns 0 and a conf with one
+ * Load and validate a config file. Every problem is put in diags, in file
+ * order (the caller frees them with conf_diags_free). Returns 0 and a conf with one
  * reference, or -1 when there is at least one error.
  */
 int conf_load_file(const char *path, struct conf **out, struct conf_diags *diags);

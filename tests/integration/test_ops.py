@@ -1,0 +1,75 @@
+"""Health, metrics, logs without PII, the event stream, and the key prefix."""
+
+from harness import DaemonTestCase, main
+
+
+class OpsTests(DaemonTestCase):
+
+    conf_overrides = {"prefix": "acme"}
+
+    def test_healthz_reports_redis_and_config_version(self):
+        r = self.d.get("/healthz")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json["status"], "ok")
+        self.assertEqual(r.json["redis"], "up")
+        self.assertRegex(r.json["config_version"], r"^[0-9a-f]{12}$")
+
+    def test_metrics_count_what_happened(self):
+        self.d.lead(email="a@x.com", country="DE")
+        self.d.lead(email="b@x.com", country="DE")
+        self.d.post("/v1/leads", {"email": "a@x.com"}, headers={"Idempotency-Key": "m1"})
+        self.d.post("/v1/leads", {"email": "a@x.com"}, headers={"Idempotency-Key": "m1"})
+        self.d.set_status("cy", "away")
+        self.d.set_status("dee", "away")
+        self.d.lead(email="c@x.com", country="US")
+        self.d.post("/v1/leads", {"first_name": "x"})
+        r = self.d.get("/metrics")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.headers["content-type"].startswith("text/plain; version=0.0.4"))
+        m = r.raw
+        for line in ("leadrouted_leads_received_total 4",
+                     "leadrouted_leads_duplicate_total 1",
+                     "leadrouted_leads_invalid_total 1",
+                     'leadrouted_leads_assigned_total{via="arrival"} 3',
+                     'leadrouted_leads_queued_total 1',
+                     'leadrouted_http_requests_total{code="201"} 4',
+                     # healthz at start-up, the repeat, two status changes
+                     'leadrouted_http_requests_total{code="200"} 4',
+                     'leadrouted_http_requests_total{code="422"} 1',
+                     "leadrouted_redis_errors_total 0",
+                     "leadrouted_http_requests_in_flight 0",
+                     "leadrouted_redis_connected 1"):
+            self.assertIn(line + "\n", m)
+        self.assertIn('leadrouted_http_request_duration_seconds_count 9\n', m)
+
+    def test_logs_never_carry_email_or_phone(self):
+        self.d.lead(email="secret.person@private.example", phone="+49 151 2345678", country="DE")
+        self.d.post("/v1/leads", {"email": "broken@", "phone": "+49 151 7654321"})
+        log = self.d.log()
+        self.assertIn("event=lead_assigned", log)
+        self.assertNotIn("secret.person", log)
+        self.assertNotIn("private.example", log)
+        self.assertNotIn("2345678", log)
+        self.assertNotIn("7654321", log)
+
+    def test_event_stream_records_the_lead_lifecycle(self):
+        lead = self.d.lead(email="s@x.com", country="DE")
+        self.d.post("/v1/leads/%s/touch" % lead["id"], {"rep": "ana", "channel": "call"})
+        entries = self.redis.cmd("XRANGE", "acme:events", "-", "+")
+        events = [dict(zip(f[::2], f[1::2])) for _, f in entries]
+        self.assertEqual([(e["type"], e["lead"]) for e in events],
+                         [("received", lead["id"]), ("assigned", lead["id"]), ("touched", lead["id"])])
+        self.assertEqual(events[1]["rep"], "ana")
+        self.assertEqual(events[2]["channel"], "call")
+        self.assertNotIn("s@x.com", str(entries))
+
+    def test_every_key_lives_under_the_prefix(self):
+        self.d.lead(email="p@x.com", country="DE", event_id="e-1")
+        self.d.set_status("ben", "away")
+        keys = self.redis_keys()
+        self.assertTrue(keys)
+        self.assertEqual([k for k in keys if not k.startswith("acme:")], [])
+
+
+if __name__ == "__main__":
+    main()

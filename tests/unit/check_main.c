@@ -1,0 +1,23 @@
+/* check_main.c — run every unit suite of the pure core. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "check_suites.h"
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+	int failed;
+
+	srunner_add_suite(sr, lead_suite());
+	srunner_add_suite(sr, route_suite());
+	srunner_add_suite(sr, time_suite());
+	srunner_add_suite(sr, units_suite());
+	srunner_add_suite(sr, ytree_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

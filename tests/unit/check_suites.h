@@ -1,0 +1,14 @@
+/* check_suites.h — one Check suite per core module. */
+#ifndef CHECK_SUITES_H
+#define CHECK_SUITES_H
+
+#include <check.h>
+
+Suite *conf_suite(void);
+Suite *lead_suite(void);
+Suite *route_suite(void);
+Suite *time_suite(void);
+Suite *units_suite(void);
+Suite *ytree_suite(void);
+
+#endif

@@ -1,0 +1,341 @@
+/* test_conf.c — config parsing, defaults, and every error with its line. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leadroute/conf.h"
+
+#include "check_suites.h"
+
+#define MINIMAL \
+	"reps:\n" \
+	"  - id: ana\n" \
+	"  - id: ben\n" \
+	"pools:\n" \
+	"  - id: p1\n" \
+	"    reps: [ana, ben]\n" \
+	"rules:\n" \
+	"  - name: default\n" \
+	"    pool: p1\n"
+
+/* Load text; return every diagnostic as printed, one per line (caller frees). */
+static char *
+load(const char *text, struct conf **out)
+{
+	struct conf_diags diags;
+	char *printed = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&printed, &len);
+
+	conf_load_string(text, strlen(text), "t.yaml", out, &diags);
+	conf_diags_print(&diags, fp);
+	fclose(fp);
+	conf_diags_free(&diags);
+	return printed;
+}
+
+static struct conf *
+load_ok(const char *text)
+{
+	struct conf *c = NULL;
+	char *printed = load(text, &c);
+
+	ck_assert_msg(c != NULL, "config refused:\n%s", printed);
+	ck_assert_str_eq(printed, "");
+	free(printed);
+	return c;
+}
+
+static void
+load_fails(const char *text, const char *want)
+{
+	struct conf *c = (struct conf *)1;
+	char *printed = load(text, &c);
+
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(printed, want);
+	free(printed);
+}
+
+START_TEST(test_conf_example_file_is_valid)
+{
+	struct conf_diags diags;
+	struct conf *c = NULL;
+
+	ck_assert_int_eq(conf_load_file(SRCDIR "/conf/leadrouted.yaml", &c, &diags), 0);
+	ck_assert_int_eq(diags.n, 0);
+	ck_assert_str_eq(c->listen_host, "127.0.0.1");
+	ck_assert_int_eq(c->listen_port, 8080);
+	ck_assert_str_eq(c->redis.host, "127.0.0.1");
+	ck_assert_int_eq(c->redis.port, 6379);
+	ck_assert_str_eq(c->redis.prefix, "lr");
+	ck_assert_int_eq(c->sla.route_ms, 300000);
+	ck_assert_int_eq(c->sla.first_touch_ms, 3600000);
+	ck_assert_int_eq(c->nreps, 4);
+	ck_assert_int_eq(c->npools, 2);
+	ck_assert_int_eq(c->nrules, 3);
+	ck_assert_str_eq(c->rules[0].conds[0].field, "country");
+	ck_assert_str_eq(c->rules[0].conds[0].values[2], "GB");
+	ck_assert_ptr_eq(c->rules[1].pool, &c->pools[1]);
+	conf_diags_free(&diags);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_defaults)
+{
+	struct conf *c = load_ok(MINIMAL);
+
+	ck_assert_str_eq(c->listen, "127.0.0.1:8080");
+	ck_assert_int_eq(c->http.max_body, 65536);
+	ck_assert_int_eq(c->http.idle_timeout_ms, 30000);
+	ck_assert_str_eq(c->redis.url, "redis://127.0.0.1:6379/0");
+	ck_assert_int_eq(c->redis.timeout_ms, 2000);
+	ck_assert_int_eq(c->sla.route_ms, 300000);
+	ck_assert_int_eq(c->sla.first_touch_ms, 3600000);
+	ck_assert_int_eq(c->leads.idempotency_window_ms, 7LL * 24 * 3600 * 1000);
+	ck_assert_int_eq(c->log_level, CONF_LOG_INFO);
+	ck_assert_str_eq(c->reps[0].name, "ana");	/* name defaults to id */
+	ck_assert_int_eq(c->rules[0].nconds, 0);
+	ck_assert_int_eq(strlen(c->version), 12);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_version_follows_content)
+{
+	struct conf *a = load_ok(MINIMAL), *b = load_ok(MINIMAL "log_level: warn\n");
+
+	ck_assert_str_ne(a->version, b->version);
+	ck_assert_int_eq(b->log_level, CONF_LOG_WARN);
+	conf_unref(a);
+	conf_unref(b);
+}
+END_TEST
+
+START_TEST(test_conf_scalar_means_equality)
+{
+	struct conf *c = load_ok("reps: [{id: a}]\npools: [{id: p, reps: [a]}]\n"
+	    "rules:\n  - name: de\n    when: {country: DE, source: [web, ads]}\n    pool: p\n"
+	    "  - name: rest\n    pool: p\n");
+
+	ck_assert_int_eq(c->rules[0].nconds, 2);
+	ck_assert_int_eq(c->rules[0].conds[0].nvalues, 1);
+	ck_assert_str_eq(c->rules[0].conds[0].values[0], "DE");
+	ck_assert_int_eq(c->rules[0].conds[1].nvalues, 2);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_redis_urls)
+{
+	struct conf *c;
+
+	c = load_ok(MINIMAL "redis:\n  url: unix:///run/redis/redis.sock?db=3\n");
+	ck_assert_str_eq(c->redis.unix_path, "/run/redis/redis.sock");
+	ck_assert_ptr_null(c->redis.host);
+	ck_assert_int_eq(c->redis.db, 3);
+	conf_unref(c);
+	c = load_ok(MINIMAL "redis:\n  url: redis://app:s3cret@10.0.0.5:6380/2\n");
+	ck_assert_str_eq(c->redis.host, "10.0.0.5");
+	ck_assert_int_eq(c->redis.port, 6380);
+	ck_assert_int_eq(c->redis.db, 2);
+	ck_assert_str_eq(c->redis.username, "app");
+	ck_assert_str_eq(c->redis.password, "s3cret");
+	conf_unref(c);
+	c = load_ok(MINIMAL "redis:\n  url: redis://:pw@localhost\n");
+	ck_assert_str_eq(c->redis.host, "127.0.0.1");
+	ck_assert_int_eq(c->redis.port, 6379);
+	ck_assert_ptr_null(c->redis.username);
+	ck_assert_str_eq(c->redis.password, "pw");
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_listen_forms)
+{
+	struct conf *c;
+
+	c = load_ok(MINIMAL "listen: \"[::1]:9000\"\n");
+	ck_assert_str_eq(c->listen_host, "::1");
+	ck_assert_int_eq(c->listen_port, 9000);
+	conf_unref(c);
+	c = load_ok(MINIMAL "listen: \":0\"\n");
+	ck_assert_str_eq(c->listen_host, "0.0.0.0");
+	ck_assert_int_eq(c->listen_port, 0);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_unknown_key)
+{
+	load_fails(MINIMAL "colour: blue\n", "t.yaml:10: colour: unknown key \"colour\"\n");
+	load_fails(MINIMAL "sla:\n  route: 5m\n  frist_touch: 1h\n",
+	    "t.yaml:12: sla.frist_touch: unknown key \"frist_touch\"\n");
+	load_fails("reps:\n  - id: ana\n    nmae: Ana\npools: [{id: p, reps: [ana]}]\n"
+	    "rules: [{name: d, pool: p}]\n", "t.yaml:3: reps[0]: unknown key \"nmae\"\n");
+}
+END_TEST
+
+START_TEST(test_conf_unknown_rep_in_pool)
+{
+	load_fails("reps: [{id: ana}]\npools:\n  - id: p\n    reps:\n      - ana\n      - bob\n"
+	    "rules: [{name: d, pool: p}]\n",
+	    "t.yaml:6: pools[0].reps[1]: unknown rep \"bob\"\n");
+}
+END_TEST
+
+START_TEST(test_conf_unknown_pool_in_rule)
+{
+	load_fails("reps: [{id: ana}]\npools: [{id: p, reps: [ana]}]\nrules:\n  - name: d\n"
+	    "    pool: nowhere\n", "t.yaml:5: rules[0].pool: unknown pool \"nowhere\"\n");
+}
+END_TEST
+
+START_TEST(test_conf_bad_durations)
+{
+	load_fails(MINIMAL "sla:\n  route: 5\n",
+	    "t.yaml:11: sla.route: bad duration \"5\": missing unit: write ms, s, m, h or d (as in 30s)\n");
+	load_fails(MINIMAL "sla:\n  first_touch: soon\n",
+	    "t.yaml:11: sla.first_touch: bad duration \"soon\": expected a number, as in 250ms, 30s, 5m, 1h or 2d\n");
+	load_fails(MINIMAL "sla:\n  route: 10ms\n",
+	    "t.yaml:11: sla.route: duration 10ms out of range: must be 100ms to 30d\n");
+}
+END_TEST
+
+START_TEST(test_conf_duplicate_ids)
+{
+	load_fails("reps:\n  - id: ana\n  - id: ana\npools: [{id: p, reps: [ana]}]\n"
+	    "rules: [{name: d, pool: p}]\n",
+	    "t.yaml:3: reps[1]: duplicate rep id \"ana\" (first on line 2)\n");
+	load_fails("reps: [{id: ana}]\npools:\n  - {id: p, reps: [ana]}\n  - {id: p, reps: [ana]}\n"
+	    "rules: [{name: d, pool: p}]\n",
+	    "t.yaml:4: pools[1]: duplicate pool id \"p\" (first on line 3)\n");
+	load_fails("reps: [{id: ana}]\npools: [{id: p, reps: [ana]}]\nrules:\n"
+	    "  - {name: d, pool: p, when: {country: DE}}\n  - {name: d, pool: p}\n",
+	    "t.yaml:5: rules[1]: duplicate rule name \"d\" (first on line 4)\n");
+	load_fails("reps: [{id: ana}]\npools: [{id: p, reps: [ana, ana]}]\nrules: [{name: d, pool: p}]\n",
+	    "t.yaml:2: pools[0].reps[1]: rep \"ana\" is listed twice\n");
+}
+END_TEST
+
+START_TEST(test_conf_requires_default_rule)
+{
+	load_fails("reps: [{id: ana}]\npools: [{id: p, reps: [ana]}]\nrules:\n"
+	    "  - name: de\n    when: {country: DE}\n    pool: p\n",
+	    "t.yaml:4: rules: no default rule: the last rule must have no \"when\", so every lead is routed\n");
+}
+END_TEST
+
+START_TEST(test_conf_warns_about_shadowed_rule)
+{
+	struct conf *c = NULL;
+	char *printed = load("reps: [{id: ana}]\npools: [{id: p, reps: [ana]}]\nrules:\n"
+	    "  - name: all\n    pool: p\n  - name: late\n    pool: p\n", &c);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(printed, "t.yaml:6: warning: rules[1]: rule can never match: "
+	    "the rule on line 4 matches every lead\n");
+	free(printed);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_missing_sections)
+{
+	load_fails("listen: 127.0.0.1:8080\n",
+	    "t.yaml:1: reps: missing required key \"reps\"\n"
+	    "t.yaml:1: pools: missing required key \"pools\"\n"
+	    "t.yaml:1: rules: missing required key \"rules\"\n");
+}
+END_TEST
+
+START_TEST(test_conf_reports_every_error)
+{
+	load_fails("listen: nowhere\nreps:\n  - id: \"bad id\"\npools: [{id: p, reps: [ghost]}]\n"
+	    "rules: [{name: d, pool: p}]\nsla: {route: 1x}\n",
+	    "t.yaml:1: listen: expected HOST:PORT, as in 127.0.0.1:8080, got \"nowhere\"\n"
+	    "t.yaml:3: reps[0].id: bad id \"bad id\": use 1-64 of letters, digits, _ . -\n"
+	    "t.yaml:4: pools[0].reps[0]: unknown rep \"ghost\"\n"
+	    "t.yaml:6: sla.route: bad duration \"1x\": unknown unit: use ms, s, m, h or d\n");
+}
+END_TEST
+
+START_TEST(test_conf_rejects_redis_hostname)
+{
+	load_fails(MINIMAL "redis:\n  url: redis://cache.internal:6379\n",
+	    "t.yaml:11: redis.url: host \"cache.internal\" must be an IP address or localhost "
+	    "(the daemon never blocks on DNS)\n");
+	load_fails(MINIMAL "redis:\n  url: http://127.0.0.1\n",
+	    "t.yaml:11: redis.url: expected redis://HOST:PORT/DB or unix:///PATH, got \"http://127.0.0.1\"\n");
+}
+END_TEST
+
+START_TEST(test_conf_rejects_wrong_shapes)
+{
+	load_fails(MINIMAL "sla: 5m\n", "t.yaml:10: sla: expected a map, got a scalar\n");
+	load_fails("reps: {ana: 1}\npools: [{id: p, reps: [ana]}]\nrules: [{name: d, pool: p}]\n",
+	    "t.yaml:1: reps: expected a list of reps, got a map\n"
+	    "t.yaml:2: pools[0].reps[0]: unknown rep \"ana\"\n");
+	load_fails("reps: [{id: a}]\npools: [{id: p, reps: [a]}]\nrules:\n"
+	    "  - {name: x, pool: p, when: {country: {eq: DE}}}\n  - {name: d, pool: p}\n",
+	    "t.yaml:4: rules[0].when.country: expected a value or a non-empty list of values\n");
+	load_fails("- a\n- b\n", "t.yaml:1: expected a map of settings at the top\n");
+}
+END_TEST
+
+START_TEST(test_conf_missing_file)
+{
+	struct conf_diags diags;
+	struct conf *c = NULL;
+
+	ck_assert_int_eq(conf_load_file("/nonexistent/leadrouted.yaml", &c, &diags), -1);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(diags.nerrors, 1);
+	ck_assert_str_eq(diags.v[0].msg, "cannot open: No such file or directory");
+	conf_diags_free(&diags);
+}
+END_TEST
+
+START_TEST(test_conf_refcount_keeps_config_alive)
+{
+	struct conf *c = load_ok(MINIMAL);
+
+	ck_assert_ptr_eq(conf_ref(c), c);
+	conf_unref(c);
+	ck_assert_str_eq(c->reps[0].id, "ana");	/* still alive: one reference left */
+	conf_unref(c);
+}
+END_TEST
+
+Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("conf");
+
+	tcase_add_test(tc, test_conf_example_file_is_valid);
+	tcase_add_test(tc, test_conf_defaults);
+	tcase_add_test(tc, test_conf_version_follows_content);
+	tcase_add_test(tc, test_conf_scalar_means_equality);
+	tcase_add_test(tc, test_conf_redis_urls);
+	tcase_add_test(tc, test_conf_listen_forms);
+	tcase_add_test(tc, test_conf_unknown_key);
+	tcase_add_test(tc, test_conf_unknown_rep_in_pool);
+	tcase_add_test(tc, test_conf_unknown_pool_in_rule);
+	tcase_add_test(tc, test_conf_bad_durations);
+	tcase_add_test(tc, test_conf_duplicate_ids);
+	tcase_add_test(tc, test_conf_requires_default_rule);
+	tcase_add_test(tc, test_conf_warns_about_shadowed_rule);
+	tcase_add_test(tc, test_conf_missing_sections);
+	tcase_add_test(tc, test_conf_reports_every_error);
+	tcase_add_test(tc, test_conf_rejects_redis_hostname);
+	tcase_add_test(tc, test_conf_rejects_wrong_shapes);
+	tcase_add_test(tc, test_conf_missing_file);
+	tcase_add_test(tc, test_conf_refcount_keeps_config_alive);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,198 @@
+/* test_lead.c — lead validation and normalization. */
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "leadroute/lead.h"
+
+#include "check_suites.h"
+
+static json_t *
+valid(const char *body)
+{
+	json_t *in = json_loads(body, 0, NULL), *out = NULL;
+	struct lead_error err;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_msg(lead_validate(in, &out, &err) == 0, "refused: %s", err.message);
+	json_decref(in);
+	return out;
+}
+
+static void
+invalid(const char *body, const char *code, const char *field, const char *message)
+{
+	json_t *in = json_loads(body, JSON_DECODE_ANY, NULL), *out = NULL;
+	struct lead_error err;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_int_eq(lead_validate(in, &out, &err), -1);
+	ck_assert_ptr_null(out);
+	ck_assert_str_eq(err.code, code);
+	ck_assert_str_eq(err.field, field);
+	ck_assert_str_eq(err.message, message);
+	json_decref(in);
+}
+
+START_TEST(test_lead_normalizes_email)
+{
+	json_t *f = valid("{\"email\": \"  Ana.Ruiz@Example.COM \", \"country\": \"DE\"}");
+
+	ck_assert_str_eq(json_string_value(json_object_get(f, "email")), "ana.ruiz@example.com");
+	ck_assert_str_eq(json_string_value(json_object_get(f, "country")), "DE");
+	json_decref(f);
+}
+END_TEST
+
+START_TEST(test_lead_keeps_unknown_fields)
+{
+	json_t *f = valid("{\"phone\": \"+49 30 1234567\", \"utm\": {\"campaign\": \"x\"}, \"score\": 3}");
+
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "utm"), "campaign")), "x");
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "score")), 3);
+	json_decref(f);
+}
+END_TEST
+
+START_TEST(test_lead_drops_empty_and_null_fields)
+{
+	json_t *f = valid("{\"email\": \"\", \"phone\": \"555 123 4567\", \"company\": null, \"title\": \"  \"}");
+
+	ck_assert_ptr_null(json_object_get(f, "email"));
+	ck_assert_ptr_null(json_object_get(f, "company"));
+	ck_assert_ptr_null(json_object_get(f, "title"));
+	ck_assert_int_eq(json_object_size(f), 1);
+	json_decref(f);
+}
+END_TEST
+
+START_TEST(test_lead_converts_numbers_written_as_text)
+{
+	json_t *f = valid("{\"email\": \"a@b.co\", \"employees\": \"250\", \"postal_code\": 10115}");
+
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "employees")), 250);
+	ck_assert_str_eq(json_string_value(json_object_get(f, "postal_code")), "10115");
+	json_decref(f);
+}
+END_TEST
+
+START_TEST(test_lead_requires_email_or_phone)
+{
+	invalid("{\"first_name\": \"Ana\"}", "missing_field", "email", "email or phone is required");
+	invalid("{\"email\": \"   \"}", "missing_field", "email", "email or phone is required");
+}
+END_TEST
+
+START_TEST(test_lead_rejects_non_object)
+{
+	invalid("[1, 2]", "invalid_body", "", "the body must be a JSON object");
+	invalid("\"x\"", "invalid_body", "", "the body must be a JSON object");
+}
+END_TEST
+
+START_TEST(test_lead_rejects_bad_email)
+{
+	invalid("{\"email\": \"ana\"}", "invalid_field", "email", "email is not a valid address");
+	invalid("{\"email\": \"a@b\"}", "invalid_field", "email", "email is not a valid address");
+	invalid("{\"email\": \"a b@c.de\"}", "invalid_field", "email", "email is not a valid address");
+	invalid("{\"email\": \"a@@c.de\"}", "invalid_field", "email", "email is not a valid address");
+	invalid("{\"email\": 5}", "invalid_field", "email", "email must be a string");
+}
+END_TEST
+
+START_TEST(test_lead_rejects_bad_phone)
+{
+	invalid("{\"phone\": \"123\"}", "invalid_field", "phone",
+	    "phone must have 7 to 15 digits and only + ( ) - . and spaces");
+	invalid("{\"phone\": \"555-CALL-NOW\"}", "invalid_field", "phone",
+	    "phone must have 7 to 15 digits and only + ( ) - . and spaces");
+}
+END_TEST
+
+START_TEST(test_lead_rejects_bad_employees)
+{
+	invalid("{\"email\": \"a@b.co\", \"employees\": -3}", "invalid_field", "employees",
+	    "employees must be between 0 and 100000000");
+	invalid("{\"email\": \"a@b.co\", \"employees\": \"many\"}", "invalid_field", "employees",
+	    "employees must be a whole number");
+	invalid("{\"email\": \"a@b.co\", \"employees\": 2.5}", "invalid_field", "employees",
+	    "employees must be a whole number");
+}
+END_TEST
+
+START_TEST(test_lead_rejects_wrong_type_for_known_field)
+{
+	invalid("{\"email\": \"a@b.co\", \"country\": [\"DE\"]}", "invalid_field", "country",
+	    "country must be a string");
+}
+END_TEST
+
+START_TEST(test_lead_rejects_overlong_field)
+{
+	char body[1400];
+
+	snprintf(body, sizeof(body), "{\"email\": \"a@b.co\", \"title\": \"%0600d\"}", 0);
+	invalid(body, "invalid_field", "title", "title is too long (at most 512 characters)");
+}
+END_TEST
+
+START_TEST(test_lead_rejects_bad_event_id)
+{
+	invalid("{\"email\": \"a@b.co\", \"event_id\": \"has space\"}", "invalid_field", "event_id",
+	    "event_id must be 1-255 printable ASCII characters");
+}
+END_TEST
+
+START_TEST(test_lead_idempotency_key_rules)
+{
+	char long_key[300];
+
+	memset(long_key, 'k', sizeof(long_key) - 1);
+	long_key[sizeof(long_key) - 1] = '\0';
+	ck_assert(lead_valid_idempotency_key("evt_123-abc:1"));
+	ck_assert(!lead_valid_idempotency_key(""));
+	ck_assert(!lead_valid_idempotency_key("a b"));
+	ck_assert(!lead_valid_idempotency_key("caf\xc3\xa9"));
+	ck_assert(!lead_valid_idempotency_key(long_key));
+}
+END_TEST
+
+START_TEST(test_lead_field_text_formats_scalars)
+{
+	json_t *f = json_pack("{s:s, s:i, s:b, s:[]}", "country", "DE", "employees", 250,
+	    "partner", 1, "tags");
+	char tmp[64];
+
+	ck_assert_str_eq(lead_field_text(f, "country", tmp, sizeof(tmp)), "DE");
+	ck_assert_str_eq(lead_field_text(f, "employees", tmp, sizeof(tmp)), "250");
+	ck_assert_str_eq(lead_field_text(f, "partner", tmp, sizeof(tmp)), "true");
+	ck_assert_ptr_null(lead_field_text(f, "tags", tmp, sizeof(tmp)));
+	ck_assert_ptr_null(lead_field_text(f, "missing", tmp, sizeof(tmp)));
+	json_decref(f);
+}
+END_TEST
+
+Suite *
+lead_suite(void)
+{
+	Suite *s = suite_create("lead");
+	TCase *tc = tcase_create("lead");
+
+	tcase_add_test(tc, test_lead_normalizes_email);
+	tcase_add_test(tc, test_lead_keeps_unknown_fields);
+	tcase_add_test(tc, test_lead_drops_empty_and_null_fields);
+	tcase_add_test(tc, test_lead_converts_numbers_written_as_text);
+	tcase_add_test(tc, test_lead_requires_email_or_phone);
+	tcase_add_test(tc, test_lead_rejects_non_object);
+	tcase_add_test(tc, test_lead_rejects_bad_email);
+	tcase_add_test(tc, test_lead_rejects_bad_phone);
+	tcase_add_test(tc, test_lead_rejects_bad_employees);
+	tcase_add_test(tc, test_lead_rejects_wrong_type_for_known_field);
+	tcase_add_test(tc, test_lead_rejects_overlong_field);
+	tcase_add_test(tc, test_lead_rejects_bad_event_id);
+	tcase_add_test(tc, test_lead_idempotency_key_rules);
+	tcase_add_test(tc, test_lead_field_text_formats_scalars);
+	suite_add_tcase(s, tc);
+	return s;
+}
