@@ -723,7 +723,18 @@ bench_conn_retry_later(struct bench_conn *conn, int ms)
 	evtimer_add(conn->retry, &tv);
 }
 
-/* Back off after a failed connect; give up at once if nothing ever listened. */
+/* Reconnect later, twice as late each time, so a dead server is not hammered. */
+static void
+bench_conn_backoff(struct bench_conn *conn)
+{
+	if (conn->retry_ms == 0)
+		conn->retry_ms = BENCH_RETRY_MIN_MS;
+	else if ((conn->retry_ms *= 2) > BENCH_RETRY_MAX_MS)
+		conn->retry_ms = BENCH_RETRY_MAX_MS;
+	bench_conn_retry_later(conn, conn->retry_ms);
+}
+
+/* A connect failed; give up at once if nothing ever listened. */
 static void
 bench_conn_failed(struct bench_conn *conn, int err)
 {
@@ -737,13 +748,8 @@ bench_conn_failed(struct bench_conn *conn, int err)
 		}
 	}
 	bench_conn_close(conn);
-	if (b->phase != BENCH_PHASE_RUN)
-		return;
-	if (conn->retry_ms == 0)
-		conn->retry_ms = BENCH_RETRY_MIN_MS;
-	else if ((conn->retry_ms *= 2) > BENCH_RETRY_MAX_MS)
-		conn->retry_ms = BENCH_RETRY_MAX_MS;
-	bench_conn_retry_later(conn, conn->retry_ms);
+	if (b->phase == BENCH_PHASE_RUN)
+		bench_conn_backoff(conn);
 }
 
 /* Start connecting. */
@@ -782,10 +788,8 @@ bench_conn_open(struct bench_conn *conn)
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
 	conn->state = BENCH_CONN_CONNECTING;
 	if (bufferevent_socket_connect(conn->bev, (struct sockaddr *)&b->addr,
-	    (int)b->addrlen) == -1) {
+	    (int)b->addrlen) == -1)
 		bench_conn_failed(conn, EVUTIL_SOCKET_ERROR());
-		return;
-	}
 	return;
 
 local:
@@ -995,13 +999,8 @@ bench_conn_lost(struct bench_conn *conn)
 		/* A server that closes before answering anything gets a back-off. */
 		if (conn->answered > 0)
 			bench_conn_retry_later(conn, 0);
-		else {
-			if (conn->retry_ms == 0)
-				conn->retry_ms = BENCH_RETRY_MIN_MS;
-			else if ((conn->retry_ms *= 2) > BENCH_RETRY_MAX_MS)
-				conn->retry_ms = BENCH_RETRY_MAX_MS;
-			bench_conn_retry_later(conn, conn->retry_ms);
-		}
+		else
+			bench_conn_backoff(conn);
 	}
 	bench_check_drained(b);
 }
@@ -1119,7 +1118,8 @@ bench_report(struct bench *b)
 	double secs;
 
 	secs = b->t_end > b->t_measure ? (double)(b->t_end - b->t_measure) / 1e9 : 0;
-	qsort(st->lat, st->nlat, sizeof(*st->lat), bench_cmp_lat);
+	if (st->nlat > 0)
+		qsort(st->lat, st->nlat, sizeof(*st->lat), bench_cmp_lat);
 
 	printf("target=%s connections=%d duration_s=%.2f warmup_s=%.2f rate_target=%g\n",
 	    b->target, b->nconns, secs, b->warmup, b->rate);

@@ -800,7 +800,8 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 	}
 	ytree_free(root);
 done:
-	qsort(diags->v, diags->n, sizeof(*diags->v), conf_diag_cmp);
+	if (diags->n > 1)
+		qsort(diags->v, diags->n, sizeof(*diags->v), conf_diag_cmp);
 	if (diags->nerrors > 0) {
 		conf_free(ctx.conf);
 		*out = NULL;

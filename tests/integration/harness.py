@@ -21,6 +21,8 @@ import unittest
 LEADROUTED = os.environ.get("LEADROUTED") or os.path.join(
     os.path.dirname(__file__), "..", "..", "daemon", "leadrouted")
 REDIS_SERVER = os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or ""
+# e.g. "valgrind -q --error-exitcode=99": run every daemon under a checker.
+WRAPPER = os.environ.get("LEADROUTED_WRAPPER", "").split()
 
 if not os.access(LEADROUTED, os.X_OK) or not REDIS_SERVER:
     print("SKIP: needs redis-server and a built daemon/leadrouted", file=sys.stderr)
@@ -200,7 +202,7 @@ class Daemon:
     def start(self, wait_redis=True):
         self.lines = []
         self.port = None
-        self.proc = subprocess.Popen([LEADROUTED, "-c", self.conf_path],
+        self.proc = subprocess.Popen(WRAPPER + [LEADROUTED, "-c", self.conf_path],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, bufsize=1)
         self._reader = threading.Thread(target=self._read_log, daemon=True)

@@ -110,8 +110,10 @@ END_TEST
 START_TEST(test_route_default_rule_matches_all)
 {
 	struct conf *c = route_load();
+	json_t *empty = json_object();
 
-	ck_assert(route_rule_matches(&c->rules[3], json_object()));
+	ck_assert(route_rule_matches(&c->rules[3], empty));
+	json_decref(empty);
 	conf_unref(c);
 }
 END_TEST
