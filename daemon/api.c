@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leadroute/tstamp.h"
-
 #include "api.h"
 #include "metrics.h"
 
@@ -56,6 +54,15 @@ api_respond_unavailable(struct http_request *req, const char *why)
 	    "Redis is unavailable (%s); nothing was stored, retry later", why);
 }
 
+void
+api_respond_jsonw(struct http_request *req, int status, struct jsonw *w)
+{
+	size_t len;
+	char *text = jsonw_finish(w, &len);
+
+	http_respond_text(req, status, "application/json", text, len);
+}
+
 int64_t
 api_ms(const json_t *v)
 {
@@ -66,50 +73,87 @@ api_ms(const json_t *v)
 	return -1;
 }
 
+int64_t
+api_reply_ms(const redisReply *r)
+{
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		return r->integer;
+	if (r->type == REDIS_REPLY_STRING)
+		return strtoll(r->str, NULL, 10);
+	return -1;
+}
+
 void
-api_set_time(json_t *obj, const char *key, int64_t ms)
+api_lead_view_init(struct lead_view *v)
 {
-	char ts[TSTAMP_LEN];
+	memset(v, 0, sizeof(*v));
+	v->received_at = v->route_due = v->assigned_at = v->ft_due = v->touched_at = -1;
+}
 
-	if (ms < 0) {
-		json_object_set_new(obj, key, json_null());
+void
+api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
+{
+	size_t i;
+
+	api_lead_view_init(v);
+	if (hash == NULL || hash->type != REDIS_REPLY_ARRAY)
 		return;
+	for (i = 0; i + 1 < hash->elements; i += 2) {
+		const char *k = hash->element[i]->str;
+		const redisReply *val = hash->element[i + 1];
+
+		if (k == NULL || val->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(k, "id") == 0)
+			v->id = val->str;
+		else if (strcmp(k, "status") == 0)
+			v->status = val->str;
+		else if (strcmp(k, "owner") == 0)
+			v->owner = val->str;
+		else if (strcmp(k, "pool") == 0)
+			v->pool = val->str;
+		else if (strcmp(k, "rule") == 0)
+			v->rule = val->str;
+		else if (strcmp(k, "received_at") == 0)
+			v->received_at = api_reply_ms(val);
+		else if (strcmp(k, "route_due") == 0)
+			v->route_due = api_reply_ms(val);
+		else if (strcmp(k, "assigned_at") == 0)
+			v->assigned_at = api_reply_ms(val);
+		else if (strcmp(k, "ft_due") == 0)
+			v->ft_due = api_reply_ms(val);
+		else if (strcmp(k, "touched_at") == 0)
+			v->touched_at = api_reply_ms(val);
+		else if (strcmp(k, "touches") == 0)
+			v->touches = api_reply_ms(val);
+		else if (strcmp(k, "fields") == 0) {
+			v->fields = val->str;
+			v->fields_len = val->len;
+		} else if (strcmp(k, "events") == 0) {
+			v->events = val->str;
+			v->events_len = val->len;
+		}
 	}
-	tstamp_format(ms, ts);
-	json_object_set_new(obj, key, json_string(ts));
 }
 
-static json_t *
-api_str_or_null(const json_t *v)
+void
+api_write_lead(struct jsonw *w, const struct lead_view *v)
 {
-	return json_is_string(v) ? json_string(json_string_value(v)) : json_null();
-}
-
-json_t *
-api_lead_json(const json_t *h)
-{
-	const json_t *fields = json_object_get(h, "fields");
-	json_t *out = json_object();
-
-	json_object_set_new(out, "id", api_str_or_null(json_object_get(h, "id")));
-	json_object_set_new(out, "status", api_str_or_null(json_object_get(h, "status")));
-	json_object_set_new(out, "owner", api_str_or_null(json_object_get(h, "owner")));
-	json_object_set_new(out, "pool", api_str_or_null(json_object_get(h, "pool")));
-	json_object_set_new(out, "rule", api_str_or_null(json_object_get(h, "rule")));
-	api_set_time(out, "received_at", api_ms(json_object_get(h, "received_at")));
-	api_set_time(out, "route_due_at", api_ms(json_object_get(h, "route_due")));
-	api_set_time(out, "assigned_at", api_ms(json_object_get(h, "assigned_at")));
-	api_set_time(out, "first_touch_due_at", api_ms(json_object_get(h, "ft_due")));
-	api_set_time(out, "first_touched_at", api_ms(json_object_get(h, "touched_at")));
-	json_object_set_new(out, "touches",
-	    json_integer(json_is_string(json_object_get(h, "touches")) ?
-	    strtoll(json_string_value(json_object_get(h, "touches")), NULL, 10) : 0));
-	if (json_is_string(fields))
-		json_object_set_new(out, "fields",
-		    json_loads(json_string_value(fields), 0, NULL));
-	else if (json_is_object(fields))
-		json_object_set(out, "fields", (json_t *)fields);
-	if (json_object_get(out, "fields") == NULL)
-		json_object_set_new(out, "fields", json_object());
-	return out;
+	jsonw_string(w, "id", v->id);
+	jsonw_string(w, "status", v->status);
+	jsonw_string(w, "owner", v->owner);
+	jsonw_string(w, "pool", v->pool);
+	jsonw_string(w, "rule", v->rule);
+	jsonw_time(w, "received_at", v->received_at);
+	jsonw_time(w, "route_due_at", v->route_due);
+	jsonw_time(w, "assigned_at", v->assigned_at);
+	jsonw_time(w, "first_touch_due_at", v->ft_due);
+	jsonw_time(w, "first_touched_at", v->touched_at);
+	jsonw_int(w, "touches", v->touches > 0 ? v->touches : 0);
+	if (v->fields != NULL)
+		jsonw_raw(w, "fields", v->fields, v->fields_len);
+	else
+		jsonw_raw(w, "fields", "{}", 2);
 }

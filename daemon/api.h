@@ -4,7 +4,10 @@
 
 #include <stdint.h>
 
+#include <hiredis/hiredis.h>
 #include <jansson.h>
+
+#include "leadroute/jsonw.h"
 
 #include "http.h"
 
@@ -17,22 +20,46 @@ http_handler api_get_reps, api_put_rep_status;
 http_handler api_get_escalations;
 http_handler api_get_healthz, api_get_metrics;
 
+/* A lead as the API shows it; strings are borrowed. */
+struct lead_view {
+	const char	*id;
+	const char	*status;
+	const char	*owner;
+	const char	*pool;
+	const char	*rule;
+	int64_t		 received_at;	/* epoch ms; -1: not yet */
+	int64_t		 route_due;
+	int64_t		 assigned_at;
+	int64_t		 ft_due;
+	int64_t		 touched_at;
+	int64_t		 touches;
+	const char	*fields;	/* the lead's fields as JSON text */
+	size_t		 fields_len;
+	const char	*events;	/* its history as a JSON array, or NULL */
+	size_t		 events_len;
+};
+
+void api_lead_view_init(struct lead_view *v);
+
+/* Fill v from a lead's Redis hash as a flat field, value, ... array. */
+void api_lead_view_from_hash(struct lead_view *v, const redisReply *hash);
+
+/* Write the public form of a lead as members of the object w has open. */
+void api_write_lead(struct jsonw *w, const struct lead_view *v);
+
+/* Answer with what w holds. */
+void api_respond_jsonw(struct http_request *req, int status, struct jsonw *w);
+
 /* The parsed JSON object body, or NULL after answering 400/422. */
 json_t *api_body_object(struct http_request *req);
 
 /* 503 with Retry-After: Redis is down or saturated; nothing was changed. */
 void api_respond_unavailable(struct http_request *req, const char *why);
 
-/* Epoch ms from a Redis hash value (a string) or a JSON number; -1 when absent. */
+/* Epoch ms from a JSON string or number; -1 when absent. */
 int64_t api_ms(const json_t *v);
 
-/* Set key to the RFC 3339 form of ms, or to null when ms < 0. */
-void api_set_time(json_t *obj, const char *key, int64_t ms);
-
-/*
- * The public form of a lead from its Redis hash (all values strings; the
- * fields value is the JSON text of the lead's fields, or already an object).
- */
-json_t *api_lead_json(const json_t *hash);
+/* Epoch ms from a Redis string or integer reply; -1 when absent. */
+int64_t api_reply_ms(const redisReply *r);
 
 #endif

@@ -14,44 +14,50 @@
 #define ESCALATIONS_DEFAULT_LIMIT	50
 #define ESCALATIONS_MAX_LIMIT		500
 
-static json_t *
-api_escalation_json(const char *text)
+/* One escalation from its stored JSON record. */
+static void
+api_write_escalation(struct jsonw *w, const char *text)
 {
-	json_t *e = json_loads(text, 0, NULL), *out;
+	json_t *e = json_loads(text, 0, NULL);
 
 	if (!json_is_object(e)) {
 		json_decref(e);
-		return json_null();
+		return;
 	}
-	out = json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(e, "id"),
-	    "lead", json_object_get(e, "lead"), "kind", json_object_get(e, "kind"),
-	    "pool", json_object_get(e, "pool"), "owner", json_object_get(e, "owner"));
-	api_set_time(out, "due_at", api_ms(json_object_get(e, "due_at")));
-	api_set_time(out, "fired_at", api_ms(json_object_get(e, "fired_at")));
+	jsonw_begin_object(w, NULL);
+	jsonw_string(w, "id", json_string_value(json_object_get(e, "id")));
+	jsonw_string(w, "lead", json_string_value(json_object_get(e, "lead")));
+	jsonw_string(w, "kind", json_string_value(json_object_get(e, "kind")));
+	jsonw_string(w, "pool", json_string_value(json_object_get(e, "pool")));
+	jsonw_string(w, "owner", json_string_value(json_object_get(e, "owner")));
+	jsonw_time(w, "due_at", api_ms(json_object_get(e, "due_at")));
+	jsonw_time(w, "fired_at", api_ms(json_object_get(e, "fired_at")));
+	jsonw_end_object(w);
 	json_decref(e);
-	return out;
 }
 
 static void
 api_on_escalations(const struct store_reply *reply, void *arg)
 {
 	struct http_request *req = arg;
-	const json_t *items, *it, *next;
-	json_t *list;
+	const json_t *items, *it;
+	struct jsonw w = { 0 };
 	size_t i;
 
 	if (reply->err != NULL) {
 		api_respond_unavailable(req, reply->err);
 		return;
 	}
-	list = json_array();
+	jsonw_begin_object(&w, NULL);
+	jsonw_begin_array(&w, "escalations");
 	items = json_object_get(reply->json, "items");
-	if (json_is_array(items))
+	if (json_is_array(items))	/* Redis's cjson writes an empty list as {} */
 		json_array_foreach(items, i, it)
-			json_array_append_new(list, api_escalation_json(json_string_value(it)));
-	next = json_object_get(reply->json, "next");
-	http_respond_json(req, 200, json_pack("{s:o, s:o}", "escalations", list, "next_cursor",
-	    json_is_string(next) ? json_string(json_string_value(next)) : json_null()));
+			api_write_escalation(&w, json_string_value(it));
+	jsonw_end_array(&w);
+	jsonw_string(&w, "next_cursor", json_string_value(json_object_get(reply->json, "next")));
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, 200, &w);
 }
 
 /* Digits only, 1 to 18 of them: no sign, no overflow. */

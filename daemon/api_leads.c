@@ -22,14 +22,14 @@ struct lead_post {
 	struct http_request	*req;
 	struct server		*srv;
 	const struct conf_rule	*rule;		/* borrowed from the request's config */
-	json_t			*fields;
+	char			*fields;	/* the validated fields as JSON text */
 	char			 id[ULID_LEN + 1];
 };
 
 static void
 lead_post_free(struct lead_post *lp)
 {
-	json_decref(lp->fields);
+	free(lp->fields);
 	free(lp);
 }
 
@@ -38,48 +38,59 @@ api_on_routed(const struct store_reply *reply, void *arg)
 {
 	struct lead_post *lp = arg;
 	struct http_request *req = lp->req;
-	const json_t *r = reply->json;
-	json_t *hash, *lead;
+	const redisReply *r = reply->raw;
+	struct jsonw w = { 0 };
+	struct lead_view v;
 	char location[64];
-	const char *status, *owner;
 
 	if (reply->err != NULL) {
 		api_respond_unavailable(req, reply->err);
 		goto out;
 	}
-	if (!json_is_true(json_object_get(r, "created"))) {
-		metrics_inc(METRIC_LEADS_DUPLICATE, 1);
-		lead = api_lead_json(json_object_get(r, "lead"));
-		log_info("lead_duplicate", "lead=%s", json_string_value(json_object_get(lead, "id")));
-		http_respond_json(req, 200, lead);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+		api_respond_unavailable(req, "unexpected reply from the route script");
 		goto out;
 	}
-	status = json_string_value(json_object_get(r, "status"));
-	owner = json_string_value(json_object_get(r, "owner"));
-	hash = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:o}", "id", lp->id,
-	    "status", status != NULL ? status : "?", "pool", lp->rule->pool->id,
-	    "rule", lp->rule->name, "received_at", json_object_get(r, "received_at"),
-	    "route_due", json_object_get(r, "route_due"), "fields", json_incref(lp->fields));
+	if (r->element[0]->integer == 0) {
+		/* A repeat: the original lead, as stored. */
+		api_lead_view_from_hash(&v, r->element[1]);
+		metrics_inc(METRIC_LEADS_DUPLICATE, 1);
+		log_info("lead_duplicate", "lead=%s", v.id != NULL ? v.id : "?");
+		jsonw_begin_object(&w, NULL);
+		api_write_lead(&w, &v);
+		jsonw_end_object(&w);
+		api_respond_jsonw(req, 200, &w);
+		goto out;
+	}
+	api_lead_view_init(&v);
+	v.id = lp->id;
+	v.status = r->element[1]->str;
+	v.pool = lp->rule->pool->id;
+	v.rule = lp->rule->name;
+	v.received_at = api_reply_ms(r->element[2]);
+	v.route_due = api_reply_ms(r->element[3]);
+	v.fields = lp->fields;
+	v.fields_len = strlen(lp->fields);
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
-	if (owner != NULL) {
-		json_object_set_new(hash, "owner", json_string(owner));
-		json_object_set(hash, "assigned_at", json_object_get(r, "assigned_at"));
-		json_object_set(hash, "ft_due", json_object_get(r, "ft_due"));
+	if (r->elements >= 6) {
+		v.owner = r->element[4]->str;
+		v.assigned_at = v.received_at;
+		v.ft_due = api_reply_ms(r->element[5]);
 		metrics_inc(METRIC_LEADS_ASSIGNED_ON_ARRIVAL, 1);
 		log_info("lead_assigned", "lead=%s owner=%s pool=%s rule=%s via=arrival",
-		    lp->id, owner, lp->rule->pool->id, lp->rule->name);
-		sla_note_deadline(lp->srv->sla, api_ms(json_object_get(r, "ft_due")));
+		    lp->id, v.owner, v.pool, v.rule);
+		sla_note_deadline(lp->srv->sla, v.ft_due);
 	} else {
 		metrics_inc(METRIC_LEADS_QUEUED, 1);
-		log_info("lead_queued", "lead=%s pool=%s rule=%s", lp->id, lp->rule->pool->id,
-		    lp->rule->name);
-		sla_note_deadline(lp->srv->sla, api_ms(json_object_get(r, "route_due")));
+		log_info("lead_queued", "lead=%s pool=%s rule=%s", lp->id, v.pool, v.rule);
+		sla_note_deadline(lp->srv->sla, v.route_due);
 	}
-	lead = api_lead_json(hash);
-	json_decref(hash);
 	snprintf(location, sizeof(location), "/v1/leads/%s", lp->id);
 	http_response_header(req, "Location", location);
-	http_respond_json(req, 201, lead);
+	jsonw_begin_object(&w, NULL);
+	api_write_lead(&w, &v);
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, 201, &w);
 out:
 	lead_post_free(lp);
 }
@@ -90,11 +101,11 @@ api_post_lead(struct http_request *req)
 	struct server *srv = http_request_ctx(req);
 	const struct conf *conf = http_request_conf(req);
 	struct store_args a = { 0 };
+	const struct conf_rule *rule;
 	struct lead_error err;
 	struct lead_post *lp;
 	const char *idem;
 	json_t *body, *fields;
-	char *text;
 	int64_t now;
 	size_t i;
 
@@ -118,79 +129,86 @@ api_post_lead(struct http_request *req)
 	}
 	if (idem == NULL)
 		idem = json_string_value(json_object_get(fields, "event_id"));
+	rule = route_select_rule(conf, fields);
 
 	lp = xcalloc(1, sizeof(*lp));
 	lp->req = req;
 	lp->srv = srv;
-	lp->fields = fields;
-	lp->rule = route_select_rule(conf, fields);
+	lp->rule = rule;
+	lp->fields = json_dumps(fields, JSON_COMPACT);
 	now = sys_now_ms();
 	sys_new_lead_id(now, lp->id);
 
-	text = json_dumps(fields, JSON_COMPACT);
 	store_args_add(&a, lp->id);
 	store_args_add(&a, idem != NULL ? idem : "");
 	store_args_addf(&a, "%lld", (long long)conf->leads.idempotency_window_ms);
 	store_args_addf(&a, "%lld", (long long)conf->sla.route_ms);
 	store_args_addf(&a, "%lld", (long long)conf->sla.first_touch_ms);
-	store_args_add(&a, lp->rule->pool->id);
-	store_args_add(&a, lp->rule->name);
-	store_args_add(&a, text);
-	for (i = 0; i < lp->rule->pool->nreps; i++)
-		store_args_add(&a, lp->rule->pool->reps[i]->id);
-	free(text);
+	store_args_add(&a, rule->pool->id);
+	store_args_add(&a, rule->name);
+	store_args_add(&a, lp->fields);
+	for (i = 0; i < rule->pool->nreps; i++)
+		store_args_add(&a, rule->pool->reps[i]->id);
+	json_decref(fields);
 	if (store_eval(srv->store, SCRIPT_ROUTE, now, &a, api_on_routed, lp) == -1) {
 		lead_post_free(lp);
 		api_respond_unavailable(req, "not connected or too busy");
 	}
 }
 
-static json_t *
-api_event_json(const char *text)
+/* One history entry: {"type":…, "at": RFC 3339, then its other members as stored}. */
+static void
+api_write_event(struct jsonw *w, const json_t *ev)
 {
-	json_t *ev = json_loads(text, 0, NULL), *out;
 	const char *key;
 	json_t *val;
 
-	if (!json_is_object(ev)) {
-		json_decref(ev);
-		return json_pack("{s:s}", "type", "unknown");
+	jsonw_begin_object(w, NULL);
+	jsonw_string(w, "type", json_string_value(json_object_get(ev, "type")));
+	jsonw_time(w, "at", api_ms(json_object_get(ev, "at")));
+	json_object_foreach((json_t *)ev, key, val) {
+		char *s;
+
+		if (strcmp(key, "type") == 0 || strcmp(key, "at") == 0)
+			continue;
+		s = json_dumps(val, JSON_ENCODE_ANY | JSON_COMPACT);
+		jsonw_raw(w, key, s, strlen(s));
+		free(s);
 	}
-	out = json_object();
-	json_object_set(out, "type", json_object_get(ev, "type"));
-	api_set_time(out, "at", api_ms(json_object_get(ev, "at")));
-	json_object_foreach(ev, key, val)
-		if (strcmp(key, "type") != 0 && strcmp(key, "at") != 0)
-			json_object_set(out, key, val);
-	json_decref(ev);
-	return out;
+	jsonw_end_object(w);
 }
 
 static void
 api_on_lead(const struct store_reply *reply, void *arg)
 {
 	struct http_request *req = arg;
-	const json_t *events, *ev;
-	json_t *lead, *list;
+	struct jsonw w = { 0 };
+	struct lead_view v;
+	const json_t *ev;
+	json_t *events;
 	size_t i;
 
 	if (reply->err != NULL) {
 		api_respond_unavailable(req, reply->err);
 		return;
 	}
-	if (json_object_get(reply->json, "error") != NULL) {
+	api_lead_view_from_hash(&v, reply->raw);
+	if (v.id == NULL) {
 		http_respond_error(req, 404, "not_found", NULL, "no lead %s",
 		    http_request_param(req, 0));
 		return;
 	}
-	lead = api_lead_json(json_object_get(reply->json, "lead"));
-	list = json_array();
-	events = json_object_get(reply->json, "events");
-	if (json_is_array(events))
-		json_array_foreach(events, i, ev)
-			json_array_append_new(list, api_event_json(json_string_value(ev)));
-	json_object_set_new(lead, "events", list);
-	http_respond_json(req, 200, lead);
+	jsonw_begin_object(&w, NULL);
+	api_write_lead(&w, &v);
+	jsonw_begin_array(&w, "events");
+	events = v.events != NULL ? json_loadb(v.events, v.events_len, 0, NULL) : NULL;
+	json_array_foreach(events, i, ev)
+		if (json_is_object(ev))
+			api_write_event(&w, ev);
+	json_decref(events);
+	jsonw_end_array(&w);
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, 200, &w);
 }
 
 /* Lead ids are ULIDs; anything else cannot name a lead. */
@@ -220,38 +238,43 @@ static void
 api_on_touched(const struct store_reply *reply, void *arg)
 {
 	struct http_request *req = arg;
-	const char *error;
-	json_t *out;
+	const redisReply *r = reply->raw;
+	struct jsonw w = { 0 };
+	struct lead_view v;
+	const char *outcome;
+	int first;
 
 	if (reply->err != NULL) {
 		api_respond_unavailable(req, reply->err);
 		return;
 	}
-	error = json_string_value(json_object_get(reply->json, "error"));
-	if (error != NULL && strcmp(error, "not_found") == 0) {
+	outcome = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ?
+	    r->element[0]->str : NULL;
+	if (outcome == NULL || strcmp(outcome, "not_found") == 0) {
 		http_respond_error(req, 404, "not_found", NULL, "no lead %s",
 		    http_request_param(req, 0));
 		return;
 	}
-	if (error != NULL && strcmp(error, "no_owner") == 0) {
-		http_respond_error(req, 409, "no_owner", "rep",
-		    "lead %s has no owner yet (it is %s)", http_request_param(req, 0),
-		    json_string_value(json_object_get(reply->json, "status")));
+	if (strcmp(outcome, "no_owner") == 0) {
+		http_respond_error(req, 409, "no_owner", "rep", "lead %s has no owner yet (it is %s)",
+		    http_request_param(req, 0), r->element[1]->str);
 		return;
 	}
-	if (error != NULL) {
+	if (strcmp(outcome, "not_owner") == 0) {
 		http_respond_error(req, 409, "not_owner", "rep", "lead %s is owned by %s",
-		    http_request_param(req, 0),
-		    json_string_value(json_object_get(reply->json, "owner")));
+		    http_request_param(req, 0), r->element[1]->str);
 		return;
 	}
-	out = api_lead_json(json_object_get(reply->json, "lead"));
+	first = r->element[1]->integer != 0;
+	api_lead_view_from_hash(&v, r->element[2]);
 	metrics_inc(METRIC_TOUCHES, 1);
-	log_info("lead_touched", "lead=%s rep=%s first=%s", http_request_param(req, 0),
-	    json_string_value(json_object_get(out, "owner")),
-	    json_is_true(json_object_get(reply->json, "first")) ? "true" : "false");
-	json_object_set(out, "first_touch", json_object_get(reply->json, "first"));
-	http_respond_json(req, 200, out);
+	log_info("lead_touched", "lead=%s rep=%s first=%s", v.id, v.owner,
+	    first ? "true" : "false");
+	jsonw_begin_object(&w, NULL);
+	api_write_lead(&w, &v);
+	jsonw_bool(&w, "first_touch", first);
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, 200, &w);
 }
 
 void

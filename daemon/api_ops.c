@@ -29,7 +29,7 @@ void
 api_get_healthz(struct http_request *req)
 {
 	struct server *srv = http_request_ctx(req);
-	struct store_reply down = { "unavailable", NULL };
+	struct store_reply down = { "unavailable", NULL, NULL };
 
 	if (srv->stopping || store_ping(srv->store, api_on_ping, req) == -1)
 		api_on_ping(&down, req);

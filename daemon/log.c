@@ -6,13 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include "leadroute/tstamp.h"
 
 #include "log.h"
 
+/* Past this, pending lines are written at once rather than at the end of the turn. */
+#define LOG_BATCH_MAX (64 * 1024)
+
 static int log_level = CONF_LOG_INFO;
 static int log_with_time = 1;
+static struct buf log_pending;
+static struct event *log_flush_ev;
 
 void
 log_init(int level)
@@ -20,6 +28,43 @@ log_init(int level)
 	log_level = level;
 	/* journald stamps every line itself; elsewhere we add ts=. */
 	log_with_time = getenv("JOURNAL_STREAM") == NULL;
+}
+
+static void
+log_on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	log_flush();
+}
+
+void
+log_attach(struct event_base *base)
+{
+	log_flush_ev = event_new(base, -1, 0, log_on_flush, NULL);
+}
+
+void
+log_detach(void)
+{
+	log_flush();
+	if (log_flush_ev != NULL)
+		event_free(log_flush_ev);
+	log_flush_ev = NULL;
+	buf_free(&log_pending);
+}
+
+void
+log_flush(void)
+{
+	size_t off = 0;
+
+	while (off < log_pending.len) {
+		ssize_t n = write(STDERR_FILENO, log_pending.data + off, log_pending.len - off);
+
+		if (n <= 0)
+			break;	/* nowhere to log to: drop rather than block the loop */
+		off += (size_t)n;
+	}
+	buf_reset(&log_pending);
 }
 
 void
@@ -55,7 +100,16 @@ log_msg(int level, const char *event, const char *fmt, ...)
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
-	fprintf(stderr, "%s\n", line);
+	if (log_flush_ev == NULL) {
+		fprintf(stderr, "%s\n", line);
+		return;
+	}
+	buf_append(&log_pending, line, strlen(line));
+	buf_append(&log_pending, "\n", 1);
+	if (log_pending.len >= LOG_BATCH_MAX)
+		log_flush();
+	else
+		event_active(log_flush_ev, EV_TIMEOUT, 0);	/* runs once, after this turn's work */
 }
 
 const char *

@@ -258,6 +258,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "leadrouted: cannot create the event loop\n");
 		return 1;
 	}
+	log_attach(srv.base);
 	srv.store = store_new(srv.base, srv.conf);
 	srv.sla = sla_new(srv.base, srv.store);
 	srv.dispatch = dispatch_new(&srv);
@@ -269,6 +270,7 @@ main(int argc, char **argv)
 	    srv.conf->nrules);
 	if (http_start(srv.http, srv.conf, &cause) == -1) {
 		log_error("listen_failed", "error=\"%s\"", cause);
+		log_detach();
 		fprintf(stderr, "leadrouted: %s\n", cause);
 		free(cause);
 		return 1;
@@ -300,6 +302,7 @@ main(int argc, char **argv)
 	store_free(srv.store);
 	conf_unref(srv.conf);
 	free(srv.conf_path);
+	log_detach();
 	event_base_free(srv.base);
 	libevent_global_shutdown();
 	return 0;

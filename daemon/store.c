@@ -200,9 +200,9 @@ store_send(struct store *s, struct store_cmd *cmd)
 }
 
 static void
-store_finish(struct store_cmd *cmd, const char *err, json_t *json)
+store_finish(struct store_cmd *cmd, const char *err, json_t *json, const redisReply *raw)
 {
-	struct store_reply reply = { err, json };
+	struct store_reply reply = { err, json, raw };
 
 	if (cmd->cb != NULL)
 		cmd->cb(&reply, cmd->arg);
@@ -262,7 +262,7 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 			s->state = STORE_DOWN;
 		if (cmd->kind != CMD_SETUP) {
 			metrics_inc(METRIC_REDIS_ERRORS, 1);
-			store_finish(cmd, s->drop_reason != NULL ? s->drop_reason : "unavailable", NULL);
+			store_finish(cmd, s->drop_reason != NULL ? s->drop_reason : "unavailable", NULL, NULL);
 		}
 		store_cmd_free(cmd);
 		return;
@@ -280,7 +280,7 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 		if (store_send(s, cmd) == 0)
 			goto out;
 		metrics_inc(METRIC_REDIS_ERRORS, 1);
-		store_finish(cmd, "unavailable", NULL);
+		store_finish(cmd, "unavailable", NULL, NULL);
 		store_cmd_free(cmd);
 		goto out;
 	}
@@ -291,20 +291,18 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 		log_error("redis_error", "script=%s error=%s",
 		    cmd->kind == CMD_SCRIPT ? scripts[cmd->script].name : "ping",
 		    log_quote(r->str, q, sizeof(q)));
-		store_finish(cmd, r->str, NULL);
-	} else if (cmd->kind == CMD_SCRIPT) {
-		if (r->type == REDIS_REPLY_STRING)
-			json = json_loadb(r->str, r->len, JSON_DECODE_ANY, &jerr);
-		if (json == NULL) {
+		store_finish(cmd, r->str, NULL, r);
+	} else if (cmd->kind == CMD_SCRIPT && r->type == REDIS_REPLY_STRING) {
+		if ((json = json_loadb(r->str, r->len, JSON_DECODE_ANY, &jerr)) == NULL) {
 			metrics_inc(METRIC_REDIS_ERRORS, 1);
 			log_error("redis_bad_reply", "script=%s", scripts[cmd->script].name);
-			store_finish(cmd, "bad reply from script", NULL);
+			store_finish(cmd, "bad reply from script", NULL, r);
 		} else {
-			store_finish(cmd, NULL, json);
+			store_finish(cmd, NULL, json, r);
 			json_decref(json);
 		}
 	} else {
-		store_finish(cmd, NULL, NULL);
+		store_finish(cmd, NULL, NULL, r);
 	}
 	store_cmd_free(cmd);
 out:
@@ -597,9 +595,16 @@ store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_
 	store_args_add(&cmd->args, s->prefix);
 	store_args_addf(&cmd->args, "%lld", (long long)now_ms);
 	store_args_addf(&cmd->args, "%llu", (unsigned long long)s->stream_max_len);
-	for (i = 0; i < args->n; i++)
-		store_args_addn(&cmd->args, args->v[i], args->len[i]);
-	store_args_free(args);
+	/* Move the caller's strings over rather than copy them. */
+	for (i = 0; i < args->n; i++) {
+		store_args_addn(&cmd->args, "", 0);
+		free(cmd->args.v[cmd->args.n - 1]);
+		cmd->args.v[cmd->args.n - 1] = args->v[i];
+		cmd->args.len[cmd->args.n - 1] = args->len[i];
+	}
+	free(args->v);
+	free(args->len);
+	memset(args, 0, sizeof(*args));
 	return store_submit(s, cmd);
 }
 

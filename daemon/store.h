@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <event2/event.h>
+#include <hiredis/hiredis.h>
 #include <jansson.h>
 
 #include "leadroute/conf.h"
@@ -30,12 +31,14 @@ void store_args_free(struct store_args *a);
 
 /*
  * What a command produced. err is NULL on success; otherwise "unavailable"
- * (connection lost), "timeout", or Redis's own error text. json is the
- * script's JSON answer, borrowed for the duration of the callback.
+ * (connection lost), "timeout", or Redis's own error text. A script answers
+ * either JSON text (parsed into json) or a RESP array (raw); both are
+ * borrowed for the duration of the callback.
  */
 struct store_reply {
-	const char	*err;
-	json_t		*json;
+	const char		*err;
+	json_t			*json;
+	const redisReply	*raw;
 };
 
 typedef void store_cb(const struct store_reply *reply, void *arg);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -47,11 +48,18 @@ sys_random(void *buf, size_t len)
 	}
 }
 
+/* Kernel randomness fetched 4 KiB at a time: one syscall per 400 lead ids. */
 void
 sys_new_lead_id(int64_t now_ms, char out[27])
 {
-	unsigned char rnd[10];
+	static unsigned char pool[4096];
+	static size_t used = sizeof(pool);
 
-	sys_random(rnd, sizeof(rnd));
-	ulid_encode(now_ms, rnd, out);
+	if (used + 10 > sizeof(pool)) {
+		sys_random(pool, sizeof(pool));
+		used = 0;
+	}
+	ulid_encode(now_ms, pool + used, out);
+	explicit_bzero(pool + used, 10);
+	used += 10;
 }

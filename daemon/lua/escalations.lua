@@ -4,10 +4,13 @@
 local limit, cursor, lead = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local ids = {}
 if lead ~= '' then
-  local all = redis.call('LRANGE', key('lead', lead, 'escalations'), 0, -1)
-  for i = #all, 1, -1 do
-    if cursor == nil or tonumber(all[i]) < cursor then
-      ids[#ids + 1] = all[i]
+  -- A lead's escalations are the escalated events of its history.
+  local history = redis.call('HGET', P .. ':lead:' .. lead, 'events')
+  local events = history and cjson.decode(history) or {}
+  for i = #events, 1, -1 do
+    local e = events[i]
+    if e.type == 'escalated' and (cursor == nil or tonumber(e.escalation) < cursor) then
+      ids[#ids + 1] = e.escalation
       if #ids > limit then break end
     end
   end

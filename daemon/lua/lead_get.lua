@@ -1,9 +1,3 @@
--- lead_get.lua: a lead and its history. ARGV[4] lead id.
-local id = ARGV[4]
-local h = redis.call('HGETALL', key('lead', id))
-if #h == 0 then return cjson.encode({ error = 'not_found' }) end
-return cjson.encode({
-  lead = hash_table(h),
-  events = redis.call('LRANGE', key('lead', id, 'events'), 0, -1),
-  escalations = redis.call('LRANGE', key('lead', id, 'escalations'), 0, -1),
-})
+-- lead_get.lua: a lead, its history included. ARGV[4] lead id.
+-- Returns the lead's hash as field, value, ... (empty when there is no such lead).
+return redis.call('HGETALL', P .. ':lead:' .. ARGV[4])

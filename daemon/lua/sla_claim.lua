@@ -20,7 +20,6 @@ for i = 1, #due, 2 do
       }
       redis.call('HSET', key('escalation'), eid, cjson.encode(esc))
       redis.call('ZADD', key('escalations'), eid, eid)
-      redis.call('RPUSH', key('lead', id, 'escalations'), eid)
       emit(id, 'escalated', { 'kind', kind, 'escalation', tostring(eid) })
       fired[#fired + 1] = esc
     end

@@ -1,11 +1,13 @@
 -- touch.lua: the owner logs a touch; the first one stops the first-touch clock.
 -- ARGV[4] lead id, [5] rep, [6] channel or ''.
+-- Returns {'ok', first (1/0), the lead as field, value, ...}, or {'not_found'},
+-- {'no_owner', status} or {'not_owner', owner}.
 local id, rep, channel = ARGV[4], ARGV[5], ARGV[6]
 local lk = key('lead', id)
 local h = redis.call('HMGET', lk, 'status', 'owner', 'touched_at')
-if not h[1] then return cjson.encode({ error = 'not_found' }) end
-if not h[2] then return cjson.encode({ error = 'no_owner', status = h[1] }) end
-if h[2] ~= rep then return cjson.encode({ error = 'not_owner', owner = h[2] }) end
+if not h[1] then return { 'not_found' } end
+if not h[2] then return { 'no_owner', h[1] } end
+if h[2] ~= rep then return { 'not_owner', h[2] } end
 
 local first = not h[3]
 if first then
@@ -20,4 +22,4 @@ if channel ~= '' then
   extra[#extra + 1] = channel
 end
 emit(id, 'touched', extra)
-return cjson.encode({ first = first, lead = hash_table(redis.call('HGETALL', lk)) })
+return { 'ok', first and 1 or 0, redis.call('HGETALL', lk) }

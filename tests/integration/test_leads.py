@@ -100,7 +100,7 @@ class LeadTests(DaemonTestCase):
         self.assertEqual(sorted(r.status for r in results), [200] * 15 + [201])
         self.assertEqual(len({r.json["id"] for r in results}), 1)
         self.assertEqual(len({r.json["owner"] for r in results}), 1)
-        self.assertEqual(len(self.redis.cmd("KEYS", "lr:lead:*:events")), 1)
+        self.assertEqual(len(self.redis.cmd("KEYS", "lr:lead:*")), 1)
 
     def test_touch_by_owner_stops_the_clock(self):
         lead = self.d.lead(email="t@x.com", country="DE")
