@@ -201,7 +201,7 @@ main(int argc, char **argv)
 {
 	struct server srv;
 	struct conf_diags diags;
-	struct event *sigs[4];
+	struct event *sigs[3];
 	const int signums[] = { SIGTERM, SIGINT, SIGHUP };
 	const char *path = DEFAULT_CONF;
 	char *cause = NULL, status[128];

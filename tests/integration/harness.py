@@ -199,12 +199,13 @@ class Daemon:
         with open(self.conf_path, "w") as f:
             f.write(text)
 
-    def start(self, wait_redis=True):
+    def start(self, wait_redis=True, env=None):
         self.lines = []
         self.port = None
         self.proc = subprocess.Popen(WRAPPER + [LEADROUTED, "-c", self.conf_path],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1,
+                                     env=dict(os.environ, **(env or {})))
         self._reader = threading.Thread(target=self._read_log, daemon=True)
         self._reader.start()
         wait_for(lambda: self.port or self.proc.poll() is not None, what="leadrouted to listen")

@@ -1,6 +1,11 @@
-"""Health, metrics, logs without PII, the event stream, and the key prefix."""
+"""Health, metrics, logs without PII, the event stream, the key prefix, systemd."""
 
-from harness import DaemonTestCase, main
+import os
+import signal
+import socket
+import time
+
+from harness import DaemonTestCase, main, wait_for
 
 
 class OpsTests(DaemonTestCase):
@@ -69,6 +74,44 @@ class OpsTests(DaemonTestCase):
         keys = self.redis_keys()
         self.assertTrue(keys)
         self.assertEqual([k for k in keys if not k.startswith("acme:")], [])
+
+
+
+class SystemdTests(DaemonTestCase):
+    """sd_notify as systemd sees it: a datagram socket named by NOTIFY_SOCKET."""
+
+    def test_ready_watchdog_reload_and_stop_notices(self):
+        path = os.path.join(self.tmp, "notify.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(0.05)
+        messages = []
+
+        def drain():
+            try:
+                while True:
+                    messages.append(sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+            return messages
+
+        self.d.stop()
+        self.d.start(env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"})
+        wait_for(lambda: any("READY=1" in m for m in drain()), what="READY=1")
+        ready = [m for m in messages if "READY=1" in m][0]
+        self.assertIn("STATUS=listening on 127.0.0.1 port %d" % self.d.port, ready)
+        del messages[:]
+        time.sleep(0.5)
+        pings = [m for m in drain() if m == "WATCHDOG=1"]
+        self.assertGreaterEqual(len(pings), 3)       # every 100 ms: half the interval
+        self.assertLessEqual(len(pings), 7)
+        self.d.send_signal(signal.SIGHUP)
+        wait_for(lambda: any("RELOADING=1" in m for m in drain()), what="RELOADING=1")
+        wait_for(lambda: any("READY=1" in m for m in drain()), what="READY=1 after the reload")
+        self.d.send_signal(signal.SIGTERM)
+        wait_for(lambda: any("STOPPING=1" in m for m in drain()), what="STOPPING=1")
+        self.assertEqual(self.d.stop(), 0)
+        sock.close()
 
 
 if __name__ == "__main__":
