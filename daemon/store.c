@@ -56,13 +56,7 @@ struct store {
 	redisAsyncContext	*ac;
 	enum store_state	 state;
 
-	char			*host;
-	int			 port;
-	char			*unix_path;
-	int			 db;
-	char			*username;
-	char			*password;
-	char			*prefix;
+	struct conf		*conn;		/* where to connect: the config at start (a reference) */
 	char			*anchor;	/* KEYS[1], so cluster clients know the slot */
 	int64_t			 timeout_ms;
 	uint64_t		 max_in_flight;
@@ -352,7 +346,8 @@ store_on_hiredis_connect(const redisAsyncContext *ac, int status)
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
 	if (s->connections++ > 0)
 		metrics_inc(METRIC_REDIS_RECONNECTS, 1);
-	log_info("redis_connected", "redis=%s", s->unix_path != NULL ? s->unix_path : s->host);
+	log_info("redis_connected", "redis=%s", s->conn->redis.unix_path != NULL ?
+	    s->conn->redis.unix_path : s->conn->redis.host);
 	store_arm_timer(s);
 	if (s->on_connect != NULL)
 		s->on_connect(s->on_connect_arg);
@@ -398,12 +393,13 @@ store_queue_setup(struct store *s, enum script_id script, struct store_args *arg
 static void
 store_connect(struct store *s)
 {
+	const struct conf_redis *r = &s->conn->redis;
 	struct store_args a = { 0 };
 	redisAsyncContext *ac;
 	int i;
 
-	ac = s->unix_path != NULL ? redisAsyncConnectUnix(s->unix_path) :
-	    redisAsyncConnect(s->host, s->port);
+	ac = r->unix_path != NULL ? redisAsyncConnectUnix(r->unix_path) :
+	    redisAsyncConnect(r->host, r->port);
 	if (ac == NULL || ac->err) {
 		char q[256];
 
@@ -424,16 +420,16 @@ store_connect(struct store *s)
 	s->connect_deadline = store_now() + s->timeout_ms;
 
 	/* Pipelined ahead of anything else on this connection. */
-	if (s->password != NULL) {
+	if (r->password != NULL) {
 		store_args_add(&a, "AUTH");
-		if (s->username != NULL)
-			store_args_add(&a, s->username);
-		store_args_add(&a, s->password);
+		if (r->username != NULL)
+			store_args_add(&a, r->username);
+		store_args_add(&a, r->password);
 		store_queue_setup(s, 0, &a);
 	}
-	if (s->db != 0) {
+	if (r->db != 0) {
 		store_args_add(&a, "SELECT");
-		store_args_addf(&a, "%d", s->db);
+		store_args_addf(&a, "%d", r->db);
 		store_queue_setup(s, 0, &a);
 	}
 	for (i = 0; i < SCRIPT_COUNT; i++) {
@@ -508,20 +504,14 @@ store_on_retry(evutil_socket_t fd, short what, void *arg)
 }
 
 struct store *
-store_new(struct event_base *base, const struct conf *conf)
+store_new(struct event_base *base, struct conf *conf)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	int i;
 
 	s->base = base;
 	TAILQ_INIT(&s->pending);
-	s->host = conf->redis.host != NULL ? xstrdup(conf->redis.host) : NULL;
-	s->port = conf->redis.port;
-	s->unix_path = conf->redis.unix_path != NULL ? xstrdup(conf->redis.unix_path) : NULL;
-	s->db = conf->redis.db;
-	s->username = conf->redis.username != NULL ? xstrdup(conf->redis.username) : NULL;
-	s->password = conf->redis.password != NULL ? xstrdup(conf->redis.password) : NULL;
-	s->prefix = xstrdup(conf->redis.prefix);
+	s->conn = conf_ref(conf);
 	s->anchor = xasprintf("%s:seq", conf->redis.prefix);
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
 	s->timer = evtimer_new(base, store_on_timer, s);
@@ -592,7 +582,7 @@ store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_
 	store_args_add(&cmd->args, s->sha[script]);
 	store_args_add(&cmd->args, "1");
 	store_args_add(&cmd->args, s->anchor);
-	store_args_add(&cmd->args, s->prefix);
+	store_args_add(&cmd->args, s->conn->redis.prefix);
 	store_args_addf(&cmd->args, "%lld", (long long)now_ms);
 	store_args_addf(&cmd->args, "%llu", (unsigned long long)s->stream_max_len);
 	/* Move the caller's strings over rather than copy them. */
@@ -670,11 +660,7 @@ store_free(struct store *s)
 		store_drop(s, "unavailable");
 	event_free(s->timer);
 	event_free(s->retry);
-	free(s->host);
-	free(s->unix_path);
-	free(s->username);
-	free(s->password);
-	free(s->prefix);
+	conf_unref(s->conn);
 	free(s->anchor);
 	free(s);
 }

@@ -43,7 +43,9 @@ struct store_reply {
 
 typedef void store_cb(const struct store_reply *reply, void *arg);
 
-struct store *store_new(struct event_base *base, const struct conf *conf);
+/* Connection settings (address, credentials, prefix) come from conf, kept
+ * for the store's life: changing them needs a restart. */
+struct store *store_new(struct event_base *base, struct conf *conf);
 void store_free(struct store *store);
 
 /* Apply the reloadable settings (timeout, in-flight cap, stream length). */

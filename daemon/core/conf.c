@@ -498,37 +498,62 @@ conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key,
 	return conf_scalar(ctx, n, sub, "a string");
 }
 
+/* True when list is a list; otherwise report it as not the list of what it should be. */
+static int
+conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path, const char *what)
+{
+	if (list->type == YNODE_SEQ)
+		return 1;
+	conf_error(ctx, list->line, path, "expected a list of %s, got %s", what,
+	    ytree_type_name(list->type));
+	return 0;
+}
+
+/* When first_line > 0, id was defined there already: report it and return 1. */
+static int
+conf_duplicate(struct conf_ctx *ctx, const struct ynode *item, const char *path,
+    const char *what, const char *id, int first_line)
+{
+	if (first_line <= 0)
+		return 0;
+	conf_error(ctx, item->line, path, "duplicate %s \"%s\" (first on line %d)", what, id,
+	    first_line);
+	return 1;
+}
+
+static const struct conf_rule *
+conf_find_rule(const struct conf *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nrules; i++)
+		if (strcmp(conf->rules[i].name, name) == 0)
+			return &conf->rules[i];
+	return NULL;
+}
+
 static void
 conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 {
 	static const char *const allowed[] = { "id", "name", "email", NULL };
 	struct conf *c = ctx->conf;
 	char path[64];
-	size_t i, j;
+	size_t i;
 
-	if (list->type != YNODE_SEQ) {
-		conf_error(ctx, list->line, "reps", "expected a list of reps, got %s",
-		    ytree_type_name(list->type));
+	if (!conf_is_list(ctx, list, "reps", "reps"))
 		return;
-	}
 	c->reps = xcalloc(list->n, sizeof(*c->reps));
 	for (i = 0; i < list->n; i++) {
 		const struct ynode *item = list->items[i];
+		const struct conf_rep *prev;
 		const char *id, *name, *email;
 
 		snprintf(path, sizeof(path), "reps[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed))
+		if (!conf_check_keys(ctx, item, path, allowed) ||
+		    (id = conf_id(ctx, item, "id", path)) == NULL)
 			continue;
-		if ((id = conf_id(ctx, item, "id", path)) == NULL)
-			continue;
-		for (j = 0; j < c->nreps; j++) {
-			if (strcmp(c->reps[j].id, id) == 0) {
-				conf_error(ctx, item->line, path,
-				    "duplicate rep id \"%s\" (first on line %d)", id, c->reps[j].line);
-				break;
-			}
-		}
-		if (j < c->nreps)
+		prev = conf_find_rep(c, id);
+		if (conf_duplicate(ctx, item, path, "rep id", id, prev != NULL ? prev->line : 0))
 			continue;
 		name = conf_opt_string(ctx, item, "name", path);
 		email = conf_opt_string(ctx, item, "email", path);
@@ -555,30 +580,21 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64], rpath[96];
 	size_t i, j, k;
 
-	if (list->type != YNODE_SEQ) {
-		conf_error(ctx, list->line, "pools", "expected a list of pools, got %s",
-		    ytree_type_name(list->type));
+	if (!conf_is_list(ctx, list, "pools", "pools"))
 		return;
-	}
 	c->pools = xcalloc(list->n, sizeof(*c->pools));
 	for (i = 0; i < list->n; i++) {
 		const struct ynode *item = list->items[i], *reps;
+		const struct conf_pool *prev;
 		struct conf_pool *pool;
 		const char *id;
 
 		snprintf(path, sizeof(path), "pools[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed))
+		if (!conf_check_keys(ctx, item, path, allowed) ||
+		    (id = conf_id(ctx, item, "id", path)) == NULL)
 			continue;
-		if ((id = conf_id(ctx, item, "id", path)) == NULL)
-			continue;
-		for (j = 0; j < c->npools; j++) {
-			if (strcmp(c->pools[j].id, id) == 0) {
-				conf_error(ctx, item->line, path,
-				    "duplicate pool id \"%s\" (first on line %d)", id, c->pools[j].line);
-				break;
-			}
-		}
-		if (j < c->npools)
+		prev = conf_find_pool(c, id);
+		if (conf_duplicate(ctx, item, path, "pool id", id, prev != NULL ? prev->line : 0))
 			continue;
 		pool = &c->pools[c->npools++];
 		pool->id = xstrdup(id);
@@ -674,15 +690,18 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 	struct conf *c = ctx->conf;
 	const struct ynode *catch_all = NULL;
 	char path[64], sub[96];
-	size_t i, j;
+	size_t i;
 
-	if (list->type != YNODE_SEQ || list->n == 0) {
-		conf_error(ctx, list->line, "rules", "expected a non-empty list of rules");
+	if (!conf_is_list(ctx, list, "rules", "rules"))
+		return;
+	if (list->n == 0) {
+		conf_error(ctx, list->line, "rules", "at least one rule is required");
 		return;
 	}
 	c->rules = xcalloc(list->n, sizeof(*c->rules));
 	for (i = 0; i < list->n; i++) {
 		const struct ynode *item = list->items[i], *when;
+		const struct conf_rule *prev;
 		struct conf_rule *rule;
 		const char *name, *pool;
 
@@ -699,15 +718,8 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 			catch_all = item;
 		if ((name = conf_id(ctx, item, "name", path)) == NULL)
 			continue;
-		for (j = 0; j < c->nrules; j++) {
-			if (strcmp(c->rules[j].name, name) == 0) {
-				conf_error(ctx, item->line, path,
-				    "duplicate rule name \"%s\" (first on line %d)", name,
-				    c->rules[j].line);
-				break;
-			}
-		}
-		if (j < c->nrules)
+		prev = conf_find_rule(c, name);
+		if (conf_duplicate(ctx, item, path, "rule name", name, prev != NULL ? prev->line : 0))
 			continue;
 		rule = &c->rules[c->nrules++];
 		rule->name = xstrdup(name);
