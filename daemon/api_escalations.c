@@ -96,7 +96,7 @@ api_get_escalations(struct http_request *req)
 		http_respond_error(req, 400, "invalid_parameter", "lead", "lead must be a lead id");
 		return;
 	}
-	store_args_addf(&a, "%ld", n);
+	store_args_add_int(&a, n);
 	store_args_add(&a, cursor != NULL ? cursor : "");
 	store_args_add(&a, lead != NULL ? lead : "");
 	if (store_eval(srv->store, SCRIPT_ESCALATIONS, sys_now_ms(), &a, api_on_escalations,

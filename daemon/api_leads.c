@@ -105,20 +105,19 @@ api_post_lead(struct http_request *req)
 	struct lead_error err;
 	struct lead_post *lp;
 	const char *idem;
-	json_t *body, *fields;
+	json_t *fields;
 	int64_t now;
 	size_t i;
 
-	if ((body = api_body_object(req)) == NULL)
+	if ((fields = api_body_object(req)) == NULL)
 		return;
-	if (lead_validate(body, &fields, &err) == -1) {
-		json_decref(body);
+	if (lead_validate(fields, &err) == -1) {
+		json_decref(fields);
 		metrics_inc(METRIC_LEADS_INVALID, 1);
 		http_respond_error(req, 422, err.code, err.field[0] ? err.field : NULL, "%s",
 		    err.message);
 		return;
 	}
-	json_decref(body);
 	idem = http_request_header(req, "Idempotency-Key");
 	if (idem != NULL && !lead_valid_idempotency_key(idem)) {
 		json_decref(fields);
@@ -141,9 +140,9 @@ api_post_lead(struct http_request *req)
 
 	store_args_add(&a, lp->id);
 	store_args_add(&a, idem != NULL ? idem : "");
-	store_args_addf(&a, "%lld", (long long)conf->leads.idempotency_window_ms);
-	store_args_addf(&a, "%lld", (long long)conf->sla.route_ms);
-	store_args_addf(&a, "%lld", (long long)conf->sla.first_touch_ms);
+	store_args_add_int(&a, conf->leads.idempotency_window_ms);
+	store_args_add_int(&a, conf->sla.route_ms);
+	store_args_add_int(&a, conf->sla.first_touch_ms);
 	store_args_add(&a, rule->pool->id);
 	store_args_add(&a, rule->name);
 	store_args_add(&a, lp->fields);

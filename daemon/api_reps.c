@@ -126,7 +126,7 @@ api_put_rep_status(struct http_request *req)
 	pools = dispatch_pools_arg(conf, id);
 	store_args_add(&a, id);
 	store_args_add(&a, status);
-	store_args_addf(&a, "%d", DISPATCH_BATCH);
+	store_args_add_int(&a, DISPATCH_BATCH);
 	store_args_add(&a, pools);
 	free(pools);
 	if (store_eval(srv->store, SCRIPT_REP_STATUS, sys_now_ms(), &a, api_on_rep_status, req) == -1)

@@ -108,7 +108,7 @@ dispatch_drain(struct dispatch *d)
 		return;
 	}
 	pools = dispatch_pools_arg(d->srv->conf, NULL);
-	store_args_addf(&a, "%d", DISPATCH_BATCH);
+	store_args_add_int(&a, DISPATCH_BATCH);
 	store_args_add(&a, pools);
 	free(pools);
 	if (store_eval(d->srv->store, SCRIPT_DRAIN, sys_now_ms(), &a, dispatch_on_drained, d) == 0)

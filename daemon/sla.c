@@ -103,7 +103,7 @@ sla_on_timer(evutil_socket_t fd, short what, void *arg)
 	sla->wake_at = 0;
 	if (!sla->running || sla->claiming)
 		return;
-	store_args_addf(&a, "%d", SLA_CLAIM_BATCH);
+	store_args_add_int(&a, SLA_CLAIM_BATCH);
 	if (store_eval(sla->store, SCRIPT_SLA_CLAIM, sys_now_ms(), &a, sla_on_claimed, sla) == -1) {
 		sla_arm(sla, SLA_MAX_SLEEP_MS);
 		return;

@@ -17,6 +17,7 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 #include <hiredis/adapters/libevent.h>
 #include <openssl/evp.h>
 
@@ -26,6 +27,7 @@
 
 #define STORE_BACKOFF_MIN_MS	100
 #define STORE_BACKOFF_MAX_MS	5000
+#define STORE_FLUSH_BYTES	8192
 
 enum store_state {
 	STORE_DOWN,
@@ -114,16 +116,11 @@ store_args_add(struct store_args *a, const char *s)
 }
 
 void
-store_args_addf(struct store_args *a, const char *fmt, ...)
+store_args_add_int(struct store_args *a, int64_t v)
 {
-	va_list ap;
-	char *s;
+	char num[24];
 
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	store_args_add(a, s);
-	free(s);
+	store_args_addn(a, num, util_format_int(num, v));
 }
 
 void
@@ -179,13 +176,45 @@ store_cmd_free(struct store_cmd *cmd)
 
 static void store_reply(redisAsyncContext *, void *, void *);
 
-/* Hand a command to hiredis; it joins the in-flight list on success. */
+/*
+ * Hand a command to hiredis, written in RESP here (a few memcpy) rather than
+ * by hiredis's printf-style formatter; it joins the in-flight list on success.
+ */
 static int
 store_send(struct store *s, struct store_cmd *cmd)
 {
-	if (s->ac == NULL || redisAsyncCommandArgv(s->ac, store_reply, cmd, (int)cmd->args.n,
-	    (const char **)cmd->args.v, cmd->args.len) != REDIS_OK)
+	struct buf resp = { NULL, 0, 0 };
+	size_t i, need = 16;
+	char num[24];
+	int rc;
+
+	if (s->ac == NULL)
 		return -1;
+	for (i = 0; i < cmd->args.n; i++)
+		need += cmd->args.len[i] + 16;
+	resp.data = xmalloc(need);
+	resp.cap = need;
+	buf_append(&resp, "*", 1);
+	buf_append(&resp, num, util_format_int(num, (int64_t)cmd->args.n));
+	buf_append(&resp, "\r\n", 2);
+	for (i = 0; i < cmd->args.n; i++) {
+		buf_append(&resp, "$", 1);
+		buf_append(&resp, num, util_format_int(num, (int64_t)cmd->args.len[i]));
+		buf_append(&resp, "\r\n", 2);
+		buf_append(&resp, cmd->args.v[i], cmd->args.len[i]);
+		buf_append(&resp, "\r\n", 2);
+	}
+	rc = redisAsyncFormattedCommand(s->ac, store_reply, cmd, resp.data, resp.len);
+	buf_free(&resp);
+	if (rc != REDIS_OK)
+		return -1;
+	/*
+	 * hiredis writes on the next turn of the loop; while the daemon parses a
+	 * burst of requests Redis would sit idle. Past a few KiB, send now, so
+	 * Redis works on the first commands while we prepare the rest.
+	 */
+	if (s->state == STORE_UP && sdslen(s->ac->c.obuf) >= STORE_FLUSH_BYTES)
+		redisAsyncHandleWrite(s->ac);
 	cmd->deadline = store_now() + s->timeout_ms;
 	TAILQ_INSERT_TAIL(&s->pending, cmd, entry);
 	if (s->npending++ == 0)
@@ -429,7 +458,7 @@ store_connect(struct store *s)
 	}
 	if (r->db != 0) {
 		store_args_add(&a, "SELECT");
-		store_args_addf(&a, "%d", r->db);
+		store_args_add_int(&a, r->db);
 		store_queue_setup(s, 0, &a);
 	}
 	for (i = 0; i < SCRIPT_COUNT; i++) {
@@ -583,8 +612,8 @@ store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_
 	store_args_add(&cmd->args, "1");
 	store_args_add(&cmd->args, s->anchor);
 	store_args_add(&cmd->args, s->conn->redis.prefix);
-	store_args_addf(&cmd->args, "%lld", (long long)now_ms);
-	store_args_addf(&cmd->args, "%llu", (unsigned long long)s->stream_max_len);
+	store_args_add_int(&cmd->args, now_ms);
+	store_args_add_int(&cmd->args, (int64_t)s->stream_max_len);
 	/* Move the caller's strings over rather than copy them. */
 	for (i = 0; i < args->n; i++) {
 		store_args_addn(&cmd->args, "", 0);

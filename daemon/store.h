@@ -26,7 +26,7 @@ struct store_args {
 
 void store_args_add(struct store_args *a, const char *s);
 void store_args_addn(struct store_args *a, const char *s, size_t len);
-void store_args_addf(struct store_args *a, const char *fmt, ...) LR_PRINTF(2, 3);
+void store_args_add_int(struct store_args *a, int64_t v);
 void store_args_free(struct store_args *a);
 
 /*

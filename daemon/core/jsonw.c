@@ -105,8 +105,10 @@ jsonw_string(struct jsonw *w, const char *key, const char *s)
 void
 jsonw_int(struct jsonw *w, const char *key, int64_t v)
 {
+	char num[24];
+
 	jsonw_prefix(w, key);
-	buf_appendf(&w->buf, "%lld", (long long)v);
+	buf_append(&w->buf, num, util_format_int(num, v));
 }
 
 void

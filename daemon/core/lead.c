@@ -172,56 +172,48 @@ lead_check_known(const char *name, enum lead_kind kind, size_t max, const json_t
 }
 
 int
-lead_validate(const json_t *body, json_t **fields, struct lead_error *err)
+lead_validate(json_t *body, struct lead_error *err)
 {
 	const char *key;
-	json_t *out, *val;
+	json_t *val;
+	void *tmp;
 	size_t i;
 
-	*fields = NULL;
 	if (!json_is_object(body))
 		return lead_fail(err, "invalid_body", "", "the body must be a JSON object");
 	if (json_object_size(body) > LEAD_MAX_FIELDS)
 		return lead_fail(err, "invalid_body", "",
 		    "too many fields (at most %d)", LEAD_MAX_FIELDS);
-	out = json_object();
-	json_object_foreach((json_t *)body, key, val) {
+	json_object_foreach_safe(body, tmp, key, val) {
 		json_t *norm = NULL;
 
-		if (key[0] == '\0' || strlen(key) > LEAD_MAX_FIELD_NAME) {
-			lead_fail(err, "invalid_field", "",
+		if (key[0] == '\0' || strlen(key) > LEAD_MAX_FIELD_NAME)
+			return lead_fail(err, "invalid_field", "",
 			    "field names must be 1-%d characters", LEAD_MAX_FIELD_NAME);
-			goto fail;
-		}
-		if (json_is_null(val))
+		if (json_is_null(val)) {
+			json_object_del(body, key);
 			continue;
+		}
 		for (i = 0; i < LR_NELEM(lead_known); i++)
 			if (strcmp(key, lead_known[i].name) == 0)
 				break;
 		if (i < LR_NELEM(lead_known)) {
 			if (lead_check_known(key, lead_known[i].kind, lead_known[i].max, val,
 			    &norm, err) == -1)
-				goto fail;
+				return -1;
 			if (norm != NULL)
-				json_object_set_new(out, key, norm);
+				json_object_set_new(body, key, norm);
+			else
+				json_object_del(body, key);
 			continue;
 		}
-		if (json_is_string(val) && json_string_length(val) > LEAD_MAX_TEXT) {
-			lead_fail(err, "invalid_field", key,
+		if (json_is_string(val) && json_string_length(val) > LEAD_MAX_TEXT)
+			return lead_fail(err, "invalid_field", key,
 			    "%s is too long (at most %d characters)", key, LEAD_MAX_TEXT);
-			goto fail;
-		}
-		json_object_set(out, key, val);
 	}
-	if (json_object_get(out, "email") == NULL && json_object_get(out, "phone") == NULL) {
-		lead_fail(err, "missing_field", "email", "email or phone is required");
-		goto fail;
-	}
-	*fields = out;
+	if (json_object_get(body, "email") == NULL && json_object_get(body, "phone") == NULL)
+		return lead_fail(err, "missing_field", "email", "email or phone is required");
 	return 0;
-fail:
-	json_decref(out);
-	return -1;
 }
 
 int

@@ -38,20 +38,47 @@ tstamp_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* Write v as exactly n decimal digits. */
+static char *
+tstamp_put(char *p, unsigned v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/* Hand-formatted: it runs several times for every lead answered. */
 void
 tstamp_format(int64_t ms, char out[TSTAMP_LEN])
 {
 	int64_t days, rem, y;
 	unsigned m, d;
+	char *p = out;
 
 	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
 	rem = ms - days * 86400000;
 	tstamp_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = y < 0 ? 0 : 9999;	/* RFC 3339 has four-digit years */
-	snprintf(out, TSTAMP_LEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
-	    (unsigned)y % 10000, m % 100, d % 100, (unsigned)(rem / 3600000) % 100,
-	    (unsigned)(rem / 60000 % 60), (unsigned)(rem / 1000 % 60), (unsigned)(rem % 1000));
+	p = tstamp_put(p, (unsigned)y, 4);
+	*p++ = '-';
+	p = tstamp_put(p, m, 2);
+	*p++ = '-';
+	p = tstamp_put(p, d, 2);
+	*p++ = 'T';
+	p = tstamp_put(p, (unsigned)(rem / 3600000), 2);
+	*p++ = ':';
+	p = tstamp_put(p, (unsigned)(rem / 60000 % 60), 2);
+	*p++ = ':';
+	p = tstamp_put(p, (unsigned)(rem / 1000 % 60), 2);
+	*p++ = '.';
+	p = tstamp_put(p, (unsigned)(rem % 1000), 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 static int

@@ -17,11 +17,11 @@ struct lead_error {
 };
 
 /*
- * Validate a lead body and return a new normalized copy in *fields (caller
- * owns it): known fields checked and trimmed, email lower-cased, empty and
- * null fields dropped, everything else kept. Returns 0, or -1 and err.
+ * Validate a lead body and normalize it in place: known fields checked and
+ * trimmed, email lower-cased, empty and null fields dropped, everything else
+ * kept. Returns 0, or -1 and err (body is then half-normalized: discard it).
  */
-int lead_validate(const json_t *body, json_t **fields, struct lead_error *err);
+int lead_validate(json_t *body, struct lead_error *err);
 
 /* True when key is an acceptable idempotency key (1-255 printable ASCII). */
 int lead_valid_idempotency_key(const char *key);

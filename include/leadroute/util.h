@@ -30,6 +30,9 @@ void buf_appendf(struct buf *b, const char *fmt, ...) LR_PRINTF(2, 3);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 
+/* Write v in decimal to out (at least 21 bytes), NUL-terminated; returns the length. */
+size_t util_format_int(char *out, int64_t v);
+
 /* True when s is 1..max characters of [A-Za-z0-9_.-] (ids in config and URLs). */
 int util_valid_id(const char *s, size_t max);
 
