@@ -69,6 +69,7 @@ struct store {
 	int			 npending;
 	struct event		*timer;
 	struct event		*retry;
+	struct event		*flush;		/* writes the pipeline at the end of a loop turn */
 	int64_t			 backoff_ms;
 	int64_t			 connect_deadline;
 	int			 connections;
@@ -209,12 +210,17 @@ store_send(struct store *s, struct store_cmd *cmd)
 	if (rc != REDIS_OK)
 		return -1;
 	/*
-	 * hiredis writes on the next turn of the loop; while the daemon parses a
-	 * burst of requests Redis would sit idle. Past a few KiB, send now, so
-	 * Redis works on the first commands while we prepare the rest.
+	 * hiredis would write on the next turn of the loop, after a round of
+	 * epoll_ctl for its write event. Instead the commands of this turn go out
+	 * at its end (the write event is then added and removed within the turn,
+	 * which libevent's changelist turns into no syscall at all), and past a
+	 * few KiB at once, so Redis works on the first commands of a burst while
+	 * the daemon prepares the rest.
 	 */
 	if (s->state == STORE_UP && sdslen(s->ac->c.obuf) >= STORE_FLUSH_BYTES)
 		redisAsyncHandleWrite(s->ac);
+	else
+		event_active(s->flush, EV_TIMEOUT, 0);
 	cmd->deadline = store_now() + s->timeout_ms;
 	TAILQ_INSERT_TAIL(&s->pending, cmd, entry);
 	if (s->npending++ == 0)
@@ -527,6 +533,15 @@ store_on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+store_on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *s = arg;
+
+	if (s->ac != NULL && s->state == STORE_UP && sdslen(s->ac->c.obuf) > 0)
+		redisAsyncHandleWrite(s->ac);
+}
+
+static void
 store_on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	store_connect(arg);
@@ -545,6 +560,7 @@ store_new(struct event_base *base, struct conf *conf)
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
 	s->timer = evtimer_new(base, store_on_timer, s);
 	s->retry = evtimer_new(base, store_on_retry, s);
+	s->flush = event_new(base, -1, 0, store_on_flush, s);
 	for (i = 0; i < SCRIPT_COUNT; i++)
 		store_sha1_hex(scripts[i].source, s->sha[i]);
 	store_configure(s, conf);
@@ -689,6 +705,7 @@ store_free(struct store *s)
 		store_drop(s, "unavailable");
 	event_free(s->timer);
 	event_free(s->retry);
+	event_free(s->flush);
 	conf_unref(s->conn);
 	free(s->anchor);
 	free(s);
