@@ -103,6 +103,7 @@ api_post_lead(struct http_request *req)
 	struct store_args a = { 0 };
 	const struct conf_rule *rule;
 	struct lead_error err;
+	struct cond_lead lead;
 	struct lead_post *lp;
 	const char *idem;
 	json_t *fields;
@@ -128,7 +129,9 @@ api_post_lead(struct http_request *req)
 	}
 	if (idem == NULL)
 		idem = json_string_value(json_object_get(fields, "event_id"));
-	rule = route_select_rule(conf, fields);
+	cond_lead_init(&lead, &conf->fields, fields);
+	rule = route_select_rule(conf, &lead, NULL);
+	cond_lead_free(&lead);
 
 	lp = xcalloc(1, sizeof(*lp));
 	lp->req = req;

@@ -48,7 +48,7 @@ struct conf_key {
 	conf_list_fn	*list;
 };
 
-static conf_list_fn conf_parse_reps, conf_parse_pools, conf_parse_rules;
+static conf_list_fn conf_parse_reps, conf_parse_pools, conf_parse_territories, conf_parse_rules;
 
 #define SEC(ms)	((int64_t)(ms) * 1000)
 #define MIN(m)	(SEC(m) * 60)
@@ -75,18 +75,19 @@ static const struct conf_key conf_keys[] = {
 	{ "leads.idempotency_window", CK_DURATION, OFF(leads.idempotency_window_ms), "7d", SEC(1), DAY(366), NULL },
 	{ "events", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "events.max_len", CK_COUNT, OFF(events.max_len), "1000000", 1000, 1000000000, NULL },
-	{ "reps", CK_LIST, 0, NULL, 0, 0, conf_parse_reps },
-	{ "pools", CK_LIST, 0, NULL, 0, 0, conf_parse_pools },
-	{ "rules", CK_LIST, 0, NULL, 0, 0, conf_parse_rules },
+	/* Lists, parsed in this order (later ones refer to earlier ones); min 1: required. */
+	{ "reps", CK_LIST, 0, NULL, 1, 0, conf_parse_reps },
+	{ "pools", CK_LIST, 0, NULL, 1, 0, conf_parse_pools },
+	{ "territories", CK_LIST, 0, NULL, 0, 0, conf_parse_territories },
+	{ "rules", CK_LIST, 0, NULL, 1, 0, conf_parse_rules },
 };
 
 static void conf_free(struct conf *);
 
 static void LR_PRINTF(5, 0)
-conf_vdiag(struct conf_ctx *ctx, int warning, int line, const char *path,
-    const char *fmt, va_list ap)
+conf_vdiag(struct conf_diags *d, int warning, int line, const char *path, const char *fmt,
+    va_list ap)
 {
-	struct conf_diags *d = ctx->diags;
 	struct conf_diag *dg;
 
 	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
@@ -100,13 +101,23 @@ conf_vdiag(struct conf_ctx *ctx, int warning, int line, const char *path,
 		d->nerrors++;
 }
 
+void
+conf_diag_add(struct conf_diags *d, int warning, int line, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vdiag(d, warning, line, path, fmt, ap);
+	va_end(ap);
+}
+
 static void LR_PRINTF(4, 5)
 conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	conf_vdiag(ctx, 0, line, path, fmt, ap);
+	conf_vdiag(ctx->diags, 0, line, path, fmt, ap);
 	va_end(ap);
 }
 
@@ -116,7 +127,7 @@ conf_warning(struct conf_ctx *ctx, int line, const char *path, const char *fmt, 
 	va_list ap;
 
 	va_start(ap, fmt);
-	conf_vdiag(ctx, 1, line, path, fmt, ap);
+	conf_vdiag(ctx->diags, 1, line, path, fmt, ap);
 	va_end(ap);
 }
 
@@ -636,50 +647,67 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 }
 
 static void
-conf_parse_when(struct conf_ctx *ctx, struct conf_rule *rule, const struct ynode *when,
-    const char *path)
+conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list)
 {
-	char cpath[160], vpath[192];
+	static const char *const allowed[] = { "id", "countries", "states", "postal_codes", NULL };
+	struct conf *c = ctx->conf;
+	char path[64];
 	size_t i, j;
 
-	if (when->type != YNODE_MAP || when->n == 0) {
-		conf_error(ctx, when->line, path,
-		    "expected a map of lead fields to values, as in country: [DE, FR]");
+	if (!conf_is_list(ctx, list, "territories", "territories"))
 		return;
+	c->territories = xcalloc(list->n, sizeof(*c->territories));
+	for (i = 0; i < list->n; i++) {
+		const struct ynode *item = list->items[i];
+		struct cond_territory *t;
+		const char *id;
+
+		snprintf(path, sizeof(path), "territories[%zu]", i);
+		if (!conf_check_keys(ctx, item, path, allowed) ||
+		    (id = conf_id(ctx, item, "id", path)) == NULL)
+			continue;
+		for (j = 0; j < c->nterritories; j++)
+			if (strcmp(c->territories[j].id, id) == 0)
+				break;
+		if (conf_duplicate(ctx, item, path, "territory id", id,
+		    j < c->nterritories ? c->territories[j].line : 0))
+			continue;
+		t = &c->territories[c->nterritories];
+		if (cond_parse_territory(ctx->diags, item, path, t) == -1) {
+			cond_territory_free(t);
+			continue;
+		}
+		t->id = xstrdup(id);
+		t->line = item->line;
+		c->nterritories++;
 	}
-	rule->conds = xcalloc(when->n, sizeof(*rule->conds));
-	for (i = 0; i < when->n; i++) {
-		const struct ynode *field = when->keys[i], *val = when->items[i];
-		struct conf_cond *cond;
+}
 
-		snprintf(cpath, sizeof(cpath), "%s.%s", path, field->value);
-		if (!util_valid_id(field->value, CONF_ID_MAX)) {
-			conf_error(ctx, field->line, cpath, "bad field name \"%s\"", field->value);
+/* Warn about rules no lead can reach: contradictory, or covered by an earlier rule. */
+static void
+conf_check_shadowed(struct conf_ctx *ctx)
+{
+	const struct conf *c = ctx->conf;
+	char path[64];
+	size_t i, j;
+
+	for (j = 0; j < c->nrules; j++) {
+		snprintf(path, sizeof(path), "rules[%zu]", j);
+		if (cond_never(&c->rules[j].when)) {
+			conf_warning(ctx, c->rules[j].line, path,
+			    "rule \"%s\" can never match: its conditions contradict each other",
+			    c->rules[j].name);
 			continue;
 		}
-		cond = &rule->conds[rule->nconds];
-		if (val->type == YNODE_SCALAR) {
-			const char *s = conf_scalar(ctx, val, cpath, "a value or a list of values");
-
-			if (s == NULL)
-				continue;
-			cond->values = xcalloc(1, sizeof(*cond->values));
-			cond->values[cond->nvalues++] = xstrdup(s);
-		} else if (val->type == YNODE_SEQ && val->n > 0) {
-			cond->values = xcalloc(val->n, sizeof(*cond->values));
-			for (j = 0; j < val->n; j++) {
-				const char *s;
-
-				snprintf(vpath, sizeof(vpath), "%s[%zu]", cpath, j);
-				if ((s = conf_scalar(ctx, val->items[j], vpath, "a value")) != NULL)
-					cond->values[cond->nvalues++] = xstrdup(s);
+		for (i = 0; i < j; i++) {
+			if (cond_implies(&c->rules[j].when, &c->rules[i].when)) {
+				conf_warning(ctx, c->rules[j].line, path,
+				    "rule \"%s\" can never match: rule \"%s\" on line %d matches "
+				    "every lead it would", c->rules[j].name, c->rules[i].name,
+				    c->rules[i].line);
+				break;
 			}
-		} else {
-			conf_error(ctx, val->line, cpath, "expected a value or a non-empty list of values");
-			continue;
 		}
-		cond->field = xstrdup(field->value);
-		rule->nconds++;
 	}
 }
 
@@ -688,7 +716,7 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 {
 	static const char *const allowed[] = { "name", "when", "pool", NULL };
 	struct conf *c = ctx->conf;
-	const struct ynode *catch_all = NULL;
+	struct cond_env env;
 	char path[64], sub[96];
 	size_t i;
 
@@ -698,6 +726,10 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 		conf_error(ctx, list->line, "rules", "at least one rule is required");
 		return;
 	}
+	env.diags = ctx->diags;
+	env.fields = &c->fields;
+	env.territories = c->territories;
+	env.nterritories = c->nterritories;
 	c->rules = xcalloc(list->n, sizeof(*c->rules));
 	for (i = 0; i < list->n; i++) {
 		const struct ynode *item = list->items[i], *when;
@@ -706,17 +738,8 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 		const char *name, *pool;
 
 		snprintf(path, sizeof(path), "rules[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed))
-			continue;
-		/* Judged on the file as written, so a bad rule does not hide this. */
-		when = ytree_get(item, "when");
-		if (catch_all != NULL)
-			conf_warning(ctx, item->line, path,
-			    "rule can never match: the rule on line %d matches every lead",
-			    catch_all->line);
-		else if (when == NULL)
-			catch_all = item;
-		if ((name = conf_id(ctx, item, "name", path)) == NULL)
+		if (!conf_check_keys(ctx, item, path, allowed) ||
+		    (name = conf_id(ctx, item, "name", path)) == NULL)
 			continue;
 		prev = conf_find_rule(c, name);
 		if (conf_duplicate(ctx, item, path, "rule name", name, prev != NULL ? prev->line : 0))
@@ -724,6 +747,8 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 		rule = &c->rules[c->nrules++];
 		rule->name = xstrdup(name);
 		rule->line = item->line;
+		rule->when.op = COND_ALL;
+		rule->when.field = -1;
 		if ((pool = conf_id(ctx, item, "pool", path)) != NULL) {
 			rule->pool = (struct conf_pool *)conf_find_pool(c, pool);
 			if (rule->pool == NULL) {
@@ -732,14 +757,16 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 				    "unknown pool \"%s\"", pool);
 			}
 		}
-		if (when != NULL) {
+		if ((when = ytree_get(item, "when")) != NULL) {
 			snprintf(sub, sizeof(sub), "%s.when", path);
-			conf_parse_when(ctx, rule, when, sub);
+			cond_parse_when(&env, when, sub, &rule->when);
 		}
 	}
-	if (catch_all == NULL)
+	if (ytree_get(list->items[list->n - 1], "when") != NULL)
 		conf_error(ctx, list->items[list->n - 1]->line, "rules",
 		    "no default rule: the last rule must have no \"when\", so every lead is routed");
+	if (ctx->diags->nerrors == 0)
+		conf_check_shadowed(ctx);
 }
 
 static void
@@ -803,10 +830,10 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 		for (i = 0; i < LR_NELEM(conf_keys); i++) {
 			if (conf_keys[i].kind != CK_LIST)
 				continue;
-			if (lists[i] == NULL)
+			if (lists[i] == NULL && conf_keys[i].min > 0)
 				conf_error(&ctx, 1, conf_keys[i].path, "missing required key \"%s\"",
 				    conf_keys[i].path);
-			else
+			else if (lists[i] != NULL)
 				conf_keys[i].list(&ctx, lists[i]);
 		}
 	}
@@ -891,7 +918,7 @@ conf_diags_free(struct conf_diags *diags)
 static void
 conf_free(struct conf *c)
 {
-	size_t i, j;
+	size_t i;
 
 	if (c == NULL)
 		return;
@@ -907,19 +934,14 @@ conf_free(struct conf *c)
 	}
 	free(c->pools);
 	for (i = 0; i < c->nrules; i++) {
-		for (j = 0; j < c->rules[i].nconds; j++) {
-			struct conf_cond *cond = &c->rules[i].conds[j];
-			size_t k;
-
-			for (k = 0; k < cond->nvalues; k++)
-				free(cond->values[k]);
-			free(cond->values);
-			free(cond->field);
-		}
-		free(c->rules[i].conds);
+		cond_free(&c->rules[i].when);
 		free(c->rules[i].name);
 	}
 	free(c->rules);
+	for (i = 0; i < c->nterritories; i++)
+		cond_territory_free(&c->territories[i]);
+	free(c->territories);
+	cond_fields_free(&c->fields);
 	free(c->redis.url);
 	free(c->redis.host);
 	free(c->redis.unix_path);

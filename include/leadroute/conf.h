@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "leadroute/cond.h"
+#include "leadroute/util.h"
+
 enum conf_log_level {
 	CONF_LOG_DEBUG,
 	CONF_LOG_INFO,
@@ -27,17 +30,9 @@ struct conf_pool {
 	int		  line;
 };
 
-/* One `when` entry: the lead field must equal one of the values. */
-struct conf_cond {
-	char		 *field;
-	char		**values;
-	size_t		  nvalues;
-};
-
 struct conf_rule {
 	char			*name;
-	struct conf_cond	*conds;		/* all must hold; none: matches every lead */
-	size_t			 nconds;
+	struct cond		 when;		/* an ALL; with no kids it matches every lead */
 	struct conf_pool	*pool;		/* borrowed from conf->pools */
 	int			 line;
 };
@@ -91,8 +86,11 @@ struct conf {
 	size_t		  nreps;
 	struct conf_pool *pools;
 	size_t		  npools;
+	struct cond_territory *territories;
+	size_t		  nterritories;
 	struct conf_rule *rules;
 	size_t		  nrules;
+	struct cond_fields fields;	/* lead fields the conditions read */
 };
 
 /* One problem found in a config file, reported as FILE:LINE: PATH: MESSAGE. */
@@ -121,6 +119,10 @@ int conf_load_file(const char *path, struct conf **out, struct conf_diags *diags
 /* The same for a text already in memory; name is used in messages. */
 int conf_load_string(const char *text, size_t len, const char *name,
     struct conf **out, struct conf_diags *diags);
+
+/* Record a problem (an error, or a warning when warning is set). */
+void conf_diag_add(struct conf_diags *diags, int warning, int line, const char *path,
+    const char *fmt, ...) LR_PRINTF(5, 6);
 
 void conf_diags_print(const struct conf_diags *diags, FILE *fp);
 void conf_diags_free(struct conf_diags *diags);

@@ -10,6 +10,14 @@
 
 #include "check_suites.h"
 
+#define MINIMAL_HEAD \
+	"reps:\n" \
+	"  - id: ana\n" \
+	"  - id: ben\n" \
+	"pools:\n" \
+	"  - id: p1\n" \
+	"    reps: [ana, ben]\n"
+
 #define MINIMAL \
 	"reps:\n" \
 	"  - id: ana\n" \
@@ -76,10 +84,13 @@ START_TEST(test_conf_example_file_is_valid)
 	ck_assert_int_eq(c->sla.first_touch_ms, 3600000);
 	ck_assert_int_eq(c->nreps, 4);
 	ck_assert_int_eq(c->npools, 2);
-	ck_assert_int_eq(c->nrules, 3);
-	ck_assert_str_eq(c->rules[0].conds[0].field, "country");
-	ck_assert_str_eq(c->rules[0].conds[0].values[2], "GB");
-	ck_assert_ptr_eq(c->rules[1].pool, &c->pools[1]);
+	ck_assert_int_eq(c->nterritories, 2);
+	ck_assert_int_eq(c->nrules, 5);
+	ck_assert_int_eq(c->rules[0].when.kids[0].op, COND_ANY);	/* territory: dach */
+	ck_assert_int_eq(c->rules[1].when.kids[0].op, COND_IN);
+	ck_assert_int_eq(c->rules[1].when.kids[0].nvalues, 5);
+	ck_assert_str_eq(c->fields.names[c->rules[1].when.kids[0].field], "country");
+	ck_assert_ptr_eq(c->rules[2].pool, &c->pools[1]);
 	conf_diags_free(&diags);
 	conf_unref(c);
 }
@@ -99,7 +110,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_int_eq(c->leads.idempotency_window_ms, 7LL * 24 * 3600 * 1000);
 	ck_assert_int_eq(c->log_level, CONF_LOG_INFO);
 	ck_assert_str_eq(c->reps[0].name, "ana");	/* name defaults to id */
-	ck_assert_int_eq(c->rules[0].nconds, 0);
+	ck_assert_int_eq(c->rules[0].when.nkids, 0);
 	ck_assert_int_eq(strlen(c->version), 12);
 	conf_unref(c);
 }
@@ -116,17 +127,58 @@ START_TEST(test_conf_version_follows_content)
 }
 END_TEST
 
-START_TEST(test_conf_scalar_means_equality)
+START_TEST(test_conf_when_builds_a_condition_tree)
 {
 	struct conf *c = load_ok("reps: [{id: a}]\npools: [{id: p, reps: [a]}]\n"
-	    "rules:\n  - name: de\n    when: {country: DE, source: [web, ads]}\n    pool: p\n"
-	    "  - name: rest\n    pool: p\n");
+	    "rules:\n  - name: de\n    when: {country: DE, source: [web, ads], employees: {gte: 10, lt: 20}}\n"
+	    "    pool: p\n  - name: rest\n    pool: p\n");
+	const struct cond *w = &c->rules[0].when;
 
-	ck_assert_int_eq(c->rules[0].nconds, 2);
-	ck_assert_int_eq(c->rules[0].conds[0].nvalues, 1);
-	ck_assert_str_eq(c->rules[0].conds[0].values[0], "DE");
-	ck_assert_int_eq(c->rules[0].conds[1].nvalues, 2);
+	ck_assert_int_eq(w->op, COND_ALL);
+	ck_assert_int_eq(w->nkids, 3);
+	ck_assert_int_eq(w->kids[0].op, COND_IN);
+	ck_assert_int_eq(w->kids[0].nvalues, 1);
+	ck_assert_str_eq(w->kids[0].values[0].s, "DE");
+	ck_assert_int_eq(w->kids[1].nvalues, 2);
+	ck_assert_int_eq(w->kids[2].op, COND_RANGE);
+	ck_assert(w->kids[2].lo_set && w->kids[2].lo_incl && w->kids[2].lo == 10);
+	ck_assert(w->kids[2].hi_set && !w->kids[2].hi_incl && w->kids[2].hi == 20);
 	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_condition_errors)
+{
+	load_fails(MINIMAL_HEAD "rules:\n  - {name: x, pool: p1, when: {employees: {gte: many}}}\n"
+	    "  - {name: d, pool: p1}\n",
+	    "t.yaml:8: rules[0].when.employees.gte: expected a number, got \"many\"\n");
+	load_fails(MINIMAL_HEAD "rules:\n  - {name: x, pool: p1, when: {title: {like: vp}}}\n"
+	    "  - {name: d, pool: p1}\n",
+	    "t.yaml:8: rules[0].when.title.like: unknown operator \"like\": use eq, in, ieq, iin, "
+	    "prefix, suffix, contains, gte, gt, lte, lt, exists or not\n");
+	load_fails(MINIMAL_HEAD "rules:\n  - {name: x, pool: p1, when: {territory: mars}}\n"
+	    "  - {name: d, pool: p1}\n",
+	    "t.yaml:8: rules[0].when.territory: unknown territory \"mars\"\n");
+	load_fails(MINIMAL_HEAD "rules:\n  - {name: x, pool: p1, when: {any: []}}\n"
+	    "  - {name: d, pool: p1}\n",
+	    "t.yaml:8: rules[0].when.any: expected a non-empty list of conditions\n");
+	load_fails(MINIMAL_HEAD "rules:\n  - {name: x, pool: p1, when: {phone: {exists: maybe}}}\n"
+	    "  - {name: d, pool: p1}\n",
+	    "t.yaml:8: rules[0].when.phone.exists: expected true or false\n");
+}
+END_TEST
+
+START_TEST(test_conf_territory_errors)
+{
+	load_fails(MINIMAL_HEAD "territories:\n  - {id: t}\nrules: [{name: d, pool: p1}]\n",
+	    "t.yaml:8: territories[0]: a territory needs countries, states or postal_codes\n");
+	load_fails(MINIMAL_HEAD "territories:\n  - {id: t, postal_codes: [\"200-10\"]}\n"
+	    "rules: [{name: d, pool: p1}]\n",
+	    "t.yaml:8: territories[0].postal_codes: bad range \"200-10\": two codes of the same "
+	    "length, the lower first (as in 10000-14999)\n");
+	load_fails(MINIMAL_HEAD "territories:\n  - {id: t, countries: [DE]}\n  - {id: t, countries: [FR]}\n"
+	    "rules: [{name: d, pool: p1}]\n",
+	    "t.yaml:9: territories[1]: duplicate territory id \"t\" (first on line 8)\n");
 }
 END_TEST
 
@@ -230,17 +282,77 @@ START_TEST(test_conf_requires_default_rule)
 }
 END_TEST
 
-START_TEST(test_conf_warns_about_shadowed_rule)
+static char *
+load_warnings(const char *text)
 {
 	struct conf *c = NULL;
-	char *printed = load("reps: [{id: ana}]\npools: [{id: p, reps: [ana]}]\nrules:\n"
-	    "  - name: all\n    pool: p\n  - name: late\n    pool: p\n", &c);
+	char *printed = load(text, &c);
 
 	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(printed, "t.yaml:6: warning: rules[1]: rule can never match: "
-	    "the rule on line 4 matches every lead\n");
-	free(printed);
 	conf_unref(c);
+	return printed;
+}
+
+START_TEST(test_conf_warns_about_rule_after_default)
+{
+	char *w = load_warnings(MINIMAL_HEAD "rules:\n  - name: all\n    pool: p1\n"
+	    "  - name: late\n    pool: p1\n");
+
+	ck_assert_str_eq(w, "t.yaml:10: warning: rules[1]: rule \"late\" can never match: rule "
+	    "\"all\" on line 8 matches every lead it would\n");
+	free(w);
+}
+END_TEST
+
+START_TEST(test_conf_warns_about_shadowed_rule)
+{
+	char *w = load_warnings(MINIMAL_HEAD "territories: [{id: dach, countries: [DE, AT, CH]}]\n"
+	    "rules:\n"
+	    "  - {name: emea, pool: p1, when: {country: [DE, FR, GB]}}\n"
+	    "  - {name: de-big, pool: p1, when: {country: DE, employees: {gte: 1000}}}\n"
+	    "  - {name: mid, pool: p1, when: {employees: {gte: 100, lt: 500}}}\n"
+	    "  - {name: mid2, pool: p1, when: {employees: {gte: 200, lte: 300}, source: web}}\n"
+	    "  - {name: dach, pool: p1, when: {territory: dach}}\n"
+	    "  - {name: dach2, pool: p1, when: {territory: dach, title: {contains: vp}}}\n"
+	    "  - {name: us-or-fr, pool: p1, when: {any: [{country: FR}, {country: GB}]}}\n"
+	    "  - {name: d, pool: p1}\n");
+
+	ck_assert_str_eq(w,
+	    "t.yaml:10: warning: rules[1]: rule \"de-big\" can never match: rule \"emea\" on line 9 "
+	    "matches every lead it would\n"
+	    "t.yaml:12: warning: rules[3]: rule \"mid2\" can never match: rule \"mid\" on line 11 "
+	    "matches every lead it would\n"
+	    "t.yaml:14: warning: rules[5]: rule \"dach2\" can never match: rule \"dach\" on line 13 "
+	    "matches every lead it would\n"
+	    "t.yaml:15: warning: rules[6]: rule \"us-or-fr\" can never match: rule \"emea\" on line 9 "
+	    "matches every lead it would\n");
+	free(w);
+}
+END_TEST
+
+START_TEST(test_conf_warns_about_contradiction)
+{
+	char *w = load_warnings(MINIMAL_HEAD "rules:\n"
+	    "  - {name: odd, pool: p1, when: {employees: {gte: 1000, lt: 100}}}\n"
+	    "  - {name: d, pool: p1}\n");
+
+	ck_assert_str_eq(w, "t.yaml:8: warning: rules[0]: rule \"odd\" can never match: its "
+	    "conditions contradict each other\n");
+	free(w);
+}
+END_TEST
+
+START_TEST(test_conf_no_false_shadow_warnings)
+{
+	char *w = load_warnings(MINIMAL_HEAD "rules:\n"
+	    "  - {name: de-big, pool: p1, when: {country: DE, employees: {gte: 1000}}}\n"
+	    "  - {name: de, pool: p1, when: {country: DE}}\n"
+	    "  - {name: not-us, pool: p1, when: {country: {not: US}}}\n"
+	    "  - {name: us, pool: p1, when: {country: US}}\n"
+	    "  - {name: d, pool: p1}\n");
+
+	ck_assert_str_eq(w, "");
+	free(w);
 }
 END_TEST
 
@@ -281,8 +393,8 @@ START_TEST(test_conf_rejects_wrong_shapes)
 	    "t.yaml:1: reps: expected a list of reps, got a map\n"
 	    "t.yaml:2: pools[0].reps[0]: unknown rep \"ana\"\n");
 	load_fails("reps: [{id: a}]\npools: [{id: p, reps: [a]}]\nrules:\n"
-	    "  - {name: x, pool: p, when: {country: {eq: DE}}}\n  - {name: d, pool: p}\n",
-	    "t.yaml:4: rules[0].when.country: expected a value or a non-empty list of values\n");
+	    "  - {name: x, pool: p, when: {country: {eq: [DE, AT]}}}\n  - {name: d, pool: p}\n",
+	    "t.yaml:4: rules[0].when.country.eq: eq takes one value; use in for a list\n");
 	load_fails("- a\n- b\n", "t.yaml:1: expected a map of settings at the top\n");
 }
 END_TEST
@@ -320,7 +432,9 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_example_file_is_valid);
 	tcase_add_test(tc, test_conf_defaults);
 	tcase_add_test(tc, test_conf_version_follows_content);
-	tcase_add_test(tc, test_conf_scalar_means_equality);
+	tcase_add_test(tc, test_conf_when_builds_a_condition_tree);
+	tcase_add_test(tc, test_conf_condition_errors);
+	tcase_add_test(tc, test_conf_territory_errors);
 	tcase_add_test(tc, test_conf_redis_urls);
 	tcase_add_test(tc, test_conf_listen_forms);
 	tcase_add_test(tc, test_conf_unknown_key);
@@ -329,7 +443,10 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_bad_durations);
 	tcase_add_test(tc, test_conf_duplicate_ids);
 	tcase_add_test(tc, test_conf_requires_default_rule);
+	tcase_add_test(tc, test_conf_warns_about_rule_after_default);
 	tcase_add_test(tc, test_conf_warns_about_shadowed_rule);
+	tcase_add_test(tc, test_conf_warns_about_contradiction);
+	tcase_add_test(tc, test_conf_no_false_shadow_warnings);
 	tcase_add_test(tc, test_conf_missing_sections);
 	tcase_add_test(tc, test_conf_reports_every_error);
 	tcase_add_test(tc, test_conf_rejects_redis_hostname);

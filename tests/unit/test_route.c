@@ -1,7 +1,8 @@
-/* test_route.c — rule matching: first match wins, lists mean one-of. */
+/* test_route.c — the condition language and rule selection: every operator, territories. */
 #include "config.h"
 
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "leadroute/conf.h"
@@ -9,111 +10,215 @@
 
 #include "check_suites.h"
 
-static const char route_conf[] =
-	"reps: [{id: a}, {id: b}]\n"
-	"pools: [{id: emea, reps: [a]}, {id: amer, reps: [b]}, {id: big, reps: [a, b]}]\n"
-	"rules:\n"
-	"  - name: big-de\n"
-	"    when: {country: DE, employees: 1000}\n"
-	"    pool: big\n"
-	"  - name: emea\n"
-	"    when: {country: [DE, FR, GB]}\n"
-	"    pool: emea\n"
-	"  - name: partner\n"
-	"    when: {partner: \"true\"}\n"
-	"    pool: amer\n"
-	"  - name: default\n"
-	"    pool: amer\n";
+#define HEAD \
+	"reps: [{id: a}]\n" \
+	"pools: [{id: p, reps: [a]}]\n"
 
 static struct conf *
-route_load(void)
+load(const char *text)
 {
 	struct conf_diags diags;
 	struct conf *c = NULL;
 
-	ck_assert_int_eq(conf_load_string(route_conf, strlen(route_conf), "r.yaml", &c, &diags), 0);
+	if (conf_load_string(text, strlen(text), "r.yaml", &c, &diags) == -1)
+		conf_diags_print(&diags, stderr);
 	conf_diags_free(&diags);
+	ck_assert_ptr_nonnull(c);
 	return c;
 }
 
-static const char *
-route_for(const struct conf *c, const char *lead)
+/* Does the config's first rule match this lead? */
+static int
+matches(const char *when, const char *lead_json)
 {
-	json_t *f = json_loads(lead, 0, NULL);
-	const struct conf_rule *r;
+	char text[2048];
+	struct conf *c;
+	struct cond_lead lead;
+	json_t *f = json_loads(lead_json, 0, NULL);
+	int m;
 
+	snprintf(text, sizeof(text), HEAD
+	    "territories:\n"
+	    "  - {id: dach, countries: [DE, AT, CH]}\n"
+	    "  - {id: us-west, countries: [US], states: [CA, OR, WA]}\n"
+	    "  - {id: berlin, countries: [DE], postal_codes: [\"10\", \"12000-14999\"]}\n"
+	    "rules:\n  - name: r\n    when: %s\n    pool: p\n  - name: d\n    pool: p\n", when);
+	c = load(text);
 	ck_assert_ptr_nonnull(f);
-	r = route_select_rule(c, f);
+	cond_lead_init(&lead, &c->fields, f);
+	m = cond_eval(&c->rules[0].when, &lead);
+	cond_lead_free(&lead);
 	json_decref(f);
-	ck_assert_ptr_nonnull(r);
-	return r->name;
+	conf_unref(c);
+	return m;
 }
 
-START_TEST(test_route_list_means_one_of)
+START_TEST(test_cond_scalar_is_equality)
 {
-	struct conf *c = route_load();
+	ck_assert(matches("{country: DE}", "{\"country\": \"DE\"}"));
+	ck_assert(!matches("{country: DE}", "{\"country\": \"de\"}"));
+	ck_assert(!matches("{country: DE}", "{\"country\": \"DEU\"}"));
+	ck_assert(!matches("{country: DE}", "{}"));
+}
+END_TEST
 
-	ck_assert_str_eq(route_for(c, "{\"country\": \"FR\"}"), "emea");
-	ck_assert_str_eq(route_for(c, "{\"country\": \"GB\"}"), "emea");
-	conf_unref(c);
+START_TEST(test_cond_list_is_one_of)
+{
+	ck_assert(matches("{country: [DE, FR, GB]}", "{\"country\": \"FR\"}"));
+	ck_assert(!matches("{country: [DE, FR, GB]}", "{\"country\": \"US\"}"));
+}
+END_TEST
+
+START_TEST(test_cond_numbers_compare_as_text_for_equality)
+{
+	ck_assert(matches("{employees: 5000}", "{\"employees\": 5000}"));
+	ck_assert(matches("{partner: \"true\"}", "{\"partner\": true}"));
+}
+END_TEST
+
+START_TEST(test_cond_eq_and_in_operators)
+{
+	ck_assert(matches("{country: {eq: DE}}", "{\"country\": \"DE\"}"));
+	ck_assert(matches("{country: {in: [DE, AT]}}", "{\"country\": \"AT\"}"));
+	ck_assert(!matches("{country: {in: [DE, AT]}}", "{\"country\": \"CH\"}"));
+}
+END_TEST
+
+START_TEST(test_cond_ieq_ignores_case)
+{
+	ck_assert(matches("{industry: {ieq: Software}}", "{\"industry\": \"SOFTWARE\"}"));
+	ck_assert(matches("{industry: {iin: [saas, Software]}}", "{\"industry\": \"SaaS\"}"));
+	ck_assert(!matches("{industry: {ieq: Software}}", "{\"industry\": \"Hardware\"}"));
+}
+END_TEST
+
+START_TEST(test_cond_not_negates)
+{
+	ck_assert(matches("{country: {not: [US, CA]}}", "{\"country\": \"DE\"}"));
+	ck_assert(!matches("{country: {not: [US, CA]}}", "{\"country\": \"CA\"}"));
+	/* A field that is missing is not US either. */
+	ck_assert(matches("{country: {not: US}}", "{}"));
+	ck_assert(matches("{not: {country: US, employees: 10}}", "{\"country\": \"US\", \"employees\": 11}"));
+	ck_assert(!matches("{not: {country: US, employees: 10}}", "{\"country\": \"US\", \"employees\": 10}"));
+	ck_assert(matches("{employees: {not: {gte: 100}}}", "{\"employees\": 50}"));
+}
+END_TEST
+
+START_TEST(test_cond_prefix_for_postal_codes)
+{
+	ck_assert(matches("{postal_code: {prefix: [\"10\", \"80\"]}}", "{\"postal_code\": \"10115\"}"));
+	ck_assert(matches("{postal_code: {prefix: \"80\"}}", "{\"postal_code\": \"80331\"}"));
+	ck_assert(!matches("{postal_code: {prefix: \"80\"}}", "{\"postal_code\": \"08033\"}"));
+	ck_assert(!matches("{postal_code: {prefix: \"801\"}}", "{\"postal_code\": \"80\"}"));
+}
+END_TEST
+
+START_TEST(test_cond_suffix_and_contains_ignore_case)
+{
+	ck_assert(matches("{email: {suffix: \"@ACME.com\"}}", "{\"email\": \"ana@acme.com\"}"));
+	ck_assert(!matches("{email: {suffix: \"@acme.com\"}}", "{\"email\": \"ana@notacme.co\"}"));
+	ck_assert(matches("{title: {contains: [vp, director]}}", "{\"title\": \"Regional VP Sales\"}"));
+	ck_assert(!matches("{title: {contains: [vp, director]}}", "{\"title\": \"Engineer\"}"));
+}
+END_TEST
+
+START_TEST(test_cond_numeric_ranges)
+{
+	const char *r = "{employees: {gte: 200, lt: 1000}}";
+
+	ck_assert(!matches(r, "{\"employees\": 199}"));
+	ck_assert(matches(r, "{\"employees\": 200}"));
+	ck_assert(matches(r, "{\"employees\": 999}"));
+	ck_assert(!matches(r, "{\"employees\": 1000}"));
+	ck_assert(matches(r, "{\"employees\": \"500\"}"));	/* numeric text counts */
+	ck_assert(!matches(r, "{\"employees\": \"many\"}"));
+	ck_assert(!matches(r, "{}"));
+	ck_assert(matches("{revenue: {gt: 1.5, lte: 2.5}}", "{\"revenue\": 2.5}"));
+	ck_assert(!matches("{revenue: {gt: 1.5, lte: 2.5}}", "{\"revenue\": 1.5}"));
+}
+END_TEST
+
+START_TEST(test_cond_exists)
+{
+	ck_assert(matches("{phone: {exists: true}}", "{\"phone\": \"+1 415 555 0100\"}"));
+	ck_assert(!matches("{phone: {exists: true}}", "{\"email\": \"a@b.co\"}"));
+	ck_assert(matches("{phone: {exists: false}}", "{\"email\": \"a@b.co\"}"));
+}
+END_TEST
+
+START_TEST(test_cond_any_and_all_nest)
+{
+	const char *w = "{any: [{country: US}, {all: [{country: DE}, {employees: {gte: 1000}}]}]}";
+
+	ck_assert(matches(w, "{\"country\": \"US\"}"));
+	ck_assert(matches(w, "{\"country\": \"DE\", \"employees\": 5000}"));
+	ck_assert(!matches(w, "{\"country\": \"DE\", \"employees\": 50}"));
+	ck_assert(!matches(w, "{\"country\": \"FR\"}"));
+}
+END_TEST
+
+START_TEST(test_cond_email_domain_is_computed)
+{
+	ck_assert(matches("{email_domain: acme.com}", "{\"email\": \"ana@acme.com\"}"));
+	ck_assert(!matches("{email_domain: acme.com}", "{\"phone\": \"5551234567\"}"));
+}
+END_TEST
+
+START_TEST(test_territory_by_country_ignores_case)
+{
+	ck_assert(matches("{territory: dach}", "{\"country\": \"AT\"}"));
+	ck_assert(matches("{territory: dach}", "{\"country\": \"ch\"}"));
+	ck_assert(!matches("{territory: dach}", "{\"country\": \"FR\"}"));
+	ck_assert(!matches("{territory: dach}", "{}"));
+}
+END_TEST
+
+START_TEST(test_territory_with_states)
+{
+	ck_assert(matches("{territory: us-west}", "{\"country\": \"US\", \"state\": \"CA\"}"));
+	ck_assert(!matches("{territory: us-west}", "{\"country\": \"US\", \"state\": \"NY\"}"));
+	ck_assert(!matches("{territory: us-west}", "{\"country\": \"US\"}"));
+}
+END_TEST
+
+START_TEST(test_territory_with_postal_prefixes_and_ranges)
+{
+	ck_assert(matches("{territory: berlin}", "{\"country\": \"DE\", \"postal_code\": \"10115\"}"));
+	ck_assert(matches("{territory: berlin}", "{\"country\": \"DE\", \"postal_code\": \"12000\"}"));
+	ck_assert(matches("{territory: berlin}", "{\"country\": \"DE\", \"postal_code\": \"14999\"}"));
+	ck_assert(!matches("{territory: berlin}", "{\"country\": \"DE\", \"postal_code\": \"15000\"}"));
+	ck_assert(!matches("{territory: berlin}", "{\"country\": \"DE\", \"postal_code\": \"11999\"}"));
+	ck_assert(!matches("{territory: berlin}", "{\"country\": \"AT\", \"postal_code\": \"10115\"}"));
+}
+END_TEST
+
+START_TEST(test_territory_list_is_one_of)
+{
+	ck_assert(matches("{territory: [dach, us-west]}", "{\"country\": \"US\", \"state\": \"WA\"}"));
+	ck_assert(!matches("{territory: [dach, us-west]}", "{\"country\": \"FR\"}"));
 }
 END_TEST
 
 START_TEST(test_route_first_match_wins)
 {
-	struct conf *c = route_load();
+	struct conf *c = load(HEAD "rules:\n"
+	    "  - {name: big-de, when: {country: DE, employees: {gte: 1000}}, pool: p}\n"
+	    "  - {name: de, when: {country: DE}, pool: p}\n"
+	    "  - {name: default, pool: p}\n");
+	json_t *f = json_pack("{s:s, s:i}", "country", "DE", "employees", 50);
+	struct cond_lead lead;
+	size_t tried = 0;
 
-	ck_assert_str_eq(route_for(c, "{\"country\": \"DE\", \"employees\": 1000}"), "big-de");
-	ck_assert_str_eq(route_for(c, "{\"country\": \"DE\", \"employees\": 999}"), "emea");
-	conf_unref(c);
-}
-END_TEST
-
-START_TEST(test_route_every_condition_must_hold)
-{
-	struct conf *c = route_load();
-
-	ck_assert_str_eq(route_for(c, "{\"country\": \"US\", \"employees\": 1000}"), "default");
-	conf_unref(c);
-}
-END_TEST
-
-START_TEST(test_route_missing_field_does_not_match)
-{
-	struct conf *c = route_load();
-
-	ck_assert_str_eq(route_for(c, "{\"email\": \"a@b.co\"}"), "default");
-	conf_unref(c);
-}
-END_TEST
-
-START_TEST(test_route_equality_is_exact)
-{
-	struct conf *c = route_load();
-
-	ck_assert_str_eq(route_for(c, "{\"country\": \"de\"}"), "default");
-	ck_assert_str_eq(route_for(c, "{\"country\": \"DE \"}"), "default");
-	conf_unref(c);
-}
-END_TEST
-
-START_TEST(test_route_booleans_compare_as_text)
-{
-	struct conf *c = route_load();
-
-	ck_assert_str_eq(route_for(c, "{\"partner\": true}"), "partner");
-	ck_assert_str_eq(route_for(c, "{\"partner\": false}"), "default");
-	conf_unref(c);
-}
-END_TEST
-
-START_TEST(test_route_default_rule_matches_all)
-{
-	struct conf *c = route_load();
-	json_t *empty = json_object();
-
-	ck_assert(route_rule_matches(&c->rules[3], empty));
-	json_decref(empty);
+	cond_lead_init(&lead, &c->fields, f);
+	ck_assert_str_eq(route_select_rule(c, &lead, &tried)->name, "de");
+	ck_assert_int_eq(tried, 2);
+	cond_lead_free(&lead);
+	json_object_set_new(f, "employees", json_integer(5000));
+	cond_lead_init(&lead, &c->fields, f);
+	ck_assert_str_eq(route_select_rule(c, &lead, &tried)->name, "big-de");
+	ck_assert_int_eq(tried, 1);
+	cond_lead_free(&lead);
+	json_decref(f);
 	conf_unref(c);
 }
 END_TEST
@@ -124,13 +229,23 @@ route_suite(void)
 	Suite *s = suite_create("route");
 	TCase *tc = tcase_create("route");
 
-	tcase_add_test(tc, test_route_list_means_one_of);
+	tcase_add_test(tc, test_cond_scalar_is_equality);
+	tcase_add_test(tc, test_cond_list_is_one_of);
+	tcase_add_test(tc, test_cond_numbers_compare_as_text_for_equality);
+	tcase_add_test(tc, test_cond_eq_and_in_operators);
+	tcase_add_test(tc, test_cond_ieq_ignores_case);
+	tcase_add_test(tc, test_cond_not_negates);
+	tcase_add_test(tc, test_cond_prefix_for_postal_codes);
+	tcase_add_test(tc, test_cond_suffix_and_contains_ignore_case);
+	tcase_add_test(tc, test_cond_numeric_ranges);
+	tcase_add_test(tc, test_cond_exists);
+	tcase_add_test(tc, test_cond_any_and_all_nest);
+	tcase_add_test(tc, test_cond_email_domain_is_computed);
+	tcase_add_test(tc, test_territory_by_country_ignores_case);
+	tcase_add_test(tc, test_territory_with_states);
+	tcase_add_test(tc, test_territory_with_postal_prefixes_and_ranges);
+	tcase_add_test(tc, test_territory_list_is_one_of);
 	tcase_add_test(tc, test_route_first_match_wins);
-	tcase_add_test(tc, test_route_every_condition_must_hold);
-	tcase_add_test(tc, test_route_missing_field_does_not_match);
-	tcase_add_test(tc, test_route_equality_is_exact);
-	tcase_add_test(tc, test_route_booleans_compare_as_text);
-	tcase_add_test(tc, test_route_default_rule_matches_all);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,143 @@
+/* cond.h — rule conditions: parsed from `when` maps, evaluated against a lead. */
+#ifndef LEADROUTE_COND_H
+#define LEADROUTE_COND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct conf_diags;
+struct ynode;
+
+enum cond_op {
+	COND_ALL,	/* every kid holds (none: always true) */
+	COND_ANY,	/* some kid holds */
+	COND_NOT,	/* the one kid does not hold */
+	COND_IN,	/* the field equals one of the values */
+	COND_IIN,	/* ... ignoring case */
+	COND_PREFIX,	/* the field starts with one of the values */
+	COND_SUFFIX,	/* ... ends with one of them (ignoring case) */
+	COND_CONTAINS,	/* ... contains one of them (ignoring case) */
+	COND_RANGE,	/* the field is a number within bounds */
+	COND_EXISTS,	/* the field is present (or absent, when exists is 0) */
+	COND_TERRITORY,	/* the lead lies in the territory */
+};
+
+/* A string with its length and hash, so comparisons are cheap. */
+struct cond_value {
+	char		*s;
+	size_t		 len;
+	uint64_t	 hash;
+};
+
+/* A postal-code range on equal-length prefixes; a plain prefix has lo == hi. */
+struct cond_postal {
+	char		*lo;
+	char		*hi;
+	size_t		 len;
+};
+
+/* A named territory: every set given must contain the lead's value. */
+struct cond_territory {
+	char			*id;
+	int			 line;
+	struct cond_value	*countries;	/* lower-cased */
+	size_t			 ncountries;
+	struct cond_value	*states;	/* lower-cased */
+	size_t			 nstates;
+	struct cond_postal	*postal;
+	size_t			 npostal;
+};
+
+struct cond {
+	enum cond_op			 op;
+	int				 line;
+	int				 field;		/* slot in the field table, or -1 */
+	struct cond_value		*values;	/* IN, IIN, PREFIX, SUFFIX, CONTAINS */
+	size_t				 nvalues;
+	double				 lo;		/* RANGE */
+	double				 hi;
+	unsigned char			 lo_set, hi_set, lo_incl, hi_incl;
+	int				 exists;	/* EXISTS */
+	const struct cond_territory	*territory;	/* TERRITORY: field is the country slot */
+	int				 state_slot;	/* TERRITORY */
+	int				 postal_slot;	/* TERRITORY */
+	struct cond			*kids;		/* ALL, ANY, NOT */
+	size_t				 nkids;
+};
+
+/*
+ * Field names used by conditions, interned so a lead's values are looked up
+ * once per lead, not once per condition. Some names are computed, not sent:
+ * score, grade, mql and email_domain.
+ */
+struct cond_fields {
+	char	**names;
+	size_t	  n;
+};
+
+/* What a condition parser needs from the config around it. */
+struct cond_env {
+	struct conf_diags		*diags;
+	struct cond_fields		*fields;
+	const struct cond_territory	*territories;
+	size_t				 nterritories;
+};
+
+/* Parse a `when` map into c (an ALL); problems go to env->diags. Returns 0 or -1. */
+int cond_parse_when(struct cond_env *env, const struct ynode *when, const char *path,
+    struct cond *c);
+
+/* Parse one territory definition (a map with id and the sets). */
+int cond_parse_territory(struct conf_diags *diags, const struct ynode *item, const char *path,
+    struct cond_territory *t);
+
+void cond_free(struct cond *c);
+void cond_territory_free(struct cond_territory *t);
+
+/* The slot of a field name in the table, adding it if new. */
+int cond_field_slot(struct cond_fields *fields, const char *name);
+void cond_fields_free(struct cond_fields *fields);
+
+/* A lead's values as conditions see them, resolved lazily, once each. */
+struct cond_slot {
+	unsigned char	 resolved;
+	unsigned char	 present;
+	unsigned char	 has_num;
+	unsigned char	 has_lower;
+	const char	*text;
+	size_t		 len;
+	uint64_t	 hash;
+	double		 num;
+	char		*lower;		/* lower-cased copy, made on first need */
+	uint64_t	 lower_hash;
+	char		 buf[32];	/* numbers and computed values as text */
+};
+
+struct cond_lead {
+	const json_t			*fields;
+	const struct cond_fields	*table;
+	struct cond_slot		*slots;		/* table->n of them */
+	int				 score;		/* computed by scoring; -1 before */
+	const char			*grade;
+	int				 mql;
+};
+
+/* Prepare to evaluate conditions against a lead's fields (borrowed). */
+void cond_lead_init(struct cond_lead *lead, const struct cond_fields *table, const json_t *fields);
+void cond_lead_free(struct cond_lead *lead);
+
+/* True when c holds for the lead. */
+int cond_eval(const struct cond *c, struct cond_lead *lead);
+
+/* True when every lead that satisfies b also satisfies a (a conservative check). */
+int cond_implies(const struct cond *b, const struct cond *a);
+
+/* True when no lead can satisfy c (a conservative check: contradictory bounds). */
+int cond_never(const struct cond *c);
+
+/* 64-bit FNV-1a hash of len bytes. */
+uint64_t cond_hash(const char *s, size_t len);
+
+#endif
