@@ -90,6 +90,7 @@ api_lead_view_init(struct lead_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->received_at = v->route_due = v->assigned_at = v->ft_due = v->touched_at = -1;
+	v->score = v->rules_tried = -1;
 }
 
 void
@@ -134,12 +135,46 @@ api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
 		} else if (strcmp(k, "events") == 0) {
 			v->events = val->str;
 			v->events_len = val->len;
-		}
+		} else if (strcmp(k, "score") == 0)
+			v->score = api_reply_ms(val);
+		else if (strcmp(k, "grade") == 0)
+			v->grade = val->str;
+		else if (strcmp(k, "mql") == 0)
+			v->mql = val->str[0] == '1';
+		else if (strcmp(k, "breakdown") == 0) {
+			v->breakdown = val->str;
+			v->breakdown_len = val->len;
+		} else if (strcmp(k, "config_version") == 0)
+			v->config_version = val->str;
+		else if (strcmp(k, "rules_tried") == 0)
+			v->rules_tried = api_reply_ms(val);
 	}
 }
 
+/* How the lead was routed: which config, and the rules it went through. */
+static void
+api_write_decision(struct jsonw *w, const struct lead_view *v, const struct conf *conf)
+{
+	int64_t i;
+
+	jsonw_begin_object(w, "decision");
+	jsonw_string(w, "config_version", v->config_version);
+	/* Rules are tried in order, so the count says which: all but the last failed. */
+	if (v->config_version != NULL && strcmp(v->config_version, conf->version) == 0 &&
+	    v->rules_tried > 0 && (size_t)v->rules_tried <= conf->nrules) {
+		jsonw_begin_array(w, "rules_evaluated");
+		for (i = 0; i < v->rules_tried; i++)
+			jsonw_string(w, NULL, conf->rules[i].name);
+		jsonw_end_array(w);
+	} else if (v->rules_tried >= 0) {
+		jsonw_int(w, "rules_evaluated", v->rules_tried);
+	}
+	jsonw_string(w, "rule", v->rule);
+	jsonw_end_object(w);
+}
+
 void
-api_write_lead(struct jsonw *w, const struct lead_view *v)
+api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *conf)
 {
 	jsonw_string(w, "id", v->id);
 	jsonw_string(w, "status", v->status);
@@ -152,8 +187,19 @@ api_write_lead(struct jsonw *w, const struct lead_view *v)
 	jsonw_time(w, "first_touch_due_at", v->ft_due);
 	jsonw_time(w, "first_touched_at", v->touched_at);
 	jsonw_int(w, "touches", v->touches > 0 ? v->touches : 0);
+	if (v->score >= 0 || v->breakdown != NULL)
+		jsonw_int(w, "score", v->score);
+	else
+		jsonw_null(w, "score");
+	jsonw_string(w, "grade", v->grade);
+	jsonw_bool(w, "mql", v->mql);
+	if (v->breakdown != NULL)
+		jsonw_raw(w, "score_breakdown", v->breakdown, v->breakdown_len);
+	else
+		jsonw_raw(w, "score_breakdown", "[]", 2);
 	if (v->fields != NULL)
 		jsonw_raw(w, "fields", v->fields, v->fields_len);
 	else
 		jsonw_raw(w, "fields", "{}", 2);
+	api_write_decision(w, v, conf);
 }

@@ -37,6 +37,13 @@ struct lead_view {
 	size_t		 fields_len;
 	const char	*events;	/* its history as a JSON array, or NULL */
 	size_t		 events_len;
+	int64_t		 score;		/* -1: not scored */
+	const char	*grade;
+	int		 mql;
+	const char	*breakdown;	/* JSON array of {reason, points} */
+	size_t		 breakdown_len;
+	const char	*config_version;	/* of the config that decided */
+	int64_t		 rules_tried;	/* rules evaluated; the last one matched */
 };
 
 void api_lead_view_init(struct lead_view *v);
@@ -44,8 +51,11 @@ void api_lead_view_init(struct lead_view *v);
 /* Fill v from a lead's Redis hash as a flat field, value, ... array. */
 void api_lead_view_from_hash(struct lead_view *v, const redisReply *hash);
 
-/* Write the public form of a lead as members of the object w has open. */
-void api_write_lead(struct jsonw *w, const struct lead_view *v);
+/*
+ * Write the public form of a lead as members of the object w has open. conf
+ * names the rules evaluated when it is the config that decided.
+ */
+void api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *conf);
 
 /* Answer with what w holds. */
 void api_respond_jsonw(struct http_request *req, int status, struct jsonw *w);

@@ -6,6 +6,7 @@
 
 #include "leadroute/lead.h"
 #include "leadroute/route.h"
+#include "leadroute/score.h"
 #include "leadroute/ulid.h"
 #include "leadroute/util.h"
 
@@ -23,6 +24,9 @@ struct lead_post {
 	struct server		*srv;
 	const struct conf_rule	*rule;		/* borrowed from the request's config */
 	char			*fields;	/* the validated fields as JSON text */
+	char			*breakdown;	/* its score breakdown as JSON text */
+	struct score_result	 score;
+	size_t			 rules_tried;
 	char			 id[ULID_LEN + 1];
 };
 
@@ -30,7 +34,26 @@ static void
 lead_post_free(struct lead_post *lp)
 {
 	free(lp->fields);
+	free(lp->breakdown);
 	free(lp);
+}
+
+/* [{"reason": …, "points": …}, …] */
+static char *
+api_breakdown_json(const struct score_result *sr)
+{
+	struct jsonw w = { 0 };
+	size_t i, len;
+
+	jsonw_begin_array(&w, NULL);
+	for (i = 0; i < sr->nhits; i++) {
+		jsonw_begin_object(&w, NULL);
+		jsonw_string(&w, "reason", sr->hits[i].reason);
+		jsonw_int(&w, "points", sr->hits[i].points);
+		jsonw_end_object(&w);
+	}
+	jsonw_end_array(&w);
+	return jsonw_finish(&w, &len);
 }
 
 static void
@@ -57,7 +80,7 @@ api_on_routed(const struct store_reply *reply, void *arg)
 		metrics_inc(METRIC_LEADS_DUPLICATE, 1);
 		log_info("lead_duplicate", "lead=%s", v.id != NULL ? v.id : "?");
 		jsonw_begin_object(&w, NULL);
-		api_write_lead(&w, &v);
+		api_write_lead(&w, &v, http_request_conf(req));
 		jsonw_end_object(&w);
 		api_respond_jsonw(req, 200, &w);
 		goto out;
@@ -71,6 +94,13 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	v.route_due = api_reply_ms(r->element[3]);
 	v.fields = lp->fields;
 	v.fields_len = strlen(lp->fields);
+	v.score = lp->score.score;
+	v.grade = lp->score.grade;
+	v.mql = lp->score.mql;
+	v.breakdown = lp->breakdown;
+	v.breakdown_len = strlen(lp->breakdown);
+	v.config_version = http_request_conf(req)->version;
+	v.rules_tried = (int64_t)lp->rules_tried;
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
 	if (r->elements >= 6) {
 		v.owner = r->element[4]->str;
@@ -88,7 +118,7 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	snprintf(location, sizeof(location), "/v1/leads/%s", lp->id);
 	http_response_header(req, "Location", location);
 	jsonw_begin_object(&w, NULL);
-	api_write_lead(&w, &v);
+	api_write_lead(&w, &v, http_request_conf(req));
 	jsonw_end_object(&w);
 	api_respond_jsonw(req, 201, &w);
 out:
@@ -104,6 +134,7 @@ api_post_lead(struct http_request *req)
 	const struct conf_rule *rule;
 	struct lead_error err;
 	struct cond_lead lead;
+	struct conf_sla sla;
 	struct lead_post *lp;
 	const char *idem;
 	json_t *fields;
@@ -129,26 +160,47 @@ api_post_lead(struct http_request *req)
 	}
 	if (idem == NULL)
 		idem = json_string_value(json_object_get(fields, "event_id"));
-	cond_lead_init(&lead, &conf->fields, fields);
-	rule = route_select_rule(conf, &lead, NULL);
-	cond_lead_free(&lead);
 
 	lp = xcalloc(1, sizeof(*lp));
 	lp->req = req;
 	lp->srv = srv;
+	/* The decision: score, then the first rule that matches, then its clocks. */
+	cond_lead_init(&lead, &conf->fields, fields);
+	score_lead(&conf->scoring, &lead, &lp->score);
+	rule = route_select_rule(conf, &lead, &lp->rules_tried);
+	cond_lead_free(&lead);
 	lp->rule = rule;
+	sla = conf_sla_for(conf, rule, lp->score.grade);
 	lp->fields = json_dumps(fields, JSON_COMPACT);
+	lp->breakdown = api_breakdown_json(&lp->score);
 	now = sys_now_ms();
 	sys_new_lead_id(now, lp->id);
 
 	store_args_add(&a, lp->id);
 	store_args_add(&a, idem != NULL ? idem : "");
 	store_args_add_int(&a, conf->leads.idempotency_window_ms);
-	store_args_add_int(&a, conf->sla.route_ms);
-	store_args_add_int(&a, conf->sla.first_touch_ms);
+	store_args_add_int(&a, sla.route_ms);
+	store_args_add_int(&a, sla.first_touch_ms);
 	store_args_add(&a, rule->pool->id);
 	store_args_add(&a, rule->name);
+	/* Stored with the lead as they are. */
+	store_args_add_int(&a, lp->score.grade != NULL ? 7 : 6);
+	store_args_add(&a, "fields");
 	store_args_add(&a, lp->fields);
+	store_args_add(&a, "score");
+	store_args_add_int(&a, lp->score.score);
+	if (lp->score.grade != NULL) {
+		store_args_add(&a, "grade");
+		store_args_add(&a, lp->score.grade);
+	}
+	store_args_add(&a, "mql");
+	store_args_add(&a, lp->score.mql ? "1" : "0");
+	store_args_add(&a, "breakdown");
+	store_args_add(&a, lp->breakdown);
+	store_args_add(&a, "config_version");
+	store_args_add(&a, conf->version);
+	store_args_add(&a, "rules_tried");
+	store_args_add_int(&a, (int64_t)lp->rules_tried);
 	for (i = 0; i < rule->pool->nreps; i++)
 		store_args_add(&a, rule->pool->reps[i]->id);
 	json_decref(fields);
@@ -201,7 +253,7 @@ api_on_lead(const struct store_reply *reply, void *arg)
 		return;
 	}
 	jsonw_begin_object(&w, NULL);
-	api_write_lead(&w, &v);
+	api_write_lead(&w, &v, http_request_conf(req));
 	jsonw_begin_array(&w, "events");
 	events = v.events != NULL ? json_loadb(v.events, v.events_len, 0, NULL) : NULL;
 	json_array_foreach(events, i, ev)
@@ -273,7 +325,7 @@ api_on_touched(const struct store_reply *reply, void *arg)
 	log_info("lead_touched", "lead=%s rep=%s first=%s", v.id, v.owner,
 	    first ? "true" : "false");
 	jsonw_begin_object(&w, NULL);
-	api_write_lead(&w, &v);
+	api_write_lead(&w, &v, http_request_conf(req));
 	jsonw_bool(&w, "first_touch", first);
 	jsonw_end_object(&w);
 	api_respond_jsonw(req, 200, &w);

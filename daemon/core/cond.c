@@ -555,7 +555,8 @@ cond_lead_init(struct cond_lead *lead, const struct cond_fields *table, const js
 	lead->fields = fields;
 	lead->table = table;
 	lead->slots = xcalloc(table->n ? table->n : 1, sizeof(*lead->slots));
-	lead->score = -1;
+	lead->has_score = 0;
+	lead->score = 0;
 	lead->grade = NULL;
 	lead->mql = 0;
 }
@@ -594,13 +595,13 @@ cond_slot(struct cond_lead *lead, int field)
 	if (s->resolved)
 		return s;
 	s->resolved = 1;
-	if (strcmp(name, "score") == 0 && lead->score >= 0) {
-		s->len = (size_t)snprintf(s->buf, sizeof(s->buf), "%d", lead->score);
+	if (strcmp(name, "score") == 0 && lead->has_score) {
+		s->len = util_format_int(s->buf, lead->score);
 		s->text = s->buf;
 	} else if (strcmp(name, "grade") == 0 && lead->grade != NULL) {
 		s->text = lead->grade;
 		s->len = strlen(s->text);
-	} else if (strcmp(name, "mql") == 0 && lead->score >= 0) {
+	} else if (strcmp(name, "mql") == 0 && lead->has_score) {
 		s->text = lead->mql ? "true" : "false";
 		s->len = strlen(s->text);
 	} else if (strcmp(name, "email_domain") == 0) {

@@ -48,7 +48,8 @@ struct conf_key {
 	conf_list_fn	*list;
 };
 
-static conf_list_fn conf_parse_reps, conf_parse_pools, conf_parse_territories, conf_parse_rules;
+static conf_list_fn conf_parse_reps, conf_parse_pools, conf_parse_territories, conf_parse_scoring,
+    conf_parse_grade_slas, conf_parse_rules;
 
 #define SEC(ms)	((int64_t)(ms) * 1000)
 #define MIN(m)	(SEC(m) * 60)
@@ -75,10 +76,15 @@ static const struct conf_key conf_keys[] = {
 	{ "leads.idempotency_window", CK_DURATION, OFF(leads.idempotency_window_ms), "7d", SEC(1), DAY(366), NULL },
 	{ "events", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "events.max_len", CK_COUNT, OFF(events.max_len), "1000000", 1000, 1000000000, NULL },
-	/* Lists, parsed in this order (later ones refer to earlier ones); min 1: required. */
+	/*
+	 * Sections parsed by a function, in this order (later ones refer to
+	 * earlier ones); min 1: required.
+	 */
 	{ "reps", CK_LIST, 0, NULL, 1, 0, conf_parse_reps },
 	{ "pools", CK_LIST, 0, NULL, 1, 0, conf_parse_pools },
 	{ "territories", CK_LIST, 0, NULL, 0, 0, conf_parse_territories },
+	{ "scoring", CK_LIST, 0, NULL, 0, 0, conf_parse_scoring },
+	{ "sla.grades", CK_LIST, 0, NULL, 0, 0, conf_parse_grade_slas },
 	{ "rules", CK_LIST, 0, NULL, 1, 0, conf_parse_rules },
 };
 
@@ -712,9 +718,86 @@ conf_check_shadowed(struct conf_ctx *ctx)
 }
 
 static void
+conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node)
+{
+	struct conf *c = ctx->conf;
+	struct cond_env env = { ctx->diags, &c->fields, c->territories, c->nterritories };
+
+	score_parse(&env, node, &c->scoring);
+}
+
+/* {route: 1m, first_touch: 15m}: clocks that replace the defaults. */
+static void
+conf_parse_sla_override(struct conf_ctx *ctx, const struct ynode *node, const char *path,
+    struct conf_sla *sla)
+{
+	static const char *const allowed[] = { "route", "first_touch", NULL };
+	const struct conf_key *k;
+	const struct ynode *v;
+	char sub[160];
+	int64_t *dst[2];
+	const char *names[2] = { "route", "first_touch" };
+	size_t i;
+
+	if (!conf_check_keys(ctx, node, path, allowed))
+		return;
+	dst[0] = &sla->route_ms;
+	dst[1] = &sla->first_touch_ms;
+	for (i = 0; i < 2; i++) {
+		const char *why = NULL;
+		int64_t ms;
+
+		if ((v = ytree_get(node, names[i])) == NULL)
+			continue;
+		snprintf(sub, sizeof(sub), "%s.%s", path, names[i]);
+		k = conf_find_key(i == 0 ? "sla.route" : "sla.first_touch");
+		if (v->type != YNODE_SCALAR || units_parse_duration(v->value, &ms, &why) == -1) {
+			conf_error(ctx, v->line, sub, "bad duration \"%s\": %s",
+			    v->type == YNODE_SCALAR ? v->value : "?", why != NULL ? why : "expected a duration");
+			continue;
+		}
+		if (ms < k->min || ms > k->max) {
+			conf_error(ctx, v->line, sub, "duration %s out of range: must be 100ms to 30d",
+			    v->value);
+			continue;
+		}
+		*dst[i] = ms;
+	}
+}
+
+static void
+conf_parse_grade_slas(struct conf_ctx *ctx, const struct ynode *map)
+{
+	struct conf *c = ctx->conf;
+	char path[128];
+	size_t i;
+
+	if (map->type != YNODE_MAP) {
+		conf_error(ctx, map->line, "sla.grades",
+		    "expected a map of grades to clocks, as in A: {route: 1m, first_touch: 15m}");
+		return;
+	}
+	c->sla.grades = xcalloc(map->n ? map->n : 1, sizeof(*c->sla.grades));
+	for (i = 0; i < map->n; i++) {
+		const struct score_grade *g = score_find_grade(&c->scoring, map->keys[i]->value);
+		struct conf_grade_sla *gs = &c->sla.grades[c->sla.ngrades];
+
+		snprintf(path, sizeof(path), "sla.grades.%s", map->keys[i]->value);
+		if (g == NULL) {
+			conf_error(ctx, map->keys[i]->line, path,
+			    "unknown grade \"%s\" (grades come from scoring.grades)", map->keys[i]->value);
+			continue;
+		}
+		gs->grade = g;
+		conf_parse_sla_override(ctx, map->items[i], path, &gs->sla);
+		c->sla.ngrades++;
+	}
+}
+
+static void
 conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 {
-	static const char *const allowed[] = { "name", "when", "pool", NULL };
+	static const char *const allowed[] = { "name", "when", "pool", "sla", NULL };
 	struct conf *c = ctx->conf;
 	struct cond_env env;
 	char path[64], sub[96];
@@ -732,7 +815,7 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 	env.nterritories = c->nterritories;
 	c->rules = xcalloc(list->n, sizeof(*c->rules));
 	for (i = 0; i < list->n; i++) {
-		const struct ynode *item = list->items[i], *when;
+		const struct ynode *item = list->items[i], *when, *sla;
 		const struct conf_rule *prev;
 		struct conf_rule *rule;
 		const char *name, *pool;
@@ -760,6 +843,10 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 		if ((when = ytree_get(item, "when")) != NULL) {
 			snprintf(sub, sizeof(sub), "%s.when", path);
 			cond_parse_when(&env, when, sub, &rule->when);
+		}
+		if ((sla = ytree_get(item, "sla")) != NULL) {
+			snprintf(sub, sizeof(sub), "%s.sla", path);
+			conf_parse_sla_override(ctx, sla, sub, &rule->sla);
 		}
 	}
 	if (ytree_get(list->items[list->n - 1], "when") != NULL)
@@ -941,6 +1028,8 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nterritories; i++)
 		cond_territory_free(&c->territories[i]);
 	free(c->territories);
+	score_free(&c->scoring);
+	free(c->sla.grades);
 	cond_fields_free(&c->fields);
 	free(c->redis.url);
 	free(c->redis.host);
@@ -988,6 +1077,27 @@ conf_find_pool(const struct conf *conf, const char *id)
 		if (strcmp(conf->pools[i].id, id) == 0)
 			return &conf->pools[i];
 	return NULL;
+}
+
+struct conf_sla
+conf_sla_for(const struct conf *conf, const struct conf_rule *rule, const char *grade)
+{
+	struct conf_sla out = { conf->sla.route_ms, conf->sla.first_touch_ms };
+	size_t i;
+
+	for (i = 0; grade != NULL && i < conf->sla.ngrades; i++) {
+		if (strcmp(conf->sla.grades[i].grade->name, grade) == 0) {
+			if (conf->sla.grades[i].sla.route_ms > 0)
+				out.route_ms = conf->sla.grades[i].sla.route_ms;
+			if (conf->sla.grades[i].sla.first_touch_ms > 0)
+				out.first_touch_ms = conf->sla.grades[i].sla.first_touch_ms;
+		}
+	}
+	if (rule != NULL && rule->sla.route_ms > 0)
+		out.route_ms = rule->sla.route_ms;
+	if (rule != NULL && rule->sla.first_touch_ms > 0)
+		out.first_touch_ms = rule->sla.first_touch_ms;
+	return out;
 }
 
 int

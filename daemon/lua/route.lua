@@ -1,7 +1,9 @@
 -- route.lua: store a new lead and assign it, or queue it when no rep is available.
 -- ARGV[4] lead id, [5] idempotency key or '', [6] idempotency window (ms),
 -- [7] routing SLA (ms), [8] first-touch SLA (ms), [9] pool, [10] rule,
--- [11] fields (JSON), [12...] the pool's reps in rotation order.
+-- [11] n, then n field, value pairs the daemon computed (fields, score,
+-- decision …) stored with the lead as they are, then the pool's reps in
+-- rotation order.
 -- Returns {1, status, received_at, route_due[, owner, first_touch_due]} for a
 -- new lead, or {0, the stored lead as field, value, ...} for a repeat.
 local id, idem = ARGV[4], ARGV[5]
@@ -18,8 +20,11 @@ if idem ~= '' then
   redis.call('SET', ik, id, 'PX', ARGV[6])
 end
 
+local nattrs = tonumber(ARGV[11])
+local attrs = {}
+for i = 12, 11 + 2 * nattrs do attrs[#attrs + 1] = ARGV[i] end
 local reps = {}
-for i = 12, #ARGV do reps[#reps + 1] = ARGV[i] end
+for i = 12 + 2 * nattrs, #ARGV do reps[#reps + 1] = ARGV[i] end
 
 local route_due = NOW + tonumber(ARGV[7])
 local lk = P .. ':lead:' .. id
@@ -29,9 +34,8 @@ if rep then
   local history = record(id, 'received', { 'pool', pool, 'rule', rule },
     'assigned', { 'rep', rep, 'pool', pool })
   redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
-    'route_due', route_due, 'ft_sla', ft_sla, 'fields', ARGV[11],
-    'status', 'assigned', 'owner', rep, 'assigned_at', NOW, 'ft_due', due,
-    'events', '[' .. history .. ']')
+    'route_due', route_due, 'ft_sla', ft_sla, 'status', 'assigned', 'owner', rep,
+    'assigned_at', NOW, 'ft_due', due, 'events', '[' .. history .. ']', unpack(attrs))
   start_first_touch(id, rep, due)
   return { 1, 'assigned', NOW, route_due, rep, due }
 end
@@ -39,8 +43,8 @@ end
 local seq = redis.call('INCR', key('seq'))
 local history = record(id, 'received', { 'pool', pool, 'rule', rule }, 'queued', { 'pool', pool })
 redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
-  'route_due', route_due, 'ft_sla', ft_sla, 'fields', ARGV[11], 'status', 'queued',
-  'events', '[' .. history .. ']')
+  'route_due', route_due, 'ft_sla', ft_sla, 'status', 'queued',
+  'events', '[' .. history .. ']', unpack(attrs))
 redis.call('ZADD', key('pool', pool, 'queue'), seq, id)
 redis.call('ZADD', key('deadlines'), route_due, 'route:' .. id)
 return { 1, 'queued', NOW, route_due }

@@ -119,7 +119,8 @@ struct cond_lead {
 	const json_t			*fields;
 	const struct cond_fields	*table;
 	struct cond_slot		*slots;		/* table->n of them */
-	int				 score;		/* computed by scoring; -1 before */
+	int				 has_score;	/* set by scoring, before rules run */
+	int				 score;
 	const char			*grade;
 	int				 mql;
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "leadroute/cond.h"
+#include "leadroute/score.h"
 #include "leadroute/util.h"
 
 enum conf_log_level {
@@ -30,11 +31,23 @@ struct conf_pool {
 	int		  line;
 };
 
+/* SLA clocks that replace the defaults; 0: not replaced. */
+struct conf_sla {
+	int64_t		route_ms;
+	int64_t		first_touch_ms;
+};
+
 struct conf_rule {
 	char			*name;
 	struct cond		 when;		/* an ALL; with no kids it matches every lead */
 	struct conf_pool	*pool;		/* borrowed from conf->pools */
+	struct conf_sla		 sla;		/* this rule's clocks, over the grade's */
 	int			 line;
+};
+
+struct conf_grade_sla {
+	const struct score_grade	*grade;	/* borrowed from conf->scoring */
+	struct conf_sla			 sla;
 };
 
 struct conf_redis {
@@ -70,8 +83,10 @@ struct conf {
 	struct conf_redis redis;
 
 	struct {
-		int64_t		route_ms;
-		int64_t		first_touch_ms;
+		int64_t			 route_ms;
+		int64_t			 first_touch_ms;
+		struct conf_grade_sla	*grades;	/* per-grade clocks */
+		size_t			 ngrades;
 	} sla;
 
 	struct {
@@ -91,6 +106,7 @@ struct conf {
 	struct conf_rule *rules;
 	size_t		  nrules;
 	struct cond_fields fields;	/* lead fields the conditions read */
+	struct score_model scoring;
 };
 
 /* One problem found in a config file, reported as FILE:LINE: PATH: MESSAGE. */
@@ -133,6 +149,13 @@ void conf_unref(struct conf *conf);
 
 const struct conf_rep *conf_find_rep(const struct conf *conf, const char *id);
 const struct conf_pool *conf_find_pool(const struct conf *conf, const char *id);
+
+/*
+ * The SLA clocks for a lead: the rule's own, else its grade's, else the
+ * defaults (grade may be NULL).
+ */
+struct conf_sla conf_sla_for(const struct conf *conf, const struct conf_rule *rule,
+    const char *grade);
 
 /* True when the rep belongs to the pool. */
 int conf_pool_has_rep(const struct conf_pool *pool, const char *rep_id);

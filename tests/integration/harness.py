@@ -145,7 +145,10 @@ pools:
     reps: [ana, ben]
   - id: amer
     reps: [cy, dee]
-rules:
+{extra}rules:
+{rules}"""
+
+BASE_RULES = """\
   - name: emea
     when:
       country: [DE, FR, GB]
@@ -161,9 +164,11 @@ rules:
 
 
 def make_conf(redis, **kw):
+    """The test config; rules= replaces the rules, extra= adds sections before them."""
     values = dict(log_level="info", max_body="64KiB", shutdown_timeout="10s",
                   redis_url=redis.url if redis else "redis://127.0.0.1:1/0",
-                  prefix="lr", redis_timeout="2s", route="5m", first_touch="1h")
+                  prefix="lr", redis_timeout="2s", route="5m", first_touch="1h",
+                  extra="", rules=BASE_RULES)
     values.update(kw)
     return BASE_CONF.format(**values)
 

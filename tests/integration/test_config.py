@@ -29,7 +29,7 @@ class CheckConfigTests(DaemonTestCase):
         rc, out, err = check(os.path.join(SRCDIR, "conf", "leadrouted.yaml"))
         self.assertEqual(rc, 0, err)
         self.assertIn("ok (version ", out)
-        self.assertIn("4 reps, 2 pools, 5 rules", out)
+        self.assertIn("4 reps, 2 pools, 6 rules", out)
         self.assertEqual(err, "")
 
     def test_every_error_is_printed_with_its_line(self):

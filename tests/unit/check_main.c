@@ -13,6 +13,7 @@ main(void)
 
 	srunner_add_suite(sr, lead_suite());
 	srunner_add_suite(sr, route_suite());
+	srunner_add_suite(sr, score_suite());
 	srunner_add_suite(sr, time_suite());
 	srunner_add_suite(sr, units_suite());
 	srunner_add_suite(sr, ytree_suite());

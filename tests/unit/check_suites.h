@@ -7,6 +7,7 @@
 Suite *conf_suite(void);
 Suite *lead_suite(void);
 Suite *route_suite(void);
+Suite *score_suite(void);
 Suite *time_suite(void);
 Suite *units_suite(void);
 Suite *ytree_suite(void);

@@ -85,12 +85,17 @@ START_TEST(test_conf_example_file_is_valid)
 	ck_assert_int_eq(c->nreps, 4);
 	ck_assert_int_eq(c->npools, 2);
 	ck_assert_int_eq(c->nterritories, 2);
-	ck_assert_int_eq(c->nrules, 5);
-	ck_assert_int_eq(c->rules[0].when.kids[0].op, COND_ANY);	/* territory: dach */
-	ck_assert_int_eq(c->rules[1].when.kids[0].op, COND_IN);
-	ck_assert_int_eq(c->rules[1].when.kids[0].nvalues, 5);
-	ck_assert_str_eq(c->fields.names[c->rules[1].when.kids[0].field], "country");
-	ck_assert_ptr_eq(c->rules[2].pool, &c->pools[1]);
+	ck_assert_int_eq(c->nrules, 6);
+	ck_assert_int_eq(c->rules[0].sla.route_ms, 30000);
+	ck_assert_int_eq(c->rules[1].when.kids[0].op, COND_ANY);	/* territory: dach */
+	ck_assert_int_eq(c->rules[2].when.kids[0].op, COND_IN);
+	ck_assert_int_eq(c->rules[2].when.kids[0].nvalues, 5);
+	ck_assert_str_eq(c->fields.names[c->rules[2].when.kids[0].field], "country");
+	ck_assert_ptr_eq(c->rules[3].pool, &c->pools[1]);
+	ck_assert_int_eq(c->scoring.nfit, 4);
+	ck_assert_int_eq(c->scoring.ngrades, 4);
+	ck_assert_str_eq(c->scoring.grades[0].name, "A");
+	ck_assert_int_eq(c->sla.ngrades, 2);
 	conf_diags_free(&diags);
 	conf_unref(c);
 }

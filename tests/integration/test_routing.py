@@ -1,0 +1,99 @@
+"""The routing engine through the API: scoring, grades, territories, SLA overrides, the decision."""
+
+import signal
+
+from harness import DaemonTestCase, main, wait_for
+from test_leads import ms
+
+SCORING = """\
+territories:
+  - {id: dach, countries: [DE, AT, CH]}
+scoring:
+  fit:
+    - {name: senior-title, when: {title: {contains: [vp, director]}}, points: 20}
+    - {name: mid-market, when: {employees: {gte: 200}}, points: 15}
+    - {name: dach, when: {territory: dach}, points: 5}
+  behavior:
+    demo_request: 40
+    content_download: 10
+  mql: 50
+  grades: {A: 70, B: 50, C: 20, D: 0}
+"""
+
+RULES = """\
+  - name: hot
+    when: {grade: A}
+    pool: emea
+    sla: {first_touch: 10m}
+  - name: dach
+    when: {territory: dach}
+    pool: emea
+  - name: default
+    pool: amer
+"""
+
+
+class ScoringTests(DaemonTestCase):
+
+    # sla.grades rides on the first_touch value: it is the last key of sla.
+    conf_overrides = {"extra": SCORING, "rules": RULES,
+                      "first_touch": "1h\n  grades:\n    B: {first_touch: 20m}"}
+
+    def test_lead_carries_score_grade_mql_and_breakdown(self):
+        lead = self.d.lead(email="vp@x.de", title="VP Sales", employees=500, country="DE",
+                           event="demo_request")
+        self.assertEqual(lead["score"], 80)
+        self.assertEqual(lead["grade"], "A")
+        self.assertIs(lead["mql"], True)
+        self.assertEqual(lead["score_breakdown"], [
+            {"reason": "senior-title", "points": 20}, {"reason": "mid-market", "points": 15},
+            {"reason": "dach", "points": 5}, {"reason": "event:demo_request", "points": 40}])
+        got = self.d.get("/v1/leads/" + lead["id"]).json
+        for k in ("score", "grade", "mql", "score_breakdown"):
+            self.assertEqual(got[k], lead[k], k)
+
+    def test_rules_route_on_grade_and_territory(self):
+        hot = self.d.lead(email="a@x.us", title="Director", employees=900, country="US",
+                          event="demo_request")
+        self.assertEqual((hot["grade"], hot["rule"]), ("A", "hot"))
+        dach = self.d.lead(email="b@x.at", country="at")
+        self.assertEqual((dach["score"], dach["grade"], dach["rule"]), (5, "D", "dach"))
+        other = self.d.lead(email="c@x.fr", country="FR", event="content_download")
+        self.assertEqual((other["score"], other["mql"], other["rule"]), (10, False, "default"))
+
+    def test_sla_follows_rule_then_grade_then_default(self):
+        hot = self.d.lead(email="a@x.us", title="VP", employees=900, event="demo_request")
+        self.assertEqual(ms(hot["first_touch_due_at"]) - ms(hot["assigned_at"]), 10 * 60 * 1000)
+        b = self.d.lead(email="b@x.us", title="VP", event="demo_request")   # 60
+        self.assertEqual(b["grade"], "B")
+        self.assertEqual(ms(b["first_touch_due_at"]) - ms(b["assigned_at"]), 20 * 60 * 1000)
+        d = self.d.lead(email="c@x.us")
+        self.assertEqual(d["grade"], "D")
+        self.assertEqual(ms(d["first_touch_due_at"]) - ms(d["assigned_at"]), 60 * 60 * 1000)
+        self.assertEqual(ms(d["route_due_at"]) - ms(d["received_at"]), 5 * 60 * 1000)
+
+    def test_decision_names_config_version_and_rules_evaluated(self):
+        lead = self.d.lead(email="b@x.at", country="AT")
+        version = self.d.get("/healthz").json["config_version"]
+        self.assertEqual(lead["decision"], {"config_version": version,
+                                            "rules_evaluated": ["hot", "dach"], "rule": "dach"})
+        got = self.d.get("/v1/leads/" + lead["id"]).json
+        self.assertEqual(got["decision"], lead["decision"])
+
+    def test_decision_after_a_reload_keeps_the_old_version(self):
+        lead = self.d.lead(email="b@x.at", country="AT")
+        self.d.write_conf(self.d_conf_text().replace("demo_request: 40", "demo_request: 41"))
+        self.d.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.d.events("config_reloaded"), what="the reload")
+        got = self.d.get("/v1/leads/" + lead["id"]).json
+        self.assertEqual(got["decision"]["config_version"], lead["decision"]["config_version"])
+        self.assertEqual(got["decision"]["rules_evaluated"], 2)   # names belong to the old config
+        self.assertEqual(got["decision"]["rule"], "dach")
+
+    def d_conf_text(self):
+        with open(self.d.conf_path) as f:
+            return f.read()
+
+
+if __name__ == "__main__":
+    main()
