@@ -15,6 +15,7 @@ main(void)
 	srunner_add_suite(sr, route_suite());
 	srunner_add_suite(sr, score_suite());
 	srunner_add_suite(sr, time_suite());
+	srunner_add_suite(sr, tz_suite());
 	srunner_add_suite(sr, units_suite());
 	srunner_add_suite(sr, ytree_suite());
 	srunner_run_all(sr, CK_NORMAL);

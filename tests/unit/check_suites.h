@@ -9,6 +9,7 @@ Suite *lead_suite(void);
 Suite *route_suite(void);
 Suite *score_suite(void);
 Suite *time_suite(void);
+Suite *tz_suite(void);
 Suite *units_suite(void);
 Suite *ytree_suite(void);
 

@@ -1,0 +1,280 @@
+/* test_tz.c — time zones (DST both ways, past the table, odd offsets) and calendars. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leadroute/calendar.h"
+#include "leadroute/conf.h"
+#include "leadroute/tstamp.h"
+#include "leadroute/tz.h"
+#include "leadroute/ytree.h"
+
+#include "check_suites.h"
+
+static struct tz_zone *
+zone(const char *name)
+{
+	char *cause = NULL;
+	struct tz_zone *z = tz_load(name, &cause);
+
+	ck_assert_msg(z != NULL, "%s", cause != NULL ? cause : "?");
+	return z;
+}
+
+static int64_t
+at(const char *rfc3339)
+{
+	int64_t ms;
+
+	ck_assert_int_eq(tstamp_parse(rfc3339, &ms), 0);
+	return ms;
+}
+
+static int32_t
+offset_at(struct tz_zone *z, const char *when)
+{
+	return tz_offset(z, at(when) / 1000);
+}
+
+START_TEST(test_tz_berlin_switches_to_summer_time)
+{
+	struct tz_zone *z = zone("Europe/Berlin");
+
+	/* 2026-03-29 01:00 UTC: clocks go from 02:00 to 03:00. */
+	ck_assert_int_eq(offset_at(z, "2026-03-29T00:59:59Z"), 3600);
+	ck_assert_int_eq(offset_at(z, "2026-03-29T01:00:00Z"), 7200);
+	/* 2026-10-25 01:00 UTC: back from 03:00 to 02:00. */
+	ck_assert_int_eq(offset_at(z, "2026-10-25T00:59:59Z"), 7200);
+	ck_assert_int_eq(offset_at(z, "2026-10-25T01:00:00Z"), 3600);
+	tz_free(z);
+}
+END_TEST
+
+START_TEST(test_tz_new_york)
+{
+	struct tz_zone *z = zone("America/New_York");
+
+	/* 2026-03-08 07:00 UTC (02:00 EST) and 2026-11-01 06:00 UTC (02:00 EDT). */
+	ck_assert_int_eq(offset_at(z, "2026-03-08T06:59:59Z"), -18000);
+	ck_assert_int_eq(offset_at(z, "2026-03-08T07:00:00Z"), -14400);
+	ck_assert_int_eq(offset_at(z, "2026-11-01T05:59:59Z"), -14400);
+	ck_assert_int_eq(offset_at(z, "2026-11-01T06:00:00Z"), -18000);
+	tz_free(z);
+}
+END_TEST
+
+START_TEST(test_tz_after_the_table_uses_the_rule)
+{
+	struct tz_zone *z = zone("Europe/Berlin");
+
+	/* 2045 is past the 2037 transitions: the POSIX footer decides (last Sundays). */
+	ck_assert_int_eq(offset_at(z, "2045-03-26T00:59:59Z"), 3600);
+	ck_assert_int_eq(offset_at(z, "2045-03-26T01:00:00Z"), 7200);
+	ck_assert_int_eq(offset_at(z, "2045-10-29T00:59:59Z"), 7200);
+	ck_assert_int_eq(offset_at(z, "2045-10-29T01:00:00Z"), 3600);
+	tz_free(z);
+}
+END_TEST
+
+START_TEST(test_tz_southern_hemisphere)
+{
+	struct tz_zone *z = zone("Australia/Sydney");
+
+	ck_assert_int_eq(offset_at(z, "2026-01-15T00:00:00Z"), 39600);	/* AEDT */
+	ck_assert_int_eq(offset_at(z, "2026-07-15T00:00:00Z"), 36000);	/* AEST */
+	ck_assert_int_eq(offset_at(z, "2050-01-15T00:00:00Z"), 39600);
+	ck_assert_int_eq(offset_at(z, "2050-07-15T00:00:00Z"), 36000);
+	tz_free(z);
+}
+END_TEST
+
+START_TEST(test_tz_fixed_and_odd_offsets)
+{
+	struct tz_zone *k = zone("Asia/Kolkata"), *u = zone("UTC");
+	struct tz_civil c;
+
+	ck_assert_int_eq(offset_at(k, "2026-06-01T00:00:00Z"), 19800);
+	ck_assert_int_eq(offset_at(u, "2026-06-01T00:00:00Z"), 0);
+	tz_civil(k, at("2026-11-23T20:00:00Z"), &c);
+	ck_assert_int_eq(c.year, 2026);
+	ck_assert_int_eq(c.month, 11);
+	ck_assert_int_eq(c.day, 24);
+	ck_assert_int_eq(c.hour, 1);
+	ck_assert_int_eq(c.minute, 30);
+	ck_assert_int_eq(c.wday, 1);	/* a Tuesday */
+	tz_free(k);
+	tz_free(u);
+}
+END_TEST
+
+START_TEST(test_tz_unknown_zone)
+{
+	char *cause = NULL;
+
+	ck_assert_ptr_null(tz_load("Mars/Olympus_Mons", &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "unknown time zone \"Mars/Olympus_Mons\""));
+	free(cause);
+	ck_assert_ptr_null(tz_load("../etc/passwd", &cause));
+	ck_assert_str_eq(cause, "bad time zone name \"../etc/passwd\"");
+	free(cause);
+}
+END_TEST
+
+/* A calendar from YAML text of one calendar map. */
+static struct calendar *
+cal(const char *yaml)
+{
+	struct calendar *c = xcalloc(1, sizeof(*c));
+	struct conf_diags diags;
+	struct ynode *n;
+	char *cause = NULL;
+	int line;
+
+	memset(&diags, 0, sizeof(diags));
+	n = ytree_parse(yaml, strlen(yaml), &line, &cause);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(calendar_parse(&diags, n, "c", c), 0);
+	ck_assert_int_eq(diags.n, 0);
+	ytree_free(n);
+	conf_diags_free(&diags);
+	return c;
+}
+
+static void
+cal_done(struct calendar *c)
+{
+	calendar_free(c);
+	free(c);
+}
+
+START_TEST(test_calendar_weekday_hours)
+{
+	struct calendar *c = cal("{timezone: Europe/Berlin, hours: {mon-fri: \"09:00-18:00\"}}");
+
+	/* Monday 2026-11-23, Berlin is UTC+1. */
+	ck_assert(!calendar_is_open(c, at("2026-11-23T07:59:59Z")));
+	ck_assert(calendar_is_open(c, at("2026-11-23T08:00:00Z")));
+	ck_assert(calendar_is_open(c, at("2026-11-23T16:59:59Z")));
+	ck_assert(!calendar_is_open(c, at("2026-11-23T17:00:00Z")));
+	/* Saturday. */
+	ck_assert(!calendar_is_open(c, at("2026-11-28T10:00:00Z")));
+	cal_done(c);
+}
+END_TEST
+
+START_TEST(test_calendar_hours_follow_dst)
+{
+	struct calendar *c = cal("{timezone: Europe/Berlin, hours: {daily: \"09:00-18:00\"}}");
+
+	/* The DST change day, Sunday 2026-03-29: from 09:00 local is 07:00 UTC. */
+	ck_assert(!calendar_is_open(c, at("2026-03-29T06:59:59Z")));
+	ck_assert(calendar_is_open(c, at("2026-03-29T07:00:00Z")));
+	/* The day before, 09:00 local was 08:00 UTC. */
+	ck_assert(!calendar_is_open(c, at("2026-03-28T07:30:00Z")));
+	ck_assert(calendar_is_open(c, at("2026-03-28T08:00:00Z")));
+	cal_done(c);
+}
+END_TEST
+
+START_TEST(test_calendar_overnight_and_split_hours)
+{
+	struct calendar *c = cal("{timezone: UTC, hours: {fri: \"22:00-06:00\", "
+	    "sat: [\"10:00-12:00\", \"13:00-15:00\"]}}");
+
+	ck_assert(calendar_is_open(c, at("2026-11-27T23:00:00Z")));	/* Friday night */
+	ck_assert(calendar_is_open(c, at("2026-11-28T05:59:00Z")));	/* Saturday early */
+	ck_assert(!calendar_is_open(c, at("2026-11-28T06:00:00Z")));
+	ck_assert(calendar_is_open(c, at("2026-11-28T11:00:00Z")));
+	ck_assert(!calendar_is_open(c, at("2026-11-28T12:30:00Z")));
+	ck_assert(calendar_is_open(c, at("2026-11-28T14:59:00Z")));
+	ck_assert(!calendar_is_open(c, at("2026-11-26T23:00:00Z")));	/* Thursday night */
+	cal_done(c);
+}
+END_TEST
+
+START_TEST(test_calendar_holidays_close_the_day)
+{
+	struct calendar *c = cal("{timezone: America/New_York, hours: {mon-fri: \"09:00-17:00\"}, "
+	    "holidays: [2026-11-26, \"2026-12-24..2026-12-25\"]}");
+
+	ck_assert(!calendar_is_open(c, at("2026-11-26T15:00:00Z")));	/* Thanksgiving, 10:00 */
+	ck_assert(calendar_is_open(c, at("2026-11-27T15:00:00Z")));
+	ck_assert(!calendar_is_open(c, at("2026-12-24T15:00:00Z")));
+	ck_assert(!calendar_is_open(c, at("2026-12-25T15:00:00Z")));
+	ck_assert(calendar_is_holiday(c, at("2026-12-25T04:59:00Z")));	/* still the 24th there */
+	ck_assert(calendar_is_open(c, at("2026-12-28T15:00:00Z")));
+	cal_done(c);
+}
+END_TEST
+
+START_TEST(test_calendar_without_hours_is_open_but_on_holidays)
+{
+	struct calendar *c = cal("{timezone: Asia/Tokyo, holidays: [2027-01-01]}");
+	char date[11];
+
+	ck_assert(calendar_is_open(c, at("2026-11-28T03:00:00Z")));
+	ck_assert(!calendar_is_open(c, at("2026-12-31T15:30:00Z")));	/* already Jan 1 in Tokyo */
+	calendar_local_date(c, at("2026-12-31T15:30:00Z"), date);
+	ck_assert_str_eq(date, "2027-01-01");
+	cal_done(c);
+}
+END_TEST
+
+static void
+cal_fails(const char *yaml, const char *want)
+{
+	struct calendar c;
+	struct conf_diags diags;
+	struct ynode *n;
+	char *cause = NULL;
+	int line;
+
+	memset(&c, 0, sizeof(c));
+	memset(&diags, 0, sizeof(diags));
+	n = ytree_parse(yaml, strlen(yaml), &line, &cause);
+	ck_assert_int_eq(calendar_parse(&diags, n, "c", &c), -1);
+	ck_assert_int_ge(diags.n, 1);
+	ck_assert_str_eq(diags.v[0].msg, want);
+	calendar_free(&c);
+	conf_diags_free(&diags);
+	ytree_free(n);
+}
+
+START_TEST(test_calendar_errors)
+{
+	cal_fails("{hours: {mon: \"09:00-17:00\"}}",
+	    "a calendar needs a timezone, as in Europe/Berlin or UTC");
+	cal_fails("{timezone: UTC, hours: {weekdays: \"09:00-17:00\"}}",
+	    "bad days \"weekdays\": use mon … sun, a range such as mon-fri, or daily");
+	cal_fails("{timezone: UTC, hours: {mon: \"9-17\"}}",
+	    "expected hours as HH:MM-HH:MM, as in \"09:00-17:30\", got \"9-17\"");
+	cal_fails("{timezone: UTC, hours: {mon: [\"09:00-12:00\", \"11:00-13:00\"]}}",
+	    "hours overlap on mon");
+	cal_fails("{timezone: UTC, holidays: [2026-02-30]}",
+	    "bad holiday \"2026-02-30\": a date YYYY-MM-DD or a range FIRST..LAST");
+}
+END_TEST
+
+Suite *
+tz_suite(void)
+{
+	Suite *s = suite_create("tz");
+	TCase *tc = tcase_create("tz");
+
+	tcase_add_test(tc, test_tz_berlin_switches_to_summer_time);
+	tcase_add_test(tc, test_tz_new_york);
+	tcase_add_test(tc, test_tz_after_the_table_uses_the_rule);
+	tcase_add_test(tc, test_tz_southern_hemisphere);
+	tcase_add_test(tc, test_tz_fixed_and_odd_offsets);
+	tcase_add_test(tc, test_tz_unknown_zone);
+	tcase_add_test(tc, test_calendar_weekday_hours);
+	tcase_add_test(tc, test_calendar_hours_follow_dst);
+	tcase_add_test(tc, test_calendar_overnight_and_split_hours);
+	tcase_add_test(tc, test_calendar_holidays_close_the_day);
+	tcase_add_test(tc, test_calendar_without_hours_is_open_but_on_holidays);
+	tcase_add_test(tc, test_calendar_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
