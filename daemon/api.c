@@ -13,6 +13,7 @@ const struct http_route api_routes[] = {
 	{ HTTP_POST, "/v1/leads/:id/touch", api_post_touch, 1 },
 	{ HTTP_GET, "/v1/reps", api_get_reps, 0 },
 	{ HTTP_PUT, "/v1/reps/:id/status", api_put_rep_status, 1 },
+	{ HTTP_GET, "/v1/pools/:id", api_get_pool, 0 },
 	{ HTTP_GET, "/v1/escalations", api_get_escalations, 0 },
 	{ HTTP_GET, "/healthz", api_get_healthz, 0 },
 	{ HTTP_GET, "/metrics", api_get_metrics, 0 },

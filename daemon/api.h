@@ -17,6 +17,7 @@ extern const size_t api_nroutes;
 /* Endpoints, one file per resource. */
 http_handler api_post_lead, api_get_lead, api_post_touch;
 http_handler api_get_reps, api_put_rep_status;
+http_handler api_get_pool;
 http_handler api_get_escalations;
 http_handler api_get_healthz, api_get_metrics;
 

@@ -11,6 +11,8 @@
 #include "leadroute/util.h"
 
 #include "api.h"
+#include "candidates.h"
+#include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
@@ -102,7 +104,7 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	v.config_version = http_request_conf(req)->version;
 	v.rules_tried = (int64_t)lp->rules_tried;
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
-	if (r->elements >= 6) {
+	if (strcmp(v.status, "assigned") == 0 && r->elements >= 6) {
 		v.owner = r->element[4]->str;
 		v.assigned_at = v.received_at;
 		v.ft_due = api_reply_ms(r->element[5]);
@@ -139,7 +141,6 @@ api_post_lead(struct http_request *req)
 	const char *idem;
 	json_t *fields;
 	int64_t now;
-	size_t i;
 
 	if ((fields = api_body_object(req)) == NULL)
 		return;
@@ -201,8 +202,7 @@ api_post_lead(struct http_request *req)
 	store_args_add(&a, conf->version);
 	store_args_add(&a, "rules_tried");
 	store_args_add_int(&a, (int64_t)lp->rules_tried);
-	for (i = 0; i < rule->pool->nreps; i++)
-		store_args_add(&a, rule->pool->reps[i]->id);
+	candidates_add_args(&a, rule->pool, now);
 	json_decref(fields);
 	if (store_eval(srv->store, SCRIPT_ROUTE, now, &a, api_on_routed, lp) == -1) {
 		lead_post_free(lp);
@@ -322,6 +322,9 @@ api_on_touched(const struct store_reply *reply, void *arg)
 	first = r->element[1]->integer != 0;
 	api_lead_view_from_hash(&v, r->element[2]);
 	metrics_inc(METRIC_TOUCHES, 1);
+	/* The owner's load dropped: a rep at a cap may take queued leads again. */
+	if (first)
+		dispatch_kick(((struct server *)http_request_ctx(req))->dispatch);
 	log_info("lead_touched", "lead=%s rep=%s first=%s", v.id, v.owner,
 	    first ? "true" : "false");
 	jsonw_begin_object(&w, NULL);

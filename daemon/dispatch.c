@@ -10,6 +10,7 @@
 
 #include "leadroute/util.h"
 
+#include "candidates.h"
 #include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
@@ -18,7 +19,8 @@
 #include "store.h"
 #include "sysutil.h"
 
-#define DISPATCH_INTERVAL_MS 5000
+/* Often enough that a rep whose hours begin gets queued leads within a second. */
+#define DISPATCH_INTERVAL_MS 1000
 
 struct dispatch {
 	struct server	*srv;
@@ -38,22 +40,18 @@ dispatch_arm(struct dispatch *d, int64_t ms)
 }
 
 char *
-dispatch_pools_arg(const struct conf *conf, const char *rep_id)
+dispatch_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms)
 {
 	json_t *pools = json_array();
 	char *s;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < conf->npools; i++) {
 		const struct conf_pool *pool = &conf->pools[i];
-		json_t *reps;
 
 		if (rep_id != NULL && !conf_pool_has_rep(pool, rep_id))
 			continue;
-		reps = json_array();
-		for (j = 0; j < pool->nreps; j++)
-			json_array_append_new(reps, json_string(pool->reps[j]->id));
-		json_array_append_new(pools, json_pack("{s:s, s:o}", "id", pool->id, "reps", reps));
+		json_array_append_new(pools, candidates_json(pool, now_ms));
 	}
 	s = json_dumps(pools, JSON_COMPACT);
 	json_decref(pools);
@@ -101,17 +99,19 @@ static void
 dispatch_drain(struct dispatch *d)
 {
 	struct store_args a = { 0 };
+	int64_t now;
 	char *pools;
 
 	if (d->draining) {
 		d->again = 1;
 		return;
 	}
-	pools = dispatch_pools_arg(d->srv->conf, NULL);
+	now = sys_now_ms();
+	pools = dispatch_pools_arg(d->srv->conf, NULL, now);
 	store_args_add_int(&a, DISPATCH_BATCH);
 	store_args_add(&a, pools);
 	free(pools);
-	if (store_eval(d->srv->store, SCRIPT_DRAIN, sys_now_ms(), &a, dispatch_on_drained, d) == 0)
+	if (store_eval(d->srv->store, SCRIPT_DRAIN, now, &a, dispatch_on_drained, d) == 0)
 		d->draining = 1;
 }
 

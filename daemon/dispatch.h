@@ -2,6 +2,8 @@
 #ifndef LEADROUTED_DISPATCH_H
 #define LEADROUTED_DISPATCH_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "leadroute/conf.h"
@@ -22,8 +24,8 @@ void dispatch_stop(struct dispatch *d);
 /* Drain every pool soon (coalesced with a drain already under way). */
 void dispatch_kick(struct dispatch *d);
 
-/* The pools (all, or those rep_id belongs to) as the drain scripts take them. */
-char *dispatch_pools_arg(const struct conf *conf, const char *rep_id);
+/* The pools (all, or those rep_id belongs to) as the drain scripts take them, at now. */
+char *dispatch_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms);
 
 /* Log, count and watch the deadlines of leads a drain assigned (a JSON array). */
 void dispatch_note_assigned(struct server *srv, const json_t *assigned);

@@ -4,7 +4,8 @@
 #include "scripts.h"
 
 extern const char lua_src_route[], lua_src_drain[], lua_src_rep_status[], lua_src_touch[],
-    lua_src_lead_get[], lua_src_reps[], lua_src_sla_claim[], lua_src_escalations[];
+    lua_src_lead_get[], lua_src_reps[], lua_src_sla_claim[], lua_src_escalations[],
+    lua_src_pool_view[];
 
 const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_ROUTE] = { "route", lua_src_route },
@@ -15,4 +16,5 @@ const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_REPS] = { "reps", lua_src_reps },
 	[SCRIPT_SLA_CLAIM] = { "sla_claim", lua_src_sla_claim },
 	[SCRIPT_ESCALATIONS] = { "escalations", lua_src_escalations },
+	[SCRIPT_POOL_VIEW] = { "pool_view", lua_src_pool_view },
 };

@@ -11,6 +11,7 @@ enum script_id {
 	SCRIPT_REPS,		/* status and open-lead count of reps */
 	SCRIPT_SLA_CLAIM,	/* claim due deadlines and record escalations */
 	SCRIPT_ESCALATIONS,	/* page through escalations */
+	SCRIPT_POOL_VIEW,	/* a pool's rotation, read-only */
 	SCRIPT_COUNT
 };
 

@@ -48,7 +48,7 @@ struct conf_key {
 	conf_list_fn	*list;
 };
 
-static conf_list_fn conf_parse_reps, conf_parse_pools, conf_parse_territories, conf_parse_scoring,
+static conf_list_fn conf_parse_calendars, conf_parse_reps, conf_parse_pools, conf_parse_territories, conf_parse_scoring,
     conf_parse_grade_slas, conf_parse_rules;
 
 #define SEC(ms)	((int64_t)(ms) * 1000)
@@ -80,6 +80,7 @@ static const struct conf_key conf_keys[] = {
 	 * Sections parsed by a function, in this order (later ones refer to
 	 * earlier ones); min 1: required.
 	 */
+	{ "calendars", CK_LIST, 0, NULL, 0, 0, conf_parse_calendars },
 	{ "reps", CK_LIST, 0, NULL, 1, 0, conf_parse_reps },
 	{ "pools", CK_LIST, 0, NULL, 1, 0, conf_parse_pools },
 	{ "territories", CK_LIST, 0, NULL, 0, 0, conf_parse_territories },
@@ -549,10 +550,71 @@ conf_find_rule(const struct conf *conf, const char *name)
 	return NULL;
 }
 
+/* An optional whole number under key (0 when absent); -1 after reporting a bad one. */
+static int
+conf_opt_count(struct conf_ctx *ctx, const struct ynode *item, const char *key,
+    const char *path, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const struct ynode *n = ytree_get(item, key);
+	char sub[160], *end;
+	unsigned long long v;
+
+	*out = 0;
+	if (n == NULL)
+		return 0;
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	errno = 0;
+	v = n->type == YNODE_SCALAR ? strtoull(n->value, &end, 10) : 0;
+	if (n->type != YNODE_SCALAR || n->value[0] < '0' || n->value[0] > '9' || *end != '\0' ||
+	    errno != 0 || v < min || v > max) {
+		conf_error(ctx, n->line, sub, "expected a whole number from %llu to %llu",
+		    (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+conf_parse_calendars(struct conf_ctx *ctx, const struct ynode *list)
+{
+	static const char *const allowed[] = { "id", "timezone", "hours", "holidays", NULL };
+	struct conf *c = ctx->conf;
+	char path[64];
+	size_t i;
+
+	if (!conf_is_list(ctx, list, "calendars", "calendars"))
+		return;
+	c->calendars = xcalloc(list->n ? list->n : 1, sizeof(*c->calendars));
+	for (i = 0; i < list->n; i++) {
+		const struct ynode *item = list->items[i];
+		const struct calendar *prev;
+		struct calendar *cal;
+		const char *id;
+
+		snprintf(path, sizeof(path), "calendars[%zu]", i);
+		if (!conf_check_keys(ctx, item, path, allowed) ||
+		    (id = conf_id(ctx, item, "id", path)) == NULL)
+			continue;
+		prev = conf_find_calendar(c, id);
+		if (conf_duplicate(ctx, item, path, "calendar id", id, prev != NULL ? prev->line : 0))
+			continue;
+		cal = &c->calendars[c->ncalendars];
+		if (calendar_parse(ctx->diags, item, path, cal) == -1) {
+			calendar_free(cal);
+			continue;
+		}
+		cal->id = xstrdup(id);
+		cal->line = item->line;
+		c->ncalendars++;
+	}
+}
+
 static void
 conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 {
-	static const char *const allowed[] = { "id", "name", "email", NULL };
+	static const char *const allowed[] = { "id", "name", "email", "calendar", "max_open",
+	    "max_per_day", NULL };
 	struct conf *c = ctx->conf;
 	char path[64];
 	size_t i;
@@ -563,7 +625,9 @@ conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 	for (i = 0; i < list->n; i++) {
 		const struct ynode *item = list->items[i];
 		const struct conf_rep *prev;
-		const char *id, *name, *email;
+		const char *id, *name, *email, *calendar;
+		struct conf_rep *rep;
+		char sub[96];
 
 		snprintf(path, sizeof(path), "reps[%zu]", i);
 		if (!conf_check_keys(ctx, item, path, allowed) ||
@@ -579,20 +643,56 @@ conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 			    "bad email \"%s\"", email);
 			email = NULL;
 		}
-		c->reps[c->nreps].id = xstrdup(id);
-		c->reps[c->nreps].name = xstrdup(name != NULL ? name : id);
-		c->reps[c->nreps].email = email != NULL ? xstrdup(email) : NULL;
-		c->reps[c->nreps].line = item->line;
+		rep = &c->reps[c->nreps];
+		if ((calendar = conf_opt_string(ctx, item, "calendar", path)) != NULL &&
+		    (rep->calendar = conf_find_calendar(c, calendar)) == NULL) {
+			snprintf(sub, sizeof(sub), "%s.calendar", path);
+			conf_error(ctx, ytree_get(item, "calendar")->line, sub,
+			    "unknown calendar \"%s\"", calendar);
+		}
+		conf_opt_count(ctx, item, "max_open", path, 1, 1000000, &rep->max_open);
+		conf_opt_count(ctx, item, "max_per_day", path, 1, 1000000, &rep->max_per_day);
+		rep->id = xstrdup(id);
+		rep->name = xstrdup(name != NULL ? name : id);
+		rep->email = email != NULL ? xstrdup(email) : NULL;
+		rep->line = item->line;
 		c->nreps++;
 	}
 	if (list->n == 0)
 		conf_error(ctx, list->line, "reps", "at least one rep is required");
 }
 
+/* One entry of a pool's reps: an id, or {id: ben, weight: 2}. */
+static int
+conf_parse_member(struct conf_ctx *ctx, const struct ynode *n, const char *path,
+    struct conf_member *m)
+{
+	static const char *const allowed[] = { "id", "weight", NULL };
+	const char *rid;
+	uint64_t weight = 1;
+
+	if (n->type == YNODE_MAP) {
+		if (!conf_check_keys(ctx, n, path, allowed) ||
+		    (rid = conf_id(ctx, n, "id", path)) == NULL ||
+		    conf_opt_count(ctx, n, "weight", path, 1, 100, &weight) == -1)
+			return -1;
+		if (weight == 0)
+			weight = 1;
+	} else if ((rid = conf_scalar(ctx, n, path, "a rep id or {id: …, weight: …}")) == NULL) {
+		return -1;
+	}
+	if ((m->rep = (struct conf_rep *)conf_find_rep(ctx->conf, rid)) == NULL) {
+		conf_error(ctx, n->line, path, "unknown rep \"%s\"", rid);
+		return -1;
+	}
+	m->weight = (unsigned)weight;
+	return 0;
+}
+
 static void
 conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 {
-	static const char *const allowed[] = { "id", "reps", NULL };
+	static const char *const allowed[] = { "id", "reps", "max_open", NULL };
 	struct conf *c = ctx->conf;
 	char path[64], rpath[96];
 	size_t i, j, k;
@@ -616,6 +716,7 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 		pool = &c->pools[c->npools++];
 		pool->id = xstrdup(id);
 		pool->line = item->line;
+		conf_opt_count(ctx, item, "max_open", path, 1, 100000000, &pool->max_open);
 		snprintf(rpath, sizeof(rpath), "%s.reps", path);
 		if ((reps = ytree_get(item, "reps")) == NULL) {
 			conf_error(ctx, item->line, path, "missing \"reps\"");
@@ -625,27 +726,22 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 			conf_error(ctx, reps->line, rpath, "expected a non-empty list of rep ids");
 			continue;
 		}
-		pool->reps = xcalloc(reps->n, sizeof(*pool->reps));
+		pool->members = xcalloc(reps->n, sizeof(*pool->members));
 		for (j = 0; j < reps->n; j++) {
-			const struct conf_rep *rep;
-			const char *rid;
+			struct conf_member *m = &pool->members[pool->nmembers];
 
 			snprintf(rpath, sizeof(rpath), "%s.reps[%zu]", path, j);
-			if ((rid = conf_scalar(ctx, reps->items[j], rpath, "a rep id")) == NULL)
+			if (conf_parse_member(ctx, reps->items[j], rpath, m) == -1)
 				continue;
-			if ((rep = conf_find_rep(c, rid)) == NULL) {
-				conf_error(ctx, reps->items[j]->line, rpath, "unknown rep \"%s\"", rid);
-				continue;
-			}
-			for (k = 0; k < pool->nreps; k++)
-				if (pool->reps[k] == rep)
+			for (k = 0; k < pool->nmembers; k++)
+				if (pool->members[k].rep == m->rep)
 					break;
-			if (k < pool->nreps) {
+			if (k < pool->nmembers) {
 				conf_error(ctx, reps->items[j]->line, rpath,
-				    "rep \"%s\" is listed twice", rid);
+				    "rep \"%s\" is listed twice", m->rep->id);
 				continue;
 			}
-			pool->reps[pool->nreps++] = (struct conf_rep *)rep;
+			pool->nmembers++;
 		}
 	}
 	if (list->n == 0)
@@ -1017,9 +1113,12 @@ conf_free(struct conf *c)
 	free(c->reps);
 	for (i = 0; i < c->npools; i++) {
 		free(c->pools[i].id);
-		free(c->pools[i].reps);
+		free(c->pools[i].members);
 	}
 	free(c->pools);
+	for (i = 0; i < c->ncalendars; i++)
+		calendar_free(&c->calendars[i]);
+	free(c->calendars);
 	for (i = 0; i < c->nrules; i++) {
 		cond_free(&c->rules[i].when);
 		free(c->rules[i].name);
@@ -1105,10 +1204,21 @@ conf_pool_has_rep(const struct conf_pool *pool, const char *rep_id)
 {
 	size_t i;
 
-	for (i = 0; i < pool->nreps; i++)
-		if (strcmp(pool->reps[i]->id, rep_id) == 0)
+	for (i = 0; i < pool->nmembers; i++)
+		if (strcmp(pool->members[i].rep->id, rep_id) == 0)
 			return 1;
 	return 0;
+}
+
+const struct calendar *
+conf_find_calendar(const struct conf *conf, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < conf->ncalendars; i++)
+		if (strcmp(conf->calendars[i].id, id) == 0)
+			return &conf->calendars[i];
+	return NULL;
 }
 
 const char *

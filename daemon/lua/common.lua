@@ -43,51 +43,119 @@ local function emit(lead_id, ...)
   redis.call('HSET', lk, 'events', string.sub(history, 1, -2) .. items .. ']')
 end
 
--- Stride-scheduled round robin over reps (ids in rotation order), with its
--- state in one hash per pool: rep -> pass, rep~n -> pick number of the rep's
--- last lead, ~vt -> virtual time, ~n -> picks so far. The available rep with
--- the lowest pass goes next; on a tie, the one assigned longest ago (never
--- assigned: rotation order). A pass never lags the virtual time, so a rep
--- returning from away rejoins the rotation instead of collecting a backlog.
-local function pick_rep(pool, reps)
-  if #reps == 0 then return nil end
-  local rk = key('pool', pool, 'rotation')
-  local fields = { '~vt', '~n' }
-  for _, rep in ipairs(reps) do
-    fields[#fields + 1] = rep
-    fields[#fields + 1] = rep .. '~n'
+-- Weighted round robin by stride scheduling. Per pool, one hash holds the
+-- rotation: rep -> pass, rep~n -> pick number of the rep's last lead, ~vt ->
+-- virtual time, ~n -> picks so far. Each pick adds STRIDE / weight to the
+-- rep's pass, so weight 2 gets twice the leads of weight 1 over a cycle. Among
+-- eligible reps the lowest pass goes next; on a tie, the one assigned longest
+-- ago (never assigned: rotation order). A pass never lags the virtual time,
+-- so a rep coming back rejoins the rotation instead of collecting a backlog.
+local STRIDE = 720720	-- divisible by every weight from 1 to 16
+
+-- Candidates come from the daemon (it knows the config and the clock):
+-- {id, weight, max_open, max_day, day (local date, '' without a daily cap),
+-- hours (1: within working hours)}. Returns the chosen rep or nil, and a
+-- reason for every candidate: chosen, away, ooo, outside_hours, at_cap,
+-- daily_cap, pool_cap or weight_turn. With dry set, nothing is written.
+local function pick_rep(pool, cands, pool_max_open, dry)
+  local n = #cands
+  if n == 0 then return nil, {} end
+  local ids, fields, daykeys = {}, { '~vt', '~n' }, {}
+  for i, c in ipairs(cands) do
+    ids[i] = c.id
+    fields[#fields + 1] = c.id
+    fields[#fields + 1] = c.id .. '~n'
+    daykeys[i] = (c.max_day > 0) and key('rep_day', c.id, c.day) or key('rep_day', '~none')
   end
-  local status = redis.call('HMGET', key('rep_status'), unpack(reps))
+  local rk = key('pool', pool, 'rotation')
+  local status = redis.call('HMGET', key('rep_status'), unpack(ids))
+  local open = redis.call('HMGET', key('rep_open'), unpack(ids))
   local state = redis.call('HMGET', rk, unpack(fields))
+  local today = redis.call('MGET', unpack(daykeys))
+  local pool_full = pool_max_open > 0 and
+    (tonumber(redis.call('HGET', key('pool_open'), pool)) or 0) >= pool_max_open
   local vt = tonumber(state[1]) or 0
+  local reasons = {}
   local best, best_pass, best_last
-  for i, rep in ipairs(reps) do
-    local st = status[i]
-    if not st or st == 'available' then
+  for i, c in ipairs(cands) do
+    local st = status[i] or 'available'
+    local reason
+    if st == 'away' then
+      reason = 'away'
+    elseif string.sub(st, 1, 4) == 'ooo:' and tonumber(string.sub(st, 5)) > NOW then
+      reason = 'ooo'
+    elseif st == 'ooo' then
+      reason = 'ooo'
+    elseif c.hours ~= 1 then
+      reason = 'outside_hours'
+    elseif c.max_open > 0 and (tonumber(open[i]) or 0) >= c.max_open then
+      reason = 'at_cap'
+    elseif c.max_day > 0 and (tonumber(today[i]) or 0) >= c.max_day then
+      reason = 'daily_cap'
+    elseif pool_full then
+      reason = 'pool_cap'
+    else
       local p = tonumber(state[2 * i + 1]) or vt
       local l = tonumber(state[2 * i + 2]) or 0
       if p < vt then p = vt end
       if best == nil or p < best_pass or (p == best_pass and l < best_last) then
-        best, best_pass, best_last = rep, p, l
+        if best ~= nil then reasons[best] = 'weight_turn' end
+        best, best_pass, best_last = i, p, l
+        reason = 'chosen'
+      else
+        reason = 'weight_turn'
       end
     end
+    reasons[i] = reason
   end
-  if best then
-    local n = (tonumber(state[2]) or 0) + 1
-    redis.call('HSET', rk, best, best_pass + 1, best .. '~n', n, '~vt', best_pass, '~n', n)
+  if best == nil then return nil, reasons end
+  local c = cands[best]
+  if not dry then
+    local picks = (tonumber(state[2]) or 0) + 1
+    redis.call('HSET', rk, c.id, best_pass + STRIDE / c.weight, c.id .. '~n', picks,
+      '~vt', best_pass, '~n', picks)
   end
-  return best
+  return c, reasons
 end
 
--- The owner's side of an assignment: an open lead and a first-touch deadline.
-local function start_first_touch(id, rep, due)
-  redis.call('HINCRBY', key('rep_open'), rep, 1)
+-- Candidates as the route script receives them: ARGV[i] is their count, then
+-- six values each. Returns the list and the index after them.
+local function read_candidates(i)
+  local cands = {}
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, n do
+    cands[#cands + 1] = { id = ARGV[i], weight = tonumber(ARGV[i + 1]),
+      max_open = tonumber(ARGV[i + 2]), max_day = tonumber(ARGV[i + 3]), day = ARGV[i + 4],
+      hours = tonumber(ARGV[i + 5]) }
+    i = i + 6
+  end
+  return cands, i
+end
+
+-- "ana=away,ben=chosen": why each candidate was or was not picked.
+local function reasons_text(cands, reasons)
+  local out = {}
+  for i, c in ipairs(cands) do out[i] = c.id .. '=' .. reasons[i] end
+  return table.concat(out, ',')
+end
+
+-- The owner's side of an assignment: counts toward the rep's and the pool's
+-- open leads and the rep's leads today, and the first-touch clock starts.
+local function start_first_touch(id, rep, pool, due)
+  redis.call('HINCRBY', key('rep_open'), rep.id, 1)
+  redis.call('HINCRBY', key('pool_open'), pool, 1)
+  if rep.max_day > 0 then
+    local dk = key('rep_day', rep.id, rep.day)
+    redis.call('INCR', dk)
+    redis.call('EXPIRE', dk, 259200)
+  end
   redis.call('ZADD', key('deadlines'), due, 'first_touch:' .. id)
 end
 
--- Assign queued leads of each pool ({id=, reps={...}}) in arrival order while
--- a rep is available, at most limit in all. Appends to out; returns true when
--- it stopped at the limit (so there may be more to do).
+-- Assign queued leads of each pool ({id=, max_open=, reps={candidates}}) in
+-- arrival order while a rep is eligible, at most limit in all. Appends to out;
+-- returns true when it stopped at the limit (so there may be more to do).
 local function drain_pools(pools, limit, out)
   for _, pool in ipairs(pools) do
     local qk = key('pool', pool.id, 'queue')
@@ -101,15 +169,16 @@ local function drain_pools(pools, limit, out)
       if st[1] ~= 'queued' then
         redis.call('ZREM', qk, id)
       else
-        local rep = pick_rep(pool.id, pool.reps)
+        local rep, reasons = pick_rep(pool.id, pool.reps, pool.max_open, false)
         if not rep then break end
         local due = NOW + tonumber(st[2])
         redis.call('ZREM', qk, id)
         redis.call('ZREM', key('deadlines'), 'route:' .. id)
-        redis.call('HSET', lk, 'status', 'assigned', 'owner', rep, 'assigned_at', NOW, 'ft_due', due)
-        start_first_touch(id, rep, due)
-        emit(id, 'assigned', { 'rep', rep, 'pool', pool.id })
-        out[#out + 1] = { lead = id, rep = rep, pool = pool.id, ft_due = due }
+        redis.call('HSET', lk, 'status', 'assigned', 'owner', rep.id, 'assigned_at', NOW,
+          'ft_due', due, 'trace_queue', reasons_text(pool.reps, reasons))
+        start_first_touch(id, rep, pool.id, due)
+        emit(id, 'assigned', { 'rep', rep.id, 'pool', pool.id })
+        out[#out + 1] = { lead = id, rep = rep.id, pool = pool.id, ft_due = due }
       end
     end
   end

@@ -1,5 +1,6 @@
 -- rep_status.lua: set a rep's availability; when available, drain its pools.
--- ARGV[4] rep, [5] status, [6] most leads to assign, [7] the rep's pools as JSON.
+-- ARGV[4] rep, [5] status (available, away, ooo or ooo:<until ms>), [6] most
+-- leads to assign, [7] the rep's pools as JSON (see drain_pools).
 local rep, status = ARGV[4], ARGV[5]
 local prev = redis.call('HGET', key('rep_status'), rep) or 'available'
 redis.call('HSET', key('rep_status'), rep, status)

@@ -4,7 +4,7 @@
 -- {'no_owner', status} or {'not_owner', owner}.
 local id, rep, channel = ARGV[4], ARGV[5], ARGV[6]
 local lk = key('lead', id)
-local h = redis.call('HMGET', lk, 'status', 'owner', 'touched_at')
+local h = redis.call('HMGET', lk, 'status', 'owner', 'touched_at', 'pool')
 if not h[1] then return { 'not_found' } end
 if not h[2] then return { 'no_owner', h[1] } end
 if h[2] ~= rep then return { 'not_owner', h[2] } end
@@ -14,6 +14,7 @@ if first then
   redis.call('HSET', lk, 'status', 'touched', 'touched_at', NOW)
   redis.call('ZREM', key('deadlines'), 'first_touch:' .. id)
   redis.call('HINCRBY', key('rep_open'), rep, -1)
+  redis.call('HINCRBY', key('pool_open'), h[4], -1)
 end
 redis.call('HINCRBY', lk, 'touches', 1)
 local extra = { 'rep', rep }

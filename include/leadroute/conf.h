@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "leadroute/calendar.h"
 #include "leadroute/cond.h"
 #include "leadroute/score.h"
 #include "leadroute/util.h"
@@ -18,17 +19,27 @@ enum conf_log_level {
 };
 
 struct conf_rep {
-	char		*id;
-	char		*name;
-	char		*email;		/* optional: where notifications reach the rep */
-	int		 line;
+	char			*id;
+	char			*name;
+	char			*email;		/* optional: where notifications reach the rep */
+	const struct calendar	*calendar;	/* working hours; NULL: always working */
+	uint64_t		 max_open;	/* open (untouched) leads at most; 0: no cap */
+	uint64_t		 max_per_day;	/* new leads a day, in the calendar's zone; 0: no cap */
+	int			 line;
+};
+
+/* A rep in a pool's rotation, with its share. */
+struct conf_member {
+	struct conf_rep	*rep;		/* borrowed from conf->reps */
+	unsigned	 weight;	/* 1-100: weight 2 gets twice the leads of weight 1 */
 };
 
 struct conf_pool {
-	char		 *id;
-	struct conf_rep	**reps;		/* rotation order; borrowed from conf->reps */
-	size_t		  nreps;
-	int		  line;
+	char			*id;
+	struct conf_member	*members;	/* rotation order */
+	size_t			 nmembers;
+	uint64_t		 max_open;	/* open leads across the pool at most; 0: no cap */
+	int			 line;
 };
 
 /* SLA clocks that replace the defaults; 0: not replaced. */
@@ -97,6 +108,8 @@ struct conf {
 		uint64_t	max_len;
 	} events;
 
+	struct calendar	 *calendars;
+	size_t		  ncalendars;
 	struct conf_rep	 *reps;
 	size_t		  nreps;
 	struct conf_pool *pools;
@@ -148,6 +161,7 @@ struct conf *conf_ref(struct conf *conf);
 void conf_unref(struct conf *conf);
 
 const struct conf_rep *conf_find_rep(const struct conf *conf, const char *id);
+const struct calendar *conf_find_calendar(const struct conf *conf, const char *id);
 const struct conf_pool *conf_find_pool(const struct conf *conf, const char *id);
 
 /*

@@ -132,6 +132,11 @@ sla:
   route: {route}
   first_touch: {first_touch}
 reps:
+{reps}pools:
+{pools}{extra}rules:
+{rules}"""
+
+BASE_REPS = """\
   - id: ana
     name: Ana Ruiz
   - id: ben
@@ -140,13 +145,14 @@ reps:
     name: Cy Young
   - id: dee
     name: Dee Long
-pools:
+"""
+
+BASE_POOLS = """\
   - id: emea
     reps: [ana, ben]
   - id: amer
     reps: [cy, dee]
-{extra}rules:
-{rules}"""
+"""
 
 BASE_RULES = """\
   - name: emea
@@ -164,11 +170,12 @@ BASE_RULES = """\
 
 
 def make_conf(redis, **kw):
-    """The test config; rules= replaces the rules, extra= adds sections before them."""
+    """The test config; reps=, pools= and rules= replace those lists, extra= adds
+    sections (calendars, territories, scoring …) before the rules."""
     values = dict(log_level="info", max_body="64KiB", shutdown_timeout="10s",
                   redis_url=redis.url if redis else "redis://127.0.0.1:1/0",
                   prefix="lr", redis_timeout="2s", route="5m", first_touch="1h",
-                  extra="", rules=BASE_RULES)
+                  extra="", reps=BASE_REPS, pools=BASE_POOLS, rules=BASE_RULES)
     values.update(kw)
     return BASE_CONF.format(**values)
 

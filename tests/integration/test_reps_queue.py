@@ -10,16 +10,18 @@ class RepTests(DaemonTestCase):
         self.d.set_status("dee", "away")
         r = self.d.get("/v1/reps")
         self.assertEqual(r.status, 200)
+        common = {"until": None, "in_hours": True}
         self.assertEqual(r.json["reps"], [
-            {"id": "ana", "name": "Ana Ruiz", "status": "available", "open_leads": 1, "pools": ["emea"]},
-            {"id": "ben", "name": "Ben Okafor", "status": "available", "open_leads": 0, "pools": ["emea"]},
-            {"id": "cy", "name": "Cy Young", "status": "available", "open_leads": 0, "pools": ["amer"]},
-            {"id": "dee", "name": "Dee Long", "status": "away", "open_leads": 0, "pools": ["amer"]},
+            dict(common, id="ana", name="Ana Ruiz", status="available", open_leads=1, pools=["emea"]),
+            dict(common, id="ben", name="Ben Okafor", status="available", open_leads=0, pools=["emea"]),
+            dict(common, id="cy", name="Cy Young", status="available", open_leads=0, pools=["amer"]),
+            dict(common, id="dee", name="Dee Long", status="away", open_leads=0, pools=["amer"]),
         ])
 
     def test_away_rep_gets_no_leads(self):
         r = self.d.set_status("ana", "away")
-        self.assertEqual(r, {"id": "ana", "status": "away", "previous": "available", "assigned": []})
+        self.assertEqual(r, {"id": "ana", "status": "away", "until": None, "previous": "available",
+                             "assigned": []})
         owners = [self.d.lead(email="b%d@x.com" % i, country="DE")["owner"] for i in range(3)]
         self.assertEqual(owners, ["ben", "ben", "ben"])
 
@@ -36,6 +38,12 @@ class RepTests(DaemonTestCase):
         self.assertError(self.d.put("/v1/reps/zed/status", {"status": "away"}), 404, "not_found")
         self.assertError(self.d.put("/v1/reps/ana/status", {"status": "sleeping"}), 422,
                          "invalid_field", "status")
+        self.assertError(self.d.put("/v1/reps/ana/status", {"status": "away", "until":
+                                    "2099-01-01T00:00:00Z"}), 422, "invalid_field", "until")
+        self.assertError(self.d.put("/v1/reps/ana/status", {"status": "ooo", "until": "soon"}),
+                         422, "invalid_field", "until")
+        self.assertError(self.d.put("/v1/reps/ana/status", {"status": "ooo", "until":
+                                    "2001-01-01T00:00:00Z"}), 422, "invalid_field", "until")
         self.assertError(self.d.put("/v1/reps/ana/status", {}), 422, "missing_field", "status")
         self.assertError(self.d.put("/v1/reps/ana/status", {"status": 1}), 422, "invalid_field",
                          "status")

@@ -187,6 +187,46 @@ START_TEST(test_conf_territory_errors)
 }
 END_TEST
 
+START_TEST(test_conf_weights_caps_and_calendars)
+{
+	struct conf *c = load_ok("calendars:\n  - {id: ber, timezone: Europe/Berlin, "
+	    "hours: {mon-fri: \"09:00-18:00\"}}\n"
+	    "reps:\n  - {id: ana, calendar: ber, max_open: 10, max_per_day: 30}\n  - {id: ben}\n"
+	    "pools:\n  - {id: p, reps: [{id: ana, weight: 3}, ben], max_open: 50}\n"
+	    "rules: [{name: d, pool: p}]\n");
+
+	ck_assert_int_eq(c->ncalendars, 1);
+	ck_assert_ptr_eq(c->reps[0].calendar, &c->calendars[0]);
+	ck_assert_int_eq(c->reps[0].max_open, 10);
+	ck_assert_int_eq(c->reps[0].max_per_day, 30);
+	ck_assert_ptr_null(c->reps[1].calendar);
+	ck_assert_int_eq(c->reps[1].max_open, 0);
+	ck_assert_int_eq(c->pools[0].nmembers, 2);
+	ck_assert_int_eq(c->pools[0].members[0].weight, 3);
+	ck_assert_int_eq(c->pools[0].members[1].weight, 1);
+	ck_assert_int_eq(c->pools[0].max_open, 50);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_rotation_errors)
+{
+	load_fails("reps: [{id: a, calendar: nowhere}]\npools: [{id: p, reps: [a]}]\n"
+	    "rules: [{name: d, pool: p}]\n",
+	    "t.yaml:1: reps[0].calendar: unknown calendar \"nowhere\"\n");
+	load_fails("reps: [{id: a}]\npools: [{id: p, reps: [{id: a, weight: 0}]}]\n"
+	    "rules: [{name: d, pool: p}]\n",
+	    "t.yaml:2: pools[0].reps[0].weight: expected a whole number from 1 to 100\n");
+	load_fails("reps: [{id: a, max_open: -1}]\npools: [{id: p, reps: [a]}]\n"
+	    "rules: [{name: d, pool: p}]\n",
+	    "t.yaml:1: reps[0].max_open: expected a whole number from 1 to 1000000\n");
+	load_fails("calendars: [{id: c, timezone: Nowhere/Land}]\nreps: [{id: a}]\n"
+	    "pools: [{id: p, reps: [a]}]\nrules: [{name: d, pool: p}]\n",
+	    "t.yaml:1: calendars[0].timezone: unknown time zone \"Nowhere/Land\" "
+	    "(/usr/share/zoneinfo/Nowhere/Land: No such file or directory)\n");
+}
+END_TEST
+
 START_TEST(test_conf_redis_urls)
 {
 	struct conf *c;
@@ -440,6 +480,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_when_builds_a_condition_tree);
 	tcase_add_test(tc, test_conf_condition_errors);
 	tcase_add_test(tc, test_conf_territory_errors);
+	tcase_add_test(tc, test_conf_weights_caps_and_calendars);
+	tcase_add_test(tc, test_conf_rotation_errors);
 	tcase_add_test(tc, test_conf_redis_urls);
 	tcase_add_test(tc, test_conf_listen_forms);
 	tcase_add_test(tc, test_conf_unknown_key);
