@@ -61,17 +61,21 @@ local function pick_rep(pool, cands, pool_max_open, dry)
   local n = #cands
   if n == 0 then return nil, {} end
   local ids, fields, daykeys = {}, { '~vt', '~n' }, {}
+  local open_caps, day_caps = false, false
   for i, c in ipairs(cands) do
     ids[i] = c.id
     fields[#fields + 1] = c.id
     fields[#fields + 1] = c.id .. '~n'
     daykeys[i] = (c.max_day > 0) and key('rep_day', c.id, c.day) or key('rep_day', '~none')
+    open_caps = open_caps or c.max_open > 0
+    day_caps = day_caps or c.max_day > 0
   end
   local rk = key('pool', pool, 'rotation')
   local status = redis.call('HMGET', key('rep_status'), unpack(ids))
-  local open = redis.call('HMGET', key('rep_open'), unpack(ids))
   local state = redis.call('HMGET', rk, unpack(fields))
-  local today = redis.call('MGET', unpack(daykeys))
+  -- Loads are read only when a cap needs them.
+  local open = open_caps and redis.call('HMGET', key('rep_open'), unpack(ids)) or {}
+  local today = day_caps and redis.call('MGET', unpack(daykeys)) or {}
   local pool_full = pool_max_open > 0 and
     (tonumber(redis.call('HGET', key('pool_open'), pool)) or 0) >= pool_max_open
   local vt = tonumber(state[1]) or 0
