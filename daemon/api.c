@@ -14,6 +14,11 @@ const struct http_route api_routes[] = {
 	{ HTTP_GET, "/v1/reps", api_get_reps, 0 },
 	{ HTTP_PUT, "/v1/reps/:id/status", api_put_rep_status, 1 },
 	{ HTTP_GET, "/v1/pools/:id", api_get_pool, 0 },
+	{ HTTP_GET, "/v1/accounts", api_list_accounts, 0 },
+	{ HTTP_POST, "/v1/accounts/import", api_import_accounts, 1 },
+	{ HTTP_PUT, "/v1/accounts/:domain", api_put_account, 1 },
+	{ HTTP_GET, "/v1/accounts/:domain", api_get_account, 0 },
+	{ HTTP_DELETE, "/v1/accounts/:domain", api_delete_account, 0 },
 	{ HTTP_GET, "/v1/escalations", api_get_escalations, 0 },
 	{ HTTP_GET, "/healthz", api_get_healthz, 0 },
 	{ HTTP_GET, "/metrics", api_get_metrics, 0 },
@@ -113,9 +118,9 @@ api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
 		else if (strcmp(k, "status") == 0)
 			v->status = val->str;
 		else if (strcmp(k, "owner") == 0)
-			v->owner = val->str;
+			v->owner = val->str[0] != '\0' ? val->str : NULL;
 		else if (strcmp(k, "pool") == 0)
-			v->pool = val->str;
+			v->pool = val->str[0] != '\0' ? val->str : NULL;
 		else if (strcmp(k, "rule") == 0)
 			v->rule = val->str;
 		else if (strcmp(k, "received_at") == 0)
@@ -149,7 +154,116 @@ api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
 			v->config_version = val->str;
 		else if (strcmp(k, "rules_tried") == 0)
 			v->rules_tried = api_reply_ms(val);
+		else if (strcmp(k, "trace") == 0)
+			v->trace = val->str;
+		else if (strcmp(k, "trace_queue") == 0)
+			v->trace_queue = val->str;
 	}
+}
+
+/* "ana=away,ben=chosen" as [{"rep": "ana", "result": "away"}, …]. */
+static void
+api_write_candidates(struct jsonw *w, const char *s, size_t len)
+{
+	const char *end = s + len;
+
+	jsonw_begin_array(w, "candidates");
+	while (s < end) {
+		const char *comma = memchr(s, ',', (size_t)(end - s)), *eq;
+		size_t n = comma != NULL ? (size_t)(comma - s) : (size_t)(end - s);
+		char rep[80], result[32];
+
+		eq = memchr(s, '=', n);
+		if (eq != NULL && (size_t)(eq - s) < sizeof(rep) && n - (size_t)(eq - s) - 1 < sizeof(result)) {
+			memcpy(rep, s, (size_t)(eq - s));
+			rep[eq - s] = '\0';
+			memcpy(result, eq + 1, n - (size_t)(eq - s) - 1);
+			result[n - (size_t)(eq - s) - 1] = '\0';
+			jsonw_begin_object(w, NULL);
+			jsonw_string(w, "rep", rep);
+			jsonw_string(w, "result", result);
+			jsonw_end_object(w);
+		}
+		s += n + 1;
+	}
+	jsonw_end_array(w);
+}
+
+/* One "rep=result" as rep and result members. */
+static void
+api_write_rep_result(struct jsonw *w, const char *detail)
+{
+	const char *eq = strchr(detail, '=');
+	char rep[80];
+
+	if (eq == NULL || (size_t)(eq - detail) >= sizeof(rep)) {
+		jsonw_string(w, "result", detail);
+		return;
+	}
+	memcpy(rep, detail, (size_t)(eq - detail));
+	rep[eq - detail] = '\0';
+	jsonw_string(w, "rep", rep);
+	jsonw_string(w, "result", eq + 1);
+}
+
+/*
+ * The targets a lead went through, from the trace the route script stored:
+ * "kind|name|detail;…" (see route.lua).
+ */
+static void
+api_write_targets(struct jsonw *w, const struct lead_view *v)
+{
+	const char *s = v->trace;
+
+	jsonw_begin_array(w, "targets");
+	while (s != NULL && *s != '\0') {
+		const char *semi = strchr(s, ';'), *bar1, *bar2;
+		size_t n = semi != NULL ? (size_t)(semi - s) : strlen(s);
+		char kind[16], name[300], *detail = xstrndup(s, n);
+
+		bar1 = strchr(detail, '|');
+		bar2 = bar1 != NULL ? strchr(bar1 + 1, '|') : NULL;
+		if (bar2 != NULL && (size_t)(bar1 - detail) < sizeof(kind) &&
+		    (size_t)(bar2 - bar1 - 1) < sizeof(name)) {
+			memcpy(kind, detail, (size_t)(bar1 - detail));
+			kind[bar1 - detail] = '\0';
+			memcpy(name, bar1 + 1, (size_t)(bar2 - bar1 - 1));
+			name[bar2 - bar1 - 1] = '\0';
+			jsonw_begin_object(w, NULL);
+			if (strcmp(kind, "pool") == 0) {
+				jsonw_string(w, "target", "pool");
+				jsonw_string(w, "pool", name);
+				api_write_candidates(w, bar2 + 1, strlen(bar2 + 1));
+			} else if (strcmp(kind, "rep") == 0) {
+				jsonw_string(w, "target", "rep");
+				api_write_rep_result(w, bar2 + 1);
+			} else if (strcmp(kind, "owner") == 0) {
+				jsonw_string(w, "target", "account_owner");
+				jsonw_string(w, "domain", name[0] != '\0' ? name : NULL);
+				api_write_rep_result(w, bar2 + 1);
+			} else if (strcmp(kind, "sticky") == 0) {
+				jsonw_string(w, "target", "sticky");
+				jsonw_string(w, "lead", name);
+				api_write_rep_result(w, bar2 + 1);
+			} else {
+				jsonw_string(w, "target", kind);	/* queue or nurture */
+				if (name[0] != '\0')
+					jsonw_string(w, "pool", name);
+			}
+			jsonw_end_object(w);
+		}
+		free(detail);
+		s += n + (semi != NULL);
+	}
+	if (v->trace_queue != NULL) {
+		jsonw_begin_object(w, NULL);
+		jsonw_string(w, "target", "pool");
+		jsonw_string(w, "pool", v->pool);
+		jsonw_bool(w, "from_queue", 1);
+		api_write_candidates(w, v->trace_queue, strlen(v->trace_queue));
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
 }
 
 /* How the lead was routed: which config, and the rules it went through. */
@@ -171,6 +285,7 @@ api_write_decision(struct jsonw *w, const struct lead_view *v, const struct conf
 		jsonw_int(w, "rules_evaluated", v->rules_tried);
 	}
 	jsonw_string(w, "rule", v->rule);
+	api_write_targets(w, v);
 	jsonw_end_object(w);
 }
 

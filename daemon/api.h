@@ -18,6 +18,13 @@ extern const size_t api_nroutes;
 http_handler api_post_lead, api_get_lead, api_post_touch;
 http_handler api_get_reps, api_put_rep_status;
 http_handler api_get_pool;
+http_handler api_put_account, api_get_account, api_delete_account, api_list_accounts,
+    api_import_accounts;
+
+struct server;
+
+/* Write the config's accounts to Redis (start-up, reconnection, reload). */
+void api_seed_accounts(struct server *srv);
 http_handler api_get_escalations;
 http_handler api_get_healthz, api_get_metrics;
 
@@ -45,6 +52,8 @@ struct lead_view {
 	size_t		 breakdown_len;
 	const char	*config_version;	/* of the config that decided */
 	int64_t		 rules_tried;	/* rules evaluated; the last one matched */
+	const char	*trace;		/* targets tried and why (see route.lua) */
+	const char	*trace_queue;	/* the pick that took it off its queue, if any */
 };
 
 void api_lead_view_init(struct lead_view *v);

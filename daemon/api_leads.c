@@ -72,7 +72,8 @@ api_on_routed(const struct store_reply *reply, void *arg)
 		api_respond_unavailable(req, reply->err);
 		goto out;
 	}
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+	    (r->element[0]->integer != 0 && r->elements < 8)) {
 		api_respond_unavailable(req, "unexpected reply from the route script");
 		goto out;
 	}
@@ -90,10 +91,11 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	api_lead_view_init(&v);
 	v.id = lp->id;
 	v.status = r->element[1]->str;
-	v.pool = lp->rule->pool->id;
-	v.rule = lp->rule->name;
 	v.received_at = api_reply_ms(r->element[2]);
 	v.route_due = api_reply_ms(r->element[3]);
+	v.owner = r->element[4]->str[0] != '\0' ? r->element[4]->str : NULL;
+	v.pool = r->element[6]->str[0] != '\0' ? r->element[6]->str : NULL;
+	v.rule = lp->rule->name;
 	v.fields = lp->fields;
 	v.fields_len = strlen(lp->fields);
 	v.score = lp->score.score;
@@ -103,19 +105,22 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	v.breakdown_len = strlen(lp->breakdown);
 	v.config_version = http_request_conf(req)->version;
 	v.rules_tried = (int64_t)lp->rules_tried;
+	v.trace = r->element[7]->str;
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
-	if (strcmp(v.status, "assigned") == 0 && r->elements >= 6) {
-		v.owner = r->element[4]->str;
+	if (v.owner != NULL) {
 		v.assigned_at = v.received_at;
 		v.ft_due = api_reply_ms(r->element[5]);
 		metrics_inc(METRIC_LEADS_ASSIGNED_ON_ARRIVAL, 1);
 		log_info("lead_assigned", "lead=%s owner=%s pool=%s rule=%s via=arrival",
 		    lp->id, v.owner, v.pool, v.rule);
 		sla_note_deadline(lp->srv->sla, v.ft_due);
-	} else {
+	} else if (strcmp(v.status, "queued") == 0) {
 		metrics_inc(METRIC_LEADS_QUEUED, 1);
 		log_info("lead_queued", "lead=%s pool=%s rule=%s", lp->id, v.pool, v.rule);
 		sla_note_deadline(lp->srv->sla, v.route_due);
+	} else {
+		metrics_inc(METRIC_LEADS_NURTURE, 1);
+		log_info("lead_nurture", "lead=%s rule=%s score=%d", lp->id, v.rule, lp->score.score);
 	}
 	snprintf(location, sizeof(location), "/v1/leads/%s", lp->id);
 	http_response_header(req, "Location", location);
@@ -125,6 +130,78 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	api_respond_jsonw(req, 201, &w);
 out:
 	lead_post_free(lp);
+}
+
+/*
+ * The route script's arguments for a decided lead (see route.lua): who it is,
+ * what to store with it, then where it may go. dry: decide, change nothing.
+ */
+static void
+api_route_args(struct store_args *a, const struct conf *conf, const struct lead_post *lp,
+    const char *idem, struct conf_sla sla, const json_t *fields, int dry, int64_t now)
+{
+	const struct conf_rule *rule = lp->rule;
+	int need_facts = conf->leads.sticky_window_ms > 0;
+	char contact[65] = "", domains[512];
+	size_t i;
+
+	store_args_add(a, lp->id);
+	store_args_add(a, idem != NULL ? idem : "");
+	store_args_add_int(a, conf->leads.idempotency_window_ms);
+	store_args_add_int(a, sla.route_ms);
+	store_args_add_int(a, sla.first_touch_ms);
+	store_args_add(a, rule->name);
+	store_args_add(a, dry ? "1" : "0");
+	/* Stored with the lead as they are. */
+	store_args_add_int(a, lp->score.grade != NULL ? 7 : 6);
+	store_args_add(a, "fields");
+	store_args_add(a, lp->fields);
+	store_args_add(a, "score");
+	store_args_add_int(a, lp->score.score);
+	if (lp->score.grade != NULL) {
+		store_args_add(a, "grade");
+		store_args_add(a, lp->score.grade);
+	}
+	store_args_add(a, "mql");
+	store_args_add(a, lp->score.mql ? "1" : "0");
+	store_args_add(a, "breakdown");
+	store_args_add(a, lp->breakdown);
+	store_args_add(a, "config_version");
+	store_args_add(a, conf->version);
+	store_args_add(a, "rules_tried");
+	store_args_add_int(a, (int64_t)lp->rules_tried);
+	/* Where it may go. */
+	if (conf->leads.sticky_window_ms > 0 && lead_contact_key(fields, contact) == -1)
+		contact[0] = '\0';
+	store_args_add(a, contact);
+	store_args_add_int(a, conf->leads.sticky_window_ms);
+	for (i = 0; i < rule->ntargets; i++)
+		if (rule->targets[i].kind == TARGET_ACCOUNT_OWNER)
+			need_facts = 1;
+	store_args_add(a, need_facts ? candidates_facts(conf, now) : "");
+	lead_email_domains(fields, domains, sizeof(domains));
+	store_args_add(a, domains);
+	store_args_add(a, rule->nurture ? "" : rule->queue->id);
+	store_args_add_int(a, rule->nurture ? 0 : (int64_t)rule->queue->max_open);
+	store_args_add_int(a, (int64_t)rule->ntargets);
+	for (i = 0; i < rule->ntargets; i++) {
+		const struct conf_target *t = &rule->targets[i];
+
+		switch (t->kind) {
+		case TARGET_POOL:
+			store_args_add(a, "pool");
+			store_args_add(a, t->pool->id);
+			candidates_add_args(a, t->pool, now);
+			break;
+		case TARGET_REP:
+			store_args_add(a, "rep");
+			candidates_add_rep(a, t->rep, now);
+			break;
+		case TARGET_ACCOUNT_OWNER:
+			store_args_add(a, "owner");
+			break;
+		}
+	}
 }
 
 void
@@ -177,32 +254,7 @@ api_post_lead(struct http_request *req)
 	now = sys_now_ms();
 	sys_new_lead_id(now, lp->id);
 
-	store_args_add(&a, lp->id);
-	store_args_add(&a, idem != NULL ? idem : "");
-	store_args_add_int(&a, conf->leads.idempotency_window_ms);
-	store_args_add_int(&a, sla.route_ms);
-	store_args_add_int(&a, sla.first_touch_ms);
-	store_args_add(&a, rule->pool->id);
-	store_args_add(&a, rule->name);
-	/* Stored with the lead as they are. */
-	store_args_add_int(&a, lp->score.grade != NULL ? 7 : 6);
-	store_args_add(&a, "fields");
-	store_args_add(&a, lp->fields);
-	store_args_add(&a, "score");
-	store_args_add_int(&a, lp->score.score);
-	if (lp->score.grade != NULL) {
-		store_args_add(&a, "grade");
-		store_args_add(&a, lp->score.grade);
-	}
-	store_args_add(&a, "mql");
-	store_args_add(&a, lp->score.mql ? "1" : "0");
-	store_args_add(&a, "breakdown");
-	store_args_add(&a, lp->breakdown);
-	store_args_add(&a, "config_version");
-	store_args_add(&a, conf->version);
-	store_args_add(&a, "rules_tried");
-	store_args_add_int(&a, (int64_t)lp->rules_tried);
-	candidates_add_args(&a, rule->pool, now);
+	api_route_args(&a, conf, lp, idem, sla, fields, 0, now);
 	json_decref(fields);
 	if (store_eval(srv->store, SCRIPT_ROUTE, now, &a, api_on_routed, lp) == -1) {
 		lead_post_free(lp);

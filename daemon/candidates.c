@@ -57,6 +57,50 @@ candidates_add_args(struct store_args *a, const struct conf_pool *pool, int64_t 
 	}
 }
 
+void
+candidates_add_rep(struct store_args *a, const struct conf_rep *rep, int64_t now_ms)
+{
+	char day[11];
+
+	store_args_add(a, rep->id);
+	store_args_add_int(a, 1);
+	store_args_add_int(a, (int64_t)rep->max_open);
+	store_args_add_int(a, (int64_t)rep->max_per_day);
+	candidates_local_date(rep, now_ms, day);
+	store_args_add(a, rep->max_per_day > 0 ? day : "");
+	store_args_add_int(a, candidates_in_hours(rep, now_ms));
+}
+
+const char *
+candidates_facts(const struct conf *conf, int64_t now_ms)
+{
+	static struct buf facts;
+	static const struct conf *facts_conf;
+	static char facts_version[sizeof(conf->version)];
+	static int64_t facts_second = -1;
+	char day[11];
+	size_t i;
+
+	/* Hours and dates change by the minute at most: one build a second will do. */
+	if (facts_conf == conf && strcmp(facts_version, conf->version) == 0 &&
+	    facts_second == now_ms / 1000)
+		return facts.data;
+	buf_reset(&facts);
+	buf_append(&facts, ",", 1);
+	for (i = 0; i < conf->nreps; i++) {
+		const struct conf_rep *rep = &conf->reps[i];
+
+		candidates_local_date(rep, now_ms, day);
+		buf_appendf(&facts, "%s:%d:%llu:%llu:%s,", rep->id, candidates_in_hours(rep, now_ms),
+		    (unsigned long long)rep->max_open, (unsigned long long)rep->max_per_day,
+		    rep->max_per_day > 0 ? day : "");
+	}
+	facts_conf = conf;
+	memcpy(facts_version, conf->version, sizeof(facts_version));
+	facts_second = now_ms / 1000;
+	return facts.data;
+}
+
 json_t *
 candidates_json(const struct conf_pool *pool, int64_t now_ms)
 {

@@ -116,6 +116,7 @@ main_reload(struct server *srv)
 	    conf->version, old->version, conf->nreps, conf->npools, conf->nrules);
 	conf_unref(old);
 	metrics_inc(METRIC_CONFIG_RELOADS_OK, 1);
+	api_seed_accounts(srv);
 	dispatch_kick(srv->dispatch);
 	service_ready("running");
 }
@@ -192,6 +193,7 @@ main_on_redis_up(void *arg)
 
 	if (srv->stopping)
 		return;
+	api_seed_accounts(srv);
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
 }

@@ -16,6 +16,7 @@ static const struct {
 	[METRIC_LEADS_ASSIGNED_ON_ARRIVAL] = { "leads_assigned_total", "via=\"arrival\"", "Leads given an owner." },
 	[METRIC_LEADS_ASSIGNED_FROM_QUEUE] = { "leads_assigned_total", "via=\"queue\"", NULL },
 	[METRIC_LEADS_QUEUED] = { "leads_queued_total", "", "Leads that found no available rep and waited in a queue." },
+	[METRIC_LEADS_NURTURE] = { "leads_nurture_total", "", "Leads kept for nurture, not routed." },
 	[METRIC_TOUCHES] = { "touches_total", "", "Touches recorded by owners." },
 	[METRIC_ESCALATIONS_ROUTE] = { "escalations_total", "kind=\"route\"", "SLA breaches escalated by this daemon." },
 	[METRIC_ESCALATIONS_FIRST_TOUCH] = { "escalations_total", "kind=\"first_touch\"", NULL },

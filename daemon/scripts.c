@@ -5,7 +5,7 @@
 
 extern const char lua_src_route[], lua_src_drain[], lua_src_rep_status[], lua_src_touch[],
     lua_src_lead_get[], lua_src_reps[], lua_src_sla_claim[], lua_src_escalations[],
-    lua_src_pool_view[];
+    lua_src_pool_view[], lua_src_accounts[];
 
 const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_ROUTE] = { "route", lua_src_route },
@@ -17,4 +17,5 @@ const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_SLA_CLAIM] = { "sla_claim", lua_src_sla_claim },
 	[SCRIPT_ESCALATIONS] = { "escalations", lua_src_escalations },
 	[SCRIPT_POOL_VIEW] = { "pool_view", lua_src_pool_view },
+	[SCRIPT_ACCOUNTS] = { "accounts", lua_src_accounts },
 };

@@ -12,6 +12,7 @@ enum script_id {
 	SCRIPT_SLA_CLAIM,	/* claim due deadlines and record escalations */
 	SCRIPT_ESCALATIONS,	/* page through escalations */
 	SCRIPT_POOL_VIEW,	/* a pool's rotation, read-only */
+	SCRIPT_ACCOUNTS,	/* accounts: put, get, delete, import, list */
 	SCRIPT_COUNT
 };
 

@@ -48,7 +48,7 @@ struct conf_key {
 	conf_list_fn	*list;
 };
 
-static conf_list_fn conf_parse_calendars, conf_parse_reps, conf_parse_pools, conf_parse_territories, conf_parse_scoring,
+static conf_list_fn conf_parse_calendars, conf_parse_reps, conf_parse_pools, conf_parse_accounts, conf_parse_territories, conf_parse_scoring,
     conf_parse_grade_slas, conf_parse_rules;
 
 #define SEC(ms)	((int64_t)(ms) * 1000)
@@ -74,6 +74,7 @@ static const struct conf_key conf_keys[] = {
 	{ "sla.first_touch", CK_DURATION, OFF(sla.first_touch_ms), "1h", 100, DAY(30), NULL },
 	{ "leads", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "leads.idempotency_window", CK_DURATION, OFF(leads.idempotency_window_ms), "7d", SEC(1), DAY(366), NULL },
+	{ "leads.sticky_window", CK_DURATION, OFF(leads.sticky_window_ms), "0s", 0, DAY(366), NULL },
 	{ "events", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "events.max_len", CK_COUNT, OFF(events.max_len), "1000000", 1000, 1000000000, NULL },
 	/*
@@ -83,6 +84,7 @@ static const struct conf_key conf_keys[] = {
 	{ "calendars", CK_LIST, 0, NULL, 0, 0, conf_parse_calendars },
 	{ "reps", CK_LIST, 0, NULL, 1, 0, conf_parse_reps },
 	{ "pools", CK_LIST, 0, NULL, 1, 0, conf_parse_pools },
+	{ "accounts", CK_LIST, 0, NULL, 0, 0, conf_parse_accounts },
 	{ "territories", CK_LIST, 0, NULL, 0, 0, conf_parse_territories },
 	{ "scoring", CK_LIST, 0, NULL, 0, 0, conf_parse_scoring },
 	{ "sla.grades", CK_LIST, 0, NULL, 0, 0, conf_parse_grade_slas },
@@ -748,6 +750,67 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 		conf_error(ctx, list->line, "pools", "at least one pool is required");
 }
 
+int
+conf_valid_domain(const char *d)
+{
+	size_t n;
+
+	for (n = 0; d[n] != '\0'; n++)
+		if (n >= 253 || strchr("abcdefghijklmnopqrstuvwxyz0123456789.-", d[n]) == NULL)
+			return 0;
+	return n >= 3 && strchr(d, '.') != NULL && d[0] != '.' && d[n - 1] != '.' &&
+	    strstr(d, "..") == NULL;
+}
+
+static void
+conf_parse_accounts(struct conf_ctx *ctx, const struct ynode *list)
+{
+	static const char *const allowed[] = { "domain", "owner", "name", NULL };
+	struct conf *c = ctx->conf;
+	char path[64], sub[96];
+	size_t i, j;
+
+	if (!conf_is_list(ctx, list, "accounts", "accounts"))
+		return;
+	c->accounts = xcalloc(list->n ? list->n : 1, sizeof(*c->accounts));
+	for (i = 0; i < list->n; i++) {
+		const struct ynode *item = list->items[i], *n;
+		struct conf_account *acc = &c->accounts[c->naccounts];
+		const char *domain, *owner, *name;
+
+		snprintf(path, sizeof(path), "accounts[%zu]", i);
+		if (!conf_check_keys(ctx, item, path, allowed))
+			continue;
+		snprintf(sub, sizeof(sub), "%s.domain", path);
+		if ((n = ytree_get(item, "domain")) == NULL ||
+		    (domain = conf_scalar(ctx, n, sub, "a domain")) == NULL)
+			continue;
+		if (!conf_valid_domain(domain)) {
+			conf_error(ctx, n->line, sub,
+			    "bad domain \"%s\": a lower-case name such as acme.com", domain);
+			continue;
+		}
+		for (j = 0; j < c->naccounts; j++)
+			if (strcmp(c->accounts[j].domain, domain) == 0)
+				break;
+		if (conf_duplicate(ctx, item, path, "account domain", domain,
+		    j < c->naccounts ? c->accounts[j].line : 0))
+			continue;
+		if ((owner = conf_id(ctx, item, "owner", path)) == NULL)
+			continue;
+		if ((acc->owner = (struct conf_rep *)conf_find_rep(c, owner)) == NULL) {
+			snprintf(sub, sizeof(sub), "%s.owner", path);
+			conf_error(ctx, ytree_get(item, "owner")->line, sub, "unknown rep \"%s\"", owner);
+			continue;
+		}
+		name = conf_opt_string(ctx, item, "name", path);
+		acc->domain = xstrdup(domain);
+		acc->name = xstrdup(name != NULL ? name : domain);
+		acc->line = item->line;
+		c->naccounts++;
+	}
+}
+
 static void
 conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list)
 {
@@ -891,9 +954,126 @@ conf_parse_grade_slas(struct conf_ctx *ctx, const struct ynode *map)
 }
 
 static void
+conf_add_target(struct conf_rule *rule, enum conf_target_kind kind, struct conf_pool *pool,
+    struct conf_rep *rep)
+{
+	rule->targets = xreallocarray(rule->targets, rule->ntargets + 1, sizeof(*rule->targets));
+	rule->targets[rule->ntargets].kind = kind;
+	rule->targets[rule->ntargets].pool = pool;
+	rule->targets[rule->ntargets].rep = rep;
+	rule->ntargets++;
+}
+
+/* The pool (or, with is_pool 0, rep) named under key of node; NULL after reporting. */
+static void *
+conf_ref_under(struct conf_ctx *ctx, const struct ynode *node, const char *key, const char *path,
+    int is_pool)
+{
+	const char *id = conf_id(ctx, node, key, path);
+	char sub[160];
+	void *found;
+
+	if (id == NULL)
+		return NULL;
+	found = is_pool ? (void *)conf_find_pool(ctx->conf, id) : (void *)conf_find_rep(ctx->conf, id);
+	if (found == NULL) {
+		snprintf(sub, sizeof(sub), "%s.%s", path, key);
+		conf_error(ctx, ytree_get(node, key)->line, sub, "unknown %s \"%s\"",
+		    is_pool ? "pool" : "rep", id);
+	}
+	return found;
+}
+
+/* route: [account_owner, {pool: a}, {rep: b}] */
+static void
+conf_parse_route(struct conf_ctx *ctx, struct conf_rule *rule, const struct ynode *list,
+    const char *path)
+{
+	static const char *const pool_keys[] = { "pool", NULL }, *const rep_keys[] = { "rep", NULL };
+	char sub[192];
+	size_t i;
+
+	if (list->type != YNODE_SEQ || list->n == 0) {
+		conf_error(ctx, list->line, path,
+		    "expected a non-empty list of targets: account_owner, {pool: …} or {rep: …}");
+		return;
+	}
+	for (i = 0; i < list->n; i++) {
+		const struct ynode *t = list->items[i];
+		void *ref;
+
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		if (t->type == YNODE_SCALAR && strcmp(t->value, "account_owner") == 0) {
+			conf_add_target(rule, TARGET_ACCOUNT_OWNER, NULL, NULL);
+		} else if (t->type == YNODE_MAP && ytree_get(t, "pool") != NULL) {
+			if (conf_check_keys(ctx, t, sub, pool_keys) &&
+			    (ref = conf_ref_under(ctx, t, "pool", sub, 1)) != NULL)
+				conf_add_target(rule, TARGET_POOL, ref, NULL);
+		} else if (t->type == YNODE_MAP && ytree_get(t, "rep") != NULL) {
+			if (conf_check_keys(ctx, t, sub, rep_keys) &&
+			    (ref = conf_ref_under(ctx, t, "rep", sub, 0)) != NULL)
+				conf_add_target(rule, TARGET_REP, NULL, ref);
+		} else {
+			conf_error(ctx, t->line, sub,
+			    "expected a target: account_owner, {pool: …} or {rep: …}");
+		}
+	}
+}
+
+/* Exactly one of pool, rep, route, nurture; and a queue unless nurture. */
+static void
+conf_parse_action(struct conf_ctx *ctx, struct conf_rule *rule, const struct ynode *item,
+    const char *path)
+{
+	const struct ynode *route = ytree_get(item, "route"), *nurture = ytree_get(item, "nurture");
+	int actions = (ytree_get(item, "pool") != NULL) + (ytree_get(item, "rep") != NULL) +
+	    (route != NULL) + (nurture != NULL);
+	char sub[128];
+	size_t i;
+	void *ref;
+
+	if (actions != 1) {
+		conf_error(ctx, item->line, path, "%s: pool, rep, route or nurture",
+		    actions == 0 ? "missing an action" : "more than one action; use one of");
+		return;
+	}
+	if (nurture != NULL) {
+		if (nurture->type != YNODE_SCALAR || strcmp(nurture->value, "true") != 0) {
+			snprintf(sub, sizeof(sub), "%s.nurture", path);
+			conf_error(ctx, nurture->line, sub, "nurture takes true");
+		}
+		if (ytree_get(item, "queue") != NULL) {
+			snprintf(sub, sizeof(sub), "%s.queue", path);
+			conf_error(ctx, ytree_get(item, "queue")->line, sub,
+			    "a nurture rule routes nothing, so it has no queue");
+		}
+		rule->nurture = 1;
+		return;
+	}
+	if (ytree_get(item, "pool") != NULL && (ref = conf_ref_under(ctx, item, "pool", path, 1)) != NULL)
+		conf_add_target(rule, TARGET_POOL, ref, NULL);
+	if (ytree_get(item, "rep") != NULL && (ref = conf_ref_under(ctx, item, "rep", path, 0)) != NULL)
+		conf_add_target(rule, TARGET_REP, NULL, ref);
+	if (route != NULL) {
+		snprintf(sub, sizeof(sub), "%s.route", path);
+		conf_parse_route(ctx, rule, route, sub);
+	}
+	if (ytree_get(item, "queue") != NULL) {
+		rule->queue = conf_ref_under(ctx, item, "queue", path, 1);
+		return;
+	}
+	for (i = 0; i < rule->ntargets && rule->queue == NULL; i++)
+		rule->queue = rule->targets[i].pool;
+	if (rule->queue == NULL && rule->ntargets > 0)
+		conf_error(ctx, item->line, path,
+		    "no pool to queue in: add queue: POOL, where leads wait when no target is eligible");
+}
+
+static void
 conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 {
-	static const char *const allowed[] = { "name", "when", "pool", "sla", NULL };
+	static const char *const allowed[] = { "name", "when", "pool", "rep", "route", "queue",
+	    "nurture", "sla", NULL };
 	struct conf *c = ctx->conf;
 	struct cond_env env;
 	char path[64], sub[96];
@@ -914,7 +1094,7 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 		const struct ynode *item = list->items[i], *when, *sla;
 		const struct conf_rule *prev;
 		struct conf_rule *rule;
-		const char *name, *pool;
+		const char *name;
 
 		snprintf(path, sizeof(path), "rules[%zu]", i);
 		if (!conf_check_keys(ctx, item, path, allowed) ||
@@ -928,14 +1108,7 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 		rule->line = item->line;
 		rule->when.op = COND_ALL;
 		rule->when.field = -1;
-		if ((pool = conf_id(ctx, item, "pool", path)) != NULL) {
-			rule->pool = (struct conf_pool *)conf_find_pool(c, pool);
-			if (rule->pool == NULL) {
-				snprintf(sub, sizeof(sub), "%s.pool", path);
-				conf_error(ctx, ytree_get(item, "pool")->line, sub,
-				    "unknown pool \"%s\"", pool);
-			}
-		}
+		conf_parse_action(ctx, rule, item, path);
 		if ((when = ytree_get(item, "when")) != NULL) {
 			snprintf(sub, sizeof(sub), "%s.when", path);
 			cond_parse_when(&env, when, sub, &rule->when);
@@ -1121,9 +1294,15 @@ conf_free(struct conf *c)
 	free(c->calendars);
 	for (i = 0; i < c->nrules; i++) {
 		cond_free(&c->rules[i].when);
+		free(c->rules[i].targets);
 		free(c->rules[i].name);
 	}
 	free(c->rules);
+	for (i = 0; i < c->naccounts; i++) {
+		free(c->accounts[i].domain);
+		free(c->accounts[i].name);
+	}
+	free(c->accounts);
 	for (i = 0; i < c->nterritories; i++)
 		cond_territory_free(&c->territories[i]);
 	free(c->territories);

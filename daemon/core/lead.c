@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "leadroute/lead.h"
 #include "leadroute/util.h"
 
@@ -214,6 +216,46 @@ lead_validate(json_t *body, struct lead_error *err)
 	if (json_object_get(body, "email") == NULL && json_object_get(body, "phone") == NULL)
 		return lead_fail(err, "missing_field", "email", "email or phone is required");
 	return 0;
+}
+
+int
+lead_contact_key(const json_t *fields, char out[65])
+{
+	const char *email = json_string_value(json_object_get(fields, "email"));
+	const char *at, *plus;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	struct buf norm = { NULL, 0, 0 };
+
+	if (email == NULL || (at = strrchr(email, '@')) == NULL)
+		return -1;
+	plus = memchr(email, '+', (size_t)(at - email));
+	buf_append(&norm, email, (size_t)((plus != NULL && plus > email ? plus : at) - email));
+	buf_append(&norm, at, strlen(at));
+	EVP_Digest(norm.data, norm.len, md, &mdlen, EVP_sha256(), NULL);
+	buf_free(&norm);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(out + i * 2, 3, "%02x", md[i]);
+	return 0;
+}
+
+void
+lead_email_domains(const json_t *fields, char *out, size_t outlen)
+{
+	const char *email = json_string_value(json_object_get(fields, "email"));
+	const char *d = email != NULL ? strrchr(email, '@') : NULL;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (d == NULL)
+		return;
+	for (d++; d != NULL && strchr(d, '.') != NULL; d = strchr(d, '.') + 1) {
+		int w = snprintf(out + used, outlen - used, "%s%s", used > 0 ? "," : "", d);
+
+		if (w < 0 || (size_t)w >= outlen - used)
+			break;
+		used += (size_t)w;
+	}
 }
 
 int

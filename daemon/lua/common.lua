@@ -137,6 +137,38 @@ local function read_candidates(i)
   return cands, i
 end
 
+-- Facts of one rep from the daemon's table ",id:in_hours:max_open:max_day:day,…"
+-- as a candidate, or nil when the rep is not in the config.
+local function rep_fact(facts, id)
+  local s = string.find(facts, ',' .. id .. ':', 1, true)
+  if not s then return nil end
+  local e = string.find(facts, ',', s + 1, true)
+  local h, mo, md, day = string.match(string.sub(facts, s + #id + 2, e - 1),
+    '^(%d):(%d+):(%d+):(.*)$')
+  return { id = id, weight = 1, hours = tonumber(h), max_open = tonumber(mo),
+    max_day = tonumber(md), day = day }
+end
+
+-- Can this one rep take a lead now (status, hours, caps)? Returns the reason:
+-- chosen when it can. With caps false, only status and hours count.
+local function rep_check(c, caps)
+  local st = redis.call('HGET', key('rep_status'), c.id) or 'available'
+  if st == 'away' then return 'away' end
+  if st == 'ooo' or (string.sub(st, 1, 4) == 'ooo:' and tonumber(string.sub(st, 5)) > NOW) then
+    return 'ooo'
+  end
+  if c.hours ~= 1 then return 'outside_hours' end
+  if caps and c.max_open > 0 and
+    (tonumber(redis.call('HGET', key('rep_open'), c.id)) or 0) >= c.max_open then
+    return 'at_cap'
+  end
+  if caps and c.max_day > 0 and
+    (tonumber(redis.call('GET', key('rep_day', c.id, c.day))) or 0) >= c.max_day then
+    return 'daily_cap'
+  end
+  return 'chosen'
+end
+
 -- "ana=away,ben=chosen": why each candidate was or was not picked.
 local function reasons_text(cands, reasons)
   local out = {}

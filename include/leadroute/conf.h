@@ -48,11 +48,35 @@ struct conf_sla {
 	int64_t		first_touch_ms;
 };
 
+/* Where a rule sends a lead: tried in order, the first eligible one wins. */
+enum conf_target_kind {
+	TARGET_POOL,		/* the next rep of a pool's rotation */
+	TARGET_REP,		/* one rep */
+	TARGET_ACCOUNT_OWNER,	/* the owner of the account of the lead's email domain */
+};
+
+struct conf_target {
+	enum conf_target_kind	 kind;
+	struct conf_pool	*pool;		/* TARGET_POOL; borrowed */
+	struct conf_rep		*rep;		/* TARGET_REP; borrowed */
+};
+
 struct conf_rule {
 	char			*name;
 	struct cond		 when;		/* an ALL; with no kids it matches every lead */
-	struct conf_pool	*pool;		/* borrowed from conf->pools */
+	struct conf_target	*targets;	/* none when nurture */
+	size_t			 ntargets;
+	struct conf_pool	*queue;		/* where leads wait when no target is eligible */
+	int			 nurture;	/* store the lead as nurture, route nothing */
 	struct conf_sla		 sla;		/* this rule's clocks, over the grade's */
+	int			 line;
+};
+
+/* An account from the config: leads from its domain may go to its owner. */
+struct conf_account {
+	char			*domain;
+	char			*name;
+	struct conf_rep		*owner;		/* borrowed */
 	int			 line;
 };
 
@@ -102,6 +126,7 @@ struct conf {
 
 	struct {
 		int64_t		idempotency_window_ms;
+		int64_t		sticky_window_ms;	/* 0: off */
 	} leads;
 
 	struct {
@@ -116,6 +141,8 @@ struct conf {
 	size_t		  npools;
 	struct cond_territory *territories;
 	size_t		  nterritories;
+	struct conf_account *accounts;
+	size_t		  naccounts;
 	struct conf_rule *rules;
 	size_t		  nrules;
 	struct cond_fields fields;	/* lead fields the conditions read */
@@ -170,6 +197,9 @@ const struct conf_pool *conf_find_pool(const struct conf *conf, const char *id);
  */
 struct conf_sla conf_sla_for(const struct conf *conf, const struct conf_rule *rule,
     const char *grade);
+
+/* True when a domain name is acceptable as an account key (lower case, a dot). */
+int conf_valid_domain(const char *domain);
 
 /* True when the rep belongs to the pool. */
 int conf_pool_has_rep(const struct conf_pool *pool, const char *rep_id);

@@ -23,6 +23,19 @@ struct lead_error {
  */
 int lead_validate(json_t *body, struct lead_error *err);
 
+/*
+ * The key of a contact for sticky ownership: the email lower-cased, without
+ * a +tag in the local part, hashed with SHA-256 (hex), so keys carry no
+ * address. 0, or -1 when the lead has no usable email.
+ */
+int lead_contact_key(const json_t *fields, char out[65]);
+
+/*
+ * The lead's email domain and its parents down to two labels, comma-separated
+ * ("eu.acme.com,acme.com"), for finding its account. Empty without an email.
+ */
+void lead_email_domains(const json_t *fields, char *out, size_t outlen);
+
 /* True when key is an acceptable idempotency key (1-255 printable ASCII). */
 int lead_valid_idempotency_key(const char *key);
 

@@ -128,6 +128,8 @@ redis:
   url: {redis_url}
   prefix: {prefix}
   timeout: {redis_timeout}
+leads:
+  sticky_window: {sticky}
 sla:
   route: {route}
   first_touch: {first_touch}
@@ -174,7 +176,7 @@ def make_conf(redis, **kw):
     sections (calendars, territories, scoring …) before the rules."""
     values = dict(log_level="info", max_body="64KiB", shutdown_timeout="10s",
                   redis_url=redis.url if redis else "redis://127.0.0.1:1/0",
-                  prefix="lr", redis_timeout="2s", route="5m", first_touch="1h",
+                  prefix="lr", redis_timeout="2s", route="5m", first_touch="1h", sticky="0s",
                   extra="", reps=BASE_REPS, pools=BASE_POOLS, rules=BASE_RULES)
     values.update(kw)
     return BASE_CONF.format(**values)

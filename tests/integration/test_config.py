@@ -28,8 +28,7 @@ class CheckConfigTests(DaemonTestCase):
     def test_example_config_is_valid(self):
         rc, out, err = check(os.path.join(SRCDIR, "conf", "leadrouted.yaml"))
         self.assertEqual(rc, 0, err)
-        self.assertIn("ok (version ", out)
-        self.assertIn("4 reps, 2 pools, 6 rules", out)
+        self.assertRegex(out, r"ok \(version [0-9a-f]{12}: 4 reps, 2 pools, \d+ rules\)")
         self.assertEqual(err, "")
 
     def test_every_error_is_printed_with_its_line(self):
@@ -41,10 +40,10 @@ class CheckConfigTests(DaemonTestCase):
         self.assertEqual(out, "")
         lines = err.splitlines()
         self.assertEqual(lines, [
-            path + ":11: sla.route: bad duration \"5 minutes\": unknown unit: use ms, s, m, h or d",
-            path + ":26: pools[1].reps[1]: unknown rep \"zoe\"",
-            path + ":38: rules[2].pool: unknown pool \"apac\"",
-            path + ":39: colour: unknown key \"colour\"",
+            path + ":13: sla.route: bad duration \"5 minutes\": unknown unit: use ms, s, m, h or d",
+            path + ":28: pools[1].reps[1]: unknown rep \"zoe\"",
+            path + ":40: rules[2].pool: unknown pool \"apac\"",
+            path + ":41: colour: unknown key \"colour\"",
             path + ": 4 errors",
         ])
 
@@ -95,7 +94,7 @@ class ReloadTests(DaemonTestCase):
         v1 = self.d.get("/healthz").json["config_version"]
         self.reload(make_conf(self.redis).replace("reps: [ana, ben]", "reps: [ana, bob]"))
         errors = self.d.events("config_error")
-        self.assertEqual(errors[-1]["line"], "24")
+        self.assertEqual(errors[-1]["line"], "26")
         self.assertEqual(errors[-1]["message"], 'unknown rep "bob"')
         self.assertEqual(len(self.d.events("config_reload_failed")), 1)
         self.assertEqual(self.d.get("/healthz").json["config_version"], v1)

@@ -167,8 +167,11 @@ class RotationTests(DaemonTestCase):
     def test_the_decision_records_why_each_rep_was_skipped(self):
         self.d.set_status("ana", "away")
         lead = self.d.lead(email="t@w.com", source="w")
-        trace = self.redis.cmd("HGET", "lr:lead:" + lead["id"], "trace")
-        self.assertEqual(trace, "ana=away,fay=chosen")
+        expected = [{"target": "pool", "pool": "weighted", "candidates": [
+            {"rep": "ana", "result": "away"}, {"rep": "fay", "result": "chosen"}]}]
+        self.assertEqual(lead["decision"]["targets"], expected)
+        got = self.d.get("/v1/leads/" + lead["id"]).json
+        self.assertEqual(got["decision"]["targets"], expected)
 
 
 if __name__ == "__main__":

@@ -75,8 +75,10 @@ class ScoringTests(DaemonTestCase):
     def test_decision_names_config_version_and_rules_evaluated(self):
         lead = self.d.lead(email="b@x.at", country="AT")
         version = self.d.get("/healthz").json["config_version"]
-        self.assertEqual(lead["decision"], {"config_version": version,
-                                            "rules_evaluated": ["hot", "dach"], "rule": "dach"})
+        self.assertEqual(lead["decision"], {
+            "config_version": version, "rules_evaluated": ["hot", "dach"], "rule": "dach",
+            "targets": [{"target": "pool", "pool": "emea", "candidates": [
+                {"rep": "ana", "result": "chosen"}, {"rep": "ben", "result": "weight_turn"}]}]})
         got = self.d.get("/v1/leads/" + lead["id"]).json
         self.assertEqual(got["decision"], lead["decision"])
 

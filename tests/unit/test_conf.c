@@ -68,13 +68,26 @@ load_fails(const char *text, const char *want)
 	free(printed);
 }
 
+static const struct conf_rule *
+rule_named(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nrules; i++)
+		if (strcmp(c->rules[i].name, name) == 0)
+			return &c->rules[i];
+	ck_abort_msg("no rule %s", name);
+	return NULL;
+}
+
 START_TEST(test_conf_example_file_is_valid)
 {
 	struct conf_diags diags;
 	struct conf *c = NULL;
+	const struct conf_rule *r;
 
 	ck_assert_int_eq(conf_load_file(SRCDIR "/conf/leadrouted.yaml", &c, &diags), 0);
-	ck_assert_int_eq(diags.n, 0);
+	ck_assert_int_eq(diags.n, 0);	/* not even a warning */
 	ck_assert_str_eq(c->listen_host, "127.0.0.1");
 	ck_assert_int_eq(c->listen_port, 8080);
 	ck_assert_str_eq(c->redis.host, "127.0.0.1");
@@ -85,17 +98,24 @@ START_TEST(test_conf_example_file_is_valid)
 	ck_assert_int_eq(c->nreps, 4);
 	ck_assert_int_eq(c->npools, 2);
 	ck_assert_int_eq(c->nterritories, 2);
-	ck_assert_int_eq(c->nrules, 6);
-	ck_assert_int_eq(c->rules[0].sla.route_ms, 30000);
-	ck_assert_int_eq(c->rules[1].when.kids[0].op, COND_ANY);	/* territory: dach */
-	ck_assert_int_eq(c->rules[2].when.kids[0].op, COND_IN);
-	ck_assert_int_eq(c->rules[2].when.kids[0].nvalues, 5);
-	ck_assert_str_eq(c->fields.names[c->rules[2].when.kids[0].field], "country");
-	ck_assert_ptr_eq(c->rules[3].pool, &c->pools[1]);
+	ck_assert_str_eq(c->rules[c->nrules - 1].name, "default");
+	ck_assert_int_eq(c->rules[c->nrules - 1].when.nkids, 0);
+	r = rule_named(c, "hot");
+	ck_assert_int_eq(r->sla.route_ms, 30000);
+	ck_assert_int_eq(r->ntargets, 3);
+	ck_assert_int_eq(r->targets[0].kind, TARGET_ACCOUNT_OWNER);
+	r = rule_named(c, "emea");
+	ck_assert_int_eq(r->when.kids[0].op, COND_IN);
+	ck_assert_str_eq(c->fields.names[r->when.kids[0].field], "country");
+	ck_assert(rule_named(c, "cold")->nurture);
+	ck_assert_ptr_eq(rule_named(c, "amer")->queue, &c->pools[1]);
 	ck_assert_int_eq(c->scoring.nfit, 4);
 	ck_assert_int_eq(c->scoring.ngrades, 4);
 	ck_assert_str_eq(c->scoring.grades[0].name, "A");
 	ck_assert_int_eq(c->sla.ngrades, 2);
+	ck_assert_int_eq(c->pools[0].members[1].weight, 2);
+	ck_assert_int_eq(c->naccounts, 1);
+	ck_assert(c->leads.sticky_window_ms > 0);
 	conf_diags_free(&diags);
 	conf_unref(c);
 }
@@ -224,6 +244,42 @@ START_TEST(test_conf_rotation_errors)
 	    "pools: [{id: p, reps: [a]}]\nrules: [{name: d, pool: p}]\n",
 	    "t.yaml:1: calendars[0].timezone: unknown time zone \"Nowhere/Land\" "
 	    "(/usr/share/zoneinfo/Nowhere/Land: No such file or directory)\n");
+}
+END_TEST
+
+START_TEST(test_conf_actions)
+{
+	struct conf *c = load_ok("reps: [{id: a}, {id: b}]\npools: [{id: p, reps: [a]}, {id: q, reps: [b]}]\n"
+	    "accounts: [{domain: acme.com, owner: b, name: Acme}]\n"
+	    "rules:\n"
+	    "  - {name: chain, when: {source: x}, route: [account_owner, {pool: q}, {rep: a}]}\n"
+	    "  - {name: fixed, when: {source: y}, rep: b, queue: p}\n"
+	    "  - {name: cold, when: {source: z}, nurture: true}\n"
+	    "  - {name: d, pool: p}\n");
+
+	ck_assert_int_eq(c->rules[0].ntargets, 3);
+	ck_assert_int_eq(c->rules[0].targets[0].kind, TARGET_ACCOUNT_OWNER);
+	ck_assert_int_eq(c->rules[0].targets[1].kind, TARGET_POOL);
+	ck_assert_ptr_eq(c->rules[0].targets[1].pool, &c->pools[1]);
+	ck_assert_int_eq(c->rules[0].targets[2].kind, TARGET_REP);
+	ck_assert_ptr_eq(c->rules[0].queue, &c->pools[1]);	/* the first pool of the chain */
+	ck_assert_ptr_eq(c->rules[1].targets[0].rep, &c->reps[1]);
+	ck_assert_ptr_eq(c->rules[1].queue, &c->pools[0]);
+	ck_assert(c->rules[2].nurture);
+	ck_assert_int_eq(c->rules[2].ntargets, 0);
+	ck_assert_int_eq(c->naccounts, 1);
+	ck_assert_str_eq(c->accounts[0].domain, "acme.com");
+	ck_assert_ptr_eq(c->accounts[0].owner, &c->reps[1]);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_account_errors)
+{
+	load_fails(MINIMAL "accounts: [{domain: Acme.COM, owner: ana}]\n",
+	    "t.yaml:10: accounts[0].domain: bad domain \"Acme.COM\": a lower-case name such as acme.com\n");
+	load_fails(MINIMAL "accounts: [{domain: acme.com, owner: zed}]\n",
+	    "t.yaml:10: accounts[0].owner: unknown rep \"zed\"\n");
 }
 END_TEST
 
@@ -482,6 +538,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_territory_errors);
 	tcase_add_test(tc, test_conf_weights_caps_and_calendars);
 	tcase_add_test(tc, test_conf_rotation_errors);
+	tcase_add_test(tc, test_conf_actions);
+	tcase_add_test(tc, test_conf_account_errors);
 	tcase_add_test(tc, test_conf_redis_urls);
 	tcase_add_test(tc, test_conf_listen_forms);
 	tcase_add_test(tc, test_conf_unknown_key);

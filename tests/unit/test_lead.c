@@ -171,6 +171,45 @@ START_TEST(test_lead_field_text_formats_scalars)
 }
 END_TEST
 
+START_TEST(test_lead_contact_key_normalizes_tags)
+{
+	json_t *a = json_pack("{s:s}", "email", "sam.lee+webinar@example.org");
+	json_t *b = json_pack("{s:s}", "email", "sam.lee@example.org");
+	json_t *c = json_pack("{s:s}", "email", "sam.le@example.org");
+	json_t *none = json_pack("{s:s}", "phone", "5551234567");
+	char ka[65], kb[65], kc[65];
+
+	ck_assert_int_eq(lead_contact_key(a, ka), 0);
+	ck_assert_int_eq(lead_contact_key(b, kb), 0);
+	ck_assert_int_eq(lead_contact_key(c, kc), 0);
+	ck_assert_str_eq(ka, kb);
+	ck_assert_str_ne(ka, kc);
+	ck_assert_int_eq(strlen(ka), 64);
+	/* SHA-256 of "sam.lee@example.org". */
+	ck_assert_str_eq(kb, "ea809b6a7a1a5d8a63a04e93dcbfaeb6fe46bc1ea3d78968c00106d3157c5d79");
+	ck_assert_int_eq(lead_contact_key(none, ka), -1);
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	json_decref(none);
+}
+END_TEST
+
+START_TEST(test_lead_email_domains_include_parents)
+{
+	json_t *f = json_pack("{s:s}", "email", "ana@eu.sales.acme.com");
+	json_t *g = json_pack("{s:s}", "phone", "5551234567");
+	char out[256];
+
+	lead_email_domains(f, out, sizeof(out));
+	ck_assert_str_eq(out, "eu.sales.acme.com,sales.acme.com,acme.com");
+	lead_email_domains(g, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	json_decref(f);
+	json_decref(g);
+}
+END_TEST
+
 Suite *
 lead_suite(void)
 {
@@ -191,6 +230,8 @@ lead_suite(void)
 	tcase_add_test(tc, test_lead_rejects_bad_event_id);
 	tcase_add_test(tc, test_lead_idempotency_key_rules);
 	tcase_add_test(tc, test_lead_field_text_formats_scalars);
+	tcase_add_test(tc, test_lead_contact_key_normalizes_tags);
+	tcase_add_test(tc, test_lead_email_domains_include_parents);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,199 @@
+"""Rule actions: account owners, fallback chains, fixed reps, nurture, sticky ownership."""
+
+from harness import DaemonTestCase, main
+
+ACCOUNTS = """\
+accounts:
+  - {domain: acme.com, owner: cy, name: Acme Inc}
+scoring:
+  behavior: {demo_request: 50}
+"""
+
+RULES = """\
+  - name: cold
+    when: {score: {lt: 10}, source: [nurture-me]}
+    nurture: true
+  - name: fixed
+    when: {source: partner}
+    rep: dee
+    queue: amer
+  - name: chain
+    when: {source: chain}
+    route:
+      - pool: emea
+      - pool: amer
+  - name: default
+    route:
+      - account_owner
+      - pool: emea
+"""
+
+
+def targets(lead):
+    return lead["decision"]["targets"]
+
+
+class AccountOwnerTests(DaemonTestCase):
+
+    conf_overrides = {"extra": ACCOUNTS, "rules": RULES}
+
+    def test_lead_goes_to_its_accounts_owner(self):
+        lead = self.d.lead(email="ana@acme.com")
+        self.assertEqual((lead["owner"], lead["status"]), ("cy", "assigned"))
+        self.assertEqual(targets(lead), [{"target": "account_owner", "domain": "acme.com",
+                                          "rep": "cy", "result": "chosen"}])
+        self.assertEqual(self.d.lead(email="bo@eu.acme.com")["owner"], "cy")   # a subdomain
+
+    def test_no_account_falls_through_to_the_pool(self):
+        lead = self.d.lead(email="x@other.org")
+        self.assertEqual(lead["owner"], "ana")
+        self.assertEqual(targets(lead)[0], {"target": "account_owner", "domain": "other.org",
+                                            "result": "no_account"})
+        self.assertEqual(targets(lead)[1]["target"], "pool")
+        self.assertEqual(self.d.lead(phone="+1 415 555 0100")["owner"], "ben")   # no email at all
+
+    def test_away_owner_falls_through(self):
+        self.d.set_status("cy", "away")
+        lead = self.d.lead(email="ana@acme.com")
+        self.assertEqual(lead["owner"], "ana")
+        self.assertEqual(targets(lead)[0], {"target": "account_owner", "domain": "acme.com",
+                                            "rep": "cy", "result": "away"})
+
+    def test_accounts_api_put_get_delete(self):
+        r = self.d.put("/v1/accounts/Globex.COM", {"owner": "dee", "name": "Globex"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json["domain"], r.json["owner"], r.json["source"]),
+                         ("globex.com", "dee", "api"))
+        self.assertEqual(self.d.put("/v1/accounts/globex.com", {"owner": "ben"}).status, 200)
+        got = self.d.get("/v1/accounts/globex.com").json
+        self.assertEqual((got["owner"], got["name"]), ("ben", "globex.com"))
+        self.assertEqual(self.d.lead(email="z@globex.com")["owner"], "ben")
+        self.assertEqual(self.d.request("DELETE", "/v1/accounts/globex.com").status, 200)
+        self.assertError(self.d.get("/v1/accounts/globex.com"), 404, "not_found")
+        self.assertError(self.d.request("DELETE", "/v1/accounts/globex.com"), 404, "not_found")
+        self.assertNotEqual(self.d.lead(email="z2@globex.com")["owner"], "dee")
+
+    def test_config_accounts_are_seeded(self):
+        acc = self.d.get("/v1/accounts/acme.com").json
+        self.assertEqual((acc["owner"], acc["name"], acc["source"]), ("cy", "Acme Inc", "config"))
+
+    def test_account_errors(self):
+        self.assertError(self.d.put("/v1/accounts/acme.com", {"owner": "nobody"}), 422,
+                         "invalid_field", "owner")
+        self.assertError(self.d.put("/v1/accounts/acme.com", {}), 422, "missing_field", "owner")
+        self.assertError(self.d.put("/v1/accounts/not_a_domain", {"owner": "ana"}), 404,
+                         "not_found")
+        self.assertEqual(self.d.get("/v1/accounts/acme.com").json["owner"], "cy")
+
+    def test_import_is_all_or_nothing(self):
+        bad = {"accounts": [{"domain": "a1.com", "owner": "ana"}, {"domain": "a2.com", "owner": "zed"}]}
+        self.assertError(self.d.post("/v1/accounts/import", bad), 422, "invalid_field",
+                         "accounts[1].owner")
+        self.assertError(self.d.get("/v1/accounts/a1.com"), 404, "not_found")
+        good = {"accounts": [{"domain": "a%d.com" % i, "owner": "ana", "name": "A%d" % i}
+                             for i in range(250)]}
+        r = self.d.post("/v1/accounts/import", good)
+        self.assertEqual((r.status, r.json), (200, {"imported": 250}))
+        seen, cursor = set(), None
+        while True:
+            page = self.d.get("/v1/accounts?limit=100" + ("&cursor=" + cursor if cursor else "")).json
+            seen.update(a["domain"] for a in page["accounts"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertEqual(len(seen), 251)     # and acme.com from the config
+        self.assertEqual(self.d.lead(email="q@a17.com")["owner"], "ana")
+
+
+class ChainAndNurtureTests(DaemonTestCase):
+
+    conf_overrides = {"extra": ACCOUNTS, "rules": RULES}
+
+    def test_fallback_chain_tries_the_next_pool(self):
+        self.d.set_status("ana", "away")
+        self.d.set_status("ben", "away")
+        lead = self.d.lead(email="c@chain.io", source="chain")
+        self.assertEqual((lead["owner"], lead["pool"]), ("cy", "amer"))
+        self.assertEqual([t["pool"] for t in targets(lead)], ["emea", "amer"])
+        self.assertEqual({c["result"] for c in targets(lead)[0]["candidates"]}, {"away"})
+
+    def test_chain_with_nobody_eligible_queues_in_the_first_pool(self):
+        for rep in ("ana", "ben", "cy", "dee"):
+            self.d.set_status(rep, "away")
+        lead = self.d.lead(email="c@chain.io", source="chain")
+        self.assertEqual((lead["status"], lead["pool"], lead["owner"]), ("queued", "emea", None))
+        self.assertEqual(targets(lead)[-1], {"target": "queue", "pool": "emea"})
+        self.assertEqual(self.redis.cmd("ZRANGE", "lr:pool:emea:queue", 0, -1), [lead["id"]])
+
+    def test_fixed_rep_and_its_queue(self):
+        self.assertEqual([self.d.lead(email="p%d@p.io" % i, source="partner")["owner"]
+                          for i in range(3)], ["dee", "dee", "dee"])
+        self.d.set_status("dee", "away")
+        lead = self.d.lead(email="p9@p.io", source="partner")
+        self.assertEqual((lead["status"], lead["pool"]), ("queued", "amer"))
+        self.assertEqual(targets(lead)[0], {"target": "rep", "rep": "dee", "result": "away"})
+
+    def test_nurture_stores_without_routing(self):
+        lead = self.d.lead(email="n@cold.io", source="nurture-me")
+        self.assertEqual((lead["status"], lead["owner"], lead["pool"]), ("nurture", None, None))
+        self.assertIsNone(lead["first_touch_due_at"])
+        self.assertEqual(targets(lead), [{"target": "nurture"}])
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:deadlines"), 0)
+        got = self.d.get("/v1/leads/" + lead["id"]).json
+        self.assertEqual([e["type"] for e in got["events"]], ["received", "nurture"])
+        # A hot lead from the same source is routed: the rule looks at the score.
+        hot = self.d.lead(email="h@cold.io", source="nurture-me", event="demo_request")
+        self.assertEqual(hot["status"], "assigned")
+        self.assertIn("leadrouted_leads_nurture_total 1\n", self.d.get("/metrics").raw)
+
+
+class StickyTests(DaemonTestCase):
+
+    conf_overrides = {"extra": ACCOUNTS, "rules": RULES, "sticky": "30d"}
+
+    def test_same_contact_goes_to_the_same_owner(self):
+        first = self.d.lead(email="Sam.Lee@Example.org")
+        self.assertEqual(first["owner"], "ana")
+        again = self.d.lead(email="sam.lee+webinar@example.org")
+        self.assertEqual(again["owner"], "ana")          # the rotation would have said ben
+        self.assertEqual(targets(again)[0], {"target": "sticky", "lead": first["id"],
+                                             "rep": "ana", "result": "chosen"})
+        self.assertEqual(self.d.lead(email="other@example.org")["owner"], "ben")
+        # The contact is keyed by a hash: no address in Redis key names.
+        self.assertFalse([k for k in self.redis_keys() if "example" in k])
+
+    def test_sticky_owner_away_uses_the_rules(self):
+        first = self.d.lead(email="sam@example.org")
+        self.d.set_status(first["owner"], "away")
+        again = self.d.lead(email="sam@example.org")
+        self.assertNotEqual(again["owner"], first["owner"])
+        self.assertEqual(targets(again)[0]["result"], "away")
+
+
+class ActionConfigTests(DaemonTestCase):
+
+    def check(self, rules):
+        import subprocess, os
+        from harness import LEADROUTED, make_conf
+        path = os.path.join(self.tmp, "actions.yaml")
+        with open(path, "w") as f:
+            f.write(make_conf(self.redis, rules=rules))
+        p = subprocess.run([LEADROUTED, "-t", "-c", path], capture_output=True, text=True)
+        return p.returncode, p.stderr
+
+    def test_action_errors(self):
+        rc, err = self.check("  - {name: d, pool: emea, rep: ana}\n")
+        self.assertEqual(rc, 1)
+        self.assertIn("rules[0]: more than one action; use one of: pool, rep, route or nurture", err)
+        rc, err = self.check("  - {name: d}\n")
+        self.assertIn("rules[0]: missing an action: pool, rep, route or nurture", err)
+        rc, err = self.check("  - {name: d, rep: ana}\n")
+        self.assertIn("rules[0]: no pool to queue in: add queue: POOL", err)
+        rc, err = self.check("  - {name: d, route: [account_owner, {pool: apac}]}\n")
+        self.assertIn("rules[0].route[1].pool: unknown pool \"apac\"", err)
+        rc, err = self.check("  - {name: d, nurture: true, queue: emea}\n")
+        self.assertIn("rules[0].queue: a nurture rule routes nothing, so it has no queue", err)
+
+
+if __name__ == "__main__":
+    main()
