@@ -11,6 +11,7 @@ const struct http_route api_routes[] = {
 	{ HTTP_POST, "/v1/leads", api_post_lead, 1 },
 	{ HTTP_GET, "/v1/leads/:id", api_get_lead, 0 },
 	{ HTTP_POST, "/v1/leads/:id/touch", api_post_touch, 1 },
+	{ HTTP_POST, "/v1/route/simulate", api_post_simulate, 1 },
 	{ HTTP_GET, "/v1/reps", api_get_reps, 0 },
 	{ HTTP_PUT, "/v1/reps/:id/status", api_put_rep_status, 1 },
 	{ HTTP_GET, "/v1/pools/:id", api_get_pool, 0 },
@@ -158,6 +159,8 @@ api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
 			v->trace = val->str;
 		else if (strcmp(k, "trace_queue") == 0)
 			v->trace_queue = val->str;
+		else if (strcmp(k, "action") == 0)
+			v->action = val->str;
 	}
 }
 
@@ -285,6 +288,7 @@ api_write_decision(struct jsonw *w, const struct lead_view *v, const struct conf
 		jsonw_int(w, "rules_evaluated", v->rules_tried);
 	}
 	jsonw_string(w, "rule", v->rule);
+	jsonw_string(w, "action", v->action);
 	api_write_targets(w, v);
 	jsonw_end_object(w);
 }

@@ -15,7 +15,7 @@ extern const struct http_route api_routes[];
 extern const size_t api_nroutes;
 
 /* Endpoints, one file per resource. */
-http_handler api_post_lead, api_get_lead, api_post_touch;
+http_handler api_post_lead, api_get_lead, api_post_touch, api_post_simulate;
 http_handler api_get_reps, api_put_rep_status;
 http_handler api_get_pool;
 http_handler api_put_account, api_get_account, api_delete_account, api_list_accounts,
@@ -54,6 +54,7 @@ struct lead_view {
 	int64_t		 rules_tried;	/* rules evaluated; the last one matched */
 	const char	*trace;		/* targets tried and why (see route.lua) */
 	const char	*trace_queue;	/* the pick that took it off its queue, if any */
+	const char	*action;	/* the rule's action: pool, rep, route or nurture */
 };
 
 void api_lead_view_init(struct lead_view *v);

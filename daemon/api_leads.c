@@ -29,6 +29,7 @@ struct lead_post {
 	char			*breakdown;	/* its score breakdown as JSON text */
 	struct score_result	 score;
 	size_t			 rules_tried;
+	int64_t			 now;
 	char			 id[ULID_LEN + 1];
 };
 
@@ -38,6 +39,19 @@ lead_post_free(struct lead_post *lp)
 	free(lp->fields);
 	free(lp->breakdown);
 	free(lp);
+}
+
+/* What kind of action a rule has, as the decision shows it. */
+static const char *
+api_rule_action(const struct conf_rule *rule)
+{
+	if (rule->nurture)
+		return "nurture";
+	if (rule->ntargets == 1 && rule->targets[0].kind == TARGET_POOL)
+		return "pool";
+	if (rule->ntargets == 1 && rule->targets[0].kind == TARGET_REP)
+		return "rep";
+	return "route";
 }
 
 /* [{"reason": …, "points": …}, …] */
@@ -106,6 +120,7 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	v.config_version = http_request_conf(req)->version;
 	v.rules_tried = (int64_t)lp->rules_tried;
 	v.trace = r->element[7]->str;
+	v.action = api_rule_action(lp->rule);
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
 	if (v.owner != NULL) {
 		v.assigned_at = v.received_at;
@@ -153,7 +168,9 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 	store_args_add(a, rule->name);
 	store_args_add(a, dry ? "1" : "0");
 	/* Stored with the lead as they are. */
-	store_args_add_int(a, lp->score.grade != NULL ? 7 : 6);
+	store_args_add_int(a, lp->score.grade != NULL ? 8 : 7);
+	store_args_add(a, "action");
+	store_args_add(a, api_rule_action(rule));
 	store_args_add(a, "fields");
 	store_args_add(a, lp->fields);
 	store_args_add(a, "score");
@@ -204,59 +221,134 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 	}
 }
 
-void
-api_post_lead(struct http_request *req)
+/*
+ * Validate the body and decide in memory: score, the first rule that matches,
+ * its clocks. NULL after answering when the lead is refused.
+ */
+static struct lead_post *
+api_decide(struct http_request *req, int with_idempotency, struct conf_sla *sla,
+    struct store_args *a, int dry)
 {
-	struct server *srv = http_request_ctx(req);
 	const struct conf *conf = http_request_conf(req);
-	struct store_args a = { 0 };
-	const struct conf_rule *rule;
 	struct lead_error err;
 	struct cond_lead lead;
-	struct conf_sla sla;
 	struct lead_post *lp;
-	const char *idem;
+	const char *idem = NULL;
 	json_t *fields;
 	int64_t now;
 
 	if ((fields = api_body_object(req)) == NULL)
-		return;
+		return NULL;
 	if (lead_validate(fields, &err) == -1) {
 		json_decref(fields);
 		metrics_inc(METRIC_LEADS_INVALID, 1);
 		http_respond_error(req, 422, err.code, err.field[0] ? err.field : NULL, "%s",
 		    err.message);
-		return;
+		return NULL;
 	}
-	idem = http_request_header(req, "Idempotency-Key");
-	if (idem != NULL && !lead_valid_idempotency_key(idem)) {
-		json_decref(fields);
-		http_respond_error(req, 422, "invalid_field", "Idempotency-Key",
-		    "the Idempotency-Key header must be 1-%d printable ASCII characters",
-		    LEAD_IDEMPOTENCY_KEY_MAX);
-		return;
+	if (with_idempotency) {
+		idem = http_request_header(req, "Idempotency-Key");
+		if (idem != NULL && !lead_valid_idempotency_key(idem)) {
+			json_decref(fields);
+			http_respond_error(req, 422, "invalid_field", "Idempotency-Key",
+			    "the Idempotency-Key header must be 1-%d printable ASCII characters",
+			    LEAD_IDEMPOTENCY_KEY_MAX);
+			return NULL;
+		}
+		if (idem == NULL)
+			idem = json_string_value(json_object_get(fields, "event_id"));
 	}
-	if (idem == NULL)
-		idem = json_string_value(json_object_get(fields, "event_id"));
-
 	lp = xcalloc(1, sizeof(*lp));
 	lp->req = req;
-	lp->srv = srv;
-	/* The decision: score, then the first rule that matches, then its clocks. */
+	lp->srv = http_request_ctx(req);
 	cond_lead_init(&lead, &conf->fields, fields);
 	score_lead(&conf->scoring, &lead, &lp->score);
-	rule = route_select_rule(conf, &lead, &lp->rules_tried);
+	lp->rule = route_select_rule(conf, &lead, &lp->rules_tried);
 	cond_lead_free(&lead);
-	lp->rule = rule;
-	sla = conf_sla_for(conf, rule, lp->score.grade);
+	*sla = conf_sla_for(conf, lp->rule, lp->score.grade);
 	lp->fields = json_dumps(fields, JSON_COMPACT);
 	lp->breakdown = api_breakdown_json(&lp->score);
 	now = sys_now_ms();
+	lp->now = now;
 	sys_new_lead_id(now, lp->id);
-
-	api_route_args(&a, conf, lp, idem, sla, fields, 0, now);
+	api_route_args(a, conf, lp, idem, *sla, fields, dry, now);
 	json_decref(fields);
-	if (store_eval(srv->store, SCRIPT_ROUTE, now, &a, api_on_routed, lp) == -1) {
+	return lp;
+}
+
+void
+api_post_lead(struct http_request *req)
+{
+	struct server *srv = http_request_ctx(req);
+	struct store_args a = { 0 };
+	struct conf_sla sla;
+	struct lead_post *lp;
+
+	if ((lp = api_decide(req, 1, &sla, &a, 0)) == NULL)
+		return;
+	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, api_on_routed, lp) == -1) {
+		lead_post_free(lp);
+		api_respond_unavailable(req, "not connected or too busy");
+	}
+}
+
+static void
+api_on_simulated(const struct store_reply *reply, void *arg)
+{
+	struct lead_post *lp = arg;
+	struct http_request *req = lp->req;
+	const redisReply *r = reply->raw;
+	struct jsonw w = { 0 };
+	struct lead_view v;
+
+	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 8) {
+		api_respond_unavailable(req, reply->err != NULL ? reply->err : "unexpected reply");
+		goto out;
+	}
+	api_lead_view_init(&v);
+	v.status = r->element[1]->str;
+	v.received_at = api_reply_ms(r->element[2]);
+	v.route_due = api_reply_ms(r->element[3]);
+	v.owner = r->element[4]->str[0] != '\0' ? r->element[4]->str : NULL;
+	if (v.owner != NULL) {
+		v.assigned_at = v.received_at;
+		v.ft_due = api_reply_ms(r->element[5]);
+	}
+	v.pool = r->element[6]->str[0] != '\0' ? r->element[6]->str : NULL;
+	v.rule = lp->rule->name;
+	v.fields = lp->fields;
+	v.fields_len = strlen(lp->fields);
+	v.score = lp->score.score;
+	v.grade = lp->score.grade;
+	v.mql = lp->score.mql;
+	v.breakdown = lp->breakdown;
+	v.breakdown_len = strlen(lp->breakdown);
+	v.config_version = http_request_conf(req)->version;
+	v.rules_tried = (int64_t)lp->rules_tried;
+	v.trace = r->element[7]->str;
+	v.action = api_rule_action(lp->rule);
+	jsonw_begin_object(&w, NULL);
+	jsonw_bool(&w, "simulated", 1);
+	api_write_lead(&w, &v, http_request_conf(req));
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, 200, &w);
+out:
+	lead_post_free(lp);
+}
+
+/* POST /v1/route/simulate: the decision a lead would get now; nothing is written. */
+void
+api_post_simulate(struct http_request *req)
+{
+	struct server *srv = http_request_ctx(req);
+	struct store_args a = { 0 };
+	struct conf_sla sla;
+	struct lead_post *lp;
+
+	if ((lp = api_decide(req, 0, &sla, &a, 1)) == NULL)
+		return;
+	lp->id[0] = '\0';
+	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, api_on_simulated, lp) == -1) {
 		lead_post_free(lp);
 		api_respond_unavailable(req, "not connected or too busy");
 	}

@@ -40,6 +40,7 @@ class AccountOwnerTests(DaemonTestCase):
     def test_lead_goes_to_its_accounts_owner(self):
         lead = self.d.lead(email="ana@acme.com")
         self.assertEqual((lead["owner"], lead["status"]), ("cy", "assigned"))
+        self.assertEqual(lead["decision"]["action"], "route")
         self.assertEqual(targets(lead), [{"target": "account_owner", "domain": "acme.com",
                                           "rep": "cy", "result": "chosen"}])
         self.assertEqual(self.d.lead(email="bo@eu.acme.com")["owner"], "cy")   # a subdomain
@@ -193,6 +194,65 @@ class ActionConfigTests(DaemonTestCase):
         self.assertIn("rules[0].route[1].pool: unknown pool \"apac\"", err)
         rc, err = self.check("  - {name: d, nurture: true, queue: emea}\n")
         self.assertIn("rules[0].queue: a nurture rule routes nothing, so it has no queue", err)
+
+
+class SimulateTests(DaemonTestCase):
+
+    conf_overrides = {"extra": ACCOUNTS, "rules": RULES, "sticky": "30d"}
+
+    def snapshot(self):
+        """Every key with its type and contents."""
+        out = {}
+        for k in self.redis_keys():
+            t = self.redis.cmd("TYPE", k)
+            if t == "hash":
+                v = sorted(self.redis.cmd("HGETALL", k))
+            elif t == "string":
+                v = self.redis.cmd("GET", k)
+            elif t == "zset":
+                v = self.redis.cmd("ZRANGE", k, 0, -1, "WITHSCORES")
+            elif t == "stream":
+                v = self.redis.cmd("XLEN", k)
+            else:
+                v = t
+            out[k] = (t, v)
+        return out
+
+    def test_simulate_changes_nothing_and_predicts_the_decision(self):
+        self.d.lead(email="seed@x.io")            # some state to keep
+        self.d.set_status("cy", "away")
+        before = self.snapshot()
+        sims = [self.d.post("/v1/route/simulate", {"email": "s@acme.com", "event": "demo_request"})
+                for _ in range(3)]
+        self.assertEqual(self.snapshot(), before)
+        for r in sims:
+            self.assertEqual(r.status, 200, r)
+            self.assertIs(r.json["simulated"], True)
+            self.assertIsNone(r.json["id"])
+        sim = sims[0].json
+        self.assertEqual((sim["status"], sim["owner"], sim["rule"]), ("assigned", "ben", "default"))
+        self.assertEqual(sim["decision"]["targets"][0],
+                         {"target": "account_owner", "domain": "acme.com", "rep": "cy",
+                          "result": "away"})
+        self.assertEqual(sim["score"], 50)
+        real = self.d.lead(email="s@acme.com", event="demo_request")
+        self.assertEqual((real["owner"], real["decision"]["targets"]),
+                         (sim["owner"], sim["decision"]["targets"]))
+
+    def test_simulate_of_a_queued_and_a_nurtured_lead(self):
+        for rep in ("ana", "ben"):
+            self.d.set_status(rep, "away")
+        sim = self.d.post("/v1/route/simulate", {"email": "q@x.io"}).json
+        self.assertEqual((sim["status"], sim["pool"], sim["owner"]), ("queued", "emea", None))
+        sim = self.d.post("/v1/route/simulate", {"email": "n@x.io", "source": "nurture-me"}).json
+        self.assertEqual(sim["status"], "nurture")
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:pool:emea:queue"), 0)
+
+    def test_simulate_refuses_bad_input(self):
+        self.assertError(self.d.post("/v1/route/simulate", {"first_name": "x"}), 422,
+                         "missing_field", "email")
+        self.assertError(self.d.post("/v1/route/simulate", "{", headers={"Content-Type":
+                                     "application/json"}), 400, "malformed_json")
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ class ScoringTests(DaemonTestCase):
         version = self.d.get("/healthz").json["config_version"]
         self.assertEqual(lead["decision"], {
             "config_version": version, "rules_evaluated": ["hot", "dach"], "rule": "dach",
-            "targets": [{"target": "pool", "pool": "emea", "candidates": [
+            "action": "pool", "targets": [{"target": "pool", "pool": "emea", "candidates": [
                 {"rep": "ana", "result": "chosen"}, {"rep": "ben", "result": "weight_turn"}]}]})
         got = self.d.get("/v1/leads/" + lead["id"]).json
         self.assertEqual(got["decision"], lead["decision"])
