@@ -307,9 +307,14 @@ cond_parse_territory_ref(struct cond_env *env, const struct ynode *v, const char
 		conf_diag_add(env->diags, 0, v->line, path, "expected a territory id or a list of them");
 		return -1;
 	}
-	any = cond_add_kid(parent);
-	any->op = COND_ANY;
-	any->line = v->line;
+	/* One territory is a leaf of its own; several are one of. */
+	if (count == 1) {
+		any = parent;
+	} else {
+		any = cond_add_kid(parent);
+		any->op = COND_ANY;
+		any->line = v->line;
+	}
 	for (i = 0; i < count; i++) {
 		const struct cond_territory *t = NULL;
 		struct cond *k;
@@ -555,6 +560,7 @@ cond_lead_init(struct cond_lead *lead, const struct cond_fields *table, const js
 	lead->fields = fields;
 	lead->table = table;
 	lead->slots = xcalloc(table->n ? table->n : 1, sizeof(*lead->slots));
+	lead->in_territory = xcalloc(table->nterritories ? table->nterritories : 1, 1);
 	lead->has_score = 0;
 	lead->score = 0;
 	lead->grade = NULL;
@@ -569,7 +575,9 @@ cond_lead_free(struct cond_lead *lead)
 	for (i = 0; i < lead->table->n; i++)
 		free(lead->slots[i].lower);
 	free(lead->slots);
+	free(lead->in_territory);
 	lead->slots = NULL;
+	lead->in_territory = NULL;
 }
 
 static void
@@ -732,7 +740,10 @@ cond_eval(const struct cond *c, struct cond_lead *lead)
 	case COND_NOT:
 		return !cond_eval(&c->kids[0], lead);
 	case COND_TERRITORY:
-		return cond_in_territory(c, lead);
+		/* Many rules share a territory: work each out once per lead. */
+		if (lead->in_territory[c->territory->index] == 0)
+			lead->in_territory[c->territory->index] = cond_in_territory(c, lead) ? 2 : 1;
+		return lead->in_territory[c->territory->index] == 2;
 	default:
 		break;
 	}

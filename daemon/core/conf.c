@@ -844,7 +844,9 @@ conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list)
 		}
 		t->id = xstrdup(id);
 		t->line = item->line;
+		t->index = (int)c->nterritories;
 		c->nterritories++;
+		c->fields.nterritories = c->nterritories;
 	}
 }
 

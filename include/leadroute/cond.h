@@ -42,6 +42,7 @@ struct cond_postal {
 struct cond_territory {
 	char			*id;
 	int			 line;
+	int			 index;		/* position among the config's territories */
 	struct cond_value	*countries;	/* lower-cased */
 	size_t			 ncountries;
 	struct cond_value	*states;	/* lower-cased */
@@ -75,6 +76,7 @@ struct cond {
 struct cond_fields {
 	char	**names;
 	size_t	  n;
+	size_t	  nterritories;	/* how many territories leads may be checked against */
 };
 
 /* What a condition parser needs from the config around it. */
@@ -119,6 +121,7 @@ struct cond_lead {
 	const json_t			*fields;
 	const struct cond_fields	*table;
 	struct cond_slot		*slots;		/* table->n of them */
+	unsigned char			*in_territory;	/* per territory: 0 unknown, 1 no, 2 yes */
 	int				 has_score;	/* set by scoring, before rules run */
 	int				 score;
 	const char			*grade;
