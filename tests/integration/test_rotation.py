@@ -174,5 +174,40 @@ class RotationTests(DaemonTestCase):
         self.assertEqual(got["decision"]["targets"], expected)
 
 
+
+class HoursStartTests(DaemonTestCase):
+    """A queued lead is assigned when its pool's rep starts work (within a minute here)."""
+
+    def setUp(self):
+        now = datetime.datetime.utcnow()
+        start = (now + datetime.timedelta(minutes=1)).replace(second=0, microsecond=0)
+        if (start - now).total_seconds() < 3:      # too close to tell the two apart
+            start += datetime.timedelta(minutes=1)
+        end = start + datetime.timedelta(minutes=2)
+        self.start = start
+        self.conf_overrides = {
+            "reps": "  - {id: late, calendar: shift}\n",
+            "pools": "  - {id: night, reps: [late]}\n",
+            "rules": "  - {name: default, pool: night}\n",
+            "extra": "calendars:\n  - {id: shift, timezone: UTC, hours: {daily: \"%s-%s\"}}\n"
+                     % (start.strftime("%H:%M"), end.strftime("%H:%M")),
+        }
+        super().setUp()
+
+    def test_queued_lead_is_assigned_when_hours_begin(self):
+        lead = self.d.lead(email="n@x.io")
+        self.assertEqual(lead["status"], "queued")
+        self.assertEqual(lead["decision"]["targets"][0]["candidates"],
+                         [{"rep": "late", "result": "outside_hours"}])
+        wait = (self.start - datetime.datetime.utcnow()).total_seconds()
+        owner = wait_for(lambda: self.d.get("/v1/leads/" + lead["id"]).json["owner"],
+                         timeout=wait + 5, interval=0.2, what="the shift to start")
+        self.assertEqual(owner, "late")
+        assigned = self.d.get("/v1/leads/" + lead["id"]).json["assigned_at"]
+        at = datetime.datetime.strptime(assigned, "%Y-%m-%dT%H:%M:%S.%fZ")
+        self.assertGreaterEqual(at, self.start)
+        self.assertLess((at - self.start).total_seconds(), 2.5)
+
+
 if __name__ == "__main__":
     main()
