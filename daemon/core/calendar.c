@@ -153,7 +153,8 @@ cal_parse_hours(struct conf_diags *diags, struct calendar *cal, const struct yno
 		}
 	}
 	for (d = 0; d < 7; d++) {
-		qsort(cal->week[d], cal->nweek[d], sizeof(*cal->week[d]), cal_interval_cmp);
+		if (cal->nweek[d] > 1)
+			qsort(cal->week[d], cal->nweek[d], sizeof(*cal->week[d]), cal_interval_cmp);
 		for (j = 1; j < cal->nweek[d]; j++) {
 			if (cal->week[d][j].start < cal->week[d][j - 1].end) {
 				conf_diag_add(diags, 0, map->line, path,
@@ -239,7 +240,8 @@ bad:
 		    n->type == YNODE_SCALAR ? n->value : "?");
 		rc = -1;
 	}
-	qsort(cal->holidays, cal->nholidays, sizeof(*cal->holidays), cal_cmp_day);
+	if (cal->nholidays > 1)
+		qsort(cal->holidays, cal->nholidays, sizeof(*cal->holidays), cal_cmp_day);
 	return rc;
 }
 

@@ -127,7 +127,8 @@ cond_values(struct conf_diags *diags, const struct ynode *n, const char *path, i
 		v->hash = cond_hash(v->s, v->len);
 		(*nout)++;
 	}
-	qsort(*out, *nout, sizeof(**out), cond_value_cmp);
+	if (*nout > 1)
+		qsort(*out, *nout, sizeof(**out), cond_value_cmp);
 	return *nout == count ? 0 : -1;
 }
 
@@ -463,6 +464,9 @@ cond_parse_postal(struct conf_diags *diags, const struct ynode *n, const char *p
 		conf_diag_add(diags, 0, n->line, path,
 		    "bad range \"%s\": two codes of the same length, the lower first (as in 10000-14999)",
 		    n->value);
+		free(p->lo);
+		free(p->hi);
+		p->lo = p->hi = NULL;
 		return -1;
 	}
 	return 0;

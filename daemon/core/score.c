@@ -227,7 +227,8 @@ score_parse_grades(struct conf_diags *d, const struct ynode *map, struct score_m
 		g->line = map->keys[i]->line;
 		m->ngrades++;
 	}
-	qsort(m->grades, m->ngrades, sizeof(*m->grades), score_grade_cmp);
+	if (m->ngrades > 1)
+		qsort(m->grades, m->ngrades, sizeof(*m->grades), score_grade_cmp);
 	return rc;
 }
 
