@@ -53,6 +53,38 @@ api_body_object(struct http_request *req)
 	return j;
 }
 
+/* Digits only, 1 to 18 of them: no sign, no overflow. */
+static int
+api_is_count(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n <= 18 && s[n] == '\0';
+}
+
+int
+api_page_params(struct http_request *req, long def, long max, long *limit, const char **cursor)
+{
+	const char *l = http_request_query(req, "limit");
+
+	*limit = def;
+	*cursor = http_request_query(req, "cursor");
+	if (l != NULL) {
+		*limit = api_is_count(l) ? strtol(l, NULL, 10) : 0;
+		if (*limit < 1 || *limit > max) {
+			http_respond_error(req, 400, "invalid_parameter", "limit",
+			    "limit must be a whole number from 1 to %ld", max);
+			return -1;
+		}
+	}
+	if (*cursor != NULL && !api_is_count(*cursor)) {
+		http_respond_error(req, 400, "invalid_parameter", "cursor",
+		    "cursor must be a next_cursor value from an earlier page");
+		return -1;
+	}
+	return 0;
+}
+
 void
 api_respond_unavailable(struct http_request *req, const char *why)
 {

@@ -74,6 +74,14 @@ void api_respond_jsonw(struct http_request *req, int status, struct jsonw *w);
 /* The parsed JSON object body, or NULL after answering 400/422. */
 json_t *api_body_object(struct http_request *req);
 
+/*
+ * The ?limit= (1 to max, default def) and ?cursor= (digits: a next_cursor
+ * from an earlier page; NULL for the first) of a paged list. 0, or -1 after
+ * answering 400.
+ */
+int api_page_params(struct http_request *req, long def, long max, long *limit,
+    const char **cursor);
+
 /* 503 with Retry-After: Redis is down or saturated; nothing was changed. */
 void api_respond_unavailable(struct http_request *req, const char *why);
 

@@ -208,26 +208,12 @@ api_on_accounts_page(const struct store_reply *reply, void *arg)
 void
 api_list_accounts(struct http_request *req)
 {
-	const char *cursor = http_request_query(req, "cursor");
-	const char *limit = http_request_query(req, "limit");
 	struct store_args a = { 0 };
-	long n = ACCOUNTS_PAGE_DEFAULT;
-	char *end;
+	const char *cursor;
+	long n;
 
-	if (cursor != NULL && (cursor[0] == '\0' || strspn(cursor, "0123456789") != strlen(cursor) ||
-	    strlen(cursor) > 20)) {
-		http_respond_error(req, 400, "invalid_parameter", "cursor",
-		    "cursor must be a next_cursor value from an earlier page");
+	if (api_page_params(req, ACCOUNTS_PAGE_DEFAULT, ACCOUNTS_PAGE_MAX, &n, &cursor) == -1)
 		return;
-	}
-	if (limit != NULL) {
-		n = strtol(limit, &end, 10);
-		if (*end != '\0' || limit[0] == '\0' || n < 1 || n > ACCOUNTS_PAGE_MAX) {
-			http_respond_error(req, 400, "invalid_parameter", "limit",
-			    "limit must be a whole number from 1 to %d", ACCOUNTS_PAGE_MAX);
-			return;
-		}
-	}
 	store_args_add(&a, "list");
 	store_args_add(&a, cursor != NULL ? cursor : "0");
 	store_args_add_int(&a, n);

@@ -60,38 +60,16 @@ api_on_escalations(const struct store_reply *reply, void *arg)
 	api_respond_jsonw(req, 200, &w);
 }
 
-/* Digits only, 1 to 18 of them: no sign, no overflow. */
-static int
-api_is_count(const char *s)
-{
-	size_t n = strspn(s, "0123456789");
-
-	return n > 0 && n <= 18 && s[n] == '\0';
-}
-
 void
 api_get_escalations(struct http_request *req)
 {
 	struct server *srv = http_request_ctx(req);
-	const char *limit = http_request_query(req, "limit");
-	const char *cursor = http_request_query(req, "cursor");
-	const char *lead = http_request_query(req, "lead");
+	const char *lead = http_request_query(req, "lead"), *cursor;
 	struct store_args a = { 0 };
-	long n = ESCALATIONS_DEFAULT_LIMIT;
+	long n;
 
-	if (limit != NULL) {
-		n = api_is_count(limit) ? strtol(limit, NULL, 10) : 0;
-		if (n < 1 || n > ESCALATIONS_MAX_LIMIT) {
-			http_respond_error(req, 400, "invalid_parameter", "limit",
-			    "limit must be a whole number from 1 to %d", ESCALATIONS_MAX_LIMIT);
-			return;
-		}
-	}
-	if (cursor != NULL && !api_is_count(cursor)) {
-		http_respond_error(req, 400, "invalid_parameter", "cursor",
-		    "cursor must be a next_cursor value from an earlier page");
+	if (api_page_params(req, ESCALATIONS_DEFAULT_LIMIT, ESCALATIONS_MAX_LIMIT, &n, &cursor) == -1)
 		return;
-	}
 	if (lead != NULL && !ulid_valid(lead)) {
 		http_respond_error(req, 400, "invalid_parameter", "lead", "lead must be a lead id");
 		return;

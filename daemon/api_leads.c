@@ -72,6 +72,36 @@ api_breakdown_json(const struct score_result *sr)
 	return jsonw_finish(&w, &len);
 }
 
+/* A new (or simulated) lead as the route script decided it, with what the daemon knew. */
+static void
+api_view_routed(struct lead_view *v, const struct lead_post *lp, const redisReply *r,
+    const struct conf *conf)
+{
+	api_lead_view_init(v);
+	v->id = lp->id[0] != '\0' ? lp->id : NULL;
+	v->status = r->element[1]->str;
+	v->received_at = api_reply_ms(r->element[2]);
+	v->route_due = api_reply_ms(r->element[3]);
+	v->owner = r->element[4]->str[0] != '\0' ? r->element[4]->str : NULL;
+	if (v->owner != NULL) {
+		v->assigned_at = v->received_at;
+		v->ft_due = api_reply_ms(r->element[5]);
+	}
+	v->pool = r->element[6]->str[0] != '\0' ? r->element[6]->str : NULL;
+	v->rule = lp->rule->name;
+	v->fields = lp->fields;
+	v->fields_len = strlen(lp->fields);
+	v->score = lp->score.score;
+	v->grade = lp->score.grade;
+	v->mql = lp->score.mql;
+	v->breakdown = lp->breakdown;
+	v->breakdown_len = strlen(lp->breakdown);
+	v->config_version = conf->version;
+	v->rules_tried = (int64_t)lp->rules_tried;
+	v->trace = r->element[7]->str;
+	v->action = api_rule_action(lp->rule);
+}
+
 static void
 api_on_routed(const struct store_reply *reply, void *arg)
 {
@@ -102,29 +132,9 @@ api_on_routed(const struct store_reply *reply, void *arg)
 		api_respond_jsonw(req, 200, &w);
 		goto out;
 	}
-	api_lead_view_init(&v);
-	v.id = lp->id;
-	v.status = r->element[1]->str;
-	v.received_at = api_reply_ms(r->element[2]);
-	v.route_due = api_reply_ms(r->element[3]);
-	v.owner = r->element[4]->str[0] != '\0' ? r->element[4]->str : NULL;
-	v.pool = r->element[6]->str[0] != '\0' ? r->element[6]->str : NULL;
-	v.rule = lp->rule->name;
-	v.fields = lp->fields;
-	v.fields_len = strlen(lp->fields);
-	v.score = lp->score.score;
-	v.grade = lp->score.grade;
-	v.mql = lp->score.mql;
-	v.breakdown = lp->breakdown;
-	v.breakdown_len = strlen(lp->breakdown);
-	v.config_version = http_request_conf(req)->version;
-	v.rules_tried = (int64_t)lp->rules_tried;
-	v.trace = r->element[7]->str;
-	v.action = api_rule_action(lp->rule);
+	api_view_routed(&v, lp, r, http_request_conf(req));
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
 	if (v.owner != NULL) {
-		v.assigned_at = v.received_at;
-		v.ft_due = api_reply_ms(r->element[5]);
 		metrics_inc(METRIC_LEADS_ASSIGNED_ON_ARRIVAL, 1);
 		log_info("lead_assigned", "lead=%s owner=%s pool=%s rule=%s via=arrival",
 		    lp->id, v.owner, v.pool, v.rule);
@@ -305,28 +315,7 @@ api_on_simulated(const struct store_reply *reply, void *arg)
 		api_respond_unavailable(req, reply->err != NULL ? reply->err : "unexpected reply");
 		goto out;
 	}
-	api_lead_view_init(&v);
-	v.status = r->element[1]->str;
-	v.received_at = api_reply_ms(r->element[2]);
-	v.route_due = api_reply_ms(r->element[3]);
-	v.owner = r->element[4]->str[0] != '\0' ? r->element[4]->str : NULL;
-	if (v.owner != NULL) {
-		v.assigned_at = v.received_at;
-		v.ft_due = api_reply_ms(r->element[5]);
-	}
-	v.pool = r->element[6]->str[0] != '\0' ? r->element[6]->str : NULL;
-	v.rule = lp->rule->name;
-	v.fields = lp->fields;
-	v.fields_len = strlen(lp->fields);
-	v.score = lp->score.score;
-	v.grade = lp->score.grade;
-	v.mql = lp->score.mql;
-	v.breakdown = lp->breakdown;
-	v.breakdown_len = strlen(lp->breakdown);
-	v.config_version = http_request_conf(req)->version;
-	v.rules_tried = (int64_t)lp->rules_tried;
-	v.trace = r->element[7]->str;
-	v.action = api_rule_action(lp->rule);
+	api_view_routed(&v, lp, r, http_request_conf(req));
 	jsonw_begin_object(&w, NULL);
 	jsonw_bool(&w, "simulated", 1);
 	api_write_lead(&w, &v, http_request_conf(req));

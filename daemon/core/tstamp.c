@@ -5,38 +5,7 @@
 #include <string.h>
 
 #include "leadroute/tstamp.h"
-
-/* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t
-tstamp_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void
-tstamp_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
+#include "leadroute/tz.h"
 
 /* Write v as exactly n decimal digits. */
 static char *
@@ -55,20 +24,20 @@ tstamp_put(char *p, unsigned v, int n)
 void
 tstamp_format(int64_t ms, char out[TSTAMP_LEN])
 {
-	int64_t days, rem, y;
-	unsigned m, d;
+	int64_t days, rem;
+	int y, m, d;
 	char *p = out;
 
 	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
 	rem = ms - days * 86400000;
-	tstamp_civil_from_days(days, &y, &m, &d);
+	tz_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = y < 0 ? 0 : 9999;	/* RFC 3339 has four-digit years */
 	p = tstamp_put(p, (unsigned)y, 4);
 	*p++ = '-';
-	p = tstamp_put(p, m, 2);
+	p = tstamp_put(p, (unsigned)m, 2);
 	*p++ = '-';
-	p = tstamp_put(p, d, 2);
+	p = tstamp_put(p, (unsigned)d, 2);
 	*p++ = 'T';
 	p = tstamp_put(p, (unsigned)(rem / 3600000), 2);
 	*p++ = ':';
@@ -139,7 +108,7 @@ tstamp_parse(const char *s, int64_t *ms)
 		return -1;
 	if (sec == 60)
 		sec = 59;	/* a leap second maps onto the second before it */
-	*ms = ((tstamp_days_from_civil(y, (unsigned)mo, (unsigned)d) * 24 + h) * 60 + mi -
+	*ms = ((tz_days_from_civil(y, mo, d) * 24 + h) * 60 + mi -
 	    offset) * 60000 + (int64_t)sec * 1000 + frac;
 	return 0;
 }
