@@ -46,9 +46,12 @@ struct store_cmd {
 	struct store		*store;
 	enum store_cmd_kind	 kind;
 	enum script_id		 script;
-	struct store_args	 args;		/* the full command, kept for a NOSCRIPT retry */
+	struct store_args	 head;		/* EVALSHA, digest, keys and common ARGV (see store_cmd_head) */
+	struct store_args	 args;		/* the caller's arguments, kept for a NOSCRIPT retry */
+	int64_t			 now_ms;
 	int64_t			 deadline;	/* monotonic ms */
 	int			 retried;
+	const char		*what;		/* setup commands: for messages */
 	store_cb		*cb;
 	void			*arg;
 };
@@ -99,15 +102,14 @@ store_now(void)
 void
 store_args_addn(struct store_args *a, const char *s, size_t len)
 {
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
-		a->len = xreallocarray(a->len, a->cap, sizeof(*a->len));
-	}
-	a->v[a->n] = xmalloc(len + 1);
-	memcpy(a->v[a->n], s, len);
-	a->v[a->n][len] = '\0';
-	a->len[a->n++] = len;
+	char num[24];
+
+	buf_append(&a->resp, "$", 1);
+	buf_append(&a->resp, num, util_format_int(num, (int64_t)len));
+	buf_append(&a->resp, "\r\n", 2);
+	buf_append(&a->resp, s, len);
+	buf_append(&a->resp, "\r\n", 2);
+	a->n++;
 }
 
 void
@@ -127,13 +129,8 @@ store_args_add_int(struct store_args *a, int64_t v)
 void
 store_args_free(struct store_args *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-	free(a->len);
-	memset(a, 0, sizeof(*a));
+	buf_free(&a->resp);
+	a->n = 0;
 }
 
 static void
@@ -171,6 +168,7 @@ store_arm_timer(struct store *s)
 static void
 store_cmd_free(struct store_cmd *cmd)
 {
+	store_args_free(&cmd->head);
 	store_args_free(&cmd->args);
 	free(cmd);
 }
@@ -178,33 +176,27 @@ store_cmd_free(struct store_cmd *cmd)
 static void store_reply(redisAsyncContext *, void *, void *);
 
 /*
- * Hand a command to hiredis, written in RESP here (a few memcpy) rather than
- * by hiredis's printf-style formatter; it joins the in-flight list on success.
+ * Hand a command to hiredis: the arguments are already RESP, so this is a
+ * header and two copies; it joins the in-flight list on success.
  */
 static int
 store_send(struct store *s, struct store_cmd *cmd)
 {
 	struct buf resp = { NULL, 0, 0 };
-	size_t i, need = 16;
 	char num[24];
 	int rc;
 
 	if (s->ac == NULL)
 		return -1;
-	for (i = 0; i < cmd->args.n; i++)
-		need += cmd->args.len[i] + 16;
-	resp.data = xmalloc(need);
-	resp.cap = need;
+	resp.cap = cmd->head.resp.len + cmd->args.resp.len + 32;
+	resp.data = xmalloc(resp.cap);
 	buf_append(&resp, "*", 1);
-	buf_append(&resp, num, util_format_int(num, (int64_t)cmd->args.n));
+	buf_append(&resp, num, util_format_int(num, (int64_t)(cmd->head.n + cmd->args.n)));
 	buf_append(&resp, "\r\n", 2);
-	for (i = 0; i < cmd->args.n; i++) {
-		buf_append(&resp, "$", 1);
-		buf_append(&resp, num, util_format_int(num, (int64_t)cmd->args.len[i]));
-		buf_append(&resp, "\r\n", 2);
-		buf_append(&resp, cmd->args.v[i], cmd->args.len[i]);
-		buf_append(&resp, "\r\n", 2);
-	}
+	if (cmd->head.n > 0)
+		buf_append(&resp, cmd->head.resp.data, cmd->head.resp.len);
+	if (cmd->args.n > 0)
+		buf_append(&resp, cmd->args.resp.data, cmd->args.resp.len);
 	rc = redisAsyncFormattedCommand(s->ac, store_reply, cmd, resp.data, resp.len);
 	buf_free(&resp);
 	if (rc != REDIS_OK)
@@ -237,26 +229,28 @@ store_finish(struct store_cmd *cmd, const char *err, json_t *json, const redisRe
 		cmd->cb(&reply, cmd->arg);
 }
 
-/* Rebuild a script command as EVAL with the script's source (after NOSCRIPT). */
+/*
+ * EVALSHA digest (or, with eval set, EVAL source), the one key, then the
+ * ARGV every script starts with: prefix, now, stream length.
+ */
 static void
-store_cmd_to_eval(struct store_cmd *cmd)
+store_cmd_head(struct store *s, struct store_cmd *cmd, int eval)
 {
-	const char *src = scripts[cmd->script].source;
-
-	free(cmd->args.v[0]);
-	free(cmd->args.v[1]);
-	cmd->args.v[0] = xstrdup("EVAL");
-	cmd->args.len[0] = 4;
-	cmd->args.v[1] = xstrdup(src);
-	cmd->args.len[1] = strlen(src);
+	store_args_free(&cmd->head);
+	store_args_add(&cmd->head, eval ? "EVAL" : "EVALSHA");
+	store_args_add(&cmd->head, eval ? scripts[cmd->script].source : s->sha[cmd->script]);
+	store_args_add(&cmd->head, "1");
+	store_args_add(&cmd->head, s->anchor);
+	store_args_add(&cmd->head, s->conn->redis.prefix);
+	store_args_add_int(&cmd->head, cmd->now_ms);
+	store_args_add_int(&cmd->head, (int64_t)s->stream_max_len);
 }
 
 static void
 store_setup_reply(struct store *s, struct store_cmd *cmd, redisReply *r)
 {
-	char what[64];
+	const char *what = cmd->what;
 
-	snprintf(what, sizeof(what), "%s", cmd->args.v[0]);
 	if (r->type == REDIS_REPLY_ERROR) {
 		char q[512];
 
@@ -268,7 +262,7 @@ store_setup_reply(struct store *s, struct store_cmd *cmd, redisReply *r)
 		event_active(s->timer, EV_TIMEOUT, 0);
 		return;
 	}
-	if (strcmp(what, "SCRIPT") == 0 && r->type == REDIS_REPLY_STRING &&
+	if (strcmp(what, "SCRIPT LOAD") == 0 && r->type == REDIS_REPLY_STRING &&
 	    strcmp(r->str, s->sha[cmd->script]) != 0)
 		log_error("redis_script_mismatch", "script=%s", scripts[cmd->script].name);
 }
@@ -305,7 +299,7 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
 		/* Someone ran SCRIPT FLUSH: send the source once. */
 		cmd->retried = 1;
-		store_cmd_to_eval(cmd);
+		store_cmd_head(s, cmd, 1);
 		if (store_send(s, cmd) == 0)
 			goto out;
 		metrics_inc(METRIC_REDIS_ERRORS, 1);
@@ -412,12 +406,14 @@ store_on_hiredis_disconnect(const redisAsyncContext *ac, int status)
 }
 
 static void
-store_queue_setup(struct store *s, enum script_id script, struct store_args *args)
+store_queue_setup(struct store *s, const char *what, enum script_id script,
+    struct store_args *args)
 {
 	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
 
 	cmd->store = s;
 	cmd->kind = CMD_SETUP;
+	cmd->what = what;
 	cmd->script = script;
 	cmd->args = *args;
 	memset(args, 0, sizeof(*args));
@@ -460,18 +456,18 @@ store_connect(struct store *s)
 		if (r->username != NULL)
 			store_args_add(&a, r->username);
 		store_args_add(&a, r->password);
-		store_queue_setup(s, 0, &a);
+		store_queue_setup(s, "AUTH", 0, &a);
 	}
 	if (r->db != 0) {
 		store_args_add(&a, "SELECT");
 		store_args_add_int(&a, r->db);
-		store_queue_setup(s, 0, &a);
+		store_queue_setup(s, "SELECT", 0, &a);
 	}
 	for (i = 0; i < SCRIPT_COUNT; i++) {
 		store_args_add(&a, "SCRIPT");
 		store_args_add(&a, "LOAD");
 		store_args_add(&a, scripts[i].source);
-		store_queue_setup(s, (enum script_id)i, &a);
+		store_queue_setup(s, "SCRIPT LOAD", (enum script_id)i, &a);
 	}
 	store_arm_timer(s);
 }
@@ -616,29 +612,16 @@ store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_
     store_cb *cb, void *arg)
 {
 	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
-	size_t i;
 
 	cmd->store = s;
 	cmd->kind = CMD_SCRIPT;
 	cmd->script = script;
 	cmd->cb = cb;
 	cmd->arg = arg;
-	store_args_add(&cmd->args, "EVALSHA");
-	store_args_add(&cmd->args, s->sha[script]);
-	store_args_add(&cmd->args, "1");
-	store_args_add(&cmd->args, s->anchor);
-	store_args_add(&cmd->args, s->conn->redis.prefix);
-	store_args_add_int(&cmd->args, now_ms);
-	store_args_add_int(&cmd->args, (int64_t)s->stream_max_len);
-	/* Move the caller's strings over rather than copy them. */
-	for (i = 0; i < args->n; i++) {
-		store_args_addn(&cmd->args, "", 0);
-		free(cmd->args.v[cmd->args.n - 1]);
-		cmd->args.v[cmd->args.n - 1] = args->v[i];
-		cmd->args.len[cmd->args.n - 1] = args->len[i];
-	}
-	free(args->v);
-	free(args->len);
+	cmd->now_ms = now_ms;
+	store_cmd_head(s, cmd, 0);
+	/* The caller's arguments, taken over as they are. */
+	cmd->args = *args;
 	memset(args, 0, sizeof(*args));
 	return store_submit(s, cmd);
 }

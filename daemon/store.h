@@ -16,12 +16,10 @@
 
 struct store;
 
-/* Arguments of one script call; each is copied. */
+/* Arguments of one command, kept as RESP bulk strings in one buffer. */
 struct store_args {
-	char	**v;
-	size_t	 *len;
-	size_t	  n;
-	size_t	  cap;
+	struct buf	resp;
+	size_t		n;
 };
 
 void store_args_add(struct store_args *a, const char *s);

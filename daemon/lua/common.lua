@@ -9,9 +9,13 @@ local function key(...)
   return P .. ':' .. table.concat({...}, ':')
 end
 
+-- The keys every routing call touches, spelled out once.
+local K_REP_STATUS, K_REP_OPEN, K_POOL_OPEN = P .. ':rep_status', P .. ':rep_open', P .. ':pool_open'
+local K_DEADLINES, K_EVENTS = P .. ':deadlines', P .. ':events'
+
 -- Append one entry to the event stream; extra is a flat list of field, value.
 local function stream_add(kind, extra)
-  redis.call('XADD', key('events'), 'MAXLEN', '~', STREAM_MAXLEN, '*',
+  redis.call('XADD', K_EVENTS, 'MAXLEN', '~', STREAM_MAXLEN, '*',
     'type', kind, 'at', NOW, unpack(extra))
 end
 
@@ -60,24 +64,30 @@ local STRIDE = 720720	-- divisible by every weight from 1 to 16
 local function pick_rep(pool, cands, pool_max_open, dry)
   local n = #cands
   if n == 0 then return nil, {} end
-  local ids, fields, daykeys = {}, { '~vt', '~n' }, {}
+  local ids, fields = {}, { '~vt', '~n' }
   local open_caps, day_caps = false, false
   for i, c in ipairs(cands) do
     ids[i] = c.id
-    fields[#fields + 1] = c.id
-    fields[#fields + 1] = c.id .. '~n'
-    daykeys[i] = (c.max_day > 0) and key('rep_day', c.id, c.day) or key('rep_day', '~none')
+    fields[2 * i + 1] = c.id
+    fields[2 * i + 2] = c.id .. '~n'
     open_caps = open_caps or c.max_open > 0
     day_caps = day_caps or c.max_day > 0
   end
-  local rk = key('pool', pool, 'rotation')
-  local status = redis.call('HMGET', key('rep_status'), unpack(ids))
+  local rk = P .. ':pool:' .. pool .. ':rotation'
+  local status = redis.call('HMGET', K_REP_STATUS, unpack(ids))
   local state = redis.call('HMGET', rk, unpack(fields))
   -- Loads are read only when a cap needs them.
-  local open = open_caps and redis.call('HMGET', key('rep_open'), unpack(ids)) or {}
-  local today = day_caps and redis.call('MGET', unpack(daykeys)) or {}
+  local open = open_caps and redis.call('HMGET', K_REP_OPEN, unpack(ids)) or {}
+  local today = {}
+  if day_caps then
+    local daykeys = {}
+    for i, c in ipairs(cands) do
+      daykeys[i] = (c.max_day > 0) and key('rep_day', c.id, c.day) or key('rep_day', '~none')
+    end
+    today = redis.call('MGET', unpack(daykeys))
+  end
   local pool_full = pool_max_open > 0 and
-    (tonumber(redis.call('HGET', key('pool_open'), pool)) or 0) >= pool_max_open
+    (tonumber(redis.call('HGET', K_POOL_OPEN, pool)) or 0) >= pool_max_open
   local vt = tonumber(state[1]) or 0
   local reasons = {}
   local best, best_pass, best_last
@@ -152,7 +162,7 @@ end
 -- Can this one rep take a lead now (status, hours, caps)? Returns the reason:
 -- chosen when it can. With caps false, only status and hours count.
 local function rep_check(c, caps)
-  local st = redis.call('HGET', key('rep_status'), c.id) or 'available'
+  local st = redis.call('HGET', K_REP_STATUS, c.id) or 'available'
   if st == 'away' then return 'away' end
   if st == 'ooo' or (string.sub(st, 1, 4) == 'ooo:' and tonumber(string.sub(st, 5)) > NOW) then
     return 'ooo'
@@ -179,14 +189,14 @@ end
 -- The owner's side of an assignment: counts toward the rep's and the pool's
 -- open leads and the rep's leads today, and the first-touch clock starts.
 local function start_first_touch(id, rep, pool, due)
-  redis.call('HINCRBY', key('rep_open'), rep.id, 1)
-  redis.call('HINCRBY', key('pool_open'), pool, 1)
+  redis.call('HINCRBY', K_REP_OPEN, rep.id, 1)
+  redis.call('HINCRBY', K_POOL_OPEN, pool, 1)
   if rep.max_day > 0 then
     local dk = key('rep_day', rep.id, rep.day)
     redis.call('INCR', dk)
     redis.call('EXPIRE', dk, 259200)
   end
-  redis.call('ZADD', key('deadlines'), due, 'first_touch:' .. id)
+  redis.call('ZADD', K_DEADLINES, due, 'first_touch:' .. id)
 end
 
 -- Assign queued leads of each pool ({id=, max_open=, reps={candidates}}) in

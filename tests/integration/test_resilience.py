@@ -135,6 +135,15 @@ class RedisOutageTests(DaemonTestCase):
                  what="the daemon to recover")
         self.assertEqual(self.d.post("/v1/leads", {"email": "t@x.com"}).status, 201)
 
+    def test_flushed_scripts_are_sent_again(self):
+        self.assertEqual(self.d.lead(email="a@x.com", country="DE")["owner"], "ana")
+        self.redis.cmd("SCRIPT", "FLUSH")
+        # The EVALSHA meets NOSCRIPT; the daemon resends the source once.
+        lead = self.d.lead(email="b@x.com", country="DE")
+        self.assertEqual(lead["owner"], "ben")
+        self.assertEqual(self.d.get("/v1/leads/" + lead["id"]).status, 200)
+        self.assertIn("leadrouted_redis_errors_total 0\n", self.d.get("/metrics").raw)
+
     def test_daemon_started_before_redis_waits_for_it(self):
         self.assertEqual(self.d.stop(), 0)
         self.redis.stop()
