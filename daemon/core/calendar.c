@@ -332,6 +332,60 @@ calendar_is_open(const struct calendar *cal, int64_t utc_ms)
 	return 0;
 }
 
+#define CAL_HORIZON_DAYS 731
+
+/*
+ * Walk open intervals from t on: each (local day, interval) is turned into
+ * UTC on its own, so days with a DST change count the time that really
+ * passes. With need < 0 return the first open instant; otherwise the instant
+ * at which need ms of open time have been used.
+ */
+static int64_t
+cal_walk(const struct calendar *cal, int64_t t, int64_t need)
+{
+	static const struct cal_interval all_day = { 0, 1440 };
+	struct tz_civil c;
+	int64_t day;
+	int n;
+
+	tz_civil(cal->zone, t, &c);
+	for (day = c.days, n = 0; n < CAL_HORIZON_DAYS; day++, n++) {
+		const struct cal_interval *iv = cal->has_hours ? cal->week[(day + 3) % 7] : &all_day;
+		size_t i, count = cal->has_hours ? cal->nweek[(day + 3) % 7] : 1;
+
+		if (cal_holiday(cal, day))
+			continue;
+		for (i = 0; i < count; i++) {
+			int64_t s = tz_local_to_utc(cal->zone, day, iv[i].start * 60);
+			int64_t e = iv[i].end == 1440 ? tz_local_to_utc(cal->zone, day + 1, 0) :
+			    tz_local_to_utc(cal->zone, day, iv[i].end * 60);
+			int64_t from = t > s ? t : s;
+
+			if (e <= from)
+				continue;
+			if (need < 0)
+				return from;
+			if (need <= e - from)
+				return from + need;
+			need -= e - from;
+			t = e;
+		}
+	}
+	return -1;
+}
+
+int64_t
+calendar_add_open(const struct calendar *cal, int64_t start_ms, int64_t duration_ms)
+{
+	return cal_walk(cal, start_ms, duration_ms < 0 ? 0 : duration_ms);
+}
+
+int64_t
+calendar_next_open(const struct calendar *cal, int64_t t_ms)
+{
+	return cal_walk(cal, t_ms, -1);
+}
+
 void
 calendar_local_date(const struct calendar *cal, int64_t utc_ms, char out[11])
 {

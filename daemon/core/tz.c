@@ -405,6 +405,25 @@ tz_offset(const struct tz_zone *z, int64_t t)
 	return z->trans_off[lo];
 }
 
+int64_t
+tz_local_to_utc(const struct tz_zone *z, int64_t days, int32_t seconds)
+{
+	int64_t local = days * 86400 + seconds, t;
+	int32_t before, after;
+
+	/* The offsets just before and after: they differ only near a DST change. */
+	before = tz_offset(z, local - 86400);
+	after = tz_offset(z, local + 86400);
+	t = local - before;
+	if (tz_offset(z, t) == before)
+		return t * 1000;	/* valid under the earlier offset: the first occurrence */
+	t = local - after;
+	if (tz_offset(z, t) == after)
+		return t * 1000;
+	/* In the gap of a spring-forward: read with the earlier offset. */
+	return (local - before) * 1000;
+}
+
 void
 tz_civil(const struct tz_zone *z, int64_t utc_ms, struct tz_civil *out)
 {

@@ -43,6 +43,18 @@ int calendar_is_open(const struct calendar *cal, int64_t utc_ms);
 /* True when the instant falls on a holiday (local date). */
 int calendar_is_holiday(const struct calendar *cal, int64_t utc_ms);
 
+/*
+ * The instant at which duration_ms of open time has passed since start_ms,
+ * counting only the calendar's hours and skipping holidays: a 1h clock that
+ * starts Friday 17:30 with mon-fri 09:00-18:00 is due Monday 09:30. A start
+ * outside hours begins at the next opening. -1 when the calendar is never
+ * open within two years.
+ */
+int64_t calendar_add_open(const struct calendar *cal, int64_t start_ms, int64_t duration_ms);
+
+/* The next instant at or after t when the calendar is open; -1 as above. */
+int64_t calendar_next_open(const struct calendar *cal, int64_t t_ms);
+
 /* The local date of the instant as YYYY-MM-DD. */
 void calendar_local_date(const struct calendar *cal, int64_t utc_ms, char out[11]);
 

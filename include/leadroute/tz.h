@@ -32,6 +32,14 @@ int32_t tz_offset(const struct tz_zone *zone, int64_t utc_s);
 /* The local wall time of an instant (epoch milliseconds). */
 void tz_civil(const struct tz_zone *zone, int64_t utc_ms, struct tz_civil *out);
 
+/*
+ * The instant (epoch ms) of a local wall time: days since 1970-01-01 and
+ * seconds into that day. A time skipped by a DST change is read with the
+ * offset before the change (02:30 becomes 03:30, as mktime does); a repeated
+ * one is its first occurrence.
+ */
+int64_t tz_local_to_utc(const struct tz_zone *zone, int64_t days, int32_t seconds);
+
 /* Days since 1970-01-01 for a civil date, and back. */
 int64_t tz_days_from_civil(int64_t y, int m, int d);
 void tz_civil_from_days(int64_t days, int *y, int *m, int *d);

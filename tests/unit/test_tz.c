@@ -223,6 +223,113 @@ START_TEST(test_calendar_without_hours_is_open_but_on_holidays)
 END_TEST
 
 static void
+ck_at(int64_t got, const char *want)
+{
+	char ts[TSTAMP_LEN];
+
+	tstamp_format(got, ts);
+	ck_assert_str_eq(ts, want);
+}
+
+#define HOUR (3600 * 1000LL)
+#define MINUTE (60 * 1000LL)
+
+START_TEST(test_open_time_friday_evening_is_due_monday)
+{
+	struct calendar *c = cal("{timezone: Europe/Berlin, hours: {mon-fri: \"09:00-18:00\"}}");
+
+	/* Friday 17:30 Berlin (16:30 UTC) + 1h of open time: Monday 09:30 Berlin. */
+	ck_at(calendar_add_open(c, at("2026-11-27T16:30:00Z"), HOUR), "2026-11-30T08:30:00.000Z");
+	/* Within hours it is plain addition. */
+	ck_at(calendar_add_open(c, at("2026-11-30T09:00:00Z"), HOUR), "2026-11-30T10:00:00.000Z");
+	/* 9h of open time is one working day. */
+	ck_at(calendar_add_open(c, at("2026-11-30T08:00:00Z"), 9 * HOUR), "2026-11-30T17:00:00.000Z");
+	ck_at(calendar_add_open(c, at("2026-11-30T08:00:00Z"), 9 * HOUR + MINUTE),
+	    "2026-12-01T08:01:00.000Z");
+	cal_done(c);
+}
+END_TEST
+
+START_TEST(test_open_time_for_a_lead_arriving_outside_hours)
+{
+	struct calendar *c = cal("{timezone: America/New_York, hours: {mon-fri: \"09:00-17:00\"}}");
+
+	/* Saturday noon New York: the clock starts Monday 09:00 (14:00 UTC). */
+	ck_at(calendar_next_open(c, at("2026-11-28T17:00:00Z")), "2026-11-30T14:00:00.000Z");
+	ck_at(calendar_add_open(c, at("2026-11-28T17:00:00Z"), HOUR), "2026-11-30T15:00:00.000Z");
+	/* Monday 07:00 local: starts at 09:00 the same day. */
+	ck_at(calendar_add_open(c, at("2026-11-30T12:00:00Z"), 30 * MINUTE), "2026-11-30T14:30:00.000Z");
+	cal_done(c);
+}
+END_TEST
+
+START_TEST(test_open_time_skips_holidays)
+{
+	struct calendar *c = cal("{timezone: UTC, hours: {mon-fri: \"09:00-17:00\"}, "
+	    "holidays: [2026-12-24, 2026-12-25]}");
+
+	/* Wednesday 23 Dec 16:30 + 1h: 30 min left that day, then Monday 28th. */
+	ck_at(calendar_add_open(c, at("2026-12-23T16:30:00Z"), HOUR), "2026-12-28T09:30:00.000Z");
+	cal_done(c);
+}
+END_TEST
+
+START_TEST(test_open_time_overnight_hours)
+{
+	struct calendar *c = cal("{timezone: UTC, hours: {fri: \"22:00-06:00\"}}");
+
+	ck_at(calendar_add_open(c, at("2026-11-27T23:00:00Z"), 2 * HOUR), "2026-11-28T01:00:00.000Z");
+	/* Saturday 05:00: one hour left of this shift, then the next Friday night. */
+	ck_at(calendar_add_open(c, at("2026-11-28T05:00:00Z"), 2 * HOUR), "2026-12-04T23:00:00.000Z");
+	cal_done(c);
+}
+END_TEST
+
+START_TEST(test_open_time_across_dst_changes)
+{
+	struct calendar *c = cal("{timezone: Europe/Berlin, hours: {daily: \"00:00-24:00\"}}");
+	struct calendar *n = cal("{timezone: Europe/Berlin, hours: {daily: \"01:00-04:00\"}}");
+
+	/* Open all day: open time is elapsed time, through both changes. */
+	ck_at(calendar_add_open(c, at("2026-03-28T22:00:00Z"), 4 * HOUR), "2026-03-29T02:00:00.000Z");
+	ck_at(calendar_add_open(c, at("2026-10-24T22:00:00Z"), 4 * HOUR), "2026-10-25T02:00:00.000Z");
+	/*
+	 * A 01:00-04:00 night shift on 29 March has two real hours (02:00-03:00
+	 * never happens): 2h30m from its start ends at 01:30 the next night.
+	 */
+	ck_at(calendar_add_open(n, at("2026-03-29T00:00:00Z"), 2 * HOUR + 30 * MINUTE),
+	    "2026-03-29T23:30:00.000Z");
+	/* On 25 October it has four (02:00-03:00 happens twice). */
+	ck_at(calendar_add_open(n, at("2026-10-24T23:00:00Z"), 4 * HOUR), "2026-10-25T03:00:00.000Z");
+	cal_done(c);
+	cal_done(n);
+}
+END_TEST
+
+START_TEST(test_local_to_utc_in_dst_gaps_and_folds)
+{
+	struct tz_zone *z = zone("Europe/Berlin");
+	int64_t d = tz_days_from_civil(2026, 3, 29), f = tz_days_from_civil(2026, 10, 25);
+
+	ck_at(tz_local_to_utc(z, d, 1 * 3600), "2026-03-29T00:00:00.000Z");
+	ck_at(tz_local_to_utc(z, d, 2 * 3600 + 1800), "2026-03-29T01:30:00.000Z");	/* in the gap */
+	ck_at(tz_local_to_utc(z, d, 3 * 3600), "2026-03-29T01:00:00.000Z");
+	ck_at(tz_local_to_utc(z, f, 2 * 3600 + 1800), "2026-10-25T00:30:00.000Z");	/* first of two */
+	ck_at(tz_local_to_utc(z, f, 4 * 3600), "2026-10-25T03:00:00.000Z");
+	tz_free(z);
+}
+END_TEST
+
+START_TEST(test_open_time_without_hours_skips_only_holidays)
+{
+	struct calendar *c = cal("{timezone: UTC, holidays: [2026-12-25]}");
+
+	ck_at(calendar_add_open(c, at("2026-12-24T23:00:00Z"), 2 * HOUR), "2026-12-26T01:00:00.000Z");
+	cal_done(c);
+}
+END_TEST
+
+static void
 cal_fails(const char *yaml, const char *want)
 {
 	struct calendar c;
@@ -275,6 +382,13 @@ tz_suite(void)
 	tcase_add_test(tc, test_calendar_holidays_close_the_day);
 	tcase_add_test(tc, test_calendar_without_hours_is_open_but_on_holidays);
 	tcase_add_test(tc, test_calendar_errors);
+	tcase_add_test(tc, test_open_time_friday_evening_is_due_monday);
+	tcase_add_test(tc, test_open_time_for_a_lead_arriving_outside_hours);
+	tcase_add_test(tc, test_open_time_skips_holidays);
+	tcase_add_test(tc, test_open_time_overnight_hours);
+	tcase_add_test(tc, test_open_time_across_dst_changes);
+	tcase_add_test(tc, test_local_to_utc_in_dst_gaps_and_folds);
+	tcase_add_test(tc, test_open_time_without_hours_skips_only_holidays);
 	suite_add_tcase(s, tc);
 	return s;
 }
