@@ -18,7 +18,8 @@ candidates_in_hours(const struct conf_rep *rep, int64_t now_ms)
 	return rep->calendar == NULL || calendar_is_open(rep->calendar, now_ms);
 }
 
-void
+/* The rep's local date (YYYY-MM-DD) at now, in its calendar's zone or UTC. */
+static void
 candidates_local_date(const struct conf_rep *rep, int64_t now_ms, char out[11])
 {
 	char ts[TSTAMP_LEN];

@@ -30,6 +30,22 @@ log_init(int level)
 	log_with_time = getenv("JOURNAL_STREAM") == NULL;
 }
 
+/* Write the lines collected so far. */
+static void
+log_flush(void)
+{
+	size_t off = 0;
+
+	while (off < log_pending.len) {
+		ssize_t n = write(STDERR_FILENO, log_pending.data + off, log_pending.len - off);
+
+		if (n <= 0)
+			break;	/* nowhere to log to: drop rather than block the loop */
+		off += (size_t)n;
+	}
+	buf_reset(&log_pending);
+}
+
 static void
 log_on_flush(evutil_socket_t fd, short what, void *arg)
 {
@@ -50,21 +66,6 @@ log_detach(void)
 		event_free(log_flush_ev);
 	log_flush_ev = NULL;
 	buf_free(&log_pending);
-}
-
-void
-log_flush(void)
-{
-	size_t off = 0;
-
-	while (off < log_pending.len) {
-		ssize_t n = write(STDERR_FILENO, log_pending.data + off, log_pending.len - off);
-
-		if (n <= 0)
-			break;	/* nowhere to log to: drop rather than block the loop */
-		off += (size_t)n;
-	}
-	buf_reset(&log_pending);
 }
 
 void

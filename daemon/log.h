@@ -13,11 +13,10 @@ void log_init(int level);
 
 /*
  * From now on, lines are collected and written together once per turn of the
- * loop (one write instead of one per line); log_flush writes what is pending.
+ * loop (one write instead of one per line); log_detach writes what is left.
  */
 void log_attach(struct event_base *base);
 void log_detach(void);
-void log_flush(void);
 void log_set_level(int level);
 int log_enabled(int level);
 

@@ -44,12 +44,6 @@ metrics_inc(enum metric m, uint64_t n)
 	metric_values[m] += n;
 }
 
-uint64_t
-metrics_get(enum metric m)
-{
-	return metric_values[m];
-}
-
 void
 metrics_http_request(int status, double seconds)
 {

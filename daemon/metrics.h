@@ -32,7 +32,6 @@ struct metrics_gauges {
 };
 
 void metrics_inc(enum metric m, uint64_t n);
-uint64_t metrics_get(enum metric m);
 
 /* Count one answered HTTP request and how long it took. */
 void metrics_http_request(int status, double seconds);

@@ -590,12 +590,6 @@ store_connected(const struct store *s)
 	return s->state == STORE_UP;
 }
 
-int
-store_in_flight(const struct store *s)
-{
-	return s->npending;
-}
-
 static int
 store_submit(struct store *s, struct store_cmd *cmd)
 {

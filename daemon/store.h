@@ -56,7 +56,6 @@ void store_start(struct store *store);
 void store_on_connect(struct store *store, void (*fn)(void *), void *arg);
 
 int store_connected(const struct store *store);
-int store_in_flight(const struct store *store);
 
 /*
  * Run a script with ARGV = prefix, now_ms, stream max length, then args

@@ -30,7 +30,8 @@ sys_monotonic_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void
+/* Fill buf with random bytes from the kernel; aborts if it cannot. */
+static void
 sys_random(void *buf, size_t len)
 {
 	size_t got = 0;

@@ -23,7 +23,8 @@
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
 
-uint64_t
+/* 64-bit FNV-1a hash of len bytes. */
+static uint64_t
 cond_hash(const char *s, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -71,7 +72,8 @@ cond_value_cmp(const void *a, const void *b)
 	return memcmp(x->s, y->s, x->len);
 }
 
-int
+/* The slot of a field name in the table, adding it if new. */
+static int
 cond_field_slot(struct cond_fields *fields, const char *name)
 {
 	size_t i;

@@ -379,12 +379,6 @@ tz_free(struct tz_zone *z)
 	free(z);
 }
 
-const char *
-tz_name(const struct tz_zone *z)
-{
-	return z->name;
-}
-
 int32_t
 tz_offset(const struct tz_zone *z, int64_t t)
 {

@@ -98,8 +98,6 @@ int cond_parse_territory(struct conf_diags *diags, const struct ynode *item, con
 void cond_free(struct cond *c);
 void cond_territory_free(struct cond_territory *t);
 
-/* The slot of a field name in the table, adding it if new. */
-int cond_field_slot(struct cond_fields *fields, const char *name);
 void cond_fields_free(struct cond_fields *fields);
 
 /* A lead's values as conditions see them, resolved lazily, once each. */
@@ -140,8 +138,5 @@ int cond_implies(const struct cond *b, const struct cond *a);
 
 /* True when no lead can satisfy c (a conservative check: contradictory bounds). */
 int cond_never(const struct cond *c);
-
-/* 64-bit FNV-1a hash of len bytes. */
-uint64_t cond_hash(const char *s, size_t len);
 
 #endif
