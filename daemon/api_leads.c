@@ -166,8 +166,9 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
     const char *idem, struct conf_sla sla, const json_t *fields, int dry, int64_t now)
 {
 	const struct conf_rule *rule = lp->rule;
-	int need_facts = conf->leads.sticky_window_ms > 0;
-	char contact[65] = "", domains[512];
+	struct store_args attrs = { 0 };
+	int need_facts = conf->leads.sticky_window_ms > 0, accounts = 0;
+	char contact[65] = "", domains[512] = "";
 	size_t i;
 
 	store_args_add(a, lp->id);
@@ -177,26 +178,27 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 	store_args_add_int(a, sla.first_touch_ms);
 	store_args_add(a, rule->name);
 	store_args_add(a, dry ? "1" : "0");
-	/* Stored with the lead as they are. */
-	store_args_add_int(a, lp->score.grade != NULL ? 8 : 7);
-	store_args_add(a, "action");
-	store_args_add(a, api_rule_action(rule));
-	store_args_add(a, "fields");
-	store_args_add(a, lp->fields);
-	store_args_add(a, "score");
-	store_args_add_int(a, lp->score.score);
+	/* Stored with the lead as they are: field, value pairs, counted. */
+	store_args_add(&attrs, "action");
+	store_args_add(&attrs, api_rule_action(rule));
+	store_args_add(&attrs, "fields");
+	store_args_add(&attrs, lp->fields);
+	store_args_add(&attrs, "score");
+	store_args_add_int(&attrs, lp->score.score);
 	if (lp->score.grade != NULL) {
-		store_args_add(a, "grade");
-		store_args_add(a, lp->score.grade);
+		store_args_add(&attrs, "grade");
+		store_args_add(&attrs, lp->score.grade);
 	}
-	store_args_add(a, "mql");
-	store_args_add(a, lp->score.mql ? "1" : "0");
-	store_args_add(a, "breakdown");
-	store_args_add(a, lp->breakdown);
-	store_args_add(a, "config_version");
-	store_args_add(a, conf->version);
-	store_args_add(a, "rules_tried");
-	store_args_add_int(a, (int64_t)lp->rules_tried);
+	store_args_add(&attrs, "mql");
+	store_args_add(&attrs, lp->score.mql ? "1" : "0");
+	store_args_add(&attrs, "breakdown");
+	store_args_add(&attrs, lp->breakdown);
+	store_args_add(&attrs, "config_version");
+	store_args_add(&attrs, conf->version);
+	store_args_add(&attrs, "rules_tried");
+	store_args_add_int(&attrs, (int64_t)lp->rules_tried);
+	store_args_add_int(a, (int64_t)attrs.n / 2);
+	store_args_append(a, &attrs);
 	/* Where it may go. */
 	if (conf->leads.sticky_window_ms > 0 && lead_contact_key(fields, contact) == -1)
 		contact[0] = '\0';
@@ -204,9 +206,11 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 	store_args_add_int(a, conf->leads.sticky_window_ms);
 	for (i = 0; i < rule->ntargets; i++)
 		if (rule->targets[i].kind == TARGET_ACCOUNT_OWNER)
-			need_facts = 1;
+			accounts = need_facts = 1;
 	store_args_add(a, need_facts ? candidates_facts(conf, now) : "");
-	lead_email_domains(fields, domains, sizeof(domains));
+	/* Only an account-owner target looks the domain up. */
+	if (accounts)
+		lead_email_domains(fields, domains, sizeof(domains));
 	store_args_add(a, domains);
 	store_args_add(a, rule->nurture ? "" : rule->queue->id);
 	store_args_add_int(a, rule->nurture ? 0 : (int64_t)rule->queue->max_open);
@@ -251,7 +255,8 @@ api_decide(struct http_request *req, int with_idempotency, struct conf_sla *sla,
 		return NULL;
 	if (lead_validate(fields, &err) == -1) {
 		json_decref(fields);
-		metrics_inc(METRIC_LEADS_INVALID, 1);
+		if (!dry)
+			metrics_inc(METRIC_LEADS_INVALID, 1);	/* a simulation is not a lead */
 		http_respond_error(req, 422, err.code, err.field[0] ? err.field : NULL, "%s",
 		    err.message);
 		return NULL;

@@ -127,6 +127,15 @@ store_args_add_int(struct store_args *a, int64_t v)
 }
 
 void
+store_args_append(struct store_args *a, struct store_args *src)
+{
+	if (src->n > 0)
+		buf_append(&a->resp, src->resp.data, src->resp.len);
+	a->n += src->n;
+	store_args_free(src);
+}
+
+void
 store_args_free(struct store_args *a)
 {
 	buf_free(&a->resp);
