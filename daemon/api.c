@@ -21,6 +21,10 @@ const struct http_route api_routes[] = {
 	{ HTTP_GET, "/v1/accounts/:domain", api_get_account, 0 },
 	{ HTTP_DELETE, "/v1/accounts/:domain", api_delete_account, 0 },
 	{ HTTP_GET, "/v1/escalations", api_get_escalations, 0 },
+	{ HTTP_GET, "/v1/escalations/stream", api_get_escalation_stream, 0 },
+	{ HTTP_POST, "/v1/escalations/:id/ack", api_post_escalation_ack, 1 },
+	{ HTTP_GET, "/v1/notifications/failed", api_get_notifications_failed, 0 },
+	{ HTTP_POST, "/v1/notifications/failed/:id/retry", api_post_notification_retry, 0 },
 	{ HTTP_GET, "/healthz", api_get_healthz, 0 },
 	{ HTTP_GET, "/metrics", api_get_metrics, 0 },
 };
@@ -128,7 +132,7 @@ void
 api_lead_view_init(struct lead_view *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->received_at = v->route_due = v->assigned_at = v->ft_due = v->touched_at = -1;
+	v->received_at = v->assigned_at = v->touched_at = -1;
 	v->score = v->rules_tried = -1;
 }
 
@@ -140,6 +144,7 @@ api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
 	api_lead_view_init(v);
 	if (hash == NULL || hash->type != REDIS_REPLY_ARRAY)
 		return;
+	v->hash = hash;
 	for (i = 0; i + 1 < hash->elements; i += 2) {
 		const char *k = hash->element[i]->str;
 		const redisReply *val = hash->element[i + 1];
@@ -158,12 +163,8 @@ api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
 			v->rule = val->str;
 		else if (strcmp(k, "received_at") == 0)
 			v->received_at = api_reply_ms(val);
-		else if (strcmp(k, "route_due") == 0)
-			v->route_due = api_reply_ms(val);
 		else if (strcmp(k, "assigned_at") == 0)
 			v->assigned_at = api_reply_ms(val);
-		else if (strcmp(k, "ft_due") == 0)
-			v->ft_due = api_reply_ms(val);
 		else if (strcmp(k, "touched_at") == 0)
 			v->touched_at = api_reply_ms(val);
 		else if (strcmp(k, "touches") == 0)
@@ -193,7 +194,108 @@ api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
 			v->trace_queue = val->str;
 		else if (strcmp(k, "action") == 0)
 			v->action = val->str;
+		else if (strcmp(k, "owners") == 0)
+			v->owners = val->str;
+		else if (strcmp(k, "esc_open") == 0)
+			v->esc_open = val->str;
 	}
+}
+
+/* One clock's state as stored (see clocks.lua), with times in RFC 3339. */
+static void
+api_write_clock(struct jsonw *w, const char *name, const json_t *st)
+{
+	const json_t *cal = json_object_get(st, "calendar"), *stopped = json_object_get(st, "stopped_at");
+
+	jsonw_begin_object(w, name);
+	jsonw_time(w, "started_at", (int64_t)json_number_value(json_object_get(st, "started_at")));
+	jsonw_time(w, "due_at", (int64_t)json_number_value(json_object_get(st, "due_at")));
+	jsonw_time(w, "stopped_at", json_is_number(stopped) ? (int64_t)json_number_value(stopped) : -1);
+	jsonw_int(w, "duration_ms", (int64_t)json_number_value(json_object_get(st, "duration")));
+	jsonw_string(w, "calendar", json_is_string(cal) ? json_string_value(cal) : NULL);
+	jsonw_string(w, "owner", json_string_value(json_object_get(st, "owner")));
+	jsonw_bool(w, "running", !json_is_number(stopped));
+	jsonw_bool(w, "breached", json_is_true(json_object_get(st, "breached")));
+	if (json_is_true(json_object_get(st, "reassigned")))
+		jsonw_bool(w, "reassigned", 1);
+	jsonw_end_object(w);
+}
+
+/* The lead's SLA clocks: from the stored clk:NAME fields, or a route answer. */
+static void
+api_write_clocks(struct jsonw *w, const struct lead_view *v)
+{
+	json_t *all, *st;
+	const char *name;
+	size_t i;
+
+	jsonw_begin_object(w, "clocks");
+	if (v->hash != NULL) {
+		for (i = 0; i + 1 < v->hash->elements; i += 2) {
+			const redisReply *k = v->hash->element[i], *val = v->hash->element[i + 1];
+
+			if (k->str == NULL || strncmp(k->str, "clk:", 4) != 0 || val->str == NULL)
+				continue;
+			if ((st = json_loadb(val->str, val->len, 0, NULL)) != NULL) {
+				api_write_clock(w, k->str + 4, st);
+				json_decref(st);
+			}
+		}
+	} else if (v->clocks != NULL &&
+	    (all = json_loadb(v->clocks, v->clocks_len, 0, NULL)) != NULL) {
+		json_object_foreach(all, name, st)
+			api_write_clock(w, name, st);
+		json_decref(all);
+	}
+	jsonw_end_object(w);
+}
+
+/* "12:first_touch,15:route" as [{"id": "12", "clock": "first_touch"}, …]. */
+static void
+api_write_open_escalations(struct jsonw *w, const char *open)
+{
+	const char *p = open, *colon, *end;
+	char id[32], clock[80];
+
+	jsonw_begin_array(w, "open_escalations");
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		colon = memchr(p, ':', (size_t)(end - p));
+		if (colon != NULL && (size_t)(colon - p) < sizeof(id) &&
+		    (size_t)(end - colon - 1) < sizeof(clock)) {
+			snprintf(id, sizeof(id), "%.*s", (int)(colon - p), p);
+			snprintf(clock, sizeof(clock), "%.*s", (int)(end - colon - 1), colon + 1);
+			jsonw_begin_object(w, NULL);
+			jsonw_string(w, "id", id);
+			jsonw_string(w, "clock", clock);
+			jsonw_end_object(w);
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	jsonw_end_array(w);
+}
+
+/* Everyone who owned the lead, in order. */
+static void
+api_write_owners(struct jsonw *w, const struct lead_view *v)
+{
+	const char *p = v->owners != NULL ? v->owners : v->owner, *end;
+	char id[80];
+
+	jsonw_begin_array(w, "owners");
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) < sizeof(id)) {
+			snprintf(id, sizeof(id), "%.*s", (int)(end - p), p);
+			jsonw_string(w, NULL, id);
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	jsonw_end_array(w);
 }
 
 /* "ana=away,ben=chosen" as [{"rep": "ana", "result": "away"}, …]. */
@@ -333,11 +435,12 @@ api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *co
 	jsonw_string(w, "owner", v->owner);
 	jsonw_string(w, "pool", v->pool);
 	jsonw_string(w, "rule", v->rule);
+	api_write_owners(w, v);
 	jsonw_time(w, "received_at", v->received_at);
-	jsonw_time(w, "route_due_at", v->route_due);
 	jsonw_time(w, "assigned_at", v->assigned_at);
-	jsonw_time(w, "first_touch_due_at", v->ft_due);
 	jsonw_time(w, "first_touched_at", v->touched_at);
+	api_write_clocks(w, v);
+	api_write_open_escalations(w, v->esc_open);
 	jsonw_int(w, "touches", v->touches > 0 ? v->touches : 0);
 	if (v->score >= 0 || v->breakdown != NULL)
 		jsonw_int(w, "score", v->score);

@@ -25,7 +25,9 @@ struct server;
 
 /* Write the config's accounts to Redis (start-up, reconnection, reload). */
 void api_seed_accounts(struct server *srv);
-http_handler api_get_escalations;
+http_handler api_get_escalations, api_post_escalation_ack;
+http_handler api_get_escalation_stream;
+http_handler api_get_notifications_failed, api_post_notification_retry;
 http_handler api_get_healthz, api_get_metrics;
 
 /* A lead as the API shows it; strings are borrowed. */
@@ -36,9 +38,7 @@ struct lead_view {
 	const char	*pool;
 	const char	*rule;
 	int64_t		 received_at;	/* epoch ms; -1: not yet */
-	int64_t		 route_due;
 	int64_t		 assigned_at;
-	int64_t		 ft_due;
 	int64_t		 touched_at;
 	int64_t		 touches;
 	const char	*fields;	/* the lead's fields as JSON text */
@@ -55,6 +55,11 @@ struct lead_view {
 	const char	*trace;		/* targets tried and why (see route.lua) */
 	const char	*trace_queue;	/* the pick that took it off its queue, if any */
 	const char	*action;	/* the rule's action: pool, rep, route or nurture */
+	const char	*clocks;	/* {name: state} as JSON (route.lua's answer), or NULL */
+	size_t		 clocks_len;
+	const redisReply *hash;		/* the stored lead, for its clk:* fields */
+	const char	*owners;	/* everyone who owned it, comma-separated */
+	const char	*esc_open;	/* open escalations as "id:clock,…" */
 };
 
 void api_lead_view_init(struct lead_view *v);

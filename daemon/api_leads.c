@@ -81,13 +81,12 @@ api_view_routed(struct lead_view *v, const struct lead_post *lp, const redisRepl
 	v->id = lp->id[0] != '\0' ? lp->id : NULL;
 	v->status = r->element[1]->str;
 	v->received_at = api_reply_ms(r->element[2]);
-	v->route_due = api_reply_ms(r->element[3]);
-	v->owner = r->element[4]->str[0] != '\0' ? r->element[4]->str : NULL;
-	if (v->owner != NULL) {
+	v->owner = r->element[3]->str[0] != '\0' ? r->element[3]->str : NULL;
+	if (v->owner != NULL)
 		v->assigned_at = v->received_at;
-		v->ft_due = api_reply_ms(r->element[5]);
-	}
-	v->pool = r->element[6]->str[0] != '\0' ? r->element[6]->str : NULL;
+	v->pool = r->element[4]->str[0] != '\0' ? r->element[4]->str : NULL;
+	v->clocks = r->element[6]->str;
+	v->clocks_len = r->element[6]->len;
 	v->rule = lp->rule->name;
 	v->fields = lp->fields;
 	v->fields_len = strlen(lp->fields);
@@ -98,7 +97,7 @@ api_view_routed(struct lead_view *v, const struct lead_post *lp, const redisRepl
 	v->breakdown_len = strlen(lp->breakdown);
 	v->config_version = conf->version;
 	v->rules_tried = (int64_t)lp->rules_tried;
-	v->trace = r->element[7]->str;
+	v->trace = r->element[5]->str;
 	v->action = api_rule_action(lp->rule);
 }
 
@@ -134,15 +133,15 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	}
 	api_view_routed(&v, lp, r, http_request_conf(req));
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
+	if (api_reply_ms(r->element[7]) > 0)
+		sla_note_deadline(lp->srv->sla, api_reply_ms(r->element[7]));
 	if (v.owner != NULL) {
 		metrics_inc(METRIC_LEADS_ASSIGNED_ON_ARRIVAL, 1);
 		log_info("lead_assigned", "lead=%s owner=%s pool=%s rule=%s via=arrival",
 		    lp->id, v.owner, v.pool, v.rule);
-		sla_note_deadline(lp->srv->sla, v.ft_due);
 	} else if (strcmp(v.status, "queued") == 0) {
 		metrics_inc(METRIC_LEADS_QUEUED, 1);
 		log_info("lead_queued", "lead=%s pool=%s rule=%s", lp->id, v.pool, v.rule);
-		sla_note_deadline(lp->srv->sla, v.route_due);
 	} else {
 		metrics_inc(METRIC_LEADS_NURTURE, 1);
 		log_info("lead_nurture", "lead=%s rule=%s score=%d", lp->id, v.rule, lp->score.score);
@@ -155,6 +154,27 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	api_respond_jsonw(req, 201, &w);
 out:
 	lead_post_free(lp);
+}
+
+/* The lead's own clock durations as {clock: ms}, or '' when it has none. */
+static void
+api_sla_arg(struct store_args *a, const struct conf *conf, const struct conf_sla *sla)
+{
+	struct jsonw w = { 0 };
+	size_t i, len, n = 0;
+	char *s;
+
+	jsonw_begin_object(&w, NULL);
+	for (i = 0; i < conf->sla.nclocks; i++) {
+		if (sla->ms[i] > 0) {
+			jsonw_int(&w, conf->sla.clocks[i].name, sla->ms[i]);
+			n++;
+		}
+	}
+	jsonw_end_object(&w);
+	s = jsonw_finish(&w, &len);
+	store_args_addn(a, s, n > 0 ? len : 0);
+	free(s);
 }
 
 /*
@@ -174,8 +194,7 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 	store_args_add(a, lp->id);
 	store_args_add(a, idem != NULL ? idem : "");
 	store_args_add_int(a, conf->leads.idempotency_window_ms);
-	store_args_add_int(a, sla.route_ms);
-	store_args_add_int(a, sla.first_touch_ms);
+	api_sla_arg(a, conf, &sla);
 	store_args_add(a, rule->name);
 	store_args_add(a, dry ? "1" : "0");
 	/* Stored with the lead as they are: field, value pairs, counted. */

@@ -42,7 +42,8 @@ api_get_metrics(struct http_request *req)
 	struct metrics_gauges g;
 	struct buf out = { NULL, 0, 0 };
 
-	g.in_flight = http_active(srv->http) - 1;	/* not counting this request */
+	/* Not counting this request, nor open streams (answered long ago). */
+	g.in_flight = http_active(srv->http) - http_streams(srv->http) - 1;
 	g.redis_connected = store_connected(srv->store);
 	g.config_version = srv->conf->version;
 	metrics_render(&out, &g);

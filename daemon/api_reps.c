@@ -102,7 +102,7 @@ api_on_rep_status(const struct store_reply *reply, void *arg)
 		return;
 	}
 	assigned = json_object_get(reply->json, "assigned");
-	dispatch_note_assigned(srv, assigned);
+	dispatch_note_assigned(srv, reply->json);
 	if (json_is_true(json_object_get(reply->json, "more")))
 		dispatch_kick(srv->dispatch);
 	jsonw_begin_object(&w, NULL);

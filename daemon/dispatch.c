@@ -59,10 +59,14 @@ dispatch_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms)
 }
 
 void
-dispatch_note_assigned(struct server *srv, const json_t *assigned)
+dispatch_note_assigned(struct server *srv, const json_t *reply)
 {
-	const json_t *a;
+	const json_t *assigned = json_object_get(reply, "assigned"), *a;
+	json_int_t next = json_integer_value(json_object_get(reply, "next"));
 	size_t i;
+
+	if (next > 0)
+		sla_note_deadline(srv->sla, next);	/* the clocks the assignments started */
 
 	if (!json_is_array(assigned))
 		return;	/* Redis's cjson writes an empty list as {} */
@@ -72,7 +76,6 @@ dispatch_note_assigned(struct server *srv, const json_t *assigned)
 		    json_string_value(json_object_get(a, "lead")),
 		    json_string_value(json_object_get(a, "rep")),
 		    json_string_value(json_object_get(a, "pool")));
-		sla_note_deadline(srv->sla, (int64_t)json_number_value(json_object_get(a, "ft_due")));
 	}
 }
 
@@ -85,7 +88,7 @@ dispatch_on_drained(const struct store_reply *reply, void *arg)
 
 	d->draining = 0;
 	if (reply->err == NULL) {
-		dispatch_note_assigned(d->srv, json_object_get(reply->json, "assigned"));
+		dispatch_note_assigned(d->srv, reply->json);
 		if (json_is_true(json_object_get(reply->json, "more")))
 			d->again = 1;
 	}

@@ -27,7 +27,7 @@ void dispatch_kick(struct dispatch *d);
 /* The pools (all, or those rep_id belongs to) as the drain scripts take them, at now. */
 char *dispatch_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms);
 
-/* Log, count and watch the deadlines of leads a drain assigned (a JSON array). */
-void dispatch_note_assigned(struct server *srv, const json_t *assigned);
+/* Log and count the leads a drain assigned, and watch the deadlines it wrote (its reply). */
+void dispatch_note_assigned(struct server *srv, const json_t *reply);
 
 #endif

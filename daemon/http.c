@@ -8,6 +8,11 @@
  * not wake the loop on resume, so we make the event active ourselves. A
  * suspended request always completes: the store guarantees a callback within
  * its command timeout.
+ *
+ * A streamed answer (http_respond_stream) is parked the same way whenever it
+ * has nothing to send, and resumed when it has. MHD does not watch a parked
+ * connection, so we watch its socket for the client hanging up. Quiescing
+ * ends every stream, so that shutdown need not wait for clients to leave.
  */
 #include "config.h"
 
@@ -19,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +34,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "sysutil.h"
+
+/* What MHD asks a stream for at a time; it may ask for less. */
+#define HTTP_STREAM_BLOCK	16384
 
 struct http_header {
 	char	*name;
@@ -47,9 +56,18 @@ struct http_request {
 	size_t			 nheaders;
 	struct MHD_Response	*resp;		/* answer waiting to be queued */
 	int			 status;
+	int64_t			 answered_us;	/* when the answer was set */
 	int			 dispatched;
 	int			 suspended;
 	int			 too_large;
+
+	/* A streamed answer: see http_respond_stream. */
+	http_stream_read	*stream_read;
+	http_stream_done	*stream_done;
+	void			*stream_arg;
+	struct event		*stream_watch;	/* while parked: the client hanging up */
+	int			 stream_gone;	/* it did */
+	LIST_ENTRY(http_request) stream_entry;
 };
 
 struct http {
@@ -65,6 +83,8 @@ struct http {
 	struct event			*tick;
 	int				 active;
 	int				 quiescing;
+	LIST_HEAD(, http_request)	 streams;
+	int				 nstreams;
 };
 
 static const char *const http_method_names[] = {
@@ -135,31 +155,165 @@ http_method_of(const char *method)
 	return -1;
 }
 
+/* Let MHD go on with a suspended request (waiting for its answer, or a parked stream). */
 static void
-http_set_response(struct http_request *req, int status, const char *content_type,
-    char *body, size_t len)
+http_resume(struct http_request *req)
+{
+	if (!req->suspended)
+		return;
+	req->suspended = 0;
+	if (req->stream_watch != NULL)
+		event_del(req->stream_watch);
+	MHD_resume_connection(req->conn);
+	event_active(req->http->ev, EV_READ, 0);
+}
+
+/* 1 when req already has its answer (a bug in the caller, logged). */
+static int
+http_answered(const struct http_request *req)
+{
+	if (req->resp == NULL && req->status == 0)
+		return 0;
+	log_error("http_double_response", "path=%s", req->route ? req->route->pattern : "?");
+	return 1;
+}
+
+/* Keep resp (taken over) as the answer to queue, and resume the request if it waits. */
+static void
+http_answer(struct http_request *req, int status, struct MHD_Response *resp,
+    const char *content_type, const char *cache_control)
 {
 	size_t i;
 
-	if (req->resp != NULL || req->status != 0) {
-		log_error("http_double_response", "path=%s", req->route ? req->route->pattern : "?");
-		free(body);
-		return;
-	}
-	req->resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	req->resp = resp;
 	req->status = status;
+	req->answered_us = sys_monotonic_us();
 	MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
 	for (i = 0; i < req->nheaders; i++)
 		MHD_add_response_header(req->resp, req->headers[i].name, req->headers[i].value);
 	/* While shutting down, keep-alive clients must not start new requests here. */
 	if (req->http->quiescing)
 		MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	if (req->suspended) {
-		req->suspended = 0;
-		MHD_resume_connection(req->conn);
-		event_active(req->http->ev, EV_READ, 0);
+	http_resume(req);
+}
+
+static void
+http_set_response(struct http_request *req, int status, const char *content_type,
+    char *body, size_t len)
+{
+	if (http_answered(req)) {
+		free(body);
+		return;
 	}
+	http_answer(req, status, MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE),
+	    content_type, "no-store");
+}
+
+/*
+ * A parked stream's socket became readable. A streaming client sends nothing
+ * after its request, so this is the client hanging up: look without reading
+ * and, if it is gone, resume the stream so it is dropped now rather than at
+ * its next write.
+ */
+static void
+http_on_stream_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_request *req = arg;
+	ssize_t n;
+	char c;
+
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		event_add(req->stream_watch, NULL);
+		return;
+	}
+	if (n > 0)
+		return;	/* it did send something: MHD sees it once the stream resumes */
+	req->stream_gone = 1;
+	http_resume(req);
+}
+
+/* The stream has nothing to send: take it out of MHD's loop until it has. */
+static void
+http_stream_park(struct http_request *req)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (req->stream_watch == NULL) {
+		ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL)
+			req->stream_watch = event_new(req->http->base, ci->connect_fd, EV_READ,
+			    http_on_stream_readable, req);
+	}
+	req->suspended = 1;
+	MHD_suspend_connection(req->conn);	/* allowed from a content reader */
+	if (req->stream_watch != NULL)
+		event_add(req->stream_watch, NULL);
+}
+
+/* MHD's content reader for streams: the stream's read, parking when it is dry. */
+static ssize_t
+http_stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_request *req = cls;
+	ssize_t n;
+
+	if (req->stream_gone)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = req->stream_read(req->stream_arg, buf, max);
+	if (n > 0)
+		return n;
+	if (n == HTTP_STREAM_ABORT)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (n == HTTP_STREAM_END || req->http->quiescing)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	http_stream_park(req);
+	return 0;
+}
+
+void
+http_respond_stream(struct http_request *req, int status, const char *content_type,
+    http_stream_read *read, http_stream_done *done, void *arg)
+{
+	struct http *h = req->http;
+
+	if (http_answered(req))
+		return;
+	req->stream_read = read;
+	req->stream_done = done;
+	req->stream_arg = arg;
+	LIST_INSERT_HEAD(&h->streams, req, stream_entry);
+	h->nstreams++;
+	http_answer(req, status, MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+	    HTTP_STREAM_BLOCK, http_stream_reader, req, NULL), content_type, "no-cache");
+}
+
+void
+http_stream_wake(struct http_request *req)
+{
+	if (req->stream_read != NULL)
+		http_resume(req);
+}
+
+void
+http_stream_drop(struct http_request *req)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (req->stream_read == NULL || req->stream_gone)
+		return;
+	req->stream_gone = 1;
+	/*
+	 * A client that does not read leaves MHD waiting to write, never asking
+	 * the stream again; with the socket shut down, that write fails and MHD
+	 * closes the connection (the descriptor stays MHD's to close).
+	 */
+	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL)
+		shutdown(ci->connect_fd, SHUT_RDWR);
+	http_resume(req);
+	event_active(req->http->ev, EV_READ, 0);
 }
 
 void
@@ -342,7 +496,9 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (req == NULL)
 		return;
 	if (req->status != 0) {
-		double secs = (double)(sys_monotonic_us() - req->started_us) / 1e6;
+		/* A stream counts until its answer began, not until it ended. */
+		int64_t end = req->stream_read != NULL ? req->answered_us : sys_monotonic_us();
+		double secs = (double)(end - req->started_us) / 1e6;
 
 		metrics_http_request(req->status, secs);
 		log_debug("http_request", "route=%s status=%d ms=%.3f",
@@ -359,6 +515,13 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(req->headers);
 	buf_free(&req->body);
 	conf_unref(req->conf);
+	if (req->stream_read != NULL) {
+		LIST_REMOVE(req, stream_entry);
+		h->nstreams--;
+		if (req->stream_watch != NULL)
+			event_free(req->stream_watch);
+		req->stream_done(req->stream_arg);
+	}
 	free(req);
 	*con_cls = NULL;
 	h->active--;
@@ -427,6 +590,7 @@ http_new(struct event_base *base, const struct http_route *routes, size_t nroute
 	h->nroutes = nroutes;
 	h->ctx = ctx;
 	h->listen_fd = -1;
+	LIST_INIT(&h->streams);
 	return h;
 }
 
@@ -472,6 +636,7 @@ http_configure(struct http *h, struct conf *conf)
 void
 http_quiesce(struct http *h)
 {
+	struct http_request *req;
 	MHD_socket fd;
 
 	if (h->mhd == NULL || h->listen_fd == -1)
@@ -481,6 +646,9 @@ http_quiesce(struct http *h)
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	h->listen_fd = -1;
+	/* Streams end once they have sent what they hold (see http_stream_reader). */
+	LIST_FOREACH(req, &h->streams, stream_entry)
+		http_resume(req);
 	http_run(h);
 }
 
@@ -488,6 +656,12 @@ int
 http_active(const struct http *h)
 {
 	return h->active;
+}
+
+int
+http_streams(const struct http *h)
+{
+	return h->nstreams;
 }
 
 int
@@ -499,8 +673,13 @@ http_bound_port(const struct http *h)
 void
 http_stop(struct http *h)
 {
+	struct http_request *req;
+
 	if (h->mhd == NULL)
 		return;
+	/* MHD must not be stopped with connections suspended. */
+	LIST_FOREACH(req, &h->streams, stream_entry)
+		http_resume(req);
 	event_free(h->ev);
 	event_free(h->tick);
 	MHD_stop_daemon(h->mhd);

@@ -3,6 +3,7 @@
 #define LEADROUTED_HTTP_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -45,8 +46,11 @@ void http_configure(struct http *http, struct conf *conf);
 /* Stop accepting connections; requests in flight go on. */
 void http_quiesce(struct http *http);
 
-/* Requests received and not yet answered and finished. */
+/* Requests received and not yet answered and finished (open streams included). */
 int http_active(const struct http *http);
+
+/* Streamed answers still open (see http_respond_stream). */
+int http_streams(const struct http *http);
 
 /* Close every connection and stop the server. */
 void http_stop(struct http *http);
@@ -73,5 +77,30 @@ void http_respond_error(struct http_request *req, int status, const char *code,
     const char *field, const char *fmt, ...) LR_PRINTF(5, 6);
 void http_respond_text(struct http_request *req, int status, const char *content_type,
     char *text, size_t len);	/* takes over text (malloc'd) */
+
+/*
+ * A streamed answer of unknown length (Server-Sent Events), sent with
+ * Cache-Control: no-cache. Whenever the client can take more, read copies up
+ * to max bytes into buf and returns how many; 0 when it has nothing now (the
+ * connection is then parked, costing nothing, until http_stream_wake);
+ * HTTP_STREAM_END to finish the answer, HTTP_STREAM_ABORT to drop the
+ * connection. done(arg) runs exactly once, when the exchange is over for
+ * whatever reason: the stream ended, the client hung up (noticed even while
+ * parked), or the server stopped; the request is gone after it. Once the
+ * server quiesces, a stream ends as soon as read has nothing more.
+ */
+#define HTTP_STREAM_END		(-1)
+#define HTTP_STREAM_ABORT	(-2)
+typedef ssize_t http_stream_read(void *arg, char *buf, size_t max);
+typedef void http_stream_done(void *arg);
+
+void http_respond_stream(struct http_request *req, int status, const char *content_type,
+    http_stream_read *read, http_stream_done *done, void *arg);
+
+/* The stream has more to read, or should end: ask its read again if it is parked. */
+void http_stream_wake(struct http_request *req);
+
+/* Close the stream's connection now, even if the client is not reading. */
+void http_stream_drop(struct http_request *req);
 
 #endif

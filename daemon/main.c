@@ -15,9 +15,11 @@
 
 #include "api.h"
 #include "dispatch.h"
+#include "feed.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "server.h"
 #include "service.h"
 #include "sla.h"
@@ -117,7 +119,9 @@ main_reload(struct server *srv)
 	conf_unref(old);
 	metrics_inc(METRIC_CONFIG_RELOADS_OK, 1);
 	api_seed_accounts(srv);
+	sla_republish(srv->sla);
 	dispatch_kick(srv->dispatch);
+	sla_kick(srv->sla);
 	service_ready("running");
 }
 
@@ -164,9 +168,11 @@ main_begin_shutdown(struct server *srv, const char *why)
 	srv->stopping = 1;
 	log_info("stopping", "signal=%s in_flight=%d", why, http_active(srv->http));
 	service_stopping();
-	http_quiesce(srv->http);
+	http_quiesce(srv->http);	/* open streams end too */
+	feed_stop(srv->feed);
 	sla_stop(srv->sla);
 	dispatch_stop(srv->dispatch);
+	notify_stop(srv->notify);
 	shutdown_deadline = sys_now_ms() + srv->conf->http.shutdown_timeout_ms;
 	shutdown_timer = evtimer_new(srv->base, main_on_shutdown_tick, srv);
 	evtimer_add(shutdown_timer, &now);
@@ -194,8 +200,10 @@ main_on_redis_up(void *arg)
 	if (srv->stopping)
 		return;
 	api_seed_accounts(srv);
+	sla_republish(srv->sla);	/* before any script that reads it */
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
+	notify_kick(srv->notify);
 }
 
 int
@@ -270,8 +278,10 @@ main(int argc, char **argv)
 	}
 	log_attach(srv.base);
 	srv.store = store_new(srv.base, srv.conf);
-	srv.sla = sla_new(srv.base, srv.store);
+	srv.sla = sla_new(&srv);
 	srv.dispatch = dispatch_new(&srv);
+	srv.feed = feed_new(srv.base, srv.store, srv.conf->redis.prefix);
+	srv.notify = notify_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
 
@@ -293,6 +303,7 @@ main(int argc, char **argv)
 	store_start(srv.store);
 	sla_start(srv.sla);
 	dispatch_start(srv.dispatch);
+	notify_start(srv.notify);
 	service_init(srv.base);
 	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen_host,
 	    http_bound_port(srv.http));
@@ -310,6 +321,8 @@ main(int argc, char **argv)
 	dispatch_free(srv.dispatch);
 	sla_free(srv.sla);
 	store_free(srv.store);
+	feed_free(srv.feed);	/* after the store: its callbacks may still run */
+	notify_free(srv.notify);	/* after the store: its callbacks may still run */
 	conf_unref(srv.conf);
 	free(srv.conf_path);
 	log_detach();

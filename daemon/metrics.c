@@ -18,13 +18,29 @@ static const struct {
 	[METRIC_LEADS_QUEUED] = { "leads_queued_total", "", "Leads that found no available rep and waited in a queue." },
 	[METRIC_LEADS_NURTURE] = { "leads_nurture_total", "", "Leads kept for nurture, not routed." },
 	[METRIC_TOUCHES] = { "touches_total", "", "Touches recorded by owners." },
-	[METRIC_ESCALATIONS_ROUTE] = { "escalations_total", "kind=\"route\"", "SLA breaches escalated by this daemon." },
-	[METRIC_ESCALATIONS_FIRST_TOUCH] = { "escalations_total", "kind=\"first_touch\"", NULL },
+	[METRIC_SLA_BREACHES] = { "sla_breaches_total", "", "SLA clocks that ran out (escalations opened) in claims by this daemon." },
+	[METRIC_ESCALATION_LEVELS] = { "escalation_levels_total", "", "Escalation levels fired by this daemon." },
+	[METRIC_LEADS_REASSIGNED] = { "leads_reassigned_total", "", "Leads reassigned by an escalation level." },
+	[METRIC_SLA_REMINDERS] = { "sla_reminders_total", "", "Reminders sent before a clock ran out." },
+	[METRIC_REPS_AUTO_OFFLINE] = { "reps_auto_offline_total", "", "Reps set away after missing SLAs in a row." },
 	[METRIC_REDIS_ERRORS] = { "redis_errors_total", "", "Redis commands that failed, timed out or lost their connection." },
 	[METRIC_REDIS_RECONNECTS] = { "redis_reconnects_total", "", "Connections to Redis established after the first." },
 	[METRIC_CONFIG_RELOADS_OK] = { "config_reloads_total", "result=\"ok\"", "Config reloads on SIGHUP." },
 	[METRIC_CONFIG_RELOADS_FAILED] = { "config_reloads_total", "result=\"failed\"", NULL },
+	[METRIC_NOTIFICATIONS_DELIVERED] = { "notifications_delivered_total", "", "Notifications a receiver accepted (2xx)." },
+	[METRIC_NOTIFICATIONS_RETRIED] = { "notification_retries_total", "", "Delivery attempts that failed and were scheduled again." },
+	[METRIC_NOTIFICATIONS_FAILED] = { "notifications_failed_total", "", "Notifications moved to the dead-letter list." },
 };
+
+static const struct {
+	const char	*name;
+	const char	*help;
+} gauge_info[GAUGE_COUNT] = {
+	[GAUGE_NOTIFICATIONS_IN_FLIGHT] = { "notifications_in_flight", "Notification deliveries leased by this daemon and not yet settled." },
+	[GAUGE_ESCALATION_STREAM_SUBSCRIBERS] = { "escalation_stream_subscribers", "Clients connected to GET /v1/escalations/stream." },
+};
+
+static int64_t gauge_values[GAUGE_COUNT];
 
 static uint64_t metric_values[METRIC_COUNT];
 
@@ -42,6 +58,12 @@ void
 metrics_inc(enum metric m, uint64_t n)
 {
 	metric_values[m] += n;
+}
+
+void
+metrics_gauge_set(enum metric_gauge g, int64_t v)
+{
+	gauge_values[g] = v;
 }
 
 void
@@ -98,6 +120,10 @@ metrics_render(struct buf *out, const struct metrics_gauges *g)
 	buf_appendf(out, "# HELP leadrouted_redis_connected 1 while the Redis connection is up.\n"
 	    "# TYPE leadrouted_redis_connected gauge\nleadrouted_redis_connected %d\n",
 	    g->redis_connected);
+	for (i = 0; i < GAUGE_COUNT; i++)
+		buf_appendf(out, "# HELP leadrouted_%s %s\n# TYPE leadrouted_%s gauge\nleadrouted_%s %lld\n",
+		    gauge_info[i].name, gauge_info[i].help, gauge_info[i].name, gauge_info[i].name,
+		    (long long)gauge_values[i]);
 	buf_appendf(out, "# HELP leadrouted_build_info Version of the running daemon and its config.\n"
 	    "# TYPE leadrouted_build_info gauge\n"
 	    "leadrouted_build_info{version=\"%s\",config_version=\"%s\"} 1\n",

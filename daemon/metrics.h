@@ -15,13 +15,26 @@ enum metric {
 	METRIC_LEADS_QUEUED,
 	METRIC_LEADS_NURTURE,
 	METRIC_TOUCHES,
-	METRIC_ESCALATIONS_ROUTE,
-	METRIC_ESCALATIONS_FIRST_TOUCH,
+	METRIC_SLA_BREACHES,
+	METRIC_ESCALATION_LEVELS,
+	METRIC_LEADS_REASSIGNED,
+	METRIC_SLA_REMINDERS,
+	METRIC_REPS_AUTO_OFFLINE,
 	METRIC_REDIS_ERRORS,
 	METRIC_REDIS_RECONNECTS,
 	METRIC_CONFIG_RELOADS_OK,
 	METRIC_CONFIG_RELOADS_FAILED,
+	METRIC_NOTIFICATIONS_DELIVERED,
+	METRIC_NOTIFICATIONS_RETRIED,
+	METRIC_NOTIFICATIONS_FAILED,
 	METRIC_COUNT
+};
+
+/* Gauges set by the modules that own them, as they change. */
+enum metric_gauge {
+	GAUGE_NOTIFICATIONS_IN_FLIGHT,
+	GAUGE_ESCALATION_STREAM_SUBSCRIBERS,
+	GAUGE_COUNT
 };
 
 /* Values read at render time from the modules that own them. */
@@ -32,6 +45,7 @@ struct metrics_gauges {
 };
 
 void metrics_inc(enum metric m, uint64_t n);
+void metrics_gauge_set(enum metric_gauge g, int64_t v);
 
 /* Count one answered HTTP request and how long it took. */
 void metrics_http_request(int status, double seconds);

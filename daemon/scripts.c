@@ -3,9 +3,10 @@
 
 #include "scripts.h"
 
+extern const char lua_src_outbox_lease[], lua_src_outbox_settle[], lua_src_notifications[];
 extern const char lua_src_route[], lua_src_drain[], lua_src_rep_status[], lua_src_touch[],
     lua_src_lead_get[], lua_src_reps[], lua_src_sla_claim[], lua_src_escalations[],
-    lua_src_pool_view[], lua_src_accounts[];
+    lua_src_pool_view[], lua_src_accounts[], lua_src_esc_ack[], lua_src_cfg_publish[];
 
 const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_ROUTE] = { "route", lua_src_route },
@@ -18,4 +19,9 @@ const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_ESCALATIONS] = { "escalations", lua_src_escalations },
 	[SCRIPT_POOL_VIEW] = { "pool_view", lua_src_pool_view },
 	[SCRIPT_ACCOUNTS] = { "accounts", lua_src_accounts },
+	[SCRIPT_ESC_ACK] = { "esc_ack", lua_src_esc_ack },
+	[SCRIPT_CFG_PUBLISH] = { "cfg_publish", lua_src_cfg_publish },
+	[SCRIPT_OUTBOX_LEASE] = { "outbox_lease", lua_src_outbox_lease },
+	[SCRIPT_OUTBOX_SETTLE] = { "outbox_settle", lua_src_outbox_settle },
+	[SCRIPT_NOTIFICATIONS] = { "notifications", lua_src_notifications },
 };

@@ -13,12 +13,17 @@ enum script_id {
 	SCRIPT_ESCALATIONS,	/* page through escalations */
 	SCRIPT_POOL_VIEW,	/* a pool's rotation, read-only */
 	SCRIPT_ACCOUNTS,	/* accounts: put, get, delete, import, list */
+	SCRIPT_ESC_ACK,		/* acknowledge an escalation */
+	SCRIPT_CFG_PUBLISH,	/* publish clocks, policies and calendars for the scripts */
+	SCRIPT_OUTBOX_LEASE,	/* take due notifications for one delivery attempt */
+	SCRIPT_OUTBOX_SETTLE,	/* record the outcome of a delivery attempt */
+	SCRIPT_NOTIFICATIONS,	/* dead-lettered notifications: list, retry */
 	SCRIPT_COUNT
 };
 
 struct script {
 	const char	*name;
-	const char	*source;	/* common.lua followed by the script */
+	const char	*source;	/* the preludes (common.lua, clocks.lua), then the script */
 };
 
 extern const struct script scripts[SCRIPT_COUNT];

@@ -14,6 +14,8 @@ struct server {
 	struct http		*http;
 	struct sla		*sla;
 	struct dispatch		*dispatch;
+	struct feed		*feed;		/* the escalation feed (SSE) */
+	struct notify		*notify;	/* outbound webhooks */
 	int			 stopping;
 };
 

@@ -1,28 +1,36 @@
 /*
- * sla.c — deadlines are data in a Redis sorted set; this is only the alarm
- * clock. It wakes at the earliest deadline it knows of, and at least once a
- * second so deadlines written by other daemons are seen; each wake runs the
- * claim script, which fires every due deadline exactly once across daemons.
+ * sla.c — deadlines (clock due times, reminders, escalation levels) are data
+ * in a Redis sorted set; this is only the alarm clock. It wakes at the
+ * earliest deadline it knows of, and at least once a second so deadlines
+ * written by other daemons are seen; each wake runs the claim script, which
+ * fires every due deadline exactly once across daemons.
  */
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "leadroute/tstamp.h"
 #include "leadroute/util.h"
 
+#include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
+#include "server.h"
 #include "sla.h"
 #include "store.h"
 #include "sysutil.h"
 
 #define SLA_MAX_SLEEP_MS	1000
 #define SLA_CLAIM_BATCH		500
+#define SLA_REPUBLISH_MS	(3600 * 1000)	/* calendars' windows move on */
 
 struct sla {
+	struct server		*srv;
 	struct event_base	*base;
 	struct store		*store;
+	int64_t			 published_at;
 	struct event		*timer;
 	int64_t			 wake_at;	/* epoch ms the timer is armed for; 0: not armed */
 	int64_t			 noted;		/* earliest deadline noted while a claim ran; 0: none */
@@ -47,21 +55,50 @@ sla_arm(struct sla *sla, int64_t delay_ms)
 	evtimer_add(sla->timer, &tv);
 }
 
+/* Log and count what a claim fired. */
 static void
-sla_log_escalation(const json_t *esc)
+sla_log_fired(const json_t *f)
 {
-	const char *kind = json_string_value(json_object_get(esc, "kind"));
-	const json_t *owner = json_object_get(esc, "owner");
+	const char *what = json_string_value(json_object_get(f, "what"));
+	const char *lead = json_string_value(json_object_get(f, "lead"));
+	const json_t *owner = json_object_get(f, "owner");
 	char due[TSTAMP_LEN];
-	int first_touch = kind != NULL && kind[0] == 'f';
 
-	tstamp_format((int64_t)json_number_value(json_object_get(esc, "due_at")), due);
-	metrics_inc(first_touch ? METRIC_ESCALATIONS_FIRST_TOUCH : METRIC_ESCALATIONS_ROUTE, 1);
-	log_warn("sla_breached", "escalation=%s lead=%s kind=%s pool=%s owner=%s due_at=%s",
-	    json_string_value(json_object_get(esc, "id")),
-	    json_string_value(json_object_get(esc, "lead")), kind,
-	    json_string_value(json_object_get(esc, "pool")),
-	    json_is_string(owner) ? json_string_value(owner) : "-", due);
+	if (what == NULL)
+		return;
+	if (strcmp(what, "breach") == 0) {
+		tstamp_format((int64_t)json_number_value(json_object_get(f, "due_at")), due);
+		metrics_inc(METRIC_SLA_BREACHES, 1);
+		log_warn("sla_breached", "escalation=%s lead=%s clock=%s pool=%s owner=%s due_at=%s",
+		    json_string_value(json_object_get(f, "escalation")), lead,
+		    json_string_value(json_object_get(f, "clock")),
+		    json_string_value(json_object_get(f, "pool")),
+		    json_is_string(owner) ? json_string_value(owner) : "-", due);
+	} else if (strcmp(what, "level") == 0) {
+		const json_t *to = json_object_get(f, "reassigned_to");
+		const json_t *failed = json_object_get(f, "reassign_failed");
+
+		metrics_inc(METRIC_ESCALATION_LEVELS, 1);
+		log_warn("escalation_level", "escalation=%s lead=%s level=%lld pool=%s%s%s%s%s",
+		    json_string_value(json_object_get(f, "escalation")), lead,
+		    (long long)json_integer_value(json_object_get(f, "level")),
+		    json_string_value(json_object_get(f, "pool")),
+		    json_is_string(to) ? " reassigned_to=" : "",
+		    json_is_string(to) ? json_string_value(to) : "",
+		    json_is_string(failed) ? " reassign_failed=" : "",
+		    json_is_string(failed) ? json_string_value(failed) : "");
+		if (json_is_string(to))
+			metrics_inc(METRIC_LEADS_REASSIGNED, 1);
+	} else if (strcmp(what, "reminder") == 0) {
+		metrics_inc(METRIC_SLA_REMINDERS, 1);
+		log_info("sla_reminder", "lead=%s clock=%s", lead,
+		    json_string_value(json_object_get(f, "clock")));
+	} else if (strcmp(what, "auto_offline") == 0) {
+		metrics_inc(METRIC_REPS_AUTO_OFFLINE, 1);
+		log_warn("rep_auto_offline", "rep=%s lead=%s misses=%lld",
+		    json_string_value(json_object_get(f, "rep")), lead,
+		    (long long)json_integer_value(json_object_get(f, "misses")));
+	}
 }
 
 static void
@@ -81,7 +118,9 @@ sla_on_claimed(const struct store_reply *reply, void *arg)
 	fired = json_object_get(reply->json, "fired");
 	if (json_is_array(fired))
 		json_array_foreach(fired, i, esc)
-			sla_log_escalation(esc);
+			sla_log_fired(esc);
+	if (json_integer_value(json_object_get(reply->json, "notified")) > 0)
+		notify_kick(sla->srv->notify);
 	if (json_is_true(json_object_get(reply->json, "more"))) {
 		sla_arm(sla, 0);
 		return;
@@ -99,26 +138,42 @@ sla_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct sla *sla = arg;
 	struct store_args a = { 0 };
+	int64_t now = sys_now_ms();
+	char *pools;
 
 	sla->wake_at = 0;
 	if (!sla->running || sla->claiming)
 		return;
+	if (now - sla->published_at >= SLA_REPUBLISH_MS)
+		sla_republish(sla);
+	/* Reassignment picks from the pools as they are now. */
+	pools = dispatch_pools_arg(sla->srv->conf, NULL, now);
 	store_args_add_int(&a, SLA_CLAIM_BATCH);
-	if (store_eval(sla->store, SCRIPT_SLA_CLAIM, sys_now_ms(), &a, sla_on_claimed, sla) == -1) {
+	store_args_add(&a, pools);
+	free(pools);
+	if (store_eval(sla->store, SCRIPT_SLA_CLAIM, now, &a, sla_on_claimed, sla) == -1) {
 		sla_arm(sla, SLA_MAX_SLEEP_MS);
 		return;
 	}
 	sla->claiming = 1;
 }
 
+void
+sla_republish(struct sla *sla)
+{
+	if (sla_publish(sla->store, sla->srv->conf) == 0)
+		sla->published_at = sys_now_ms();
+}
+
 struct sla *
-sla_new(struct event_base *base, struct store *store)
+sla_new(struct server *srv)
 {
 	struct sla *sla = xcalloc(1, sizeof(*sla));
 
-	sla->base = base;
-	sla->store = store;
-	sla->timer = evtimer_new(base, sla_on_timer, sla);
+	sla->srv = srv;
+	sla->base = srv->base;
+	sla->store = srv->store;
+	sla->timer = evtimer_new(sla->base, sla_on_timer, sla);
 	return sla;
 }
 

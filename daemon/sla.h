@@ -1,4 +1,4 @@
-/* sla.h — the deadline watcher: claims due SLA deadlines from Redis and escalates them. */
+/* sla.h — the deadline watcher: claims due SLA deadlines from Redis and acts on them. */
 #ifndef LEADROUTED_SLA_H
 #define LEADROUTED_SLA_H
 
@@ -6,10 +6,13 @@
 
 #include <event2/event.h>
 
+#include "leadroute/conf.h"
+
+struct server;
 struct sla;
 struct store;
 
-struct sla *sla_new(struct event_base *base, struct store *store);
+struct sla *sla_new(struct server *srv);
 void sla_free(struct sla *sla);
 
 /* Start watching (claims right away, then wakes for the earliest deadline). */
@@ -21,5 +24,11 @@ void sla_note_deadline(struct sla *sla, int64_t due_ms);
 
 /* Claim now (after a reconnect, say). */
 void sla_kick(struct sla *sla);
+
+/* Publish the running config's clocks, policies and calendars to Redis now. */
+void sla_republish(struct sla *sla);
+
+/* The same, for any config (sla_publish.c); -1 when Redis is not connected. */
+int sla_publish(struct store *store, const struct conf *conf);
 
 #endif

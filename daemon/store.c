@@ -38,6 +38,7 @@ enum store_state {
 enum store_cmd_kind {
 	CMD_SCRIPT,
 	CMD_PING,
+	CMD_COMMAND,	/* a plain command from store_command */
 	CMD_SETUP,	/* AUTH, SELECT, SCRIPT LOAD: internal, part of connecting */
 };
 
@@ -51,7 +52,7 @@ struct store_cmd {
 	int64_t			 now_ms;
 	int64_t			 deadline;	/* monotonic ms */
 	int			 retried;
-	const char		*what;		/* setup commands: for messages */
+	const char		*what;		/* setup and plain commands: for messages */
 	store_cb		*cb;
 	void			*arg;
 };
@@ -320,8 +321,10 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 		char q[512];
 
 		metrics_inc(METRIC_REDIS_ERRORS, 1);
-		log_error("redis_error", "script=%s error=%s",
-		    cmd->kind == CMD_SCRIPT ? scripts[cmd->script].name : "ping",
+		log_error("redis_error", "%s=%s error=%s",
+		    cmd->kind == CMD_COMMAND ? "command" : "script",
+		    cmd->kind == CMD_SCRIPT ? scripts[cmd->script].name :
+		    cmd->kind == CMD_COMMAND ? cmd->what : "ping",
 		    log_quote(r->str, q, sizeof(q)));
 		store_finish(cmd, r->str, NULL, r);
 	} else if (cmd->kind == CMD_SCRIPT && r->type == REDIS_REPLY_STRING) {
@@ -639,6 +642,22 @@ store_ping(struct store *s, store_cb *cb, void *arg)
 	cmd->cb = cb;
 	cmd->arg = arg;
 	store_args_add(&cmd->args, "PING");
+	return store_submit(s, cmd);
+}
+
+int
+store_command(struct store *s, const char *what, struct store_args *args, store_cb *cb,
+    void *arg)
+{
+	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
+
+	cmd->store = s;
+	cmd->kind = CMD_COMMAND;
+	cmd->what = what;
+	cmd->cb = cb;
+	cmd->arg = arg;
+	cmd->args = *args;
+	memset(args, 0, sizeof(*args));
 	return store_submit(s, cmd);
 }
 

@@ -71,6 +71,14 @@ int store_eval(struct store *store, enum script_id script, int64_t now_ms,
 /* PING; same contract as store_eval. */
 int store_ping(struct store *store, store_cb *cb, void *arg);
 
+/*
+ * One plain command, its name first in args (taken over and freed); what
+ * names it in log lines (a string that outlives the command). Same contract
+ * as store_eval; the reply comes as raw.
+ */
+int store_command(struct store *store, const char *what, struct store_args *args,
+    store_cb *cb, void *arg);
+
 /* Disconnect once the commands in flight have answered; done runs once then. */
 void store_stop(struct store *store, void (*done)(void *), void *arg);
 

@@ -374,6 +374,45 @@ cal_walk(const struct calendar *cal, int64_t t, int64_t need)
 	return -1;
 }
 
+size_t
+calendar_windows(const struct calendar *cal, int64_t from_ms, int64_t to_ms,
+    struct cal_window *out, size_t max)
+{
+	static const struct cal_interval all_day = { 0, 1440 };
+	struct tz_civil c;
+	size_t n = 0;
+	int64_t day;
+
+	tz_civil(cal->zone, from_ms, &c);
+	for (day = c.days - 1; n < max; day++) {
+		const struct cal_interval *iv = cal->has_hours ? cal->week[(day + 3) % 7] : &all_day;
+		size_t i, count = cal->has_hours ? cal->nweek[(day + 3) % 7] : 1;
+
+		if (tz_local_to_utc(cal->zone, day, 0) >= to_ms)
+			break;
+		if (cal_holiday(cal, day))
+			continue;
+		for (i = 0; i < count && n < max; i++) {
+			int64_t s = tz_local_to_utc(cal->zone, day, iv[i].start * 60);
+			int64_t e = iv[i].end == 1440 ? tz_local_to_utc(cal->zone, day + 1, 0) :
+			    tz_local_to_utc(cal->zone, day, iv[i].end * 60);
+
+			if (e <= from_ms || s >= to_ms || e <= s)
+				continue;
+			/* Spans that touch (an overnight shift at midnight) become one. */
+			if (n > 0 && out[n - 1].end >= s) {
+				if (e > out[n - 1].end)
+					out[n - 1].end = e;
+				continue;
+			}
+			out[n].start = s;
+			out[n].end = e;
+			n++;
+		}
+	}
+	return n;
+}
+
 int64_t
 calendar_add_open(const struct calendar *cal, int64_t start_ms, int64_t duration_ms)
 {

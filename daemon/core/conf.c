@@ -15,13 +15,10 @@
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
 
+#include "conf_internal.h"
+
 #define CONF_ID_MAX	64
 #define CONF_MAX_FILE	(16 * 1024 * 1024)
-
-struct conf_ctx {
-	struct conf		*conf;
-	struct conf_diags	*diags;
-};
 
 enum conf_kind {
 	CK_SECTION,
@@ -48,8 +45,8 @@ struct conf_key {
 	conf_list_fn	*list;
 };
 
-static conf_list_fn conf_parse_calendars, conf_parse_reps, conf_parse_pools, conf_parse_accounts, conf_parse_territories, conf_parse_scoring,
-    conf_parse_grade_slas, conf_parse_rules;
+static conf_list_fn conf_parse_calendars, conf_parse_reps, conf_parse_pools, conf_parse_accounts,
+    conf_parse_territories, conf_parse_scoring, conf_parse_rules;
 
 #define SEC(ms)	((int64_t)(ms) * 1000)
 #define MIN(m)	(SEC(m) * 60)
@@ -70,19 +67,26 @@ static const struct conf_key conf_keys[] = {
 	{ "redis.timeout", CK_DURATION, OFF(redis.timeout_ms), "2s", 10, MIN(1), NULL },
 	{ "redis.max_in_flight", CK_COUNT, OFF(redis.max_in_flight), "10000", 1, 1000000, NULL },
 	{ "sla", CK_SECTION, 0, NULL, 0, 0, NULL },
-	{ "sla.route", CK_DURATION, OFF(sla.route_ms), "5m", 100, DAY(30), NULL },
-	{ "sla.first_touch", CK_DURATION, OFF(sla.first_touch_ms), "1h", 100, DAY(30), NULL },
 	{ "leads", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "leads.idempotency_window", CK_DURATION, OFF(leads.idempotency_window_ms), "7d", SEC(1), DAY(366), NULL },
 	{ "leads.sticky_window", CK_DURATION, OFF(leads.sticky_window_ms), "0s", 0, DAY(366), NULL },
 	{ "events", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "events.max_len", CK_COUNT, OFF(events.max_len), "1000000", 1000, 1000000000, NULL },
+	{ "notify", CK_SECTION, 0, NULL, 0, 0, NULL },
+	{ "notify.attempts", CK_COUNT, OFF(notify.attempts), "6", 1, 50, NULL },
+	{ "notify.backoff", CK_DURATION, OFF(notify.backoff_ms), "1s", 10, MIN(60), NULL },
+	{ "notify.max_backoff", CK_DURATION, OFF(notify.max_backoff_ms), "10m", 10, DAY(1), NULL },
+	{ "notify.timeout", CK_DURATION, OFF(notify.timeout_ms), "10s", 100, MIN(5), NULL },
 	/*
 	 * Sections parsed by a function, in this order (later ones refer to
 	 * earlier ones); min 1: required.
 	 */
 	{ "calendars", CK_LIST, 0, NULL, 0, 0, conf_parse_calendars },
+	{ "notify.targets", CK_LIST, 0, NULL, 0, 0, conf_parse_notify_targets },
+	{ "people", CK_LIST, 0, NULL, 0, 0, conf_parse_people },
 	{ "reps", CK_LIST, 0, NULL, 1, 0, conf_parse_reps },
+	{ "sla.clocks", CK_LIST, 0, NULL, 0, 0, conf_parse_clocks },
+	{ "escalation", CK_LIST, 0, NULL, 0, 0, conf_parse_default_policy },
 	{ "pools", CK_LIST, 0, NULL, 1, 0, conf_parse_pools },
 	{ "accounts", CK_LIST, 0, NULL, 0, 0, conf_parse_accounts },
 	{ "territories", CK_LIST, 0, NULL, 0, 0, conf_parse_territories },
@@ -120,7 +124,7 @@ conf_diag_add(struct conf_diags *d, int warning, int line, const char *path, con
 	va_end(ap);
 }
 
-static void LR_PRINTF(4, 5)
+void
 conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
 {
 	va_list ap;
@@ -130,7 +134,7 @@ conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ..
 	va_end(ap);
 }
 
-static void LR_PRINTF(4, 5)
+void
 conf_warning(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
 {
 	va_list ap;
@@ -152,7 +156,7 @@ conf_find_key(const char *path)
 }
 
 /* A scalar that is not null, or an error naming what was expected. */
-static const char *
+const char *
 conf_scalar(struct conf_ctx *ctx, const struct ynode *n, const char *path, const char *what)
 {
 	if (n->type != YNODE_SCALAR || ytree_is_null(n)) {
@@ -461,7 +465,7 @@ conf_walk(struct conf_ctx *ctx, const struct ynode *map, const char *prefix,
  * Returns 0 only when node is not a map: unknown keys are reported, but the
  * item is still parsed so one typo does not cascade into more errors.
  */
-static int
+int
 conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path,
     const char *const *allowed)
 {
@@ -484,7 +488,7 @@ conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path
 }
 
 /* A required id-like string under key; NULL after reporting when missing or bad. */
-static const char *
+const char *
 conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path)
 {
 	const struct ynode *n = ytree_get(item, key);
@@ -506,7 +510,7 @@ conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *key, const c
 	return s;
 }
 
-static const char *
+const char *
 conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path)
 {
 	const struct ynode *n = ytree_get(item, key);
@@ -519,7 +523,7 @@ conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key,
 }
 
 /* True when list is a list; otherwise report it as not the list of what it should be. */
-static int
+int
 conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path, const char *what)
 {
 	if (list->type == YNODE_SEQ)
@@ -530,7 +534,7 @@ conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path, c
 }
 
 /* When first_line > 0, id was defined there already: report it and return 1. */
-static int
+int
 conf_duplicate(struct conf_ctx *ctx, const struct ynode *item, const char *path,
     const char *what, const char *id, int first_line)
 {
@@ -553,7 +557,7 @@ conf_find_rule(const struct conf *conf, const char *name)
 }
 
 /* An optional whole number under key (0 when absent); -1 after reporting a bad one. */
-static int
+int
 conf_opt_count(struct conf_ctx *ctx, const struct ynode *item, const char *key,
     const char *path, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -616,7 +620,7 @@ static void
 conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 {
 	static const char *const allowed[] = { "id", "name", "email", "calendar", "max_open",
-	    "max_per_day", NULL };
+	    "max_per_day", "notify", "manager", NULL };
 	struct conf *c = ctx->conf;
 	char path[64];
 	size_t i;
@@ -654,6 +658,8 @@ conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 		}
 		conf_opt_count(ctx, item, "max_open", path, 1, 1000000, &rep->max_open);
 		conf_opt_count(ctx, item, "max_per_day", path, 1, 1000000, &rep->max_per_day);
+		rep->notify = conf_ref_target(ctx, item, "notify", path);
+		rep->manager = conf_ref_person(ctx, item, "manager", path);
 		rep->id = xstrdup(id);
 		rep->name = xstrdup(name != NULL ? name : id);
 		rep->email = email != NULL ? xstrdup(email) : NULL;
@@ -694,7 +700,8 @@ conf_parse_member(struct conf_ctx *ctx, const struct ynode *n, const char *path,
 static void
 conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 {
-	static const char *const allowed[] = { "id", "reps", "max_open", NULL };
+	static const char *const allowed[] = { "id", "reps", "max_open", "calendar", "manager",
+	    "director", "escalation", "sla", NULL };
 	struct conf *c = ctx->conf;
 	char path[64], rpath[96];
 	size_t i, j, k;
@@ -703,10 +710,10 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 		return;
 	c->pools = xcalloc(list->n, sizeof(*c->pools));
 	for (i = 0; i < list->n; i++) {
-		const struct ynode *item = list->items[i], *reps;
+		const struct ynode *item = list->items[i], *reps, *n;
 		const struct conf_pool *prev;
 		struct conf_pool *pool;
-		const char *id;
+		const char *id, *cal;
 
 		snprintf(path, sizeof(path), "pools[%zu]", i);
 		if (!conf_check_keys(ctx, item, path, allowed) ||
@@ -719,6 +726,22 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 		pool->id = xstrdup(id);
 		pool->line = item->line;
 		conf_opt_count(ctx, item, "max_open", path, 1, 100000000, &pool->max_open);
+		if ((cal = conf_opt_string(ctx, item, "calendar", path)) != NULL &&
+		    (pool->calendar = conf_find_calendar(c, cal)) == NULL) {
+			snprintf(rpath, sizeof(rpath), "%s.calendar", path);
+			conf_error(ctx, ytree_get(item, "calendar")->line, rpath,
+			    "unknown calendar \"%s\"", cal);
+		}
+		pool->manager = conf_ref_person(ctx, item, "manager", path);
+		pool->director = conf_ref_person(ctx, item, "director", path);
+		if ((n = ytree_get(item, "escalation")) != NULL) {
+			snprintf(rpath, sizeof(rpath), "%s.escalation", path);
+			conf_parse_policy(ctx, n, rpath, &pool->escalation);
+		}
+		if ((n = ytree_get(item, "sla")) != NULL) {
+			snprintf(rpath, sizeof(rpath), "%s.sla", path);
+			conf_parse_sla_override(ctx, n, rpath, &pool->sla);
+		}
 		snprintf(rpath, sizeof(rpath), "%s.reps", path);
 		if ((reps = ytree_get(item, "reps")) == NULL) {
 			conf_error(ctx, item->line, path, "missing \"reps\"");
@@ -885,74 +908,6 @@ conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node)
 	struct cond_env env = { ctx->diags, &c->fields, c->territories, c->nterritories };
 
 	score_parse(&env, node, &c->scoring);
-}
-
-/* {route: 1m, first_touch: 15m}: clocks that replace the defaults. */
-static void
-conf_parse_sla_override(struct conf_ctx *ctx, const struct ynode *node, const char *path,
-    struct conf_sla *sla)
-{
-	static const char *const allowed[] = { "route", "first_touch", NULL };
-	const struct conf_key *k;
-	const struct ynode *v;
-	char sub[160];
-	int64_t *dst[2];
-	const char *names[2] = { "route", "first_touch" };
-	size_t i;
-
-	if (!conf_check_keys(ctx, node, path, allowed))
-		return;
-	dst[0] = &sla->route_ms;
-	dst[1] = &sla->first_touch_ms;
-	for (i = 0; i < 2; i++) {
-		const char *why = NULL;
-		int64_t ms;
-
-		if ((v = ytree_get(node, names[i])) == NULL)
-			continue;
-		snprintf(sub, sizeof(sub), "%s.%s", path, names[i]);
-		k = conf_find_key(i == 0 ? "sla.route" : "sla.first_touch");
-		if (v->type != YNODE_SCALAR || units_parse_duration(v->value, &ms, &why) == -1) {
-			conf_error(ctx, v->line, sub, "bad duration \"%s\": %s",
-			    v->type == YNODE_SCALAR ? v->value : "?", why != NULL ? why : "expected a duration");
-			continue;
-		}
-		if (ms < k->min || ms > k->max) {
-			conf_error(ctx, v->line, sub, "duration %s out of range: must be 100ms to 30d",
-			    v->value);
-			continue;
-		}
-		*dst[i] = ms;
-	}
-}
-
-static void
-conf_parse_grade_slas(struct conf_ctx *ctx, const struct ynode *map)
-{
-	struct conf *c = ctx->conf;
-	char path[128];
-	size_t i;
-
-	if (map->type != YNODE_MAP) {
-		conf_error(ctx, map->line, "sla.grades",
-		    "expected a map of grades to clocks, as in A: {route: 1m, first_touch: 15m}");
-		return;
-	}
-	c->sla.grades = xcalloc(map->n ? map->n : 1, sizeof(*c->sla.grades));
-	for (i = 0; i < map->n; i++) {
-		const struct score_grade *g = score_find_grade(&c->scoring, map->keys[i]->value);
-		struct conf_grade_sla *gs = &c->sla.grades[c->sla.ngrades];
-
-		snprintf(path, sizeof(path), "sla.grades.%s", map->keys[i]->value);
-		if (g == NULL) {
-			conf_error(ctx, map->keys[i]->line, path,
-			    "unknown grade \"%s\" (grades come from scoring.grades)", map->keys[i]->value);
-			continue;
-		}
-		gs->grade = g;
-		conf_parse_sla_override(ctx, map->items[i], path, &gs->sla);
-		c->sla.ngrades++;
-	}
 }
 
 static void
@@ -1185,6 +1140,8 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 		conf_error(&ctx, root->line, NULL, "expected a map of settings at the top");
 	} else {
 		conf_walk(&ctx, root, "", lists);
+		if (lists[conf_find_key("sla.clocks") - conf_keys] == NULL)
+			conf_default_clocks(ctx.conf);
 		for (i = 0; i < LR_NELEM(conf_keys); i++) {
 			if (conf_keys[i].kind != CK_LIST)
 				continue;
@@ -1290,6 +1247,7 @@ conf_free(struct conf *c)
 		free(c->pools[i].id);
 		free(c->pools[i].members);
 	}
+	conf_free_sla(c);
 	free(c->pools);
 	for (i = 0; i < c->ncalendars; i++)
 		calendar_free(&c->calendars[i]);
@@ -1309,7 +1267,6 @@ conf_free(struct conf *c)
 		cond_territory_free(&c->territories[i]);
 	free(c->territories);
 	score_free(&c->scoring);
-	free(c->sla.grades);
 	cond_fields_free(&c->fields);
 	free(c->redis.url);
 	free(c->redis.host);
@@ -1362,21 +1319,16 @@ conf_find_pool(const struct conf *conf, const char *id)
 struct conf_sla
 conf_sla_for(const struct conf *conf, const struct conf_rule *rule, const char *grade)
 {
-	struct conf_sla out = { conf->sla.route_ms, conf->sla.first_touch_ms };
-	size_t i;
+	struct conf_sla out;
+	size_t i, k;
 
-	for (i = 0; grade != NULL && i < conf->sla.ngrades; i++) {
-		if (strcmp(conf->sla.grades[i].grade->name, grade) == 0) {
-			if (conf->sla.grades[i].sla.route_ms > 0)
-				out.route_ms = conf->sla.grades[i].sla.route_ms;
-			if (conf->sla.grades[i].sla.first_touch_ms > 0)
-				out.first_touch_ms = conf->sla.grades[i].sla.first_touch_ms;
-		}
-	}
-	if (rule != NULL && rule->sla.route_ms > 0)
-		out.route_ms = rule->sla.route_ms;
-	if (rule != NULL && rule->sla.first_touch_ms > 0)
-		out.first_touch_ms = rule->sla.first_touch_ms;
+	memset(&out, 0, sizeof(out));
+	for (i = 0; grade != NULL && i < conf->sla.ngrades; i++)
+		if (strcmp(conf->sla.grades[i].grade->name, grade) == 0)
+			out = conf->sla.grades[i].sla;
+	for (k = 0; rule != NULL && k < conf->sla.nclocks; k++)
+		if (rule->sla.ms[k] > 0)
+			out.ms[k] = rule->sla.ms[k];
 	return out;
 }
 

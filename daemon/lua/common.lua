@@ -19,6 +19,20 @@ local function stream_add(kind, extra)
     'type', kind, 'at', NOW, unpack(extra))
 end
 
+-- The escalation feed: every escalation, level, ack, resolution, reminder and
+-- reassignment, as {type, at, ...} JSON in its own stream (the SSE feed reads
+-- it; its ids are the feed's event ids), and in the event stream as well.
+local K_ESC_EVENTS = P .. ':escalation_events'
+local ESC_EVENTS_MAXLEN = 100000
+local function esc_publish(kind, pool, obj)
+  obj.type = kind
+  obj.at = NOW
+  local data = cjson.encode(obj)
+  redis.call('XADD', K_ESC_EVENTS, 'MAXLEN', '~', ESC_EVENTS_MAXLEN, '*',
+    'type', kind, 'pool', pool or '', 'data', data)
+  return data
+end
+
 -- Turn events into history entries and stream entries. Arguments after the
 -- lead id come in pairs: kind, {field, value, ...}. Returns the entries as
 -- JSON text joined by commas, for the lead's history.
@@ -184,49 +198,4 @@ local function reasons_text(cands, reasons)
   local out = {}
   for i, c in ipairs(cands) do out[i] = c.id .. '=' .. reasons[i] end
   return table.concat(out, ',')
-end
-
--- The owner's side of an assignment: counts toward the rep's and the pool's
--- open leads and the rep's leads today, and the first-touch clock starts.
-local function start_first_touch(id, rep, pool, due)
-  redis.call('HINCRBY', K_REP_OPEN, rep.id, 1)
-  redis.call('HINCRBY', K_POOL_OPEN, pool, 1)
-  if rep.max_day > 0 then
-    local dk = key('rep_day', rep.id, rep.day)
-    redis.call('INCR', dk)
-    redis.call('EXPIRE', dk, 259200)
-  end
-  redis.call('ZADD', K_DEADLINES, due, 'first_touch:' .. id)
-end
-
--- Assign queued leads of each pool ({id=, max_open=, reps={candidates}}) in
--- arrival order while a rep is eligible, at most limit in all. Appends to out;
--- returns true when it stopped at the limit (so there may be more to do).
-local function drain_pools(pools, limit, out)
-  for _, pool in ipairs(pools) do
-    local qk = key('pool', pool.id, 'queue')
-    while true do
-      if #out >= limit then return true end
-      local head = redis.call('ZRANGE', qk, 0, 0)
-      if #head == 0 then break end
-      local id = head[1]
-      local lk = key('lead', id)
-      local st = redis.call('HMGET', lk, 'status', 'ft_sla')
-      if st[1] ~= 'queued' then
-        redis.call('ZREM', qk, id)
-      else
-        local rep, reasons = pick_rep(pool.id, pool.reps, pool.max_open, false)
-        if not rep then break end
-        local due = NOW + tonumber(st[2])
-        redis.call('ZREM', qk, id)
-        redis.call('ZREM', key('deadlines'), 'route:' .. id)
-        redis.call('HSET', lk, 'status', 'assigned', 'owner', rep.id, 'assigned_at', NOW,
-          'ft_due', due, 'trace_queue', reasons_text(pool.reps, reasons))
-        start_first_touch(id, rep, pool.id, due)
-        emit(id, 'assigned', { 'rep', rep.id, 'pool', pool.id })
-        out[#out + 1] = { lead = id, rep = rep.id, pool = pool.id, ft_due = due }
-      end
-    end
-  end
-  return false
 end

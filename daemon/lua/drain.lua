@@ -2,4 +2,4 @@
 -- ARGV[4] most leads to assign in this call, [5] pools as JSON [{id=, reps=[...]}].
 local out = {}
 local more = drain_pools(cjson.decode(ARGV[5]), tonumber(ARGV[4]), out)
-return cjson.encode({ assigned = out, more = more })
+return cjson.encode({ assigned = out, more = more, next = NEXT_DEADLINE or -1 })

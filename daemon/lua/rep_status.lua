@@ -12,4 +12,5 @@ local more = false
 if status == 'available' then
   more = drain_pools(cjson.decode(ARGV[7]), tonumber(ARGV[6]), out)
 end
-return cjson.encode({ status = status, previous = prev, assigned = out, more = more })
+return cjson.encode({ status = status, previous = prev, assigned = out, more = more,
+  next = NEXT_DEADLINE or -1 })

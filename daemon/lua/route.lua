@@ -3,8 +3,9 @@
 -- or keep it for nurture. With dry set, decide and change nothing (simulate).
 --
 -- ARGV[4] lead id, [5] idempotency key or '', [6] idempotency window (ms),
--- [7] routing SLA (ms), [8] first-touch SLA (ms), [9] rule, [10] dry (1/0),
--- [11] n, then n field, value pairs the daemon computed (fields, score, …)
+-- [7] the lead's own clock durations as JSON {clock: ms} ('' for none: its
+-- rule's, else its grade's), [8] rule, [9] dry (1/0),
+-- [10] n, then n field, value pairs the daemon computed (fields, score, …)
 -- stored with the lead as they are; then:
 --   contact key ('' without an email) and the sticky window (ms, 0: off),
 --   rep facts ',id:in_hours:max_open:max_day:day,…' ('' when not needed),
@@ -13,12 +14,11 @@
 --   the number of targets, then each: 'pool', id, cap, candidates (see
 --   read_candidates) | 'rep', id, weight, max_open, max_day, day, in_hours |
 --   'owner'.
--- Returns {1, status, received_at, route_due, owner or '', first_touch_due
--- or 0, pool, trace} for a new lead, or {0, the stored lead as field, value,
--- ...} for a repeat.
-local id, idem, rule = ARGV[4], ARGV[5], ARGV[9]
-local dry = ARGV[10] == '1'
-local route_sla, ft_sla = tonumber(ARGV[7]), tonumber(ARGV[8])
+-- Returns {1, status, received_at, owner or '', pool, trace, clocks (JSON),
+-- earliest deadline written or 0} for a new lead, or {0, the stored lead as
+-- field, value, ...} for a repeat.
+local id, idem, sla_json, rule = ARGV[4], ARGV[5], ARGV[7], ARGV[8]
+local dry = ARGV[9] == '1'
 
 if idem ~= '' then
   local prev = redis.call('GET', key('idem', idem))
@@ -28,7 +28,7 @@ if idem ~= '' then
   end
 end
 
-local i = 11
+local i = 10
 local nattrs = tonumber(ARGV[i])
 local attrs = {}
 for j = i + 1, i + 2 * nattrs do attrs[#attrs + 1] = ARGV[j] end
@@ -105,38 +105,43 @@ else
   status = 'queued'
   trace[#trace + 1] = 'queue|' .. queue .. '|'
 end
-local route_due = NOW + route_sla
 local pool = owner_pool or queue
 local text = table.concat(trace, ';')
 if dry then
-  return { 1, status, NOW, route_due, owner and owner.id or '', owner and NOW + ft_sla or 0, pool, text }
+  return { 1, status, NOW, owner and owner.id or '', pool, text, '{}', 0 }
 end
 
 if idem ~= '' then redis.call('SET', key('idem', idem), id, 'PX', ARGV[6]) end
 local lk = P .. ':lead:' .. id
 local ev = { 'pool', pool, 'rule', rule }
+local events = { 'received', status }
+local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
+local history
 if status == 'assigned' then
-  local due = NOW + ft_sla
-  local history = record(id, 'received', ev, 'assigned', { 'rep', owner.id, 'pool', pool })
+  history = record(id, 'received', ev, 'assigned', { 'rep', owner.id, 'pool', pool })
   redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
-    'route_due', route_due, 'ft_sla', ft_sla, 'status', 'assigned', 'owner', owner.id,
-    'assigned_at', NOW, 'ft_due', due, 'trace', text, 'events', '[' .. history .. ']',
-    unpack(attrs))
-  start_first_touch(id, owner, pool, due)
-  if contact ~= '' and sticky_ms > 0 then
-    redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
+    'sla', sla_json, 'status', 'assigned', 'owner', owner.id, 'owners', owner.id,
+    'assigned_at', NOW, 'trace', text, 'events', '[' .. history .. ']', unpack(attrs))
+  redis.call('HINCRBY', K_REP_OPEN, owner.id, 1)
+  redis.call('HINCRBY', K_POOL_OPEN, pool, 1)
+  if owner.max_day > 0 then
+    local dk = key('rep_day', owner.id, owner.day)
+    redis.call('INCR', dk)
+    redis.call('EXPIRE', dk, 259200)
   end
-  return { 1, 'assigned', NOW, route_due, owner.id, due, pool, text }
+else
+  history = record(id, 'received', ev, status, { 'pool', pool })
+  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
+    'sla', sla_json, 'status', status, 'trace', text, 'events', '[' .. history .. ']',
+    unpack(attrs))
 end
-local history = record(id, 'received', ev, status, { 'pool', pool })
-redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
-  'route_due', route_due, 'ft_sla', ft_sla, 'status', status, 'trace', text,
-  'events', '[' .. history .. ']', unpack(attrs))
 if status == 'queued' then
   redis.call('ZADD', key('pool', pool, 'queue'), redis.call('INCR', key('seq')), id)
-  redis.call('ZADD', key('deadlines'), route_due, 'route:' .. id)
-  if contact ~= '' and sticky_ms > 0 then
-    redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
-  end
 end
-return { 1, status, NOW, route_due, '', 0, pool, text }
+if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
+  redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
+end
+local clocks = clocks_on_events(id, events,
+  { owner = owner and owner.id or nil, pool = pool, sla = sla, fresh = true })
+return { 1, status, NOW, owner and owner.id or '', pool, text,
+  next(clocks) and cjson.encode(clocks) or '{}', NEXT_DEADLINE or 0 }

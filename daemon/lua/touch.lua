@@ -12,7 +12,6 @@ if h[2] ~= rep then return { 'not_owner', h[2] } end
 local first = not h[3]
 if first then
   redis.call('HSET', lk, 'status', 'touched', 'touched_at', NOW)
-  redis.call('ZREM', key('deadlines'), 'first_touch:' .. id)
   redis.call('HINCRBY', key('rep_open'), rep, -1)
   redis.call('HINCRBY', key('pool_open'), h[4], -1)
 end
@@ -23,4 +22,5 @@ if channel ~= '' then
   extra[#extra + 1] = channel
 end
 emit(id, 'touched', extra)
+clocks_on_events(id, { 'touched' }, { owner = rep, pool = h[4], sla = lead_sla(lk) })
 return { 'ok', first and 1 or 0, redis.call('HGETALL', lk) }

@@ -52,6 +52,19 @@ int calendar_is_holiday(const struct calendar *cal, int64_t utc_ms);
  */
 int64_t calendar_add_open(const struct calendar *cal, int64_t start_ms, int64_t duration_ms);
 
+/* An open span in UTC, epoch ms. */
+struct cal_window {
+	int64_t	start;
+	int64_t	end;
+};
+
+/*
+ * The open spans that overlap [from_ms, to_ms), in order, at most max of them;
+ * spans that touch are merged. Returns how many were written.
+ */
+size_t calendar_windows(const struct calendar *cal, int64_t from_ms, int64_t to_ms,
+    struct cal_window *out, size_t max);
+
 /* The next instant at or after t when the calendar is open; -1 as above. */
 int64_t calendar_next_open(const struct calendar *cal, int64_t t_ms);
 

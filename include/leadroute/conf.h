@@ -18,10 +18,36 @@ enum conf_log_level {
 	CONF_LOG_ERROR,
 };
 
+/* How an outbound notification is written. */
+enum conf_notify_format {
+	NOTIFY_FORMAT_JSON,	/* our event envelope */
+	NOTIFY_FORMAT_SLACK,	/* a Slack incoming-webhook message: {"text": …} */
+};
+
+/* A webhook that notifications are POSTed to. */
+struct conf_notify_target {
+	char			*id;
+	char			*url;		/* http:// or https:// */
+	enum conf_notify_format	 format;
+	unsigned char		*secret;	/* Standard Webhooks key (whsec_… decoded); NULL: unsigned */
+	size_t			 secret_len;
+	int			 line;
+};
+
+/* Someone told of escalations who takes no leads: a manager, a director. */
+struct conf_person {
+	char				*id;
+	char				*name;
+	const struct conf_notify_target	*notify;	/* NULL: cannot be reached */
+	int				 line;
+};
+
 struct conf_rep {
 	char			*id;
 	char			*name;
 	char			*email;		/* optional: where notifications reach the rep */
+	const struct conf_notify_target	*notify;	/* where the rep's notifications go; NULL: nowhere */
+	const struct conf_person	*manager;	/* told when the rep misses SLAs; NULL: the pool's */
 	const struct calendar	*calendar;	/* working hours; NULL: always working */
 	uint64_t		 max_open;	/* open (untouched) leads at most; 0: no cap */
 	uint64_t		 max_per_day;	/* new leads a day, in the calendar's zone; 0: no cap */
@@ -34,18 +60,67 @@ struct conf_member {
 	unsigned	 weight;	/* 1-100: weight 2 gets twice the leads of weight 1 */
 };
 
+/* Who to tell, as written: owner, manager, director, webhook:ID, person:ID. */
+struct conf_recipients {
+	char	**v;
+	size_t	  n;
+};
+
+/* One level of an escalation policy: fires after_ms after the breach. */
+struct conf_esc_level {
+	int64_t			after_ms;
+	struct conf_recipients	notify;
+	int			reassign;	/* next_available: a rep who never owned the lead */
+	int			line;
+};
+
+/* What happens when a clock breaches, level by level (like an on-call policy). */
+struct conf_policy {
+	struct conf_esc_level	*levels;	/* in the order they fire (the config must list them so) */
+	size_t			 nlevels;
+	int			 line;
+};
+
+#define CONF_MAX_CLOCKS 16
+
+/* Durations that replace the clocks' own (by clock index); 0: not replaced. */
+struct conf_sla {
+	int64_t		ms[CONF_MAX_CLOCKS];
+};
+
 struct conf_pool {
 	char			*id;
 	struct conf_member	*members;	/* rotation order */
 	size_t			 nmembers;
 	uint64_t		 max_open;	/* open leads across the pool at most; 0: no cap */
+	const struct calendar	*calendar;	/* for clocks on the pool's calendar; NULL: wall time */
+	const struct conf_person *manager;	/* told of escalations; NULL: none */
+	const struct conf_person *director;
+	struct conf_policy	 escalation;	/* no levels: the default policy */
+	struct conf_sla		 sla;		/* this pool's clocks, under the grade's and rule's */
 	int			 line;
 };
 
-/* SLA clocks that replace the defaults; 0: not replaced. */
-struct conf_sla {
-	int64_t		route_ms;
-	int64_t		first_touch_ms;
+/* Which hours a clock counts. */
+enum conf_clock_calendar {
+	CLOCK_WALL,		/* every hour */
+	CLOCK_OWNER,		/* the owner's calendar (wall time without one) */
+	CLOCK_POOL,		/* the lead's pool's calendar (wall time without one) */
+	CLOCK_NAMED,		/* one calendar of the config */
+};
+
+/* An SLA clock: starts on one lead event, stops on another, due after duration. */
+struct conf_clock {
+	char			*name;
+	char			*start;		/* lead event that starts it */
+	char			*stop;		/* lead event that stops it */
+	int64_t			 duration_ms;
+	enum conf_clock_calendar calendar_kind;
+	const struct calendar	*calendar;	/* CLOCK_NAMED */
+	int64_t			 remind_before_ms;	/* 0: no reminder */
+	struct conf_recipients	 remind;	/* who the reminder goes to (default: owner) */
+	uint64_t		 auto_offline_after;	/* misses in a row that set the owner away; 0: never */
+	int			 line;
 };
 
 /* Where a rule sends a lead: tried in order, the first eligible one wins. */
@@ -118,11 +193,25 @@ struct conf {
 	struct conf_redis redis;
 
 	struct {
-		int64_t			 route_ms;
-		int64_t			 first_touch_ms;
+		struct conf_clock	*clocks;
+		size_t			 nclocks;
 		struct conf_grade_sla	*grades;	/* per-grade clocks */
 		size_t			 ngrades;
 	} sla;
+
+	struct conf_policy escalation;	/* the default policy */
+
+	struct {
+		struct conf_notify_target *targets;
+		size_t		  ntargets;
+		uint64_t	  attempts;	/* deliveries tried before the dead-letter list */
+		int64_t		  backoff_ms;	/* first retry delay; doubles, with jitter */
+		int64_t		  max_backoff_ms;
+		int64_t		  timeout_ms;	/* one delivery attempt at most */
+	} notify;
+
+	struct conf_person *people;
+	size_t		  npeople;
 
 	struct {
 		int64_t		idempotency_window_ms;
@@ -192,11 +281,23 @@ const struct calendar *conf_find_calendar(const struct conf *conf, const char *i
 const struct conf_pool *conf_find_pool(const struct conf *conf, const char *id);
 
 /*
- * The SLA clocks for a lead: the rule's own, else its grade's, else the
- * defaults (grade may be NULL).
+ * A lead's clock durations set by its rule, else its grade (grade may be
+ * NULL); 0 where neither sets one (the pool's, else the clock's own, apply).
  */
 struct conf_sla conf_sla_for(const struct conf *conf, const struct conf_rule *rule,
     const char *grade);
+
+const struct conf_clock *conf_find_clock(const struct conf *conf, const char *name);
+const struct conf_notify_target *conf_find_target(const struct conf *conf, const char *id);
+const struct conf_person *conf_find_person(const struct conf *conf, const char *id);
+
+/*
+ * Where a notification for one recipient goes: "owner" (the lead's owner),
+ * "manager" (the owner's manager, else the pool's), "director" (the pool's),
+ * "webhook:ID" or "person:ID". NULL with *why set when nobody is reachable.
+ */
+const struct conf_notify_target *conf_recipient_target(const struct conf *conf,
+    const char *recipient, const char *owner, const char *pool, const char **why);
 
 /* True when a domain name is acceptable as an account key (lower case, a dot). */
 int conf_valid_domain(const char *domain);

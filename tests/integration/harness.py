@@ -131,8 +131,16 @@ redis:
 leads:
   sticky_window: {sticky}
 sla:
-  route: {route}
-  first_touch: {first_touch}
+  clocks:
+    - name: route
+      start: received
+      stop: [assigned, nurture]
+      duration: {route}
+    - name: first_touch
+      start: assigned
+      stop: touched
+      calendar: {ft_calendar}
+      duration: {first_touch}
 reps:
 {reps}pools:
 {pools}{extra}rules:
@@ -176,7 +184,8 @@ def make_conf(redis, **kw):
     sections (calendars, territories, scoring …) before the rules."""
     values = dict(log_level="info", max_body="64KiB", shutdown_timeout="10s",
                   redis_url=redis.url if redis else "redis://127.0.0.1:1/0",
-                  prefix="lr", redis_timeout="2s", route="5m", first_touch="1h", sticky="0s",
+                  prefix="lr", redis_timeout="2s", route="5m", first_touch="1h", ft_calendar="owner",
+                  sticky="0s",
                   extra="", reps=BASE_REPS, pools=BASE_POOLS, rules=BASE_RULES)
     values.update(kw)
     return BASE_CONF.format(**values)

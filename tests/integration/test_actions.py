@@ -137,7 +137,7 @@ class ChainAndNurtureTests(DaemonTestCase):
     def test_nurture_stores_without_routing(self):
         lead = self.d.lead(email="n@cold.io", source="nurture-me")
         self.assertEqual((lead["status"], lead["owner"], lead["pool"]), ("nurture", None, None))
-        self.assertIsNone(lead["first_touch_due_at"])
+        self.assertNotIn("first_touch", lead["clocks"])
         self.assertEqual(targets(lead), [{"target": "nurture"}])
         self.assertEqual(self.redis.cmd("ZCARD", "lr:deadlines"), 0)
         got = self.d.get("/v1/leads/" + lead["id"]).json

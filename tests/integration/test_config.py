@@ -32,7 +32,7 @@ class CheckConfigTests(DaemonTestCase):
         self.assertEqual(err, "")
 
     def test_every_error_is_printed_with_its_line(self):
-        text = make_conf(self.redis).replace("route: 5m", "route: 5 minutes") \
+        text = make_conf(self.redis).replace("duration: 5m", "duration: 5 minutes") \
             .replace("reps: [cy, dee]", "reps: [cy, zoe]").replace("pool: amer", "pool: apac")
         path = self.write("bad.yaml", text + "colour: blue\n")
         rc, out, err = check(path)
@@ -40,10 +40,10 @@ class CheckConfigTests(DaemonTestCase):
         self.assertEqual(out, "")
         lines = err.splitlines()
         self.assertEqual(lines, [
-            path + ":13: sla.route: bad duration \"5 minutes\": unknown unit: use ms, s, m, h or d",
-            path + ":28: pools[1].reps[1]: unknown rep \"zoe\"",
-            path + ":40: rules[2].pool: unknown pool \"apac\"",
-            path + ":41: colour: unknown key \"colour\"",
+            path + ":17: sla.clocks[0].duration: bad duration \"5 minutes\": unknown unit: use ms, s, m, h or d",
+            path + ":36: pools[1].reps[1]: unknown rep \"zoe\"",
+            path + ":48: rules[2].pool: unknown pool \"apac\"",
+            path + ":49: colour: unknown key \"colour\"",
             path + ": 4 errors",
         ])
 
@@ -94,7 +94,7 @@ class ReloadTests(DaemonTestCase):
         v1 = self.d.get("/healthz").json["config_version"]
         self.reload(make_conf(self.redis).replace("reps: [ana, ben]", "reps: [ana, bob]"))
         errors = self.d.events("config_error")
-        self.assertEqual(errors[-1]["line"], "26")
+        self.assertEqual(errors[-1]["line"], "34")
         self.assertEqual(errors[-1]["message"], 'unknown rep "bob"')
         self.assertEqual(len(self.d.events("config_reload_failed")), 1)
         self.assertEqual(self.d.get("/healthz").json["config_version"], v1)

@@ -27,16 +27,26 @@ class LeadTests(DaemonTestCase):
         self.assertEqual(lead["owner"], "ana")
         self.assertEqual(lead["pool"], "emea")
         self.assertEqual(lead["rule"], "emea")
-        for k in ("received_at", "route_due_at", "assigned_at", "first_touch_due_at"):
+        for k in ("received_at", "assigned_at"):
             self.assertRegex(lead[k], RFC3339, k)
+        for k in ("started_at", "due_at"):
+            self.assertRegex(lead["clocks"]["first_touch"][k], RFC3339, k)
+        self.assertEqual(lead["owners"], ["ana"])
+        self.assertEqual(lead["open_escalations"], [])
         self.assertIsNone(lead["first_touched_at"])
         self.assertEqual(lead["fields"], {"email": "ana@example.com", "country": "GB",
                                           "first_name": "Ana", "custom": {"k": [1, 2]}})
 
     def test_due_times_follow_the_sla(self):
         lead = self.d.lead(email="t@x.com", country="DE")
-        self.assertEqual(ms(lead["route_due_at"]) - ms(lead["received_at"]), 5 * 60 * 1000)
-        self.assertEqual(ms(lead["first_touch_due_at"]) - ms(lead["assigned_at"]), 3600 * 1000)
+        route, ft = lead["clocks"]["route"], lead["clocks"]["first_touch"]
+        self.assertEqual(ms(route["due_at"]) - ms(lead["received_at"]), 5 * 60 * 1000)
+        self.assertEqual(route["stopped_at"], lead["assigned_at"])   # routed on arrival
+        self.assertEqual((route["running"], route["breached"]), (False, False))
+        self.assertEqual(ms(ft["due_at"]) - ms(lead["assigned_at"]), 3600 * 1000)
+        self.assertEqual((ft["running"], ft["owner"], ft["stopped_at"]), (True, "ana", None))
+        stored = self.d.get("/v1/leads/" + lead["id"]).json
+        self.assertEqual(stored["clocks"], lead["clocks"])
 
     def test_rule_with_two_conditions_needs_both(self):
         self.assertEqual(self.d.lead(email="b@x.com", country="US", employees=5000)["rule"], "big-us")
@@ -151,7 +161,9 @@ class BadInputTests(DaemonTestCase):
     conf_overrides = {"max_body": "2KiB"}
 
     def assertNothingStored(self):
-        self.assertEqual([k for k in self.redis_keys() if not k.startswith("lr:pool:")], [])
+        # The published config (lr:cfg, lr:cal:*) and rotations are not lead state.
+        self.assertEqual([k for k in self.redis_keys()
+                          if not k.startswith(("lr:pool:", "lr:cfg", "lr:cal:"))], [])
 
     def test_malformed_json_is_400(self):
         r = self.d.post("/v1/leads", '{"email": "a@b.co",', headers={"Content-Type": "application/json"})

@@ -73,7 +73,7 @@ class QueueTests(DaemonTestCase):
         lead = self.queue_emea(1)[0]
         self.assertEqual(lead["status"], "queued")
         self.assertIsNone(lead["owner"])
-        self.assertIsNone(lead["first_touch_due_at"])
+        self.assertNotIn("first_touch", lead["clocks"])
         self.assertEqual(lead["pool"], "emea")
         self.assertEqual(self.redis.cmd("ZRANGE", "lr:pool:emea:queue", 0, -1), [lead["id"]])
         got = self.d.get("/v1/leads/" + lead["id"]).json
@@ -89,7 +89,7 @@ class QueueTests(DaemonTestCase):
         self.assertEqual(got["status"], "assigned")
         self.assertEqual(got["owner"], "ben")
         self.assertEqual([e["type"] for e in got["events"]], ["received", "queued", "assigned"])
-        self.assertIsNotNone(got["first_touch_due_at"])
+        self.assertTrue(got["clocks"]["first_touch"]["running"])
         reps = {x["id"]: x for x in self.d.get("/v1/reps").json["reps"]}
         self.assertEqual(reps["ben"]["open_leads"], 3)
 

@@ -36,7 +36,7 @@ class RestartTests(DaemonTestCase):
         esc = wait_for(lambda: self.d.get("/v1/escalations").json["escalations"], timeout=3,
                        what="the missed deadline to fire")
         self.assertLess(time.time() - started, 2.0)
-        self.assertEqual([(e["lead"], e["kind"]) for e in esc], [(lead["id"], "route")])
+        self.assertEqual([(e["lead"], e["clock"]) for e in esc], [(lead["id"], "route")])
         time.sleep(1.2)
         self.assertEqual(len(self.d.get("/v1/escalations").json["escalations"]), 1)
 

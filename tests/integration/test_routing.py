@@ -63,14 +63,14 @@ class ScoringTests(DaemonTestCase):
 
     def test_sla_follows_rule_then_grade_then_default(self):
         hot = self.d.lead(email="a@x.us", title="VP", employees=900, event="demo_request")
-        self.assertEqual(ms(hot["first_touch_due_at"]) - ms(hot["assigned_at"]), 10 * 60 * 1000)
+        self.assertEqual(ms(hot["clocks"]["first_touch"]["due_at"]) - ms(hot["assigned_at"]), 10 * 60 * 1000)
         b = self.d.lead(email="b@x.us", title="VP", event="demo_request")   # 60
         self.assertEqual(b["grade"], "B")
-        self.assertEqual(ms(b["first_touch_due_at"]) - ms(b["assigned_at"]), 20 * 60 * 1000)
+        self.assertEqual(ms(b["clocks"]["first_touch"]["due_at"]) - ms(b["assigned_at"]), 20 * 60 * 1000)
         d = self.d.lead(email="c@x.us")
         self.assertEqual(d["grade"], "D")
-        self.assertEqual(ms(d["first_touch_due_at"]) - ms(d["assigned_at"]), 60 * 60 * 1000)
-        self.assertEqual(ms(d["route_due_at"]) - ms(d["received_at"]), 5 * 60 * 1000)
+        self.assertEqual(ms(d["clocks"]["first_touch"]["due_at"]) - ms(d["assigned_at"]), 60 * 60 * 1000)
+        self.assertEqual(ms(d["clocks"]["route"]["due_at"]) - ms(d["received_at"]), 5 * 60 * 1000)
 
     def test_decision_names_config_version_and_rules_evaluated(self):
         lead = self.d.lead(email="b@x.at", country="AT")

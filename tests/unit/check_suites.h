@@ -11,6 +11,7 @@ Suite *score_suite(void);
 Suite *time_suite(void);
 Suite *tz_suite(void);
 Suite *units_suite(void);
+Suite *webhook_suite(void);
 Suite *ytree_suite(void);
 
 #endif

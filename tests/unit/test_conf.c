@@ -93,15 +93,15 @@ START_TEST(test_conf_example_file_is_valid)
 	ck_assert_str_eq(c->redis.host, "127.0.0.1");
 	ck_assert_int_eq(c->redis.port, 6379);
 	ck_assert_str_eq(c->redis.prefix, "lr");
-	ck_assert_int_eq(c->sla.route_ms, 300000);
-	ck_assert_int_eq(c->sla.first_touch_ms, 3600000);
+	ck_assert_int_eq(conf_find_clock(c, "route")->duration_ms, 300000);
+	ck_assert_int_eq(conf_find_clock(c, "first_touch")->duration_ms, 3600000);
 	ck_assert_int_eq(c->nreps, 4);
 	ck_assert_int_eq(c->npools, 2);
 	ck_assert_int_eq(c->nterritories, 2);
 	ck_assert_str_eq(c->rules[c->nrules - 1].name, "default");
 	ck_assert_int_eq(c->rules[c->nrules - 1].when.nkids, 0);
 	r = rule_named(c, "hot");
-	ck_assert_int_eq(r->sla.route_ms, 30000);
+	ck_assert_int_eq(r->sla.ms[0], 30000);
 	ck_assert_int_eq(r->ntargets, 3);
 	ck_assert_int_eq(r->targets[0].kind, TARGET_ACCOUNT_OWNER);
 	r = rule_named(c, "emea");
@@ -130,8 +130,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_int_eq(c->http.idle_timeout_ms, 30000);
 	ck_assert_str_eq(c->redis.url, "redis://127.0.0.1:6379/0");
 	ck_assert_int_eq(c->redis.timeout_ms, 2000);
-	ck_assert_int_eq(c->sla.route_ms, 300000);
-	ck_assert_int_eq(c->sla.first_touch_ms, 3600000);
+	ck_assert_int_eq(c->sla.clocks[0].duration_ms, 300000);
 	ck_assert_int_eq(c->leads.idempotency_window_ms, 7LL * 24 * 3600 * 1000);
 	ck_assert_int_eq(c->log_level, CONF_LOG_INFO);
 	ck_assert_str_eq(c->reps[0].name, "ana");	/* name defaults to id */
@@ -326,7 +325,7 @@ END_TEST
 START_TEST(test_conf_unknown_key)
 {
 	load_fails(MINIMAL "colour: blue\n", "t.yaml:10: colour: unknown key \"colour\"\n");
-	load_fails(MINIMAL "sla:\n  route: 5m\n  frist_touch: 1h\n",
+	load_fails(MINIMAL "sla:\n  grades: {}\n  frist_touch: 1h\n",
 	    "t.yaml:12: sla.frist_touch: unknown key \"frist_touch\"\n");
 	load_fails("reps:\n  - id: ana\n    nmae: Ana\npools: [{id: p, reps: [ana]}]\n"
 	    "rules: [{name: d, pool: p}]\n", "t.yaml:3: reps[0]: unknown key \"nmae\"\n");
@@ -350,12 +349,12 @@ END_TEST
 
 START_TEST(test_conf_bad_durations)
 {
-	load_fails(MINIMAL "sla:\n  route: 5\n",
-	    "t.yaml:11: sla.route: bad duration \"5\": missing unit: write ms, s, m, h or d (as in 30s)\n");
-	load_fails(MINIMAL "sla:\n  first_touch: soon\n",
-	    "t.yaml:11: sla.first_touch: bad duration \"soon\": expected a number, as in 250ms, 30s, 5m, 1h or 2d\n");
-	load_fails(MINIMAL "sla:\n  route: 10ms\n",
-	    "t.yaml:11: sla.route: duration 10ms out of range: must be 100ms to 30d\n");
+	load_fails(MINIMAL "sla:\n  clocks: [{name: r, start: received, stop: assigned, duration: 5}]\n",
+	    "t.yaml:11: sla.clocks[0].duration: bad duration \"5\": missing unit: write ms, s, m, h or d (as in 30s)\n");
+	load_fails(MINIMAL "sla:\n  clocks: [{name: r, start: received, stop: assigned, duration: soon}]\n",
+	    "t.yaml:11: sla.clocks[0].duration: bad duration \"soon\": expected a number, as in 250ms, 30s, 5m, 1h or 2d\n");
+	load_fails(MINIMAL "sla:\n  clocks: [{name: r, start: received, stop: assigned, duration: 10ms}]\n",
+	    "t.yaml:11: sla.clocks[0].duration: duration 10ms out of range: must be 100ms to 30d\n");
 }
 END_TEST
 
@@ -469,11 +468,11 @@ END_TEST
 START_TEST(test_conf_reports_every_error)
 {
 	load_fails("listen: nowhere\nreps:\n  - id: \"bad id\"\npools: [{id: p, reps: [ghost]}]\n"
-	    "rules: [{name: d, pool: p}]\nsla: {route: 1x}\n",
+	    "rules: [{name: d, pool: p}]\nnotify: {timeout: 1x}\n",
 	    "t.yaml:1: listen: expected HOST:PORT, as in 127.0.0.1:8080, got \"nowhere\"\n"
 	    "t.yaml:3: reps[0].id: bad id \"bad id\": use 1-64 of letters, digits, _ . -\n"
 	    "t.yaml:4: pools[0].reps[0]: unknown rep \"ghost\"\n"
-	    "t.yaml:6: sla.route: bad duration \"1x\": unknown unit: use ms, s, m, h or d\n");
+	    "t.yaml:6: notify.timeout: bad duration \"1x\": unknown unit: use ms, s, m, h or d\n");
 }
 END_TEST
 
@@ -497,6 +496,168 @@ START_TEST(test_conf_rejects_wrong_shapes)
 	    "  - {name: x, pool: p, when: {country: {eq: [DE, AT]}}}\n  - {name: d, pool: p}\n",
 	    "t.yaml:4: rules[0].when.country.eq: eq takes one value; use in for a list\n");
 	load_fails("- a\n- b\n", "t.yaml:1: expected a map of settings at the top\n");
+}
+END_TEST
+
+START_TEST(test_conf_default_clocks)
+{
+	struct conf *c = load_ok(MINIMAL);
+
+	ck_assert_uint_eq(c->sla.nclocks, 2);
+	ck_assert_str_eq(c->sla.clocks[0].name, "route");
+	ck_assert_str_eq(c->sla.clocks[0].start, "received");
+	ck_assert_str_eq(c->sla.clocks[0].stop, "assigned,nurture");
+	ck_assert_int_eq(c->sla.clocks[0].duration_ms, 5 * 60 * 1000);
+	ck_assert_int_eq(c->sla.clocks[0].calendar_kind, CLOCK_WALL);
+	ck_assert_str_eq(c->sla.clocks[1].name, "first_touch");
+	ck_assert_int_eq(c->sla.clocks[1].duration_ms, 3600 * 1000);
+	ck_assert_int_eq(c->sla.clocks[1].calendar_kind, CLOCK_OWNER);
+	ck_assert_uint_eq(c->escalation.nlevels, 0);
+	ck_assert_uint_eq(c->notify.attempts, 6);
+	conf_unref(c);
+}
+END_TEST
+
+#define SLA_CONF \
+	"calendars:\n" \
+	"  - {id: berlin, timezone: Europe/Berlin, hours: {mon-fri: \"09:00-18:00\"}}\n" \
+	"notify:\n" \
+	"  attempts: 3\n" \
+	"  targets:\n" \
+	"    - {id: hook, url: \"https://h.example/x\", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\n" \
+	"    - {id: chat, url: \"http://127.0.0.1:9/s\", format: slack}\n" \
+	"people:\n" \
+	"  - {id: maria, notify: chat}\n" \
+	"  - {id: sam}\n" \
+	"reps:\n" \
+	"  - {id: ana, notify: hook, manager: maria}\n" \
+	"  - {id: ben}\n" \
+	"sla:\n" \
+	"  clocks:\n" \
+	"    - {name: route, start: received, stop: [assigned, nurture], duration: 5m}\n" \
+	"    - {name: first_touch, start: assigned, stop: touched, duration: 1h, calendar: berlin,\n" \
+	"       remind_before: 10m, auto_offline_after: 3}\n" \
+	"    - {name: follow_up, start: touched, stop: assigned, duration: 2d, calendar: pool,\n" \
+	"       remind_before: 1h, remind: [manager, webhook:hook]}\n" \
+	"escalation:\n" \
+	"  - {after: 0m, notify: [owner, manager]}\n" \
+	"  - {after: 1h, notify: [director]}\n" \
+	"pools:\n" \
+	"  - id: p1\n" \
+	"    reps: [ana, ben]\n" \
+	"    calendar: berlin\n" \
+	"    manager: sam\n" \
+	"    director: maria\n" \
+	"    sla: {first_touch: 45m}\n" \
+	"    escalation:\n" \
+	"      - {after: 15m, reassign: next_available, notify: [person:maria]}\n" \
+	"rules:\n" \
+	"  - name: default\n" \
+	"    pool: p1\n" \
+	"    sla: {route: 1m}\n"
+
+START_TEST(test_conf_clocks_policies_and_targets)
+{
+	struct conf *c = load_ok(SLA_CONF);
+	const struct conf_clock *ft = conf_find_clock(c, "first_touch");
+	const struct conf_clock *fu = conf_find_clock(c, "follow_up");
+	const struct conf_notify_target *t;
+	const char *why;
+	struct conf_sla sla;
+
+	ck_assert_ptr_nonnull(ft);
+	ck_assert_int_eq(ft->calendar_kind, CLOCK_NAMED);
+	ck_assert_str_eq(ft->calendar->id, "berlin");
+	ck_assert_int_eq(ft->remind_before_ms, 600000);
+	ck_assert_uint_eq(ft->remind.n, 1);
+	ck_assert_str_eq(ft->remind.v[0], "owner");	/* the default */
+	ck_assert_uint_eq(ft->auto_offline_after, 3);
+	ck_assert_int_eq(fu->calendar_kind, CLOCK_POOL);
+	ck_assert_uint_eq(fu->remind.n, 2);
+	ck_assert_str_eq(fu->remind.v[1], "webhook:hook");
+	ck_assert_uint_eq(c->escalation.nlevels, 2);
+	ck_assert_int_eq(c->escalation.levels[0].after_ms, 0);
+	ck_assert_str_eq(c->escalation.levels[0].notify.v[1], "manager");
+	ck_assert_int_eq(c->escalation.levels[1].after_ms, 3600000);
+	ck_assert_uint_eq(c->pools[0].escalation.nlevels, 1);
+	ck_assert_int_eq(c->pools[0].escalation.levels[0].reassign, 1);
+	ck_assert_int_eq(c->pools[0].sla.ms[1], 45 * 60000);
+	ck_assert_str_eq(c->pools[0].calendar->id, "berlin");
+	/* A lead's own durations: the rule's, over nothing from grades here. */
+	sla = conf_sla_for(c, &c->rules[0], NULL);
+	ck_assert_int_eq(sla.ms[0], 60000);
+	ck_assert_int_eq(sla.ms[1], 0);
+	/* Targets: the secret decoded from whsec_ base64. */
+	t = conf_find_target(c, "hook");
+	ck_assert_uint_eq(t->secret_len, 24);
+	ck_assert_int_eq(t->format, NOTIFY_FORMAT_JSON);
+	ck_assert_int_eq(conf_find_target(c, "chat")->format, NOTIFY_FORMAT_SLACK);
+	ck_assert_ptr_null(conf_find_target(c, "chat")->secret);
+	ck_assert_uint_eq(c->notify.attempts, 3);
+	/* Recipients: owner, the owner's manager over the pool's, the pool's director. */
+	ck_assert_ptr_eq(conf_recipient_target(c, "owner", "ana", "p1", &why), t);
+	ck_assert_ptr_eq(conf_recipient_target(c, "manager", "ana", "p1", &why),
+	    conf_find_target(c, "chat"));
+	ck_assert_ptr_null(conf_recipient_target(c, "manager", "ben", "p1", &why));
+	ck_assert_str_eq(why, "that person has no notify target");	/* sam, the pool's */
+	ck_assert_ptr_eq(conf_recipient_target(c, "director", "ben", "p1", &why),
+	    conf_find_target(c, "chat"));
+	ck_assert_ptr_null(conf_recipient_target(c, "owner", "ben", "p1", &why));
+	ck_assert_str_eq(why, "the owner has no notify target");
+	ck_assert_ptr_null(conf_recipient_target(c, "owner", "", "p1", &why));
+	ck_assert_str_eq(why, "the lead has no owner");
+	ck_assert_ptr_eq(conf_recipient_target(c, "webhook:hook", NULL, NULL, &why), t);
+	conf_unref(c);
+}
+END_TEST
+
+/* Each SLA mistake is reported on its own line. */
+START_TEST(test_conf_sla_errors)
+{
+	struct conf *c = NULL;
+	char *printed = load(
+	    "notify:\n"
+	    "  targets:\n"
+	    "    - {id: a, url: \"ftp://x\"}\n"
+	    "    - {id: b, url: \"https://x\", secret: whsec_short, format: xml}\n"
+	    "reps:\n"
+	    "  - {id: ana, notify: nope, manager: nobody}\n"
+	    "sla:\n"
+	    "  clocks:\n"
+	    "    - {name: route, start: received, stop: received, duration: 5m}\n"
+	    "    - {name: x, start: arrived, stop: touched, duration: 1h, calendar: moon}\n"
+	    "    - {name: esc, start: received, stop: touched, duration: 1h}\n"
+	    "    - {name: y, start: received, stop: touched, duration: 1h, remind: [owner]}\n"
+	    "escalation:\n"
+	    "  - {after: 1h, notify: [boss]}\n"
+	    "  - {after: 0m, notify: [webhook:zz]}\n"
+	    "  - {after: 2h}\n"
+	    "  - {after: 3h, reassign: random}\n"
+	    "pools:\n"
+	    "  - {id: p1, reps: [ana], sla: {lunch: 1h}, director: ghost}\n"
+	    "rules:\n"
+	    "  - {name: d, pool: p1}\n", &c);
+
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(printed,
+	    "t.yaml:3: notify.targets[0].url: expected an http:// or https:// URL, got \"ftp://x\"\n"
+	    "t.yaml:4: notify.targets[1].format: unknown format \"xml\": use json or slack\n"
+	    "t.yaml:4: notify.targets[1].secret: expected whsec_ and 16 to 64 bytes in base64\n"
+	    "t.yaml:6: reps[0].notify: unknown notify target \"nope\" (targets come from notify.targets)\n"
+	    "t.yaml:6: reps[0].manager: unknown person \"nobody\" (people are listed under people)\n"
+	    "t.yaml:9: sla.clocks[0].stop: a clock cannot stop on the event that starts it (\"received\")\n"
+	    "t.yaml:10: sla.clocks[1].start: unknown lead event \"arrived\": use received, queued, assigned, touched or nurture\n"
+	    "t.yaml:10: sla.clocks[1].calendar: unknown calendar \"moon\": use none, owner, pool or a calendar id\n"
+	    "t.yaml:11: sla.clocks[2]: \"esc\" cannot name a clock (esc and remind are reserved)\n"
+	    "t.yaml:12: sla.clocks[3].remind: remind needs remind_before\n"
+	    "t.yaml:14: escalation[0].notify[0]: unknown recipient \"boss\": use owner, manager, director, webhook:ID or person:ID\n"
+	    "t.yaml:15: escalation[1].notify[0]: unknown notify target \"zz\" (targets come from notify.targets)\n"
+	    "t.yaml:15: escalation[1]: levels must be in order: this one fires before the one above it\n"
+	    "t.yaml:16: escalation[2]: a level needs notify, reassign or both\n"
+	    "t.yaml:17: escalation[3].reassign: unknown reassignment \"random\": use next_available\n"
+	    "t.yaml:19: pools[0].director: unknown person \"ghost\" (people are listed under people)\n"
+	    "t.yaml:19: pools[0].sla.lunch: unknown clock \"lunch\" (clocks come from sla.clocks)\n");
+	free(printed);
 }
 END_TEST
 
@@ -556,6 +717,9 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_reports_every_error);
 	tcase_add_test(tc, test_conf_rejects_redis_hostname);
 	tcase_add_test(tc, test_conf_rejects_wrong_shapes);
+	tcase_add_test(tc, test_conf_default_clocks);
+	tcase_add_test(tc, test_conf_clocks_policies_and_targets);
+	tcase_add_test(tc, test_conf_sla_errors);
 	tcase_add_test(tc, test_conf_missing_file);
 	tcase_add_test(tc, test_conf_refcount_keeps_config_alive);
 	suite_add_tcase(s, tc);

@@ -27,8 +27,6 @@ static const char score_conf[] =
 	"  mql: 50\n"
 	"  grades: {D: 0, A: 80, C: 40, B: 60}\n"
 	"sla:\n"
-	"  route: 5m\n"
-	"  first_touch: 1h\n"
 	"  grades:\n"
 	"    A: {route: 1m, first_touch: 15m}\n"
 	"    B: {first_touch: 30m}\n"
@@ -163,18 +161,19 @@ START_TEST(test_sla_rule_over_grade_over_default)
 	struct conf *c = score_load();
 	struct conf_sla s;
 
+	/* Clocks 0 and 1 are the default route and first_touch; 0: the clock's own. */
 	s = conf_sla_for(c, &c->rules[2], NULL);
-	ck_assert_int_eq(s.route_ms, 300000);
-	ck_assert_int_eq(s.first_touch_ms, 3600000);
+	ck_assert_int_eq(s.ms[0], 0);
+	ck_assert_int_eq(s.ms[1], 0);
 	s = conf_sla_for(c, &c->rules[2], "B");
-	ck_assert_int_eq(s.route_ms, 300000);
-	ck_assert_int_eq(s.first_touch_ms, 1800000);
+	ck_assert_int_eq(s.ms[0], 0);
+	ck_assert_int_eq(s.ms[1], 1800000);
 	s = conf_sla_for(c, &c->rules[2], "A");
-	ck_assert_int_eq(s.route_ms, 60000);
-	ck_assert_int_eq(s.first_touch_ms, 900000);
+	ck_assert_int_eq(s.ms[0], 60000);
+	ck_assert_int_eq(s.ms[1], 900000);
 	s = conf_sla_for(c, &c->rules[0], "A");	/* the hot rule: its own route clock */
-	ck_assert_int_eq(s.route_ms, 30000);
-	ck_assert_int_eq(s.first_touch_ms, 900000);
+	ck_assert_int_eq(s.ms[0], 30000);
+	ck_assert_int_eq(s.ms[1], 900000);
 	conf_unref(c);
 }
 END_TEST

@@ -349,6 +349,80 @@ cal_fails(const char *yaml, const char *want)
 	ytree_free(n);
 }
 
+/* The walk clocks.lua does over published windows (see sla_publish.c). */
+static int64_t
+walk_windows(const struct cal_window *w, size_t n, int64_t t, int64_t left)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int64_t s = w[i].start > t ? w[i].start : t;
+
+		if (w[i].end <= t)
+			continue;
+		if (left <= w[i].end - s)
+			return s + left;
+		left -= w[i].end - s;
+		t = w[i].end;
+	}
+	return -1;
+}
+
+/*
+ * Windows are what Redis scripts count open time with: for any start and
+ * duration, walking them must give what calendar_add_open gives, through
+ * overnight shifts, weekends, holidays and both DST changes.
+ */
+START_TEST(test_windows_give_the_same_due_times)
+{
+	static const char *const yaml[] = {
+		"{timezone: Europe/Berlin, hours: {mon-fri: \"09:00-18:00\"}, holidays: [2026-03-30]}",
+		"{timezone: America/New_York, hours: {mon-fri: [\"08:00-12:00\", \"13:00-17:00\"]}}",
+		"{timezone: Europe/Berlin, hours: {daily: \"22:00-06:00\"}}",
+		"{timezone: Europe/Berlin, hours: {daily: \"01:00-04:00\"}}",
+		"{timezone: Australia/Sydney, holidays: [\"2026-04-03..2026-04-06\"]}",
+	};
+	static const int64_t durations[] = { 1, 15 * MINUTE, HOUR, 4 * HOUR, 30 * HOUR };
+	struct cal_window w[512];
+	size_t i, j, n, checked = 0;
+	int64_t t, from = at("2026-03-20T00:00:00Z"), to = at("2026-04-20T00:00:00Z");
+
+	for (i = 0; i < LR_NELEM(yaml); i++) {
+		struct calendar *c = cal(yaml[i]);
+
+		n = calendar_windows(c, from, to, w, LR_NELEM(w));
+		ck_assert_uint_gt(n, 0);
+		for (j = 1; j < n; j++)
+			ck_assert(w[j - 1].end < w[j].start && w[j].start < w[j].end);
+		/* Every 47 minutes for a fortnight spanning the March change. */
+		for (t = at("2026-03-25T00:00:00Z"); t < at("2026-04-08T00:00:00Z"); t += 47 * MINUTE) {
+			for (j = 0; j < LR_NELEM(durations); j++) {
+				ck_assert_msg(walk_windows(w, n, t, durations[j]) ==
+				    calendar_add_open(c, t, durations[j]), "calendar %zu start %lld dur %lld",
+				    i, (long long)t, (long long)durations[j]);
+				checked++;
+			}
+		}
+		cal_done(c);
+	}
+	ck_assert_uint_gt(checked, 10000);
+}
+END_TEST
+
+START_TEST(test_windows_merge_overnight_shifts)
+{
+	struct calendar *c = cal("{timezone: UTC, hours: {daily: \"22:00-06:00\"}}");
+	struct cal_window w[8];
+	size_t n = calendar_windows(c, at("2026-11-30T12:00:00Z"), at("2026-12-02T12:00:00Z"), w, 8);
+
+	ck_assert_uint_eq(n, 2);	/* 22:00-06:00 twice, not split at midnight */
+	ck_at(w[0].start, "2026-11-30T22:00:00.000Z");
+	ck_at(w[0].end, "2026-12-01T06:00:00.000Z");
+	ck_at(w[1].start, "2026-12-01T22:00:00.000Z");
+	cal_done(c);
+}
+END_TEST
+
 START_TEST(test_calendar_errors)
 {
 	cal_fails("{hours: {mon: \"09:00-17:00\"}}",
@@ -389,6 +463,8 @@ tz_suite(void)
 	tcase_add_test(tc, test_open_time_across_dst_changes);
 	tcase_add_test(tc, test_local_to_utc_in_dst_gaps_and_folds);
 	tcase_add_test(tc, test_open_time_without_hours_skips_only_holidays);
+	tcase_add_test(tc, test_windows_give_the_same_due_times);
+	tcase_add_test(tc, test_windows_merge_overnight_shifts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,63 @@
+/* conf_internal.h — what the config parser's files share; not part of the API. */
+#ifndef LEADROUTE_CONF_INTERNAL_H
+#define LEADROUTE_CONF_INTERNAL_H
+
+#include <stdint.h>
+
+#include "leadroute/conf.h"
+#include "leadroute/util.h"
+#include "leadroute/ytree.h"
+
+struct conf_ctx {
+	struct conf		*conf;
+	struct conf_diags	*diags;
+};
+
+void conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
+    LR_PRINTF(4, 5);
+void conf_warning(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
+    LR_PRINTF(4, 5);
+
+/* A scalar that is not null, or NULL after an error naming what was expected. */
+const char *conf_scalar(struct conf_ctx *ctx, const struct ynode *n, const char *path,
+    const char *what);
+
+/* Report keys of a map not in allowed (NULL-terminated); 0 when node is no map. */
+int conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path,
+    const char *const *allowed);
+
+/* A required id-like string under key; NULL after reporting when missing or bad. */
+const char *conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *key,
+    const char *path);
+const char *conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key,
+    const char *path);
+int conf_opt_count(struct conf_ctx *ctx, const struct ynode *item, const char *key,
+    const char *path, uint64_t min, uint64_t max, uint64_t *out);
+int conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path,
+    const char *what);
+int conf_duplicate(struct conf_ctx *ctx, const struct ynode *item, const char *path,
+    const char *what, const char *id, int first_line);
+
+/* A duration from min_ms to max_ms under node; -1 after reporting. */
+int conf_duration(struct conf_ctx *ctx, const struct ynode *n, const char *path,
+    int64_t min_ms, int64_t max_ms, int64_t *out);
+
+/* Sections in conf_sla.c (clocks, escalation policies, notification targets, people). */
+void conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_people(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_clocks(struct conf_ctx *ctx, const struct ynode *list);
+void conf_default_clocks(struct conf *c);
+void conf_parse_default_policy(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_policy(struct conf_ctx *ctx, const struct ynode *list, const char *path,
+    struct conf_policy *policy);
+void conf_parse_sla_override(struct conf_ctx *ctx, const struct ynode *node, const char *path,
+    struct conf_sla *sla);
+void conf_parse_grade_slas(struct conf_ctx *ctx, const struct ynode *map);
+/* A reference to a notify target / person under key of item; NULL when absent or bad. */
+const struct conf_notify_target *conf_ref_target(struct conf_ctx *ctx, const struct ynode *item,
+    const char *key, const char *path);
+const struct conf_person *conf_ref_person(struct conf_ctx *ctx, const struct ynode *item,
+    const char *key, const char *path);
+void conf_free_sla(struct conf *c);
+
+#endif
