@@ -11,6 +11,7 @@
 #include "leadroute/util.h"
 
 #include "api.h"
+#include "feed.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -187,6 +188,7 @@ api_on_ack(const struct store_reply *reply, void *arg)
 		return;
 	}
 	log_info("escalation_acknowledged", "escalation=%s", http_request_param(req, 0));
+	feed_kick(((struct server *)http_request_ctx(req))->feed);
 	api_write_escalation(&w, "escalation", r->element[1]->str);
 	jsonw_end_object(&w);
 	api_respond_jsonw(req, 200, &w);

@@ -14,6 +14,7 @@
 #include "leadroute/util.h"
 
 #include "dispatch.h"
+#include "feed.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -121,6 +122,8 @@ sla_on_claimed(const struct store_reply *reply, void *arg)
 			sla_log_fired(esc);
 	if (json_integer_value(json_object_get(reply->json, "notified")) > 0)
 		notify_kick(sla->srv->notify);
+	if (json_is_array(fired) && json_array_size(fired) > 0)
+		feed_kick(sla->srv->feed);	/* they are in the escalation stream */
 	if (json_is_true(json_object_get(reply->json, "more"))) {
 		sla_arm(sla, 0);
 		return;
