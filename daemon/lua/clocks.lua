@@ -19,6 +19,17 @@ local function cfg_get(field)
   return v
 end
 
+-- Read several fields in one call (the hot path needs three).
+local function cfg_prefetch(fields)
+  local want = {}
+  for _, f in ipairs(fields) do
+    if CFG[f] == nil then want[#want + 1] = f end
+  end
+  if #want == 0 then return end
+  local raw = redis.call('HMGET', K_CFG, unpack(want))
+  for i, f in ipairs(want) do CFG[f] = raw[i] and cjson.decode(raw[i]) or false end
+end
+
 -- The clocks, each with its stop events as a set.
 local function cfg_clocks()
   local clocks = cfg_get('clocks') or {}
@@ -56,7 +67,8 @@ local function cal_add(cal, start, dur)
   local ck = P .. ':cal:' .. cal
   local t, left = start, dur
   while true do
-    local w = redis.call('ZRANGEBYSCORE', ck, '(' .. string.format('%d', t), '+inf', 'LIMIT', 0, 32)
+    -- A clock usually ends within the next window or two: read few at a time.
+    local w = redis.call('ZRANGEBYSCORE', ck, '(' .. string.format('%d', t), '+inf', 'LIMIT', 0, 4)
     if #w == 0 then return t + left end
     for _, m in ipairs(w) do
       local s, e = string.match(m, '^(%d+):(%d+)$')
@@ -147,8 +159,12 @@ end
 -- lead, with no clocks yet). A clock started and stopped within one call
 -- writes no deadline. Returns the lead's clocks.
 local function clocks_on_events(lead_id, events, ctx)
-  local clocks = cfg_clocks()
   local lk = P .. ':lead:' .. lead_id
+  local pf = { 'clocks' }
+  if ctx.pool and ctx.pool ~= '' then pf[#pf + 1] = 'pool:' .. ctx.pool end
+  if ctx.owner then pf[#pf + 1] = 'rep:' .. ctx.owner end
+  cfg_prefetch(pf)
+  local clocks = cfg_clocks()
   if #clocks == 0 then return {} end
   local state, dirty = {}, {}
   if ctx.fresh then
@@ -172,7 +188,7 @@ local function clocks_on_events(lead_id, events, ctx)
           redis.call('ZREM', K_DEADLINES, c.name .. ':' .. lead_id, 'remind:' .. c.name .. ':' .. lead_id)
         end
         st.pending = nil
-        if not restart then
+        if not restart and not ctx.fresh then   -- a new lead has no escalations yet
           esc_resolve_clock(lead_id, c.name, ev)
           if c.offline > 0 and st.owner and not st.breached then
             redis.call('HSET', key('rep_miss_streak'), st.owner, 0)
