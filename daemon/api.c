@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "store.h"
 #include "metrics.h"
 
 const struct http_route api_routes[] = {
@@ -104,6 +105,30 @@ api_respond_jsonw(struct http_request *req, int status, struct jsonw *w)
 	char *text = jsonw_finish(w, &len);
 
 	http_respond_text(req, status, "application/json", text, len);
+}
+
+void
+api_respond_page(struct http_request *req, const struct store_reply *reply,
+    const char *items_key, const char *name, const char *next, api_item_writer *write_item)
+{
+	const json_t *items, *it;
+	struct jsonw w = { 0 };
+	size_t i;
+
+	if (reply->err != NULL) {
+		api_respond_unavailable(req, reply->err);
+		return;
+	}
+	jsonw_begin_object(&w, NULL);
+	jsonw_begin_array(&w, name);
+	items = json_object_get(reply->json, items_key);
+	if (json_is_array(items))	/* Redis's cjson writes an empty list as {} */
+		json_array_foreach(items, i, it)
+			write_item(&w, req, it);
+	jsonw_end_array(&w);
+	jsonw_string(&w, "next_cursor", next);
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, 200, &w);
 }
 
 int64_t
@@ -250,29 +275,42 @@ api_write_clocks(struct jsonw *w, const struct lead_view *v)
 	jsonw_end_object(w);
 }
 
+/*
+ * The next item of a comma-separated list into buf; 0 at the end. Items
+ * too long for buf are skipped (ids are at most 64 bytes).
+ */
+static int
+api_next_item(const char **p, char *buf, size_t size)
+{
+	while (*p != NULL && **p != '\0') {
+		const char *end = strchr(*p, ',');
+		size_t len = end != NULL ? (size_t)(end - *p) : strlen(*p);
+		int fits = len < size;
+
+		if (fits)
+			snprintf(buf, size, "%.*s", (int)len, *p);
+		*p += len + (end != NULL);
+		if (fits)
+			return 1;
+	}
+	return 0;
+}
+
 /* "12:first_touch,15:route" as [{"id": "12", "clock": "first_touch"}, …]. */
 static void
 api_write_open_escalations(struct jsonw *w, const char *open)
 {
-	const char *p = open, *colon, *end;
-	char id[32], clock[80];
+	char item[128], *colon;
 
 	jsonw_begin_array(w, "open_escalations");
-	while (p != NULL && *p != '\0') {
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		colon = memchr(p, ':', (size_t)(end - p));
-		if (colon != NULL && (size_t)(colon - p) < sizeof(id) &&
-		    (size_t)(end - colon - 1) < sizeof(clock)) {
-			snprintf(id, sizeof(id), "%.*s", (int)(colon - p), p);
-			snprintf(clock, sizeof(clock), "%.*s", (int)(end - colon - 1), colon + 1);
-			jsonw_begin_object(w, NULL);
-			jsonw_string(w, "id", id);
-			jsonw_string(w, "clock", clock);
-			jsonw_end_object(w);
-		}
-		p = *end == ',' ? end + 1 : end;
+	while (api_next_item(&open, item, sizeof(item))) {
+		if ((colon = strchr(item, ':')) == NULL)
+			continue;
+		*colon = '\0';
+		jsonw_begin_object(w, NULL);
+		jsonw_string(w, "id", item);
+		jsonw_string(w, "clock", colon + 1);
+		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
 }
@@ -281,20 +319,12 @@ api_write_open_escalations(struct jsonw *w, const char *open)
 static void
 api_write_owners(struct jsonw *w, const struct lead_view *v)
 {
-	const char *p = v->owners != NULL ? v->owners : v->owner, *end;
+	const char *p = v->owners != NULL ? v->owners : v->owner;
 	char id[80];
 
 	jsonw_begin_array(w, "owners");
-	while (p != NULL && *p != '\0') {
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) < sizeof(id)) {
-			snprintf(id, sizeof(id), "%.*s", (int)(end - p), p);
-			jsonw_string(w, NULL, id);
-		}
-		p = *end == ',' ? end + 1 : end;
-	}
+	while (api_next_item(&p, id, sizeof(id)))
+		jsonw_string(w, NULL, id);
 	jsonw_end_array(w);
 }
 

@@ -87,6 +87,17 @@ json_t *api_body_object(struct http_request *req);
 int api_page_params(struct http_request *req, long def, long max, long *limit,
     const char **cursor);
 
+/* Writes one item of a page (a JSON value from a script's answer). */
+typedef void api_item_writer(struct jsonw *w, struct http_request *req, const json_t *item);
+
+/*
+ * Answer a script's page: 200 {"<name>": [each item of its items_key],
+ * "next_cursor": next (NULL: the last page)}, or 503 when the script failed.
+ */
+struct store_reply;
+void api_respond_page(struct http_request *req, const struct store_reply *reply,
+    const char *items_key, const char *name, const char *next, api_item_writer *write_item);
+
 /* 503 with Retry-After: Redis is down or saturated; nothing was changed. */
 void api_respond_unavailable(struct http_request *req, const char *why);
 

@@ -182,27 +182,20 @@ api_delete_account(struct http_request *req)
 }
 
 static void
+api_account_item(struct jsonw *w, struct http_request *req, const json_t *item)
+{
+	(void)req;
+	api_write_account(w, NULL, item);
+}
+
+static void
 api_on_accounts_page(const struct store_reply *reply, void *arg)
 {
-	struct http_request *req = arg;
-	const json_t *list = json_object_get(reply->json, "accounts"), *acc;
 	const char *cursor = json_string_value(json_object_get(reply->json, "cursor"));
-	struct jsonw w = { 0 };
-	size_t i;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
-		return;
-	}
-	jsonw_begin_object(&w, NULL);
-	jsonw_begin_array(&w, "accounts");
-	if (json_is_array(list))	/* Redis's cjson writes an empty list as {} */
-		json_array_foreach(list, i, acc)
-			api_write_account(&w, NULL, acc);
-	jsonw_end_array(&w);
-	jsonw_string(&w, "next_cursor", cursor != NULL && strcmp(cursor, "0") != 0 ? cursor : NULL);
-	jsonw_end_object(&w);
-	api_respond_jsonw(req, 200, &w);
+	/* HSCAN's cursor: "0" means done. */
+	api_respond_page(arg, reply, "accounts", "accounts",
+	    cursor != NULL && strcmp(cursor, "0") != 0 ? cursor : NULL, api_account_item);
 }
 
 void

@@ -97,27 +97,17 @@ api_write_escalation(struct jsonw *w, const char *key, const char *text)
 }
 
 static void
+api_escalation_item(struct jsonw *w, struct http_request *req, const json_t *item)
+{
+	(void)req;
+	api_write_escalation(w, NULL, json_string_value(item));
+}
+
+static void
 api_on_escalations(const struct store_reply *reply, void *arg)
 {
-	struct http_request *req = arg;
-	const json_t *items, *it;
-	struct jsonw w = { 0 };
-	size_t i;
-
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
-		return;
-	}
-	jsonw_begin_object(&w, NULL);
-	jsonw_begin_array(&w, "escalations");
-	items = json_object_get(reply->json, "items");
-	if (json_is_array(items))	/* Redis's cjson writes an empty list as {} */
-		json_array_foreach(items, i, it)
-			api_write_escalation(&w, NULL, json_string_value(it));
-	jsonw_end_array(&w);
-	jsonw_string(&w, "next_cursor", json_string_value(json_object_get(reply->json, "next")));
-	jsonw_end_object(&w);
-	api_respond_jsonw(req, 200, &w);
+	api_respond_page(arg, reply, "items", "escalations",
+	    json_string_value(json_object_get(reply->json, "next")), api_escalation_item);
 }
 
 void

@@ -50,28 +50,16 @@ api_write_notification(struct jsonw *w, const struct conf *conf, const json_t *j
 }
 
 static void
+api_notification_item(struct jsonw *w, struct http_request *req, const json_t *item)
+{
+	api_write_notification(w, http_request_conf(req), item);
+}
+
+static void
 api_on_failed_list(const struct store_reply *reply, void *arg)
 {
-	struct http_request *req = arg;
-	const struct conf *conf = http_request_conf(req);
-	const json_t *items, *it;
-	struct jsonw w = { 0 };
-	size_t i;
-
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
-		return;
-	}
-	jsonw_begin_object(&w, NULL);
-	jsonw_begin_array(&w, "notifications");
-	items = json_object_get(reply->json, "items");
-	if (json_is_array(items))	/* Redis's cjson writes an empty list as {} */
-		json_array_foreach(items, i, it)
-			api_write_notification(&w, conf, it);
-	jsonw_end_array(&w);
-	jsonw_string(&w, "next_cursor", json_string_value(json_object_get(reply->json, "next")));
-	jsonw_end_object(&w);
-	api_respond_jsonw(req, 200, &w);
+	api_respond_page(arg, reply, "items", "notifications",
+	    json_string_value(json_object_get(reply->json, "next")), api_notification_item);
 }
 
 void

@@ -136,6 +136,22 @@ sla_on_claimed(const struct store_reply *reply, void *arg)
 	sla_arm(sla, next < 0 ? SLA_MAX_SLEEP_MS : next - sys_now_ms());
 }
 
+/* True when some escalation policy can reassign (only then does a claim need the pools). */
+static int
+sla_can_reassign(const struct conf *conf)
+{
+	size_t i, j;
+
+	for (i = 0; i < conf->escalation.nlevels; i++)
+		if (conf->escalation.levels[i].reassign)
+			return 1;
+	for (i = 0; i < conf->npools; i++)
+		for (j = 0; j < conf->pools[i].escalation.nlevels; j++)
+			if (conf->pools[i].escalation.levels[j].reassign)
+				return 1;
+	return 0;
+}
+
 static void
 sla_on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -149,11 +165,15 @@ sla_on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (now - sla->published_at >= SLA_REPUBLISH_MS)
 		sla_republish(sla);
-	/* Reassignment picks from the pools as they are now. */
-	pools = dispatch_pools_arg(sla->srv->conf, NULL, now);
 	store_args_add_int(&a, SLA_CLAIM_BATCH);
-	store_args_add(&a, pools);
-	free(pools);
+	if (sla_can_reassign(sla->srv->conf)) {
+		/* Reassignment picks from the pools as they are now. */
+		pools = dispatch_pools_arg(sla->srv->conf, NULL, now);
+		store_args_add(&a, pools);
+		free(pools);
+	} else {
+		store_args_add(&a, "[]");
+	}
 	if (store_eval(sla->store, SCRIPT_SLA_CLAIM, now, &a, sla_on_claimed, sla) == -1) {
 		sla_arm(sla, SLA_MAX_SLEEP_MS);
 		return;

@@ -613,17 +613,25 @@ store_submit(struct store *s, struct store_cmd *cmd)
 	return 0;
 }
 
-int
-store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_args *args,
-    store_cb *cb, void *arg)
+static struct store_cmd *
+store_cmd_new(struct store *s, enum store_cmd_kind kind, store_cb *cb, void *arg)
 {
 	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
 
 	cmd->store = s;
-	cmd->kind = CMD_SCRIPT;
-	cmd->script = script;
+	cmd->kind = kind;
 	cmd->cb = cb;
 	cmd->arg = arg;
+	return cmd;
+}
+
+int
+store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_args *args,
+    store_cb *cb, void *arg)
+{
+	struct store_cmd *cmd = store_cmd_new(s, CMD_SCRIPT, cb, arg);
+
+	cmd->script = script;
 	cmd->now_ms = now_ms;
 	store_cmd_head(s, cmd, 0);
 	/* The caller's arguments, taken over as they are. */
@@ -635,12 +643,8 @@ store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_
 int
 store_ping(struct store *s, store_cb *cb, void *arg)
 {
-	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
+	struct store_cmd *cmd = store_cmd_new(s, CMD_PING, cb, arg);
 
-	cmd->store = s;
-	cmd->kind = CMD_PING;
-	cmd->cb = cb;
-	cmd->arg = arg;
 	store_args_add(&cmd->args, "PING");
 	return store_submit(s, cmd);
 }
@@ -649,13 +653,9 @@ int
 store_command(struct store *s, const char *what, struct store_args *args, store_cb *cb,
     void *arg)
 {
-	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
+	struct store_cmd *cmd = store_cmd_new(s, CMD_COMMAND, cb, arg);
 
-	cmd->store = s;
-	cmd->kind = CMD_COMMAND;
 	cmd->what = what;
-	cmd->cb = cb;
-	cmd->arg = arg;
 	cmd->args = *args;
 	memset(args, 0, sizeof(*args));
 	return store_submit(s, cmd);

@@ -141,7 +141,7 @@ sla:
       stop: touched
       calendar: {ft_calendar}
       duration: {first_touch}
-reps:
+{ft_extra}{sla_extra}reps:
 {reps}pools:
 {pools}{extra}rules:
 {rules}"""
@@ -181,13 +181,18 @@ BASE_RULES = """\
 
 def make_conf(redis, **kw):
     """The test config; reps=, pools= and rules= replace those lists, extra= adds
-    sections (calendars, territories, scoring …) before the rules."""
+    sections (calendars, territories, scoring …) before the rules; route=,
+    first_touch= and ft_calendar= set the two clocks, ft_extra= ({key: value})
+    adds keys to first_touch and sla_extra= (YAML under sla:) adds grades."""
     values = dict(log_level="info", max_body="64KiB", shutdown_timeout="10s",
                   redis_url=redis.url if redis else "redis://127.0.0.1:1/0",
                   prefix="lr", redis_timeout="2s", route="5m", first_touch="1h", ft_calendar="owner",
                   sticky="0s",
                   extra="", reps=BASE_REPS, pools=BASE_POOLS, rules=BASE_RULES)
     values.update(kw)
+    # ft_extra: more keys of the first_touch clock; sla_extra: more of sla (grades).
+    values["ft_extra"] = "".join("      %s: %s\n" % kv for kv in dict(kw.get("ft_extra", {})).items())
+    values["sla_extra"] = "".join("  " + line + "\n" for line in kw.get("sla_extra", "").splitlines())
     return BASE_CONF.format(**values)
 
 

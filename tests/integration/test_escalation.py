@@ -54,6 +54,7 @@ class EscalationTestCase(DaemonTestCase):
 
     levels = LEVELS
     first_touch = "1s"
+    ft_extra = {}
     calendars = ""
 
     def setUp(self):
@@ -64,7 +65,7 @@ class EscalationTestCase(DaemonTestCase):
 
     def overrides(self, **kw):
         o = dict(reps=REPS, pools=POOLS, route="1s", first_touch=self.first_touch,
-                 extra=sections(self.rx, self.levels, self.calendars))
+                 ft_extra=self.ft_extra, extra=sections(self.rx, self.levels, self.calendars))
         o.update(kw)
         return o
 
@@ -208,7 +209,7 @@ class ReassignTests(EscalationTestCase):
                           reps["cy"]["open_leads"]), (0, 0, 1))
         self.assertEqual(int(self.redis.cmd("HGET", "lr:sla_breaches", "first_touch|rep|ana")), 1)
 
-    def test_a_queued_lead_is_assigned_by_a_route_breach(self):
+    def test_route_breach_with_nobody_eligible_says_why(self):
         for rep in ("ana", "ben", "cy"):
             self.d.set_status(rep, "away")
         lead = self.d.lead(email="q@x.com", country="DE")
@@ -222,7 +223,7 @@ class ReassignTests(EscalationTestCase):
 class AutoOfflineTests(EscalationTestCase):
 
     levels = "  - {after: 0s, notify: [owner]}\n"
-    first_touch = "1s\n      auto_offline_after: 2"
+    ft_extra = {"auto_offline_after": 2}
 
     def test_misses_in_a_row_set_the_rep_away_and_tell_the_manager(self):
         a = self.d.lead(email="o1@x.com", country="DE")
@@ -258,7 +259,8 @@ class AutoOfflineTests(EscalationTestCase):
 class ReminderTests(EscalationTestCase):
 
     levels = "  - {after: 0s, notify: [owner]}\n"
-    first_touch = "2s\n      remind_before: 1s"
+    first_touch = "2s"
+    ft_extra = {"remind_before": "1s"}
 
     def test_reminder_before_the_breach(self):
         lead = self.d.lead(email="rm@x.com", country="DE")

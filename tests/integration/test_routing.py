@@ -35,9 +35,8 @@ RULES = """\
 
 class ScoringTests(DaemonTestCase):
 
-    # sla.grades rides on the first_touch value: it is the last key of sla.
     conf_overrides = {"extra": SCORING, "rules": RULES,
-                      "first_touch": "1h\n  grades:\n    B: {first_touch: 20m}"}
+                      "sla_extra": "grades:\n  B: {first_touch: 20m}"}
 
     def test_lead_carries_score_grade_mql_and_breakdown(self):
         lead = self.d.lead(email="vp@x.de", title="VP Sales", employees=500, country="DE",

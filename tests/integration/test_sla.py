@@ -97,7 +97,8 @@ class SlaTests(DaemonTestCase):
 
     def test_list_parameter_errors(self):
         for q, field in (("?limit=0", "limit"), ("?limit=501", "limit"), ("?limit=x", "limit"),
-                         ("?cursor=abc", "cursor"), ("?lead=nope", "lead")):
+                         ("?cursor=abc", "cursor"), ("?lead=nope", "lead"),
+                         ("?status=late", "status"), ("?pool=a%20b", "pool")):
             self.assertError(self.d.get("/v1/escalations" + q), 400, "invalid_parameter", field)
 
 
