@@ -12,6 +12,10 @@ const struct http_route api_routes[] = {
 	{ HTTP_POST, "/v1/leads", api_post_lead, 1 },
 	{ HTTP_GET, "/v1/leads/:id", api_get_lead, 0 },
 	{ HTTP_POST, "/v1/leads/:id/touch", api_post_touch, 1 },
+	{ HTTP_POST, "/v1/leads/:id/accept", api_post_accept, 1 },
+	{ HTTP_POST, "/v1/leads/:id/reject", api_post_reject, 1 },
+	{ HTTP_POST, "/v1/leads/:id/stage", api_post_stage, 1 },
+	{ HTTP_POST, "/v1/events", api_post_event, 1 },
 	{ HTTP_POST, "/v1/route/simulate", api_post_simulate, 1 },
 	{ HTTP_GET, "/v1/reps", api_get_reps, 0 },
 	{ HTTP_PUT, "/v1/reps/:id/status", api_put_rep_status, 1 },
@@ -26,6 +30,10 @@ const struct http_route api_routes[] = {
 	{ HTTP_POST, "/v1/escalations/:id/ack", api_post_escalation_ack, 1 },
 	{ HTTP_GET, "/v1/notifications/failed", api_get_notifications_failed, 0 },
 	{ HTTP_POST, "/v1/notifications/failed/:id/retry", api_post_notification_retry, 0 },
+	{ HTTP_GET, "/v1/definitions", api_get_definitions, 0 },
+	{ HTTP_GET, "/v1/definitions/history", api_get_definitions_history, 0 },
+	{ HTTP_GET, "/v1/definitions/history/:version", api_get_definitions_version, 0 },
+	{ HTTP_GET, "/v1/scorecard", api_get_scorecard, 0 },
 	{ HTTP_GET, "/healthz", api_get_healthz, 0 },
 	{ HTTP_GET, "/metrics", api_get_metrics, 0 },
 };
@@ -159,6 +167,7 @@ api_lead_view_init(struct lead_view *v)
 	memset(v, 0, sizeof(*v));
 	v->received_at = v->assigned_at = v->touched_at = -1;
 	v->score = v->rules_tried = -1;
+	v->stage_at = v->decided_at = v->amount = -1;
 }
 
 void
@@ -223,6 +232,20 @@ api_lead_view_from_hash(struct lead_view *v, const redisReply *hash)
 			v->owners = val->str;
 		else if (strcmp(k, "esc_open") == 0)
 			v->esc_open = val->str;
+		else if (strcmp(k, "stage") == 0)
+			v->stage = val->str[0] != '\0' ? val->str : NULL;
+		else if (strcmp(k, "stage_at") == 0)
+			v->stage_at = api_reply_ms(val);
+		else if (strcmp(k, "stage_by") == 0)
+			v->stage_by = val->str;
+		else if (strcmp(k, "decided_at") == 0)
+			v->decided_at = api_reply_ms(val);
+		else if (strcmp(k, "amount") == 0)
+			v->amount = api_reply_ms(val);
+		else if (strcmp(k, "reject_reason") == 0)
+			v->reject_reason = val->str;
+		else if (strcmp(k, "reason") == 0)
+			v->reason = val->str;
 	}
 }
 
@@ -457,6 +480,48 @@ api_write_decision(struct jsonw *w, const struct lead_view *v, const struct conf
 	jsonw_end_object(w);
 }
 
+/* An amount in cents as a JSON number in currency units (12345 -> 123.45). */
+void
+api_write_amount(struct jsonw *w, const char *key, int64_t cents)
+{
+	char text[32];
+	int n;
+
+	if (cents < 0) {
+		jsonw_null(w, key);
+		return;
+	}
+	n = snprintf(text, sizeof(text), "%lld.%02lld", (long long)(cents / 100),
+	    (long long)(cents % 100));
+	while (n > 0 && text[n - 1] == '0')
+		n--;
+	if (n > 0 && text[n - 1] == '.')
+		n--;
+	jsonw_raw(w, key, text, (size_t)n);
+}
+
+/* Where the lead is in the shared lifecycle, and its follow-up cadence. */
+static void
+api_write_lifecycle(struct jsonw *w, const struct lead_view *v, const struct conf *conf)
+{
+	const struct conf_lifecycle *l = &conf->lifecycle;
+	int64_t touches = v->touches > 0 ? v->touches : 0;
+
+	jsonw_string(w, "stage", v->stage);
+	jsonw_time(w, "stage_at", v->stage_at);
+	jsonw_string(w, "stage_by", v->stage_by);
+	jsonw_time(w, "decided_at", v->decided_at);
+	api_write_amount(w, "amount", v->amount);
+	jsonw_string(w, "reject_reason", v->reject_reason);
+	jsonw_string(w, "lost_reason", v->reason);
+	jsonw_begin_object(w, "cadence");
+	jsonw_int(w, "touches", touches);
+	jsonw_int(w, "required", (int64_t)l->cadence_touches);
+	jsonw_time(w, "due_at", v->touched_at >= 0 ? v->touched_at + l->cadence_within_ms : -1);
+	jsonw_bool(w, "complete", (uint64_t)touches >= l->cadence_touches);
+	jsonw_end_object(w);
+}
+
 void
 api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *conf)
 {
@@ -472,6 +537,7 @@ api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *co
 	api_write_clocks(w, v);
 	api_write_open_escalations(w, v->esc_open);
 	jsonw_int(w, "touches", v->touches > 0 ? v->touches : 0);
+	api_write_lifecycle(w, v, conf);
 	if (v->score >= 0 || v->breakdown != NULL)
 		jsonw_int(w, "score", v->score);
 	else

@@ -16,12 +16,19 @@ extern const size_t api_nroutes;
 
 /* Endpoints, one file per resource. */
 http_handler api_post_lead, api_get_lead, api_post_touch, api_post_simulate;
+http_handler api_post_accept, api_post_reject, api_post_stage, api_post_event;
+http_handler api_get_definitions, api_get_definitions_history, api_get_definitions_version;
+http_handler api_get_scorecard;
+
 http_handler api_get_reps, api_put_rep_status;
 http_handler api_get_pool;
 http_handler api_put_account, api_get_account, api_delete_account, api_list_accounts,
     api_import_accounts;
 
 struct server;
+
+/* Record the running definitions' version in Redis if they changed (start, reload). */
+void api_record_definitions(struct server *srv);
 
 /* Write the config's accounts to Redis (start-up, reconnection, reload). */
 void api_seed_accounts(struct server *srv);
@@ -60,6 +67,13 @@ struct lead_view {
 	const redisReply *hash;		/* the stored lead, for its clk:* fields */
 	const char	*owners;	/* everyone who owned it, comma-separated */
 	const char	*esc_open;	/* open escalations as "id:clock,…" */
+	const char	*stage;		/* lifecycle stage, or NULL (a nurtured lead has none) */
+	int64_t		 stage_at;
+	const char	*stage_by;
+	int64_t		 decided_at;	/* its first disposition */
+	int64_t		 amount;	/* cents; -1: none */
+	const char	*reject_reason;
+	const char	*reason;	/* why it was closed lost */
 };
 
 void api_lead_view_init(struct lead_view *v);
@@ -72,6 +86,9 @@ void api_lead_view_from_hash(struct lead_view *v, const redisReply *hash);
  * names the rules evaluated when it is the config that decided.
  */
 void api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *conf);
+
+/* An amount in cents as a number in currency units; null when cents < 0. */
+void api_write_amount(struct jsonw *w, const char *key, int64_t cents);
 
 /* Answer with what w holds. */
 void api_respond_jsonw(struct http_request *req, int status, struct jsonw *w);

@@ -1,4 +1,4 @@
-/* api_leads.c — POST /v1/leads, GET /v1/leads/{id}, POST /v1/leads/{id}/touch. */
+/* api_leads.c — POST /v1/leads, GET /v1/leads/{id}, POST /v1/route/simulate. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -30,6 +30,8 @@ struct lead_post {
 	struct score_result	 score;
 	size_t			 rules_tried;
 	int64_t			 now;
+	const struct conf_stage	*stage;		/* the stage it enters; NULL when nurtured */
+	int			 complete;	/* has every field the scorecard requires */
 	char			 id[ULID_LEN + 1];
 };
 
@@ -99,6 +101,10 @@ api_view_routed(struct lead_view *v, const struct lead_post *lp, const redisRepl
 	v->rules_tried = (int64_t)lp->rules_tried;
 	v->trace = r->element[5]->str;
 	v->action = api_rule_action(lp->rule);
+	if (lp->stage != NULL) {
+		v->stage = lp->stage->id;
+		v->stage_at = v->received_at;
+	}
 }
 
 static void
@@ -137,6 +143,7 @@ api_on_routed(const struct store_reply *reply, void *arg)
 		sla_note_deadline(lp->srv->sla, api_reply_ms(r->element[7]));
 	if (v.owner != NULL) {
 		metrics_inc(METRIC_LEADS_ASSIGNED_ON_ARRIVAL, 1);
+		metrics_observe_route(0);	/* routed in the same step it arrived */
 		log_info("lead_assigned", "lead=%s owner=%s pool=%s rule=%s via=arrival",
 		    lp->id, v.owner, v.pool, v.rule);
 	} else if (strcmp(v.status, "queued") == 0) {
@@ -181,6 +188,18 @@ api_sla_arg(struct store_args *a, const struct conf *conf, const struct conf_sla
  * The route script's arguments for a decided lead (see route.lua): who it is,
  * what to store with it, then where it may go. dry: decide, change nothing.
  */
+/* A text field of the lead stored on its own, when it has one. */
+static void
+api_attr_field(struct store_args *attrs, const json_t *fields, const char *name)
+{
+	const char *v = json_string_value(json_object_get(fields, name));
+
+	if (v != NULL) {
+		store_args_add(attrs, name);
+		store_args_add(attrs, v);
+	}
+}
+
 static void
 api_route_args(struct store_args *a, const struct conf *conf, const struct lead_post *lp,
     const char *idem, struct conf_sla sla, const json_t *fields, int dry, int64_t now)
@@ -216,6 +235,17 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 	store_args_add(&attrs, conf->version);
 	store_args_add(&attrs, "rules_tried");
 	store_args_add_int(&attrs, (int64_t)lp->rules_tried);
+	/* The lifecycle, and what the scorecard groups and attributes by. */
+	if (lp->stage != NULL) {
+		store_args_add(&attrs, "stage");
+		store_args_add(&attrs, lp->stage->id);
+		store_args_add(&attrs, "stage_at");
+		store_args_add_int(&attrs, now);
+	}
+	store_args_add(&attrs, "complete");
+	store_args_add(&attrs, lp->complete ? "1" : "0");
+	api_attr_field(&attrs, fields, "source");
+	api_attr_field(&attrs, fields, "event");
 	store_args_add_int(a, (int64_t)attrs.n / 2);
 	store_args_append(a, &attrs);
 	/* Where it may go. */
@@ -255,6 +285,50 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 }
 
 /*
+ * The lifecycle stage a lead arrives in: its "stage" field, which must name an
+ * entry stage (a product- or expansion-qualified lead, say), else the
+ * initial one. NULL after answering 422.
+ */
+static const struct conf_stage *
+api_entry_stage(struct http_request *req, const struct conf *conf, const json_t *fields)
+{
+	const json_t *v = json_object_get(fields, "stage");
+	const struct conf_stage *st;
+	struct buf entries = { NULL, 0, 0 };
+	size_t i;
+
+	if (v == NULL)
+		return conf->lifecycle.initial;
+	if (json_is_string(v) && (st = conf_find_stage(conf, json_string_value(v))) != NULL &&
+	    st->entry)
+		return st;
+	for (i = 0; i < conf->lifecycle.nstages; i++)
+		if (conf->lifecycle.stages[i].entry)
+			buf_appendf(&entries, "%s%s", entries.len > 0 ? ", " : "",
+			    conf->lifecycle.stages[i].id);
+	buf_append(&entries, "", 1);
+	http_respond_error(req, 422, "invalid_field", "stage",
+	    "stage must name a stage a lead can arrive in: %s", entries.data);
+	buf_free(&entries);
+	return NULL;
+}
+
+/* True when the lead has every field the scorecard counts as required. */
+static int
+api_lead_complete(const struct conf *conf, const json_t *fields)
+{
+	size_t i;
+
+	for (i = 0; i < conf->lifecycle.nrequired; i++) {
+		const json_t *v = json_object_get(fields, conf->lifecycle.required_fields[i]);
+
+		if (v == NULL || json_is_null(v))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Validate the body and decide in memory: score, the first rule that matches,
  * its clocks. NULL after answering when the lead is refused.
  */
@@ -265,6 +339,7 @@ api_decide(struct http_request *req, int with_idempotency, struct conf_sla *sla,
 	const struct conf *conf = http_request_conf(req);
 	struct lead_error err;
 	struct cond_lead lead;
+	const struct conf_stage *stage;
 	struct lead_post *lp;
 	const char *idem = NULL;
 	json_t *fields;
@@ -292,12 +367,18 @@ api_decide(struct http_request *req, int with_idempotency, struct conf_sla *sla,
 		if (idem == NULL)
 			idem = json_string_value(json_object_get(fields, "event_id"));
 	}
+	if ((stage = api_entry_stage(req, conf, fields)) == NULL) {
+		json_decref(fields);
+		return NULL;
+	}
 	lp = xcalloc(1, sizeof(*lp));
 	lp->req = req;
 	lp->srv = http_request_ctx(req);
 	cond_lead_init(&lead, &conf->fields, fields);
 	score_lead(&conf->scoring, &lead, &lp->score);
 	lp->rule = route_select_rule(conf, &lead, &lp->rules_tried);
+	lp->stage = lp->rule->nurture ? NULL : stage;
+	lp->complete = api_lead_complete(conf, fields);
 	cond_lead_free(&lead);
 	*sla = conf_sla_for(conf, lp->rule, lp->score.grade);
 	lp->fields = json_dumps(fields, JSON_COMPACT);
@@ -443,86 +524,4 @@ api_get_lead(struct http_request *req)
 	store_args_add(&a, http_request_param(req, 0));
 	if (store_eval(srv->store, SCRIPT_LEAD_GET, sys_now_ms(), &a, api_on_lead, req) == -1)
 		api_respond_unavailable(req, "not connected or too busy");
-}
-
-static void
-api_on_touched(const struct store_reply *reply, void *arg)
-{
-	struct http_request *req = arg;
-	const redisReply *r = reply->raw;
-	struct jsonw w = { 0 };
-	struct lead_view v;
-	const char *outcome;
-	int first;
-
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
-		return;
-	}
-	outcome = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ?
-	    r->element[0]->str : NULL;
-	if (outcome == NULL || strcmp(outcome, "not_found") == 0) {
-		http_respond_error(req, 404, "not_found", NULL, "no lead %s",
-		    http_request_param(req, 0));
-		return;
-	}
-	if (strcmp(outcome, "no_owner") == 0) {
-		http_respond_error(req, 409, "no_owner", "rep", "lead %s has no owner yet (it is %s)",
-		    http_request_param(req, 0), r->element[1]->str);
-		return;
-	}
-	if (strcmp(outcome, "not_owner") == 0) {
-		http_respond_error(req, 409, "not_owner", "rep", "lead %s is owned by %s",
-		    http_request_param(req, 0), r->element[1]->str);
-		return;
-	}
-	first = r->element[1]->integer != 0;
-	api_lead_view_from_hash(&v, r->element[2]);
-	metrics_inc(METRIC_TOUCHES, 1);
-	/* The owner's load dropped: a rep at a cap may take queued leads again. */
-	if (first)
-		dispatch_kick(((struct server *)http_request_ctx(req))->dispatch);
-	log_info("lead_touched", "lead=%s rep=%s first=%s", v.id, v.owner,
-	    first ? "true" : "false");
-	jsonw_begin_object(&w, NULL);
-	api_write_lead(&w, &v, http_request_conf(req));
-	jsonw_bool(&w, "first_touch", first);
-	jsonw_end_object(&w);
-	api_respond_jsonw(req, 200, &w);
-}
-
-void
-api_post_touch(struct http_request *req)
-{
-	struct server *srv = http_request_ctx(req);
-	struct store_args a = { 0 };
-	const json_t *rep, *channel;
-	json_t *body;
-
-	if (!api_lead_id_ok(req) || (body = api_body_object(req)) == NULL)
-		return;
-	rep = json_object_get(body, "rep");
-	channel = json_object_get(body, "channel");
-	if (rep == NULL) {
-		http_respond_error(req, 422, "missing_field", "rep", "rep is required");
-		goto out;
-	}
-	if (!json_is_string(rep) || !util_valid_id(json_string_value(rep), 64)) {
-		http_respond_error(req, 422, "invalid_field", "rep",
-		    "rep must be a rep id (1-64 of letters, digits, _ . -)");
-		goto out;
-	}
-	if (channel != NULL && !json_is_null(channel) &&
-	    (!json_is_string(channel) || !util_valid_id(json_string_value(channel), 32))) {
-		http_respond_error(req, 422, "invalid_field", "channel",
-		    "channel must be a word such as call, email or meeting (1-32 of letters, digits, _ . -)");
-		goto out;
-	}
-	store_args_add(&a, http_request_param(req, 0));
-	store_args_add(&a, json_string_value(rep));
-	store_args_add(&a, json_is_string(channel) ? json_string_value(channel) : "");
-	if (store_eval(srv->store, SCRIPT_TOUCH, sys_now_ms(), &a, api_on_touched, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
-out:
-	json_decref(body);
 }

@@ -72,6 +72,7 @@ dispatch_note_assigned(struct server *srv, const json_t *reply)
 		return;	/* Redis's cjson writes an empty list as {} */
 	json_array_foreach(assigned, i, a) {
 		metrics_inc(METRIC_LEADS_ASSIGNED_FROM_QUEUE, 1);
+		metrics_observe_route(json_number_value(json_object_get(a, "waited")) / 1000);
 		log_info("lead_assigned", "lead=%s owner=%s pool=%s via=queue",
 		    json_string_value(json_object_get(a, "lead")),
 		    json_string_value(json_object_get(a, "rep")),

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "server.h"
+#include "scorecard_agg.h"
 #include "service.h"
 #include "sla.h"
 #include "store.h"
@@ -119,6 +120,7 @@ main_reload(struct server *srv)
 	conf_unref(old);
 	metrics_inc(METRIC_CONFIG_RELOADS_OK, 1);
 	api_seed_accounts(srv);
+	api_record_definitions(srv);
 	sla_republish(srv->sla);
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
@@ -173,6 +175,7 @@ main_begin_shutdown(struct server *srv, const char *why)
 	sla_stop(srv->sla);
 	dispatch_stop(srv->dispatch);
 	notify_stop(srv->notify);
+	scorecard_agg_stop(srv->agg);
 	shutdown_deadline = sys_now_ms() + srv->conf->http.shutdown_timeout_ms;
 	shutdown_timer = evtimer_new(srv->base, main_on_shutdown_tick, srv);
 	evtimer_add(shutdown_timer, &now);
@@ -200,6 +203,7 @@ main_on_redis_up(void *arg)
 	if (srv->stopping)
 		return;
 	api_seed_accounts(srv);
+	api_record_definitions(srv);
 	sla_republish(srv->sla);	/* before any script that reads it */
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
@@ -282,6 +286,7 @@ main(int argc, char **argv)
 	srv.dispatch = dispatch_new(&srv);
 	srv.feed = feed_new(srv.base, srv.store, srv.conf->redis.prefix);
 	srv.notify = notify_new(&srv);
+	srv.agg = scorecard_agg_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
 
@@ -304,6 +309,7 @@ main(int argc, char **argv)
 	sla_start(srv.sla);
 	dispatch_start(srv.dispatch);
 	notify_start(srv.notify);
+	scorecard_agg_start(srv.agg);
 	service_init(srv.base);
 	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen_host,
 	    http_bound_port(srv.http));
@@ -323,6 +329,7 @@ main(int argc, char **argv)
 	store_free(srv.store);
 	feed_free(srv.feed);	/* after the store: its callbacks may still run */
 	notify_free(srv.notify);	/* after the store: its callbacks may still run */
+	scorecard_agg_free(srv.agg);	/* likewise */
 	conf_unref(srv.conf);
 	free(srv.conf_path);
 	log_detach();

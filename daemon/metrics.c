@@ -1,6 +1,7 @@
-/* metrics.c — counters and one latency histogram, no locks: one thread owns them. */
+/* metrics.c — counters and histograms, no locks: one thread owns them. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "metrics.h"
@@ -30,6 +31,8 @@ static const struct {
 	[METRIC_NOTIFICATIONS_DELIVERED] = { "notifications_delivered_total", "", "Notifications a receiver accepted (2xx)." },
 	[METRIC_NOTIFICATIONS_RETRIED] = { "notification_retries_total", "", "Delivery attempts that failed and were scheduled again." },
 	[METRIC_NOTIFICATIONS_FAILED] = { "notifications_failed_total", "", "Notifications moved to the dead-letter list." },
+	[METRIC_SCORECARD_EVENTS] = { "scorecard_events_folded_total", "", "Events folded into the scorecard's aggregates by this daemon." },
+	[METRIC_SCORECARD_GAPS] = { "scorecard_event_gaps_total", "", "Times the event stream was trimmed before the scorecard read it (figures are then short)." },
 };
 
 static const struct {
@@ -44,13 +47,123 @@ static int64_t gauge_values[GAUGE_COUNT];
 
 static uint64_t metric_values[METRIC_COUNT];
 
+struct histogram {
+	const char	*name;
+	const char	*help;
+	const double	*bounds;
+	size_t		 nbounds;
+	uint64_t	 buckets[16];	/* cumulative, per bound */
+	uint64_t	 count;
+	double		 sum;
+};
+
 /* Seconds: a lead answer should be a few milliseconds; the tail shows trouble. */
 static const double latency_bounds[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 };
-static uint64_t latency_buckets[LR_NELEM(latency_bounds)];
-static uint64_t latency_count;
-static double latency_sum;
+/* Routing takes milliseconds unless a lead waits in a queue (the SLA: 5 minutes). */
+static const double route_bounds[] = {
+	0.001, 0.01, 0.1, 1, 10, 60, 300, 900, 3600, 14400, 86400,
+};
+/* First touch: the playbooks' marks are 5 minutes, 1 hour and 48 hours. */
+static const double touch_bounds[] = {
+	60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800,
+};
+
+static struct histogram hist_http = { "http_request_duration_seconds",
+	"Time from a request's arrival to its answer.", latency_bounds,
+	LR_NELEM(latency_bounds), { 0 }, 0, 0 };
+static struct histogram hist_route = { "time_to_route_seconds",
+	"Time from a lead's arrival to its first owner, for leads routed by this daemon.",
+	route_bounds, LR_NELEM(route_bounds), { 0 }, 0, 0 };
+static struct histogram hist_touch = { "time_to_first_touch_seconds",
+	"Time from a lead's arrival to its first touch, for touches recorded by this daemon.",
+	touch_bounds, LR_NELEM(touch_bounds), { 0 }, 0, 0 };
+
+static void
+histogram_observe(struct histogram *h, double v)
+{
+	size_t i;
+
+	for (i = 0; i < h->nbounds; i++)
+		if (v <= h->bounds[i])
+			h->buckets[i]++;
+	h->count++;
+	h->sum += v;
+}
+
+static void
+histogram_render(struct buf *out, const struct histogram *h)
+{
+	size_t i;
+
+	buf_appendf(out, "# HELP leadrouted_%s %s\n# TYPE leadrouted_%s histogram\n", h->name,
+	    h->help, h->name);
+	for (i = 0; i < h->nbounds; i++)
+		buf_appendf(out, "leadrouted_%s_bucket{le=\"%g\"} %llu\n", h->name, h->bounds[i],
+		    (unsigned long long)h->buckets[i]);
+	buf_appendf(out, "leadrouted_%s_bucket{le=\"+Inf\"} %llu\nleadrouted_%s_sum %.6f\n"
+	    "leadrouted_%s_count %llu\n", h->name, (unsigned long long)h->count, h->name, h->sum,
+	    h->name, (unsigned long long)h->count);
+}
+
+/* Label values are config ids; a bounded number each, the rest counted as "other". */
+#define LABEL_VALUES_MAX 256
+
+static struct {
+	const char	*name;
+	const char	*label;
+	const char	*help;
+	char		**values;
+	uint64_t	 *counts;
+	size_t		  n;
+} labelled[METRIC_LABEL_COUNT] = {
+	[METRIC_LABEL_REJECTIONS] = { "lead_rejections_total", "reason",
+	    "Leads rejected by their owner, by reason code.", NULL, NULL, 0 },
+	[METRIC_LABEL_STAGE_ENTRIES] = { "lead_stage_entries_total", "stage",
+	    "Leads moved into a lifecycle stage (accepted, rejected or moved).", NULL, NULL, 0 },
+	[METRIC_LABEL_BREACHES] = { "sla_breaches_by_pool_total", "pool",
+	    "SLA clocks that ran out, by the lead's pool, in claims by this daemon.", NULL, NULL, 0 },
+};
+
+/* The slot of a label value, added on first use; past the limit, "other". */
+static size_t
+metrics_label_slot(enum metric_label m, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < labelled[m].n; i++)
+		if (strcmp(labelled[m].values[i], value) == 0)
+			return i;
+	if (labelled[m].n == LABEL_VALUES_MAX - 1 && strcmp(value, "other") != 0)
+		return metrics_label_slot(m, "other");
+	labelled[m].values = xreallocarray(labelled[m].values, labelled[m].n + 1, sizeof(char *));
+	labelled[m].counts = xreallocarray(labelled[m].counts, labelled[m].n + 1,
+	    sizeof(uint64_t));
+	labelled[m].values[labelled[m].n] = xstrdup(value);
+	labelled[m].counts[labelled[m].n] = 0;
+	return labelled[m].n++;
+}
+
+void
+metrics_inc_label(enum metric_label m, const char *value, uint64_t n)
+{
+	size_t slot = metrics_label_slot(m, value != NULL ? value : "");	/* may move counts */
+
+	labelled[m].counts[slot] += n;
+}
+
+void
+metrics_observe_route(double seconds)
+{
+	histogram_observe(&hist_route, seconds);
+}
+
+void
+metrics_observe_first_touch(double seconds)
+{
+	histogram_observe(&hist_touch, seconds);
+}
 
 static uint64_t http_by_status[600];
 
@@ -69,15 +182,9 @@ metrics_gauge_set(enum metric_gauge g, int64_t v)
 void
 metrics_http_request(int status, double seconds)
 {
-	size_t i;
-
 	if (status >= 100 && status < 600)
 		http_by_status[status]++;
-	for (i = 0; i < LR_NELEM(latency_bounds); i++)
-		if (seconds <= latency_bounds[i])
-			latency_buckets[i]++;
-	latency_count++;
-	latency_sum += seconds;
+	histogram_observe(&hist_http, seconds);
 }
 
 void
@@ -105,15 +212,19 @@ metrics_render(struct buf *out, const struct metrics_gauges *g)
 		if (http_by_status[code] > 0)
 			buf_appendf(out, "leadrouted_http_requests_total{code=\"%d\"} %llu\n", code,
 			    (unsigned long long)http_by_status[code]);
-	buf_appendf(out, "# HELP leadrouted_http_request_duration_seconds Time from a request's "
-	    "arrival to its answer.\n# TYPE leadrouted_http_request_duration_seconds histogram\n");
-	for (i = 0; i < LR_NELEM(latency_bounds); i++)
-		buf_appendf(out, "leadrouted_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-		    latency_bounds[i], (unsigned long long)latency_buckets[i]);
-	buf_appendf(out, "leadrouted_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-	    "leadrouted_http_request_duration_seconds_sum %.6f\n"
-	    "leadrouted_http_request_duration_seconds_count %llu\n",
-	    (unsigned long long)latency_count, latency_sum, (unsigned long long)latency_count);
+	histogram_render(out, &hist_http);
+	histogram_render(out, &hist_route);
+	histogram_render(out, &hist_touch);
+	for (i = 0; i < METRIC_LABEL_COUNT; i++) {
+		size_t j;
+
+		buf_appendf(out, "# HELP leadrouted_%s %s\n# TYPE leadrouted_%s counter\n",
+		    labelled[i].name, labelled[i].help, labelled[i].name);
+		for (j = 0; j < labelled[i].n; j++)
+			buf_appendf(out, "leadrouted_%s{%s=\"%s\"} %llu\n", labelled[i].name,
+			    labelled[i].label, labelled[i].values[j],
+			    (unsigned long long)labelled[i].counts[j]);
+	}
 	buf_appendf(out, "# HELP leadrouted_http_requests_in_flight Requests received and not yet answered.\n"
 	    "# TYPE leadrouted_http_requests_in_flight gauge\nleadrouted_http_requests_in_flight %d\n",
 	    g->in_flight);

@@ -27,6 +27,8 @@ enum metric {
 	METRIC_NOTIFICATIONS_DELIVERED,
 	METRIC_NOTIFICATIONS_RETRIED,
 	METRIC_NOTIFICATIONS_FAILED,
+	METRIC_SCORECARD_EVENTS,
+	METRIC_SCORECARD_GAPS,
 	METRIC_COUNT
 };
 
@@ -44,7 +46,20 @@ struct metrics_gauges {
 	const char	*config_version;
 };
 
+/* Counters with one label whose values come from the config (ids). */
+enum metric_label {
+	METRIC_LABEL_REJECTIONS,	/* reason */
+	METRIC_LABEL_STAGE_ENTRIES,	/* stage */
+	METRIC_LABEL_BREACHES,		/* pool */
+	METRIC_LABEL_COUNT
+};
+
 void metrics_inc(enum metric m, uint64_t n);
+void metrics_inc_label(enum metric_label m, const char *value, uint64_t n);
+
+/* Live versions of the scorecard's times, observed as leads are routed and touched. */
+void metrics_observe_route(double seconds);
+void metrics_observe_first_touch(double seconds);
 void metrics_gauge_set(enum metric_gauge g, int64_t v);
 
 /* Count one answered HTTP request and how long it took. */

@@ -6,7 +6,8 @@
 extern const char lua_src_outbox_lease[], lua_src_outbox_settle[], lua_src_notifications[];
 extern const char lua_src_route[], lua_src_drain[], lua_src_rep_status[], lua_src_touch[],
     lua_src_lead_get[], lua_src_reps[], lua_src_sla_claim[], lua_src_escalations[],
-    lua_src_pool_view[], lua_src_accounts[], lua_src_esc_ack[], lua_src_cfg_publish[];
+    lua_src_pool_view[], lua_src_accounts[], lua_src_esc_ack[], lua_src_cfg_publish[],
+    lua_src_stage[], lua_src_agg_apply[], lua_src_scorecard[], lua_src_definitions[];
 
 const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_ROUTE] = { "route", lua_src_route },
@@ -24,4 +25,8 @@ const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_OUTBOX_LEASE] = { "outbox_lease", lua_src_outbox_lease },
 	[SCRIPT_OUTBOX_SETTLE] = { "outbox_settle", lua_src_outbox_settle },
 	[SCRIPT_NOTIFICATIONS] = { "notifications", lua_src_notifications },
+	[SCRIPT_STAGE] = { "stage", lua_src_stage },
+	[SCRIPT_AGG_APPLY] = { "agg_apply", lua_src_agg_apply },
+	[SCRIPT_SCORECARD] = { "scorecard", lua_src_scorecard },
+	[SCRIPT_DEFINITIONS] = { "definitions", lua_src_definitions },
 };

@@ -18,6 +18,10 @@ enum script_id {
 	SCRIPT_OUTBOX_LEASE,	/* take due notifications for one delivery attempt */
 	SCRIPT_OUTBOX_SETTLE,	/* record the outcome of a delivery attempt */
 	SCRIPT_NOTIFICATIONS,	/* dead-lettered notifications: list, retry */
+	SCRIPT_STAGE,		/* accept, reject or move a lead through its lifecycle */
+	SCRIPT_AGG_APPLY,	/* fold new events into the scorecard's aggregates */
+	SCRIPT_SCORECARD,	/* sum the aggregates of a range */
+	SCRIPT_DEFINITIONS,	/* record a definitions version; list the history */
 	SCRIPT_COUNT
 };
 

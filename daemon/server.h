@@ -16,6 +16,7 @@ struct server {
 	struct dispatch		*dispatch;
 	struct feed		*feed;		/* the escalation feed (SSE) */
 	struct notify		*notify;	/* outbound webhooks */
+	struct scorecard_agg	*agg;		/* the scorecard's aggregates */
 	int			 stopping;
 };
 

@@ -70,6 +70,8 @@ sla_log_fired(const json_t *f)
 	if (strcmp(what, "breach") == 0) {
 		tstamp_format((int64_t)json_number_value(json_object_get(f, "due_at")), due);
 		metrics_inc(METRIC_SLA_BREACHES, 1);
+		metrics_inc_label(METRIC_LABEL_BREACHES, json_string_value(json_object_get(f, "pool")),
+		    1);
 		log_warn("sla_breached", "escalation=%s lead=%s clock=%s pool=%s owner=%s due_at=%s",
 		    json_string_value(json_object_get(f, "escalation")), lead,
 		    json_string_value(json_object_get(f, "clock")),

@@ -79,13 +79,17 @@ static const struct conf_key conf_keys[] = {
 	{ "notify.timeout", CK_DURATION, OFF(notify.timeout_ms), "10s", 100, MIN(5), NULL },
 	/*
 	 * Sections parsed by a function, in this order (later ones refer to
-	 * earlier ones); min 1: required.
+	 * earlier ones); min 1: required; def "": parsed (as NULL) when absent,
+	 * to set its defaults.
 	 */
 	{ "calendars", CK_LIST, 0, NULL, 0, 0, conf_parse_calendars },
 	{ "notify.targets", CK_LIST, 0, NULL, 0, 0, conf_parse_notify_targets },
 	{ "people", CK_LIST, 0, NULL, 0, 0, conf_parse_people },
 	{ "reps", CK_LIST, 0, NULL, 1, 0, conf_parse_reps },
+	{ "lifecycle", CK_LIST, 0, "", 0, 0, conf_parse_lifecycle },
+	{ "changelog", CK_LIST, 0, NULL, 0, 0, conf_parse_changelog },
 	{ "sla.clocks", CK_LIST, 0, NULL, 0, 0, conf_parse_clocks },
+	{ "scorecard", CK_LIST, 0, "", 0, 0, conf_parse_scorecard },
 	{ "escalation", CK_LIST, 0, NULL, 0, 0, conf_parse_default_policy },
 	{ "pools", CK_LIST, 0, NULL, 1, 0, conf_parse_pools },
 	{ "accounts", CK_LIST, 0, NULL, 0, 0, conf_parse_accounts },
@@ -1124,7 +1128,7 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 	conf_set_version(ctx.conf, text, len);
 
 	for (i = 0; i < LR_NELEM(conf_keys); i++)
-		if (conf_keys[i].def != NULL)
+		if (conf_keys[i].def != NULL && conf_keys[i].kind != CK_LIST)
 			conf_apply_scalar(&ctx, &conf_keys[i], conf_keys[i].def, 0, conf_keys[i].path);
 
 	if (memchr(text, '\0', len) != NULL) {
@@ -1148,7 +1152,7 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 			if (lists[i] == NULL && conf_keys[i].min > 0)
 				conf_error(&ctx, 1, conf_keys[i].path, "missing required key \"%s\"",
 				    conf_keys[i].path);
-			else if (lists[i] != NULL)
+			else if (lists[i] != NULL || conf_keys[i].def != NULL)
 				conf_keys[i].list(&ctx, lists[i]);
 		}
 	}
@@ -1248,6 +1252,7 @@ conf_free(struct conf *c)
 		free(c->pools[i].members);
 	}
 	conf_free_sla(c);
+	conf_free_lifecycle(c);
 	free(c->pools);
 	for (i = 0; i < c->ncalendars; i++)
 		calendar_free(&c->calendars[i]);

@@ -60,4 +60,12 @@ const struct conf_person *conf_ref_person(struct conf_ctx *ctx, const struct yno
     const char *key, const char *path);
 void conf_free_sla(struct conf *c);
 
+/* Sections in conf_lifecycle.c; lifecycle and scorecard take NULL when absent. */
+void conf_parse_lifecycle(struct conf_ctx *ctx, const struct ynode *map);
+void conf_parse_changelog(struct conf_ctx *ctx, const struct ynode *map);
+void conf_parse_scorecard(struct conf_ctx *ctx, const struct ynode *map);
+void conf_free_lifecycle(struct conf *c);
+/* Lead events clocks know besides stages: received, queued, assigned, touched, nurture, accepted, rejected. */
+int conf_is_builtin_event(const char *s);
+
 #endif

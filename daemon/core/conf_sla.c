@@ -24,9 +24,6 @@
 #define SECRET_MIN	16
 #define SECRET_MAX	64
 
-/* Lead events a clock can start or stop on. */
-static const char *const lead_events[] = { "received", "queued", "assigned", "touched",
-    "nurture", NULL };
 
 int
 conf_duration(struct conf_ctx *ctx, const struct ynode *n, const char *path, int64_t min_ms,
@@ -326,15 +323,11 @@ conf_free_recipients(struct conf_recipients *r)
 	r->n = 0;
 }
 
+/* Clocks start and stop on lead events and on entering lifecycle stages. */
 static int
-conf_is_lead_event(const char *s)
+conf_is_lead_event(const struct conf *c, const char *s)
 {
-	size_t i;
-
-	for (i = 0; lead_events[i] != NULL; i++)
-		if (strcmp(lead_events[i], s) == 0)
-			return 1;
-	return 0;
+	return conf_is_builtin_event(s) || conf_find_stage(c, s) != NULL;
 }
 
 /* A lead event under key: one, or (with many set) a list of them, joined by commas. */
@@ -361,10 +354,11 @@ conf_events(struct conf_ctx *ctx, const struct ynode *item, const char *key, con
 	for (i = 0; i < count; i++) {
 		const struct ynode *e = n->type == YNODE_SEQ ? n->items[i] : n;
 
-		if (e->type != YNODE_SCALAR || !conf_is_lead_event(e->value)) {
+		if (e->type != YNODE_SCALAR || !conf_is_lead_event(ctx->conf, e->value)) {
 			conf_error(ctx, e->line, sub,
-			    "unknown lead event \"%s\": use received, queued, assigned, touched or "
-			    "nurture", e->type == YNODE_SCALAR ? e->value : "?");
+			    "unknown lead event \"%s\": use received, queued, assigned, touched, "
+			    "nurture, accepted, rejected or a lifecycle stage",
+			    e->type == YNODE_SCALAR ? e->value : "?");
 			buf_free(&out);
 			return NULL;
 		}

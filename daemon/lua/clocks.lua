@@ -152,12 +152,19 @@ local function esc_resolve_clock(lead_id, clock, event)
   end
 end
 
+-- A clock's outcome, for the scorecard's aggregates (see agg_apply.lua).
+local function clock_outcome(lead_id, name, result, owner)
+  stream_add('clock', { 'lead', lead_id, 'clock', name, 'result', result, 'rep', owner or '' })
+end
+
 -- Run the lead's clocks through events, in order: each stops the running
 -- clocks that stop on it, then starts those that start on it. ctx: owner and
 -- pool now, sla (the lead's own durations by clock), restart (a reassignment:
 -- clocks starting on the event start over for the new owner; fresh: a new
--- lead, with no clocks yet). A clock started and stopped within one call
--- writes no deadline. Returns the lead's clocks.
+-- lead, with no clocks yet), cancel (the lead left the sales process: every
+-- clock still running stops, neither met nor breached unless already late).
+-- A clock started and stopped within one call writes no deadline. Returns the
+-- lead's clocks.
 local function clocks_on_events(lead_id, events, ctx)
   local lk = P .. ':lead:' .. lead_id
   local pf = { 'clocks' }
@@ -180,10 +187,19 @@ local function clocks_on_events(lead_id, events, ctx)
     for i, c in ipairs(clocks) do
       local st = state[i]
       local restart = ctx.restart and c.start == ev
-      if st and not st.stopped_at and (c.stopset[ev] or restart) then
+      local cancel = ctx.cancel and ev == events[#events] and not c.stopset[ev]
+      if st and not st.stopped_at and (c.stopset[ev] or restart or cancel) then
         st.stopped_at = NOW
+        local was_breached = st.breached
         if not st.breached and NOW > st.due_at then st.breached = true end
         if restart then st.reassigned = true end
+        if cancel then st.cancelled = true end
+        -- A breach found at its deadline was counted then (sla_claim.lua).
+        if st.breached and not was_breached then
+          clock_outcome(lead_id, c.name, 'breached', st.owner)
+        elseif not st.breached and not restart and not cancel then
+          clock_outcome(lead_id, c.name, 'met', st.owner)
+        end
         if not st.pending then
           redis.call('ZREM', K_DEADLINES, c.name .. ':' .. lead_id, 'remind:' .. c.name .. ':' .. lead_id)
         end
@@ -278,14 +294,16 @@ local function drain_pools(pools, limit, out)
       local head = redis.call('ZRANGE', qk, 0, 0)
       if #head == 0 then break end
       local id = head[1]
-      if redis.call('HGET', key('lead', id), 'status') ~= 'queued' then
+      local lh = redis.call('HMGET', key('lead', id), 'status', 'received_at')
+      if lh[1] ~= 'queued' then
         redis.call('ZREM', qk, id)
       else
         local rep, reasons = pick_rep(pool.id, pool.reps, pool.max_open, false)
         if not rep then break end
         redis.call('ZREM', qk, id)
         assign_lead(id, rep, pool.id, nil, { 'trace_queue', reasons_text(pool.reps, reasons) })
-        out[#out + 1] = { lead = id, rep = rep.id, pool = pool.id }
+        out[#out + 1] = { lead = id, rep = rep.id, pool = pool.id,
+          waited = NOW - (tonumber(lh[2]) or NOW) }
       end
     end
   end

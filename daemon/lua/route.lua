@@ -114,6 +114,17 @@ end
 if idem ~= '' then redis.call('SET', key('idem', idem), id, 'PX', ARGV[6]) end
 local lk = P .. ':lead:' .. id
 local ev = { 'pool', pool, 'rule', rule }
+-- The lifecycle stage it enters (the daemon sets none for nurture).
+for j = 1, #attrs, 2 do
+  if attrs[j] == 'stage' then
+    ev[#ev + 1] = 'stage'
+    ev[#ev + 1] = attrs[j + 1]
+  end
+end
+if owner then
+  ev[#ev + 1] = 'rep'
+  ev[#ev + 1] = owner.id
+end
 local events = { 'received', status }
 local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
 local history

@@ -92,7 +92,7 @@ local function breach(c, id, st, at)
   local open = redis.call('HGET', lk, 'esc_open')
   redis.call('HSET', lk, 'esc_open', (open and open ~= '') and (open .. ',' .. eid .. ':' .. c.name)
     or (eid .. ':' .. c.name))
-  emit(id, 'escalated', { 'clock', c.name, 'escalation', eid })
+  emit(id, 'escalated', { 'clock', c.name, 'escalation', eid, 'rep', owner or '' })
   esc_publish('escalated', pool, { escalation = eid, lead = id, clock = c.name, pool = pool,
     owner = owner or cjson.null, due_at = at })
   fired[#fired + 1] = { what = 'breach', escalation = eid, lead = id, clock = c.name, pool = pool,

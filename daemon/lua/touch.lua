@@ -1,11 +1,20 @@
--- touch.lua: the owner logs a touch; the first one stops the first-touch clock.
--- ARGV[4] lead id, [5] rep, [6] channel or ''.
--- Returns {'ok', first (1/0), the lead as field, value, ...}, or {'not_found'},
--- {'no_owner', status} or {'not_owner', owner}.
-local id, rep, channel = ARGV[4], ARGV[5], ARGV[6]
+-- touch.lua: the owner logs a touch (every one counts toward the follow-up
+-- cadence); the first one stops the first-touch clock.
+-- ARGV[4] lead id, [5] rep, [6] channel or '', [7] outcome or '',
+-- [8] sender's event id or '', [9] its replay window (ms).
+-- Returns {'ok', first (1/0), the lead as field, value, ...}, {'replay', 0,
+-- the lead} for a repeated event id, or {'not_found'}, {'no_owner', status},
+-- {'not_owner', owner}, {'closed', status}, {'idem_conflict', other lead}.
+local id, rep, channel, outcome, idem = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local lk = key('lead', id)
+local seen = event_seen(idem)
+if seen then
+  if seen ~= id then return { 'idem_conflict', seen } end
+  return { 'replay', 0, redis.call('HGETALL', lk) }
+end
 local h = redis.call('HMGET', lk, 'status', 'owner', 'touched_at', 'pool')
 if not h[1] then return { 'not_found' } end
+if h[1] == 'closed' or (h[1] == 'nurture' and h[2]) then return { 'closed', h[1] } end
 if not h[2] then return { 'no_owner', h[1] } end
 if h[2] ~= rep then return { 'not_owner', h[2] } end
 
@@ -21,6 +30,15 @@ if channel ~= '' then
   extra[#extra + 1] = 'channel'
   extra[#extra + 1] = channel
 end
+if outcome ~= '' then
+  extra[#extra + 1] = 'outcome'
+  extra[#extra + 1] = outcome
+end
+if first then
+  extra[#extra + 1] = 'first'
+  extra[#extra + 1] = 1
+end
 emit(id, 'touched', extra)
 clocks_on_events(id, { 'touched' }, { owner = rep, pool = h[4], sla = lead_sla(lk) })
+event_remember(idem, id, ARGV[9])
 return { 'ok', first and 1 or 0, redis.call('HGETALL', lk) }

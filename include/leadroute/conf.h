@@ -123,6 +123,68 @@ struct conf_clock {
 	int			 line;
 };
 
+/*
+ * The lifecycle both teams share (conf_lifecycle.c). A stage is open (the lead
+ * is being worked), nurture (handed back to marketing) or closed (final).
+ * Entering a nurture or closed stage ends the lead's running clocks and frees
+ * its owner's slot; such stages have no next stages.
+ */
+enum conf_stage_kind {
+	STAGE_OPEN,
+	STAGE_NURTURE,
+	STAGE_CLOSED,
+};
+
+/* What a move into a stage must carry. */
+#define STAGE_NEEDS_AMOUNT	0x1
+#define STAGE_NEEDS_REASON	0x2
+
+struct conf_stage {
+	char			*id;
+	char			*name;		/* short human name */
+	char			*definition;	/* what being in it means, as agreed */
+	char			*owner;		/* the team that owns it: marketing, sales, ... */
+	enum conf_stage_kind	 kind;
+	int			 entry;		/* a lead may arrive in it */
+	int			 needs;		/* STAGE_NEEDS_* */
+	char			**next;		/* stages it may move to */
+	size_t			 nnext;
+	int			 line;
+};
+
+/* A reason code: why a lead was rejected, or why a deal was lost. */
+struct conf_reason {
+	char			*code;
+	char			*label;
+	const struct conf_stage	*then;		/* rejection: the stage the lead goes to */
+	int			 note_required;	/* free text required ("other") */
+	int			 needs_cadence;	/* only after the follow-up cadence is done */
+	int			 line;
+};
+
+struct conf_lifecycle {
+	struct conf_stage	*stages;
+	size_t			 nstages;
+	const struct conf_stage	*initial;	/* where a lead arrives without a stage */
+	const struct conf_stage	*accept;	/* where accepting moves a lead (sal) */
+	const struct conf_stage	**funnel;	/* the scorecard's conversion chain */
+	size_t			 nfunnel;
+	struct conf_reason	*reject;	/* rejection reasons */
+	size_t			 nreject;
+	struct conf_reason	*lost;		/* reasons a lead is closed lost */
+	size_t			 nlost;
+	const struct conf_stage	*lost_stage;	/* the stage lost reasons apply to */
+	uint64_t		 cadence_touches;	/* touches before "unresponsive" */
+	int64_t			 cadence_within_ms;	/* the span the cadence should take */
+	char			**required_fields;	/* a lead is complete with all of them */
+	size_t			 nrequired;
+	char			*changelog_by;	/* who made this definition change (NULL: none) */
+	char			*changelog_why;
+	int64_t			 untouched_after_ms;	/* the scorecard's "untouched" threshold */
+	char			*route_clock;	/* the clock behind "% routed within SLA" */
+	char			*touch_clock;	/* the clock behind "% first-touched within SLA" */
+};
+
 /* Where a rule sends a lead: tried in order, the first eligible one wins. */
 enum conf_target_kind {
 	TARGET_POOL,		/* the next rep of a pool's rotation */
@@ -234,6 +296,7 @@ struct conf {
 	size_t		  naccounts;
 	struct conf_rule *rules;
 	size_t		  nrules;
+	struct conf_lifecycle lifecycle;
 	struct cond_fields fields;	/* lead fields the conditions read */
 	struct score_model scoring;
 };
@@ -288,6 +351,12 @@ struct conf_sla conf_sla_for(const struct conf *conf, const struct conf_rule *ru
     const char *grade);
 
 const struct conf_clock *conf_find_clock(const struct conf *conf, const char *name);
+const struct conf_stage *conf_find_stage(const struct conf *conf, const char *id);
+/* A reason of a list (conf->lifecycle.reject or .lost) by code, or NULL. */
+const struct conf_reason *conf_find_reason(const struct conf_reason *list, size_t n,
+    const char *code);
+/* True when the lifecycle allows moving from stage from to stage to. */
+int conf_stage_allows(const struct conf_stage *from, const char *to);
 const struct conf_notify_target *conf_find_target(const struct conf *conf, const char *id);
 const struct conf_person *conf_find_person(const struct conf *conf, const char *id);
 

@@ -163,7 +163,8 @@ class BadInputTests(DaemonTestCase):
     def assertNothingStored(self):
         # The published config (lr:cfg, lr:cal:*) and rotations are not lead state.
         self.assertEqual([k for k in self.redis_keys()
-                          if not k.startswith(("lr:pool:", "lr:cfg", "lr:cal:"))], [])
+                          if not k.startswith(("lr:pool:", "lr:cfg", "lr:cal:", "lr:definitions:",
+                                                "lr:seq:definitions", "lr:sc:"))], [])
 
     def test_malformed_json_is_400(self):
         r = self.d.post("/v1/leads", '{"email": "a@b.co",', headers={"Content-Type": "application/json"})

@@ -63,9 +63,13 @@ class OpsTests(DaemonTestCase):
         entries = self.redis.cmd("XRANGE", "acme:events", "-", "+")
         events = [dict(zip(f[::2], f[1::2])) for _, f in entries]
         self.assertEqual([(e["type"], e["lead"]) for e in events],
-                         [("received", lead["id"]), ("assigned", lead["id"]), ("touched", lead["id"])])
+                         [("received", lead["id"]), ("assigned", lead["id"]), ("clock", lead["id"]),
+                          ("touched", lead["id"]), ("clock", lead["id"])])
         self.assertEqual(events[1]["rep"], "ana")
-        self.assertEqual(events[2]["channel"], "call")
+        self.assertEqual((events[2]["clock"], events[2]["result"]), ("route", "met"))
+        self.assertEqual(events[3]["channel"], "call")
+        self.assertEqual((events[4]["clock"], events[4]["result"], events[4]["rep"]),
+                         ("first_touch", "met", "ana"))
         self.assertNotIn("s@x.com", str(entries))
 
     def test_every_key_lives_under_the_prefix(self):

@@ -14,6 +14,7 @@ main(void)
 	srunner_add_suite(sr, lead_suite());
 	srunner_add_suite(sr, route_suite());
 	srunner_add_suite(sr, score_suite());
+	srunner_add_suite(sr, scorecard_suite());
 	srunner_add_suite(sr, time_suite());
 	srunner_add_suite(sr, tz_suite());
 	srunner_add_suite(sr, units_suite());

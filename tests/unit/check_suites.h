@@ -8,6 +8,7 @@ Suite *conf_suite(void);
 Suite *lead_suite(void);
 Suite *route_suite(void);
 Suite *score_suite(void);
+Suite *scorecard_suite(void);
 Suite *time_suite(void);
 Suite *tz_suite(void);
 Suite *units_suite(void);
