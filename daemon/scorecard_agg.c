@@ -19,7 +19,7 @@
 #include "store.h"
 #include "sysutil.h"
 
-#define AGG_INTERVAL_MS 500
+#define AGG_INTERVAL_MS 1000	/* the scorecard folds what is waiting anyway */
 
 struct scorecard_agg {
 	struct server	*srv;

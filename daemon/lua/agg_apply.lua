@@ -88,6 +88,7 @@ local function lead_info(lid)
         event = h[5] or '', complete = h[6] == '1', owner = h[7] or '' }
       -- The hash keys of each dimension, built once per lead.
       local b = buckets(l.received)
+      l.combo = table.concat({ b[1], l.pool, l.source, l.rule, l.event, '' }, SEP)
       l.keys = {}
       for _, dim in ipairs({ 'all', 'rep', 'pool', 'source', 'rule', 'attr' }) do
         l.keys[dim] = { b[1] .. ':' .. dim, b[2] .. ':' .. dim, b[3] .. ':' .. dim }
@@ -98,16 +99,21 @@ local function lead_info(lid)
   return l
 end
 
--- One metric for a lead, in every dimension (attr only where attribution needs it).
+-- Counts are first summed per combination of a lead's buckets and
+-- dimensions and the acting rep (many events of a batch share one), and only
+-- then spread over the dimensions and levels: the per-event work stays small.
+local combos, combo_list = {}, {}
 local function count(l, rep, metric, n, attr)
-  n = n or 1
-  local k = l.keys
-  add(k.all, '', metric, n)
-  add(k.rep, rep or '', metric, n)
-  add(k.pool, l.pool, metric, n)
-  add(k.source, l.source, metric, n)
-  add(k.rule, l.rule, metric, n)
-  if attr then add(k.attr, l.source .. '\30' .. l.event, metric, n) end
+  rep = rep or ''
+  local ck = l.combo .. rep
+  local c = combos[ck]
+  if not c then
+    c = { l = l, rep = rep, m = {}, attr = {} }
+    combos[ck] = c
+    combo_list[#combo_list + 1] = c
+  end
+  c.m[metric] = (c.m[metric] or 0) + (n or 1)
+  if attr then c.attr[metric] = true end
 end
 
 local function stage_entered(l, e)
@@ -179,6 +185,18 @@ for _, lid in ipairs(due) do
   if l then count(l, l.owner, 'untouched') end
 end
 
+for _, c in ipairs(combo_list) do
+  local k, l = c.l.keys, c.l
+  local attr_value = l.source .. '\30' .. l.event
+  for metric, n in pairs(c.m) do
+    add(k.all, '', metric, n)
+    add(k.rep, c.rep, metric, n)
+    add(k.pool, l.pool, metric, n)
+    add(k.source, l.source, metric, n)
+    add(k.rule, l.rule, metric, n)
+    if c.attr[metric] then add(k.attr, attr_value, metric, n) end
+  end
+end
 for k, t in pairs(counts) do
   local hk = key('sc', k)
   for field, n in pairs(t) do redis.call('HINCRBY', hk, field, n) end
