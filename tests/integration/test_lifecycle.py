@@ -223,6 +223,50 @@ class LifecycleTests(DaemonTestCase):
         r = self.d.post("/v1/leads/%s/stage" % nurtured["id"], {"stage": "sal", "by": "ana"})
         self.assertError(r, 409, "no_stage")
 
+    def test_every_move_of_the_default_lifecycle(self):
+        """From each stage, every other stage: allowed exactly when the definitions say so."""
+        defs = {st["id"]: st["next"] for st in self.d.get("/v1/definitions").json["stages"]}
+        paths = {   # how a lead gets to each stage
+            "mql": [], "pql": [], "eql": [],
+            "sal": [("accept", {})],
+            "sql": [("accept", {}), ("stage", {"stage": "sql"})],
+            "opportunity": [("accept", {}), ("stage", {"stage": "sql"}),
+                            ("stage", {"stage": "opportunity", "amount": 10})],
+            "won": [("accept", {}), ("stage", {"stage": "sql"}),
+                    ("stage", {"stage": "opportunity", "amount": 10}), ("stage", {"stage": "won"})],
+            "lost": [("accept", {}), ("stage", {"stage": "sql"}),
+                     ("stage", {"stage": "lost", "reason": "no_budget"})],
+            "recycled": [("reject", {"reason": "wrong_title"})],
+            "disqualified": [("reject", {"reason": "duplicate"})],
+        }
+        extra = {"opportunity": {"amount": 5}, "lost": {"reason": "no_budget"}}
+
+        def lead_at(stage):
+            lead = self.new_lead(stage=stage) if stage in ("pql", "eql") else self.new_lead()
+            for action, body in paths[stage]:
+                body = dict(body, rep=lead["owner"]) if action != "stage" else dict(body, by="x")
+                self.act(lead, action, body)
+            self.assertEqual(self.d.get("/v1/leads/" + lead["id"]).json["stage"], stage)
+            return lead
+
+        checked = 0
+        for frm in defs:
+            refused = lead_at(frm)
+            for to in defs:
+                if to == frm:
+                    continue
+                body = dict(extra.get(to, {}), stage=to, by="x")
+                if to in defs[frm]:
+                    out = self.act(lead_at(frm), "stage", body)
+                    self.assertEqual(out["stage"], to)
+                else:
+                    r = self.d.post("/v1/leads/%s/stage" % refused["id"], body)
+                    self.assertError(r, 409, "stage_conflict", "stage")
+                    self.assertEqual(r.json["error"]["allowed"], defs[frm], (frm, to))
+                checked += 1
+            self.assertEqual(self.d.get("/v1/leads/" + refused["id"]).json["stage"], frm)
+        self.assertEqual(checked, 90)
+
     # Inbound events
 
     def test_inbound_events_are_idempotent(self):
