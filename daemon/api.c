@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leadroute/scorecard.h"
+
 #include "api.h"
 #include "store.h"
 #include "metrics.h"
@@ -485,19 +487,13 @@ void
 api_write_amount(struct jsonw *w, const char *key, int64_t cents)
 {
 	char text[32];
-	int n;
 
 	if (cents < 0) {
 		jsonw_null(w, key);
 		return;
 	}
-	n = snprintf(text, sizeof(text), "%lld.%02lld", (long long)(cents / 100),
-	    (long long)(cents % 100));
-	while (n > 0 && text[n - 1] == '0')
-		n--;
-	if (n > 0 && text[n - 1] == '.')
-		n--;
-	jsonw_raw(w, key, text, (size_t)n);
+	scorecard_format_amount(cents, text);
+	jsonw_raw(w, key, text, strlen(text));
 }
 
 /* Where the lead is in the shared lifecycle, and its follow-up cadence. */

@@ -264,28 +264,8 @@ api_write_history_entry(struct jsonw *w, struct http_request *req, const json_t 
 static void
 api_on_history(const struct store_reply *reply, void *arg)
 {
-	struct http_request *req = arg;
-	const redisReply *r = reply->raw;
-	struct jsonw w = { 0 };
-	size_t i;
-
-	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-		api_respond_unavailable(req, reply->err != NULL ? reply->err : "unexpected reply");
-		return;
-	}
-	jsonw_begin_object(&w, NULL);
-	jsonw_begin_array(&w, "versions");
-	for (i = 0; i < r->element[0]->elements; i++) {
-		json_t *e = json_loads(r->element[0]->element[i]->str, 0, NULL);
-
-		if (e != NULL)
-			api_write_history_entry(&w, req, e);
-		json_decref(e);
-	}
-	jsonw_end_array(&w);
-	jsonw_string(&w, "next_cursor", r->element[1]->str[0] != '\0' ? r->element[1]->str : NULL);
-	jsonw_end_object(&w);
-	api_respond_jsonw(req, 200, &w);
+	api_respond_page(arg, reply, "items", "versions",
+	    json_string_value(json_object_get(reply->json, "next")), api_write_history_entry);
 }
 
 static void

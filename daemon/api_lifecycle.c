@@ -45,26 +45,6 @@ op_free(struct lifecycle_op *op)
 	free(op);
 }
 
-/* 4xx with a list the caller can choose from ("allowed", "valid"). */
-static void LR_PRINTF(6, 7)
-api_error_with_list(struct http_request *req, int status, const char *code, const char *field,
-    json_t *extra, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	json_t *err;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	err = json_pack("{s:s, s:s}", "code", code, "message", msg);
-	if (field != NULL)
-		json_object_set_new(err, "field", json_string(field));
-	json_object_update(err, extra);
-	json_decref(extra);
-	http_respond_json(req, status, json_pack("{s:o}", "error", err));
-}
-
 static json_t *
 reason_codes(const struct conf_reason *v, size_t n)
 {
@@ -260,13 +240,13 @@ api_on_lifecycle(const struct store_reply *reply, void *arg)
 		json_t *allowed = next_stages(conf, detail);
 		char *list = json_dumps(allowed, JSON_COMPACT);
 
-		api_error_with_list(req, 409, "stage_conflict", "stage",
+		http_respond_error_with(req, 409, "stage_conflict", "stage",
 		    json_pack("{s:s, s:o}", "stage", detail, "allowed", allowed),
 		    "lead %s is in stage %s, which cannot move to %s; allowed: %s", op->lead,
 		    detail, op->stage, json_array_size(allowed) > 0 ? list : "none (final stage)");
 		free(list);
 	} else if (strcmp(outcome, "cadence") == 0) {
-		api_error_with_list(req, 409, "cadence_incomplete", "reason",
+		http_respond_error_with(req, 409, "cadence_incomplete", "reason",
 		    json_pack("{s:I, s:I}", "touches", (json_int_t)r->element[1]->integer,
 		    "required", (json_int_t)op->need_touches),
 		    "reason %s needs the follow-up cadence done first: %llu touches, lead %s has %lld",
@@ -360,7 +340,7 @@ api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const 
 		v = json_object_get(body, "reason");
 		if (v == NULL || json_is_null(v) || !json_is_string(v) ||
 		    (reason = conf_find_reason(l->reject, l->nreject, json_string_value(v))) == NULL) {
-			api_error_with_list(req, 422, v == NULL || json_is_null(v) ? "missing_field" :
+			http_respond_error_with(req, 422, v == NULL || json_is_null(v) ? "missing_field" :
 			    "invalid_field", "reason", json_pack("{s:o}", "valid",
 			    reason_codes(l->reject, l->nreject)),
 			    "a rejection needs a reason code from the configured list");
@@ -379,7 +359,7 @@ api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const 
 
 			for (i = 0; i < l->nstages; i++)
 				json_array_append_new(ids, json_string(l->stages[i].id));
-			api_error_with_list(req, 422, v == NULL || json_is_null(v) ? "missing_field" :
+			http_respond_error_with(req, 422, v == NULL || json_is_null(v) ? "missing_field" :
 			    "invalid_field", "stage", json_pack("{s:o}", "valid", ids),
 			    "stage must name a lifecycle stage");
 			goto fail;
@@ -388,7 +368,7 @@ api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const 
 		if (to->needs & STAGE_NEEDS_REASON) {
 			if (v == NULL || json_is_null(v) || !json_is_string(v) ||
 			    (reason = conf_find_reason(l->lost, l->nlost, json_string_value(v))) == NULL) {
-				api_error_with_list(req, 422, v == NULL || json_is_null(v) ?
+				http_respond_error_with(req, 422, v == NULL || json_is_null(v) ?
 				    "missing_field" : "invalid_field", "reason", json_pack("{s:o}",
 				    "valid", reason_codes(l->lost, l->nlost)),
 				    "stage %s needs a reason code from the configured list", to->id);
@@ -505,8 +485,8 @@ api_post_event(struct http_request *req)
 		if (strcmp(type, action_names[i]) == 0)
 			break;
 	if (type == NULL || i == LR_NELEM(action_names)) {
-		http_respond_error(req, t == NULL ? 422 : 422, t == NULL ? "missing_field" :
-		    "invalid_field", "type", "type must be touch, accept, reject or stage");
+		http_respond_error(req, 422, t == NULL ? "missing_field" : "invalid_field", "type",
+		    "type must be touch, accept, reject or stage");
 	} else if (lead == NULL) {
 		http_respond_error(req, 422, l == NULL ? "missing_field" : "invalid_field", "lead",
 		    "lead must be the id of a lead");

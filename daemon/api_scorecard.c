@@ -24,8 +24,6 @@
 #define HOUR_MS		3600000LL
 #define RANGE_MAX_MS	(3LL * 366 * 24 * HOUR_MS)
 #define DEFAULT_RANGE_MS (30LL * 24 * HOUR_MS)
-/* Events folded before answering, so the figures include what just happened. */
-#define CATCH_UP_EVENTS	10000
 
 static const char *const dims[] = { "rep", "pool", "source", "rule" };
 
@@ -36,7 +34,10 @@ struct scorecard_req {
 	int			 csv;
 };
 
-/* A time parameter: RFC 3339, or a date (midnight UTC). 0, or -1 after answering 400. */
+/*
+ * A time parameter: RFC 3339, or a date (midnight UTC). 0, 1 when absent, or
+ * -1 after answering 400.
+ */
 static int
 time_param(struct http_request *req, const char *name, int64_t *ms)
 {
@@ -246,8 +247,11 @@ api_get_scorecard(struct http_request *req)
 		http_respond_error(req, 400, "invalid_parameter", "format", "format must be json or csv");
 		return;
 	}
-	/* Fold what just happened first; one connection keeps the two in order. */
-	store_args_add_int(&catch_up, CATCH_UP_EVENTS);
+	/*
+	 * Fold what just happened first (one batch, so a backlog cannot stall
+	 * Redis for a report); one connection keeps the two in order.
+	 */
+	store_args_add_int(&catch_up, SCORECARD_AGG_BATCH);
 	store_args_add_int(&catch_up, srv->conf->lifecycle.untouched_after_ms);
 	store_eval(srv->store, SCRIPT_AGG_APPLY, now, &catch_up, api_on_caught_up, NULL);
 	store_args_add(&a, by != NULL ? by : "");

@@ -334,21 +334,44 @@ http_respond_json(struct http_request *req, int status, json_t *body)
 	http_set_response(req, status, "application/json", text, strlen(text));
 }
 
+static void LR_PRINTF(6, 0)
+http_respond_verror(struct http_request *req, int status, const char *code, const char *field,
+    json_t *extra, const char *fmt, va_list ap)
+{
+	char msg[512];
+	json_t *err;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err = json_pack("{s:s, s:s}", "code", code, "message", msg);
+	if (field != NULL)
+		json_object_set_new(err, "field", json_string(field));
+	if (extra != NULL) {
+		json_object_update(err, extra);
+		json_decref(extra);
+	}
+	http_respond_json(req, status, json_pack("{s:o}", "error", err));
+}
+
 void
 http_respond_error(struct http_request *req, int status, const char *code, const char *field,
     const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
-	json_t *err;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	http_respond_verror(req, status, code, field, NULL, fmt, ap);
 	va_end(ap);
-	err = json_pack("{s:s, s:s}", "code", code, "message", msg);
-	if (field != NULL)
-		json_object_set_new(err, "field", json_string(field));
-	http_respond_json(req, status, json_pack("{s:o}", "error", err));
+}
+
+void
+http_respond_error_with(struct http_request *req, int status, const char *code,
+    const char *field, json_t *extra, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	http_respond_verror(req, status, code, field, extra, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -75,6 +75,9 @@ void http_response_header(struct http_request *req, const char *name, const char
 void http_respond_json(struct http_request *req, int status, json_t *body);	/* steals body */
 void http_respond_error(struct http_request *req, int status, const char *code,
     const char *field, const char *fmt, ...) LR_PRINTF(5, 6);
+/* The same with more members for the error object ("allowed", "valid": what to choose from); steals extra. */
+void http_respond_error_with(struct http_request *req, int status, const char *code,
+    const char *field, json_t *extra, const char *fmt, ...) LR_PRINTF(6, 7);
 void http_respond_text(struct http_request *req, int status, const char *content_type,
     char *text, size_t len);	/* takes over text (malloc'd) */
 

@@ -28,8 +28,6 @@ struct scorecard_agg {
 	int		 stopped;
 };
 
-static void agg_run(evutil_socket_t fd, short what, void *arg);
-
 static void
 agg_arm(struct scorecard_agg *agg, int64_t ms)
 {

@@ -426,6 +426,12 @@ sc_amount(char out[SC_NUM], int64_t cents)
 	sc_fixed(out, cents < 0, sc_abs(cents), 2);
 }
 
+void
+scorecard_format_amount(int64_t cents, char out[32])
+{
+	sc_amount(out, cents);
+}
+
 struct sc_quant {
 	int64_t	n;
 	char	median[SC_NUM];

@@ -51,6 +51,14 @@ local function record(lead_id, ...)
   return table.concat(items, ',')
 end
 
+-- Append field, value to a flat list when the value is not ''.
+local function push_opt(list, field, value)
+  if value ~= nil and value ~= '' then
+    list[#list + 1] = field
+    list[#list + 1] = value
+  end
+end
+
 -- Record events of an existing lead: its history (a JSON array in the lead's
 -- hash) grows by them, and they go to the stream.
 local function emit(lead_id, ...)

@@ -5,7 +5,7 @@
 -- already current is not recorded again. Returns 1 when recorded, else 0.
 -- doc: [5] a version. Returns its document, or nil.
 -- list: [5] most entries, [6] cursor ('' for the newest). Returns
--- {entries as JSON text, newest first; next cursor or ''}.
+-- {"items": [entries, newest first], "next": cursor or null} as JSON.
 local K_HIST, K_DOCS = key('definitions', 'history'), key('definitions', 'docs')
 if ARGV[4] == 'record' then
   local last = redis.call('ZREVRANGE', K_HIST, 0, 0)
@@ -21,9 +21,11 @@ if ARGV[4] == 'doc' then return redis.call('HGET', K_DOCS, ARGV[5]) end
 local limit = tonumber(ARGV[5])
 local max = ARGV[6] ~= '' and '(' .. ARGV[6] or '+inf'
 local rows = redis.call('ZREVRANGEBYSCORE', K_HIST, max, '-inf', 'LIMIT', 0, limit + 1)
-local next_cursor = ''
+local next_cursor = cjson.null
 if #rows > limit then
   rows[#rows] = nil
   next_cursor = tostring(cjson.decode(rows[#rows]).seq)
 end
-return { rows, next_cursor }
+local items = {}
+for i, row in ipairs(rows) do items[i] = cjson.decode(row) end
+return cjson.encode({ items = items, next = next_cursor })

@@ -38,30 +38,18 @@ if need_touches > 0 and touches < need_touches then return { 'cadence', touches 
 
 local fields = { 'stage', to, 'stage_at', NOW, 'stage_by', who }
 local ev = { 'from', cur, 'to', to, 'by', who }
-if reason ~= '' then
-  ev[#ev + 1] = 'reason'
-  ev[#ev + 1] = reason
-  fields[#fields + 1] = action == 'reject' and 'reject_reason' or 'reason'
-  fields[#fields + 1] = reason
-end
-if note ~= '' then
-  ev[#ev + 1] = 'note'
-  ev[#ev + 1] = note
-end
--- A deal's amount carries over (won keeps the opportunity's unless told).
-if amount == '' and h[7] and kind == 'closed' and to ~= '' and reason == '' then amount = h[7] end
-if amount ~= '' then
-  ev[#ev + 1] = 'amount'          -- in currency units, as the API takes it
-  ev[#ev + 1] = tonumber(amount) / 100
-  fields[#fields + 1] = 'amount'
-  fields[#fields + 1] = amount
-end
+push_opt(ev, 'reason', reason)
+push_opt(fields, action == 'reject' and 'reject_reason' or 'reason', reason)
+push_opt(ev, 'note', note)
+push_opt(fields, 'amount', amount)
+-- A deal keeps its amount from stage to stage (won: the opportunity's,
+-- unless given another); the history shows it in currency units.
+if amount == '' then amount = h[7] or '' end
+if amount ~= '' then push_opt(ev, 'amount', tonumber(amount) / 100) end
 -- The first decision on a lead is its disposition.
 if not h[6] then
-  fields[#fields + 1] = 'decided_at'
-  fields[#fields + 1] = NOW
-  ev[#ev + 1] = 'first_decision'
-  ev[#ev + 1] = 1
+  push_opt(fields, 'decided_at', NOW)
+  push_opt(ev, 'first_decision', 1)
 end
 -- Leaving the sales process frees the owner's slot (an untouched lead holds
 -- one) and the queue's place.
@@ -72,10 +60,8 @@ if kind ~= 'open' then
   elseif status == 'queued' then
     redis.call('ZREM', key('pool', pool, 'queue'), id)
   end
-  fields[#fields + 1] = 'status'
-  fields[#fields + 1] = kind
-  ev[#ev + 1] = 'closes'
-  ev[#ev + 1] = 1
+  push_opt(fields, 'status', kind)
+  push_opt(ev, 'closes', 1)
 end
 redis.call('HSET', lk, unpack(fields))
 ev[#ev + 1] = 'rep'

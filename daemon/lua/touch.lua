@@ -26,18 +26,9 @@ if first then
 end
 redis.call('HINCRBY', lk, 'touches', 1)
 local extra = { 'rep', rep }
-if channel ~= '' then
-  extra[#extra + 1] = 'channel'
-  extra[#extra + 1] = channel
-end
-if outcome ~= '' then
-  extra[#extra + 1] = 'outcome'
-  extra[#extra + 1] = outcome
-end
-if first then
-  extra[#extra + 1] = 'first'
-  extra[#extra + 1] = 1
-end
+push_opt(extra, 'channel', channel)
+push_opt(extra, 'outcome', outcome)
+if first then push_opt(extra, 'first', 1) end
 emit(id, 'touched', extra)
 clocks_on_events(id, { 'touched' }, { owner = rep, pool = h[4], sla = lead_sla(lk) })
 event_remember(idem, id, ARGV[9])

@@ -28,6 +28,9 @@ int64_t scorecard_bin(int64_t ms);
  */
 size_t scorecard_buckets(int64_t from_ms, int64_t to_ms, char ***keys);
 
+/* Cents as currency units, exactly, trailing zeros dropped (123450 -> "1234.5"). */
+void scorecard_format_amount(int64_t cents, char out[32]);
+
 /* The same bucket names the aggregator writes for one instant (epoch ms). */
 void scorecard_bucket_names(int64_t ms, char hour[32], char day[32], char month[32]);
 

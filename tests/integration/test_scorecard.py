@@ -9,23 +9,13 @@ import time
 
 from harness import DaemonTestCase, main, wait_for
 from test_leads import ms
+from test_lifecycle import NURTURE_RULES
 
 UNTOUCHED_S = 3
 EXTRA = """\
 scorecard:
   untouched_after: %ds
 """ % UNTOUCHED_S
-RULES = """\
-  - name: students
-    when: {source: [student-fair]}
-    nurture: true
-  - name: emea
-    when:
-      country: [DE, FR, GB]
-    pool: emea
-  - name: default
-    pool: amer
-"""
 
 
 def binned(v):
@@ -53,7 +43,7 @@ def pct(a, b):
 
 class ScorecardTests(DaemonTestCase):
 
-    conf_overrides = {"extra": EXTRA, "rules": RULES}
+    conf_overrides = {"extra": EXTRA, "rules": NURTURE_RULES}
 
     def build_data_set(self):
         """21 leads through every path; returns them as the API shows them at the end."""
@@ -176,7 +166,7 @@ class ScorecardTests(DaemonTestCase):
                 for stage, count in v.items():
                     self.assertEqual(got["stages"][stage], count, stage)
                 self.assertEqual(sum(got["stages"].values()), sum(v.values()))
-            elif isinstance(v, float) and v is not None:
+            elif isinstance(v, float):
                 self.assertAlmostEqual(got[k], v, places=6, msg=k)
             else:
                 self.assertEqual(got[k], v, k)
