@@ -5,16 +5,19 @@
 #include <string.h>
 
 #include "leadroute/lead.h"
+#include "leadroute/pii.h"
 #include "leadroute/route.h"
 #include "leadroute/score.h"
 #include "leadroute/ulid.h"
 #include "leadroute/util.h"
 
 #include "api.h"
+#include "auth.h"
 #include "candidates.h"
 #include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
+#include "pii_key.h"
 #include "server.h"
 #include "sla.h"
 #include "store.h"
@@ -24,6 +27,9 @@
 struct lead_post {
 	struct http_request	*req;
 	struct server		*srv;
+	api_lead_done		*done;		/* told what became of it, once */
+	void			*done_arg;
+	char			 subject[80];	/* for logs (see pii_log_subject) */
 	const struct conf_rule	*rule;		/* borrowed from the request's config */
 	char			*fields;	/* the validated fields as JSON text */
 	char			*breakdown;	/* its score breakdown as JSON text */
@@ -107,23 +113,30 @@ api_view_routed(struct lead_view *v, const struct lead_post *lp, const redisRepl
 	}
 }
 
+/* What became of a lead: tell its submitter, then account for it. */
 static void
 api_on_routed(const struct store_reply *reply, void *arg)
 {
 	struct lead_post *lp = arg;
 	struct http_request *req = lp->req;
 	const redisReply *r = reply->raw;
-	struct jsonw w = { 0 };
 	struct lead_view v;
-	char location[64];
 
+	api_lead_view_init(&v);
 	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+		lp->done(lp->done_arg, LEAD_UNAVAILABLE, NULL, reply->err);
 		goto out;
 	}
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-	    (r->element[0]->integer != 0 && r->elements < 8)) {
-		api_respond_unavailable(req, "unexpected reply from the route script");
+	    (r->element[0]->integer == 1 && r->elements < 8)) {
+		lp->done(lp->done_arg, LEAD_UNAVAILABLE, NULL, "unexpected reply from the route script");
+		goto out;
+	}
+	if (r->element[0]->integer == 2) {
+		/* Its person was erased: a late retry must not bring the lead back. */
+		metrics_inc(METRIC_TOMBSTONED, 1);
+		log_info("lead_tombstoned", "subject=%s", lp->subject);
+		lp->done(lp->done_arg, LEAD_ERASED, NULL, NULL);
 		goto out;
 	}
 	if (r->element[0]->integer == 0) {
@@ -131,10 +144,7 @@ api_on_routed(const struct store_reply *reply, void *arg)
 		api_lead_view_from_hash(&v, r->element[1]);
 		metrics_inc(METRIC_LEADS_DUPLICATE, 1);
 		log_info("lead_duplicate", "lead=%s", v.id != NULL ? v.id : "?");
-		jsonw_begin_object(&w, NULL);
-		api_write_lead(&w, &v, http_request_conf(req));
-		jsonw_end_object(&w);
-		api_respond_jsonw(req, 200, &w);
+		lp->done(lp->done_arg, LEAD_REPLAYED, &v, NULL);
 		goto out;
 	}
 	api_view_routed(&v, lp, r, http_request_conf(req));
@@ -144,21 +154,18 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	if (v.owner != NULL) {
 		metrics_inc(METRIC_LEADS_ASSIGNED_ON_ARRIVAL, 1);
 		metrics_observe_route(0);	/* routed in the same step it arrived */
-		log_info("lead_assigned", "lead=%s owner=%s pool=%s rule=%s via=arrival",
-		    lp->id, v.owner, v.pool, v.rule);
+		log_info("lead_assigned", "lead=%s subject=%s owner=%s pool=%s rule=%s via=arrival",
+		    lp->id, lp->subject, v.owner, v.pool, v.rule);
 	} else if (strcmp(v.status, "queued") == 0) {
 		metrics_inc(METRIC_LEADS_QUEUED, 1);
-		log_info("lead_queued", "lead=%s pool=%s rule=%s", lp->id, v.pool, v.rule);
+		log_info("lead_queued", "lead=%s subject=%s pool=%s rule=%s", lp->id, lp->subject,
+		    v.pool, v.rule);
 	} else {
 		metrics_inc(METRIC_LEADS_NURTURE, 1);
-		log_info("lead_nurture", "lead=%s rule=%s score=%d", lp->id, v.rule, lp->score.score);
+		log_info("lead_nurture", "lead=%s subject=%s rule=%s score=%d", lp->id, lp->subject,
+		    v.rule, lp->score.score);
 	}
-	snprintf(location, sizeof(location), "/v1/leads/%s", lp->id);
-	http_response_header(req, "Location", location);
-	jsonw_begin_object(&w, NULL);
-	api_write_lead(&w, &v, http_request_conf(req));
-	jsonw_end_object(&w);
-	api_respond_jsonw(req, 201, &w);
+	lp->done(lp->done_arg, LEAD_STORED, &v, NULL);
 out:
 	lead_post_free(lp);
 }
@@ -207,15 +214,20 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 	const struct conf_rule *rule = lp->rule;
 	struct store_args attrs = { 0 };
 	int need_facts = conf->leads.sticky_window_ms > 0, accounts = 0;
-	char contact[65] = "", domains[512] = "";
-	size_t i;
+	char contact[65] = "", domains[512] = "", subjects[2 * PII_HASH_LEN + 2];
+	const unsigned char *key;
+	size_t i, keylen;
 
+	key = pii_key(&keylen);
+	pii_lead_subjects(fields, key, keylen, subjects, sizeof(subjects));
 	store_args_add(a, lp->id);
 	store_args_add(a, idem != NULL ? idem : "");
 	store_args_add_int(a, conf->leads.idempotency_window_ms);
 	api_sla_arg(a, conf, &sla);
 	store_args_add(a, rule->name);
 	store_args_add(a, dry ? "1" : "0");
+	store_args_add(a, subjects);
+	store_args_add_int(a, conf->leads.retention_ms);
 	/* Stored with the lead as they are: field, value pairs, counted. */
 	store_args_add(&attrs, "action");
 	store_args_add(&attrs, api_rule_action(rule));
@@ -287,29 +299,33 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 /*
  * The lifecycle stage a lead arrives in: its "stage" field, which must name an
  * entry stage (a product- or expansion-qualified lead, say), else the
- * initial one. NULL after answering 422.
+ * initial one. NULL with err when it names another.
  */
 static const struct conf_stage *
-api_entry_stage(struct http_request *req, const struct conf *conf, const json_t *fields)
+api_entry_stage(const struct conf *conf, const json_t *fields, struct lead_error *err)
 {
 	const json_t *v = json_object_get(fields, "stage");
 	const struct conf_stage *st;
-	struct buf entries = { NULL, 0, 0 };
-	size_t i;
+	size_t i, used = 0;
+	int n;
 
 	if (v == NULL)
 		return conf->lifecycle.initial;
 	if (json_is_string(v) && (st = conf_find_stage(conf, json_string_value(v))) != NULL &&
 	    st->entry)
 		return st;
-	for (i = 0; i < conf->lifecycle.nstages; i++)
-		if (conf->lifecycle.stages[i].entry)
-			buf_appendf(&entries, "%s%s", entries.len > 0 ? ", " : "",
-			    conf->lifecycle.stages[i].id);
-	buf_append(&entries, "", 1);
-	http_respond_error(req, 422, "invalid_field", "stage",
-	    "stage must name a stage a lead can arrive in: %s", entries.data);
-	buf_free(&entries);
+	err->code = "invalid_field";
+	snprintf(err->field, sizeof(err->field), "stage");
+	n = snprintf(err->message, sizeof(err->message),
+	    "stage must name a stage a lead can arrive in:");
+	used = n > 0 ? (size_t)n : 0;
+	for (i = 0; i < conf->lifecycle.nstages && used < sizeof(err->message); i++) {
+		if (!conf->lifecycle.stages[i].entry)
+			continue;
+		n = snprintf(err->message + used, sizeof(err->message) - used, "%s %s",
+		    used > 46 ? "," : "", conf->lifecycle.stages[i].id);
+		used += n > 0 ? (size_t)n : 0;
+	}
 	return NULL;
 }
 
@@ -329,48 +345,27 @@ api_lead_complete(const struct conf *conf, const json_t *fields)
 }
 
 /*
- * Validate the body and decide in memory: score, the first rule that matches,
- * its clocks. NULL after answering when the lead is refused.
+ * Validate a lead's fields (normalized in place) and decide in memory: score,
+ * the first rule that matches, its clocks. NULL with err when refused.
  */
 static struct lead_post *
-api_decide(struct http_request *req, int with_idempotency, struct conf_sla *sla,
-    struct store_args *a, int dry)
+api_decide(struct http_request *req, json_t *fields, const char *idem, struct store_args *a,
+    int dry, struct lead_error *err)
 {
 	const struct conf *conf = http_request_conf(req);
-	struct lead_error err;
 	struct cond_lead lead;
 	const struct conf_stage *stage;
 	struct lead_post *lp;
-	const char *idem = NULL;
-	json_t *fields;
+	struct conf_sla sla;
 	int64_t now;
 
-	if ((fields = api_body_object(req)) == NULL)
+	if (lead_validate(fields, err) == -1)
 		return NULL;
-	if (lead_validate(fields, &err) == -1) {
-		json_decref(fields);
-		if (!dry)
-			metrics_inc(METRIC_LEADS_INVALID, 1);	/* a simulation is not a lead */
-		http_respond_error(req, 422, err.code, err.field[0] ? err.field : NULL, "%s",
-		    err.message);
+	/* The body's event_id keys a lead that came without one (validated above). */
+	if (idem == NULL && !dry)
+		idem = json_string_value(json_object_get(fields, "event_id"));
+	if ((stage = api_entry_stage(conf, fields, err)) == NULL)
 		return NULL;
-	}
-	if (with_idempotency) {
-		idem = http_request_header(req, "Idempotency-Key");
-		if (idem != NULL && !lead_valid_idempotency_key(idem)) {
-			json_decref(fields);
-			http_respond_error(req, 422, "invalid_field", "Idempotency-Key",
-			    "the Idempotency-Key header must be 1-%d printable ASCII characters",
-			    LEAD_IDEMPOTENCY_KEY_MAX);
-			return NULL;
-		}
-		if (idem == NULL)
-			idem = json_string_value(json_object_get(fields, "event_id"));
-	}
-	if ((stage = api_entry_stage(req, conf, fields)) == NULL) {
-		json_decref(fields);
-		return NULL;
-	}
 	lp = xcalloc(1, sizeof(*lp));
 	lp->req = req;
 	lp->srv = http_request_ctx(req);
@@ -380,31 +375,110 @@ api_decide(struct http_request *req, int with_idempotency, struct conf_sla *sla,
 	lp->stage = lp->rule->nurture ? NULL : stage;
 	lp->complete = api_lead_complete(conf, fields);
 	cond_lead_free(&lead);
-	*sla = conf_sla_for(conf, lp->rule, lp->score.grade);
+	sla = conf_sla_for(conf, lp->rule, lp->score.grade);
 	lp->fields = json_dumps(fields, JSON_COMPACT);
 	lp->breakdown = api_breakdown_json(&lp->score);
+	pii_log_subject(conf, fields, lp->subject, sizeof(lp->subject));
 	now = sys_now_ms();
 	lp->now = now;
 	sys_new_lead_id(now, lp->id);
-	api_route_args(a, conf, lp, idem, *sla, fields, dry, now);
-	json_decref(fields);
+	api_route_args(a, conf, lp, idem, sla, fields, dry, now);
 	return lp;
+}
+
+int
+api_lead_submit(struct http_request *req, json_t *fields, const char *idem,
+    struct lead_error *err, api_lead_done *done, void *arg)
+{
+	struct server *srv = http_request_ctx(req);
+	struct store_args a = { 0 };
+	struct lead_post *lp;
+
+	if (!pii_key_ready()) {
+		err->code = "unavailable";
+		snprintf(err->message, sizeof(err->message), "starting up: not yet connected to Redis");
+		return -2;
+	}
+	if ((lp = api_decide(req, fields, idem, &a, 0, err)) == NULL) {
+		metrics_inc(METRIC_LEADS_INVALID, 1);
+		return -1;
+	}
+	lp->done = done;
+	lp->done_arg = arg;
+	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, api_on_routed, lp) == -1) {
+		lead_post_free(lp);
+		err->code = "unavailable";
+		snprintf(err->message, sizeof(err->message), "not connected or too busy");
+		return -2;
+	}
+	return 0;
+}
+
+/* POST /v1/leads answers with the lead as stored. */
+static void
+api_on_lead_posted(void *arg, enum lead_outcome outcome, const struct lead_view *v,
+    const char *why)
+{
+	struct http_request *req = arg;
+	struct jsonw w = { 0 };
+	char location[64];
+
+	switch (outcome) {
+	case LEAD_UNAVAILABLE:
+		api_respond_unavailable(req, why);
+		return;
+	case LEAD_ERASED:
+		http_respond_error(req, 410, "subject_erased", NULL,
+		    "this person's data was erased on request; the lead is not stored");
+		return;
+	case LEAD_STORED:
+		snprintf(location, sizeof(location), "/v1/leads/%s", v->id);
+		http_response_header(req, "Location", location);
+		break;
+	case LEAD_REPLAYED:
+		break;
+	}
+	jsonw_begin_object(&w, NULL);
+	api_write_lead(&w, v, http_request_conf(req));
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, outcome == LEAD_STORED ? 201 : 200, &w);
+}
+
+/* The Idempotency-Key header (else the body's event_id keys it); -1 after answering 422. */
+static int
+api_idempotency_key(struct http_request *req, const char **idem)
+{
+	*idem = http_request_header(req, "Idempotency-Key");
+	if (*idem != NULL && !lead_valid_idempotency_key(*idem)) {
+		http_respond_error(req, 422, "invalid_field", "Idempotency-Key",
+		    "the Idempotency-Key header must be 1-%d printable ASCII characters",
+		    LEAD_IDEMPOTENCY_KEY_MAX);
+		return -1;
+	}
+	return 0;
 }
 
 void
 api_post_lead(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
-	struct store_args a = { 0 };
-	struct conf_sla sla;
-	struct lead_post *lp;
+	struct lead_error err = { 0 };
+	const char *idem;
+	json_t *fields;
+	int rc;
 
-	if ((lp = api_decide(req, 1, &sla, &a, 0)) == NULL)
+	if ((fields = api_body_object(req)) == NULL)
 		return;
-	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, api_on_routed, lp) == -1) {
-		lead_post_free(lp);
-		api_respond_unavailable(req, "not connected or too busy");
+	if (api_idempotency_key(req, &idem) == -1) {
+		json_decref(fields);
+		return;
 	}
+	rc = api_lead_submit(req, fields, idem, &err, api_on_lead_posted, req);
+	if (rc == -1)
+		http_respond_error(req, 422, err.code, err.field[0] ? err.field : NULL, "%s",
+		    err.message);
+	else if (rc == -2)
+		api_respond_unavailable(req, err.message);
+	json_decref(fields);
 }
 
 static void
@@ -435,12 +509,20 @@ void
 api_post_simulate(struct http_request *req)
 {
 	struct server *srv = http_request_ctx(req);
+	struct lead_error err = { 0 };
 	struct store_args a = { 0 };
-	struct conf_sla sla;
 	struct lead_post *lp;
+	json_t *fields;
 
-	if ((lp = api_decide(req, 0, &sla, &a, 1)) == NULL)
+	if ((fields = api_body_object(req)) == NULL)
 		return;
+	lp = api_decide(req, fields, NULL, &a, 1, &err);
+	json_decref(fields);
+	if (lp == NULL) {
+		http_respond_error(req, 422, err.code, err.field[0] ? err.field : NULL, "%s",
+		    err.message);
+		return;
+	}
 	lp->id[0] = '\0';
 	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, api_on_simulated, lp) == -1) {
 		lead_post_free(lp);
@@ -488,6 +570,13 @@ api_on_lead(const struct store_reply *reply, void *arg)
 	if (v.id == NULL) {
 		http_respond_error(req, 404, "not_found", NULL, "no lead %s",
 		    http_request_param(req, 0));
+		return;
+	}
+	/* A rep's token reads that rep's leads only. */
+	if (!auth_sees_all_leads(req) && (v.owner == NULL ||
+	    strcmp(v.owner, http_request_token(req)->rep) != 0)) {
+		http_respond_error(req, 403, "forbidden", NULL,
+		    "this token reads the leads of rep %s only", http_request_token(req)->rep);
 		return;
 	}
 	jsonw_begin_object(&w, NULL);

@@ -14,6 +14,7 @@
 #include "leadroute/util.h"
 
 #include "api.h"
+#include "auth.h"
 #include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
@@ -308,8 +309,21 @@ api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const 
 		    "an event id must be 1-%d printable ASCII characters", LEAD_IDEMPOTENCY_KEY_MAX);
 		return;
 	}
-	who = action == ACT_STAGE ? actor(req, body, "by", "who made the change") :
-	    actor(req, body, "rep", "the lead's owner");
+	if (action == ACT_STAGE) {
+		who = actor(req, body, "by", "who made the change");
+	} else {
+		/* A rep's own token speaks for that rep: "rep" may then be left out. */
+		const char *asked = NULL;
+
+		if (json_object_get(body, "rep") != NULL &&
+		    (asked = actor(req, body, "rep", "the lead's owner")) == NULL)
+			return;
+		if ((who = auth_acting_rep(req, asked, "rep")) == NULL) {
+			if (asked != NULL)
+				return;		/* another rep's: refused */
+			who = actor(req, body, "rep", "the lead's owner");
+		}
+	}
 	if (who == NULL)
 		return;
 	op = xcalloc(1, sizeof(*op));

@@ -6,6 +6,7 @@
 #include "api.h"
 #include "http.h"
 #include "metrics.h"
+#include "pii_key.h"
 #include "server.h"
 #include "store.h"
 
@@ -15,10 +16,11 @@ api_on_ping(const struct store_reply *reply, void *arg)
 	struct http_request *req = arg;
 	const struct conf *conf = http_request_conf(req);
 
-	if (reply->err != NULL) {
+	if (reply->err != NULL || !pii_key_ready()) {
 		http_response_header(req, "Retry-After", "1");
-		http_respond_json(req, 503, json_pack("{s:s, s:s, s:s}", "status", "unavailable",
-		    "redis", "down", "config_version", conf->version));
+		http_respond_json(req, 503, json_pack("{s:s, s:s, s:s}", "status", reply->err != NULL ?
+		    "unavailable" : "starting", "redis", reply->err != NULL ? "down" : "up",
+		    "config_version", conf->version));
 		return;
 	}
 	http_respond_json(req, 200, json_pack("{s:s, s:s, s:s}", "status", "ok", "redis", "up",
@@ -43,7 +45,8 @@ api_get_metrics(struct http_request *req)
 	struct buf out = { NULL, 0, 0 };
 
 	/* Not counting this request, nor open streams (answered long ago). */
-	g.in_flight = http_active(srv->http) - http_streams(srv->http) - 1;
+	g.in_flight = http_active(srv->http) - http_streams(srv->http) -
+	    (http_request_server(req) == srv->http ? 1 : 0);
 	g.redis_connected = store_connected(srv->store);
 	g.config_version = srv->conf->version;
 	metrics_render(&out, &g);

@@ -8,6 +8,7 @@
 #include "leadroute/tstamp.h"
 
 #include "api.h"
+#include "auth.h"
 #include "candidates.h"
 #include "dispatch.h"
 #include "log.h"
@@ -144,6 +145,8 @@ api_put_rep_status(struct http_request *req)
 		http_respond_error(req, 404, "not_found", NULL, "no rep %s in the config", id);
 		return;
 	}
+	if (auth_acting_rep(req, id, NULL) == NULL)
+		return;		/* a rep's token sets that rep's status only */
 	if ((body = api_body_object(req)) == NULL)
 		return;
 	status = json_string_value(json_object_get(body, "status"));

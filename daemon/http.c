@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "http.h"
@@ -37,6 +39,33 @@
 
 /* What MHD asks a stream for at a time; it may ask for less. */
 #define HTTP_STREAM_BLOCK	16384
+
+/* How often connections are checked against the whole-request timeout. */
+#define HTTP_SWEEP_MS		500
+
+/*
+ * One client connection. It is "ready" from when it may send a request (on
+ * accept, and after each answer) until its request reaches a handler; a
+ * connection ready for longer than the request timeout is a slow client (it
+ * trickles its headers or body) and is closed.
+ */
+struct http_conn {
+	struct MHD_Connection	*conn;
+	int64_t			 ready_us;
+	int			 busy;		/* its request is with a handler, or streaming */
+	LIST_ENTRY(http_conn)	 entry;
+};
+
+/* A certificate chain and key loaded for TLS; kept until exit (see http_tls_load). */
+struct http_tls {
+	gnutls_pcert_st		 pcerts[8];
+	unsigned int		 npcerts;
+	gnutls_privkey_t	 key;
+	struct http_tls		*older;
+};
+
+/* The credentials new TLS handshakes get (one TLS listener per process). */
+static struct http_tls *http_tls_current;
 
 struct http_header {
 	char	*name;
@@ -48,6 +77,10 @@ struct http_request {
 	struct MHD_Connection	*conn;
 	const struct http_route	*route;
 	struct conf		*conf;
+	const struct conf_token	*token;		/* borrowed from conf */
+	char			*target;	/* path and query as sent */
+	const char		*method;
+	int			 started;	/* headers are in and checked */
 	char			*params[HTTP_MAX_PARAMS];
 	struct buf		 body;
 	int64_t			 started_us;
@@ -79,12 +112,16 @@ struct http {
 	struct MHD_Daemon		*mhd;
 	int				 listen_fd;
 	int				 bound_port;
+	int				 tls;
+	http_authorizer			*authorize;
 	struct event			*ev;
 	struct event			*tick;
+	struct event			*sweep;
 	int				 active;
 	int				 quiescing;
 	LIST_HEAD(, http_request)	 streams;
 	int				 nstreams;
+	LIST_HEAD(, http_conn)		 conns;
 };
 
 static const char *const http_method_names[] = {
@@ -406,16 +443,72 @@ http_is_json(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
-/* Find the route for a new request, or answer 404/405/415/413 at once. */
+/* The connection's own record (see struct http_conn). */
+static struct http_conn *
+http_conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static enum MHD_Result
+http_count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	size_t *n = cls;
+
+	*n += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;	/* ": " and CRLF */
+	return MHD_YES;
+}
+
+/*
+ * What a request must get right before anything else looks at it: the size
+ * of its target and headers, and one unambiguous body length. 0, or -1 after
+ * answering.
+ */
+static int
+http_check_framing(struct http_request *req)
+{
+	const struct conf *conf = req->conf;
+	size_t hdrs = 0;
+
+	if (strlen(req->target) > conf->http.max_uri_length) {
+		http_respond_error(req, 414, "uri_too_long", NULL,
+		    "the request target is longer than the limit of %llu bytes",
+		    (unsigned long long)conf->http.max_uri_length);
+		return -1;
+	}
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, http_count_header, &hdrs);
+	if (hdrs > conf->http.max_header_size) {
+		http_respond_error(req, 431, "headers_too_large", NULL,
+		    "the request headers are larger than the limit of %llu bytes",
+		    (unsigned long long)conf->http.max_header_size);
+		return -1;
+	}
+	if (MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL &&
+	    MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH) != NULL) {
+		http_respond_error(req, 400, "ambiguous_length", NULL,
+		    "the request has both Content-Length and Transfer-Encoding; send one");
+		return -1;
+	}
+	return 0;
+}
+
+/* Find the route for a new request, or answer 404/405/415/413/401/403/503 at once. */
 static void
 http_route_request(struct http_request *req, const char *url, const char *method)
 {
 	struct http *h = req->http;
 	int m = http_method_of(method);
-	char allow[64] = "";
+	char allow[64] = "", retry[16];
 	const char *ct, *cl;
 	size_t i;
 
+	if (http_check_framing(req) == -1)
+		return;
 	for (i = 0; i < h->nroutes; i++) {
 		char *params[HTTP_MAX_PARAMS] = { NULL };
 		size_t j;
@@ -443,12 +536,16 @@ http_route_request(struct http_request *req, const char *url, const char *method
 		http_respond_error(req, 404, "not_found", NULL, "no such endpoint: %s", url);
 		return;
 	}
-	if (!req->route->json_body)
+	if (h->authorize != NULL && h->authorize(req, req->route) == -1)
 		return;
-	ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!http_is_json(ct)) {
-		http_respond_error(req, 415, "unsupported_media_type", NULL,
-		    "Content-Type must be application/json%s%s", ct ? ", not " : "", ct ? ct : "");
+	/* Requests waiting for an answer (streams are answered): shed load before reading bodies. */
+	if ((uint64_t)(h->active - h->nstreams) > req->conf->http.max_in_flight) {
+		snprintf(retry, sizeof(retry), "%d", 1);
+		http_response_header(req, "Retry-After", retry);
+		metrics_inc(METRIC_HTTP_SHED, 1);
+		http_respond_error(req, 503, "overloaded", NULL,
+		    "more than %llu requests are in flight; retry shortly",
+		    (unsigned long long)req->conf->http.max_in_flight);
 		return;
 	}
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -458,23 +555,42 @@ http_route_request(struct http_request *req, const char *url, const char *method
 		    (unsigned long long)req->conf->http.max_body);
 		return;
 	}
+	if (!req->route->json_body)
+		return;
+	ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!http_is_json(ct)) {
+		http_respond_error(req, 415, "unsupported_media_type", NULL,
+		    "Content-Type must be application/json%s%s", ct ? ", not " : "", ct ? ct : "");
+		return;
+	}
+}
+
+/* MHD's first word on a request: its raw target (kept for signatures and the 414 check). */
+static void *
+http_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http *h = cls;
+	struct http_request *req = xcalloc(1, sizeof(*req));
+
+	req->http = h;
+	req->conn = conn;
+	req->conf = conf_ref(h->conf);
+	req->target = xstrdup(uri);
+	req->started_us = sys_monotonic_us();
+	h->active++;
+	return req;
 }
 
 static enum MHD_Result
 http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-	struct http *h = cls;
 	struct http_request *req = *con_cls;
+	struct http_conn *hc;
 
-	if (req == NULL) {
-		req = xcalloc(1, sizeof(*req));
-		req->http = h;
-		req->conn = conn;
-		req->conf = conf_ref(h->conf);
-		req->started_us = sys_monotonic_us();
-		h->active++;
-		*con_cls = req;
+	if (!req->started) {
+		req->started = 1;
+		req->method = method;
 		http_route_request(req, url, method);
 		/* An early answer is queued now; MHD then skips the body and closes. */
 		return req->resp != NULL ? http_queue(req) : MHD_YES;
@@ -494,6 +610,8 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
 	if (req->dispatched || req->status != 0)
 		return MHD_YES;
 	req->dispatched = 1;
+	if ((hc = http_conn_of(conn)) != NULL)
+		hc->busy = 1;
 	if (req->too_large) {
 		http_respond_error(req, 413, "payload_too_large", NULL,
 		    "the body is larger than the limit of %llu bytes",
@@ -514,10 +632,15 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http *h = cls;
 	struct http_request *req = *con_cls;
+	struct http_conn *hc;
 	size_t i;
 
 	if (req == NULL)
 		return;
+	if ((hc = http_conn_of(conn)) != NULL) {
+		hc->busy = 0;
+		hc->ready_us = sys_monotonic_us();
+	}
 	if (req->status != 0) {
 		/* A stream counts until its answer began, not until it ended. */
 		int64_t end = req->stream_read != NULL ? req->answered_us : sys_monotonic_us();
@@ -536,6 +659,7 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(req->headers[i].value);
 	}
 	free(req->headers);
+	free(req->target);
 	buf_free(&req->body);
 	conf_unref(req->conf);
 	if (req->stream_read != NULL) {
@@ -548,6 +672,140 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(req);
 	*con_cls = NULL;
 	h->active--;
+}
+
+static void
+http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	struct http_conn *hc = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		hc = xcalloc(1, sizeof(*hc));
+		hc->conn = conn;
+		hc->ready_us = sys_monotonic_us();
+		LIST_INSERT_HEAD(&h->conns, hc, entry);
+		*socket_context = hc;
+	} else if (hc != NULL) {
+		LIST_REMOVE(hc, entry);
+		free(hc);
+		*socket_context = NULL;
+	}
+}
+
+/*
+ * A slow client: tell it why (on plain HTTP, where we can still write: MHD is
+ * only reading this connection) and close it. MHD closes the descriptor.
+ */
+static void
+http_drop_slow(struct http *h, struct http_conn *hc)
+{
+	static const char body[] = "{\"error\":{\"code\":\"request_timeout\",\"message\":"
+	    "\"the request did not arrive in time\"}}";
+	const union MHD_ConnectionInfo *ci;
+	char msg[256];
+	int n;
+
+	ci = MHD_get_connection_info(hc->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	if (!h->tls) {
+		n = snprintf(msg, sizeof(msg), "HTTP/1.1 408 Request Timeout\r\nContent-Type: "
+		    "application/json\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
+		    sizeof(body) - 1, body);
+		if (send(ci->connect_fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			(void)0;	/* it is being closed either way */
+	}
+	shutdown(ci->connect_fd, SHUT_RDWR);
+	hc->busy = 1;	/* once */
+	metrics_inc(METRIC_HTTP_SLOW_CLIENTS, 1);
+}
+
+/* Close connections that have taken longer than the request timeout to send a request. */
+static void
+http_on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+	struct http_conn *hc;
+	int64_t now = sys_monotonic_us(), limit = h->conf->http.request_timeout_ms * 1000;
+	int dropped = 0;
+
+	LIST_FOREACH(hc, &h->conns, entry) {
+		if (!hc->busy && now - hc->ready_us > limit) {
+			http_drop_slow(h, hc);
+			dropped = 1;
+		}
+	}
+	if (dropped)
+		http_run(h);
+}
+
+/* gnutls asks which certificate to present: the one loaded last. */
+static int
+http_tls_pick(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+    const gnutls_pk_algorithm_t *algos, int nalgos, gnutls_pcert_st **pcert,
+    unsigned int *npcert, gnutls_privkey_t *key)
+{
+	if (http_tls_current == NULL)
+		return -1;
+	*pcert = http_tls_current->pcerts;
+	*npcert = http_tls_current->npcerts;
+	*key = http_tls_current->key;
+	return 0;
+}
+
+/*
+ * Load the config's certificate chain and key for new handshakes. Handshakes
+ * under way may still use the previous ones, so those are kept (a few bytes
+ * a reload) until the process ends.
+ */
+static int
+http_tls_load(const struct conf *conf, char **cause)
+{
+	struct http_tls *t = xcalloc(1, sizeof(*t));
+	gnutls_datum_t cert, key;
+	int rc;
+
+	cert.data = (unsigned char *)conf->tls.cert_pem;
+	cert.size = (unsigned int)strlen(conf->tls.cert_pem);
+	key.data = (unsigned char *)conf->tls.key_pem;
+	key.size = (unsigned int)strlen(conf->tls.key_pem);
+	t->npcerts = LR_NELEM(t->pcerts);
+	rc = gnutls_pcert_list_import_x509_raw(t->pcerts, &t->npcerts, &cert, GNUTLS_X509_FMT_PEM,
+	    0);
+	if (rc < 0) {
+		*cause = xasprintf("%s: %s", conf->tls.cert_file, gnutls_strerror(rc));
+		free(t);
+		return -1;
+	}
+	if ((rc = gnutls_privkey_init(&t->key)) < 0 ||
+	    (rc = gnutls_privkey_import_x509_raw(t->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+		*cause = xasprintf("%s: %s", conf->tls.key_file, gnutls_strerror(rc));
+		gnutls_privkey_deinit(t->key);
+		while (t->npcerts > 0)
+			gnutls_pcert_deinit(&t->pcerts[--t->npcerts]);
+		free(t);
+		return -1;
+	}
+	t->older = http_tls_current;
+	http_tls_current = t;
+	return 0;
+}
+
+static void
+http_tls_free_all(void)
+{
+	struct http_tls *t, *next;
+
+	for (t = http_tls_current; t != NULL; t = next) {
+		next = t->older;
+		gnutls_privkey_deinit(t->key);
+		while (t->npcerts > 0)
+			gnutls_pcert_deinit(&t->pcerts[--t->npcerts]);
+		free(t);
+	}
+	http_tls_current = NULL;
 }
 
 static void
@@ -614,26 +872,45 @@ http_new(struct event_base *base, const struct http_route *routes, size_t nroute
 	h->ctx = ctx;
 	h->listen_fd = -1;
 	LIST_INIT(&h->streams);
+	LIST_INIT(&h->conns);
 	return h;
 }
 
+void
+http_set_authorizer(struct http *h, http_authorizer *authorize)
+{
+	h->authorize = authorize;
+}
+
 int
-http_start(struct http *h, struct conf *conf, char **cause)
+http_start(struct http *h, struct conf *conf, const struct conf_addr *addr, int tls,
+    char **cause)
 {
 	const union MHD_DaemonInfo *info;
+	struct timeval tv = { 0, HTTP_SWEEP_MS * 1000 };
+	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	/* Room for the request line and headers, with the read buffer beside them. */
+	size_t pool = conf->http.max_header_size + conf->http.max_uri_length + 16384;
 
 	h->conf = conf_ref(conf);
-	h->listen_fd = http_listen_socket(conf->listen_host, conf->listen_port, &h->bound_port,
-	    cause);
+	h->tls = tls;
+	if (tls && http_tls_load(conf, cause) == -1)
+		return -1;
+	h->listen_fd = http_listen_socket(addr->host, addr->port, &h->bound_port, cause);
 	if (h->listen_fd == -1)
 		return -1;
-	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+	h->mhd = MHD_start_daemon(flags | (tls ? MHD_USE_TLS : 0),
 	    0, NULL, NULL, http_on_request, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, h,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->listen_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)conf->http.max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)conf->http.max_connections_per_ip,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool < 32768 ? (size_t)32768 : pool,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((conf->http.idle_timeout_ms + 999) / 1000),
+	    MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, h,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, h,
+	    tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, http_tls_pick,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		*cause = xstrdup("cannot start the HTTP server (libmicrohttpd)");
@@ -644,16 +921,21 @@ http_start(struct http *h, struct conf *conf, char **cause)
 	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	h->ev = event_new(h->base, info->epoll_fd, EV_READ | EV_PERSIST, http_on_ready, h);
 	h->tick = evtimer_new(h->base, http_on_ready, h);
+	h->sweep = event_new(h->base, -1, EV_PERSIST, http_on_sweep, h);
 	event_add(h->ev, NULL);
+	event_add(h->sweep, &tv);
 	http_run(h);
 	return 0;
 }
 
-void
-http_configure(struct http *h, struct conf *conf)
+int
+http_configure(struct http *h, struct conf *conf, char **cause)
 {
+	if (h->tls && conf->tls.cert_pem != NULL && http_tls_load(conf, cause) == -1)
+		return -1;
 	conf_unref(h->conf);
 	h->conf = conf_ref(conf);
+	return 0;
 }
 
 void
@@ -705,9 +987,12 @@ http_stop(struct http *h)
 		http_resume(req);
 	event_free(h->ev);
 	event_free(h->tick);
+	event_free(h->sweep);
 	MHD_stop_daemon(h->mhd);
+	if (h->tls)
+		http_tls_free_all();
 	h->mhd = NULL;
-	h->ev = h->tick = NULL;
+	h->ev = h->tick = h->sweep = NULL;
 	h->listen_fd = -1;	/* MHD closed it */
 }
 
@@ -756,4 +1041,59 @@ http_request_body(const struct http_request *req, size_t *len)
 {
 	*len = req->body.len;
 	return req->body.data != NULL ? req->body.data : "";
+}
+
+const char *
+http_request_method(const struct http_request *req)
+{
+	return req->method;
+}
+
+const char *
+http_request_target(const struct http_request *req)
+{
+	return req->target;
+}
+
+int
+http_request_tls(const struct http_request *req)
+{
+	return req->http->tls;
+}
+
+const char *
+http_request_peer(const struct http_request *req)
+{
+	const union MHD_ConnectionInfo *ci;
+	static char text[INET6_ADDRSTRLEN];
+	const struct sockaddr *sa;
+
+	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return "?";
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, text,
+		    sizeof(text));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, text,
+		    sizeof(text));
+	return text;
+}
+
+const struct conf_token *
+http_request_token(const struct http_request *req)
+{
+	return req->token;
+}
+
+void
+http_request_set_token(struct http_request *req, const struct conf_token *token)
+{
+	req->token = token;
+}
+
+struct http *
+http_request_server(const struct http_request *req)
+{
+	return req->http;
 }

@@ -29,7 +29,14 @@ struct http_route {
 	const char		*pattern;
 	http_handler		*handler;
 	int			 json_body;	/* the request carries a JSON body */
+	unsigned		 roles;		/* CONF_ROLE_* a token needs one of; 0: open */
 };
+
+/*
+ * Decides whether a request may reach its route's handler (tokens, roles,
+ * rate limits): 0 to go on, -1 after answering.
+ */
+typedef int http_authorizer(struct http_request *req, const struct http_route *route);
 
 #define HTTP_MAX_PARAMS 4
 
@@ -37,11 +44,22 @@ struct http *http_new(struct event_base *base, const struct http_route *routes,
     size_t nroutes, void *ctx);
 void http_free(struct http *http);
 
-/* Listen on the config's address; *cause says why not. */
-int http_start(struct http *http, struct conf *conf, char **cause);
+/* Every request passes through authorize first, unless the server is open (health). */
+void http_set_authorizer(struct http *http, http_authorizer *authorize);
 
-/* Requests that start from now on see this config. */
-void http_configure(struct http *http, struct conf *conf);
+/*
+ * Listen on addr; with tls, over TLS with the config's certificate (see
+ * http_configure). *cause says why not.
+ */
+int http_start(struct http *http, struct conf *conf, const struct conf_addr *addr, int tls,
+    char **cause);
+
+/*
+ * Requests that start from now on see this config; a TLS server takes its
+ * certificate and key for new connections. -1 with *cause when they do not
+ * load (the old ones stay).
+ */
+int http_configure(struct http *http, struct conf *conf, char **cause);
 
 /* Stop accepting connections; requests in flight go on. */
 void http_quiesce(struct http *http);
@@ -59,11 +77,24 @@ void http_stop(struct http *http);
 int http_bound_port(const struct http *http);
 
 void *http_request_ctx(const struct http_request *req);
+/* The server (listener) the request came to. */
+struct http *http_request_server(const struct http_request *req);
 struct conf *http_request_conf(const struct http_request *req);
 const char *http_request_param(const struct http_request *req, size_t i);
 const char *http_request_header(const struct http_request *req, const char *name);
 const char *http_request_query(const struct http_request *req, const char *name);
 const char *http_request_body(const struct http_request *req, size_t *len);
+const char *http_request_method(const struct http_request *req);
+/* The path and query as the client sent them (the request target). */
+const char *http_request_target(const struct http_request *req);
+/* True when the request came over TLS. */
+int http_request_tls(const struct http_request *req);
+/* The client's address as text. */
+const char *http_request_peer(const struct http_request *req);
+
+/* The token the request was authorized with (borrowed; NULL: none was needed). */
+const struct conf_token *http_request_token(const struct http_request *req);
+void http_request_set_token(struct http_request *req, const struct conf_token *token);
 
 /* Add a header to the response about to be sent (before http_respond_*). */
 void http_response_header(struct http_request *req, const char *name, const char *value);

@@ -14,12 +14,14 @@
 #include "leadroute/conf.h"
 
 #include "api.h"
+#include "auth.h"
 #include "dispatch.h"
 #include "feed.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "pii_key.h"
 #include "server.h"
 #include "scorecard_agg.h"
 #include "service.h"
@@ -37,10 +39,12 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: leadrouted [-t] [-d] [-c FILE]\n"
+	    "usage: leadrouted [-t] [-d] [-c FILE] | -H\n"
 	    "  -c FILE  configuration file (default " DEFAULT_CONF ")\n"
 	    "  -t       check the configuration, print every problem, and exit\n"
 	    "  -d       log at debug level (overrides log_level)\n"
+	    "  -H       read a token on standard input and print its line for the tokens\n"
+	    "           file (sha256:…), so the file holds no secret\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       this help\n");
 }
@@ -89,6 +93,7 @@ main_reload(struct server *srv)
 {
 	struct conf_diags diags;
 	struct conf *conf, *old = srv->conf;
+	char *cause = NULL;
 
 	service_reloading();
 	if (conf_load_file(srv->conf_path, &conf, &diags) == -1) {
@@ -102,17 +107,44 @@ main_reload(struct server *srv)
 	}
 	main_log_diags(&diags, CONF_LOG_ERROR);
 	conf_diags_free(&diags);
-	if (strcmp(conf->listen, old->listen) != 0)
-		log_warn("config_needs_restart", "key=listen running=%s", old->listen);
+	if (strcmp(conf->listen.text, old->listen.text) != 0)
+		log_warn("config_needs_restart", "key=listen running=%s", old->listen.text);
 	if (strcmp(conf->redis.url, old->redis.url) != 0)
 		log_warn("config_needs_restart", "key=redis.url");
 	if (strcmp(conf->redis.prefix, old->redis.prefix) != 0)
 		log_warn("config_needs_restart", "key=redis.prefix running=%s", old->redis.prefix);
 	if (conf->http.max_connections != old->http.max_connections ||
+	    conf->http.max_connections_per_ip != old->http.max_connections_per_ip ||
+	    conf->http.max_header_size != old->http.max_header_size ||
+	    conf->http.max_uri_length != old->http.max_uri_length ||
 	    conf->http.idle_timeout_ms != old->http.idle_timeout_ms)
-		log_warn("config_needs_restart", "key=http.max_connections/http.idle_timeout");
+		log_warn("config_needs_restart", "key=http.max_connections/max_connections_per_ip/"
+		    "max_header_size/max_uri_length/idle_timeout");
+	if ((conf->tls.cert_pem == NULL) != (old->tls.cert_pem == NULL))
+		log_warn("config_needs_restart", "key=tls running=%s",
+		    old->tls.cert_pem != NULL ? "tls" : "plain");
+	if ((conf->health_listen.text == NULL) != (old->health_listen.text == NULL) ||
+	    (conf->health_listen.text != NULL &&
+	    strcmp(conf->health_listen.text, old->health_listen.text) != 0))
+		log_warn("config_needs_restart", "key=health_listen");
+	/* A certificate that does not load keeps the whole running config. */
+	if (conf->tls.cert_pem != NULL && old->tls.cert_pem != NULL &&
+	    http_configure(srv->http, conf, &cause) == -1) {
+		log_error("config_reload_failed", "file=%s tls=\"%s\" kept_version=%s",
+		    srv->conf_path, cause, old->version);
+		free(cause);
+		conf_unref(conf);
+		metrics_inc(METRIC_CONFIG_RELOADS_FAILED, 1);
+		service_ready("reload failed; running the previous config");
+		return;
+	}
+	if (conf->tls.cert_pem == NULL || old->tls.cert_pem == NULL)
+		http_configure(srv->http, conf, NULL);
+	if (srv->health != NULL)
+		http_configure(srv->health, conf, NULL);
+	if (conf->tls.cert_pem != NULL && old->tls.cert_pem != NULL)
+		log_info("tls_reloaded", "cert=%s", conf->tls.cert_file);
 	srv->conf = conf;
-	http_configure(srv->http, conf);
 	store_configure(srv->store, conf);
 	log_set_level(conf->log_level);
 	log_info("config_reloaded", "version=%s previous=%s reps=%zu pools=%zu rules=%zu",
@@ -157,6 +189,8 @@ main_on_shutdown_tick(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	http_stop(srv->http);
+	if (srv->health != NULL)
+		http_stop(srv->health);
 	store_stop(srv->store, main_on_store_stopped, srv);
 }
 
@@ -171,6 +205,8 @@ main_begin_shutdown(struct server *srv, const char *why)
 	log_info("stopping", "signal=%s in_flight=%d", why, http_active(srv->http));
 	service_stopping();
 	http_quiesce(srv->http);	/* open streams end too */
+	if (srv->health != NULL)
+		http_quiesce(srv->health);
 	feed_stop(srv->feed);
 	sla_stop(srv->sla);
 	dispatch_stop(srv->dispatch);
@@ -202,6 +238,7 @@ main_on_redis_up(void *arg)
 
 	if (srv->stopping)
 		return;
+	pii_key_load(srv);
 	api_seed_accounts(srv);
 	api_record_definitions(srv);
 	sla_republish(srv->sla);	/* before any script that reads it */
@@ -223,7 +260,7 @@ main(int argc, char **argv)
 	int ch, check = 0, debug = 0;
 	size_t i;
 
-	while ((ch = getopt(argc, argv, "c:tdVh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:tdHVh")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -234,6 +271,8 @@ main(int argc, char **argv)
 		case 'd':
 			debug = 1;
 			break;
+		case 'H':
+			return auth_hash_token_main();
 		case 'V':
 			printf("leadrouted %s\n", PACKAGE_VERSION);
 			return 0;
@@ -293,37 +332,50 @@ main(int argc, char **argv)
 	log_info("starting", "version=%s config=%s config_version=%s reps=%zu pools=%zu rules=%zu",
 	    PACKAGE_VERSION, path, srv.conf->version, srv.conf->nreps, srv.conf->npools,
 	    srv.conf->nrules);
-	if (http_start(srv.http, srv.conf, &cause) == -1) {
-		log_error("listen_failed", "error=\"%s\"", cause);
-		log_detach();
-		fprintf(stderr, "leadrouted: %s\n", cause);
-		free(cause);
-		return 1;
+	http_set_authorizer(srv.http, auth_authorize);
+	if (http_start(srv.http, srv.conf, &srv.conf->listen, srv.conf->tls.cert_pem != NULL,
+	    &cause) == -1)
+		goto listen_failed;
+	if (srv.conf->health_listen.text != NULL) {
+		srv.health = http_new(srv.base, api_health_routes, api_health_nroutes, &srv);
+		if (http_start(srv.health, srv.conf, &srv.conf->health_listen, 0, &cause) == -1)
+			goto listen_failed;
+		log_info("health_listening", "addr=%s port=%d", srv.conf->health_listen.host,
+		    http_bound_port(srv.health));
 	}
 	for (i = 0; i < LR_NELEM(signums); i++) {
 		sigs[i] = evsignal_new(srv.base, signums[i], main_on_signal, &srv);
 		event_add(sigs[i], NULL);
 	}
-	log_info("listening", "addr=%s port=%d", srv.conf->listen_host, http_bound_port(srv.http));
+	log_info("listening", "addr=%s port=%d", srv.conf->listen.host, http_bound_port(srv.http));
 	store_start(srv.store);
 	sla_start(srv.sla);
 	dispatch_start(srv.dispatch);
 	notify_start(srv.notify);
 	scorecard_agg_start(srv.agg);
 	service_init(srv.base);
-	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen_host,
+	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen.host,
 	    http_bound_port(srv.http));
 	service_ready(status);
 
 	event_base_dispatch(srv.base);
 
 	log_info("stopped", "pid=%d", (int)getpid());
+	if (0) {
+listen_failed:
+		log_error("listen_failed", "error=\"%s\"", cause);
+		log_detach();
+		fprintf(stderr, "leadrouted: %s\n", cause);
+		free(cause);
+		return 1;
+	}
 	for (i = 0; i < LR_NELEM(signums); i++)
 		event_free(sigs[i]);
 	if (shutdown_timer != NULL)
 		event_free(shutdown_timer);
 	service_free();
 	http_free(srv.http);
+	http_free(srv.health);
 	dispatch_free(srv.dispatch);
 	sla_free(srv.sla);
 	store_free(srv.store);

@@ -33,6 +33,14 @@ static const struct {
 	[METRIC_NOTIFICATIONS_FAILED] = { "notifications_failed_total", "", "Notifications moved to the dead-letter list." },
 	[METRIC_SCORECARD_EVENTS] = { "scorecard_events_folded_total", "", "Events folded into the scorecard's aggregates by this daemon." },
 	[METRIC_SCORECARD_GAPS] = { "scorecard_event_gaps_total", "", "Times the event stream was trimmed before the scorecard read it (figures are then short)." },
+	[METRIC_HTTP_SHED] = { "http_requests_shed_total", "", "Requests answered 503 because too many were in flight." },
+	[METRIC_HTTP_SLOW_CLIENTS] = { "http_slow_clients_total", "", "Connections closed for not sending a whole request within http.request_timeout." },
+	[METRIC_AUTH_REFUSED] = { "auth_refused_total", "", "Requests refused 401 or 403 (no token, a bad token, or a token without the role)." },
+	[METRIC_RATE_LIMITED] = { "rate_limited_total", "", "Requests answered 429 by a per-token or per-source rate limit." },
+	[METRIC_SIGNATURES_REFUSED] = { "webhook_signatures_refused_total", "", "Source requests refused for a missing, bad or expired signature." },
+	[METRIC_SOURCE_EVENTS] = { "source_events_total", "", "Events received on source endpoints (each event of a batch)." },
+	[METRIC_SUBJECTS_ERASED] = { "subjects_erased_total", "", "Erasure requests carried out (DELETE /v1/subjects)." },
+	[METRIC_TOMBSTONED] = { "leads_tombstoned_total", "", "Leads refused because their subject was erased." },
 };
 
 static const struct {

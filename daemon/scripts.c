@@ -7,7 +7,8 @@ extern const char lua_src_outbox_lease[], lua_src_outbox_settle[], lua_src_notif
 extern const char lua_src_route[], lua_src_drain[], lua_src_rep_status[], lua_src_touch[],
     lua_src_lead_get[], lua_src_reps[], lua_src_sla_claim[], lua_src_escalations[],
     lua_src_pool_view[], lua_src_accounts[], lua_src_esc_ack[], lua_src_cfg_publish[],
-    lua_src_stage[], lua_src_agg_apply[], lua_src_scorecard[], lua_src_definitions[];
+    lua_src_stage[], lua_src_agg_apply[], lua_src_scorecard[], lua_src_definitions[],
+    lua_src_erase[], lua_src_erase_stream[];
 
 const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_ROUTE] = { "route", lua_src_route },
@@ -29,4 +30,6 @@ const struct script scripts[SCRIPT_COUNT] = {
 	[SCRIPT_AGG_APPLY] = { "agg_apply", lua_src_agg_apply },
 	[SCRIPT_SCORECARD] = { "scorecard", lua_src_scorecard },
 	[SCRIPT_DEFINITIONS] = { "definitions", lua_src_definitions },
+	[SCRIPT_ERASE] = { "erase", lua_src_erase },
+	[SCRIPT_ERASE_STREAM] = { "erase_stream", lua_src_erase_stream },
 };

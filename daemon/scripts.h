@@ -22,6 +22,8 @@ enum script_id {
 	SCRIPT_AGG_APPLY,	/* fold new events into the scorecard's aggregates */
 	SCRIPT_SCORECARD,	/* sum the aggregates of a range */
 	SCRIPT_DEFINITIONS,	/* record a definitions version; list the history */
+	SCRIPT_ERASE,		/* erase a person's leads and leave tombstones */
+	SCRIPT_ERASE_STREAM,	/* delete erased leads' stream entries, a page at a time */
 	SCRIPT_COUNT
 };
 

@@ -12,6 +12,7 @@ struct server {
 	struct conf		*conf;		/* current; a reload swaps it */
 	struct store		*store;
 	struct http		*http;
+	struct http		*health;	/* /healthz and /metrics on their own address; NULL: none */
 	struct sla		*sla;
 	struct dispatch		*dispatch;
 	struct feed		*feed;		/* the escalation feed (SSE) */

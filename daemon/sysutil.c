@@ -31,7 +31,7 @@ sys_monotonic_us(void)
 }
 
 /* Fill buf with random bytes from the kernel; aborts if it cannot. */
-static void
+void
 sys_random(void *buf, size_t len)
 {
 	size_t got = 0;

@@ -14,4 +14,7 @@ int64_t sys_monotonic_us(void);
 /* A new lead id: a ULID for the given time. */
 void sys_new_lead_id(int64_t now_ms, char out[27]);
 
+/* Fill buf with random bytes from the kernel; aborts if it cannot. */
+void sys_random(void *buf, size_t len);
+
 #endif

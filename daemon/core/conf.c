@@ -54,12 +54,18 @@ static conf_list_fn conf_parse_calendars, conf_parse_reps, conf_parse_pools, con
 #define OFF(f)	offsetof(struct conf, f)
 
 static const struct conf_key conf_keys[] = {
-	{ "listen", CK_LISTEN, 0, "127.0.0.1:8080", 0, 0, NULL },
+	{ "listen", CK_LISTEN, OFF(listen), "127.0.0.1:8080", 0, 0, NULL },
+	{ "health_listen", CK_LISTEN, OFF(health_listen), NULL, 0, 0, NULL },
 	{ "log_level", CK_LOG_LEVEL, OFF(log_level), "info", 0, 0, NULL },
 	{ "http", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "http.max_body", CK_SIZE, OFF(http.max_body), "64KiB", 1024, 64 << 20, NULL },
 	{ "http.max_connections", CK_COUNT, OFF(http.max_connections), "1024", 1, 1000000, NULL },
+	{ "http.max_connections_per_ip", CK_COUNT, OFF(http.max_connections_per_ip), "256", 1, 1000000, NULL },
+	{ "http.max_header_size", CK_SIZE, OFF(http.max_header_size), "8KiB", 1024, 1 << 20, NULL },
+	{ "http.max_uri_length", CK_SIZE, OFF(http.max_uri_length), "2KiB", 256, 64 << 10, NULL },
+	{ "http.max_in_flight", CK_COUNT, OFF(http.max_in_flight), "4096", 1, 1000000, NULL },
 	{ "http.idle_timeout", CK_DURATION, OFF(http.idle_timeout_ms), "30s", SEC(1), MIN(60), NULL },
+	{ "http.request_timeout", CK_DURATION, OFF(http.request_timeout_ms), "60s", SEC(1), MIN(60), NULL },
 	{ "http.shutdown_timeout", CK_DURATION, OFF(http.shutdown_timeout_ms), "10s", 0, MIN(10), NULL },
 	{ "redis", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "redis.url", CK_REDIS_URL, 0, "redis://127.0.0.1:6379/0", 0, 0, NULL },
@@ -70,6 +76,7 @@ static const struct conf_key conf_keys[] = {
 	{ "leads", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "leads.idempotency_window", CK_DURATION, OFF(leads.idempotency_window_ms), "7d", SEC(1), DAY(366), NULL },
 	{ "leads.sticky_window", CK_DURATION, OFF(leads.sticky_window_ms), "0s", 0, DAY(366), NULL },
+	{ "leads.retention", CK_DURATION, OFF(leads.retention_ms), "400d", DAY(1), DAY(3660), NULL },
 	{ "events", CK_SECTION, 0, NULL, 0, 0, NULL },
 	{ "events.max_len", CK_COUNT, OFF(events.max_len), "1000000", 1000, 1000000000, NULL },
 	{ "notify", CK_SECTION, 0, NULL, 0, 0, NULL },
@@ -97,6 +104,10 @@ static const struct conf_key conf_keys[] = {
 	{ "scoring", CK_LIST, 0, NULL, 0, 0, conf_parse_scoring },
 	{ "sla.grades", CK_LIST, 0, NULL, 0, 0, conf_parse_grade_slas },
 	{ "rules", CK_LIST, 0, NULL, 1, 0, conf_parse_rules },
+	{ "tls", CK_LIST, 0, NULL, 0, 0, conf_parse_tls },
+	{ "auth", CK_LIST, 0, "", 0, 0, conf_parse_auth },
+	{ "pii", CK_LIST, 0, "", 0, 0, conf_parse_pii },
+	{ "sources", CK_LIST, 0, NULL, 0, 0, conf_parse_sources },
 };
 
 static void conf_free(struct conf *);
@@ -224,29 +235,29 @@ conf_split_hostport(const char *s, char **host, char **port)
 }
 
 static void
-conf_parse_listen(struct conf_ctx *ctx, const char *s, int line, const char *path)
+conf_parse_listen(struct conf_ctx *ctx, struct conf_addr *addr, const char *s, int line,
+    const char *path)
 {
-	struct conf *c = ctx->conf;
 	char *host = NULL, *port = NULL;
 
 	if (conf_split_hostport(s, &host, &port) == -1) {
 		conf_error(ctx, line, path, "expected HOST:PORT, as in 127.0.0.1:8080, got \"%s\"", s);
 		goto out;
 	}
-	if (conf_parse_port(port, 1, &c->listen_port) == -1) {
+	if (conf_parse_port(port, 1, &addr->port) == -1) {
 		conf_error(ctx, line, path, "bad port \"%s\": expected 0-65535", port);
 		goto out;
 	}
-	free(c->listen_host);
-	c->listen_host = NULL;
+	free(addr->host);
+	addr->host = NULL;
 	if (host[0] == '\0')
-		c->listen_host = xstrdup("0.0.0.0");
-	else if (conf_parse_ip(host, &c->listen_host) == -1) {
+		addr->host = xstrdup("0.0.0.0");
+	else if (conf_parse_ip(host, &addr->host) == -1) {
 		conf_error(ctx, line, path, "bad host \"%s\": expected an IP address", host);
 		goto out;
 	}
-	free(c->listen);
-	c->listen = xstrdup(s);
+	free(addr->text);
+	addr->text = xstrdup(s);
 out:
 	free(host);
 	free(port);
@@ -396,8 +407,9 @@ conf_apply_scalar(struct conf_ctx *ctx, const struct conf_key *k, const char *s,
 		*(uint64_t *)base = u;
 		break;
 	case CK_LISTEN:
-		conf_parse_listen(ctx, s, line, path);
+		conf_parse_listen(ctx, (struct conf_addr *)base, s, line, path);
 		break;
+
 	case CK_REDIS_URL:
 		conf_parse_redis_url(ctx, s, line, path);
 		break;
@@ -1279,8 +1291,11 @@ conf_free(struct conf *c)
 	free(c->redis.username);
 	free(c->redis.password);
 	free(c->redis.prefix);
-	free(c->listen);
-	free(c->listen_host);
+	free(c->listen.text);
+	free(c->listen.host);
+	free(c->health_listen.text);
+	free(c->health_listen.host);
+	conf_free_edge(c);
 	free(c->path);
 	free(c);
 }

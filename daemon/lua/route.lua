@@ -4,8 +4,10 @@
 --
 -- ARGV[4] lead id, [5] idempotency key or '', [6] idempotency window (ms),
 -- [7] the lead's own clock durations as JSON {clock: ms} ('' for none: its
--- rule's, else its grade's), [8] rule, [9] dry (1/0),
--- [10] n, then n field, value pairs the daemon computed (fields, score, …)
+-- rule's, else its grade's), [8] rule, [9] dry (1/0), [10] the keyed hashes
+-- of its email and phone, comma-separated ('' for none: see pii.h), [11] how
+-- long its record is kept (ms),
+-- [12] n, then n field, value pairs the daemon computed (fields, score, …)
 -- stored with the lead as they are; then:
 --   contact key ('' without an email) and the sticky window (ms, 0: off),
 --   rep facts ',id:in_hours:max_open:max_day:day,…' ('' when not needed),
@@ -15,10 +17,11 @@
 --   read_candidates) | 'rep', id, weight, max_open, max_day, day, in_hours |
 --   'owner'.
 -- Returns {1, status, received_at, owner or '', pool, trace, clocks (JSON),
--- earliest deadline written or 0} for a new lead, or {0, the stored lead as
--- field, value, ...} for a repeat.
+-- earliest deadline written or 0} for a new lead, {0, the stored lead as
+-- field, value, ...} for a repeat, or {2, subject} when its person was erased.
 local id, idem, sla_json, rule = ARGV[4], ARGV[5], ARGV[7], ARGV[8]
 local dry = ARGV[9] == '1'
+local subjects, retention_ms = ARGV[10], ARGV[11]
 
 if idem ~= '' then
   local prev = redis.call('GET', key('idem', idem))
@@ -28,7 +31,14 @@ if idem ~= '' then
   end
 end
 
-local i = 10
+-- An erased person stays erased: a late webhook retry must not bring them back.
+if not dry and subjects ~= '' then
+  for h in string.gmatch(subjects, '[^,]+') do
+    if redis.call('EXISTS', key('tomb', h)) == 1 then return { 2, h } end
+  end
+end
+
+local i = 12
 local nattrs = tonumber(ARGV[i])
 local attrs = {}
 for j = i + 1, i + 2 * nattrs do attrs[#attrs + 1] = ARGV[j] end
@@ -148,6 +158,13 @@ else
 end
 if status == 'queued' then
   redis.call('ZADD', key('pool', pool, 'queue'), redis.call('INCR', key('seq')), id)
+end
+-- Retention: the record expires; the subject index finds it for erasure until then.
+redis.call('PEXPIRE', lk, retention_ms)
+for h in string.gmatch(subjects, '[^,]+') do
+  local sk = key('subj', h)
+  redis.call('SADD', sk, id)
+  redis.call('PEXPIRE', sk, retention_ms)
 end
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
   redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)

@@ -9,7 +9,10 @@
 #include "leadroute/calendar.h"
 #include "leadroute/cond.h"
 #include "leadroute/score.h"
+#include "leadroute/sig.h"
 #include "leadroute/util.h"
+
+struct mapping;
 
 enum conf_log_level {
 	CONF_LOG_DEBUG,
@@ -235,22 +238,88 @@ struct conf_redis {
 	uint64_t	 max_in_flight;
 };
 
+/* An address to listen on. */
+struct conf_addr {
+	char		*text;		/* as written; NULL: not set */
+	char		*host;		/* numeric IP ("0.0.0.0" for ":port") */
+	int		 port;
+};
+
+/* A rate limit: a token bucket refilled at per_sec, holding at most burst. */
+struct conf_rate {
+	double		 per_sec;	/* 0: unlimited */
+	double		 burst;
+};
+
+/* What a bearer token may do: roles are cumulative (admin includes manager, manager rep). */
+#define CONF_ROLE_INGEST	0x1u	/* post leads and events */
+#define CONF_ROLE_REP		0x2u	/* work one's own leads */
+#define CONF_ROLE_MANAGER	0x4u	/* reps, escalations, scorecard, any lead */
+#define CONF_ROLE_ADMIN		0x8u	/* accounts, erasure, definitions history */
+
+struct conf_token {
+	char		*name;		/* who holds it, for logs (never the token) */
+	unsigned	 roles;		/* CONF_ROLE_* as granted, without implied ones */
+	char		*rep;		/* rep role: the rep whose leads these are */
+	unsigned char	 hash[32];	/* SHA-256 of the token */
+};
+
+/* A named webhook sender: POST /v1/sources/{name}/events. */
+struct conf_source {
+	char		*name;
+	struct mapping	*mapping;	/* body → leads */
+	struct sig_config sig;		/* signature check (SIG_NONE: see token) */
+	int		 token;		/* auth: token — an ingest bearer token */
+	char		*url;		/* the URL the sender signs; NULL: from the request */
+	struct conf_rate rate;
+	uint64_t	 max_batch;	/* events in one body */
+	int		 line;
+};
+
 struct conf {
 	int		  refs;
 	char		 *path;
 	char		  version[13];	/* first 12 hex digits of the file's SHA-256 */
 
-	char		 *listen;	/* as written */
-	char		 *listen_host;	/* numeric IP ("0.0.0.0" for ":port") */
-	int		  listen_port;
+	struct conf_addr  listen;
+	struct conf_addr  health_listen;	/* /healthz and /metrics on their own; host NULL: not set */
 	int		  log_level;	/* enum conf_log_level */
 
 	struct {
 		uint64_t	max_body;
 		uint64_t	max_connections;
+		uint64_t	max_connections_per_ip;
+		uint64_t	max_header_size;
+		uint64_t	max_uri_length;
+		uint64_t	max_in_flight;
 		int64_t		idle_timeout_ms;
+		int64_t		request_timeout_ms;
 		int64_t		shutdown_timeout_ms;
 	} http;
+
+	struct {
+		char		*cert_file;	/* NULL: plain HTTP */
+		char		*key_file;
+		char		*cert_pem;	/* the files' contents when loaded */
+		char		*key_pem;
+	} tls;
+
+	struct {
+		int		  open;		/* no tokens: every endpoint without one */
+		struct conf_token *tokens;
+		size_t		  ntokens;
+		struct conf_rate  rate;		/* per token */
+	} auth;
+
+	struct conf_source *sources;
+	size_t		  nsources;
+
+	struct {
+		int		 log_raw;	/* debug aid: raw emails and phones in logs */
+		unsigned char	*hash_key;	/* keyed hashes in logs and tombstones; NULL: Redis keeps one */
+		size_t		 hash_key_len;
+		int64_t		 tombstone_ms;
+	} pii;
 
 	struct conf_redis redis;
 
@@ -278,6 +347,7 @@ struct conf {
 	struct {
 		int64_t		idempotency_window_ms;
 		int64_t		sticky_window_ms;	/* 0: off */
+		int64_t		retention_ms;		/* a lead's record expires after */
 	} leads;
 
 	struct {
@@ -357,6 +427,11 @@ const struct conf_reason *conf_find_reason(const struct conf_reason *list, size_
     const char *code);
 /* True when the lifecycle allows moving from stage from to stage to. */
 int conf_stage_allows(const struct conf_stage *from, const char *to);
+const struct conf_source *conf_find_source(const struct conf *conf, const char *name);
+/* The token whose SHA-256 is hash (compared in constant time), or NULL. */
+const struct conf_token *conf_find_token(const struct conf *conf, const unsigned char hash[32]);
+/* The roles a token's grant implies (admin ⊇ manager ⊇ rep). */
+unsigned conf_roles_implied(unsigned roles);
 const struct conf_notify_target *conf_find_target(const struct conf *conf, const char *id);
 const struct conf_person *conf_find_person(const struct conf *conf, const char *id);
 

@@ -124,7 +124,7 @@ log_level: {log_level}
 http:
   max_body: {max_body}
   shutdown_timeout: {shutdown_timeout}
-redis:
+{http_extra}redis:
   url: {redis_url}
   prefix: {prefix}
   timeout: {redis_timeout}
@@ -192,6 +192,8 @@ def make_conf(redis, **kw):
     values.update(kw)
     # ft_extra: more keys of the first_touch clock; sla_extra: more of sla (grades).
     values["ft_extra"] = "".join("      %s: %s\n" % kv for kv in dict(kw.get("ft_extra", {})).items())
+    # http_extra: more keys of http ({key: value}).
+    values["http_extra"] = "".join("  %s: %s\n" % kv for kv in dict(kw.get("http_extra", {})).items())
     values["sla_extra"] = "".join("  " + line + "\n" for line in kw.get("sla_extra", "").splitlines())
     return BASE_CONF.format(**values)
 
@@ -222,6 +224,8 @@ class Daemon:
         self.port = None
         self.lines = []
         self._reader = None
+        self.token = None      # sent as Authorization: Bearer when set
+        self.tls = None        # an ssl.SSLContext: talk HTTPS
 
     def write_conf(self, text):
         with open(self.conf_path, "w") as f:
@@ -276,9 +280,15 @@ class Daemon:
         self.proc = None
         return rc
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+    def request(self, method, path, body=None, headers=None, timeout=10, port=None):
+        if self.tls is not None:
+            conn = http.client.HTTPSConnection("127.0.0.1", port or self.port, timeout=timeout,
+                                               context=self.tls)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
         hdrs = dict(headers or {})
+        if self.token is not None and "Authorization" not in hdrs:
+            hdrs["Authorization"] = "Bearer " + self.token
         if body is not None and not isinstance(body, (bytes, str)):
             body = json.dumps(body)
             hdrs.setdefault("Content-Type", "application/json")
@@ -298,6 +308,9 @@ class Daemon:
 
     def put(self, path, body=None, **kw):
         return self.request("PUT", path, body, **kw)
+
+    def delete(self, path, body=None, **kw):
+        return self.request("DELETE", path, body, **kw)
 
     def lead(self, **fields):
         r = self.post("/v1/leads", fields)

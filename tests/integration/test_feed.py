@@ -139,7 +139,8 @@ class FeedTests(DaemonTestCase):
 
     # A first-touch clock of a second breaches quickly; a long shutdown timeout
     # shows that open streams do not hold the daemon until it runs out.
-    conf_overrides = {"first_touch": "1s", "shutdown_timeout": "30s"}
+    conf_overrides = {"first_touch": "1s", "shutdown_timeout": "30s",
+                      "http_extra": {"max_connections_per_ip": 1000}}
 
     def client(self, path=STREAM, **kw):
         c = SseClient(self.d.port, path, **kw)

@@ -164,7 +164,7 @@ class BadInputTests(DaemonTestCase):
         # The published config (lr:cfg, lr:cal:*) and rotations are not lead state.
         self.assertEqual([k for k in self.redis_keys()
                           if not k.startswith(("lr:pool:", "lr:cfg", "lr:cal:", "lr:definitions:",
-                                                "lr:seq:definitions", "lr:sc:"))], [])
+                                                "lr:seq:definitions", "lr:sc:", "lr:pii:key"))], [])
 
     def test_malformed_json_is_400(self):
         r = self.d.post("/v1/leads", '{"email": "a@b.co",', headers={"Content-Type": "application/json"})

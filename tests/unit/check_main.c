@@ -12,9 +12,13 @@ main(void)
 	int failed;
 
 	srunner_add_suite(sr, lead_suite());
+	srunner_add_suite(sr, mapping_suite());
+	srunner_add_suite(sr, pii_suite());
+	srunner_add_suite(sr, ratelimit_suite());
 	srunner_add_suite(sr, route_suite());
 	srunner_add_suite(sr, score_suite());
 	srunner_add_suite(sr, scorecard_suite());
+	srunner_add_suite(sr, sig_suite());
 	srunner_add_suite(sr, time_suite());
 	srunner_add_suite(sr, tz_suite());
 	srunner_add_suite(sr, units_suite());

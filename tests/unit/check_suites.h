@@ -6,9 +6,13 @@
 
 Suite *conf_suite(void);
 Suite *lead_suite(void);
+Suite *mapping_suite(void);
+Suite *pii_suite(void);
+Suite *ratelimit_suite(void);
 Suite *route_suite(void);
 Suite *score_suite(void);
 Suite *scorecard_suite(void);
+Suite *sig_suite(void);
 Suite *time_suite(void);
 Suite *tz_suite(void);
 Suite *units_suite(void);

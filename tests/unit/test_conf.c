@@ -88,8 +88,8 @@ START_TEST(test_conf_example_file_is_valid)
 
 	ck_assert_int_eq(conf_load_file(SRCDIR "/conf/leadrouted.yaml", &c, &diags), 0);
 	ck_assert_int_eq(diags.n, 0);	/* not even a warning */
-	ck_assert_str_eq(c->listen_host, "127.0.0.1");
-	ck_assert_int_eq(c->listen_port, 8080);
+	ck_assert_str_eq(c->listen.host, "127.0.0.1");
+	ck_assert_int_eq(c->listen.port, 8080);
 	ck_assert_str_eq(c->redis.host, "127.0.0.1");
 	ck_assert_int_eq(c->redis.port, 6379);
 	ck_assert_str_eq(c->redis.prefix, "lr");
@@ -125,7 +125,7 @@ START_TEST(test_conf_defaults)
 {
 	struct conf *c = load_ok(MINIMAL);
 
-	ck_assert_str_eq(c->listen, "127.0.0.1:8080");
+	ck_assert_str_eq(c->listen.text, "127.0.0.1:8080");
 	ck_assert_int_eq(c->http.max_body, 65536);
 	ck_assert_int_eq(c->http.idle_timeout_ms, 30000);
 	ck_assert_str_eq(c->redis.url, "redis://127.0.0.1:6379/0");
@@ -312,12 +312,12 @@ START_TEST(test_conf_listen_forms)
 	struct conf *c;
 
 	c = load_ok(MINIMAL "listen: \"[::1]:9000\"\n");
-	ck_assert_str_eq(c->listen_host, "::1");
-	ck_assert_int_eq(c->listen_port, 9000);
+	ck_assert_str_eq(c->listen.host, "::1");
+	ck_assert_int_eq(c->listen.port, 9000);
 	conf_unref(c);
-	c = load_ok(MINIMAL "listen: \":0\"\n");
-	ck_assert_str_eq(c->listen_host, "0.0.0.0");
-	ck_assert_int_eq(c->listen_port, 0);
+	c = load_ok(MINIMAL "listen: \":0\"\nauth:\n  open: true\n");
+	ck_assert_str_eq(c->listen.host, "0.0.0.0");
+	ck_assert_int_eq(c->listen.port, 0);
 	conf_unref(c);
 }
 END_TEST

@@ -1,0 +1,47 @@
+-- erase.lua: erase everything about a person (an email's and/or a phone's
+-- keyed hash): their leads' records, queue places, open slots, clock
+-- deadlines, sticky contact keys and scorecard entries; then leave a
+-- tombstone per subject so a late webhook retry cannot bring them back.
+-- Scorecard aggregates hold counts only and stay.
+--
+-- ARGV[4] subjects (comma-separated keyed hashes), [5] tombstone lifetime
+-- (ms), [6] clock names (comma-separated), [7] contact keys (comma-separated,
+-- '' for none). Returns {leads erased, their ids comma-separated}.
+local subjects, tomb_ms, clock_names, contacts = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local erased = {}
+local seen = {}
+
+local function erase_lead(id)
+  local lk = P .. ':lead:' .. id
+  local h = redis.call('HMGET', lk, 'status', 'owner', 'pool', 'esc_open')
+  local status, owner, pool = h[1], h[2], h[3]
+  if status == 'assigned' then
+    redis.call('HINCRBY', K_REP_OPEN, owner, -1)
+    redis.call('HINCRBY', K_POOL_OPEN, pool, -1)
+  elseif status == 'queued' and pool then
+    redis.call('ZREM', key('pool', pool, 'queue'), id)
+  end
+  for name in string.gmatch(clock_names, '[^,]+') do
+    redis.call('ZREM', K_DEADLINES, name .. ':' .. id, 'remind:' .. name .. ':' .. id)
+  end
+  for esc in string.gmatch(h[4] or '', '([^:,]+):[^,]*') do
+    redis.call('ZREM', K_DEADLINES, 'esc:' .. esc)
+  end
+  redis.call('ZREM', key('sc', 'untouched'), id)
+  redis.call('DEL', lk)
+  erased[#erased + 1] = id
+end
+
+for h in string.gmatch(subjects, '[^,]+') do
+  local sk = key('subj', h)
+  for _, id in ipairs(redis.call('SMEMBERS', sk)) do
+    if not seen[id] then
+      seen[id] = true
+      erase_lead(id)
+    end
+  end
+  redis.call('DEL', sk)
+  redis.call('SET', key('tomb', h), NOW, 'PX', tomb_ms)
+end
+for c in string.gmatch(contacts, '[^,]+') do redis.call('DEL', key('contact', c)) end
+return { #erased, table.concat(erased, ',') }
