@@ -10,6 +10,9 @@
 #include "store.h"
 #include "metrics.h"
 
+/* Deeper than any request of ours needs: 32 levels. */
+#define API_MAX_DEPTH	32
+
 #define INGEST	CONF_ROLE_INGEST
 #define REP	CONF_ROLE_REP
 #define MANAGER	CONF_ROLE_MANAGER
@@ -69,6 +72,11 @@ api_body_object(struct http_request *req)
 	body = http_request_body(req, &len);
 	if (len == 0) {
 		http_respond_error(req, 400, "malformed_json", NULL, "the body is empty");
+		return NULL;
+	}
+	if (!util_json_depth_ok(body, len, API_MAX_DEPTH)) {
+		http_respond_error(req, 400, "too_deep", NULL,
+		    "the body nests arrays and objects more than %d deep", API_MAX_DEPTH);
 		return NULL;
 	}
 	j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);

@@ -36,4 +36,11 @@ size_t util_format_int(char *out, int64_t v);
 /* True when s is 1..max characters of [A-Za-z0-9_.-] (ids in config and URLs). */
 int util_valid_id(const char *s, size_t max);
 
+/*
+ * True when a JSON text nests arrays and objects at most max deep: a cheap
+ * scan (skipping strings) to run before parsing, so a hostile body cannot
+ * make the parser or anything after it recurse deeply.
+ */
+int util_json_depth_ok(const char *text, size_t len, size_t max);
+
 #endif

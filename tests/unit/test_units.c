@@ -6,6 +6,8 @@
 
 #include "leadroute/units.h"
 
+#include "leadroute/util.h"
+
 #include "check_suites.h"
 
 static int64_t
@@ -109,6 +111,19 @@ START_TEST(test_size_rejects_unknown_unit)
 }
 END_TEST
 
+START_TEST(test_json_depth_counts_nesting_outside_strings)
+{
+	static const char ok[] = "{\"a\": [[{\"b\": \"[[[[[[\"}]]}";
+	static const char esc[] = "[\"\\\"[[[[\"]";
+
+	ck_assert_int_eq(util_json_depth_ok(ok, strlen(ok), 4), 1);
+	ck_assert_int_eq(util_json_depth_ok(ok, strlen(ok), 3), 0);
+	ck_assert_int_eq(util_json_depth_ok(esc, strlen(esc), 1), 1);
+	ck_assert_int_eq(util_json_depth_ok("[[[", 3, 2), 0);
+	ck_assert_int_eq(util_json_depth_ok("", 0, 0), 1);
+}
+END_TEST
+
 Suite *
 units_suite(void)
 {
@@ -122,6 +137,7 @@ units_suite(void)
 	tcase_add_test(tc, test_duration_formats_shortest_form);
 	tcase_add_test(tc, test_size_parses_units);
 	tcase_add_test(tc, test_size_rejects_unknown_unit);
+	tcase_add_test(tc, test_json_depth_counts_nesting_outside_strings);
 	suite_add_tcase(s, tc);
 	return s;
 }
