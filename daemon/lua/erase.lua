@@ -1,6 +1,6 @@
 -- erase.lua: erase everything about a person (an email's and/or a phone's
 -- keyed hash): their leads' records, queue places, open slots, clock
--- deadlines, sticky contact keys and scorecard entries; then leave a
+-- deadlines, idempotency keys, sticky contact keys and scorecard entries; then leave a
 -- tombstone per subject so a late webhook retry cannot bring them back.
 -- Scorecard aggregates hold counts only and stay.
 --
@@ -13,7 +13,7 @@ local seen = {}
 
 local function erase_lead(id)
   local lk = P .. ':lead:' .. id
-  local h = redis.call('HMGET', lk, 'status', 'owner', 'pool', 'esc_open')
+  local h = redis.call('HMGET', lk, 'status', 'owner', 'pool', 'esc_open', 'idem')
   local status, owner, pool = h[1], h[2], h[3]
   if status == 'assigned' then
     redis.call('HINCRBY', K_REP_OPEN, owner, -1)
@@ -28,6 +28,7 @@ local function erase_lead(id)
     redis.call('ZREM', K_DEADLINES, 'esc:' .. esc)
   end
   redis.call('ZREM', key('sc', 'untouched'), id)
+  if h[5] then redis.call('DEL', key('idem', h[5])) end
   redis.call('DEL', lk)
   erased[#erased + 1] = id
 end

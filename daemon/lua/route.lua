@@ -121,7 +121,11 @@ if dry then
   return { 1, status, NOW, owner and owner.id or '', pool, text, '{}', 0 }
 end
 
-if idem ~= '' then redis.call('SET', key('idem', idem), id, 'PX', ARGV[6]) end
+if idem ~= '' then
+  redis.call('SET', key('idem', idem), id, 'PX', ARGV[6])
+  attrs[#attrs + 1] = 'idem'      -- so erasing the lead can drop its key
+  attrs[#attrs + 1] = idem
+end
 local lk = P .. ':lead:' .. id
 local ev = { 'pool', pool, 'rule', rule }
 -- The lifecycle stage it enters (the daemon sets none for nurture).
