@@ -486,9 +486,11 @@ conf_source_auth(struct conf_ctx *ctx, struct conf_source *src, const struct yno
 	if (scheme == SIG_NONE) {
 		if (secrets != NULL)
 			conf_error(ctx, secrets->line, path, "auth %s takes no secrets", auth);
-		if (!src->token)
+		/* A browser form cannot sign; a server-to-server JSON sender can. */
+		if (!src->token && src->mapping != NULL &&
+		    strcmp(mapping_format(src->mapping), "form") != 0)
 			conf_warning(ctx, item->line, path, "auth: none — anyone who knows the URL can "
-			    "post to it; keep its rate_limit low");
+			    "post to it; sign (or use auth: token) unless it is a public web form");
 		return;
 	}
 	if (secrets == NULL || secrets->type != YNODE_SEQ || secrets->n < 1 ||

@@ -811,6 +811,67 @@ START_TEST(test_conf_refcount_keeps_config_alive)
 }
 END_TEST
 
+START_TEST(test_conf_edge_defaults)
+{
+	struct conf *c = load_ok(MINIMAL);
+
+	ck_assert_uint_eq(c->http.max_connections_per_ip, 256);
+	ck_assert_uint_eq(c->http.max_header_size, 8192);
+	ck_assert_uint_eq(c->http.max_uri_length, 2048);
+	ck_assert_uint_eq(c->http.max_in_flight, 4096);
+	ck_assert_int_eq(c->http.request_timeout_ms, 60000);
+	ck_assert_int_eq(c->leads.retention_ms, 400LL * 86400000);
+	ck_assert_int_eq(c->pii.tombstone_ms, 30LL * 86400000);
+	ck_assert_int_eq(c->pii.log_raw, 0);
+	ck_assert_int_eq(c->auth.open, 1);	/* loopback, no tokens */
+	ck_assert(c->auth.rate.per_sec == 100 && c->auth.rate.burst == 100);
+	ck_assert_ptr_null(c->health_listen.text);
+	ck_assert_ptr_null(c->tls.cert_pem);
+	ck_assert_uint_eq(c->nsources, 0);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_edge_settings)
+{
+	struct conf *c = load_ok(MINIMAL
+	    "health_listen: 127.0.0.1:9090\n"
+	    "http:\n  max_header_size: 4KiB\n  request_timeout: 5s\n"
+	    "auth:\n  open: true\n  rate_limit: 600/m\n"
+	    "pii:\n  log_raw: true\n  tombstone_ttl: 7d\n  hash_key: 0123456789abcdef0123\n"
+	    "leads:\n  retention: 90d\n");
+
+	ck_assert_str_eq(c->health_listen.host, "127.0.0.1");
+	ck_assert_int_eq(c->health_listen.port, 9090);
+	ck_assert_uint_eq(c->http.max_header_size, 4096);
+	ck_assert_int_eq(c->http.request_timeout_ms, 5000);
+	ck_assert(c->auth.rate.per_sec == 10 && c->auth.rate.burst == 600);
+	ck_assert_int_eq(c->pii.log_raw, 1);
+	ck_assert_int_eq(c->pii.tombstone_ms, 7LL * 86400000);
+	ck_assert_uint_eq(c->pii.hash_key_len, 20);
+	ck_assert_int_eq(c->leads.retention_ms, 90LL * 86400000);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_edge_errors)
+{
+	load_fails(MINIMAL "auth:\n  rate_limit: fast\n",
+	    "t.yaml:11: auth.rate_limit: expected a rate such as 100/s, 600/m or 1000/h "
+	    "(1 to 1000000), or off; got \"fast\"\n");
+	load_fails(MINIMAL "tls:\n  cert: /nonexistent/cert.pem\n",
+	    "t.yaml:11: tls: tls needs both cert and key (PEM files)\n");
+	load_fails(MINIMAL "pii:\n  hash_key: short\n",
+	    "t.yaml:11: pii.hash_key: the key must be at least 16 bytes\n");
+	load_fails(MINIMAL "pii:\n  hash_key: credential:k\n",
+	    "t.yaml:11: pii.hash_key: credential k: CREDENTIALS_DIRECTORY is not set "
+	    "(systemd sets it for LoadCredential=)\n");
+	load_fails(MINIMAL "auth:\n  tokens: /etc/tokens\n",
+	    "t.yaml:11: auth.tokens: tokens must come from a file (file:PATH) or a systemd "
+	    "credential (credential:NAME)\n");
+}
+END_TEST
+
 Suite *
 conf_suite(void)
 {
@@ -850,6 +911,9 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_lifecycle_custom);
 	tcase_add_test(tc, test_conf_lifecycle_errors);
 	tcase_add_test(tc, test_conf_missing_file);
+	tcase_add_test(tc, test_conf_edge_defaults);
+	tcase_add_test(tc, test_conf_edge_settings);
+	tcase_add_test(tc, test_conf_edge_errors);
 	tcase_add_test(tc, test_conf_refcount_keeps_config_alive);
 	suite_add_tcase(s, tc);
 	return s;
