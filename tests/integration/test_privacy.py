@@ -52,14 +52,16 @@ class PrivacyTests(DaemonTestCase):
         self.d.stop()
         d = self.new_daemon(extra="pii:\n  log_raw: true\n")
         d.lead(**PERSON)
+        wait_for(lambda: d.events("lead_assigned"), what="the log line")
         self.assertEqual(d.events("lead_assigned")[0]["subject"], "grace.hopper@navy.example")
 
     def test_the_hash_is_the_same_across_daemons_and_restarts(self):
         a = self.d.lead(email="same@x.com", country="DE")
         d2 = self.new_daemon(name="other")
         b = d2.lead(email="SAME@x.com", country="DE")
-        ha = [e for e in self.d.events("lead_assigned") if e["lead"] == a["id"]][0]["subject"]
-        hb = [e for e in d2.events("lead_assigned") if e["lead"] == b["id"]][0]["subject"]
+        line = lambda d, lead: [e for e in d.events("lead_assigned") if e["lead"] == lead["id"]]
+        ha = wait_for(lambda: line(self.d, a), what="a's log line")[0]["subject"]
+        hb = wait_for(lambda: line(d2, b), what="b's log line")[0]["subject"]
         self.assertEqual(ha, hb)
 
     def test_erasure_removes_every_trace_and_leaves_a_tombstone(self):
