@@ -565,7 +565,11 @@ http_route_request(struct http_request *req, const char *url, const char *method
 	}
 }
 
-/* MHD's first word on a request: its raw target (kept for signatures and the 414 check). */
+/*
+ * MHD's first word on a request: its raw target (kept for signatures and the
+ * 414 check). From here MHD reports the request's end to http_on_completed
+ * even when it refuses the request itself (headers over its buffer, say).
+ */
 static void *
 http_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {

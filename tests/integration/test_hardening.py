@@ -67,6 +67,9 @@ class HardeningTests(DaemonTestCase):
         reply = self.post_raw(b"POST /v1/leads HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 60000)
         self.assertIn(status_of(reply), (413, 414, 431, 400), reply[:200])
         self.assertNothingStored()
+        # The server refused it itself; it must not stay counted as in flight.
+        wait_for(lambda: "\nleadrouted_http_requests_in_flight 0\n" in self.d.get("/metrics").raw,
+                 what="no request in flight")
 
     def test_body_over_limit_is_413(self):
         r = self.d.post("/v1/leads", {"email": "a@x.com", "company": "c" * 9000})
