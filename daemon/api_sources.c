@@ -68,28 +68,8 @@ struct source_batch {
 	int			 batch;		/* answer with a list of results */
 };
 
-/* One rate bucket per source name, for this daemon. */
-struct source_bucket {
-	char			*name;
-	struct rate_bucket	 bucket;
-};
-
-static struct source_bucket *source_buckets;
-static size_t source_nbuckets;
-
-static struct rate_bucket *
-source_bucket_for(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < source_nbuckets; i++)
-		if (strcmp(source_buckets[i].name, name) == 0)
-			return &source_buckets[i].bucket;
-	source_buckets = xreallocarray(source_buckets, source_nbuckets + 1, sizeof(*source_buckets));
-	source_buckets[source_nbuckets].name = xstrdup(name);
-	memset(&source_buckets[source_nbuckets].bucket, 0, sizeof(struct rate_bucket));
-	return &source_buckets[source_nbuckets++].bucket;
-}
+/* Per-source buckets, for this daemon. */
+static struct rate_table source_rates;
 
 static void
 source_batch_free(struct source_batch *b)
@@ -289,7 +269,7 @@ api_post_source_events(struct http_request *req)
 		http_respond_error(req, 404, "not_found", NULL, "no source %s in the config", name);
 		return;
 	}
-	if (rate_take(source_bucket_for(src->name), &src->rate, sys_now_ms(), &retry) == -1) {
+	if (rate_table_take(&source_rates, src->name, &src->rate, sys_now_ms(), &retry) == -1) {
 		auth_respond_rate_limited(req, retry, "this source");
 		return;
 	}

@@ -25,28 +25,8 @@
 
 #define AUTH_TOKEN_MAX	1024
 
-/* One bucket per token holder, found by name (tokens change on reload, names stay). */
-struct auth_bucket {
-	char			*name;
-	struct rate_bucket	 bucket;
-};
-
-static struct auth_bucket *auth_buckets;
-static size_t auth_nbuckets;
-
-static struct rate_bucket *
-auth_bucket_for(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < auth_nbuckets; i++)
-		if (strcmp(auth_buckets[i].name, name) == 0)
-			return &auth_buckets[i].bucket;
-	auth_buckets = xreallocarray(auth_buckets, auth_nbuckets + 1, sizeof(*auth_buckets));
-	auth_buckets[auth_nbuckets].name = xstrdup(name);
-	memset(&auth_buckets[auth_nbuckets].bucket, 0, sizeof(struct rate_bucket));
-	return &auth_buckets[auth_nbuckets++].bucket;
-}
+/* Per-token buckets, by holder name (tokens change on reload, names stay). */
+static struct rate_table auth_rates;
 
 static const char *
 auth_roles_text(unsigned roles)
@@ -126,7 +106,7 @@ auth_authorize(struct http_request *req, const struct http_route *route)
 		    "one of: %s", auth_roles_text(route->roles));
 		return auth_refuse(req, 403, "forbidden", NULL, msg);
 	}
-	if (rate_take(auth_bucket_for(tok->name), &conf->auth.rate, sys_now_ms(), &retry) == -1) {
+	if (rate_table_take(&auth_rates, tok->name, &conf->auth.rate, sys_now_ms(), &retry) == -1) {
 		auth_respond_rate_limited(req, retry, "this token");
 		return -1;
 	}

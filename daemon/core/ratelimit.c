@@ -2,8 +2,16 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "leadroute/ratelimit.h"
+#include "leadroute/util.h"
+
+struct rate_entry {
+	char			*name;
+	struct rate_bucket	 bucket;
+};
 
 int
 rate_take(struct rate_bucket *b, const struct conf_rate *rate, int64_t now_ms, int64_t *retry_ms)
@@ -29,4 +37,36 @@ rate_take(struct rate_bucket *b, const struct conf_rate *rate, int64_t now_ms, i
 	if (*retry_ms < 1)
 		*retry_ms = 1;
 	return -1;
+}
+
+int
+rate_table_take(struct rate_table *t, const char *name, const struct conf_rate *rate,
+    int64_t now_ms, int64_t *retry_ms)
+{
+	size_t i;
+
+	if (rate->per_sec <= 0)
+		return 0;
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].name, name) == 0)
+			break;
+	if (i == t->n) {
+		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+		t->v[i].name = xstrdup(name);
+		memset(&t->v[i].bucket, 0, sizeof(t->v[i].bucket));
+		t->n++;
+	}
+	return rate_take(&t->v[i].bucket, rate, now_ms, retry_ms);
+}
+
+void
+rate_table_free(struct rate_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->v[i].name);
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
 }

@@ -2,6 +2,7 @@
 #ifndef LEADROUTE_RATELIMIT_H
 #define LEADROUTE_RATELIMIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "leadroute/conf.h"
@@ -19,5 +20,17 @@ struct rate_bucket {
  */
 int rate_take(struct rate_bucket *b, const struct conf_rate *rate, int64_t now_ms,
     int64_t *retry_ms);
+
+/* Buckets by name (a token holder, a source), made as names are first seen. */
+struct rate_table {
+	struct rate_entry	*v;
+	size_t			 n;
+};
+
+/* rate_take on the bucket of name. */
+int rate_table_take(struct rate_table *t, const char *name, const struct conf_rate *rate,
+    int64_t now_ms, int64_t *retry_ms);
+
+void rate_table_free(struct rate_table *t);
 
 #endif

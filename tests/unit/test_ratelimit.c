@@ -63,6 +63,21 @@ START_TEST(test_rate_unlimited_always_allows)
 }
 END_TEST
 
+START_TEST(test_rate_table_keeps_a_bucket_per_name)
+{
+	struct conf_rate r = { 1, 2 };
+	struct rate_table t = { NULL, 0 };
+	int64_t retry = 0;
+
+	ck_assert_int_eq(rate_table_take(&t, "a", &r, 1000, &retry), 0);
+	ck_assert_int_eq(rate_table_take(&t, "a", &r, 1000, &retry), 0);
+	ck_assert_int_eq(rate_table_take(&t, "a", &r, 1000, &retry), -1);
+	ck_assert_int_eq(rate_table_take(&t, "b", &r, 1000, &retry), 0);
+	ck_assert_uint_eq(t.n, 2);
+	rate_table_free(&t);
+}
+END_TEST
+
 Suite *
 ratelimit_suite(void)
 {
@@ -73,6 +88,7 @@ ratelimit_suite(void)
 	tcase_add_test(tc, test_rate_refills_at_the_rate);
 	tcase_add_test(tc, test_rate_per_minute_waits_seconds);
 	tcase_add_test(tc, test_rate_unlimited_always_allows);
+	tcase_add_test(tc, test_rate_table_keeps_a_bucket_per_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
