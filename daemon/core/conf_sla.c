@@ -549,7 +549,8 @@ conf_parse_policy(struct conf_ctx *ctx, const struct ynode *list, const char *pa
 		}
 		if (ytree_get(item, "notify") == NULL && ytree_get(item, "reassign") == NULL)
 			conf_error(ctx, item->line, sub, "a level needs notify, reassign or both");
-		if (i > 0 && lv->after_ms < policy->levels[policy->nlevels - 1].after_ms)
+		if (policy->nlevels > 0 &&
+		    lv->after_ms < policy->levels[policy->nlevels - 1].after_ms)
 			conf_error(ctx, item->line, sub,
 			    "levels must be in order: this one fires before the one above it");
 		policy->nlevels++;

@@ -787,6 +787,27 @@ START_TEST(test_conf_sla_errors)
 }
 END_TEST
 
+/*
+ * Found by fuzzing: a first level that is not a map used to be compared with
+ * the level before it, which did not exist (a read before the array).
+ */
+START_TEST(test_conf_escalation_first_level_not_a_map)
+{
+	struct conf *c = NULL;
+	char *printed = load(
+	    "escalation:\n"
+	    "  - 5m\n"
+	    "  - after: 10m\n"
+	    "    notify: [manager]\n", &c);
+
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(printed, "t.yaml:2: escalation[0]: expected a map, got a scalar\n") != NULL,
+	    "got:\n%s", printed);
+	ck_assert_msg(strstr(printed, "levels must be in order") == NULL, "got:\n%s", printed);
+	free(printed);
+}
+END_TEST
+
 START_TEST(test_conf_missing_file)
 {
 	struct conf_diags diags;
@@ -910,6 +931,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_lifecycle_defaults);
 	tcase_add_test(tc, test_conf_lifecycle_custom);
 	tcase_add_test(tc, test_conf_lifecycle_errors);
+	tcase_add_test(tc, test_conf_escalation_first_level_not_a_map);
 	tcase_add_test(tc, test_conf_missing_file);
 	tcase_add_test(tc, test_conf_edge_defaults);
 	tcase_add_test(tc, test_conf_edge_settings);
