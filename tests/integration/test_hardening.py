@@ -2,6 +2,7 @@
 and the malformed-input corpus. Each bad request gets a clear 4xx and stores nothing."""
 
 import json
+import http.client
 import socket
 import statistics
 import threading
@@ -173,17 +174,38 @@ class ConnectionLimitTests(DaemonTestCase):
     conf_overrides = {"http_extra": {"max_connections_per_ip": 3, "request_timeout": "20s"}}
 
     def test_connections_per_ip_are_capped(self):
-        held = [socket.create_connection(("127.0.0.1", self.d.port)) for _ in range(3)]
-        time.sleep(0.2)
+        held = [self.live_connection() for _ in range(3)]
         try:
             with socket.create_connection(("127.0.0.1", self.d.port), timeout=3) as s:
                 s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
                 self.assertEqual(s.recv(100), b"")    # accepted, then closed at once
         except (ConnectionResetError, BrokenPipeError):
             pass
-        for s in held:
-            s.close()
-        wait_for(lambda: self.d.get("/healthz").status == 200, what="a free slot")
+        for c in held:
+            c.close()
+        wait_for(lambda: self.healthz_answers(), what="a free slot")
+
+    def live_connection(self):
+        """A kept-alive connection that has been served, so it surely counts."""
+        for _ in range(50):
+            c = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=5)
+            try:
+                c.request("GET", "/healthz")
+                r = c.getresponse()
+                r.read()
+                if r.status == 200 and not r.will_close:
+                    return c
+            except (ConnectionError, http.client.HTTPException):
+                pass      # an earlier connection was still counted: try again
+            c.close()
+            time.sleep(0.1)
+        self.fail("no connection was kept alive")
+
+    def healthz_answers(self):
+        try:
+            return self.d.get("/healthz").status == 200
+        except ConnectionError:
+            return False     # the closed ones are not noticed yet
 
 
 class SlowClientTests(DaemonTestCase):
