@@ -1,13 +1,13 @@
 /*
  * sig.c — inbound webhook signatures, checked over the raw body before
- * anything parses it. Each expected MAC is computed once per secret (two at
- * most) and every offered signature is decoded to bytes and compared with
- * CRYPTO_memcmp, so the work is linear in the header's length and the time
- * taken says nothing about how close a guess came.
+ * anything parses it. The expected MAC is computed once per secret (two at
+ * most); every offered signature is decoded to its 32 bytes and compared with
+ * CRYPTO_memcmp against each of them, without stopping at a match. So the
+ * work is linear in the header's length, and the time taken says nothing
+ * about how close a guess came.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +21,17 @@
 #include "leadroute/sig.h"
 #include "leadroute/util.h"
 
-#define SIG_MAC_LEN	32
-#define SIG_ID_MAX	255
+#define SIG_MAC_LEN		32
+#define SIG_MAC_B64_LEN		44	/* base64 of 32 bytes, padded */
+#define SIG_KEY_MAX		64	/* a whsec_ secret, decoded */
+#define SIG_B64_MAX		88	/* base64 of SIG_KEY_MAX bytes, padded */
+#define SIG_ID_MAX		255
 
 static const char *const sig_names[] = {
-	[SIG_NONE] = "none", [SIG_STANDARD] = "standard_webhooks",
-	[SIG_HUBSPOT_V3] = "hubspot_v3", [SIG_HMAC_HEX] = "hmac_sha256",
+	[SIG_NONE] = "none",
+	[SIG_STANDARD] = "standard_webhooks",
+	[SIG_HUBSPOT_V3] = "hubspot_v3",
+	[SIG_HMAC_HEX] = "hmac_sha256",
 };
 
 int
@@ -34,6 +39,8 @@ sig_scheme_from_name(const char *name)
 {
 	size_t i;
 
+	if (name == NULL)
+		return -1;
 	for (i = 0; i < LR_NELEM(sig_names); i++)
 		if (strcmp(name, sig_names[i]) == 0)
 			return (int)i;
@@ -43,16 +50,28 @@ sig_scheme_from_name(const char *name)
 const char *
 sig_scheme_name(enum sig_scheme scheme)
 {
-	return (size_t)scheme < LR_NELEM(sig_names) ? sig_names[scheme] : "?";
+	return (size_t)scheme < LR_NELEM(sig_names) ? sig_names[scheme] : "unknown";
+}
+
+/* HMAC-SHA256 into out; -1 (out zeroed) if OpenSSL fails, which only running out of memory does. */
+static int
+sig_mac(const void *key, size_t keylen, const void *msg, size_t len, unsigned char out[SIG_MAC_LEN])
+{
+	static const unsigned char empty;
+	unsigned int outlen = 0;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, len > 0 ? msg : &empty, len, out,
+	    &outlen) == NULL || outlen != SIG_MAC_LEN) {
+		memset(out, 0, SIG_MAC_LEN);
+		return -1;
+	}
+	return 0;
 }
 
 void
-sig_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
-    unsigned char out[32])
+sig_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, unsigned char out[32])
 {
-	unsigned int outlen = 0;
-
-	HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &outlen);
+	(void)sig_mac(key, keylen, msg, len, out);
 }
 
 int
@@ -61,53 +80,86 @@ sig_equal(const void *a, const void *b, size_t len)
 	return CRYPTO_memcmp(a, b, len) == 0;
 }
 
+/* A character of the standard base64 alphabet (padding aside). */
+static int
+sig_is_base64(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    c == '+' || c == '/';
+}
+
 /*
- * Decode standard base64 (padded) of exactly len characters into out (room
- * for 3 * len / 4 bytes); the number of bytes, or -1 when it is not base64.
+ * Decode len characters of standard, padded base64 into out, which has room
+ * for cap bytes; the number of bytes, or -1 when it is not base64 or does not
+ * fit.
  */
 static int
-sig_base64_decode(const char *s, size_t len, unsigned char *out)
+sig_base64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
 {
+	unsigned char tmp[SIG_B64_MAX / 4 * 3];
 	size_t pad = 0, i;
 	int n;
 
-	if (len == 0 || len % 4 != 0 || len > 4096)
+	if (len == 0 || len % 4 != 0 || len > SIG_B64_MAX)
 		return -1;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '=') {
-			if (i < len - 2)
-				return -1;
+		if (c == '=' && i + 2 >= len)
 			pad++;
-		} else if (pad > 0 || !(isalnum(c) || c == '+' || c == '/')) {
+		else if (pad > 0 || !sig_is_base64(c))
 			return -1;
-		}
 	}
-	n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
-	if (n < 0 || (size_t)n < pad)
+	n = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)len);
+	if (n < 0 || (size_t)n < pad || (size_t)n - pad > cap) {
+		OPENSSL_cleanse(tmp, sizeof(tmp));
 		return -1;
+	}
+	memcpy(out, tmp, (size_t)n - pad);
+	OPENSSL_cleanse(tmp, sizeof(tmp));
 	return n - (int)pad;
 }
 
+/* Standard, padded base64 of len bytes (malloc'd). */
 static char *
-sig_base64(const unsigned char *mac, size_t len)
+sig_base64(const unsigned char *data, size_t len)
 {
 	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
 
-	EVP_EncodeBlock((unsigned char *)out, mac, (int)len);
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
 	return out;
 }
 
+/* A hex digit's value, either case; -1 for anything else. */
 static int
-sig_hex_value(int c)
+sig_hex_value(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
+/* Exactly 64 hex digits (either case) into mac; -1 otherwise. Stops at the first non-digit. */
+static int
+sig_hex_decode(const char *s, unsigned char mac[SIG_MAC_LEN])
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < SIG_MAC_LEN; i++) {
+		if ((hi = sig_hex_value((unsigned char)s[2 * i])) < 0 ||
+		    (lo = sig_hex_value((unsigned char)s[2 * i + 1])) < 0)
+			return -1;
+		mac[i] = (unsigned char)(hi * 16 + lo);
+	}
+	return s[2 * SIG_MAC_LEN] == '\0' ? 0 : -1;
+}
+
+/* Fill err: always 401, with code, the header at fault and a one-sentence message. */
 static void LR_PRINTF(4, 5)
 sig_fail(struct sig_error *err, const char *code, const char *header, const char *fmt, ...)
 {
@@ -127,150 +179,197 @@ sig_need(const struct sig_request *rq, const char *name, struct sig_error *err)
 {
 	const char *v = rq->header != NULL ? rq->header(rq->arg, name) : NULL;
 
-	if (v == NULL || v[0] == '\0') {
+	if (v == NULL) {
 		sig_fail(err, "signature_missing", name, "the %s header is missing", name);
+		return NULL;
+	}
+	if (v[0] == '\0') {
+		sig_fail(err, "signature_missing", name, "the %s header is empty", name);
 		return NULL;
 	}
 	return v;
 }
 
-/* Decimal digits only, 1 to max of them; -1 otherwise. */
-static int64_t
-sig_digits(const char *s, size_t max)
+/* 1 to max (at most 18) decimal digits and nothing else into *out; -1 otherwise. */
+static int
+sig_digits(const char *s, size_t max, int64_t *out)
 {
-	size_t n = strspn(s, "0123456789");
+	int64_t v = 0;
+	size_t i;
 
-	if (n == 0 || n > max || s[n] != '\0')
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (i == max)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (i == 0 || s[i] != '\0')
 		return -1;
-	return strtoll(s, NULL, 10);
+	*out = v;
+	return 0;
 }
 
-/* The timestamp is within the window either side of now; -1 after failing. */
+/*
+ * The timestamp (ms, at most 15 digits) is within the window either side of
+ * now; -1 after failing. Unsigned differences, so no now_ms can overflow.
+ */
 static int
 sig_check_window(const struct sig_config *cfg, const struct sig_request *rq, const char *header,
     int64_t ts_ms, struct sig_error *err)
 {
-	int64_t tol = cfg->tolerance_ms > 0 ? cfg->tolerance_ms : SIG_TOLERANCE_MS;
-	int64_t off = rq->now_ms - ts_ms;
+	uint64_t tol = (uint64_t)(cfg->tolerance_ms > 0 ? cfg->tolerance_ms : SIG_TOLERANCE_MS);
+	uint64_t off;
 
-	if (off > tol) {
-		sig_fail(err, "signature_expired", header, "the %s header is %lld s in the past; "
-		    "the limit is %lld s (a replay, or a clock out of step)", header,
-		    (long long)(off / 1000), (long long)(tol / 1000));
+	if (rq->now_ms >= ts_ms) {
+		off = (uint64_t)rq->now_ms - (uint64_t)ts_ms;
+		if (off <= tol)
+			return 0;
+		sig_fail(err, "signature_expired", header, "the %s header is %llu s in the past; "
+		    "the limit is %llu s", header, (unsigned long long)((off + 999) / 1000),
+		    (unsigned long long)(tol / 1000));
 		return -1;
 	}
-	if (-off > tol) {
-		sig_fail(err, "signature_expired", header, "the %s header is %lld s in the future; "
-		    "the limit is %lld s (a clock out of step)", header, (long long)(-off / 1000),
-		    (long long)(tol / 1000));
-		return -1;
-	}
-	return 0;
+	off = (uint64_t)ts_ms - (uint64_t)rq->now_ms;
+	if (off <= tol)
+		return 0;
+	sig_fail(err, "signature_expired", header, "the %s header is %llu s in the future; "
+	    "the limit is %llu s", header, (unsigned long long)((off + 999) / 1000),
+	    (unsigned long long)(tol / 1000));
+	return -1;
 }
 
-/* The expected MAC of content under each secret. */
-static void
+/* The expected MAC of content under each secret; how many there are. */
+static size_t
 sig_expected(const struct sig_config *cfg, const struct buf *content,
     unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN])
 {
-	size_t i;
+	size_t i, n = 0;
 
-	for (i = 0; i < cfg->nsecrets && i < SIG_MAX_SECRETS; i++)
-		sig_hmac_sha256(cfg->secrets[i].key, cfg->secrets[i].len, content->data,
-		    content->len, macs[i]);
+	for (i = 0; i < cfg->nsecrets && i < SIG_MAX_SECRETS; i++) {
+		if (cfg->secrets[i].key == NULL || cfg->secrets[i].len == 0)
+			continue;
+		if (sig_mac(cfg->secrets[i].key, cfg->secrets[i].len, content->data, content->len,
+		    macs[n]) == 0)
+			n++;
+	}
+	return n;
 }
 
-/* True when mac matches one secret's expected MAC (every one is compared). */
+/* 1 when mac is one of the n expected MACs; compares with every one of them. */
 static int
-sig_matches(const struct sig_config *cfg, unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN],
-    const unsigned char *mac)
+sig_matches(unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], size_t n,
+    const unsigned char mac[SIG_MAC_LEN])
 {
 	size_t i;
 	int ok = 0;
 
-	for (i = 0; i < cfg->nsecrets && i < SIG_MAX_SECRETS; i++)
+	for (i = 0; i < n; i++)
 		ok |= sig_equal(macs[i], mac, SIG_MAC_LEN);
 	return ok;
 }
 
+/* Append the body, which may be NULL when empty. */
+static void
+sig_append_body(struct buf *content, const struct sig_request *rq)
+{
+	if (rq->body != NULL && rq->len > 0)
+		buf_append(content, rq->body, rq->len);
+}
+
+/*
+ * Walk "v1,<base64> v1,<base64> …": the number of v1 entries that decode to
+ * 32 bytes, and through *ok whether one of them is one of the n MACs. Other
+ * versions (v1a, the asymmetric one) and entries of another length are
+ * skipped. One pass, constant work per character.
+ */
+static size_t
+sig_standard_scan(const char *sig, unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], size_t n,
+    int *ok)
+{
+	unsigned char mac[SIG_MAC_LEN];
+	const char *p = sig;
+	size_t len, wellformed = 0;
+
+	*ok = 0;
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, " ");
+		if (len == 3 + SIG_MAC_B64_LEN && strncmp(p, "v1,", 3) == 0 &&
+		    sig_base64_decode(p + 3, SIG_MAC_B64_LEN, mac, sizeof(mac)) == SIG_MAC_LEN) {
+			wellformed++;
+			*ok |= sig_matches(macs, n, mac);
+		}
+		p += len;
+	}
+	return wellformed;
+}
+
+/* webhook-id, webhook-timestamp and webhook-signature, as Standard Webhooks and Svix send them. */
 static int
 sig_verify_standard(const struct sig_config *cfg, const struct sig_request *rq,
     struct sig_error *err)
 {
-	unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], mac[3 * 4096 / 4];
+	unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN];
 	struct buf content = { NULL, 0, 0 };
-	const char *id, *ts, *sig, *p;
-	size_t i, wellformed = 0;
+	const char *id, *ts, *sig;
+	size_t i, n;
 	int64_t t;
-	int ok = 0;
+	int ok;
 
 	if ((id = sig_need(rq, "webhook-id", err)) == NULL ||
 	    (ts = sig_need(rq, "webhook-timestamp", err)) == NULL ||
 	    (sig = sig_need(rq, "webhook-signature", err)) == NULL)
 		return -1;
-	for (i = 0; id[i] != '\0'; i++)
-		if (id[i] < 0x21 || id[i] > 0x7e || id[i] == ',')
+	for (i = 0; id[i] != '\0' && i <= SIG_ID_MAX; i++)
+		if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e || id[i] == ',')
 			break;
 	if (id[i] != '\0' || i > SIG_ID_MAX) {
-		sig_fail(err, "signature_malformed", "webhook-id",
-		    "the webhook-id header must be 1-%d printable characters", SIG_ID_MAX);
+		sig_fail(err, "signature_malformed", "webhook-id", "the webhook-id header must be "
+		    "1 to %d printable ASCII characters without spaces or commas", SIG_ID_MAX);
 		return -1;
 	}
-	if ((t = sig_digits(ts, 12)) == -1) {
+	if (sig_digits(ts, 12, &t) == -1) {
 		sig_fail(err, "signature_malformed", "webhook-timestamp",
-		    "the webhook-timestamp header must be unix seconds (digits only)");
+		    "the webhook-timestamp header must be unix seconds: 1 to 12 digits");
+		return -1;
+	}
+	if (sig_standard_scan(sig, macs, 0, &ok) == 0) {
+		sig_fail(err, "signature_malformed", "webhook-signature", "the webhook-signature "
+		    "header holds no v1 signature (v1, then the base64 of 32 bytes)");
 		return -1;
 	}
 	if (sig_check_window(cfg, rq, "webhook-timestamp", t * 1000, err) == -1)
 		return -1;
 	buf_appendf(&content, "%s.%s.", id, ts);
-	if (rq->len > 0)
-		buf_append(&content, rq->body, rq->len);
-	sig_expected(cfg, &content, macs);
+	sig_append_body(&content, rq);
+	n = sig_expected(cfg, &content, macs);
 	buf_free(&content);
-	/* "v1,<base64> v1,<base64> …": any v1 entry may match; other versions are skipped. */
-	for (p = sig; *p != '\0';) {
-		size_t len;
-
-		while (*p == ' ')
-			p++;
-		len = strcspn(p, " ");
-		if (len > 3 && strncmp(p, "v1,", 3) == 0 &&
-		    sig_base64_decode(p + 3, len - 3, mac) == SIG_MAC_LEN) {
-			wellformed++;
-			ok |= sig_matches(cfg, macs, mac);
-		}
-		p += len;
-	}
+	(void)sig_standard_scan(sig, macs, n, &ok);
+	OPENSSL_cleanse(macs, sizeof(macs));
 	if (ok)
 		return 0;
-	if (wellformed == 0) {
-		sig_fail(err, "signature_malformed", "webhook-signature", "the webhook-signature "
-		    "header holds no v1,<base64 of 32 bytes> entry");
-		return -1;
-	}
 	sig_fail(err, "signature_invalid", "webhook-signature",
-	    "no signature in webhook-signature matches this source's secrets");
+	    "no v1 signature in the webhook-signature header matches this source's secrets");
 	return -1;
 }
 
 /*
- * The URI as HubSpot signs it: these escapes decoded, every other byte as
- * written.
+ * The URI as HubSpot signs it: the escapes of : / ? @ ! $ ' ( ) * , ;
+ * decoded (either case of hex digit), every other byte as written.
  */
 static void
 sig_hubspot_uri(const char *url, struct buf *out)
 {
-	static const char decode[] = ":/?@!$'()*,;";
+	static const char decoded[] = ":/?@!$'()*,;";
 	const char *p;
+	int hi, lo;
+	char c;
 
 	for (p = url; *p != '\0'; p++) {
-		if (p[0] == '%' && sig_hex_value((unsigned char)p[1]) >= 0 &&
-		    sig_hex_value((unsigned char)p[2]) >= 0) {
-			char c = (char)(sig_hex_value((unsigned char)p[1]) * 16 +
-			    sig_hex_value((unsigned char)p[2]));
-
-			if (c != '\0' && strchr(decode, c) != NULL) {
+		if (p[0] == '%' && (hi = sig_hex_value((unsigned char)p[1])) >= 0 &&
+		    (lo = sig_hex_value((unsigned char)p[2])) >= 0) {
+			c = (char)(hi * 16 + lo);
+			if (c != '\0' && strchr(decoded, c) != NULL) {
 				buf_append(out, &c, 1);
 				p += 2;
 				continue;
@@ -280,96 +379,103 @@ sig_hubspot_uri(const char *url, struct buf *out)
 	}
 }
 
+/* method + uri + body + timestamp, as HubSpot signs them. */
 static void
-sig_hubspot_content(const struct sig_request *rq, const char *ts, struct buf *content)
+sig_hubspot_content(const char *method, const char *url, const struct sig_request *rq,
+    const char *ts, struct buf *content)
 {
-	buf_appendf(content, "%s", rq->method != NULL ? rq->method : "");
-	sig_hubspot_uri(rq->url != NULL ? rq->url : "", content);
-	if (rq->len > 0)
-		buf_append(content, rq->body, rq->len);
+	buf_appendf(content, "%s", method != NULL ? method : "");
+	sig_hubspot_uri(url != NULL ? url : "", content);
+	sig_append_body(content, rq);
 	buf_appendf(content, "%s", ts);
 }
 
+/* X-HubSpot-Signature-v3 over method, URI, body and X-HubSpot-Request-Timestamp. */
 static int
 sig_verify_hubspot(const struct sig_config *cfg, const struct sig_request *rq,
     struct sig_error *err)
 {
 	static const char sh[] = "X-HubSpot-Signature-v3", th[] = "X-HubSpot-Request-Timestamp";
-	unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], mac[3 * 4096 / 4];
+	unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], mac[SIG_MAC_LEN];
 	struct buf content = { NULL, 0, 0 };
 	const char *sig, *ts;
+	size_t n;
 	int64_t t;
+	int ok;
 
 	if ((sig = sig_need(rq, sh, err)) == NULL || (ts = sig_need(rq, th, err)) == NULL)
 		return -1;
-	if ((t = sig_digits(ts, 15)) == -1) {
-		sig_fail(err, "signature_malformed", th, "the %s header must be epoch "
-		    "milliseconds (digits only)", th);
+	if (sig_base64_decode(sig, strlen(sig), mac, sizeof(mac)) != SIG_MAC_LEN) {
+		sig_fail(err, "signature_malformed", sh,
+		    "the %s header must be the base64 of 32 bytes", sh);
 		return -1;
 	}
-	if (sig_base64_decode(sig, strlen(sig), mac) != SIG_MAC_LEN) {
-		sig_fail(err, "signature_malformed", sh, "the %s header must be the base64 of a "
-		    "SHA-256 HMAC", sh);
+	if (sig_digits(ts, 15, &t) == -1) {
+		sig_fail(err, "signature_malformed", th,
+		    "the %s header must be epoch milliseconds: 1 to 15 digits", th);
 		return -1;
 	}
 	if (sig_check_window(cfg, rq, th, t, err) == -1)
 		return -1;
-	sig_hubspot_content(rq, ts, &content);
-	sig_expected(cfg, &content, macs);
+	sig_hubspot_content(rq->method, rq->url, rq, ts, &content);
+	n = sig_expected(cfg, &content, macs);
 	buf_free(&content);
-	if (sig_matches(cfg, macs, mac))
+	ok = sig_matches(macs, n, mac);
+	OPENSSL_cleanse(macs, sizeof(macs));
+	if (ok)
 		return 0;
 	sig_fail(err, "signature_invalid", sh, "the %s header does not match this source's "
 	    "secrets over the method, URL, body and timestamp", sh);
 	return -1;
 }
 
+/* The hex MAC in cfg->header over the body, or over "<ts>.<body>" with a timestamp header. */
 static int
 sig_verify_hex(const struct sig_config *cfg, const struct sig_request *rq, struct sig_error *err)
 {
 	unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], mac[SIG_MAC_LEN];
+	const char *hh = cfg->header, *th = cfg->timestamp_header, *sig, *ts = NULL;
 	struct buf content = { NULL, 0, 0 };
-	const char *sig, *ts = NULL;
-	size_t i;
+	size_t n;
 	int64_t t;
+	int ok;
 
-	if ((sig = sig_need(rq, cfg->header, err)) == NULL)
+	if (hh == NULL || hh[0] == '\0') {
+		sig_fail(err, "signature_missing", NULL,
+		    "no signature header is configured for this source");
+		return -1;
+	}
+	if (th != NULL && th[0] == '\0')
+		th = NULL;
+	if ((sig = sig_need(rq, hh, err)) == NULL ||
+	    (th != NULL && (ts = sig_need(rq, th, err)) == NULL))
 		return -1;
 	if (strncasecmp(sig, "sha256=", 7) == 0)
 		sig += 7;
-	for (i = 0; i < SIG_MAC_LEN; i++) {
-		int hi = sig_hex_value((unsigned char)sig[2 * i]), lo;
-
-		lo = hi < 0 ? -1 : sig_hex_value((unsigned char)sig[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			break;
-		mac[i] = (unsigned char)(hi * 16 + lo);
-	}
-	if (i < SIG_MAC_LEN || sig[2 * SIG_MAC_LEN] != '\0') {
-		sig_fail(err, "signature_malformed", cfg->header, "the %s header must be 64 hex "
-		    "digits (optionally after sha256=)", cfg->header);
+	if (sig_hex_decode(sig, mac) == -1) {
+		sig_fail(err, "signature_malformed", hh,
+		    "the %s header must be 64 hex digits, optionally after sha256=", hh);
 		return -1;
 	}
-	if (cfg->timestamp_header != NULL) {
-		if ((ts = sig_need(rq, cfg->timestamp_header, err)) == NULL)
-			return -1;
-		if ((t = sig_digits(ts, 12)) == -1) {
-			sig_fail(err, "signature_malformed", cfg->timestamp_header,
-			    "the %s header must be unix seconds (digits only)", cfg->timestamp_header);
+	if (ts != NULL) {
+		if (sig_digits(ts, 12, &t) == -1) {
+			sig_fail(err, "signature_malformed", th,
+			    "the %s header must be unix seconds: 1 to 12 digits", th);
 			return -1;
 		}
-		if (sig_check_window(cfg, rq, cfg->timestamp_header, t * 1000, err) == -1)
+		if (sig_check_window(cfg, rq, th, t * 1000, err) == -1)
 			return -1;
 		buf_appendf(&content, "%s.", ts);
 	}
-	if (rq->len > 0)
-		buf_append(&content, rq->body, rq->len);
-	sig_expected(cfg, &content, macs);
+	sig_append_body(&content, rq);
+	n = sig_expected(cfg, &content, macs);
 	buf_free(&content);
-	if (sig_matches(cfg, macs, mac))
+	ok = sig_matches(macs, n, mac);
+	OPENSSL_cleanse(macs, sizeof(macs));
+	if (ok)
 		return 0;
-	sig_fail(err, "signature_invalid", cfg->header,
-	    "the %s header does not match this source's secrets", cfg->header);
+	sig_fail(err, "signature_invalid", hh,
+	    "the %s header does not match this source's secrets", hh);
 	return -1;
 }
 
@@ -387,39 +493,48 @@ sig_verify(const struct sig_config *cfg, const struct sig_request *rq, struct si
 	case SIG_HMAC_HEX:
 		return sig_verify_hex(cfg, rq, err);
 	}
-	sig_fail(err, "signature_invalid", NULL, "unknown signature scheme");
+	sig_fail(err, "signature_invalid", NULL, "this source's signature scheme is unknown");
+	return -1;
+}
+
+/* Set *cause (when wanted) and fail. */
+static int
+sig_cause(char **cause, const char *text)
+{
+	if (cause != NULL)
+		*cause = xstrdup(text);
 	return -1;
 }
 
 int
 sig_secret_parse(enum sig_scheme scheme, const char *text, struct sig_secret *out, char **cause)
 {
-	unsigned char key[3 * 4096 / 4];
+	unsigned char key[SIG_KEY_MAX];
+	size_t len;
 	int n;
 
-	memset(out, 0, sizeof(*out));
+	out->key = NULL;
+	out->len = 0;
+	if (text == NULL)
+		return sig_cause(cause, "a signing secret is required");
 	if (scheme == SIG_STANDARD) {
-		if (strncmp(text, "whsec_", 6) != 0) {
-			*cause = xstrdup("a Standard Webhooks secret starts with whsec_");
-			return -1;
-		}
-		n = sig_base64_decode(text + 6, strlen(text + 6), key);
-		if (n < 1 || n > 64) {
-			*cause = xstrdup("after whsec_ must come the base64 of 1 to 64 bytes");
-			return -1;
-		}
+		if (strncmp(text, "whsec_", 6) != 0)
+			return sig_cause(cause, "a Standard Webhooks secret starts with whsec_");
+		n = sig_base64_decode(text + 6, strlen(text + 6), key, sizeof(key));
+		if (n < 1)
+			return sig_cause(cause,
+			    "after whsec_ must come the base64 of 1 to 64 bytes");
 		out->key = xmalloc((size_t)n);
 		memcpy(out->key, key, (size_t)n);
 		out->len = (size_t)n;
 		OPENSSL_cleanse(key, sizeof(key));
 		return 0;
 	}
-	if (strlen(text) < 16) {
-		*cause = xstrdup("a signing secret must be at least 16 bytes");
-		return -1;
-	}
-	out->len = strlen(text);
-	out->key = (unsigned char *)xstrdup(text);
+	if ((len = strlen(text)) < 16)
+		return sig_cause(cause, "a signing secret must be at least 16 bytes");
+	out->key = xmalloc(len);
+	memcpy(out->key, text, len);
+	out->len = len;
 	return 0;
 }
 
@@ -442,8 +557,8 @@ sig_sign_standard(const struct sig_secret *s, const char *id, int64_t ts, const 
 	unsigned char mac[SIG_MAC_LEN];
 	char *b64, *out;
 
-	buf_appendf(&content, "%s.%lld.", id, (long long)ts);
-	if (len > 0)
+	buf_appendf(&content, "%s.%lld.", id != NULL ? id : "", (long long)ts);
+	if (body != NULL && len > 0)
 		buf_append(&content, body, len);
 	sig_hmac_sha256(s->key, s->len, content.data, content.len, mac);
 	buf_free(&content);
@@ -463,7 +578,7 @@ sig_sign_hubspot_v3(const struct sig_secret *s, const char *method, const char *
 	char ts[24];
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)ts_ms);
-	sig_hubspot_content(&rq, ts, &content);
+	sig_hubspot_content(method, url, &rq, ts, &content);
 	sig_hmac_sha256(s->key, s->len, content.data, content.len, mac);
 	buf_free(&content);
 	return sig_base64(mac, sizeof(mac));
@@ -472,6 +587,7 @@ sig_sign_hubspot_v3(const struct sig_secret *s, const char *method, const char *
 char *
 sig_sign_hmac_hex(const struct sig_secret *s, const char *ts, const void *body, size_t len)
 {
+	static const char digits[] = "0123456789abcdef";
 	struct buf content = { NULL, 0, 0 };
 	unsigned char mac[SIG_MAC_LEN];
 	char *out = xmalloc(2 * SIG_MAC_LEN + 1);
@@ -479,11 +595,14 @@ sig_sign_hmac_hex(const struct sig_secret *s, const char *ts, const void *body, 
 
 	if (ts != NULL)
 		buf_appendf(&content, "%s.", ts);
-	if (len > 0)
+	if (body != NULL && len > 0)
 		buf_append(&content, body, len);
 	sig_hmac_sha256(s->key, s->len, content.data, content.len, mac);
 	buf_free(&content);
-	for (i = 0; i < SIG_MAC_LEN; i++)
-		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	for (i = 0; i < SIG_MAC_LEN; i++) {
+		out[2 * i] = digits[mac[i] >> 4];
+		out[2 * i + 1] = digits[mac[i] & 0xf];
+	}
+	out[2 * SIG_MAC_LEN] = '\0';
 	return out;
 }

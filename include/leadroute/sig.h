@@ -50,7 +50,13 @@ struct sig_error {
 	char		 message[256];	/* one sentence; never a secret or a signature */
 };
 
-/* 0 when one of cfg's secrets signed the request; -1 and err otherwise. SIG_NONE: 0. */
+/*
+ * 0 when one of cfg's secrets signed the request; -1 and err otherwise
+ * (err is cleared first). SIG_NONE: 0. Checks run in the order missing,
+ * malformed, timestamp window, HMAC, and the first failure is reported.
+ * Header values are borrowed for the call only. Nothing is kept, so one cfg
+ * may serve many threads.
+ */
 int sig_verify(const struct sig_config *cfg, const struct sig_request *rq, struct sig_error *err);
 
 /*
