@@ -1,29 +1,95 @@
 /* form.c — application/x-www-form-urlencoded, as HTML forms and form handlers post it. */
 #include "config.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "leadroute/form.h"
 #include "leadroute/util.h"
 
+/* A hex digit's value, either case, or -1. */
 static int
-form_hex(int c)
+form_hex(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
-/* Decode [s, s + len) into out (NUL-terminated); -1 with *cause on a bad escape or a NUL. */
+/*
+ * The offset of the first byte of s that does not start a well-formed UTF-8
+ * sequence (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF, nothing truncated), or len when all of it is well formed.
+ */
+static size_t
+form_utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	unsigned char lo, hi;
+
+	while (i < len) {
+		unsigned char c = s[i];
+
+		lo = 0x80;
+		hi = 0xbf;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;	/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;	/* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;	/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;	/* past U+10FFFF */
+		} else {
+			return i;
+		}
+		if (i + n >= len)
+			return i;	/* truncated */
+		for (k = 1; k <= n; k++) {
+			unsigned char b = s[i + k];
+
+			if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+				return i;
+		}
+		i += n + 1;
+	}
+	return len;
+}
+
+/* The offset in the raw text [s, s + len) where decoded byte want begins. */
+static size_t
+form_raw_offset(const char *s, size_t len, size_t want)
+{
+	size_t i, out = 0;
+
+	for (i = 0; i < len && out < want; i++, out++)
+		if (s[i] == '%')
+			i += 2;
+	return i;
+}
+
+/*
+ * Decode [s, s + len), found at byte base of the body, into out; -1 with
+ * *cause on a bad escape, a NUL or invalid UTF-8.
+ */
 static int
 form_decode(const char *s, size_t len, size_t base, struct buf *out, char **cause)
 {
-	json_t *t;
-	size_t i;
+	size_t i, bad;
 
-	buf_free(out);
+	buf_reset(out);
 	buf_append(out, "", 0);
 	for (i = 0; i < len; i++) {
 		size_t at = i;
@@ -49,12 +115,10 @@ form_decode(const char *s, size_t len, size_t base, struct buf *out, char **caus
 		}
 		buf_append(out, &c, 1);
 	}
-	/* jansson's check refuses overlong forms, surrogates and code points past U+10FFFF. */
-	if ((t = json_stringn(out->data, out->len)) == NULL) {
-		*cause = xasprintf("invalid UTF-8 in the field at byte %zu", base);
+	if ((bad = form_utf8_bad((const unsigned char *)out->data, out->len)) < out->len) {
+		*cause = xasprintf("invalid UTF-8 at byte %zu", base + form_raw_offset(s, len, bad));
 		return -1;
 	}
-	json_decref(t);
 	return 0;
 }
 
@@ -104,14 +168,11 @@ form_parse(const char *body, size_t len, size_t max_pairs, char **cause)
 				    FORM_NAME_MAX, pos);
 				goto fail;
 			}
-			if (eq != NULL) {
-				if (form_decode(eq + 1, plen - nlen - 1, pos + nlen + 1, &value,
-				    cause) == -1)
-					goto fail;
-			} else {
-				buf_free(&value);
-				buf_append(&value, "", 0);
-			}
+			buf_reset(&value);
+			buf_append(&value, "", 0);
+			if (eq != NULL && form_decode(eq + 1, plen - nlen - 1, pos + nlen + 1, &value,
+			    cause) == -1)
+				goto fail;
 			if (name.len > 0)
 				form_add(obj, name.data, value.data);
 		}

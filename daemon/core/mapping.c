@@ -19,8 +19,14 @@
 #include "leadroute/mapping.h"
 #include "leadroute/util.h"
 
-#define MAPPING_ID_MAX		200
+#define MAPPING_ID_MAX		200	/* the daemon prefixes "src:<source>:" to make a key */
 #define MAPPING_TRANSFORMS_MAX	8
+#define MAPPING_FIELD_MAX	64	/* as lead_validate allows */
+#define MAPPING_TOKEN_MAX	256	/* one reference token of a pointer */
+
+#define MAPPING_DEFAULT_EVENTS	100
+#define MAPPING_DEFAULT_DEPTH	32
+#define MAPPING_DEFAULT_PAIRS	1000
 
 enum transform {
 	TR_LOWERCASE,
@@ -46,11 +52,11 @@ enum batch {
 
 /* One way to fill a lead field. */
 struct map_rule {
-	char		**from;		/* pointers: the first with a value wins */
+	char		**from;		/* pointers: the first that gives a value wins */
 	size_t		  nfrom;
 	enum transform	  tr[MAPPING_TRANSFORMS_MAX];
 	size_t		  ntr;
-	json_t		 *map;		/* value → replacement, or NULL */
+	json_t		 *map;		/* text → replacement (null: absent), or NULL */
 	json_t		 *def;		/* when nothing is found, or NULL */
 	char		 *when;		/* take the rule only when the event has when_value here */
 	char		 *when_value;
@@ -64,8 +70,9 @@ struct map_field {
 
 /* A condition of "only": the event's value at ptr is one of values. */
 struct map_only {
-	char		*ptr;
-	json_t		*values;
+	char		 *ptr;
+	char		**values;
+	size_t		  nvalues;
 };
 
 struct mapping {
@@ -82,14 +89,39 @@ struct mapping {
 	json_t		 *constants;
 };
 
+/* A compile error's text (malloc'd). */
+static char *LR_PRINTF(1, 2)
+mapping_cause(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return xstrdup(msg);
+}
+
+/* Why s is not an RFC 6901 pointer, or NULL when it is one. */
+static const char *
+mapping_pointer_problem(const char *s)
+{
+	const char *p;
+
+	if (s[0] != '\0' && s[0] != '/')
+		return "they start with /";
+	for (p = s; (p = strchr(p, '~')) != NULL; p++)
+		if (p[1] != '0' && p[1] != '1')
+			return "~ must be followed by 0 or 1";
+	return NULL;
+}
+
 /* RFC 6901: the value at ptr in doc (borrowed), or NULL. */
 static const json_t *
 mapping_pointer(const json_t *doc, const char *ptr)
 {
-	char tok[256];
+	char tok[MAPPING_TOKEN_MAX];
 
-	if (*ptr == '\0')
-		return doc;
 	while (doc != NULL && *ptr == '/') {
 		size_t n = 0;
 
@@ -110,7 +142,8 @@ mapping_pointer(const json_t *doc, const char *ptr)
 		if (json_is_object(doc)) {
 			doc = json_object_get(doc, tok);
 		} else if (json_is_array(doc)) {
-			if (n == 0 || strspn(tok, "0123456789") != n || n > 9 ||
+			/* Array indexes are digits without leading zeros; "-" names nothing. */
+			if (n == 0 || n > 9 || strspn(tok, "0123456789") != n ||
 			    (n > 1 && tok[0] == '0'))
 				return NULL;
 			doc = json_array_get(doc, strtoul(tok, NULL, 10));
@@ -118,65 +151,151 @@ mapping_pointer(const json_t *doc, const char *ptr)
 			return NULL;
 		}
 	}
-	return doc;
+	return *ptr == '\0' ? doc : NULL;
 }
 
+/* A scalar as text (strings as they are, numbers in decimal); NULL for anything else. */
+static const char *
+mapping_text(const json_t *v, char *tmp, size_t len)
+{
+	int prec;
+
+	switch (v != NULL ? json_typeof(v) : JSON_NULL) {
+	case JSON_STRING:
+		return json_string_value(v);
+	case JSON_INTEGER:
+		snprintf(tmp, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return tmp;
+	case JSON_REAL:
+		/* The shortest text that reads back the same: 0.1, not 0.10000000000000001. */
+		for (prec = 1; prec < 17; prec++) {
+			snprintf(tmp, len, "%.*g", prec, json_real_value(v));
+			if (strtod(tmp, NULL) == json_real_value(v))
+				return tmp;
+		}
+		snprintf(tmp, len, "%.17g", json_real_value(v));
+		return tmp;
+	case JSON_TRUE:
+		return "true";
+	case JSON_FALSE:
+		return "false";
+	default:
+		return NULL;
+	}
+}
+
+/* A string, number or boolean: what a lead field can hold. */
 static int
-mapping_valid_pointer(const char *s)
+mapping_is_scalar(const json_t *v)
 {
-	return s[0] == '\0' || s[0] == '/';
+	return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
 }
 
-static char *LR_PRINTF(1, 2)
-mapping_cause(const char *fmt, ...)
-{
-	va_list ap;
-	char msg[512];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return xstrdup(msg);
-}
-
-/* A pointer or a list of them; -1 with *cause. */
+/* A pointer or a list of them into *out; -1 with *cause. */
 static int
 mapping_pointers(const json_t *v, const char *where, char ***out, size_t *n, char **cause)
 {
+	const char *p, *why;
+	json_t *list;
 	size_t i;
 
 	if (json_is_string(v)) {
-		v = json_pack("[O]", v);
+		list = json_pack("[O]", v);
 	} else if (json_is_array(v) && json_array_size(v) > 0) {
-		json_incref((json_t *)v);
+		list = json_incref((json_t *)v);
 	} else {
 		*cause = mapping_cause("%s: expected a JSON pointer or a list of them", where);
 		return -1;
 	}
-	*out = xcalloc(json_array_size(v), sizeof(char *));
-	for (i = 0; i < json_array_size(v); i++) {
-		const char *p = json_string_value(json_array_get(v, i));
-
-		if (p == NULL || !mapping_valid_pointer(p)) {
-			*cause = mapping_cause("%s: \"%s\" is not a JSON pointer (they start with /)",
-			    where, p != NULL ? p : "?");
-			json_decref((json_t *)v);
-			return -1;
+	*out = xcalloc(json_array_size(list), sizeof(char *));
+	for (i = 0; i < json_array_size(list); i++) {
+		if ((p = json_string_value(json_array_get(list, i))) == NULL) {
+			*cause = mapping_cause("%s: expected a JSON pointer or a list of them", where);
+			goto fail;
+		}
+		if ((why = mapping_pointer_problem(p)) != NULL) {
+			*cause = mapping_cause("%s: \"%s\" is not a JSON pointer (%s)", where, p, why);
+			goto fail;
 		}
 		(*out)[(*n)++] = xstrdup(p);
 	}
-	json_decref((json_t *)v);
+	json_decref(list);
+	return 0;
+fail:
+	json_decref(list);
+	return -1;
+}
+
+/* The transforms of a rule; "number" may only come last. */
+static int
+mapping_compile_transforms(const json_t *v, const char *where, struct map_rule *r, char **cause)
+{
+	json_t *list = json_is_string(v) ? json_pack("[O]", v) : json_incref((json_t *)v);
+	const json_t *tr;
+	const char *name;
+	size_t i, j;
+
+	if (!json_is_array(list) || json_array_size(list) > MAPPING_TRANSFORMS_MAX) {
+		*cause = mapping_cause("%s.transform: expected a name or a list of at most %d names",
+		    where, MAPPING_TRANSFORMS_MAX);
+		goto fail;
+	}
+	json_array_foreach(list, i, tr) {
+		name = json_string_value(tr);
+		for (j = 0; name != NULL && j < LR_NELEM(transform_names); j++)
+			if (strcmp(name, transform_names[j]) == 0)
+				break;
+		if (name == NULL || j == LR_NELEM(transform_names)) {
+			*cause = mapping_cause("%s.transform: unknown transform \"%s\" (lowercase, "
+			    "uppercase, trim, first_word, rest_words, digits, number)", where,
+			    name != NULL ? name : "?");
+			goto fail;
+		}
+		if (r->ntr > 0 && r->tr[r->ntr - 1] == TR_NUMBER) {
+			*cause = mapping_cause("%s.transform: number must come last", where);
+			goto fail;
+		}
+		r->tr[r->ntr++] = (enum transform)j;
+	}
+	json_decref(list);
+	return 0;
+fail:
+	json_decref(list);
+	return -1;
+}
+
+/* A "when" of a rule: {"/pointer": value}. */
+static int
+mapping_compile_when(const json_t *v, const char *where, struct map_rule *r, char **cause)
+{
+	const char *p = NULL, *text = NULL;
+	const json_t *want = NULL;
+	char tmp[64];
+
+	if (json_is_object(v) && json_object_size(v) == 1) {
+		json_object_foreach((json_t *)v, p, want)
+			break;
+		if (mapping_pointer_problem(p) == NULL && mapping_is_scalar(want))
+			text = mapping_text(want, tmp, sizeof(tmp));
+	}
+	if (text == NULL) {
+		*cause = mapping_cause("%s.when: expected {\"/pointer\": \"value\"}", where);
+		return -1;
+	}
+	r->when = xstrdup(p);
+	r->when_value = xstrdup(text);
 	return 0;
 }
 
+/* One rule: a pointer, or {from, transform, map, default, when}. */
 static int
 mapping_compile_rule(const json_t *spec, const char *where, struct map_rule *r, char **cause)
 {
 	static const char *const keys[] = { "from", "transform", "map", "default", "when", NULL };
-	const json_t *v, *tr;
+	const json_t *v, *mv;
 	const char *key;
 	char sub[200];
-	size_t i, j;
+	size_t i;
 
 	if (json_is_string(spec))
 		return mapping_pointers(spec, where, &r->from, &r->nfrom, cause);
@@ -201,72 +320,62 @@ mapping_compile_rule(const json_t *spec, const char *where, struct map_rule *r, 
 		*cause = mapping_cause("%s: needs from or default", where);
 		return -1;
 	}
-	if (v != NULL && !json_is_string(v) && !json_is_integer(v) && !json_is_real(v) &&
-	    !json_is_boolean(v)) {
-		*cause = mapping_cause("%s.default: expected a string, number or boolean", where);
-		return -1;
-	}
-	r->def = v != NULL ? json_incref((json_t *)v) : NULL;
-	if ((v = json_object_get(spec, "transform")) != NULL) {
-		json_t *list = json_is_string(v) ? json_pack("[O]", v) : json_incref((json_t *)v);
-
-		if (!json_is_array(list) || json_array_size(list) > MAPPING_TRANSFORMS_MAX) {
-			json_decref(list);
-			*cause = mapping_cause("%s.transform: expected a name or a list of at most %d",
-			    where, MAPPING_TRANSFORMS_MAX);
+	if (v != NULL) {
+		if (!mapping_is_scalar(v)) {
+			*cause = mapping_cause("%s.default: expected a string, number or boolean",
+			    where);
 			return -1;
 		}
-		json_array_foreach(list, i, tr) {
-			const char *name = json_string_value(tr);
-
-			for (j = 0; name != NULL && j < LR_NELEM(transform_names); j++)
-				if (strcmp(name, transform_names[j]) == 0)
-					break;
-			if (name == NULL || j == LR_NELEM(transform_names)) {
-				*cause = mapping_cause("%s.transform: unknown transform \"%s\" (lowercase, "
-				    "uppercase, trim, first_word, rest_words, digits, number)", where,
-				    name != NULL ? name : "?");
-				json_decref(list);
-				return -1;
-			}
-			r->tr[r->ntr++] = (enum transform)j;
-		}
-		json_decref(list);
+		r->def = json_incref((json_t *)v);
 	}
+	if ((v = json_object_get(spec, "transform")) != NULL &&
+	    mapping_compile_transforms(v, where, r, cause) == -1)
+		return -1;
 	if ((v = json_object_get(spec, "map")) != NULL) {
 		if (!json_is_object(v)) {
 			*cause = mapping_cause("%s.map: expected an object of value: replacement", where);
 			return -1;
 		}
+		json_object_foreach((json_t *)v, key, mv) {
+			if (!mapping_is_scalar(mv) && !json_is_null(mv)) {
+				*cause = mapping_cause("%s.map.%s: expected a string, number, boolean or "
+				    "null", where, key);
+				return -1;
+			}
+		}
 		r->map = json_incref((json_t *)v);
 	}
-	if ((v = json_object_get(spec, "when")) != NULL) {
-		const char *p = NULL;
-		const json_t *want = NULL;
-
-		if (json_is_object(v) && json_object_size(v) == 1) {
-			json_object_foreach((json_t *)v, p, want)
-				break;
-		}
-		if (p == NULL || !mapping_valid_pointer(p) || !json_is_string(want)) {
-			*cause = mapping_cause("%s.when: expected {\"/pointer\": \"value\"}", where);
-			return -1;
-		}
-		r->when = xstrdup(p);
-		r->when_value = xstrdup(json_string_value(want));
-	}
+	if ((v = json_object_get(spec, "when")) != NULL &&
+	    mapping_compile_when(v, where, r, cause) == -1)
+		return -1;
 	return 0;
 }
 
+/* A lead field name lead_validate() accepts. */
+static int
+mapping_valid_field(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= MAPPING_FIELD_MAX;
+}
+
+/* A lead field's rule, or list of rules. */
 static int
 mapping_compile_field(struct mapping *m, const char *name, const json_t *spec, char **cause)
 {
 	struct map_field *f;
-	json_t *list = json_is_array(spec) ? json_incref((json_t *)spec) : json_pack("[O]", spec);
+	json_t *list;
 	const json_t *item;
 	char where[160];
 	size_t i;
 
+	if (!mapping_valid_field(name)) {
+		*cause = mapping_cause("fields: lead field names are 1-%d characters",
+		    MAPPING_FIELD_MAX);
+		return -1;
+	}
+	list = json_is_array(spec) ? json_incref((json_t *)spec) : json_pack("[O]", spec);
 	if (json_array_size(list) == 0) {
 		json_decref(list);
 		*cause = mapping_cause("fields.%s: an empty list of rules", name);
@@ -292,12 +401,57 @@ mapping_compile_field(struct mapping *m, const char *name, const json_t *spec, c
 	return 0;
 }
 
-/* The spec itself, or the preset it names with its members laid over. */
+/* "only": {"/pointer": [values]} (a single value is a list of one). */
+static int
+mapping_compile_only(struct mapping *m, const json_t *v, char **cause)
+{
+	const json_t *vals, *item;
+	const char *key, *why, *text;
+	char tmp[64];
+	size_t i;
+
+	if (!json_is_object(v)) {
+		*cause = mapping_cause("only: expected {\"/pointer\": [values]}");
+		return -1;
+	}
+	m->only = xcalloc(json_object_size(v), sizeof(*m->only));
+	json_object_foreach((json_t *)v, key, vals) {
+		struct map_only *o = &m->only[m->nonly++];
+
+		o->ptr = xstrdup(key);
+		if ((why = mapping_pointer_problem(key)) != NULL) {
+			*cause = mapping_cause("only: \"%s\" is not a JSON pointer (%s)", key, why);
+			return -1;
+		}
+		if (mapping_is_scalar(vals)) {
+			o->values = xcalloc(1, sizeof(char *));
+			o->values[o->nvalues++] = xstrdup(mapping_text(vals, tmp, sizeof(tmp)));
+			continue;
+		}
+		if (!json_is_array(vals) || json_array_size(vals) == 0) {
+			*cause = mapping_cause("only.%s: expected a list of values", key);
+			return -1;
+		}
+		o->values = xcalloc(json_array_size(vals), sizeof(char *));
+		json_array_foreach(vals, i, item) {
+			if (!mapping_is_scalar(item) ||
+			    (text = mapping_text(item, tmp, sizeof(tmp))) == NULL) {
+				*cause = mapping_cause("only.%s[%zu]: expected a string, number or "
+				    "boolean", key, i);
+				return -1;
+			}
+			o->values[o->nvalues++] = xstrdup(text);
+		}
+	}
+	return 0;
+}
+
+/* The spec itself, or the preset it names with its members laid over (a new reference). */
 static json_t *
 mapping_merge(const json_t *spec, char **cause)
 {
-	const char *preset = json_string_value(json_object_get(spec, "preset")), *key;
-	json_t *base, *v, *fields;
+	const char *preset = json_string_value(json_object_get(spec, "preset")), *key, *f;
+	json_t *base, *v, *fields, *fv;
 
 	if (json_object_get(spec, "preset") == NULL)
 		return json_deep_copy(spec);
@@ -310,23 +464,20 @@ mapping_merge(const json_t *spec, char **cause)
 	json_object_foreach((json_t *)spec, key, v) {
 		if (strcmp(key, "preset") == 0)
 			continue;
-		if (strcmp(key, "fields") == 0 && json_is_object(v)) {
-			const char *f;
-			json_t *fv;
-
-			if ((fields = json_object_get(base, "fields")) == NULL) {
-				fields = json_object();
-				json_object_set_new(base, "fields", fields);
-			}
-			json_object_foreach(v, f, fv) {
-				if (json_is_null(fv))
-					json_object_del(fields, f);
-				else
-					json_object_set(fields, f, fv);
-			}
+		if (strcmp(key, "fields") != 0 || !json_is_object(v)) {
+			json_object_set(base, key, v);
 			continue;
 		}
-		json_object_set(base, key, v);
+		if ((fields = json_object_get(base, "fields")) == NULL) {
+			fields = json_object();
+			json_object_set_new(base, "fields", fields);
+		}
+		json_object_foreach(v, f, fv) {
+			if (json_is_null(fv))
+				json_object_del(fields, f);
+			else
+				json_object_set(fields, f, fv);
+		}
 	}
 	return base;
 }
@@ -338,10 +489,11 @@ mapping_compile(const json_t *spec, char **cause)
 	    "only", "passthrough", "fields", "constants", NULL };
 	struct mapping *m = xcalloc(1, sizeof(*m));
 	const json_t *v, *fv;
-	const char *key, *s;
+	const char *key, *s, *why;
 	json_t *full = NULL;
 	size_t i;
 
+	*cause = NULL;
 	if (!json_is_object(spec)) {
 		*cause = mapping_cause("a mapping is an object");
 		goto fail;
@@ -375,31 +527,26 @@ mapping_compile(const json_t *spec, char **cause)
 			goto fail;
 		}
 	}
+	if (m->form && m->batch == BATCH_ARRAY) {
+		*cause = mapping_cause("batch: a form is one event (single or either)");
+		goto fail;
+	}
 	if ((v = json_object_get(full, "events")) != NULL) {
-		if (!json_is_string(v) || !mapping_valid_pointer(json_string_value(v))) {
+		if ((s = json_string_value(v)) == NULL) {
 			*cause = mapping_cause("events: expected a JSON pointer");
 			goto fail;
 		}
-		m->events = xstrdup(json_string_value(v));
+		if ((why = mapping_pointer_problem(s)) != NULL) {
+			*cause = mapping_cause("events: \"%s\" is not a JSON pointer (%s)", s, why);
+			goto fail;
+		}
+		m->events = xstrdup(s);
 	}
 	if ((v = json_object_get(full, "event_id")) != NULL &&
 	    mapping_pointers(v, "event_id", &m->event_id, &m->nevent_id, cause) == -1)
 		goto fail;
-	if ((v = json_object_get(full, "only")) != NULL) {
-		if (!json_is_object(v)) {
-			*cause = mapping_cause("only: expected {\"/pointer\": [values]}");
-			goto fail;
-		}
-		m->only = xcalloc(json_object_size(v), sizeof(*m->only));
-		json_object_foreach((json_t *)v, key, fv) {
-			if (!mapping_valid_pointer(key) || !json_is_array(fv) || json_array_size(fv) == 0) {
-				*cause = mapping_cause("only.%s: expected a pointer to a list of values", key);
-				goto fail;
-			}
-			m->only[m->nonly].ptr = xstrdup(key);
-			m->only[m->nonly++].values = json_incref((json_t *)fv);
-		}
-	}
+	if ((v = json_object_get(full, "only")) != NULL && mapping_compile_only(m, v, cause) == -1)
+		goto fail;
 	if ((v = json_object_get(full, "passthrough")) != NULL) {
 		if (!json_is_boolean(v)) {
 			*cause = mapping_cause("passthrough: expected true or false");
@@ -423,7 +570,12 @@ mapping_compile(const json_t *spec, char **cause)
 			goto fail;
 		}
 		json_object_foreach((json_t *)v, key, fv) {
-			if (!json_is_string(fv) && !json_is_number(fv) && !json_is_boolean(fv)) {
+			if (!mapping_valid_field(key)) {
+				*cause = mapping_cause("constants: lead field names are 1-%d characters",
+				    MAPPING_FIELD_MAX);
+				goto fail;
+			}
+			if (!mapping_is_scalar(fv)) {
 				*cause = mapping_cause("constants.%s: expected a string, number or boolean",
 				    key);
 				goto fail;
@@ -443,6 +595,7 @@ fail:
 	return NULL;
 }
 
+/* Release what a rule holds (not the rule itself). */
 static void
 mapping_free_rule(struct map_rule *r)
 {
@@ -469,8 +622,10 @@ mapping_free(struct mapping *m)
 		free(m->event_id[i]);
 	free(m->event_id);
 	for (i = 0; i < m->nonly; i++) {
+		for (j = 0; j < m->only[i].nvalues; j++)
+			free(m->only[i].values[j]);
+		free(m->only[i].values);
 		free(m->only[i].ptr);
-		json_decref(m->only[i].values);
 	}
 	free(m->only);
 	for (i = 0; i < m->nfields; i++) {
@@ -490,26 +645,7 @@ mapping_format(const struct mapping *m)
 	return m->form ? "form" : "json";
 }
 
-/* A scalar as text (strings as they are); NULL for anything else. */
-static const char *
-mapping_text(const json_t *v, char *tmp, size_t len)
-{
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(tmp, len, "%lld", (long long)json_integer_value(v));
-		return tmp;
-	}
-	if (json_is_boolean(v))
-		return json_is_true(v) ? "true" : "false";
-	if (json_is_real(v)) {
-		snprintf(tmp, len, "%.17g", json_real_value(v));
-		return tmp;
-	}
-	return NULL;
-}
-
-/* Apply one transform to s (malloc'd, replaced); NULL when nothing is left. */
+/* Apply one text transform to s (malloc'd; the result replaces it). */
 static char *
 mapping_transform(enum transform tr, char *s)
 {
@@ -519,6 +655,7 @@ mapping_transform(enum transform tr, char *s)
 	switch (tr) {
 	case TR_LOWERCASE:
 	case TR_UPPERCASE:
+		/* ASCII only: UTF-8 sequences pass through untouched. */
 		for (p = s; *p != '\0'; p++)
 			*p = (char)(tr == TR_LOWERCASE ? tolower((unsigned char)*p) :
 			    toupper((unsigned char)*p));
@@ -526,6 +663,7 @@ mapping_transform(enum transform tr, char *s)
 	case TR_TRIM:
 	case TR_FIRST_WORD:
 	case TR_REST_WORDS:
+	case TR_NUMBER:
 		for (p = s; isspace((unsigned char)*p); p++)
 			;
 		end = p + strlen(p);
@@ -551,132 +689,149 @@ mapping_transform(enum transform tr, char *s)
 		if (*p == '+')
 			s[i++] = *p++;
 		for (; *p != '\0'; p++)
-			if (isdigit((unsigned char)*p))
+			if (*p >= '0' && *p <= '9')
 				s[i++] = *p;
 		s[i] = '\0';
+		if (i == 1 && s[0] == '+')
+			s[0] = '\0';
 		return s;
-	case TR_NUMBER:
-		return s;	/* made a number by the caller */
 	}
 	return s;
 }
 
 /*
- * The value of one rule for an event: a new reference, or NULL when it gives
- * none. -1 (and err) when the event holds something unusable.
+ * A found value through the rule's transforms: a new reference, or NULL when
+ * nothing is left (empty text, or not a whole number for "number").
+ */
+static json_t *
+mapping_convert(const struct map_rule *r, const json_t *v)
+{
+	char tmp[64], *s;
+	json_t *out;
+	size_t i;
+
+	if (r->ntr == 0 || (!json_is_string(v) && !json_is_integer(v)))
+		return json_incref((json_t *)v);
+	s = xstrdup(mapping_text(v, tmp, sizeof(tmp)));
+	for (i = 0; i < r->ntr; i++)
+		s = mapping_transform(r->tr[i], s);
+	if (s[0] == '\0')
+		out = NULL;
+	else if (r->tr[r->ntr - 1] != TR_NUMBER)
+		out = json_string(s);
+	else if (strspn(s, "0123456789") == strlen(s) && strlen(s) <= 15)
+		out = json_integer(strtoll(s, NULL, 10));
+	else
+		out = NULL;	/* "25-50", "1,000", "many" */
+	free(s);
+	return out;
+}
+
+/*
+ * The value of one rule for an event in *out: a new reference, or NULL when
+ * the rule gives none. -1 (with me's error filled) when the event holds a list
+ * or an object where a value belongs.
  */
 static int
 mapping_rule_value(const struct map_rule *r, const json_t *ev, const char *field, json_t **out,
     struct mapping_event *me)
 {
-	const json_t *v = NULL, *w;
-	char tmp[64];
+	const json_t *v, *w;
 	const char *text;
-	char *s;
+	char tmp[64];
 	size_t i;
-	int number = 0;
 
 	*out = NULL;
 	if (r->when != NULL) {
-		w = mapping_pointer(ev, r->when);
-		if ((text = mapping_text(w, tmp, sizeof(tmp))) == NULL ||
-		    strcmp(text, r->when_value) != 0)
+		text = mapping_text(mapping_pointer(ev, r->when), tmp, sizeof(tmp));
+		if (text == NULL || strcmp(text, r->when_value) != 0)
 			return 0;
 	}
-	for (i = 0; i < r->nfrom; i++) {
+	for (i = 0; i < r->nfrom && *out == NULL; i++) {
 		v = mapping_pointer(ev, r->from[i]);
 		if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
 			continue;
-		if (!json_is_string(v) && !json_is_number(v) && !json_is_boolean(v)) {
+		if (!mapping_is_scalar(v)) {
 			me->error_code = "invalid_event";
 			snprintf(me->error_field, sizeof(me->error_field), "%s", field);
 			snprintf(me->message, sizeof(me->message), "%s holds %s, not a value (for %s)",
-			    r->from[i], json_is_array(v) ? "a list" : "an object", field);
+			    r->from[i][0] != '\0' ? r->from[i] : "\"\"",
+			    json_is_array(v) ? "a list" : "an object", field);
 			return -1;
 		}
-		break;
-	}
-	if (i == r->nfrom)
-		v = NULL;
-	if (v != NULL && r->ntr > 0 && (json_is_string(v) || json_is_integer(v))) {
-		s = xstrdup(mapping_text(v, tmp, sizeof(tmp)));
-		for (i = 0; i < r->ntr && s != NULL; i++) {
-			if (r->tr[i] == TR_NUMBER)
-				number = 1;
-			s = mapping_transform(r->tr[i], s);
-		}
-		if (s[0] == '\0') {
-			free(s);
-			v = NULL;
-		} else if (number) {
-			/* Whole numbers only; "25-50" and the like are left out. */
-			if (strspn(s, "0123456789") == strlen(s) && strlen(s) <= 15)
-				*out = json_integer(strtoll(s, NULL, 10));
-			free(s);
-			return 0;
-		} else {
-			*out = json_string(s);
-			free(s);
-		}
-	} else if (v != NULL) {
-		*out = json_incref((json_t *)v);
+		*out = mapping_convert(r, v);
 	}
 	if (*out != NULL && r->map != NULL &&
 	    (text = mapping_text(*out, tmp, sizeof(tmp))) != NULL &&
 	    (w = json_object_get(r->map, text)) != NULL) {
 		json_decref(*out);
-		*out = json_incref((json_t *)w);
+		*out = json_is_null(w) ? NULL : json_incref((json_t *)w);
 	}
 	if (*out == NULL && r->def != NULL)
 		*out = json_incref(r->def);
 	return 0;
 }
 
-/* The sender's id for an event, or a hash of it. */
+/* "sha256:" and the hex SHA-256 of the event's compact JSON with sorted keys. */
 static char *
-mapping_event_id(const struct mapping *m, const json_t *ev)
+mapping_event_hash(const json_t *ev)
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	struct buf id = { NULL, 0, 0 };
-	unsigned int mdlen = 0;
-	char tmp[64];
-	char *text;
-	size_t i;
+	unsigned int mdlen = 0, i;
+	char *text, *id;
 
-	for (i = 0; i < m->nevent_id; i++) {
-		const char *part = mapping_text(mapping_pointer(ev, m->event_id[i]), tmp,
-		    sizeof(tmp));
-
-		if (part == NULL || part[0] == '\0' || json_is_boolean(mapping_pointer(ev,
-		    m->event_id[i]))) {
-			buf_free(&id);
-			break;
-		}
-		buf_appendf(&id, "%s%s", i > 0 ? ":" : "", part);
-	}
-	if (m->nevent_id > 0 && id.data != NULL)
-		return id.data;
 	text = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL);
 	free(text);
-	buf_appendf(&id, "sha256:");
-	for (i = 0; i < mdlen; i++)
-		buf_appendf(&id, "%02x", md[i]);
+	id = xmalloc(7 + 2 * (size_t)mdlen + 1);
+	memcpy(id, "sha256:", 7);
+	for (i = 0; i < mdlen; i++) {
+		id[7 + 2 * i] = hex[md[i] >> 4];
+		id[7 + 2 * i + 1] = hex[md[i] & 0xf];
+	}
+	id[7 + 2 * mdlen] = '\0';
+	return id;
+}
+
+/* The sender's id for an event (its parts joined with ":"), or NULL when it has none. */
+static char *
+mapping_sender_id(const struct mapping *m, const json_t *ev)
+{
+	struct buf id = { NULL, 0, 0 };
+	char tmp[64];
+	size_t i;
+
+	for (i = 0; i < m->nevent_id; i++) {
+		const json_t *v = mapping_pointer(ev, m->event_id[i]);
+		const char *part = json_is_string(v) || json_is_integer(v) ?
+		    mapping_text(v, tmp, sizeof(tmp)) : NULL;
+
+		if (part == NULL || part[0] == '\0') {
+			buf_free(&id);
+			return NULL;
+		}
+		if (i > 0)
+			buf_append(&id, ":", 1);
+		buf_append(&id, part, strlen(part));
+	}
 	return id.data;
 }
 
+/* 1-MAPPING_ID_MAX bytes of printable ASCII, no spaces: usable as an idempotency key. */
 static int
 mapping_valid_event_id(const char *id)
 {
 	size_t i;
 
 	for (i = 0; id[i] != '\0'; i++)
-		if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)
+		if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e ||
+		    i >= MAPPING_ID_MAX)
 			return 0;
-	return i > 0 && i <= MAPPING_ID_MAX;
+	return i > 0;
 }
 
-/* Why an event is not one this source routes, or NULL when it is. */
+/* 0 (me marked ignored, with the reason) when "only" leaves the event out, else 1. */
 static int
 mapping_only(const struct mapping *m, const json_t *ev, struct mapping_event *me)
 {
@@ -684,26 +839,27 @@ mapping_only(const struct mapping *m, const json_t *ev, struct mapping_event *me
 	size_t i, j;
 
 	for (i = 0; i < m->nonly; i++) {
-		const json_t *v = mapping_pointer(ev, m->only[i].ptr);
-		const char *text = mapping_text(v, tmp, sizeof(tmp));
+		const struct map_only *o = &m->only[i];
+		const char *text = mapping_text(mapping_pointer(ev, o->ptr), tmp, sizeof(tmp));
 
-		for (j = 0; text != NULL && j < json_array_size(m->only[i].values); j++) {
-			const char *want = json_string_value(json_array_get(m->only[i].values, j));
-
-			if (want != NULL && strcmp(want, text) == 0)
+		for (j = 0; text != NULL && j < o->nvalues; j++)
+			if (strcmp(o->values[j], text) == 0)
 				break;
-		}
-		if (text == NULL || j == json_array_size(m->only[i].values)) {
-			me->ignored = 1;
-			snprintf(me->message, sizeof(me->message), "%s is %s%s%s: not routed by this "
-			    "source", m->only[i].ptr, text != NULL ? "\"" : "", text != NULL ? text :
-			    "missing", text != NULL ? "\"" : "");
-			return 0;
-		}
+		if (text != NULL && j < o->nvalues)
+			continue;
+		me->ignored = 1;
+		if (text != NULL)
+			snprintf(me->message, sizeof(me->message), "%s is \"%.120s\": not routed by "
+			    "this source", o->ptr, text);
+		else
+			snprintf(me->message, sizeof(me->message), "%s is missing: not routed by "
+			    "this source", o->ptr);
+		return 0;
 	}
 	return 1;
 }
 
+/* Map one event into me. */
 static void
 mapping_event(const struct mapping *m, const json_t *ev, struct mapping_event *me)
 {
@@ -711,19 +867,22 @@ mapping_event(const struct mapping *m, const json_t *ev, struct mapping_event *m
 	json_t *lead, *v;
 	size_t i, j;
 
-	me->event_id = mapping_event_id(m, ev);
 	if (!json_is_object(ev)) {
+		me->event_id = mapping_event_hash(ev);
 		me->error_code = "invalid_event";
 		snprintf(me->message, sizeof(me->message), "an event must be an object");
 		return;
 	}
-	if (!mapping_valid_event_id(me->event_id)) {
+	if ((me->event_id = mapping_sender_id(m, ev)) == NULL) {
+		me->event_id = mapping_event_hash(ev);
+	} else if (!mapping_valid_event_id(me->event_id)) {
+		/* Refused: the hash stands in, so the id never leaves here unchecked. */
+		free(me->event_id);
+		me->event_id = mapping_event_hash(ev);
 		me->error_code = "invalid_event";
 		snprintf(me->error_field, sizeof(me->error_field), "event_id");
 		snprintf(me->message, sizeof(me->message), "the event id must be 1-%d printable "
 		    "ASCII characters without spaces", MAPPING_ID_MAX);
-		free(me->event_id);
-		me->event_id = xstrdup("invalid");
 		return;
 	}
 	if (!mapping_only(m, ev, me))
@@ -748,6 +907,7 @@ mapping_event(const struct mapping *m, const json_t *ev, struct mapping_event *m
 	me->lead = lead;
 }
 
+/* Refuse the whole body. */
 static void LR_PRINTF(4, 5)
 mapping_fail(struct mapping_error *err, int status, const char *code, const char *fmt, ...)
 {
@@ -760,38 +920,62 @@ mapping_fail(struct mapping_error *err, int status, const char *code, const char
 	va_end(ap);
 }
 
-/* The media type is want, with no charset or UTF-8; -1 after failing 415. */
+/*
+ * 0 when the Content-Type is want with no charset or a UTF-8 one (other
+ * parameters allowed); -1 after failing with 415 otherwise.
+ */
 static int
 mapping_content_type(const char *ct, const char *want, struct mapping_error *err)
 {
-	size_t n = strlen(want);
-	const char *p, *cs;
+	size_t n = strlen(want), nlen, vlen;
+	const char *p, *name, *val;
 
-	if (ct == NULL || strncasecmp(ct, want, n) != 0 || (ct[n] != '\0' && ct[n] != ';' &&
-	    ct[n] != ' ')) {
-		mapping_fail(err, 415, "unsupported_media_type", "this source takes %s, not %s",
-		    want, ct != NULL ? ct : "a body without Content-Type");
-		return -1;
-	}
-	for (p = ct + n; (cs = strchr(p, ';')) != NULL; p = cs + 1) {
-		cs++;
-		while (*cs == ' ')
-			cs++;
-		if (strncasecmp(cs, "charset=", 8) != 0)
-			continue;
-		cs += 8;
-		if (*cs == '"')
-			cs++;
-		if (strncasecmp(cs, "utf-8", 5) != 0 && strncasecmp(cs, "utf8", 4) != 0) {
-			mapping_fail(err, 415, "unsupported_media_type",
-			    "this source takes UTF-8 only, not charset %s", cs);
+	if (ct != NULL)
+		ct += strspn(ct, " \t");
+	if (ct == NULL || strncasecmp(ct, want, n) != 0 ||
+	    (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t'))
+		goto unsupported;
+	for (p = ct + n;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return 0;
+		if (*p++ != ';')
+			goto unsupported;
+		p += strspn(p, " \t");
+		name = p;
+		nlen = strcspn(p, "=; \t");
+		p += nlen;
+		p += strspn(p, " \t");
+		val = "";
+		vlen = 0;
+		if (*p == '=') {
+			p++;
+			p += strspn(p, " \t");
+			if (*p == '"') {
+				val = ++p;
+				vlen = strcspn(p, "\"");
+				p += vlen + (p[vlen] == '"');
+			} else {
+				val = p;
+				vlen = strcspn(p, "; \t");
+				p += vlen;
+			}
+		}
+		if (nlen == 7 && strncasecmp(name, "charset", 7) == 0 &&
+		    !(vlen == 5 && strncasecmp(val, "utf-8", 5) == 0) &&
+		    !(vlen == 4 && strncasecmp(val, "utf8", 4) == 0)) {
+			mapping_fail(err, 415, "unsupported_media_type", "this source takes %s in "
+			    "UTF-8, not charset %.*s", want, (int)(vlen > 40 ? 40 : vlen), val);
 			return -1;
 		}
 	}
-	return 0;
+unsupported:
+	mapping_fail(err, 415, "unsupported_media_type", "this source takes %s, not %.100s", want,
+	    ct != NULL ? ct : "a body without Content-Type");
+	return -1;
 }
 
-/* The body as JSON (or a form as an object); NULL after failing. */
+/* The body as JSON (a form as an object of strings): a new reference, or NULL after failing. */
 static json_t *
 mapping_read(const struct mapping *m, const struct mapping_limits *lim, const char *ct,
     const char *body, size_t len, struct mapping_error *err)
@@ -800,20 +984,20 @@ mapping_read(const struct mapping *m, const struct mapping_limits *lim, const ch
 	char *cause = NULL;
 	json_t *doc;
 
+	if (mapping_content_type(ct, m->form ? "application/x-www-form-urlencoded" :
+	    "application/json", err) == -1)
+		return NULL;
+	if (len == 0) {
+		mapping_fail(err, 400, m->form ? "malformed_form" : "malformed_json",
+		    "the body is empty");
+		return NULL;
+	}
 	if (m->form) {
-		if (mapping_content_type(ct, "application/x-www-form-urlencoded", err) == -1)
-			return NULL;
 		if ((doc = form_parse(body, len, lim->max_pairs, &cause)) == NULL) {
 			mapping_fail(err, 400, "malformed_form", "the form cannot be read: %s", cause);
 			free(cause);
 		}
 		return doc;
-	}
-	if (mapping_content_type(ct, "application/json", err) == -1)
-		return NULL;
-	if (len == 0) {
-		mapping_fail(err, 400, "malformed_json", "the body is empty");
-		return NULL;
 	}
 	if (!util_json_depth_ok(body, len, lim->max_depth)) {
 		mapping_fail(err, 400, "too_deep", "the body nests arrays and objects more than %zu "
@@ -832,17 +1016,24 @@ mapping_apply(const struct mapping *m, const struct mapping_limits *lim,
     const char *content_type, const char *body, size_t len, struct mapping_result *out,
     struct mapping_error *err)
 {
-	const json_t *events, *ev;
+	struct mapping_limits l = { MAPPING_DEFAULT_EVENTS, MAPPING_DEFAULT_DEPTH,
+	    MAPPING_DEFAULT_PAIRS };
+	const json_t *events;
 	json_t *doc;
 	size_t i, n;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
-	if ((doc = mapping_read(m, lim, content_type, body, len, err)) == NULL)
+	if (lim != NULL) {
+		l.max_events = lim->max_events != 0 ? lim->max_events : l.max_events;
+		l.max_depth = lim->max_depth != 0 ? lim->max_depth : l.max_depth;
+		l.max_pairs = lim->max_pairs != 0 ? lim->max_pairs : l.max_pairs;
+	}
+	if ((doc = mapping_read(m, &l, content_type, body, len, err)) == NULL)
 		return -1;
 	events = m->events != NULL ? mapping_pointer(doc, m->events) : doc;
 	if (events == NULL) {
-		mapping_fail(err, 422, "invalid_body", "the body has no %s", m->events);
+		mapping_fail(err, 422, "invalid_body", "the body has nothing at %s", m->events);
 		goto fail;
 	}
 	if (json_is_array(events)) {
@@ -856,9 +1047,9 @@ mapping_apply(const struct mapping *m, const struct mapping_limits *lim,
 			mapping_fail(err, 422, "invalid_body", "the array of events is empty");
 			goto fail;
 		}
-		if (n > lim->max_events) {
+		if (n > l.max_events) {
 			mapping_fail(err, 413, "too_many_events", "%zu events in one body; this source "
-			    "takes at most %zu", n, lim->max_events);
+			    "takes at most %zu", n, l.max_events);
 			goto fail;
 		}
 		out->batch = 1;
@@ -870,15 +1061,14 @@ mapping_apply(const struct mapping *m, const struct mapping_limits *lim,
 		n = 1;
 	} else {
 		mapping_fail(err, 422, "invalid_body", "the body must be an event object%s",
-		    m->batch == BATCH_SINGLE ? "" : " or an array of them");
+		    m->batch == BATCH_SINGLE ? "" : m->batch == BATCH_ARRAY ? " in an array" :
+		    " or an array of them");
 		goto fail;
 	}
 	out->events = xcalloc(n, sizeof(*out->events));
 	out->nevents = n;
-	for (i = 0; i < n; i++) {
-		ev = out->batch ? json_array_get(events, i) : events;
-		mapping_event(m, ev, &out->events[i]);
-	}
+	for (i = 0; i < n; i++)
+		mapping_event(m, out->batch ? json_array_get(events, i) : events, &out->events[i]);
 	json_decref(doc);
 	return 0;
 fail:
@@ -898,4 +1088,5 @@ mapping_result_free(struct mapping_result *r)
 	free(r->events);
 	r->events = NULL;
 	r->nevents = 0;
+	r->batch = 0;
 }

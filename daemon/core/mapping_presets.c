@@ -19,25 +19,25 @@ static const struct mapping_preset presets[] = {
 	 * HubSpot webhook subscriptions (Webhooks API v3): a JSON array of up to
 	 * 100 events {eventId, subscriptionId, portalId, appId, occurredAt,
 	 * subscriptionType, attemptNumber, objectId, changeSource, propertyName,
-	 * propertyValue}. Only a contact's email (or phone) changing carries what a
-	 * lead needs; other events are ignored with the reason.
+	 * propertyValue}. Contact creations and property changes become leads
+	 * (the email when that is the property that changed); a retry carries the
+	 * same eventId. A lead without an email is refused by validation, as it
+	 * should be.
 	 */
 	{ "hubspot_webhooks",
 	    "{\"format\": \"json\", \"batch\": \"array\", \"event_id\": \"/eventId\","
-	    " \"only\": {\"/subscriptionType\": [\"contact.propertyChange\"],"
-	    "            \"/propertyName\": [\"email\", \"phone\", \"mobilephone\"]},"
+	    " \"only\": {\"/subscriptionType\": [\"contact.creation\", \"contact.propertyChange\"]},"
 	    " \"fields\": {"
 	    "  \"email\": {\"from\": \"/propertyValue\", \"when\": {\"/propertyName\": \"email\"},"
 	    "             \"transform\": [\"trim\", \"lowercase\"]},"
-	    "  \"phone\": [{\"from\": \"/propertyValue\", \"when\": {\"/propertyName\": \"phone\"}},"
-	    "            {\"from\": \"/propertyValue\", \"when\": {\"/propertyName\": \"mobilephone\"}}],"
-	    "  \"crm_id\": \"/objectId\", \"portal_id\": \"/portalId\","
+	    "  \"crm_id\": \"/objectId\","
 	    "  \"event\": \"/subscriptionType\"},"
 	    " \"constants\": {\"source\": \"hubspot\"}}" },
 	/*
 	 * A HubSpot workflow's "Send a webhook" action with the contact: the
-	 * contact record, {"vid", "portal-id", "properties": {"email": {"value"},
-	 * …}}. It carries no event id: the record's hash keys retries.
+	 * legacy contact record, {"vid", "canonical-vid", "portal-id",
+	 * "properties": {"email": {"value"}, ...}}. It carries no event id: the
+	 * record's hash keys retries.
 	 */
 	{ "hubspot_workflow",
 	    "{\"format\": \"json\", \"batch\": \"single\","
@@ -53,16 +53,18 @@ static const struct mapping_preset presets[] = {
 	    "  \"postal_code\": \"/properties/zip/value\","
 	    "  \"employees\": {\"from\": \"/properties/numemployees/value\", \"transform\": \"number\"},"
 	    "  \"industry\": \"/properties/industry/value\","
-	    "  \"hs_source\": \"/properties/hs_analytics_source/value\","
-	    "  \"crm_id\": [\"/vid\", \"/canonical-vid\", \"/objectId\"]},"
+	    "  \"hs_analytics_source\": \"/properties/hs_analytics_source/value\","
+	    "  \"crm_id\": [\"/canonical-vid\", \"/vid\"]},"
 	    " \"constants\": {\"source\": \"hubspot\"}}" },
 	/*
 	 * A Marketo webhook (Admin > Webhooks) with the JSON template in
-	 * docs/sources.md; Marketo fills the {{tokens}}. The lead id and the
-	 * trigger time make the event id.
+	 * docs/sources.md; Marketo fills the {{tokens}}. No event id: the
+	 * template's time, {{system.dateTime}}, renders as "2013-08-08 16:36:13",
+	 * and an id with a space cannot be an idempotency key, so the hash of the
+	 * event (lead id and time included) keys it instead.
 	 */
 	{ "marketo",
-	    "{\"format\": \"json\", \"batch\": \"single\", \"event_id\": [\"/id\", \"/triggeredAt\"],"
+	    "{\"format\": \"json\", \"batch\": \"single\","
 	    " \"fields\": {"
 	    "  \"email\": {\"from\": \"/email\", \"transform\": [\"trim\", \"lowercase\"]},"
 	    "  \"first_name\": \"/firstName\", \"last_name\": \"/lastName\","
@@ -86,7 +88,7 @@ static const struct mapping_preset presets[] = {
 	    "  \"employees\": {\"from\": \"/employees\", \"transform\": \"number\"},"
 	    "  \"industry\": \"/industry\","
 	    "  \"source\": {\"from\": \"/lead_source\", \"default\": \"salesforce_form\"}}}" },
-	/* A plain HTML form: a full name or its parts; anything else is left out. */
+	/* A plain HTML form: a full name or its parts; fields it does not name are left out. */
 	{ "webform",
 	    "{\"format\": \"form\", \"batch\": \"single\","
 	    " \"fields\": {"
@@ -95,8 +97,8 @@ static const struct mapping_preset presets[] = {
 	    "  \"last_name\": [\"/last_name\", {\"from\": \"/name\", \"transform\": \"rest_words\"}],"
 	    "  \"company\": {\"from\": \"/company\", \"transform\": \"trim\"},"
 	    "  \"title\": {\"from\": \"/title\", \"transform\": \"trim\"},"
-	    "  \"phone\": {\"from\": \"/phone\", \"transform\": \"trim\"},"
-	    "  \"country\": {\"from\": \"/country\", \"transform\": [\"trim\", \"uppercase\"]},"
+	    "  \"phone\": {\"from\": \"/phone\", \"transform\": \"digits\"},"
+	    "  \"country\": {\"from\": \"/country\", \"transform\": \"trim\"},"
 	    "  \"message\": \"/message\"},"
 	    " \"constants\": {\"source\": \"webform\"}}" },
 	/* Our own lead schema as JSON, one lead or an array of them. */
@@ -110,17 +112,19 @@ static const char *const preset_names[] = {
 	NULL,
 };
 
+/* Parsed afresh on each call: the caller owns (and may change) what it gets. */
 json_t *
 mapping_preset(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < LR_NELEM(presets); i++)
+	for (i = 0; name != NULL && i < LR_NELEM(presets); i++)
 		if (strcmp(presets[i].name, name) == 0)
 			return json_loads(presets[i].spec, JSON_REJECT_DUPLICATES, NULL);
 	return NULL;
 }
 
+/* The names in the order docs/sources.md lists them. */
 const char *const *
 mapping_preset_names(void)
 {

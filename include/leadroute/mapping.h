@@ -6,11 +6,11 @@
 
 #include <jansson.h>
 
-struct mapping;			/* compiled, immutable */
+struct mapping;			/* compiled, immutable: share it between requests freely */
 
 /* Why a body as a whole was refused. */
 struct mapping_error {
-	int		 status;	/* 400, 413, 415 or 422 */
+	int		 status;	/* HTTP status for the whole body: 400, 413, 415 or 422 */
 	const char	*code;		/* malformed_json, malformed_form, too_deep, too_many_events,
 					   unsupported_media_type, invalid_body */
 	char		 message[256];
@@ -18,24 +18,31 @@ struct mapping_error {
 
 /* One event of a body. */
 struct mapping_event {
-	char		*event_id;	/* the sender's id, else "sha256:<hex>" of the event (malloc'd) */
+	/*
+	 * Never NULL (malloc'd): the sender's id (the parts of event_id joined
+	 * with ":"), or "sha256:<hex>" of the event when the spec or the event has
+	 * none — and also when the event is refused, so an unchecked id never
+	 * leaves the module. At most 200 bytes of printable ASCII when lead != NULL.
+	 */
+	char		*event_id;
 	json_t		*lead;		/* a new object in our lead schema; NULL: ignored or refused */
 	int		 ignored;	/* an event of a kind this source does not route */
-	const char	*error_code;	/* refused: "invalid_event" */
-	char		 error_field[72];
+	const char	*error_code;	/* when lead == NULL && !ignored: "invalid_event" */
+	char		 error_field[72];	/* the lead field at fault, "event_id", or "" */
 	char		 message[256];	/* why ignored or refused */
 };
 
 struct mapping_result {
 	struct mapping_event	*events;
 	size_t			 nevents;
-	int			 batch;		/* the body was an array */
+	int			 batch;		/* the body was an array (answer per event) */
 };
 
+/* A member left 0 (or lim NULL) takes the default. */
 struct mapping_limits {
-	size_t	max_events;	/* events in one body */
-	size_t	max_depth;	/* JSON nesting */
-	size_t	max_pairs;	/* form fields */
+	size_t	max_events;	/* events in one body (default 100) */
+	size_t	max_depth;	/* JSON nesting (default 32) */
+	size_t	max_pairs;	/* form pairs (default 1000) */
 };
 
 /* A preset's spec (new reference), or NULL when there is none by that name. */
@@ -46,8 +53,10 @@ const char *const *mapping_preset_names(void);
 
 /*
  * Compile a spec (docs/sources.md). With "preset", the preset is taken first
- * and the spec's members override it, "fields" field by field (null removes
- * one). NULL with *cause (malloc'd, naming the member) when it is invalid.
+ * and the spec's members replace the preset's, except "fields", merged field
+ * by field (a field mapped to null drops the preset's). NULL with *cause
+ * (malloc'd, naming the member: "fields.email.transform: unknown transform
+ * \"lower\" (...)") when it is invalid. spec is only read.
  */
 struct mapping *mapping_compile(const json_t *spec, char **cause);
 void mapping_free(struct mapping *m);
@@ -56,9 +65,10 @@ void mapping_free(struct mapping *m);
 const char *mapping_format(const struct mapping *m);
 
 /*
- * Read the body (content_type: the header, may be NULL) and map each event:
- * 0 with out filled (free with mapping_result_free), or -1 with err when the
- * body as a whole is refused. A bad event refuses that event only.
+ * Read the body (content_type: the header's value, may be NULL) and map each
+ * event: 0 with out filled (free with mapping_result_free), or -1 with err
+ * when the body as a whole is refused (out is then empty). A bad event
+ * refuses that event only. The leads are not validated: run lead_validate().
  */
 int mapping_apply(const struct mapping *m, const struct mapping_limits *lim,
     const char *content_type, const char *body, size_t len, struct mapping_result *out,
