@@ -2,7 +2,7 @@
  * api_scorecard.c — GET /v1/scorecard?from=&to=&by=rep|pool|source|rule: the
  * one scorecard sales and marketing share, as JSON or CSV. It reads the
  * aggregates of the leads that arrived in [from, to) (hour, day and month
- * buckets; see agg_apply.lua), never the leads themselves.
+ * buckets; see scorecard_fold.h), never the leads themselves.
  */
 #include "config.h"
 
@@ -15,7 +15,6 @@
 #include "leadroute/util.h"
 
 #include "api.h"
-#include "log.h"
 #include "scorecard_agg.h"
 #include "server.h"
 #include "store.h"
@@ -29,7 +28,7 @@ static const char *const dims[] = { "rep", "pool", "source", "rule" };
 
 struct scorecard_req {
 	struct http_request	*req;
-	int64_t			 from, to;
+	int64_t			 from, to, now;
 	const char		*by;		/* NULL: overall only */
 	int			 csv;
 };
@@ -62,14 +61,6 @@ static int64_t
 floor_hour(int64_t ms)
 {
 	return ms - ((ms % HOUR_MS) + HOUR_MS) % HOUR_MS;
-}
-
-static void
-api_on_caught_up(const struct store_reply *reply, void *arg)
-{
-	(void)arg;
-	if (reply->err != NULL)
-		log_warn("scorecard_aggregate_failed", "error=\"%s\"", reply->err);
 }
 
 /* The spec of the report, from the config (arrays freed by spec_free). */
@@ -199,16 +190,38 @@ wants_csv(struct http_request *req, int *bad)
 	    strcasestr(accept, "application/json") == NULL;
 }
 
+/* The batch folded (or not: the report then says it is not up to date): sum the buckets. */
+static void
+api_on_caught_up(const char *err, void *arg)
+{
+	struct scorecard_req *sr = arg;
+	struct server *srv = http_request_ctx(sr->req);
+	struct store_args a = { 0 };
+	char **keys;
+	size_t i, n;
+
+	(void)err;	/* scorecard_agg.c logged it */
+	store_args_add(&a, sr->by != NULL ? sr->by : "");
+	n = scorecard_buckets(sr->from, sr->to, &keys);
+	for (i = 0; i < n; i++) {
+		store_args_add(&a, keys[i]);
+		free(keys[i]);
+	}
+	free(keys);
+	if (store_eval(srv->store, SCRIPT_SCORECARD, sr->now, &a, api_on_scorecard, sr) == -1) {
+		api_respond_unavailable(sr->req, "not connected or too busy");
+		free(sr);
+	}
+}
+
 void
 api_get_scorecard(struct http_request *req)
 {
 	struct server *srv = http_request_ctx(req);
-	struct store_args a = { 0 }, catch_up = { 0 };
 	struct scorecard_req *sr;
 	const char *by = http_request_query(req, "by");
 	int64_t from = 0, to = 0, now = sys_now_ms();
-	char **keys;
-	size_t i, n;
+	size_t i;
 	int rf, rt, bad;
 
 	if ((rf = time_param(req, "from", &from)) == -1 || (rt = time_param(req, "to", &to)) == -1)
@@ -240,6 +253,7 @@ api_get_scorecard(struct http_request *req)
 	sr->req = req;
 	sr->from = from;
 	sr->to = to;
+	sr->now = now;
 	sr->by = by;
 	sr->csv = wants_csv(req, &bad);
 	if (bad) {
@@ -248,21 +262,8 @@ api_get_scorecard(struct http_request *req)
 		return;
 	}
 	/*
-	 * Fold what just happened first (one batch, so a backlog cannot stall
-	 * Redis for a report); one connection keeps the two in order.
+	 * Fold what just happened first: one batch that starts after this
+	 * request, so a backlog cannot hold up a report.
 	 */
-	store_args_add_int(&catch_up, SCORECARD_AGG_BATCH);
-	store_args_add_int(&catch_up, srv->conf->lifecycle.untouched_after_ms);
-	store_eval(srv->store, SCRIPT_AGG_APPLY, now, &catch_up, api_on_caught_up, NULL);
-	store_args_add(&a, by != NULL ? by : "");
-	n = scorecard_buckets(from, to, &keys);
-	for (i = 0; i < n; i++) {
-		store_args_add(&a, keys[i]);
-		free(keys[i]);
-	}
-	free(keys);
-	if (store_eval(srv->store, SCRIPT_SCORECARD, now, &a, api_on_scorecard, sr) == -1) {
-		free(sr);
-		api_respond_unavailable(req, "not connected or too busy");
-	}
+	scorecard_agg_catch_up(srv->agg, api_on_caught_up, sr);
 }

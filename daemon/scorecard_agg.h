@@ -1,11 +1,15 @@
-/* scorecard_agg.h — keeps the scorecard's aggregates current (see agg_apply.lua). */
+/* scorecard_agg.h — keeps the scorecard's aggregates current (see scorecard_agg.c). */
 #ifndef LEADROUTED_SCORECARD_AGG_H
 #define LEADROUTED_SCORECARD_AGG_H
 
 struct server;
 struct scorecard_agg;
 
-/* Events folded per script call: a few milliseconds of Redis time at most. */
+/*
+ * Stream entries read and folded per batch. Redis's part of a batch (one
+ * XRANGE, an HMGET per lead, one script adding the sums) takes well under a
+ * millisecond at a time.
+ */
 #define SCORECARD_AGG_BATCH 1000
 
 struct scorecard_agg *scorecard_agg_new(struct server *srv);
@@ -13,6 +17,16 @@ void scorecard_agg_free(struct scorecard_agg *agg);
 
 /* Fold new events every second, and at once while a backlog remains. */
 void scorecard_agg_start(struct scorecard_agg *agg);
+/* No more batches of its own; catch-ups asked for are still served. */
 void scorecard_agg_stop(struct scorecard_agg *agg);
+
+/* err is NULL when the batch was folded, else why not (borrowed for the call). */
+typedef void scorecard_agg_cb(const char *err, void *arg);
+
+/*
+ * Fold one batch that starts after this call (so it sees every event written
+ * before), then call cb: exactly once, never before this returns.
+ */
+void scorecard_agg_catch_up(struct scorecard_agg *agg, scorecard_agg_cb *cb, void *arg);
 
 #endif

@@ -1,52 +1,48 @@
--- agg_apply.lua: fold the next events of the event stream into the
--- scorecard's aggregates, so the scorecard never scans leads.
+-- agg_apply.lua: add one batch of the event stream, folded by the daemon
+-- (scorecard_agg.c, core/scorecard_fold.c), to the scorecard's aggregates
+-- and move the cursor past it -- only if the cursor is still where the batch
+-- began, so each event counts exactly once however many daemons fold.
 --
 -- Aggregates are counters by cohort: a lead's activity counts in the hour,
 -- day and month it arrived (UTC), in <prefix>:sc:<bucket>:<dim> hashes where
 -- bucket is h:<hours since epoch>, d:<days since epoch> or m:YYYYMM, dim is
--- all, rep, pool, source, rule or attr (source and first event, for
--- closed-loop attribution), and a field is "<value>\31<metric>" (metrics in
--- scorecard.h). Durations are binned to two significant digits, as
--- scorecard_bin() does. The cursor (<prefix>:sc:cursor) moves in the same
--- step as the counts, so every event counts exactly once however many daemons
--- run this.
+-- all, rep, pool, source, rule or attr, and a field is "<value>\31<metric>"
+-- (see scorecard_fold.h and scorecard.h).
 --
--- ARGV[4] most events to read, [5] the untouched threshold (ms).
--- Returns {events folded, 1 when more are waiting else 0, events lost to
--- stream trimming since the last call}.
-local limit, untouched_ms = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- ARGV[4] the cursor the batch was read after, [5] the id of its last entry
+-- ('' when it is empty), [6] settle untouched leads due by this time (ms),
+-- [7] n, then n x (due, lead) to put in the untouched set, then m and m leads
+-- to take out of it, then per hash: its <bucket>:<dim>, k, k x (field,
+-- increment). Returns {1, 1 when more leads are due to settle else 0}, or
+-- {0, the cursor now} when another daemon moved it first (nothing written).
 local K_CURSOR, K_UNTOUCHED = key('sc', 'cursor'), key('sc', 'untouched')
 local SEP = '\31'
+local CHUNK = 500	-- members per ZADD or ZREM (Lua's stack is limited)
 
 local cursor = redis.call('GET', K_CURSOR) or '0-0'
-local function id_less(a, b)
-  local a1, a2 = string.match(a, '^(%d+)-(%d+)$')
-  local b1, b2 = string.match(b, '^(%d+)-(%d+)$')
-  a1, a2, b1, b2 = tonumber(a1), tonumber(a2), tonumber(b1), tonumber(b2)
-  return a1 < b1 or (a1 == b1 and a2 < b2)
+if cursor ~= ARGV[4] then return { 0, cursor } end
+
+local i = 8
+local n = tonumber(ARGV[7])
+for s = 0, n - 1, CHUNK do
+  local e = math.min(s + CHUNK, n)
+  redis.call('ZADD', K_UNTOUCHED, unpack(ARGV, i + 2 * s, i + 2 * e - 1))
 end
-
--- Trimming that passed the cursor lost events (the stream is capped).
-local lost = 0
-if cursor ~= '0-0' then
-  local info = redis.call('XINFO', 'STREAM', K_EVENTS)
-  for i = 1, #info, 2 do
-    if info[i] == 'max-deleted-entry-id' and id_less(cursor, info[i + 1]) then lost = 1 end
-  end
+i = i + 2 * n
+local m = tonumber(ARGV[i])
+i = i + 1
+for s = 0, m - 1, CHUNK do
+  redis.call('ZREM', K_UNTOUCHED, unpack(ARGV, i + s, i + math.min(s + CHUNK, m) - 1))
 end
-
-local entries = redis.call('XRANGE', K_EVENTS, '(' .. cursor, '+', 'COUNT', limit)
-
-local function bin(ms)
-  if ms < 0 then ms = 0 end
-  if ms < 100 then return ms end
-  local p = 1
-  while ms >= 100 * p do p = p * 10 end
-  return math.floor(ms / p) * p
+i = i + m
+while i <= #ARGV do
+  local hk, k = key('sc', ARGV[i]), tonumber(ARGV[i + 1])
+  for j = i + 2, i + 2 * k, 2 do redis.call('HINCRBY', hk, ARGV[j], ARGV[j + 1]) end
+  i = i + 2 + 2 * k
 end
 
 -- Bucket names of an instant: hour, day and month (the civil date of a day
--- count, per H. Hinnant's algorithm).
+-- count, per H. Hinnant's algorithm), as scorecard_bucket_names() does.
 local function buckets(ms)
   local days = math.floor(ms / 86400000)
   local z = days + 719468
@@ -56,150 +52,42 @@ local function buckets(ms)
     math.floor(doe / 146096)) / 365)
   local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
   local mp = math.floor((5 * doy + 2) / 153)
-  local m = mp < 10 and mp + 3 or mp - 9
-  local y = yoe + era * 400 + (m <= 2 and 1 or 0)
-  return { 'h:' .. math.floor(ms / 3600000), 'd:' .. days, string.format('m:%04d%02d', y, m) }
+  local mo = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400 + (mo <= 2 and 1 or 0)
+  return { 'h:' .. math.floor(ms / 3600000), 'd:' .. days, string.format('m:%04d%02d', y, mo) }
 end
 
--- counts[bucket key][field] = delta, summed over the batch, written once.
-local counts = {}
-local function add(keys, value, metric, n)
-  local f = value .. SEP .. metric
-  for _, k in ipairs(keys) do
-    local t = counts[k]
-    if not t then
-      t = {}
-      counts[k] = t
-    end
-    t[f] = (t[f] or 0) + n
-  end
-end
-
-local leads = {}
-local function lead_info(lid)
-  local l = leads[lid]
-  if l == nil then
+-- Sales leads past the threshold without a touch, rejection or close count
+-- as untouched, under their owner; the batch's own changes to the set came
+-- first. The daemon passes the time of the last event read while catching
+-- up, else now.
+local due = redis.call('ZRANGEBYSCORE', K_UNTOUCHED, '-inf', ARGV[6], 'LIMIT', 0, 1000)
+if #due > 0 then
+  redis.call('ZREM', K_UNTOUCHED, unpack(due))
+  local counts = {}
+  for _, lid in ipairs(due) do
     local h = redis.call('HMGET', key('lead', lid), 'received_at', 'pool', 'rule', 'source',
-      'event', 'complete', 'owner')
-    if not h[1] then
-      l = false
-    else
-      l = { received = tonumber(h[1]), pool = h[2] or '', rule = h[3] or '', source = h[4] or '',
-        event = h[5] or '', complete = h[6] == '1', owner = h[7] or '' }
-      -- The hash keys of each dimension, built once per lead.
-      local b = buckets(l.received)
-      l.combo = table.concat({ b[1], l.pool, l.source, l.rule, l.event, '' }, SEP)
-      l.keys = {}
-      for _, dim in ipairs({ 'all', 'rep', 'pool', 'source', 'rule', 'attr' }) do
-        l.keys[dim] = { b[1] .. ':' .. dim, b[2] .. ':' .. dim, b[3] .. ':' .. dim }
+      'owner')
+    if h[1] then
+      local values = { all = '', rep = h[5] or '', pool = h[2] or '', source = h[4] or '',
+        rule = h[3] or '' }
+      for _, b in ipairs(buckets(tonumber(h[1]))) do
+        for dim, value in pairs(values) do
+          local hk, f = b .. ':' .. dim, value .. SEP .. 'untouched'
+          local t = counts[hk]
+          if not t then
+            t = {}
+            counts[hk] = t
+          end
+          t[f] = (t[f] or 0) + 1
+        end
       end
     end
-    leads[lid] = l
   end
-  return l
-end
-
--- Counts are first summed per combination of a lead's buckets and
--- dimensions and the acting rep (many events of a batch share one), and only
--- then spread over the dimensions and levels: the per-event work stays small.
-local combos, combo_list = {}, {}
-local function count(l, rep, metric, n, attr)
-  rep = rep or ''
-  local ck = l.combo .. rep
-  local c = combos[ck]
-  if not c then
-    c = { l = l, rep = rep, m = {}, attr = {} }
-    combos[ck] = c
-    combo_list[#combo_list + 1] = c
-  end
-  c.m[metric] = (c.m[metric] or 0) + (n or 1)
-  if attr then c.attr[metric] = true end
-end
-
-local function stage_entered(l, e)
-  local to = e.to
-  count(l, e.rep, 'stage:' .. to, 1, true)
-  if e.amount then
-    count(l, e.rep, 'amount:' .. to, math.floor(tonumber(e.amount) * 100 + 0.5), true)
-  end
-  if e.first_decision then count(l, e.rep, 'disposition') end
-end
-
-local last_at = NOW
-for _, entry in ipairs(entries) do
-  local e = {}
-  local f = entry[2]
-  for i = 1, #f, 2 do e[f[i]] = f[i + 1] end
-  last_at = tonumber(e.at) or last_at
-  local l = e.lead and lead_info(e.lead)
-  if l then
-    local t, at = e.type, tonumber(e.at)
-    if t == 'received' then
-      count(l, e.rep, 'received', 1, true)
-      if l.complete then count(l, e.rep, 'complete') end
-      if e.stage then
-        count(l, e.rep, 'stage:' .. e.stage, 1, true)
-        redis.call('ZADD', K_UNTOUCHED, l.received + untouched_ms, e.lead)
-      end
-    elseif t == 'nurture' then
-      count(l, e.rep, 'nurture')
-    elseif t == 'assigned' then
-      count(l, e.rep, 'routed')
-      count(l, e.rep, 'ttr#' .. bin(at - l.received))
-    elseif t == 'touched' then
-      count(l, e.rep, 'touches')
-      if e.first then
-        count(l, e.rep, 'touched')
-        count(l, e.rep, 'ttft#' .. bin(at - l.received))
-        redis.call('ZREM', K_UNTOUCHED, e.lead)
-      end
-    elseif t == 'accepted' then
-      count(l, e.rep, 'accepted')
-      stage_entered(l, e)
-    elseif t == 'rejected' then
-      count(l, e.rep, 'rejected')
-      count(l, e.rep, 'reject:' .. (e.reason or ''))
-      stage_entered(l, e)
-      redis.call('ZREM', K_UNTOUCHED, e.lead)
-    elseif t == 'stage' then
-      if e.reason then count(l, e.rep, 'lost:' .. e.reason) end
-      stage_entered(l, e)
-      if e.closes then redis.call('ZREM', K_UNTOUCHED, e.lead) end
-    elseif t == 'clock' then
-      count(l, e.rep, (e.result == 'met' and 'met:' or 'breached:') .. e.clock)
-    elseif t == 'escalated' then
-      count(l, e.rep, 'breached:' .. e.clock)
-    end
+  for k, t in pairs(counts) do
+    local hk = key('sc', k)
+    for f, c in pairs(t) do redis.call('HINCRBY', hk, f, c) end
   end
 end
-
--- Sales leads past the threshold without a touch, rejection or close: a
--- touch takes its lead out of the set as it is read, so while catching up
--- only leads due by the last event read are settled; else, those due now.
-local more = #entries == limit
-local due = redis.call('ZRANGEBYSCORE', K_UNTOUCHED, '-inf', more and last_at or NOW,
-  'LIMIT', 0, 1000)
-for _, lid in ipairs(due) do
-  redis.call('ZREM', K_UNTOUCHED, lid)
-  local l = lead_info(lid)
-  if l then count(l, l.owner, 'untouched') end
-end
-
-for _, c in ipairs(combo_list) do
-  local k, l = c.l.keys, c.l
-  local attr_value = l.source .. '\30' .. l.event
-  for metric, n in pairs(c.m) do
-    add(k.all, '', metric, n)
-    add(k.rep, c.rep, metric, n)
-    add(k.pool, l.pool, metric, n)
-    add(k.source, l.source, metric, n)
-    add(k.rule, l.rule, metric, n)
-    if c.attr[metric] then add(k.attr, attr_value, metric, n) end
-  end
-end
-for k, t in pairs(counts) do
-  local hk = key('sc', k)
-  for field, n in pairs(t) do redis.call('HINCRBY', hk, field, n) end
-end
-if #entries > 0 then redis.call('SET', K_CURSOR, entries[#entries][1]) end
-return { #entries, (more or #due == 1000) and 1 or 0, lost }
+if ARGV[5] ~= '' then redis.call('SET', K_CURSOR, ARGV[5]) end
+return { 1, #due == 1000 and 1 or 0 }

@@ -18,6 +18,7 @@ main(void)
 	srunner_add_suite(sr, route_suite());
 	srunner_add_suite(sr, score_suite());
 	srunner_add_suite(sr, scorecard_suite());
+	srunner_add_suite(sr, scorecard_fold_suite());
 	srunner_add_suite(sr, sig_suite());
 	srunner_add_suite(sr, time_suite());
 	srunner_add_suite(sr, tz_suite());

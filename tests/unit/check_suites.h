@@ -12,6 +12,7 @@ Suite *ratelimit_suite(void);
 Suite *route_suite(void);
 Suite *score_suite(void);
 Suite *scorecard_suite(void);
+Suite *scorecard_fold_suite(void);
 Suite *sig_suite(void);
 Suite *time_suite(void);
 Suite *tz_suite(void);
