@@ -5,6 +5,8 @@ live Prometheus versions."""
 import csv
 import io
 import math
+import re
+import threading
 import time
 
 from harness import DaemonTestCase, main, wait_for
@@ -247,6 +249,43 @@ class ScorecardTests(DaemonTestCase):
         self.assertIn("\r\n", r.raw)
         self.assertEqual(r.raw.splitlines()[0].split(",")[:4],
                          ["group", "leads_received", "sales_leads", "leads_routed"])
+
+    def test_several_daemons_count_each_event_once(self):
+        """Three daemons fold the same stream while leads arrive at all of them."""
+        daemons = [self.d] + [self.new_daemon(**self.conf_overrides) for _ in range(2)]
+        failures, sent = [], [0] * len(daemons)
+
+        def post(i, d):
+            # For 3 s, asking for the scorecard now and then, which folds at once:
+            # the daemons' batches overlap and race for the cursor.
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                r = d.post("/v1/leads", {"email": "m%d-%d@x.com" % (i, sent[i]), "country": "DE"})
+                if r.status != 201:
+                    failures.append(r)
+                sent[i] += 1
+                if sent[i] % 10 == 0:
+                    d.get("/v1/scorecard")
+
+        threads = [threading.Thread(target=post, args=(i, d)) for i, d in enumerate(daemons)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+        total = sum(sent)
+        for d in daemons:
+            wait_for(lambda: d.get("/v1/scorecard").json["up_to_date"], what="caught up")
+            o = d.get("/v1/scorecard").json["overall"]
+            self.assertEqual((o["leads_received"], o["leads_routed"]), (total, total), d.name)
+            self.assertEqual(o["sla"]["route"]["met"], total, d.name)
+        # Each entry was added by exactly one daemon.
+        folded = 0
+        for d in daemons:
+            m = re.search(r"^leadrouted_scorecard_events_folded_total (\d+)$",
+                          d.get("/metrics").raw, re.M)
+            folded += int(m.group(1))
+        self.assertEqual(folded, self.redis.cmd("XLEN", "lr:events"))
 
     def test_range_and_parameters(self):
         self.d.lead(email="a@x.com", country="DE")
