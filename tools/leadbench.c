@@ -1,4 +1,7 @@
-/* leadbench.c — load generator for POST /v1/leads: closed or open loop, exact percentiles. */
+/*
+ * leadbench.c — load generator for POST /v1/leads, or a source endpoint with
+ * Standard Webhooks signatures (-S): closed or open loop, exact percentiles.
+ */
 #include "config.h"
 
 #include <sys/types.h>
@@ -27,6 +30,9 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #define BENCH_NELEM(a)		(sizeof(a) / sizeof((a)[0]))
 #define BENCH_PICK(b, a)	(&(a)[bench_rng_below((b), BENCH_NELEM(a))])
 
@@ -36,7 +42,8 @@
 #define BENCH_CONNECT_TIMEOUT	5		/* seconds */
 #define BENCH_LINE_MAX		8192		/* longest status or header line */
 #define BENCH_BODY_MAX		1024
-#define BENCH_REQUEST_MAX	2048
+#define BENCH_REQUEST_MAX	2560
+#define BENCH_KEY_MAX		64	/* a whsec_ secret, decoded */
 #define BENCH_RETRY_MIN_MS	10
 #define BENCH_RETRY_MAX_MS	500
 
@@ -114,6 +121,8 @@ struct bench {
 	const char		*path;
 	int			 idempotency;
 	uint64_t		 seed;
+	unsigned char		 sign_key[BENCH_KEY_MAX];	/* -S: sign as Standard Webhooks */
+	int			 sign_keylen;			/* 0: do not sign */
 
 	struct event_base	*base;
 	struct event		*tick;
@@ -312,7 +321,7 @@ bench_usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: leadbench [-hi] [-c connections] [-d seconds] [-p path] [-r rate]\n"
-	    "                 [-s seed] [-u host:port] [-w seconds]\n"
+	    "                 [-S whsec_secret] [-s seed] [-u host:port] [-w seconds]\n"
 	    "  -u HOST:PORT  target (default 127.0.0.1:8080)\n"
 	    "  -c N          connections (default 32)\n"
 	    "  -d SECONDS    measured duration (default 10)\n"
@@ -320,6 +329,8 @@ bench_usage(FILE *fp)
 	    "  -r RATE       open loop at RATE leads/s in total; 0 is closed loop (default 0)\n"
 	    "  -p PATH       request path (default /v1/leads)\n"
 	    "  -i            send a unique Idempotency-Key with every request\n"
+	    "  -S SECRET     post each lead as a signed event (Standard Webhooks, the\n"
+	    "                whsec_ secret; an event_id in the body), as to a source\n"
 	    "  -s SEED       random seed for the generated leads (default 1)\n"
 	    "  -h            this help\n"
 	    "errors is requests minus ok (200/201); no_answer is requests that got no\n"
@@ -637,12 +648,81 @@ bench_idle_remove(struct bench_conn *conn)
 	}
 }
 
+/*
+ * Make the lead in body (len bytes, a JSON object) an event as a sender of
+ * Standard Webhooks posts it: an event_id in the body, and the webhook-id,
+ * webhook-timestamp and webhook-signature headers in hdrs. Returns the
+ * body's new length.
+ */
+static size_t
+bench_sign(struct bench *b, char *body, size_t len, size_t size, char *hdrs, size_t hsize)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	char id[48], b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+	unsigned int maclen = 0;
+	long ts = (long)time(NULL);
+	char msg[96 + BENCH_BODY_MAX];
+	int n;
+
+	snprintf(id, sizeof(id), "lb-%08" PRIx32 "-%" PRIu64, b->nonce, b->counter);
+	n = snprintf(body + len - 1, size - (len - 1), ",\"event_id\":\"%s\"}", id);
+	if (n < 0 || (size_t)n >= size - (len - 1)) {
+		fprintf(stderr, "leadbench: request too large\n");
+		exit(1);
+	}
+	len += (size_t)n - 1;
+	/* The signed content is "<id>.<timestamp>.<body>". */
+	n = snprintf(msg, sizeof(msg), "%s.%ld.", id, ts);
+	if (n < 0 || (size_t)n + len > sizeof(msg)) {
+		fprintf(stderr, "leadbench: request too large\n");
+		exit(1);
+	}
+	memcpy(msg + n, body, len);
+	if (HMAC(EVP_sha256(), b->sign_key, b->sign_keylen, (const unsigned char *)msg,
+	    (size_t)n + len, mac, &maclen) == NULL) {
+		fprintf(stderr, "leadbench: HMAC failed\n");
+		exit(1);
+	}
+	EVP_EncodeBlock((unsigned char *)b64, mac, (int)maclen);
+	snprintf(hdrs, hsize, "webhook-id: %s\r\nwebhook-timestamp: %ld\r\n"
+	    "webhook-signature: v1,%s\r\n", id, ts, b64);
+	return len;
+}
+
+/* -S: the key of a whsec_ secret (its base64 after the prefix). */
+static void
+bench_parse_secret(struct bench *b, const char *secret)
+{
+	unsigned char tmp[3 * BENCH_KEY_MAX];
+	size_t len, pad = 0;
+	int n;
+
+	if (strncmp(secret, "whsec_", 6) != 0)
+		goto bad;
+	secret += 6;
+	len = strlen(secret);
+	if (len == 0 || len % 4 != 0 || len > 4 * ((BENCH_KEY_MAX + 2) / 3))
+		goto bad;
+	while (pad < 2 && secret[len - 1 - pad] == '=')
+		pad++;
+	n = EVP_DecodeBlock(tmp, (const unsigned char *)secret, (int)len);
+	if (n < 0 || (size_t)n - pad < 16 || (size_t)n - pad > BENCH_KEY_MAX)
+		goto bad;
+	memcpy(b->sign_key, tmp, (size_t)n - pad);
+	b->sign_keylen = n - (int)pad;
+	return;
+bad:
+	fprintf(stderr, "leadbench: -S must be whsec_ and base64 of 16 to %d bytes\n",
+	    BENCH_KEY_MAX);
+	exit(1);
+}
+
 /* Write one request; sched is the open-loop due time, or 0 for now. */
 static void
 bench_conn_send(struct bench_conn *conn, uint64_t sched)
 {
 	struct bench *b = conn->b;
-	char req[BENCH_REQUEST_MAX], body[BENCH_BODY_MAX], key[64];
+	char req[BENCH_REQUEST_MAX], body[BENCH_BODY_MAX], key[64], sig[256];
 	size_t blen;
 	int n;
 
@@ -651,9 +731,12 @@ bench_conn_send(struct bench_conn *conn, uint64_t sched)
 	if (b->idempotency)
 		snprintf(key, sizeof(key), "Idempotency-Key: lb-%08" PRIx32 "-%" PRIu64 "\r\n",
 		    b->nonce, b->counter);
+	sig[0] = '\0';
+	if (b->sign_keylen > 0)
+		blen = bench_sign(b, body, blen, sizeof(body), sig, sizeof(sig));
 	n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: %s\r\n"
 	    "User-Agent: leadbench\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n%s\r\n", b->path, b->target, blen, key);
+	    "Content-Length: %zu\r\n%s%s\r\n", b->path, b->target, blen, key, sig);
 	if (n < 0 || (size_t)n + blen > sizeof(req)) {
 		fprintf(stderr, "leadbench: request too large\n");
 		exit(1);
@@ -1257,7 +1340,7 @@ main(int argc, char **argv)
 	b->rate = 0;
 	b->path = "/v1/leads";
 	b->seed = 1;
-	while ((ch = getopt(argc, argv, "c:d:hip:r:s:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:hip:r:S:s:u:w:")) != -1) {
 		switch (ch) {
 		case 'c':
 			b->nconns = (int)bench_parse_count(optarg, 1, 100000, "-c");
@@ -1280,6 +1363,9 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			b->rate = bench_parse_double(optarg, 0, 1e7, "-r");
+			break;
+		case 'S':
+			bench_parse_secret(b, optarg);
 			break;
 		case 's':
 			b->seed = bench_parse_count(optarg, 0, UINT64_MAX, "-s");
