@@ -175,11 +175,10 @@ static void
 definitions_version(const char *text, size_t len, char out[13])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 
 	EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < 6; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	util_hex_encode(md, 6, out);
 }
 
 static void

@@ -149,7 +149,8 @@ auth_hash_token_main(void)
 {
 	char line[AUTH_TOKEN_MAX + 2];
 	unsigned char hash[32];
-	size_t len, i;
+	char hex[2 * sizeof(hash) + 1];
+	size_t len;
 
 	if (fgets(line, sizeof(line), stdin) == NULL) {
 		fprintf(stderr, "leadrouted: -H reads a token from standard input\n");
@@ -163,9 +164,7 @@ auth_hash_token_main(void)
 	}
 	EVP_Digest(line, len, hash, NULL, EVP_sha256(), NULL);
 	OPENSSL_cleanse(line, sizeof(line));
-	printf("sha256:");
-	for (i = 0; i < sizeof(hash); i++)
-		printf("%02x", hash[i]);
-	printf("\n");
+	util_hex_encode(hash, sizeof(hash), hex);
+	printf("sha256:%s\n", hex);
 	return 0;
 }

@@ -50,7 +50,7 @@ pii_key_load(struct server *srv)
 {
 	const struct conf *conf = srv->conf;
 	struct store_args a = { 0 };
-	unsigned char *mine;
+	unsigned char *mine, raw[PII_KEY_LEN];
 	char name[128];
 
 	if (conf->pii.hash_key != NULL) {
@@ -61,14 +61,8 @@ pii_key_load(struct server *srv)
 		return;
 	/* Hex text: 32 random bytes, readable by anything that dumps Redis. */
 	mine = xmalloc(PII_KEY_LEN * 2 + 1);
-	{
-		unsigned char raw[PII_KEY_LEN];
-		size_t i;
-
-		sys_random(raw, sizeof(raw));
-		for (i = 0; i < sizeof(raw); i++)
-			snprintf((char *)mine + 2 * i, 3, "%02x", raw[i]);
-	}
+	sys_random(raw, sizeof(raw));
+	util_hex_encode(raw, sizeof(raw), (char *)mine);
 	snprintf(name, sizeof(name), "%s:pii:key", conf->redis.prefix);
 	store_args_add(&a, "SET");
 	store_args_add(&a, name);

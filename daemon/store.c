@@ -147,11 +147,10 @@ static void
 store_sha1_hex(const char *text, char out[41])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 
 	EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha1(), NULL);
-	for (i = 0; i < mdlen && i < 20; i++)
-		snprintf(out + i * 2, 3, "%02x", md[i]);
+	util_hex_encode(md, 20, out);
 }
 
 /* Arm the one timer for the nearest deadline: the oldest command or the connect. */

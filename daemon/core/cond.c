@@ -20,22 +20,9 @@
 
 #include "leadroute/cond.h"
 #include "leadroute/conf.h"
+#include "leadroute/lead.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
-
-/* 64-bit FNV-1a hash of len bytes. */
-static uint64_t
-cond_hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 /* A config path for messages ("rules[2].when.country"); long ones are cut short. */
 static void LR_PRINTF(3, 4)
@@ -126,7 +113,7 @@ cond_values(struct conf_diags *diags, const struct ynode *n, const char *path, i
 		}
 		v->len = strlen(it->value);
 		v->s = lower ? cond_lower_dup(it->value, v->len) : xstrdup(it->value);
-		v->hash = cond_hash(v->s, v->len);
+		v->hash = util_hash(v->s, v->len);
 		(*nout)++;
 	}
 	if (*nout > 1)
@@ -604,7 +591,6 @@ cond_slot(struct cond_lead *lead, int field)
 {
 	struct cond_slot *s = &lead->slots[field];
 	const char *name = lead->table->names[field];
-	const json_t *v;
 
 	if (s->resolved)
 		return s;
@@ -626,33 +612,14 @@ cond_slot(struct cond_lead *lead, int field)
 			s->text = at + 1;
 			s->len = strlen(s->text);
 		}
-	} else if ((v = json_object_get(lead->fields, name)) != NULL) {
-		switch (json_typeof(v)) {
-		case JSON_STRING:
-			s->text = json_string_value(v);
-			s->len = json_string_length(v);
-			break;
-		case JSON_INTEGER:
-			s->len = util_format_int(s->buf, json_integer_value(v));
-			s->text = s->buf;
-			break;
-		case JSON_REAL:
-			s->len = (size_t)snprintf(s->buf, sizeof(s->buf), "%.17g", json_real_value(v));
-			s->text = s->buf;
-			break;
-		case JSON_TRUE:
-		case JSON_FALSE:
-			s->text = json_is_true(v) ? "true" : "false";
-			s->len = strlen(s->text);
-			break;
-		default:
-			break;
-		}
+	} else if ((s->text = lead_value_text(json_object_get(lead->fields, name), s->buf,
+	    sizeof(s->buf))) != NULL) {
+		s->len = strlen(s->text);	/* validated fields hold no NUL */
 	}
 	if (s->text == NULL)
 		return s;
 	s->present = 1;
-	s->hash = cond_hash(s->text, s->len);
+	s->hash = util_hash(s->text, s->len);
 	cond_slot_number(s);
 	return s;
 }
@@ -664,7 +631,7 @@ cond_slot_lower(struct cond_slot *s)
 		return;
 	s->has_lower = 1;
 	s->lower = cond_lower_dup(s->text, s->len);
-	s->lower_hash = cond_hash(s->lower, s->len);
+	s->lower_hash = util_hash(s->lower, s->len);
 }
 
 /* Is (s, len, hash) one of the sorted values? */
@@ -833,7 +800,7 @@ cond_leaf_implies(const struct cond *b, const struct cond *a)
 		for (i = 0; i < b->nvalues; i++) {
 			char *low = cond_lower_dup(b->values[i].s, b->values[i].len);
 			int in = cond_in(a->values, a->nvalues, low, b->values[i].len,
-			    cond_hash(low, b->values[i].len));
+			    util_hash(low, b->values[i].len));
 
 			free(low);
 			if (!in)

@@ -1102,11 +1102,10 @@ static void
 conf_set_version(struct conf *c, const char *text, size_t len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 
 	EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < 6 && i < mdlen; i++)
-		snprintf(c->version + i * 2, 3, "%02x", md[i]);
+	util_hex_encode(md, 6, c->version);
 }
 
 /* Diagnostics in file order; problems on one line keep the order they were found in. */

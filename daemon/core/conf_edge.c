@@ -195,27 +195,6 @@ conf_parse_tls(struct conf_ctx *ctx, const struct ynode *map)
 		conf_error(ctx, ytree_get(map, "key")->line, "tls.key", "%s holds no PEM private key", key);
 }
 
-static int
-conf_hex_digest(const char *s, unsigned char out[32])
-{
-	size_t i;
-
-	if (strlen(s) != 64)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		unsigned hi, lo;
-
-		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]))
-			return -1;
-		hi = (unsigned)(isdigit((unsigned char)s[2 * i]) ? s[2 * i] - '0' :
-		    (tolower((unsigned char)s[2 * i]) - 'a' + 10));
-		lo = (unsigned)(isdigit((unsigned char)s[2 * i + 1]) ? s[2 * i + 1] - '0' :
-		    (tolower((unsigned char)s[2 * i + 1]) - 'a' + 10));
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* "ingest,rep:ana,manager": the roles of one token line; -1 after reporting. */
 static int
 conf_token_roles(struct conf_ctx *ctx, struct conf_token *t, char *roles, int line,
@@ -286,7 +265,7 @@ conf_parse_tokens(struct conf_ctx *ctx, char *text, const char *what, int line, 
 			continue;
 		}
 		if (strncmp(tok, "sha256:", 7) == 0) {
-			if (conf_hex_digest(tok + 7, t.hash) == -1) {
+			if (util_hex_decode(tok + 7, t.hash, sizeof(t.hash)) == -1) {
 				conf_error(ctx, line, path, "%s line %d: sha256: must be followed by 64 hex "
 				    "digits", what, lineno);
 				continue;

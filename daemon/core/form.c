@@ -6,19 +6,6 @@
 #include "leadroute/form.h"
 #include "leadroute/util.h"
 
-/* A hex digit's value, either case, or -1. */
-static int
-form_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The offset of the first byte of s that does not start a well-formed UTF-8
  * sequence (RFC 3629: no overlong forms, no surrogates, nothing past
@@ -98,8 +85,8 @@ form_decode(const char *s, size_t len, size_t base, struct buf *out, char **caus
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			int hi = i + 2 < len ? form_hex((unsigned char)s[i + 1]) : -1;
-			int lo = i + 2 < len ? form_hex((unsigned char)s[i + 2]) : -1;
+			int hi = i + 2 < len ? util_hex_digit((unsigned char)s[i + 1]) : -1;
+			int lo = i + 2 < len ? util_hex_digit((unsigned char)s[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0) {
 				*cause = xasprintf("bad escape at byte %zu: %% must be followed by two hex "

@@ -224,7 +224,7 @@ lead_contact_key(const json_t *fields, char out[65])
 	const char *email = json_string_value(json_object_get(fields, "email"));
 	const char *at, *plus;
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 	struct buf norm = { NULL, 0, 0 };
 
 	if (email == NULL || (at = strrchr(email, '@')) == NULL)
@@ -234,8 +234,7 @@ lead_contact_key(const json_t *fields, char out[65])
 	buf_append(&norm, at, strlen(at));
 	EVP_Digest(norm.data, norm.len, md, &mdlen, EVP_sha256(), NULL);
 	buf_free(&norm);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + i * 2, 3, "%02x", md[i]);
+	util_hex_encode(md, mdlen < 32 ? mdlen : 32, out);
 	return 0;
 }
 
@@ -270,19 +269,22 @@ lead_valid_idempotency_key(const char *key)
 }
 
 const char *
-lead_field_text(const json_t *fields, const char *name, char *tmp, size_t tmplen)
+lead_value_text(const json_t *v, char *tmp, size_t tmplen)
 {
-	const json_t *v = json_object_get(fields, name);
+	int prec;
 
-	if (v == NULL)
-		return NULL;
-	switch (json_typeof(v)) {
+	switch (v != NULL ? json_typeof(v) : JSON_NULL) {
 	case JSON_STRING:
 		return json_string_value(v);
 	case JSON_INTEGER:
-		snprintf(tmp, tmplen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		util_format_int(tmp, json_integer_value(v));
 		return tmp;
 	case JSON_REAL:
+		for (prec = 1; prec < 17; prec++) {
+			snprintf(tmp, tmplen, "%.*g", prec, json_real_value(v));
+			if (strtod(tmp, NULL) == json_real_value(v))
+				return tmp;
+		}
 		snprintf(tmp, tmplen, "%.17g", json_real_value(v));
 		return tmp;
 	case JSON_TRUE:

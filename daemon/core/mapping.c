@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "leadroute/form.h"
+#include "leadroute/lead.h"
 #include "leadroute/mapping.h"
 #include "leadroute/util.h"
 
@@ -154,36 +155,6 @@ mapping_pointer(const json_t *doc, const char *ptr)
 	return *ptr == '\0' ? doc : NULL;
 }
 
-/* A scalar as text (strings as they are, numbers in decimal); NULL for anything else. */
-static const char *
-mapping_text(const json_t *v, char *tmp, size_t len)
-{
-	int prec;
-
-	switch (v != NULL ? json_typeof(v) : JSON_NULL) {
-	case JSON_STRING:
-		return json_string_value(v);
-	case JSON_INTEGER:
-		snprintf(tmp, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return tmp;
-	case JSON_REAL:
-		/* The shortest text that reads back the same: 0.1, not 0.10000000000000001. */
-		for (prec = 1; prec < 17; prec++) {
-			snprintf(tmp, len, "%.*g", prec, json_real_value(v));
-			if (strtod(tmp, NULL) == json_real_value(v))
-				return tmp;
-		}
-		snprintf(tmp, len, "%.17g", json_real_value(v));
-		return tmp;
-	case JSON_TRUE:
-		return "true";
-	case JSON_FALSE:
-		return "false";
-	default:
-		return NULL;
-	}
-}
-
 /* A string, number or boolean: what a lead field can hold. */
 static int
 mapping_is_scalar(const json_t *v)
@@ -276,7 +247,7 @@ mapping_compile_when(const json_t *v, const char *where, struct map_rule *r, cha
 		json_object_foreach((json_t *)v, p, want)
 			break;
 		if (mapping_pointer_problem(p) == NULL && mapping_is_scalar(want))
-			text = mapping_text(want, tmp, sizeof(tmp));
+			text = lead_value_text(want, tmp, sizeof(tmp));
 	}
 	if (text == NULL) {
 		*cause = mapping_cause("%s.when: expected {\"/pointer\": \"value\"}", where);
@@ -425,7 +396,7 @@ mapping_compile_only(struct mapping *m, const json_t *v, char **cause)
 		}
 		if (mapping_is_scalar(vals)) {
 			o->values = xcalloc(1, sizeof(char *));
-			o->values[o->nvalues++] = xstrdup(mapping_text(vals, tmp, sizeof(tmp)));
+			o->values[o->nvalues++] = xstrdup(lead_value_text(vals, tmp, sizeof(tmp)));
 			continue;
 		}
 		if (!json_is_array(vals) || json_array_size(vals) == 0) {
@@ -435,7 +406,7 @@ mapping_compile_only(struct mapping *m, const json_t *v, char **cause)
 		o->values = xcalloc(json_array_size(vals), sizeof(char *));
 		json_array_foreach(vals, i, item) {
 			if (!mapping_is_scalar(item) ||
-			    (text = mapping_text(item, tmp, sizeof(tmp))) == NULL) {
+			    (text = lead_value_text(item, tmp, sizeof(tmp))) == NULL) {
 				*cause = mapping_cause("only.%s[%zu]: expected a string, number or "
 				    "boolean", key, i);
 				return -1;
@@ -712,7 +683,7 @@ mapping_convert(const struct map_rule *r, const json_t *v)
 
 	if (r->ntr == 0 || (!json_is_string(v) && !json_is_integer(v)))
 		return json_incref((json_t *)v);
-	s = xstrdup(mapping_text(v, tmp, sizeof(tmp)));
+	s = xstrdup(lead_value_text(v, tmp, sizeof(tmp)));
 	for (i = 0; i < r->ntr; i++)
 		s = mapping_transform(r->tr[i], s);
 	if (s[0] == '\0')
@@ -743,7 +714,7 @@ mapping_rule_value(const struct map_rule *r, const json_t *ev, const char *field
 
 	*out = NULL;
 	if (r->when != NULL) {
-		text = mapping_text(mapping_pointer(ev, r->when), tmp, sizeof(tmp));
+		text = lead_value_text(mapping_pointer(ev, r->when), tmp, sizeof(tmp));
 		if (text == NULL || strcmp(text, r->when_value) != 0)
 			return 0;
 	}
@@ -762,7 +733,7 @@ mapping_rule_value(const struct map_rule *r, const json_t *ev, const char *field
 		*out = mapping_convert(r, v);
 	}
 	if (*out != NULL && r->map != NULL &&
-	    (text = mapping_text(*out, tmp, sizeof(tmp))) != NULL &&
+	    (text = lead_value_text(*out, tmp, sizeof(tmp))) != NULL &&
 	    (w = json_object_get(r->map, text)) != NULL) {
 		json_decref(*out);
 		*out = json_is_null(w) ? NULL : json_incref((json_t *)w);
@@ -776,9 +747,8 @@ mapping_rule_value(const struct map_rule *r, const json_t *ev, const char *field
 static char *
 mapping_event_hash(const json_t *ev)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 	char *text, *id;
 
 	text = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
@@ -786,11 +756,7 @@ mapping_event_hash(const json_t *ev)
 	free(text);
 	id = xmalloc(7 + 2 * (size_t)mdlen + 1);
 	memcpy(id, "sha256:", 7);
-	for (i = 0; i < mdlen; i++) {
-		id[7 + 2 * i] = hex[md[i] >> 4];
-		id[7 + 2 * i + 1] = hex[md[i] & 0xf];
-	}
-	id[7 + 2 * mdlen] = '\0';
+	util_hex_encode(md, mdlen, id + 7);
 	return id;
 }
 
@@ -805,7 +771,7 @@ mapping_sender_id(const struct mapping *m, const json_t *ev)
 	for (i = 0; i < m->nevent_id; i++) {
 		const json_t *v = mapping_pointer(ev, m->event_id[i]);
 		const char *part = json_is_string(v) || json_is_integer(v) ?
-		    mapping_text(v, tmp, sizeof(tmp)) : NULL;
+		    lead_value_text(v, tmp, sizeof(tmp)) : NULL;
 
 		if (part == NULL || part[0] == '\0') {
 			buf_free(&id);
@@ -840,7 +806,7 @@ mapping_only(const struct mapping *m, const json_t *ev, struct mapping_event *me
 
 	for (i = 0; i < m->nonly; i++) {
 		const struct map_only *o = &m->only[i];
-		const char *text = mapping_text(mapping_pointer(ev, o->ptr), tmp, sizeof(tmp));
+		const char *text = lead_value_text(mapping_pointer(ev, o->ptr), tmp, sizeof(tmp));
 
 		for (j = 0; text != NULL && j < o->nvalues; j++)
 			if (strcmp(o->values[j], text) == 0)

@@ -19,7 +19,6 @@ pii_hash(const char *kind, const char *value, const unsigned char *key, size_t k
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	const char *end;
-	size_t i;
 
 	buf_appendf(&norm, "%s:", kind);
 	if (strcmp(kind, "phone") == 0) {
@@ -50,8 +49,7 @@ pii_hash(const char *kind, const char *value, const unsigned char *key, size_t k
 	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)norm.data, norm.len, mac,
 	    &maclen);
 	buf_free(&norm);
-	for (i = 0; i < PII_HASH_LEN / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	util_hex_encode(mac, PII_HASH_LEN / 2, out);
 	return 0;
 }
 

@@ -85,20 +85,6 @@ struct scorecard_fold {
 	struct buf	  scratch;
 };
 
-/* 64-bit FNV-1a. */
-static uint64_t
-fold_hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static struct fold_key *
 fold_map_get(const struct fold_map *m, const char *s, size_t len, uint64_t hash)
 {
@@ -226,14 +212,14 @@ fold_lead_get(struct scorecard_fold *fold, const char *id)
 {
 	size_t len = strlen(id);
 
-	return (struct fold_lead *)fold_map_get(&fold->leads, id, len, fold_hash(id, len));
+	return (struct fold_lead *)fold_map_get(&fold->leads, id, len, util_hash(id, len));
 }
 
 int
 scorecard_fold_want_lead(struct scorecard_fold *fold, const char *id)
 {
 	size_t len = strlen(id);
-	uint64_t hash = fold_hash(id, len);
+	uint64_t hash = util_hash(id, len);
 	struct fold_lead *l;
 
 	if (fold_map_get(&fold->leads, id, len, hash) != NULL)
@@ -298,7 +284,7 @@ fold_count(struct scorecard_fold *fold, struct fold_lead *l, const char *rep, co
 	buf_append(b, l->combo.data, l->combo.len);
 	fold_key_part(b, rep != NULL ? rep : "");
 	buf_append(b, metric, strlen(metric));
-	hash = fold_hash(b->data, b->len);
+	hash = util_hash(b->data, b->len);
 	c = (struct fold_count *)fold_map_get(&fold->counts, b->data, b->len, hash);
 	if (c == NULL) {
 		c = xcalloc(1, sizeof(*c));
@@ -447,7 +433,7 @@ fold_out_add(struct scorecard_fold *fold, const char *bucket, const char *dim,
 	buf_append(b, value, strlen(value));
 	buf_append(b, FOLD_SEP, 1);
 	buf_append(b, metric, strlen(metric));
-	hash = fold_hash(b->data, b->len);
+	hash = util_hash(b->data, b->len);
 	o = (struct fold_out *)fold_map_get(&fold->outs, b->data, b->len, hash);
 	if (o == NULL) {
 		o = xcalloc(1, sizeof(*o));

@@ -130,35 +130,6 @@ sig_base64(const unsigned char *data, size_t len)
 	return out;
 }
 
-/* A hex digit's value, either case; -1 for anything else. */
-static int
-sig_hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Exactly 64 hex digits (either case) into mac; -1 otherwise. Stops at the first non-digit. */
-static int
-sig_hex_decode(const char *s, unsigned char mac[SIG_MAC_LEN])
-{
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < SIG_MAC_LEN; i++) {
-		if ((hi = sig_hex_value((unsigned char)s[2 * i])) < 0 ||
-		    (lo = sig_hex_value((unsigned char)s[2 * i + 1])) < 0)
-			return -1;
-		mac[i] = (unsigned char)(hi * 16 + lo);
-	}
-	return s[2 * SIG_MAC_LEN] == '\0' ? 0 : -1;
-}
-
 /* Fill err: always 401, with code, the header at fault and a one-sentence message. */
 static void LR_PRINTF(4, 5)
 sig_fail(struct sig_error *err, const char *code, const char *header, const char *fmt, ...)
@@ -366,8 +337,8 @@ sig_hubspot_uri(const char *url, struct buf *out)
 	char c;
 
 	for (p = url; *p != '\0'; p++) {
-		if (p[0] == '%' && (hi = sig_hex_value((unsigned char)p[1])) >= 0 &&
-		    (lo = sig_hex_value((unsigned char)p[2])) >= 0) {
+		if (p[0] == '%' && (hi = util_hex_digit((unsigned char)p[1])) >= 0 &&
+		    (lo = util_hex_digit((unsigned char)p[2])) >= 0) {
 			c = (char)(hi * 16 + lo);
 			if (c != '\0' && strchr(decoded, c) != NULL) {
 				buf_append(out, &c, 1);
@@ -452,7 +423,7 @@ sig_verify_hex(const struct sig_config *cfg, const struct sig_request *rq, struc
 		return -1;
 	if (strncasecmp(sig, "sha256=", 7) == 0)
 		sig += 7;
-	if (sig_hex_decode(sig, mac) == -1) {
+	if (util_hex_decode(sig, mac, SIG_MAC_LEN) == -1) {
 		sig_fail(err, "signature_malformed", hh,
 		    "the %s header must be 64 hex digits, optionally after sha256=", hh);
 		return -1;
@@ -587,11 +558,9 @@ sig_sign_hubspot_v3(const struct sig_secret *s, const char *method, const char *
 char *
 sig_sign_hmac_hex(const struct sig_secret *s, const char *ts, const void *body, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
 	struct buf content = { NULL, 0, 0 };
 	unsigned char mac[SIG_MAC_LEN];
 	char *out = xmalloc(2 * SIG_MAC_LEN + 1);
-	size_t i;
 
 	if (ts != NULL)
 		buf_appendf(&content, "%s.", ts);
@@ -599,10 +568,6 @@ sig_sign_hmac_hex(const struct sig_secret *s, const char *ts, const void *body, 
 		buf_append(&content, body, len);
 	sig_hmac_sha256(s->key, s->len, content.data, content.len, mac);
 	buf_free(&content);
-	for (i = 0; i < SIG_MAC_LEN; i++) {
-		out[2 * i] = digits[mac[i] >> 4];
-		out[2 * i + 1] = digits[mac[i] & 0xf];
-	}
-	out[2 * SIG_MAC_LEN] = '\0';
+	util_hex_encode(mac, SIG_MAC_LEN, out);
 	return out;
 }

@@ -1,4 +1,4 @@
-/* util.c — allocation wrappers and a growable buffer. */
+/* util.c — allocation wrappers, a growable buffer, and small helpers (numbers, ids, hex, hashing). */
 #include "config.h"
 
 #include <stdio.h>
@@ -205,4 +205,58 @@ util_json_depth_ok(const char *text, size_t len, size_t max)
 		}
 	}
 	return 1;
+}
+
+uint64_t
+util_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+int
+util_hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void
+util_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+util_hex_decode(const char *s, unsigned char *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		/* A NUL is no digit, so a short s stops here without reading past it. */
+		if ((hi = util_hex_digit((unsigned char)s[2 * i])) < 0 ||
+		    (lo = util_hex_digit((unsigned char)s[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return s[2 * n] == '\0' ? 0 : -1;
 }

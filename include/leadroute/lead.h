@@ -40,10 +40,11 @@ void lead_email_domains(const json_t *fields, char *out, size_t outlen);
 int lead_valid_idempotency_key(const char *key);
 
 /*
- * The value of a lead field as the text rules compare against: strings as
- * they are, integers in decimal, booleans as true/false. NULL when the field
- * is missing or not a scalar. tmp holds formatted numbers.
+ * A scalar as rules and mappings compare it: strings as they are, integers
+ * in decimal, reals in the shortest form that reads back the same (0.1, not
+ * 0.10000000000000001), booleans as true/false. NULL for a missing value,
+ * null, an array or an object. tmp (32 bytes) holds formatted numbers.
  */
-const char *lead_field_text(const json_t *fields, const char *name, char *tmp, size_t tmplen);
+const char *lead_value_text(const json_t *v, char *tmp, size_t tmplen);
 
 #endif

@@ -43,4 +43,16 @@ int util_valid_id(const char *s, size_t max);
  */
 int util_json_depth_ok(const char *text, size_t len, size_t max);
 
+/* 64-bit FNV-1a of len bytes: for in-memory hash tables. */
+uint64_t util_hash(const char *s, size_t len);
+
+/* A hex digit's value (either case), or -1. */
+int util_hex_digit(unsigned char c);
+
+/* n bytes as 2n lower-case hex digits and a NUL into out. */
+void util_hex_encode(const unsigned char *in, size_t n, char *out);
+
+/* Exactly 2n hex digits (either case), then the end of s, into n bytes; -1 otherwise. */
+int util_hex_decode(const char *s, unsigned char *out, size_t n);
+
 #endif

@@ -156,17 +156,20 @@ START_TEST(test_lead_idempotency_key_rules)
 }
 END_TEST
 
-START_TEST(test_lead_field_text_formats_scalars)
+START_TEST(test_lead_value_text_formats_scalars)
 {
-	json_t *f = json_pack("{s:s, s:i, s:b, s:[]}", "country", "DE", "employees", 250,
-	    "partner", 1, "tags");
-	char tmp[64];
+	json_t *f = json_pack("{s:s, s:i, s:b, s:[], s:f, s:f, s:n}", "country", "DE",
+	    "employees", 250, "partner", 1, "tags", "share", 0.1, "big", 1e300, "none");
+	char tmp[32];
 
-	ck_assert_str_eq(lead_field_text(f, "country", tmp, sizeof(tmp)), "DE");
-	ck_assert_str_eq(lead_field_text(f, "employees", tmp, sizeof(tmp)), "250");
-	ck_assert_str_eq(lead_field_text(f, "partner", tmp, sizeof(tmp)), "true");
-	ck_assert_ptr_null(lead_field_text(f, "tags", tmp, sizeof(tmp)));
-	ck_assert_ptr_null(lead_field_text(f, "missing", tmp, sizeof(tmp)));
+	ck_assert_str_eq(lead_value_text(json_object_get(f, "country"), tmp, sizeof(tmp)), "DE");
+	ck_assert_str_eq(lead_value_text(json_object_get(f, "employees"), tmp, sizeof(tmp)), "250");
+	ck_assert_str_eq(lead_value_text(json_object_get(f, "partner"), tmp, sizeof(tmp)), "true");
+	ck_assert_str_eq(lead_value_text(json_object_get(f, "share"), tmp, sizeof(tmp)), "0.1");
+	ck_assert_str_eq(lead_value_text(json_object_get(f, "big"), tmp, sizeof(tmp)), "1e+300");
+	ck_assert_ptr_null(lead_value_text(json_object_get(f, "tags"), tmp, sizeof(tmp)));
+	ck_assert_ptr_null(lead_value_text(json_object_get(f, "none"), tmp, sizeof(tmp)));
+	ck_assert_ptr_null(lead_value_text(json_object_get(f, "missing"), tmp, sizeof(tmp)));
 	json_decref(f);
 }
 END_TEST
@@ -229,7 +232,7 @@ lead_suite(void)
 	tcase_add_test(tc, test_lead_rejects_overlong_field);
 	tcase_add_test(tc, test_lead_rejects_bad_event_id);
 	tcase_add_test(tc, test_lead_idempotency_key_rules);
-	tcase_add_test(tc, test_lead_field_text_formats_scalars);
+	tcase_add_test(tc, test_lead_value_text_formats_scalars);
 	tcase_add_test(tc, test_lead_contact_key_normalizes_tags);
 	tcase_add_test(tc, test_lead_email_domains_include_parents);
 	suite_add_tcase(s, tc);
