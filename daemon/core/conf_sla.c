@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "leadroute/conf.h"
+#include "leadroute/sig.h"
 #include "leadroute/units.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
@@ -87,27 +86,17 @@ conf_find_person(const struct conf *conf, const char *id)
 static int
 conf_decode_secret(const char *s, unsigned char **key, size_t *len)
 {
-	size_t n, pad = 0;
-	unsigned char *out;
-	int got;
+	unsigned char bytes[SECRET_MAX];
+	int n;
 
 	if (strncmp(s, "whsec_", 6) == 0)
 		s += 6;
-	n = strlen(s);
-	if (n == 0 || n % 4 != 0 || n > 4 * SECRET_MAX)
+	if ((n = sig_base64_decode(s, strlen(s), bytes, sizeof(bytes))) < SECRET_MIN)
 		return -1;
-	if (s[n - 1] == '=')
-		pad++;
-	if (s[n - 2] == '=')
-		pad++;
-	out = xmalloc(n / 4 * 3 + 1);
-	if ((got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n)) < 0 ||
-	    (size_t)got < pad || (size_t)got - pad < SECRET_MIN) {
-		free(out);
-		return -1;
-	}
-	*key = out;
-	*len = (size_t)got - pad;
+	*key = xmalloc((size_t)n);
+	memcpy(*key, bytes, (size_t)n);
+	*len = (size_t)n;
+	explicit_bzero(bytes, sizeof(bytes));
 	return 0;
 }
 

@@ -88,12 +88,7 @@ sig_is_base64(unsigned char c)
 	    c == '+' || c == '/';
 }
 
-/*
- * Decode len characters of standard, padded base64 into out, which has room
- * for cap bytes; the number of bytes, or -1 when it is not base64 or does not
- * fit.
- */
-static int
+int
 sig_base64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
 {
 	unsigned char tmp[SIG_B64_MAX / 4 * 3];
@@ -188,23 +183,15 @@ sig_check_window(const struct sig_config *cfg, const struct sig_request *rq, con
     int64_t ts_ms, struct sig_error *err)
 {
 	uint64_t tol = (uint64_t)(cfg->tolerance_ms > 0 ? cfg->tolerance_ms : SIG_TOLERANCE_MS);
-	uint64_t off;
+	int past = rq->now_ms >= ts_ms;
+	uint64_t off = past ? (uint64_t)rq->now_ms - (uint64_t)ts_ms :
+	    (uint64_t)ts_ms - (uint64_t)rq->now_ms;
 
-	if (rq->now_ms >= ts_ms) {
-		off = (uint64_t)rq->now_ms - (uint64_t)ts_ms;
-		if (off <= tol)
-			return 0;
-		sig_fail(err, "signature_expired", header, "the %s header is %llu s in the past; "
-		    "the limit is %llu s", header, (unsigned long long)((off + 999) / 1000),
-		    (unsigned long long)(tol / 1000));
-		return -1;
-	}
-	off = (uint64_t)ts_ms - (uint64_t)rq->now_ms;
 	if (off <= tol)
 		return 0;
-	sig_fail(err, "signature_expired", header, "the %s header is %llu s in the future; "
+	sig_fail(err, "signature_expired", header, "the %s header is %llu s in the %s; "
 	    "the limit is %llu s", header, (unsigned long long)((off + 999) / 1000),
-	    (unsigned long long)(tol / 1000));
+	    past ? "past" : "future", (unsigned long long)(tol / 1000));
 	return -1;
 }
 
@@ -518,25 +505,6 @@ sig_secret_free(struct sig_secret *secret)
 	}
 	secret->key = NULL;
 	secret->len = 0;
-}
-
-char *
-sig_sign_standard(const struct sig_secret *s, const char *id, int64_t ts, const void *body,
-    size_t len)
-{
-	struct buf content = { NULL, 0, 0 };
-	unsigned char mac[SIG_MAC_LEN];
-	char *b64, *out;
-
-	buf_appendf(&content, "%s.%lld.", id != NULL ? id : "", (long long)ts);
-	if (body != NULL && len > 0)
-		buf_append(&content, body, len);
-	sig_hmac_sha256(s->key, s->len, content.data, content.len, mac);
-	buf_free(&content);
-	b64 = sig_base64(mac, sizeof(mac));
-	out = xasprintf("v1,%s", b64);
-	free(b64);
-	return out;
 }
 
 char *

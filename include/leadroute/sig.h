@@ -68,6 +68,13 @@ int sig_secret_parse(enum sig_scheme scheme, const char *text, struct sig_secret
     char **cause);
 void sig_secret_free(struct sig_secret *secret);
 
+/*
+ * Decode len characters of standard, padded base64 (at most 88) into out,
+ * which has room for cap bytes: the number of bytes, or -1 when it is not
+ * base64 or does not fit.
+ */
+int sig_base64_decode(const char *s, size_t len, unsigned char *out, size_t cap);
+
 /* "standard_webhooks", "hubspot_v3", "hmac_sha256", "none" → the scheme; -1 if unknown. */
 int sig_scheme_from_name(const char *name);
 const char *sig_scheme_name(enum sig_scheme scheme);
@@ -79,12 +86,10 @@ int sig_equal(const void *a, const void *b, size_t len);
 
 /*
  * What a sender puts in its signature header (malloc'd), for tests and tools:
- * Standard Webhooks "v1,<base64>" over "<id>.<ts>.<body>" (ts: unix seconds);
  * HubSpot v3 base64 over method + uri + body + ts_ms (uri normalized as
  * HubSpot does); HMAC hex over the body, or over "<ts>.<body>" when ts is set.
+ * (Standard Webhooks signatures are webhook_sign's, as notifications send them.)
  */
-char *sig_sign_standard(const struct sig_secret *s, const char *id, int64_t ts,
-    const void *body, size_t len);
 char *sig_sign_hubspot_v3(const struct sig_secret *s, const char *method, const char *url,
     const void *body, size_t len, int64_t ts_ms);
 char *sig_sign_hmac_hex(const struct sig_secret *s, const char *ts, const void *body, size_t len);

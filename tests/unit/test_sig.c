@@ -9,6 +9,7 @@
 
 #include "leadroute/sig.h"
 #include "leadroute/util.h"
+#include "leadroute/webhook.h"
 
 #include "check_suites.h"
 
@@ -82,6 +83,16 @@ config_free(struct sig_config *c)
 		sig_secret_free(&c->secrets[i]);
 }
 
+/* A Standard Webhooks signature as senders (and our own notifications) make it (malloc'd). */
+static char *
+standard_sig(const struct sig_secret *s, const char *id, int64_t ts, const char *body, size_t len)
+{
+	char sig[WEBHOOK_SIG_LEN];
+
+	webhook_sign(s->key, s->len, id, ts, body, len, sig);
+	return xstrdup(sig);
+}
+
 static int
 verify(const struct sig_config *c, struct hdrs *h, const char *url, const char *body,
     int64_t now, struct sig_error *err)
@@ -152,18 +163,6 @@ START_TEST(test_sig_standard_accepts_the_spec_example)
 	struct sig_error err;
 
 	ck_assert_int_eq(verify_standard(NULL, SPEC_SIG, NOW_MS, &err), 0);
-}
-END_TEST
-
-START_TEST(test_sig_standard_signs_the_spec_example)
-{
-	struct sig_config c = config(SIG_STANDARD, SPEC_SECRET, NULL);
-	char *s = sig_sign_standard(&c.secrets[0], SPEC_ID, 1614265330, SPEC_BODY,
-	    strlen(SPEC_BODY));
-
-	ck_assert_str_eq(s, SPEC_SIG);
-	free(s);
-	config_free(&c);
 }
 END_TEST
 
@@ -325,7 +324,7 @@ START_TEST(test_sig_standard_allows_a_webhook_id_of_255_characters)
 
 	memset(id, 'a', 256);
 	id[255] = '\0';
-	s = sig_sign_standard(&c.secrets[0], id, 1614265330, SPEC_BODY, strlen(SPEC_BODY));
+	s = standard_sig(&c.secrets[0], id, 1614265330, SPEC_BODY, strlen(SPEC_BODY));
 	h.kv[1] = id;
 	h.kv[5] = s;
 	ck_assert_int_eq(verify(&c, &h, "", SPEC_BODY, NOW_MS, &err), 0);
@@ -362,7 +361,7 @@ END_TEST
 START_TEST(test_sig_standard_finds_the_valid_entry_last_of_100)
 {
 	struct sig_config other = config(SIG_STANDARD, OTHER_SECRET, NULL);
-	char *wrong = sig_sign_standard(&other.secrets[0], SPEC_ID, 1614265330, SPEC_BODY,
+	char *wrong = standard_sig(&other.secrets[0], SPEC_ID, 1614265330, SPEC_BODY,
 	    strlen(SPEC_BODY));
 	struct buf header = { NULL, 0, 0 };
 	struct sig_error err;
@@ -381,7 +380,7 @@ END_TEST
 START_TEST(test_sig_standard_refuses_100_invalid_entries)
 {
 	struct sig_config other = config(SIG_STANDARD, OTHER_SECRET, NULL);
-	char *wrong = sig_sign_standard(&other.secrets[0], SPEC_ID, 1614265330, SPEC_BODY,
+	char *wrong = standard_sig(&other.secrets[0], SPEC_ID, 1614265330, SPEC_BODY,
 	    strlen(SPEC_BODY));
 	struct buf header = { NULL, 0, 0 };
 	struct sig_error err;
@@ -1083,7 +1082,6 @@ sig_suite(void)
 	TCase *misc = tcase_create("secrets");
 
 	tcase_add_test(std, test_sig_standard_accepts_the_spec_example);
-	tcase_add_test(std, test_sig_standard_signs_the_spec_example);
 	tcase_add_test(std, test_sig_standard_refuses_a_changed_body);
 	tcase_add_test(std, test_sig_standard_signs_the_id_and_timestamp);
 	tcase_add_test(std, test_sig_standard_reports_a_missing_signature_header);
