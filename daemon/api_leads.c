@@ -29,6 +29,7 @@ struct lead_post {
 	struct server		*srv;
 	api_lead_done		*done;		/* told what became of it, once */
 	void			*done_arg;
+	char			 subjects[2 * PII_HASH_LEN + 2];	/* see pii_lead_subjects */
 	char			 subject[80];	/* for logs (see pii_log_subject) */
 	const struct conf_rule	*rule;		/* borrowed from the request's config */
 	char			*fields;	/* the validated fields as JSON text */
@@ -214,19 +215,16 @@ api_route_args(struct store_args *a, const struct conf *conf, const struct lead_
 	const struct conf_rule *rule = lp->rule;
 	struct store_args attrs = { 0 };
 	int need_facts = conf->leads.sticky_window_ms > 0, accounts = 0;
-	char contact[65] = "", domains[512] = "", subjects[2 * PII_HASH_LEN + 2];
-	const unsigned char *key;
-	size_t i, keylen;
+	char contact[65] = "", domains[512] = "";
+	size_t i;
 
-	key = pii_key(&keylen);
-	pii_lead_subjects(fields, key, keylen, subjects, sizeof(subjects));
 	store_args_add(a, lp->id);
 	store_args_add(a, idem != NULL ? idem : "");
 	store_args_add_int(a, conf->leads.idempotency_window_ms);
 	api_sla_arg(a, conf, &sla);
 	store_args_add(a, rule->name);
 	store_args_add(a, dry ? "1" : "0");
-	store_args_add(a, subjects);
+	store_args_add(a, lp->subjects);
 	store_args_add_int(a, conf->leads.retention_ms);
 	/* Stored with the lead as they are: field, value pairs, counted. */
 	store_args_add(&attrs, "action");
@@ -357,6 +355,8 @@ api_decide(struct http_request *req, json_t *fields, const char *idem, struct st
 	const struct conf_stage *stage;
 	struct lead_post *lp;
 	struct conf_sla sla;
+	const unsigned char *key;
+	size_t keylen;
 	int64_t now;
 
 	if (lead_validate(fields, err) == -1)
@@ -378,7 +378,9 @@ api_decide(struct http_request *req, json_t *fields, const char *idem, struct st
 	sla = conf_sla_for(conf, lp->rule, lp->score.grade);
 	lp->fields = json_dumps(fields, JSON_COMPACT);
 	lp->breakdown = api_breakdown_json(&lp->score);
-	pii_log_subject(conf, fields, lp->subject, sizeof(lp->subject));
+	key = pii_key(&keylen);
+	pii_lead_subjects(fields, key, keylen, lp->subjects, sizeof(lp->subjects));
+	pii_log_subject(conf, fields, lp->subjects, lp->subject, sizeof(lp->subject));
 	now = sys_now_ms();
 	lp->now = now;
 	sys_new_lead_id(now, lp->id);

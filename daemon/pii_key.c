@@ -87,25 +87,20 @@ pii_key(size_t *len)
 }
 
 const char *
-pii_log_subject(const struct conf *conf, const json_t *fields, char *buf, size_t len)
+pii_log_subject(const struct conf *conf, const json_t *fields, const char *subjects, char *buf,
+    size_t len)
 {
-	static const char *const kinds[] = { "email", "phone" };
-	char h[PII_HASH_LEN + 1];
-	size_t i;
+	const char *raw = json_string_value(json_object_get(fields, "email"));
 
-	for (i = 0; i < LR_NELEM(kinds); i++) {
-		const char *v = json_string_value(json_object_get(fields, kinds[i]));
-
-		if (v == NULL)
-			continue;
-		if (conf->pii.log_raw) {
-			snprintf(buf, len, "%s", v);
-			return buf;
-		}
-		if (pii_hash(kinds[i], v, pii_key_bytes, pii_key_len, h) == 0) {
-			snprintf(buf, len, "h:%s", h);
-			return buf;
-		}
+	if (conf->pii.log_raw) {
+		if (raw == NULL)
+			raw = json_string_value(json_object_get(fields, "phone"));
+		snprintf(buf, len, "%s", raw != NULL ? raw : "-");
+		return buf;
 	}
-	return "-";
+	if (subjects[0] == '\0')
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "h:%.*s", (int)strcspn(subjects, ","), subjects);
+	return buf;
 }

@@ -25,10 +25,11 @@ int pii_key_ready(void);
 const unsigned char *pii_key(size_t *len);
 
 /*
- * How logs name a lead's person: its email's (else phone's) keyed hash as
- * "h:<hash>", or the raw value with pii.log_raw; "-" when it has neither.
+ * How logs name a lead's person: the first of its subjects (the keyed hashes
+ * pii_lead_subjects made: its email's, else its phone's) as "h:<hash>", or
+ * the raw email (else phone) with pii.log_raw; "-" when it has neither.
  */
-const char *pii_log_subject(const struct conf *conf, const json_t *fields, char *buf,
-    size_t len);
+const char *pii_log_subject(const struct conf *conf, const json_t *fields, const char *subjects,
+    char *buf, size_t len);
 
 #endif
