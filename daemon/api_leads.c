@@ -304,26 +304,24 @@ api_entry_stage(const struct conf *conf, const json_t *fields, struct lead_error
 {
 	const json_t *v = json_object_get(fields, "stage");
 	const struct conf_stage *st;
-	size_t i, used = 0;
-	int n;
+	struct buf entries = { NULL, 0, 0 };
+	size_t i;
 
 	if (v == NULL)
 		return conf->lifecycle.initial;
 	if (json_is_string(v) && (st = conf_find_stage(conf, json_string_value(v))) != NULL &&
 	    st->entry)
 		return st;
+	for (i = 0; i < conf->lifecycle.nstages; i++)
+		if (conf->lifecycle.stages[i].entry)
+			buf_appendf(&entries, "%s%s", entries.len > 0 ? ", " : "",
+			    conf->lifecycle.stages[i].id);
+	buf_append(&entries, "", 1);
 	err->code = "invalid_field";
 	snprintf(err->field, sizeof(err->field), "stage");
-	n = snprintf(err->message, sizeof(err->message),
-	    "stage must name a stage a lead can arrive in:");
-	used = n > 0 ? (size_t)n : 0;
-	for (i = 0; i < conf->lifecycle.nstages && used < sizeof(err->message); i++) {
-		if (!conf->lifecycle.stages[i].entry)
-			continue;
-		n = snprintf(err->message + used, sizeof(err->message) - used, "%s %s",
-		    used > 46 ? "," : "", conf->lifecycle.stages[i].id);
-		used += n > 0 ? (size_t)n : 0;
-	}
+	snprintf(err->message, sizeof(err->message),
+	    "stage must name a stage a lead can arrive in: %s", entries.data);
+	buf_free(&entries);
 	return NULL;
 }
 

@@ -222,25 +222,23 @@ source_verify(struct http_request *req, const struct conf_source *src)
 	struct sig_request rq;
 	struct sig_error err;
 	const char *host = http_request_header(req, "Host");
-	char *url = NULL;
+	char *sent = NULL;
 	int rc;
 
 	memset(&rq, 0, sizeof(rq));
 	memset(&err, 0, sizeof(err));
 	/* What the sender signed: the configured public URL, else what we were sent. */
-	if (src->url != NULL)
-		url = xasprintf("%s", src->url);
-	else
-		url = xasprintf("%s://%s%s", http_request_tls(req) ? "https" : "http",
+	if (src->url == NULL)
+		sent = xasprintf("%s://%s%s", http_request_tls(req) ? "https" : "http",
 		    host != NULL ? host : "", http_request_target(req));
 	rq.method = http_request_method(req);
-	rq.url = url;
+	rq.url = src->url != NULL ? src->url : sent;
 	rq.body = (const unsigned char *)http_request_body(req, &rq.len);
 	rq.header = source_header;
 	rq.arg = req;
 	rq.now_ms = sys_now_ms();
 	rc = sig_verify(&src->sig, &rq, &err);
-	free(url);
+	free(sent);
 	if (rc == 0)
 		return 0;
 	metrics_inc(METRIC_SIGNATURES_REFUSED, 1);

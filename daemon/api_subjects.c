@@ -64,24 +64,37 @@ erase_done(struct erasure *e)
 	erasure_free(e);
 }
 
+/*
+ * The scripts' {count, text} answer; NULL after answering 503 (repeating the
+ * request finishes what is left: erasure is idempotent).
+ */
+static const redisReply *
+erase_reply(struct erasure *e, const struct store_reply *reply)
+{
+	const redisReply *r = reply->raw;
+
+	if (reply->err == NULL && r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_STRING)
+		return r;
+	api_respond_unavailable(e->req, reply->err != NULL ? reply->err : "unexpected reply");
+	erasure_free(e);
+	return NULL;
+}
+
 static void
 erase_on_page(const struct store_reply *reply, void *arg)
 {
 	struct erasure *e = arg;
-	const redisReply *r = reply->raw;
+	const redisReply *r;
 
-	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-		/* The leads are gone already; repeating the request finishes the streams. */
-		api_respond_unavailable(e->req, reply->err != NULL ? reply->err : "unexpected reply");
-		erasure_free(e);
+	if ((r = erase_reply(e, reply)) == NULL)
 		return;
-	}
-	e->entries += r->element[1]->integer;
-	if (r->element[0]->len == 0) {
+	e->entries += r->element[0]->integer;
+	if (r->element[1]->len == 0) {
 		e->stream++;
 		snprintf(e->cursor, sizeof(e->cursor), "0-0");
 	} else {
-		snprintf(e->cursor, sizeof(e->cursor), "%s", r->element[0]->str);
+		snprintf(e->cursor, sizeof(e->cursor), "%s", r->element[1]->str);
 	}
 	if (e->stream == 2)
 		erase_done(e);
@@ -108,13 +121,10 @@ static void
 erase_on_leads(const struct store_reply *reply, void *arg)
 {
 	struct erasure *e = arg;
-	const redisReply *r = reply->raw;
+	const redisReply *r;
 
-	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-		api_respond_unavailable(e->req, reply->err != NULL ? reply->err : "unexpected reply");
-		erasure_free(e);
+	if ((r = erase_reply(e, reply)) == NULL)
 		return;
-	}
 	e->leads = r->element[0]->integer;
 	e->ids = xstrndup(r->element[1]->str, r->element[1]->len);
 	if (e->leads == 0) {

@@ -503,7 +503,7 @@ http_route_request(struct http_request *req, const char *url, const char *method
 {
 	struct http *h = req->http;
 	int m = http_method_of(method);
-	char allow[64] = "", retry[16];
+	char allow[64] = "";
 	const char *ct, *cl;
 	size_t i;
 
@@ -540,8 +540,7 @@ http_route_request(struct http_request *req, const char *url, const char *method
 		return;
 	/* Requests waiting for an answer (streams are answered): shed load before reading bodies. */
 	if ((uint64_t)(h->active - h->nstreams) > req->conf->http.max_in_flight) {
-		snprintf(retry, sizeof(retry), "%d", 1);
-		http_response_header(req, "Retry-After", retry);
+		http_response_header(req, "Retry-After", "1");
 		metrics_inc(METRIC_HTTP_SHED, 1);
 		http_respond_error(req, 503, "overloaded", NULL,
 		    "more than %llu requests are in flight; retry shortly",
@@ -759,6 +758,16 @@ http_tls_pick(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nre
 	return 0;
 }
 
+static void
+http_tls_free(struct http_tls *t)
+{
+	if (t->key != NULL)
+		gnutls_privkey_deinit(t->key);
+	while (t->npcerts > 0)
+		gnutls_pcert_deinit(&t->pcerts[--t->npcerts]);
+	free(t);
+}
+
 /*
  * Load the config's certificate chain and key for new handshakes. Handshakes
  * under way may still use the previous ones, so those are kept (a few bytes
@@ -780,16 +789,14 @@ http_tls_load(const struct conf *conf, char **cause)
 	    0);
 	if (rc < 0) {
 		*cause = xasprintf("%s: %s", conf->tls.cert_file, gnutls_strerror(rc));
-		free(t);
+		t->npcerts = 0;	/* none imported */
+		http_tls_free(t);
 		return -1;
 	}
 	if ((rc = gnutls_privkey_init(&t->key)) < 0 ||
 	    (rc = gnutls_privkey_import_x509_raw(t->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
 		*cause = xasprintf("%s: %s", conf->tls.key_file, gnutls_strerror(rc));
-		gnutls_privkey_deinit(t->key);
-		while (t->npcerts > 0)
-			gnutls_pcert_deinit(&t->pcerts[--t->npcerts]);
-		free(t);
+		http_tls_free(t);
 		return -1;
 	}
 	t->older = http_tls_current;
@@ -804,10 +811,7 @@ http_tls_free_all(void)
 
 	for (t = http_tls_current; t != NULL; t = next) {
 		next = t->older;
-		gnutls_privkey_deinit(t->key);
-		while (t->npcerts > 0)
-			gnutls_pcert_deinit(&t->pcerts[--t->npcerts]);
-		free(t);
+		http_tls_free(t);
 	}
 	http_tls_current = NULL;
 }

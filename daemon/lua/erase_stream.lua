@@ -4,8 +4,8 @@
 --
 -- ARGV[4] which stream ('events' or 'escalation_events'), [5] the last id
 -- read ('0-0' to begin), [6] entries to read at most, [7] lead ids
--- (comma-separated). Returns {the last id read or '' when the stream is
--- done, entries deleted}.
+-- (comma-separated). Returns {entries deleted, the last id read or '' when
+-- the stream is done}, shaped like erase's answer.
 local which, cursor, count, ids = ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
 local sk = which == 'events' and K_EVENTS or K_ESC_EVENTS
 local wanted = {}
@@ -26,5 +26,5 @@ for _, e in ipairs(entries) do
   end
 end
 if #gone > 0 then redis.call('XDEL', sk, unpack(gone)) end
-if #entries < count then return { '', #gone } end
-return { entries[#entries][1], #gone }
+if #entries < count then return { #gone, '' } end
+return { #gone, entries[#entries][1] }
