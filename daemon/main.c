@@ -128,8 +128,7 @@ main_reload(struct server *srv)
 	    strcmp(conf->health_listen.text, old->health_listen.text) != 0))
 		log_warn("config_needs_restart", "key=health_listen");
 	/* A certificate that does not load keeps the whole running config. */
-	if (conf->tls.cert_pem != NULL && old->tls.cert_pem != NULL &&
-	    http_configure(srv->http, conf, &cause) == -1) {
+	if (http_configure(srv->http, conf, &cause) == -1) {
 		log_error("config_reload_failed", "file=%s tls=\"%s\" kept_version=%s",
 		    srv->conf_path, cause, old->version);
 		free(cause);
@@ -138,8 +137,6 @@ main_reload(struct server *srv)
 		service_ready("reload failed; running the previous config");
 		return;
 	}
-	if (conf->tls.cert_pem == NULL || old->tls.cert_pem == NULL)
-		http_configure(srv->http, conf, NULL);
 	if (srv->health != NULL)
 		http_configure(srv->health, conf, NULL);
 	if (conf->tls.cert_pem != NULL && old->tls.cert_pem != NULL)
