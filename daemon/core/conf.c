@@ -538,6 +538,27 @@ conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key,
 	return conf_scalar(ctx, n, sub, "a string");
 }
 
+int
+conf_bool(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path,
+    int *out)
+{
+	const struct ynode *n = ytree_get(item, key);
+	char sub[160];
+	const char *s;
+
+	if (n == NULL)
+		return 0;
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	if ((s = conf_scalar(ctx, n, sub, "true or false")) == NULL)
+		return -1;
+	if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
+		conf_error(ctx, n->line, sub, "expected true or false, got \"%s\"", s);
+		return -1;
+	}
+	*out = strcmp(s, "true") == 0;
+	return 0;
+}
+
 /* True when list is a list; otherwise report it as not the list of what it should be. */
 int
 conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path, const char *what)

@@ -99,27 +99,6 @@ conf_secret(struct conf_ctx *ctx, const struct ynode *n, const char *path, size_
 	return text;
 }
 
-static int
-conf_bool(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path,
-    int *out)
-{
-	const struct ynode *n = ytree_get(item, key);
-	char sub[160];
-	const char *s;
-
-	if (n == NULL)
-		return 0;
-	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	if ((s = conf_scalar(ctx, n, sub, "true or false")) == NULL)
-		return -1;
-	if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
-		conf_error(ctx, n->line, sub, "expected true or false, got \"%s\"", s);
-		return -1;
-	}
-	*out = strcmp(s, "true") == 0;
-	return 0;
-}
-
 /*
  * A rate limit "N/s", "N/m" or "N/h" (or "off"): N requests at once, then N
  * per unit. Absent: def.

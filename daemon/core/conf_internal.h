@@ -31,6 +31,9 @@ const char *conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *
     const char *path);
 const char *conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key,
     const char *path);
+/* An optional true/false under key into *out (left alone when absent); -1 after reporting. */
+int conf_bool(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path,
+    int *out);
 int conf_opt_count(struct conf_ctx *ctx, const struct ynode *item, const char *key,
     const char *path, uint64_t min, uint64_t max, uint64_t *out);
 int conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path,

@@ -253,7 +253,7 @@ parse_stages(struct conf_ctx *ctx, const struct ynode *list)
 	}
 	l->stages = xcalloc(list->n, sizeof(*l->stages));
 	for (i = 0; i < list->n; i++) {
-		const struct ynode *item = list->items[i], *n;
+		const struct ynode *item = list->items[i];
 		const struct conf_stage *prev;
 		struct conf_stage *s;
 		const char *id, *kind;
@@ -297,13 +297,7 @@ parse_stages(struct conf_ctx *ctx, const struct ynode *list)
 		else
 			conf_error(ctx, ytree_get(item, "kind")->line, sub,
 			    "unknown kind \"%s\": use open, nurture or closed", kind);
-		if ((n = ytree_get(item, "entry")) != NULL) {
-			snprintf(sub, sizeof(sub), "%s.entry", path);
-			if (n->type == YNODE_SCALAR && strcmp(n->value, "true") == 0)
-				s->entry = 1;
-			else if (n->type != YNODE_SCALAR || strcmp(n->value, "false") != 0)
-				conf_error(ctx, n->line, sub, "expected true or false");
-		}
+		conf_bool(ctx, item, "entry", path, &s->entry);
 		req = id_list(ctx, item, "requires", path, 2, &nreq);
 		for (j = 0; j < nreq; j++) {
 			if (strcmp(req[j], "amount") == 0)
@@ -396,13 +390,7 @@ parse_reasons(struct conf_ctx *ctx, const struct ynode *list, const char *path0,
 			else if (n->type != YNODE_SCALAR || strcmp(n->value, "optional") != 0)
 				conf_error(ctx, n->line, sub, "expected required or optional");
 		}
-		if ((n = ytree_get(item, "cadence")) != NULL) {
-			snprintf(sub, sizeof(sub), "%s.cadence", path);
-			if (n->type == YNODE_SCALAR && strcmp(n->value, "true") == 0)
-				r->needs_cadence = 1;
-			else if (n->type != YNODE_SCALAR || strcmp(n->value, "false") != 0)
-				conf_error(ctx, n->line, sub, "expected true or false");
-		}
+		conf_bool(ctx, item, "cadence", path, &r->needs_cadence);
 	}
 }
 

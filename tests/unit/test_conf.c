@@ -711,7 +711,7 @@ START_TEST(test_conf_lifecycle_errors)
 	    "scorecard:\n"
 	    "  route_clock: lunch\n",
 	    "t.yaml:11: lifecycle.initial: stage mql is not an entry stage (entry: true)\n"
-	    "t.yaml:12: lifecycle.stages[0].entry: expected true or false\n"
+	    "t.yaml:12: lifecycle.stages[0].entry: expected true or false, got \"yes\"\n"
 	    "t.yaml:12: lifecycle.stages: stage mql: next names unknown stage \"ghost\"\n"
 	    "t.yaml:13: lifecycle.stages[1]: missing \"definition\": say what being in stage sal means\n"
 	    "t.yaml:13: lifecycle.stages[1].kind: unknown kind \"done\": use open, nurture or closed\n"
