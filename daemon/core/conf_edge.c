@@ -59,28 +59,22 @@ conf_read_small(const char *path, size_t max, size_t *len, const char **why)
 	return b.data;
 }
 
-/*
- * The bytes of a secret reference (see the top of the file), trailing
- * newlines dropped; NULL after reporting.
- */
-static char *
-conf_secret(struct conf_ctx *ctx, const struct ynode *n, const char *path, size_t *len)
+char *
+conf_secret_ref(struct conf_ctx *ctx, int line, const char *path, const char *s, size_t *len)
 {
-	const char *s = conf_scalar(ctx, n, path, "a secret"), *why = NULL, *dir;
+	const char *why = NULL, *dir;
 	char file[4096];
 	char *text;
 
-	if (s == NULL)
-		return NULL;
 	if (strncmp(s, "credential:", 11) == 0) {
 		dir = getenv("CREDENTIALS_DIRECTORY");
 		if (dir == NULL || dir[0] == '\0') {
-			conf_error(ctx, n->line, path, "credential %s: CREDENTIALS_DIRECTORY is not set "
+			conf_error(ctx, line, path, "credential %s: CREDENTIALS_DIRECTORY is not set "
 			    "(systemd sets it for LoadCredential=)", s + 11);
 			return NULL;
 		}
 		if (s[11] == '\0' || strchr(s + 11, '/') != NULL) {
-			conf_error(ctx, n->line, path, "bad credential name \"%s\"", s + 11);
+			conf_error(ctx, line, path, "bad credential name \"%s\"", s + 11);
 			return NULL;
 		}
 		snprintf(file, sizeof(file), "%s/%s", dir, s + 11);
@@ -91,12 +85,21 @@ conf_secret(struct conf_ctx *ctx, const struct ynode *n, const char *path, size_
 		return xstrdup(s);
 	}
 	if ((text = conf_read_small(file, CONF_SECRET_MAX, len, &why)) == NULL) {
-		conf_error(ctx, n->line, path, "cannot read %s: %s", file, why);
+		conf_error(ctx, line, path, "cannot read %s: %s", file, why);
 		return NULL;
 	}
 	while (*len > 0 && (text[*len - 1] == '\n' || text[*len - 1] == '\r'))
 		text[--*len] = '\0';
 	return text;
+}
+
+/* conf_secret_ref of a scalar node. */
+static char *
+conf_secret(struct conf_ctx *ctx, const struct ynode *n, const char *path, size_t *len)
+{
+	const char *s = conf_scalar(ctx, n, path, "a secret");
+
+	return s != NULL ? conf_secret_ref(ctx, n->line, path, s, len) : NULL;
 }
 
 /*

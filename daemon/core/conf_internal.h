@@ -31,6 +31,14 @@ const char *conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *
     const char *path);
 const char *conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key,
     const char *path);
+/*
+ * The bytes a secret reference names (malloc'd, NUL-terminated, trailing
+ * newlines dropped): "credential:NAME" (a systemd credential), "file:PATH",
+ * else the text itself. NULL after reporting.
+ */
+char *conf_secret_ref(struct conf_ctx *ctx, int line, const char *path, const char *ref,
+    size_t *len);
+
 /* An optional true/false under key into *out (left alone when absent); -1 after reporting. */
 int conf_bool(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path,
     int *out);

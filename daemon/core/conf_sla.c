@@ -100,43 +100,39 @@ conf_decode_secret(const char *s, unsigned char **key, size_t *len)
 	return 0;
 }
 
-/* The secret, from the file's text or from a file (systemd credentials, say). */
+/* The secret: written as a secret reference (see conf_secret_ref), or in a file. */
 static void
 conf_target_secret(struct conf_ctx *ctx, const struct ynode *item, const char *path,
     struct conf_notify_target *t)
 {
 	const char *secret = conf_opt_string(ctx, item, "secret", path);
 	const char *file = conf_opt_string(ctx, item, "secret_file", path);
-	char sub[160], text[512];
+	const char *key = file != NULL ? "secret_file" : "secret";
+	int line;
+	char sub[160], *ref, *text;
 	size_t n = 0;
-	FILE *fp;
 
 	if (secret != NULL && file != NULL) {
 		conf_error(ctx, item->line, path, "use one of secret and secret_file");
 		return;
 	}
-	if (file != NULL) {
-		snprintf(sub, sizeof(sub), "%s.secret_file", path);
-		if ((fp = fopen(file, "r")) == NULL) {
-			conf_error(ctx, ytree_get(item, "secret_file")->line, sub,
-			    "cannot open \"%s\": %s", file, strerror(errno));
-			return;
-		}
-		n = fread(text, 1, sizeof(text) - 1, fp);
-		fclose(fp);
-		while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
-			n--;
-		text[n] = '\0';
-		secret = text;
-	} else if (secret == NULL) {
+	if (secret == NULL && file == NULL)
 		return;
-	} else {
-		snprintf(sub, sizeof(sub), "%s.secret", path);
-	}
-	if (conf_decode_secret(secret, &t->secret, &t->secret_len) == -1)
-		conf_error(ctx, ytree_get(item, file != NULL ? "secret_file" : "secret")->line, sub,
-		    "expected whsec_ and %d to %d bytes in base64", SECRET_MIN, SECRET_MAX);
-	explicit_bzero(text, sizeof(text));
+	line = ytree_get(item, key)->line;
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	ref = file != NULL ? xasprintf("file:%s", file) : xstrdup(secret);
+	text = conf_secret_ref(ctx, line, sub, ref, &n);
+	free(ref);
+	if (text == NULL)
+		return;
+	/* Spaces left by an editor are no part of base64. */
+	while (n > 0 && text[n - 1] == ' ')
+		text[--n] = '\0';
+	if (conf_decode_secret(text, &t->secret, &t->secret_len) == -1)
+		conf_error(ctx, line, sub, "expected whsec_ and %d to %d bytes in base64", SECRET_MIN,
+		    SECRET_MAX);
+	explicit_bzero(text, n);
+	free(text);
 }
 
 void

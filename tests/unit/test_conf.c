@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "leadroute/conf.h"
 
@@ -808,6 +809,38 @@ START_TEST(test_conf_escalation_first_level_not_a_map)
 }
 END_TEST
 
+/* A notify target's secret from secret_file, or as a reference (file:, credential:). */
+START_TEST(test_conf_notify_secret_from_a_file)
+{
+	char path[] = "/tmp/lr-secret-XXXXXX", text[512];
+	const struct conf_notify_target *t;
+	struct conf *c;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	/* An editor's newline and spaces around the value are no part of it. */
+	ck_assert_int_gt(write(fd, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  \n", 41), 0);
+	close(fd);
+	snprintf(text, sizeof(text), MINIMAL "notify:\n  targets:\n"
+	    "    - {id: a, url: \"https://h.example/a\", secret_file: %s}\n"
+	    "    - {id: b, url: \"https://h.example/b\", secret: \"file:%s\"}\n", path, path);
+	c = load_ok(text);
+	t = conf_find_target(c, "a");
+	ck_assert_uint_eq(t->secret_len, 24);
+	ck_assert_mem_eq(t->secret, conf_find_target(c, "b")->secret, 24);
+	conf_unref(c);
+	unlink(path);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	load_fails(MINIMAL "notify:\n  targets:\n"
+	    "    - {id: a, url: \"https://h.example/a\", secret_file: /nonexistent/s}\n"
+	    "    - {id: b, url: \"https://h.example/b\", secret: \"credential:hook\"}\n",
+	    "t.yaml:12: notify.targets[0].secret_file: cannot read /nonexistent/s: "
+	    "No such file or directory\n"
+	    "t.yaml:13: notify.targets[1].secret: credential hook: CREDENTIALS_DIRECTORY is not "
+	    "set (systemd sets it for LoadCredential=)\n");
+}
+END_TEST
+
 START_TEST(test_conf_missing_file)
 {
 	struct conf_diags diags;
@@ -932,6 +965,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_lifecycle_custom);
 	tcase_add_test(tc, test_conf_lifecycle_errors);
 	tcase_add_test(tc, test_conf_escalation_first_level_not_a_map);
+	tcase_add_test(tc, test_conf_notify_secret_from_a_file);
 	tcase_add_test(tc, test_conf_missing_file);
 	tcase_add_test(tc, test_conf_edge_defaults);
 	tcase_add_test(tc, test_conf_edge_settings);
