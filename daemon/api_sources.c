@@ -29,9 +29,6 @@
 #include "server.h"
 #include "sysutil.h"
 
-#define SOURCE_MAX_DEPTH	32
-#define SOURCE_MAX_PAIRS	1000
-
 /* What became of one event. */
 enum event_fate {
 	FATE_PENDING,
@@ -256,7 +253,7 @@ api_post_source_events(struct http_request *req)
 	const struct conf_source *src = conf_find_source(conf, name);
 	struct http_route token_route = { HTTP_POST, "/v1/sources/:name/events", NULL, 0,
 	    CONF_ROLE_INGEST };
-	struct mapping_limits lim;
+	struct mapping_limits lim = { 0 };	/* depth and form pairs: the mapping's defaults */
 	struct mapping_result res;
 	struct mapping_error merr;
 	struct source_batch *b;
@@ -277,8 +274,6 @@ api_post_source_events(struct http_request *req)
 		return;
 	body = http_request_body(req, &len);
 	lim.max_events = src->max_batch;
-	lim.max_depth = SOURCE_MAX_DEPTH;
-	lim.max_pairs = SOURCE_MAX_PAIRS;
 	memset(&merr, 0, sizeof(merr));
 	if (mapping_apply(src->mapping, &lim, http_request_header(req, "Content-Type"), body, len,
 	    &res, &merr) == -1) {
