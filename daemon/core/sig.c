@@ -225,6 +225,20 @@ sig_matches(unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], size_t n,
 	return ok;
 }
 
+/* 1 when mac is content's MAC under one of the secrets; content is freed. */
+static int
+sig_content_matches(const struct sig_config *cfg, struct buf *content,
+    const unsigned char mac[SIG_MAC_LEN])
+{
+	unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN];
+	size_t n = sig_expected(cfg, content, macs);
+	int ok = sig_matches(macs, n, mac);
+
+	buf_free(content);
+	OPENSSL_cleanse(macs, sizeof(macs));
+	return ok;
+}
+
 /* Append the body, which may be NULL when empty. */
 static void
 sig_append_body(struct buf *content, const struct sig_request *rq)
@@ -354,12 +368,10 @@ sig_verify_hubspot(const struct sig_config *cfg, const struct sig_request *rq,
     struct sig_error *err)
 {
 	static const char sh[] = "X-HubSpot-Signature-v3", th[] = "X-HubSpot-Request-Timestamp";
-	unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], mac[SIG_MAC_LEN];
+	unsigned char mac[SIG_MAC_LEN];
 	struct buf content = { NULL, 0, 0 };
 	const char *sig, *ts;
-	size_t n;
 	int64_t t;
-	int ok;
 
 	if ((sig = sig_need(rq, sh, err)) == NULL || (ts = sig_need(rq, th, err)) == NULL)
 		return -1;
@@ -376,11 +388,7 @@ sig_verify_hubspot(const struct sig_config *cfg, const struct sig_request *rq,
 	if (sig_check_window(cfg, rq, th, t, err) == -1)
 		return -1;
 	sig_hubspot_content(rq->method, rq->url, rq, ts, &content);
-	n = sig_expected(cfg, &content, macs);
-	buf_free(&content);
-	ok = sig_matches(macs, n, mac);
-	OPENSSL_cleanse(macs, sizeof(macs));
-	if (ok)
+	if (sig_content_matches(cfg, &content, mac))
 		return 0;
 	sig_fail(err, "signature_invalid", sh, "the %s header does not match this source's "
 	    "secrets over the method, URL, body and timestamp", sh);
@@ -391,12 +399,10 @@ sig_verify_hubspot(const struct sig_config *cfg, const struct sig_request *rq,
 static int
 sig_verify_hex(const struct sig_config *cfg, const struct sig_request *rq, struct sig_error *err)
 {
-	unsigned char macs[SIG_MAX_SECRETS][SIG_MAC_LEN], mac[SIG_MAC_LEN];
+	unsigned char mac[SIG_MAC_LEN];
 	const char *hh = cfg->header, *th = cfg->timestamp_header, *sig, *ts = NULL;
 	struct buf content = { NULL, 0, 0 };
-	size_t n;
 	int64_t t;
-	int ok;
 
 	if (hh == NULL || hh[0] == '\0') {
 		sig_fail(err, "signature_missing", NULL,
@@ -426,11 +432,7 @@ sig_verify_hex(const struct sig_config *cfg, const struct sig_request *rq, struc
 		buf_appendf(&content, "%s.", ts);
 	}
 	sig_append_body(&content, rq);
-	n = sig_expected(cfg, &content, macs);
-	buf_free(&content);
-	ok = sig_matches(macs, n, mac);
-	OPENSSL_cleanse(macs, sizeof(macs));
-	if (ok)
+	if (sig_content_matches(cfg, &content, mac))
 		return 0;
 	sig_fail(err, "signature_invalid", hh,
 	    "the %s header does not match this source's secrets", hh);
