@@ -1,0 +1,151 @@
+/* api.h — the HTTP endpoints and the helpers they share. */
+#ifndef LEADROUTED_API_H
+#define LEADROUTED_API_H
+
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "leadroute/jsonw.h"
+
+#include "io/http.h"
+
+extern const struct http_route api_routes[];
+extern const size_t api_nroutes;
+extern const struct http_route api_health_routes[];
+extern const size_t api_health_nroutes;
+
+/* Endpoints, one file per resource. */
+http_handler api_post_lead, api_get_lead, api_post_touch, api_post_simulate;
+http_handler api_post_accept, api_post_reject, api_post_stage, api_post_event;
+http_handler api_get_definitions, api_get_definitions_history, api_get_definitions_version;
+http_handler api_get_scorecard;
+http_handler api_post_source_events, api_delete_subject;
+
+http_handler api_get_reps, api_put_rep_status;
+http_handler api_get_pool;
+http_handler api_put_account, api_get_account, api_delete_account, api_list_accounts,
+    api_import_accounts;
+
+struct server;
+
+/* Record the running definitions' version in Redis if they changed (start, reload). */
+void api_record_definitions(struct server *srv);
+
+/* Write the config's accounts to Redis (start-up, reconnection, reload). */
+void api_seed_accounts(struct server *srv);
+http_handler api_get_escalations, api_post_escalation_ack;
+http_handler api_get_escalation_stream;
+http_handler api_get_notifications_failed, api_post_notification_retry;
+http_handler api_get_healthz, api_get_metrics;
+
+/* A lead as the API shows it; strings are borrowed. */
+struct lead_view {
+	const char	*id;
+	const char	*status;
+	const char	*owner;
+	const char	*pool;
+	const char	*rule;
+	int64_t		 received_at;	/* epoch ms; -1: not yet */
+	int64_t		 assigned_at;
+	int64_t		 touched_at;
+	int64_t		 touches;
+	const char	*fields;	/* the lead's fields as JSON text */
+	size_t		 fields_len;
+	const char	*events;	/* its history as a JSON array, or NULL */
+	size_t		 events_len;
+	int64_t		 score;		/* -1: not scored */
+	const char	*grade;
+	int		 mql;
+	const char	*breakdown;	/* JSON array of {reason, points} */
+	size_t		 breakdown_len;
+	const char	*config_version;	/* of the config that decided */
+	int64_t		 rules_tried;	/* rules evaluated; the last one matched */
+	const char	*trace;		/* targets tried and why (see route.lua) */
+	const char	*trace_queue;	/* the pick that took it off its queue, if any */
+	const char	*action;	/* the rule's action: pool, rep, route or nurture */
+	const char	*clocks;	/* {name: state} as JSON (route.lua's answer), or NULL */
+	size_t		 clocks_len;
+	const redisReply *hash;		/* the stored lead, for its clk:* fields */
+	const char	*owners;	/* everyone who owned it, comma-separated */
+	const char	*esc_open;	/* open escalations as "id:clock,…" */
+	const char	*stage;		/* lifecycle stage, or NULL (a nurtured lead has none) */
+	int64_t		 stage_at;
+	const char	*stage_by;
+	int64_t		 decided_at;	/* its first disposition */
+	int64_t		 amount;	/* cents; -1: none */
+	const char	*reject_reason;
+	const char	*reason;	/* why it was closed lost */
+};
+
+void api_lead_view_init(struct lead_view *v);
+
+/* Fill v from a lead's Redis hash as a flat field, value, ... array. */
+void api_lead_view_from_hash(struct lead_view *v, const redisReply *hash);
+
+/*
+ * Write the public form of a lead as members of the object w has open. conf
+ * names the rules evaluated when it is the config that decided.
+ */
+void api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *conf);
+
+/* What became of a lead handed to api_lead_submit. */
+enum lead_outcome {
+	LEAD_STORED,		/* new: v is the lead as decided */
+	LEAD_REPLAYED,		/* its idempotency key was seen: v is the lead stored then */
+	LEAD_ERASED,		/* its person was erased (a tombstone): nothing stored */
+	LEAD_UNAVAILABLE,	/* Redis failed (why): nothing known to be stored */
+};
+
+/* Runs exactly once per submitted lead; v is borrowed for the call. */
+typedef void api_lead_done(void *arg, enum lead_outcome outcome, const struct lead_view *v,
+    const char *why);
+
+/*
+ * Validate (normalizing fields in place; borrowed), decide and store one
+ * lead, idem (may be NULL) being its idempotency key. 0: done will run; -1:
+ * refused with err (422); -2: not sent, Redis unavailable (err.message says why).
+ */
+struct lead_error;
+int api_lead_submit(struct http_request *req, json_t *fields, const char *idem,
+    struct lead_error *err, api_lead_done *done, void *arg);
+
+/* An amount in cents as a number in currency units; null when cents < 0. */
+void api_write_amount(struct jsonw *w, const char *key, int64_t cents);
+
+/* Answer with what w holds. */
+void api_respond_jsonw(struct http_request *req, int status, struct jsonw *w);
+
+/* The parsed JSON object body, or NULL after answering 400/422. */
+json_t *api_body_object(struct http_request *req);
+
+/*
+ * The ?limit= (1 to max, default def) and ?cursor= (digits: a next_cursor
+ * from an earlier page; NULL for the first) of a paged list. 0, or -1 after
+ * answering 400.
+ */
+int api_page_params(struct http_request *req, long def, long max, long *limit,
+    const char **cursor);
+
+/* Writes one item of a page (a JSON value from a script's answer). */
+typedef void api_item_writer(struct jsonw *w, struct http_request *req, const json_t *item);
+
+/*
+ * Answer a script's page: 200 {"<name>": [each item of its items_key],
+ * "next_cursor": next (NULL: the last page)}, or 503 when the script failed.
+ */
+struct store_reply;
+void api_respond_page(struct http_request *req, const struct store_reply *reply,
+    const char *items_key, const char *name, const char *next, api_item_writer *write_item);
+
+/* 503 with Retry-After: Redis is down or saturated; nothing was changed. */
+void api_respond_unavailable(struct http_request *req, const char *why);
+
+/* Epoch ms from a JSON string or number; -1 when absent. */
+int64_t api_ms(const json_t *v);
+
+/* Epoch ms from a Redis string or integer reply; -1 when absent. */
+int64_t api_reply_ms(const redisReply *r);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * candidates.c — eligibility is split: working hours and local dates depend
+ * on config and the clock, so the daemon works them out; status and load live
+ * in Redis, so the script weighs them. This module is the daemon's half.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "leadroute/tstamp.h"
+
+#include "engine/candidates.h"
+
+int
+candidates_in_hours(const struct conf_rep *rep, int64_t now_ms)
+{
+	return rep->calendar == NULL || calendar_is_open(rep->calendar, now_ms);
+}
+
+/* The rep's local date (YYYY-MM-DD) at now, in its calendar's zone or UTC. */
+static void
+candidates_local_date(const struct conf_rep *rep, int64_t now_ms, char out[11])
+{
+	char ts[TSTAMP_LEN];
+
+	if (rep->calendar != NULL) {
+		calendar_local_date(rep->calendar, now_ms, out);
+		return;
+	}
+	tstamp_format(now_ms, ts);
+	memcpy(out, ts, 10);
+	out[10] = '\0';
+}
+
+void
+candidates_add_args(struct store_args *a, const struct conf_pool *pool, int64_t now_ms)
+{
+	char day[11];
+	size_t i;
+
+	store_args_add_int(a, (int64_t)pool->max_open);
+	store_args_add_int(a, (int64_t)pool->nmembers);
+	for (i = 0; i < pool->nmembers; i++) {
+		const struct conf_member *m = &pool->members[i];
+
+		store_args_add(a, m->rep->id);
+		store_args_add_int(a, m->weight);
+		store_args_add_int(a, (int64_t)m->rep->max_open);
+		store_args_add_int(a, (int64_t)m->rep->max_per_day);
+		if (m->rep->max_per_day > 0) {
+			candidates_local_date(m->rep, now_ms, day);
+			store_args_add(a, day);
+		} else {
+			store_args_add(a, "");
+		}
+		store_args_add_int(a, candidates_in_hours(m->rep, now_ms));
+	}
+}
+
+void
+candidates_add_rep(struct store_args *a, const struct conf_rep *rep, int64_t now_ms)
+{
+	char day[11];
+
+	store_args_add(a, rep->id);
+	store_args_add_int(a, 1);
+	store_args_add_int(a, (int64_t)rep->max_open);
+	store_args_add_int(a, (int64_t)rep->max_per_day);
+	candidates_local_date(rep, now_ms, day);
+	store_args_add(a, rep->max_per_day > 0 ? day : "");
+	store_args_add_int(a, candidates_in_hours(rep, now_ms));
+}
+
+const char *
+candidates_facts(const struct conf *conf, int64_t now_ms)
+{
+	static struct buf facts;
+	static const struct conf *facts_conf;
+	static char facts_version[sizeof(conf->version)];
+	static int64_t facts_second = -1;
+	char day[11];
+	size_t i;
+
+	/* Hours and dates change by the minute at most: one build a second will do. */
+	if (facts_conf == conf && strcmp(facts_version, conf->version) == 0 &&
+	    facts_second == now_ms / 1000)
+		return facts.data;
+	buf_reset(&facts);
+	buf_append(&facts, ",", 1);
+	for (i = 0; i < conf->nreps; i++) {
+		const struct conf_rep *rep = &conf->reps[i];
+
+		candidates_local_date(rep, now_ms, day);
+		buf_appendf(&facts, "%s:%d:%llu:%llu:%s,", rep->id, candidates_in_hours(rep, now_ms),
+		    (unsigned long long)rep->max_open, (unsigned long long)rep->max_per_day,
+		    rep->max_per_day > 0 ? day : "");
+	}
+	facts_conf = conf;
+	memcpy(facts_version, conf->version, sizeof(facts_version));
+	facts_second = now_ms / 1000;
+	return facts.data;
+}
+
+json_t *
+candidates_json(const struct conf_pool *pool, int64_t now_ms)
+{
+	json_t *reps = json_array();
+	char day[11];
+	size_t i;
+
+	for (i = 0; i < pool->nmembers; i++) {
+		const struct conf_member *m = &pool->members[i];
+
+		candidates_local_date(m->rep, now_ms, day);
+		json_array_append_new(reps, json_pack("{s:s, s:i, s:I, s:I, s:s, s:i}",
+		    "id", m->rep->id, "weight", (int)m->weight,
+		    "max_open", (json_int_t)m->rep->max_open,
+		    "max_day", (json_int_t)m->rep->max_per_day,
+		    "day", m->rep->max_per_day > 0 ? day : "",
+		    "hours", candidates_in_hours(m->rep, now_ms)));
+	}
+	return json_pack("{s:s, s:I, s:o}", "id", pool->id, "max_open", (json_int_t)pool->max_open,
+	    "reps", reps);
+}

@@ -1,0 +1,36 @@
+/* candidates.h — a pool's reps as the rotation scripts see them: config plus the clock. */
+#ifndef LEADROUTED_CANDIDATES_H
+#define LEADROUTED_CANDIDATES_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "leadroute/conf.h"
+
+#include "io/store.h"
+
+/* True when the rep is within working hours at now (no calendar: always). */
+int candidates_in_hours(const struct conf_rep *rep, int64_t now_ms);
+
+/*
+ * Append the pool's open-lead cap and its candidates to script arguments:
+ * cap, count, then id, weight, max_open, max_per_day, local date, in hours.
+ */
+void candidates_add_args(struct store_args *a, const struct conf_pool *pool, int64_t now_ms);
+
+/* The same as a JSON object {id, max_open, reps: [{id, weight, …}]} (new reference). */
+json_t *candidates_json(const struct conf_pool *pool, int64_t now_ms);
+
+/* One rep as a candidate: id, weight 1, max_open, max_per_day, local date, in hours. */
+void candidates_add_rep(struct store_args *a, const struct conf_rep *rep, int64_t now_ms);
+
+/*
+ * Every rep of the config as ",id:in_hours:max_open:max_day:day,…", for the
+ * script to find a rep it only learns of in Redis (an account's or a
+ * contact's owner). Built at most once a second (borrowed; valid until the
+ * next call).
+ */
+const char *candidates_facts(const struct conf *conf, int64_t now_ms);
+
+#endif

@@ -1,0 +1,608 @@
+/*
+ * notify.c — outbound webhook notifications.
+ *
+ * Jobs are data in Redis: a hash per notification and the P:outbox sorted set
+ * scored by when each is due, written by the scripts whose step causes them.
+ * This module is the courier. A timer (at the earliest due job, at least once
+ * a second, at once on a kick) leases due jobs; each is POSTed with libcurl's
+ * multi interface driven by the daemon's event loop, never blocking; then it
+ * is settled: delivered (deleted), retried later with backoff, or moved to
+ * the dead-letter list P:notifications:failed.
+ *
+ * A lease pushes the job's due time past the attempt's end, so other daemons
+ * sharing Redis skip it. If this daemon dies mid-attempt, the lease runs out
+ * and someone sends it again: delivery is at least once, and the webhook-id
+ * header, the same on every attempt, lets a receiver drop repeats.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <curl/curl.h>
+
+#include "leadroute/util.h"
+#include "leadroute/webhook.h"
+
+#include "engine/notify.h"
+#include "io/log.h"
+#include "io/metrics.h"
+#include "io/store.h"
+#include "io/sysutil.h"
+#include "server.h"
+
+#define NOTIFY_MAX_SLEEP_MS	1000
+#define NOTIFY_LEASE_SLACK_MS	1000
+
+/* One socket libcurl asked us to watch. */
+struct notify_sock {
+	LIST_ENTRY(notify_sock)	 entry;
+	struct notify		*n;
+	struct event		*ev;
+	curl_socket_t		 fd;
+};
+
+/* One job from its lease to its settlement. */
+struct delivery {
+	TAILQ_ENTRY(delivery)	 entry;
+	struct notify		*n;
+	struct conf		*conf;		/* a reference: target belongs to it */
+	const struct conf_notify_target *target;
+	char			*id;
+	int64_t			 attempt;	/* this attempt's number, the lease's token */
+	char			*body;
+	size_t			 len;
+	CURL			*easy;
+	struct curl_slist	*headers;
+	int64_t			 started_us;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+struct notify {
+	struct server		*srv;
+	CURLM			*multi;
+	struct event		*timer;		/* the outbox alarm clock */
+	struct event		*curl_timer;	/* libcurl's own timeouts */
+	TAILQ_HEAD(, delivery)	 active;	/* POSTs under way */
+	LIST_HEAD(, notify_sock) socks;
+	int			 in_flight;	/* leased, not yet settled */
+	int			 leasing;
+	int			 again;		/* a kick came while leasing */
+	int			 running;
+	int64_t			 wake_at;	/* epoch ms the timer is armed for; 0: not armed */
+};
+
+static void notify_settle(struct delivery *, const char *, int64_t, const char *);
+
+/* The webhook-id of a job: msg_<prefix>_<id>, the same on every attempt. */
+static char *
+notify_msg_id(const char *prefix, const char *job_id)
+{
+	char *id = xasprintf("msg_%s_%s", prefix, job_id), *p;
+
+	/* The signed content is "<id>.<ts>.<body>": an id must not hold a dot. */
+	for (p = id + 4; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			*p = '_';
+	return id;
+}
+
+/* The in-flight gauge follows every change of in_flight. */
+static void
+notify_gauge(struct notify *n)
+{
+	metrics_gauge_set(GAUGE_NOTIFICATIONS_IN_FLIGHT, n->in_flight);
+}
+
+/* Wake after delay_ms, at most a second from now (jobs written by others). */
+static void
+notify_arm(struct notify *n, int64_t delay_ms)
+{
+	struct timeval tv;
+
+	if (!n->running)
+		return;
+	if (delay_ms < 0)
+		delay_ms = 0;
+	if (delay_ms > NOTIFY_MAX_SLEEP_MS)
+		delay_ms = NOTIFY_MAX_SLEEP_MS;
+	n->wake_at = sys_now_ms() + delay_ms;
+	tv.tv_sec = delay_ms / 1000;
+	tv.tv_usec = (delay_ms % 1000) * 1000;
+	evtimer_add(n->timer, &tv);
+}
+
+/* A job is due at due_ms: wake for it if that is sooner than planned. */
+static void
+notify_note_due(struct notify *n, int64_t due_ms)
+{
+	if (n->leasing) {
+		n->again = 1;
+		return;
+	}
+	if (n->wake_at != 0 && due_ms >= n->wake_at)
+		return;
+	notify_arm(n, due_ms - sys_now_ms());
+}
+
+/* The delivery and what it holds (its easy handle is out of the multi by now). */
+static void
+notify_delivery_free(struct delivery *d)
+{
+	if (d->easy != NULL)
+		curl_easy_cleanup(d->easy);
+	curl_slist_free_all(d->headers);
+	conf_unref(d->conf);
+	free(d->body);
+	free(d->id);
+	free(d);
+}
+
+static void notify_check_done(struct notify *);
+
+/* A socket libcurl watches became readable or writable. */
+static void
+notify_on_socket(evutil_socket_t fd, short what, void *arg)
+{
+	struct notify *n = arg;
+	int running, action = 0;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(n->multi, fd, action, &running);
+	notify_check_done(n);
+}
+
+/* libcurl's timeout came: let it time out or retry what it must. */
+static void
+notify_on_curl_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct notify *n = arg;
+	int running;
+
+	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	notify_check_done(n);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch (or stop watching) one socket for libcurl. */
+static int
+notify_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct notify *n = userp;
+	struct notify_sock *s = socketp;
+	short kind = EV_PERSIST;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			LIST_REMOVE(s, entry);
+			event_free(s->ev);
+			free(s);
+		}
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->n = n;
+		s->fd = fd;
+		s->ev = event_new(n->srv->base, fd, kind, notify_on_socket, n);
+		LIST_INSERT_HEAD(&n->socks, s, entry);
+		curl_multi_assign(n->multi, fd, s);
+	} else {
+		event_del(s->ev);
+		event_assign(s->ev, n->srv->base, fd, kind, notify_on_socket, n);
+	}
+	event_add(s->ev, NULL);
+	return 0;
+}
+
+/*
+ * CURLMOPT_TIMERFUNCTION: libcurl wants to be called after timeout_ms (-1:
+ * never). It must not be called from here, so even 0 goes through the loop.
+ */
+static int
+notify_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct notify *n = userp;
+	struct timeval tv;
+
+	if (timeout_ms < 0) {
+		evtimer_del(n->curl_timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(n->curl_timer, &tv);
+	return 0;
+}
+
+/* The response body is not ours to read. */
+static size_t
+notify_discard(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	return size * nmemb;
+}
+
+/* What went wrong with an attempt, for last_error and the log. */
+static char *
+notify_error(const struct delivery *d, CURLcode res, long status)
+{
+	if (res == CURLE_OK)
+		return xasprintf("HTTP %ld", status);
+	if (res == CURLE_OPERATION_TIMEDOUT)
+		return xasprintf("timed out after %" PRId64 "ms", d->conf->notify.timeout_ms);
+	return xstrdup(d->errbuf[0] != '\0' ? d->errbuf : curl_easy_strerror(res));
+}
+
+/* An attempt ended: settle it as delivered, retry or failed. */
+static void
+notify_finish(struct delivery *d, CURLcode res, long status, int64_t retry_after_s)
+{
+	const struct conf *conf = d->conf;
+	int64_t ms = (sys_monotonic_us() - d->started_us) / 1000, delay;
+	char *err, q[512];
+
+	TAILQ_REMOVE(&d->n->active, d, entry);
+	curl_easy_cleanup(d->easy);
+	d->easy = NULL;
+	if (res == CURLE_OK && status >= 200 && status <= 299) {
+		metrics_inc(METRIC_NOTIFICATIONS_DELIVERED, 1);
+		log_info("notification_delivered", "id=%s target=%s attempt=%" PRId64
+		    " status=%ld ms=%" PRId64, d->id, d->target->id, d->attempt, status, ms);
+		notify_settle(d, "delivered", 0, "");
+		return;
+	}
+	err = notify_error(d, res, status);
+	log_quote(err, q, sizeof(q));
+	/* 410 Gone: the receiver asks us to stop (Standard Webhooks); others may pass. */
+	if ((uint64_t)d->attempt >= conf->notify.attempts || (res == CURLE_OK && status == 410)) {
+		metrics_inc(METRIC_NOTIFICATIONS_FAILED, 1);
+		log_warn("notification_failed", "id=%s target=%s attempt=%" PRId64 " error=%s"
+		    " ms=%" PRId64 " next=dead_letter", d->id, d->target->id, d->attempt, q, ms);
+		notify_settle(d, "failed", 0, err);
+	} else {
+		delay = webhook_backoff_ms(conf->notify.backoff_ms, conf->notify.max_backoff_ms,
+		    (uint64_t)d->attempt, (uint32_t)random());
+		/* A receiver that says when to come back (429, 503) is listened to, within the cap. */
+		if (retry_after_s > 0 && retry_after_s * 1000 > delay)
+			delay = retry_after_s * 1000 < conf->notify.max_backoff_ms ?
+			    retry_after_s * 1000 : conf->notify.max_backoff_ms;
+		metrics_inc(METRIC_NOTIFICATIONS_RETRIED, 1);
+		log_warn("notification_failed", "id=%s target=%s attempt=%" PRId64 " error=%s"
+		    " ms=%" PRId64 " next=retry retry_in_ms=%" PRId64, d->id, d->target->id,
+		    d->attempt, q, ms, delay);
+		notify_settle(d, "retry", sys_now_ms() + delay, err);
+	}
+	free(err);
+}
+
+/* Collect the transfers libcurl has finished. */
+static void
+notify_check_done(struct notify *n)
+{
+	struct delivery *d;
+	CURLMsg *msg;
+	CURLcode res;
+	curl_off_t retry_after;
+	char *priv;
+	long status;
+	int left;
+
+	while ((msg = curl_multi_info_read(n->multi, &left)) != NULL) {
+		CURL *easy = msg->easy_handle;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		res = msg->data.result;
+		priv = NULL;
+		status = 0;
+		retry_after = 0;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+#if LIBCURL_VERSION_NUM >= 0x074200
+		curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
+#endif
+		curl_multi_remove_handle(n->multi, easy);	/* msg is gone from here on */
+		d = (struct delivery *)priv;
+		notify_finish(d, res, status, (int64_t)retry_after);
+	}
+}
+
+/* The settlement is recorded (or could not be): the delivery is over. */
+static void
+notify_on_settled(const struct store_reply *reply, void *arg)
+{
+	struct delivery *d = arg;
+	struct notify *n = d->n;
+	const char *result = json_string_value(json_object_get(reply->json, "result"));
+
+	if (reply->err != NULL) {
+		char q[256];
+
+		/* The lease runs out and the job is tried again (maybe a second time). */
+		log_warn("notification_settle_failed", "id=%s error=%s", d->id,
+		    log_quote(reply->err, q, sizeof(q)));
+	} else if (result != NULL && strcmp(result, "settled") != 0) {
+		log_debug("notification_settle_skipped", "id=%s result=%s", d->id, result);
+	}
+	notify_delivery_free(d);
+	if (n->in_flight-- == NOTIFY_MAX_IN_FLIGHT)
+		notify_arm(n, 0);	/* room again: there may be jobs waiting */
+	notify_gauge(n);
+}
+
+/* Record an outcome in Redis (due_ms: when a retry is due); d is freed when it is. */
+static void
+notify_settle(struct delivery *d, const char *outcome, int64_t due_ms, const char *err)
+{
+	struct notify *n = d->n;
+	struct store_reply failed = { "unavailable", NULL, NULL };
+	struct store_args a = { 0 };
+
+	store_args_add(&a, d->id);
+	store_args_add(&a, outcome);
+	store_args_add_int(&a, d->attempt);
+	store_args_add_int(&a, due_ms);
+	store_args_add(&a, err);
+	if (store_eval(n->srv->store, SCRIPT_OUTBOX_SETTLE, sys_now_ms(), &a, notify_on_settled,
+	    d) == -1) {
+		notify_on_settled(&failed, d);
+		return;
+	}
+	if (due_ms > 0)
+		notify_note_due(n, due_ms);
+}
+
+/* Start the POST of one leased job. */
+static void
+notify_send(struct notify *n, struct delivery *d)
+{
+	const char *prefix = d->conf->redis.prefix;
+	char *msg_id = notify_msg_id(prefix, d->id), *h, sig[WEBHOOK_SIG_LEN];
+	int64_t ts = sys_now_ms() / 1000;
+
+	d->headers = curl_slist_append(d->headers, "Content-Type: application/json");
+	h = xasprintf("webhook-id: %s", msg_id);
+	d->headers = curl_slist_append(d->headers, h);
+	free(h);
+	h = xasprintf("webhook-timestamp: %" PRId64, ts);
+	d->headers = curl_slist_append(d->headers, h);
+	free(h);
+	if (d->target->secret != NULL) {
+		webhook_sign(d->target->secret, d->target->secret_len, msg_id, ts, d->body, d->len,
+		    sig);
+		h = xasprintf("webhook-signature: %s", sig);
+		d->headers = curl_slist_append(d->headers, h);
+		free(h);
+	}
+	d->headers = curl_slist_append(d->headers, "Expect:");	/* no 100-continue round trip */
+	free(msg_id);
+
+	d->easy = curl_easy_init();
+	curl_easy_setopt(d->easy, CURLOPT_URL, d->target->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(d->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(d->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(d->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(d->easy, CURLOPT_POSTFIELDS, d->body);
+	curl_easy_setopt(d->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)d->len);
+	curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->headers);
+	curl_easy_setopt(d->easy, CURLOPT_USERAGENT, "leadrouted/" PACKAGE_VERSION);
+	curl_easy_setopt(d->easy, CURLOPT_TIMEOUT_MS, (long)d->conf->notify.timeout_ms);
+	curl_easy_setopt(d->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, notify_discard);
+	curl_easy_setopt(d->easy, CURLOPT_ERRORBUFFER, d->errbuf);
+	curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
+	d->started_us = sys_monotonic_us();
+	if (curl_multi_add_handle(n->multi, d->easy) != CURLM_OK) {
+		curl_easy_cleanup(d->easy);
+		d->easy = NULL;
+		notify_settle(d, "retry", sys_now_ms() + n->srv->conf->notify.backoff_ms,
+		    "could not start the request");
+		return;
+	}
+	TAILQ_INSERT_TAIL(&n->active, d, entry);
+}
+
+/* A job that cannot be sent as it is: to the dead-letter list with the reason. */
+static void
+notify_dead_letter(struct delivery *d, const char *why)
+{
+	char q[256];
+
+	metrics_inc(METRIC_NOTIFICATIONS_FAILED, 1);
+	log_warn("notification_failed", "id=%s target=- attempt=%" PRId64 " error=%s"
+	    " next=dead_letter", d->id, d->attempt, log_quote(why, q, sizeof(q)));
+	notify_settle(d, "unsent", 0, why);
+}
+
+/* One leased job: resolve its recipient, write its body, send it. */
+static void
+notify_take(struct notify *n, const json_t *job)
+{
+	struct delivery *d = xcalloc(1, sizeof(*d));
+	const char *to = json_string_value(json_object_get(job, "to"));
+	const char *event = json_string_value(json_object_get(job, "event"));
+	const char *why = NULL;
+	json_t *ev;
+
+	d->n = n;
+	d->conf = conf_ref(n->srv->conf);
+	d->id = xstrdup(json_string_value(json_object_get(job, "id")) != NULL ?
+	    json_string_value(json_object_get(job, "id")) : "?");
+	d->attempt = (int64_t)json_number_value(json_object_get(job, "attempts"));
+	n->in_flight++;
+	if (!n->running) {
+		notify_settle(d, "release", 0, "");	/* stopped while the lease was on its way */
+		return;
+	}
+	d->target = conf_recipient_target(d->conf, to != NULL ? to : "",
+	    json_string_value(json_object_get(job, "owner")),
+	    json_string_value(json_object_get(job, "pool")), &why);
+	if (d->target == NULL) {
+		notify_dead_letter(d, why != NULL ? why : "no notify target");
+		return;
+	}
+	ev = event != NULL ? json_loads(event, JSON_DECODE_ANY, NULL) : NULL;
+	d->body = ev != NULL ? webhook_body(d->target->format, ev, &d->len) : NULL;
+	json_decref(ev);
+	if (d->body == NULL) {
+		notify_dead_letter(d, "the event is not a JSON object with a type");
+		return;
+	}
+	notify_send(n, d);
+}
+
+/* Due jobs arrived: send them, then sleep until the next one is due. */
+static void
+notify_on_leased(const struct store_reply *reply, void *arg)
+{
+	struct notify *n = arg;
+	const json_t *jobs, *job;
+	int64_t next;
+	size_t i;
+
+	n->leasing = 0;
+	if (reply->err != NULL) {
+		n->again = 0;
+		notify_arm(n, NOTIFY_MAX_SLEEP_MS);
+		return;
+	}
+	jobs = json_object_get(reply->json, "jobs");
+	if (json_is_array(jobs))	/* Redis's cjson writes an empty list as {} */
+		json_array_foreach(jobs, i, job)
+			notify_take(n, job);
+	notify_gauge(n);
+	if (n->again || json_is_true(json_object_get(reply->json, "more"))) {
+		n->again = 0;
+		/* At the cap, the next settlement wakes us. */
+		if (n->in_flight < NOTIFY_MAX_IN_FLIGHT)
+			notify_arm(n, 0);
+		else
+			notify_arm(n, NOTIFY_MAX_SLEEP_MS);
+		return;
+	}
+	next = (int64_t)json_number_value(json_object_get(reply->json, "next"));
+	notify_arm(n, next < 0 ? NOTIFY_MAX_SLEEP_MS : next - sys_now_ms());
+}
+
+/* The alarm clock: lease as many due jobs as there is room for. */
+static void
+notify_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct notify *n = arg;
+	const struct conf *conf = n->srv->conf;
+	struct store_args a = { 0 };
+	int room = NOTIFY_MAX_IN_FLIGHT - n->in_flight;
+
+	n->wake_at = 0;
+	if (!n->running || n->leasing)
+		return;
+	if (room <= 0) {
+		notify_arm(n, NOTIFY_MAX_SLEEP_MS);
+		return;
+	}
+	store_args_add_int(&a, room);
+	/* Long enough for the attempt and the settlement that follows it. */
+	store_args_add_int(&a, conf->notify.timeout_ms + conf->redis.timeout_ms +
+	    NOTIFY_LEASE_SLACK_MS);
+	if (store_eval(n->srv->store, SCRIPT_OUTBOX_LEASE, sys_now_ms(), &a, notify_on_leased,
+	    n) == -1) {
+		notify_arm(n, NOTIFY_MAX_SLEEP_MS);
+		return;
+	}
+	n->leasing = 1;
+}
+
+struct notify *
+notify_new(struct server *srv)
+{
+	struct notify *n = xcalloc(1, sizeof(*n));
+	const curl_version_info_data *info;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	info = curl_version_info(CURLVERSION_NOW);
+	if (!(info->features & CURL_VERSION_ASYNCHDNS))
+		log_warn("notify_blocking_dns", "libcurl=%s note=\"name lookups of webhook "
+		    "hosts will block the event loop\"", info->version);
+	n->srv = srv;
+	TAILQ_INIT(&n->active);
+	LIST_INIT(&n->socks);
+	n->timer = evtimer_new(srv->base, notify_on_timer, n);
+	n->curl_timer = evtimer_new(srv->base, notify_on_curl_timer, n);
+	n->multi = curl_multi_init();
+	curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, notify_curl_socket);
+	curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
+	curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, notify_curl_timer);
+	curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
+	return n;
+}
+
+void
+notify_free(struct notify *n)
+{
+	struct notify_sock *s;
+	struct delivery *d;
+
+	if (n == NULL)
+		return;
+	while ((d = TAILQ_FIRST(&n->active)) != NULL) {
+		TAILQ_REMOVE(&n->active, d, entry);
+		curl_multi_remove_handle(n->multi, d->easy);
+		notify_delivery_free(d);
+	}
+	curl_multi_cleanup(n->multi);
+	while ((s = LIST_FIRST(&n->socks)) != NULL) {
+		LIST_REMOVE(s, entry);
+		event_free(s->ev);
+		free(s);
+	}
+	event_free(n->timer);
+	event_free(n->curl_timer);
+	free(n);
+	curl_global_cleanup();
+}
+
+void
+notify_start(struct notify *n)
+{
+	n->running = 1;
+	notify_arm(n, 0);
+}
+
+void
+notify_stop(struct notify *n)
+{
+	struct delivery *d;
+
+	n->running = 0;
+	evtimer_del(n->timer);
+	while ((d = TAILQ_FIRST(&n->active)) != NULL) {
+		TAILQ_REMOVE(&n->active, d, entry);
+		curl_multi_remove_handle(n->multi, d->easy);
+		curl_easy_cleanup(d->easy);
+		d->easy = NULL;
+		log_info("notification_released", "id=%s target=%s attempt=%" PRId64, d->id,
+		    d->target->id, d->attempt);
+		notify_settle(d, "release", 0, "");
+	}
+}
+
+void
+notify_kick(struct notify *n)
+{
+	if (n->leasing)
+		n->again = 1;
+	else
+		notify_arm(n, 0);
+}

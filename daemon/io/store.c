@@ -1,0 +1,716 @@
+/*
+ * store.c — hiredis async on the libevent loop.
+ *
+ * Replies arrive in the order commands were sent, so the oldest command in
+ * flight is the first that can time out: one timer watches it. A command past
+ * its deadline means the connection is stuck; we drop it (every command in
+ * flight then fails) and reconnect with capped exponential backoff. Scripts
+ * are loaded on every connection ahead of any EVALSHA in the same pipeline.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
+#include <hiredis/adapters/libevent.h>
+#include <openssl/evp.h>
+
+#include "io/log.h"
+#include "io/metrics.h"
+#include "io/store.h"
+
+#define STORE_BACKOFF_MIN_MS	100
+#define STORE_BACKOFF_MAX_MS	5000
+#define STORE_FLUSH_BYTES	8192
+
+enum store_state {
+	STORE_DOWN,
+	STORE_CONNECTING,
+	STORE_UP,
+};
+
+enum store_cmd_kind {
+	CMD_SCRIPT,
+	CMD_PING,
+	CMD_COMMAND,	/* a plain command from store_command */
+	CMD_SETUP,	/* AUTH, SELECT, SCRIPT LOAD: internal, part of connecting */
+};
+
+struct store_cmd {
+	TAILQ_ENTRY(store_cmd)	 entry;
+	struct store		*store;
+	enum store_cmd_kind	 kind;
+	enum script_id		 script;
+	struct store_args	 head;		/* EVALSHA, digest, keys and common ARGV (see store_cmd_head) */
+	struct store_args	 args;		/* the caller's arguments, kept for a NOSCRIPT retry */
+	int64_t			 now_ms;
+	int64_t			 deadline;	/* monotonic ms */
+	int			 retried;
+	const char		*what;		/* setup and plain commands: for messages */
+	store_cb		*cb;
+	void			*arg;
+};
+
+struct store {
+	struct event_base	*base;
+	redisAsyncContext	*ac;
+	enum store_state	 state;
+
+	struct conf		*conn;		/* where to connect: the config at start (a reference) */
+	char			*anchor;	/* KEYS[1], so cluster clients know the slot */
+	int64_t			 timeout_ms;
+	uint64_t		 max_in_flight;
+	uint64_t		 stream_max_len;
+	char			 sha[SCRIPT_COUNT][41];
+
+	TAILQ_HEAD(, store_cmd)	 pending;
+	int			 npending;
+	struct event		*timer;
+	struct event		*retry;
+	struct event		*flush;		/* writes the pipeline at the end of a loop turn */
+	int64_t			 backoff_ms;
+	int64_t			 connect_deadline;
+	int			 connections;
+	const char		*drop_reason;	/* set while dropping: what pending commands report */
+	const char		*drop_later;	/* a drop requested from inside a hiredis callback */
+
+	void			(*on_connect)(void *);
+	void			*on_connect_arg;
+
+	int			 stopping;
+	void			(*stop_done)(void *);
+	void			*stop_arg;
+};
+
+static void store_connect(struct store *);
+static void store_drop(struct store *, const char *);
+
+static int64_t
+store_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+store_args_addn(struct store_args *a, const char *s, size_t len)
+{
+	char num[24];
+
+	buf_append(&a->resp, "$", 1);
+	buf_append(&a->resp, num, util_format_int(num, (int64_t)len));
+	buf_append(&a->resp, "\r\n", 2);
+	buf_append(&a->resp, s, len);
+	buf_append(&a->resp, "\r\n", 2);
+	a->n++;
+}
+
+void
+store_args_add(struct store_args *a, const char *s)
+{
+	store_args_addn(a, s, strlen(s));
+}
+
+void
+store_args_add_int(struct store_args *a, int64_t v)
+{
+	char num[24];
+
+	store_args_addn(a, num, util_format_int(num, v));
+}
+
+void
+store_args_append(struct store_args *a, struct store_args *src)
+{
+	if (src->n > 0)
+		buf_append(&a->resp, src->resp.data, src->resp.len);
+	a->n += src->n;
+	store_args_free(src);
+}
+
+void
+store_args_free(struct store_args *a)
+{
+	buf_free(&a->resp);
+	a->n = 0;
+}
+
+static void
+store_sha1_hex(const char *text, char out[41])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha1(), NULL);
+	util_hex_encode(md, 20, out);
+}
+
+/* Arm the one timer for the nearest deadline: the oldest command or the connect. */
+static void
+store_arm_timer(struct store *s)
+{
+	int64_t due = -1, now = store_now();
+	struct timeval tv;
+
+	if (!TAILQ_EMPTY(&s->pending))
+		due = TAILQ_FIRST(&s->pending)->deadline;
+	if (s->state == STORE_CONNECTING && (due == -1 || s->connect_deadline < due))
+		due = s->connect_deadline;
+	if (due == -1) {
+		evtimer_del(s->timer);
+		return;
+	}
+	due = due > now ? due - now : 0;
+	tv.tv_sec = due / 1000;
+	tv.tv_usec = (due % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+}
+
+static void
+store_cmd_free(struct store_cmd *cmd)
+{
+	store_args_free(&cmd->head);
+	store_args_free(&cmd->args);
+	free(cmd);
+}
+
+static void store_reply(redisAsyncContext *, void *, void *);
+
+/*
+ * Hand a command to hiredis: the arguments are already RESP, so this is a
+ * header and two copies; it joins the in-flight list on success.
+ */
+static int
+store_send(struct store *s, struct store_cmd *cmd)
+{
+	struct buf resp = { NULL, 0, 0 };
+	char num[24];
+	int rc;
+
+	if (s->ac == NULL)
+		return -1;
+	resp.cap = cmd->head.resp.len + cmd->args.resp.len + 32;
+	resp.data = xmalloc(resp.cap);
+	buf_append(&resp, "*", 1);
+	buf_append(&resp, num, util_format_int(num, (int64_t)(cmd->head.n + cmd->args.n)));
+	buf_append(&resp, "\r\n", 2);
+	if (cmd->head.n > 0)
+		buf_append(&resp, cmd->head.resp.data, cmd->head.resp.len);
+	if (cmd->args.n > 0)
+		buf_append(&resp, cmd->args.resp.data, cmd->args.resp.len);
+	rc = redisAsyncFormattedCommand(s->ac, store_reply, cmd, resp.data, resp.len);
+	buf_free(&resp);
+	if (rc != REDIS_OK)
+		return -1;
+	/*
+	 * hiredis would write on the next turn of the loop, after a round of
+	 * epoll_ctl for its write event. Instead the commands of this turn go out
+	 * at its end (the write event is then added and removed within the turn,
+	 * which libevent's changelist turns into no syscall at all), and past a
+	 * few KiB at once, so Redis works on the first commands of a burst while
+	 * the daemon prepares the rest.
+	 */
+	if (s->state == STORE_UP && sdslen(s->ac->c.obuf) >= STORE_FLUSH_BYTES)
+		redisAsyncHandleWrite(s->ac);
+	else
+		event_active(s->flush, EV_TIMEOUT, 0);
+	cmd->deadline = store_now() + s->timeout_ms;
+	TAILQ_INSERT_TAIL(&s->pending, cmd, entry);
+	if (s->npending++ == 0)
+		store_arm_timer(s);
+	return 0;
+}
+
+static void
+store_finish(struct store_cmd *cmd, const char *err, json_t *json, const redisReply *raw)
+{
+	struct store_reply reply = { err, json, raw };
+
+	if (cmd->cb != NULL)
+		cmd->cb(&reply, cmd->arg);
+}
+
+/*
+ * EVALSHA digest (or, with eval set, EVAL source), the one key, then the
+ * ARGV every script starts with: prefix, now, stream length.
+ */
+static void
+store_cmd_head(struct store *s, struct store_cmd *cmd, int eval)
+{
+	store_args_free(&cmd->head);
+	store_args_add(&cmd->head, eval ? "EVAL" : "EVALSHA");
+	store_args_add(&cmd->head, eval ? scripts[cmd->script].source : s->sha[cmd->script]);
+	store_args_add(&cmd->head, "1");
+	store_args_add(&cmd->head, s->anchor);
+	store_args_add(&cmd->head, s->conn->redis.prefix);
+	store_args_add_int(&cmd->head, cmd->now_ms);
+	store_args_add_int(&cmd->head, (int64_t)s->stream_max_len);
+}
+
+static void
+store_setup_reply(struct store *s, struct store_cmd *cmd, redisReply *r)
+{
+	const char *what = cmd->what;
+
+	if (r->type == REDIS_REPLY_ERROR) {
+		char q[512];
+
+		log_error("redis_setup_failed", "command=%s error=%s", what,
+		    log_quote(r->str, q, sizeof(q)));
+		metrics_inc(METRIC_REDIS_ERRORS, 1);
+		/* We are inside a hiredis callback: drop from the loop, not here. */
+		s->drop_later = "setup failed";
+		event_active(s->timer, EV_TIMEOUT, 0);
+		return;
+	}
+	if (strcmp(what, "SCRIPT LOAD") == 0 && r->type == REDIS_REPLY_STRING &&
+	    strcmp(r->str, s->sha[cmd->script]) != 0)
+		log_error("redis_script_mismatch", "script=%s", scripts[cmd->script].name);
+}
+
+static void
+store_reply(redisAsyncContext *ac, void *rv, void *privdata)
+{
+	struct store_cmd *cmd = privdata;
+	struct store *s = cmd->store;
+	redisReply *r = rv;
+	json_t *json = NULL;
+	json_error_t jerr;
+
+	TAILQ_REMOVE(&s->pending, cmd, entry);
+	s->npending--;
+
+	if (r == NULL) {
+		/* The connection is going away; nothing new may be sent on it. */
+		if (s->state == STORE_UP)
+			s->state = STORE_DOWN;
+		if (cmd->kind != CMD_SETUP) {
+			metrics_inc(METRIC_REDIS_ERRORS, 1);
+			store_finish(cmd, s->drop_reason != NULL ? s->drop_reason : "unavailable", NULL, NULL);
+		}
+		store_cmd_free(cmd);
+		return;
+	}
+	if (cmd->kind == CMD_SETUP) {
+		store_setup_reply(s, cmd, r);
+		store_cmd_free(cmd);
+		goto out;
+	}
+	if (r->type == REDIS_REPLY_ERROR && cmd->kind == CMD_SCRIPT && !cmd->retried &&
+	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+		/* Someone ran SCRIPT FLUSH: send the source once. */
+		cmd->retried = 1;
+		store_cmd_head(s, cmd, 1);
+		if (store_send(s, cmd) == 0)
+			goto out;
+		metrics_inc(METRIC_REDIS_ERRORS, 1);
+		store_finish(cmd, "unavailable", NULL, NULL);
+		store_cmd_free(cmd);
+		goto out;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		char q[512];
+
+		metrics_inc(METRIC_REDIS_ERRORS, 1);
+		log_error("redis_error", "%s=%s error=%s",
+		    cmd->kind == CMD_COMMAND ? "command" : "script",
+		    cmd->kind == CMD_SCRIPT ? scripts[cmd->script].name :
+		    cmd->kind == CMD_COMMAND ? cmd->what : "ping",
+		    log_quote(r->str, q, sizeof(q)));
+		store_finish(cmd, r->str, NULL, r);
+	} else if (cmd->kind == CMD_SCRIPT && r->type == REDIS_REPLY_STRING) {
+		if ((json = json_loadb(r->str, r->len, JSON_DECODE_ANY, &jerr)) == NULL) {
+			metrics_inc(METRIC_REDIS_ERRORS, 1);
+			log_error("redis_bad_reply", "script=%s", scripts[cmd->script].name);
+			store_finish(cmd, "bad reply from script", NULL, r);
+		} else {
+			store_finish(cmd, NULL, json, r);
+			json_decref(json);
+		}
+	} else {
+		store_finish(cmd, NULL, NULL, r);
+	}
+	store_cmd_free(cmd);
+out:
+	if (s->stopping && s->npending == 0 && s->ac != NULL && s->state == STORE_UP)
+		redisAsyncDisconnect(s->ac);
+	else
+		store_arm_timer(s);
+	(void)ac;
+}
+
+static void
+store_schedule_reconnect(struct store *s)
+{
+	struct timeval tv;
+	int64_t delay;
+
+	if (s->stopping)
+		return;
+	delay = s->backoff_ms + (int64_t)(random() % (s->backoff_ms / 5 + 1));
+	s->backoff_ms = s->backoff_ms * 2 > STORE_BACKOFF_MAX_MS ?
+	    STORE_BACKOFF_MAX_MS : s->backoff_ms * 2;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(s->retry, &tv);
+}
+
+static void
+store_on_hiredis_connect(const redisAsyncContext *ac, int status)
+{
+	struct store *s = ac->data;
+
+	if (s == NULL || s->ac != ac)
+		return;
+	if (status != REDIS_OK) {
+		char q[256];
+
+		log_warn("redis_connect_failed", "error=%s retry_in_ms=%lld",
+		    log_quote(ac->errstr, q, sizeof(q)), (long long)s->backoff_ms);
+		/* hiredis frees the context after this returns. */
+		s->ac = NULL;
+		s->state = STORE_DOWN;
+		store_arm_timer(s);
+		store_schedule_reconnect(s);
+		return;
+	}
+	s->state = STORE_UP;
+	s->backoff_ms = STORE_BACKOFF_MIN_MS;
+	if (s->connections++ > 0)
+		metrics_inc(METRIC_REDIS_RECONNECTS, 1);
+	log_info("redis_connected", "redis=%s", s->conn->redis.unix_path != NULL ?
+	    s->conn->redis.unix_path : s->conn->redis.host);
+	store_arm_timer(s);
+	if (s->on_connect != NULL)
+		s->on_connect(s->on_connect_arg);
+}
+
+static void
+store_on_hiredis_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct store *s = ac->data;
+
+	if (s == NULL || s->ac != ac)
+		return;	/* a connection we dropped ourselves */
+	s->ac = NULL;
+	s->state = STORE_DOWN;
+	if (s->stopping) {
+		log_info("redis_disconnected", "reason=shutdown");
+		if (s->stop_done != NULL) {
+			void (*done)(void *) = s->stop_done;
+
+			s->stop_done = NULL;
+			done(s->stop_arg);
+		}
+		return;
+	}
+	log_warn("redis_disconnected", "reason=%s", status == REDIS_OK ? "closed" : "error");
+	store_schedule_reconnect(s);
+}
+
+static void
+store_queue_setup(struct store *s, const char *what, enum script_id script,
+    struct store_args *args)
+{
+	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
+
+	cmd->store = s;
+	cmd->kind = CMD_SETUP;
+	cmd->what = what;
+	cmd->script = script;
+	cmd->args = *args;
+	memset(args, 0, sizeof(*args));
+	if (store_send(s, cmd) == -1)
+		store_cmd_free(cmd);
+}
+
+static void
+store_connect(struct store *s)
+{
+	const struct conf_redis *r = &s->conn->redis;
+	struct store_args a = { 0 };
+	redisAsyncContext *ac;
+	int i;
+
+	ac = r->unix_path != NULL ? redisAsyncConnectUnix(r->unix_path) :
+	    redisAsyncConnect(r->host, r->port);
+	if (ac == NULL || ac->err) {
+		char q[256];
+
+		log_warn("redis_connect_failed", "error=%s",
+		    log_quote(ac != NULL ? ac->errstr : "out of memory", q, sizeof(q)));
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		store_schedule_reconnect(s);
+		return;
+	}
+	ac->data = s;
+	redisLibeventAttach(ac, s->base);
+	redisAsyncSetConnectCallback(ac, store_on_hiredis_connect);
+	redisAsyncSetDisconnectCallback(ac, store_on_hiredis_disconnect);
+	s->ac = ac;
+	s->state = STORE_CONNECTING;
+	s->drop_reason = NULL;
+	s->connect_deadline = store_now() + s->timeout_ms;
+
+	/* Pipelined ahead of anything else on this connection. */
+	if (r->password != NULL) {
+		store_args_add(&a, "AUTH");
+		if (r->username != NULL)
+			store_args_add(&a, r->username);
+		store_args_add(&a, r->password);
+		store_queue_setup(s, "AUTH", 0, &a);
+	}
+	if (r->db != 0) {
+		store_args_add(&a, "SELECT");
+		store_args_add_int(&a, r->db);
+		store_queue_setup(s, "SELECT", 0, &a);
+	}
+	for (i = 0; i < SCRIPT_COUNT; i++) {
+		store_args_add(&a, "SCRIPT");
+		store_args_add(&a, "LOAD");
+		store_args_add(&a, scripts[i].source);
+		store_queue_setup(s, "SCRIPT LOAD", (enum script_id)i, &a);
+	}
+	store_arm_timer(s);
+}
+
+/* Tear the connection down now; commands in flight fail with reason. */
+static void
+store_drop(struct store *s, const char *reason)
+{
+	redisAsyncContext *ac = s->ac;
+
+	if (ac == NULL)
+		return;
+	s->ac = NULL;
+	s->state = STORE_DOWN;
+	s->drop_reason = reason;
+	redisAsyncFree(ac);
+	s->drop_reason = NULL;
+	store_arm_timer(s);
+	if (s->stopping) {
+		if (s->stop_done != NULL) {
+			void (*done)(void *) = s->stop_done;
+
+			s->stop_done = NULL;
+			done(s->stop_arg);
+		}
+		return;
+	}
+	store_schedule_reconnect(s);
+}
+
+static void
+store_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *s = arg;
+	int64_t now = store_now();
+	struct store_cmd *head = TAILQ_FIRST(&s->pending);
+
+	if (s->drop_later != NULL) {
+		const char *why = s->drop_later;
+
+		s->drop_later = NULL;
+		log_warn("redis_dropping", "reason=%s", why);
+		store_drop(s, "unavailable");
+		return;
+	}
+	if (s->state == STORE_CONNECTING && now >= s->connect_deadline) {
+		log_warn("redis_connect_failed", "error=\"connect timed out after %lldms\"",
+		    (long long)s->timeout_ms);
+		store_drop(s, "unavailable");
+		return;
+	}
+	if (head != NULL && now >= head->deadline) {
+		log_warn("redis_timeout", "in_flight=%d timeout_ms=%lld", s->npending,
+		    (long long)s->timeout_ms);
+		store_drop(s, "timeout");
+		return;
+	}
+	store_arm_timer(s);
+}
+
+static void
+store_on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *s = arg;
+
+	if (s->ac != NULL && s->state == STORE_UP && sdslen(s->ac->c.obuf) > 0)
+		redisAsyncHandleWrite(s->ac);
+}
+
+static void
+store_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	store_connect(arg);
+}
+
+struct store *
+store_new(struct event_base *base, struct conf *conf)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	int i;
+
+	s->base = base;
+	TAILQ_INIT(&s->pending);
+	s->conn = conf_ref(conf);
+	s->anchor = xasprintf("%s:seq", conf->redis.prefix);
+	s->backoff_ms = STORE_BACKOFF_MIN_MS;
+	s->timer = evtimer_new(base, store_on_timer, s);
+	s->retry = evtimer_new(base, store_on_retry, s);
+	s->flush = event_new(base, -1, 0, store_on_flush, s);
+	for (i = 0; i < SCRIPT_COUNT; i++)
+		store_sha1_hex(scripts[i].source, s->sha[i]);
+	store_configure(s, conf);
+	return s;
+}
+
+void
+store_configure(struct store *s, const struct conf *conf)
+{
+	s->timeout_ms = conf->redis.timeout_ms;
+	s->max_in_flight = conf->redis.max_in_flight;
+	s->stream_max_len = conf->events.max_len;
+}
+
+void
+store_start(struct store *s)
+{
+	store_connect(s);
+}
+
+void
+store_on_connect(struct store *s, void (*fn)(void *), void *arg)
+{
+	s->on_connect = fn;
+	s->on_connect_arg = arg;
+}
+
+int
+store_connected(const struct store *s)
+{
+	return s->state == STORE_UP;
+}
+
+static int
+store_submit(struct store *s, struct store_cmd *cmd)
+{
+	if (s->state != STORE_UP || s->stopping ||
+	    (uint64_t)s->npending >= s->max_in_flight || store_send(s, cmd) == -1) {
+		store_cmd_free(cmd);
+		return -1;
+	}
+	return 0;
+}
+
+static struct store_cmd *
+store_cmd_new(struct store *s, enum store_cmd_kind kind, store_cb *cb, void *arg)
+{
+	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
+
+	cmd->store = s;
+	cmd->kind = kind;
+	cmd->cb = cb;
+	cmd->arg = arg;
+	return cmd;
+}
+
+int
+store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_args *args,
+    store_cb *cb, void *arg)
+{
+	struct store_cmd *cmd = store_cmd_new(s, CMD_SCRIPT, cb, arg);
+
+	cmd->script = script;
+	cmd->now_ms = now_ms;
+	store_cmd_head(s, cmd, 0);
+	/* The caller's arguments, taken over as they are. */
+	cmd->args = *args;
+	memset(args, 0, sizeof(*args));
+	return store_submit(s, cmd);
+}
+
+int
+store_ping(struct store *s, store_cb *cb, void *arg)
+{
+	struct store_cmd *cmd = store_cmd_new(s, CMD_PING, cb, arg);
+
+	store_args_add(&cmd->args, "PING");
+	return store_submit(s, cmd);
+}
+
+int
+store_command(struct store *s, const char *what, struct store_args *args, store_cb *cb,
+    void *arg)
+{
+	struct store_cmd *cmd = store_cmd_new(s, CMD_COMMAND, cb, arg);
+
+	cmd->what = what;
+	cmd->args = *args;
+	memset(args, 0, sizeof(*args));
+	return store_submit(s, cmd);
+}
+
+static void
+store_on_stopped(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *s = arg;
+
+	if (s->stop_done != NULL) {
+		void (*done)(void *) = s->stop_done;
+
+		s->stop_done = NULL;
+		done(s->stop_arg);
+	}
+}
+
+void
+store_stop(struct store *s, void (*done)(void *), void *arg)
+{
+	s->stopping = 1;
+	s->stop_done = done;
+	s->stop_arg = arg;
+	evtimer_del(s->retry);
+	if (s->ac == NULL) {
+		event_base_once(s->base, -1, EV_TIMEOUT, store_on_stopped, s, NULL);
+		return;
+	}
+	if (s->state != STORE_UP) {
+		store_drop(s, "unavailable");
+		return;
+	}
+	if (s->npending == 0)
+		redisAsyncDisconnect(s->ac);
+}
+
+void
+store_abort(struct store *s)
+{
+	store_drop(s, "unavailable");
+}
+
+void
+store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	s->stopping = 1;
+	s->stop_done = NULL;
+	if (s->ac != NULL)
+		store_drop(s, "unavailable");
+	event_free(s->timer);
+	event_free(s->retry);
+	event_free(s->flush);
+	conf_unref(s->conn);
+	free(s->anchor);
+	free(s);
+}
