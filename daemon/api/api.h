@@ -9,6 +9,7 @@
 
 #include "leadroute/jsonw.h"
 
+#include "engine/lead_view.h"
 #include "io/http.h"
 
 extern const struct http_route api_routes[];
@@ -39,50 +40,6 @@ http_handler api_get_escalations, api_post_escalation_ack;
 http_handler api_get_escalation_stream;
 http_handler api_get_notifications_failed, api_post_notification_retry;
 http_handler api_get_healthz, api_get_metrics;
-
-/* A lead as the API shows it; strings are borrowed. */
-struct lead_view {
-	const char	*id;
-	const char	*status;
-	const char	*owner;
-	const char	*pool;
-	const char	*rule;
-	int64_t		 received_at;	/* epoch ms; -1: not yet */
-	int64_t		 assigned_at;
-	int64_t		 touched_at;
-	int64_t		 touches;
-	const char	*fields;	/* the lead's fields as JSON text */
-	size_t		 fields_len;
-	const char	*events;	/* its history as a JSON array, or NULL */
-	size_t		 events_len;
-	int64_t		 score;		/* -1: not scored */
-	const char	*grade;
-	int		 mql;
-	const char	*breakdown;	/* JSON array of {reason, points} */
-	size_t		 breakdown_len;
-	const char	*config_version;	/* of the config that decided */
-	int64_t		 rules_tried;	/* rules evaluated; the last one matched */
-	const char	*trace;		/* targets tried and why (see route.lua) */
-	const char	*trace_queue;	/* the pick that took it off its queue, if any */
-	const char	*action;	/* the rule's action: pool, rep, route or nurture */
-	const char	*clocks;	/* {name: state} as JSON (route.lua's answer), or NULL */
-	size_t		 clocks_len;
-	const redisReply *hash;		/* the stored lead, for its clk:* fields */
-	const char	*owners;	/* everyone who owned it, comma-separated */
-	const char	*esc_open;	/* open escalations as "id:clock,…" */
-	const char	*stage;		/* lifecycle stage, or NULL (a nurtured lead has none) */
-	int64_t		 stage_at;
-	const char	*stage_by;
-	int64_t		 decided_at;	/* its first disposition */
-	int64_t		 amount;	/* cents; -1: none */
-	const char	*reject_reason;
-	const char	*reason;	/* why it was closed lost */
-};
-
-void api_lead_view_init(struct lead_view *v);
-
-/* Fill v from a lead's Redis hash as a flat field, value, ... array. */
-void api_lead_view_from_hash(struct lead_view *v, const redisReply *hash);
 
 /*
  * Write the public form of a lead as members of the object w has open. conf
@@ -144,8 +101,5 @@ void api_respond_unavailable(struct http_request *req, const char *why);
 
 /* Epoch ms from a JSON string or number; -1 when absent. */
 int64_t api_ms(const json_t *v);
-
-/* Epoch ms from a Redis string or integer reply; -1 when absent. */
-int64_t api_reply_ms(const redisReply *r);
 
 #endif

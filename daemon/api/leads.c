@@ -86,10 +86,10 @@ static void
 api_view_routed(struct lead_view *v, const struct lead_post *lp, const redisReply *r,
     const struct conf *conf)
 {
-	api_lead_view_init(v);
+	lead_view_init(v);
 	v->id = lp->id[0] != '\0' ? lp->id : NULL;
 	v->status = r->element[1]->str;
-	v->received_at = api_reply_ms(r->element[2]);
+	v->received_at = store_reply_ms(r->element[2]);
 	v->owner = r->element[3]->str[0] != '\0' ? r->element[3]->str : NULL;
 	if (v->owner != NULL)
 		v->assigned_at = v->received_at;
@@ -123,7 +123,7 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	const redisReply *r = reply->raw;
 	struct lead_view v;
 
-	api_lead_view_init(&v);
+	lead_view_init(&v);
 	if (reply->err != NULL) {
 		lp->done(lp->done_arg, LEAD_UNAVAILABLE, NULL, reply->err);
 		goto out;
@@ -142,7 +142,7 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	}
 	if (r->element[0]->integer == 0) {
 		/* A repeat: the original lead, as stored. */
-		api_lead_view_from_hash(&v, r->element[1]);
+		lead_view_from_hash(&v, r->element[1]);
 		metrics_inc(METRIC_LEADS_DUPLICATE, 1);
 		log_info("lead_duplicate", "lead=%s", v.id != NULL ? v.id : "?");
 		lp->done(lp->done_arg, LEAD_REPLAYED, &v, NULL);
@@ -150,8 +150,8 @@ api_on_routed(const struct store_reply *reply, void *arg)
 	}
 	api_view_routed(&v, lp, r, http_request_conf(req));
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
-	if (api_reply_ms(r->element[7]) > 0)
-		sla_note_deadline(lp->srv->sla, api_reply_ms(r->element[7]));
+	if (store_reply_ms(r->element[7]) > 0)
+		sla_note_deadline(lp->srv->sla, store_reply_ms(r->element[7]));
 	if (v.owner != NULL) {
 		metrics_inc(METRIC_LEADS_ASSIGNED_ON_ARRIVAL, 1);
 		metrics_observe_route(0);	/* routed in the same step it arrived */
@@ -566,7 +566,7 @@ api_on_lead(const struct store_reply *reply, void *arg)
 		api_respond_unavailable(req, reply->err);
 		return;
 	}
-	api_lead_view_from_hash(&v, reply->raw);
+	lead_view_from_hash(&v, reply->raw);
 	if (v.id == NULL) {
 		http_respond_error(req, 404, "not_found", NULL, "no lead %s",
 		    http_request_param(req, 0));

@@ -264,7 +264,7 @@ api_on_lifecycle(const struct store_reply *reply, void *arg)
 		} else {
 			hash = r->element[1];
 		}
-		api_lead_view_from_hash(&v, hash);
+		lead_view_from_hash(&v, hash);
 		if (!replay)
 			api_lifecycle_observe(op, &v, first);
 		jsonw_begin_object(&w, NULL);

@@ -100,6 +100,18 @@ store_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t
+store_reply_ms(const redisReply *r)
+{
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		return r->integer;
+	if (r->type == REDIS_REPLY_STRING)
+		return strtoll(r->str, NULL, 10);
+	return -1;
+}
+
 void
 store_args_addn(struct store_args *a, const char *s, size_t len)
 {

@@ -43,6 +43,9 @@ struct store_reply {
 
 typedef void store_cb(const struct store_reply *reply, void *arg);
 
+/* Epoch ms (or any count) from a Redis string or integer reply; -1 when absent. */
+int64_t store_reply_ms(const redisReply *r);
+
 /* Connection settings (address, credentials, prefix) come from conf, kept
  * for the store's life: changing them needs a restart. */
 struct store *store_new(struct event_base *base, struct conf *conf);
