@@ -47,27 +47,6 @@ http_handler api_get_healthz, api_get_metrics;
  */
 void api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *conf);
 
-/* What became of a lead handed to api_lead_submit. */
-enum lead_outcome {
-	LEAD_STORED,		/* new: v is the lead as decided */
-	LEAD_REPLAYED,		/* its idempotency key was seen: v is the lead stored then */
-	LEAD_ERASED,		/* its person was erased (a tombstone): nothing stored */
-	LEAD_UNAVAILABLE,	/* Redis failed (why): nothing known to be stored */
-};
-
-/* Runs exactly once per submitted lead; v is borrowed for the call. */
-typedef void api_lead_done(void *arg, enum lead_outcome outcome, const struct lead_view *v,
-    const char *why);
-
-/*
- * Validate (normalizing fields in place; borrowed), decide and store one
- * lead, idem (may be NULL) being its idempotency key. 0: done will run; -1:
- * refused with err (422); -2: not sent, Redis unavailable (err.message says why).
- */
-struct lead_error;
-int api_lead_submit(struct http_request *req, json_t *fields, const char *idem,
-    struct lead_error *err, api_lead_done *done, void *arg);
-
 /* An amount in cents as a number in currency units; null when cents < 0. */
 void api_write_amount(struct jsonw *w, const char *key, int64_t cents);
 

@@ -1,422 +1,27 @@
-/* api_leads.c — POST /v1/leads, GET /v1/leads/{id}, POST /v1/route/simulate. */
+/*
+ * leads.c — POST /v1/leads, GET /v1/leads/{id}, POST /v1/route/simulate: the
+ * HTTP side of them (body, Idempotency-Key, replies); deciding and storing a
+ * lead is the intake's (engine/intake.c).
+ */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "leadroute/lead.h"
-#include "leadroute/pii.h"
-#include "leadroute/route.h"
-#include "leadroute/score.h"
 #include "leadroute/ulid.h"
 #include "leadroute/util.h"
 
 #include "api/api.h"
 #include "api/auth.h"
-#include "engine/candidates.h"
-#include "engine/dispatch.h"
-#include "engine/pii_key.h"
-#include "engine/sla.h"
-#include "io/log.h"
-#include "io/metrics.h"
+#include "engine/intake.h"
 #include "io/store.h"
 #include "io/sysutil.h"
 #include "server.h"
 
-/* A lead on its way through the route script. */
-struct lead_post {
-	struct http_request	*req;
-	struct server		*srv;
-	api_lead_done		*done;		/* told what became of it, once */
-	void			*done_arg;
-	char			 subjects[2 * PII_HASH_LEN + 2];	/* see pii_lead_subjects */
-	char			 subject[80];	/* for logs (see pii_log_subject) */
-	const struct conf_rule	*rule;		/* borrowed from the request's config */
-	char			*fields;	/* the validated fields as JSON text */
-	char			*breakdown;	/* its score breakdown as JSON text */
-	struct score_result	 score;
-	size_t			 rules_tried;
-	int64_t			 now;
-	const struct conf_stage	*stage;		/* the stage it enters; NULL when nurtured */
-	int			 complete;	/* has every field the scorecard requires */
-	char			 id[ULID_LEN + 1];
-};
-
-static void
-lead_post_free(struct lead_post *lp)
-{
-	free(lp->fields);
-	free(lp->breakdown);
-	free(lp);
-}
-
-/* What kind of action a rule has, as the decision shows it. */
-static const char *
-api_rule_action(const struct conf_rule *rule)
-{
-	if (rule->nurture)
-		return "nurture";
-	if (rule->ntargets == 1 && rule->targets[0].kind == TARGET_POOL)
-		return "pool";
-	if (rule->ntargets == 1 && rule->targets[0].kind == TARGET_REP)
-		return "rep";
-	return "route";
-}
-
-/* [{"reason": …, "points": …}, …] */
-static char *
-api_breakdown_json(const struct score_result *sr)
-{
-	struct jsonw w = { 0 };
-	size_t i, len;
-
-	jsonw_begin_array(&w, NULL);
-	for (i = 0; i < sr->nhits; i++) {
-		jsonw_begin_object(&w, NULL);
-		jsonw_string(&w, "reason", sr->hits[i].reason);
-		jsonw_int(&w, "points", sr->hits[i].points);
-		jsonw_end_object(&w);
-	}
-	jsonw_end_array(&w);
-	return jsonw_finish(&w, &len);
-}
-
-/* A new (or simulated) lead as the route script decided it, with what the daemon knew. */
-static void
-api_view_routed(struct lead_view *v, const struct lead_post *lp, const redisReply *r,
-    const struct conf *conf)
-{
-	lead_view_init(v);
-	v->id = lp->id[0] != '\0' ? lp->id : NULL;
-	v->status = r->element[1]->str;
-	v->received_at = store_reply_ms(r->element[2]);
-	v->owner = r->element[3]->str[0] != '\0' ? r->element[3]->str : NULL;
-	if (v->owner != NULL)
-		v->assigned_at = v->received_at;
-	v->pool = r->element[4]->str[0] != '\0' ? r->element[4]->str : NULL;
-	v->clocks = r->element[6]->str;
-	v->clocks_len = r->element[6]->len;
-	v->rule = lp->rule->name;
-	v->fields = lp->fields;
-	v->fields_len = strlen(lp->fields);
-	v->score = lp->score.score;
-	v->grade = lp->score.grade;
-	v->mql = lp->score.mql;
-	v->breakdown = lp->breakdown;
-	v->breakdown_len = strlen(lp->breakdown);
-	v->config_version = conf->version;
-	v->rules_tried = (int64_t)lp->rules_tried;
-	v->trace = r->element[5]->str;
-	v->action = api_rule_action(lp->rule);
-	if (lp->stage != NULL) {
-		v->stage = lp->stage->id;
-		v->stage_at = v->received_at;
-	}
-}
-
-/* What became of a lead: tell its submitter, then account for it. */
-static void
-api_on_routed(const struct store_reply *reply, void *arg)
-{
-	struct lead_post *lp = arg;
-	struct http_request *req = lp->req;
-	const redisReply *r = reply->raw;
-	struct lead_view v;
-
-	lead_view_init(&v);
-	if (reply->err != NULL) {
-		lp->done(lp->done_arg, LEAD_UNAVAILABLE, NULL, reply->err);
-		goto out;
-	}
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-	    (r->element[0]->integer == 1 && r->elements < 8)) {
-		lp->done(lp->done_arg, LEAD_UNAVAILABLE, NULL, "unexpected reply from the route script");
-		goto out;
-	}
-	if (r->element[0]->integer == 2) {
-		/* Its person was erased: a late retry must not bring the lead back. */
-		metrics_inc(METRIC_TOMBSTONED, 1);
-		log_info("lead_tombstoned", "subject=%s", lp->subject);
-		lp->done(lp->done_arg, LEAD_ERASED, NULL, NULL);
-		goto out;
-	}
-	if (r->element[0]->integer == 0) {
-		/* A repeat: the original lead, as stored. */
-		lead_view_from_hash(&v, r->element[1]);
-		metrics_inc(METRIC_LEADS_DUPLICATE, 1);
-		log_info("lead_duplicate", "lead=%s", v.id != NULL ? v.id : "?");
-		lp->done(lp->done_arg, LEAD_REPLAYED, &v, NULL);
-		goto out;
-	}
-	api_view_routed(&v, lp, r, http_request_conf(req));
-	metrics_inc(METRIC_LEADS_RECEIVED, 1);
-	if (store_reply_ms(r->element[7]) > 0)
-		sla_note_deadline(lp->srv->sla, store_reply_ms(r->element[7]));
-	if (v.owner != NULL) {
-		metrics_inc(METRIC_LEADS_ASSIGNED_ON_ARRIVAL, 1);
-		metrics_observe_route(0);	/* routed in the same step it arrived */
-		log_info("lead_assigned", "lead=%s subject=%s owner=%s pool=%s rule=%s via=arrival",
-		    lp->id, lp->subject, v.owner, v.pool, v.rule);
-	} else if (strcmp(v.status, "queued") == 0) {
-		metrics_inc(METRIC_LEADS_QUEUED, 1);
-		log_info("lead_queued", "lead=%s subject=%s pool=%s rule=%s", lp->id, lp->subject,
-		    v.pool, v.rule);
-	} else {
-		metrics_inc(METRIC_LEADS_NURTURE, 1);
-		log_info("lead_nurture", "lead=%s subject=%s rule=%s score=%d", lp->id, lp->subject,
-		    v.rule, lp->score.score);
-	}
-	lp->done(lp->done_arg, LEAD_STORED, &v, NULL);
-out:
-	lead_post_free(lp);
-}
-
-/* The lead's own clock durations as {clock: ms}, or '' when it has none. */
-static void
-api_sla_arg(struct store_args *a, const struct conf *conf, const struct conf_sla *sla)
-{
-	struct jsonw w = { 0 };
-	size_t i, len, n = 0;
-	char *s;
-
-	jsonw_begin_object(&w, NULL);
-	for (i = 0; i < conf->sla.nclocks; i++) {
-		if (sla->ms[i] > 0) {
-			jsonw_int(&w, conf->sla.clocks[i].name, sla->ms[i]);
-			n++;
-		}
-	}
-	jsonw_end_object(&w);
-	s = jsonw_finish(&w, &len);
-	store_args_addn(a, s, n > 0 ? len : 0);
-	free(s);
-}
-
-/*
- * The route script's arguments for a decided lead (see route.lua): who it is,
- * what to store with it, then where it may go. dry: decide, change nothing.
- */
-/* A text field of the lead stored on its own, when it has one. */
-static void
-api_attr_field(struct store_args *attrs, const json_t *fields, const char *name)
-{
-	const char *v = json_string_value(json_object_get(fields, name));
-
-	if (v != NULL) {
-		store_args_add(attrs, name);
-		store_args_add(attrs, v);
-	}
-}
-
-static void
-api_route_args(struct store_args *a, const struct conf *conf, const struct lead_post *lp,
-    const char *idem, struct conf_sla sla, const json_t *fields, int dry, int64_t now)
-{
-	const struct conf_rule *rule = lp->rule;
-	struct store_args attrs = { 0 };
-	int need_facts = conf->leads.sticky_window_ms > 0, accounts = 0;
-	char contact[65] = "", domains[512] = "";
-	size_t i;
-
-	store_args_add(a, lp->id);
-	store_args_add(a, idem != NULL ? idem : "");
-	store_args_add_int(a, conf->leads.idempotency_window_ms);
-	api_sla_arg(a, conf, &sla);
-	store_args_add(a, rule->name);
-	store_args_add(a, dry ? "1" : "0");
-	store_args_add(a, lp->subjects);
-	store_args_add_int(a, conf->leads.retention_ms);
-	/* Stored with the lead as they are: field, value pairs, counted. */
-	store_args_add(&attrs, "action");
-	store_args_add(&attrs, api_rule_action(rule));
-	store_args_add(&attrs, "fields");
-	store_args_add(&attrs, lp->fields);
-	store_args_add(&attrs, "score");
-	store_args_add_int(&attrs, lp->score.score);
-	if (lp->score.grade != NULL) {
-		store_args_add(&attrs, "grade");
-		store_args_add(&attrs, lp->score.grade);
-	}
-	store_args_add(&attrs, "mql");
-	store_args_add(&attrs, lp->score.mql ? "1" : "0");
-	store_args_add(&attrs, "breakdown");
-	store_args_add(&attrs, lp->breakdown);
-	store_args_add(&attrs, "config_version");
-	store_args_add(&attrs, conf->version);
-	store_args_add(&attrs, "rules_tried");
-	store_args_add_int(&attrs, (int64_t)lp->rules_tried);
-	/* The lifecycle, and what the scorecard groups and attributes by. */
-	if (lp->stage != NULL) {
-		store_args_add(&attrs, "stage");
-		store_args_add(&attrs, lp->stage->id);
-		store_args_add(&attrs, "stage_at");
-		store_args_add_int(&attrs, now);
-	}
-	store_args_add(&attrs, "complete");
-	store_args_add(&attrs, lp->complete ? "1" : "0");
-	api_attr_field(&attrs, fields, "source");
-	api_attr_field(&attrs, fields, "event");
-	store_args_add_int(a, (int64_t)attrs.n / 2);
-	store_args_append(a, &attrs);
-	/* Where it may go. */
-	if (conf->leads.sticky_window_ms > 0 && lead_contact_key(fields, contact) == -1)
-		contact[0] = '\0';
-	store_args_add(a, contact);
-	store_args_add_int(a, conf->leads.sticky_window_ms);
-	for (i = 0; i < rule->ntargets; i++)
-		if (rule->targets[i].kind == TARGET_ACCOUNT_OWNER)
-			accounts = need_facts = 1;
-	store_args_add(a, need_facts ? candidates_facts(conf, now) : "");
-	/* Only an account-owner target looks the domain up. */
-	if (accounts)
-		lead_email_domains(fields, domains, sizeof(domains));
-	store_args_add(a, domains);
-	store_args_add(a, rule->nurture ? "" : rule->queue->id);
-	store_args_add_int(a, rule->nurture ? 0 : (int64_t)rule->queue->max_open);
-	store_args_add_int(a, (int64_t)rule->ntargets);
-	for (i = 0; i < rule->ntargets; i++) {
-		const struct conf_target *t = &rule->targets[i];
-
-		switch (t->kind) {
-		case TARGET_POOL:
-			store_args_add(a, "pool");
-			store_args_add(a, t->pool->id);
-			candidates_add_args(a, t->pool, now);
-			break;
-		case TARGET_REP:
-			store_args_add(a, "rep");
-			candidates_add_rep(a, t->rep, now);
-			break;
-		case TARGET_ACCOUNT_OWNER:
-			store_args_add(a, "owner");
-			break;
-		}
-	}
-}
-
-/*
- * The lifecycle stage a lead arrives in: its "stage" field, which must name an
- * entry stage (a product- or expansion-qualified lead, say), else the
- * initial one. NULL with err when it names another.
- */
-static const struct conf_stage *
-api_entry_stage(const struct conf *conf, const json_t *fields, struct lead_error *err)
-{
-	const json_t *v = json_object_get(fields, "stage");
-	const struct conf_stage *st;
-	struct buf entries = { NULL, 0, 0 };
-	size_t i;
-
-	if (v == NULL)
-		return conf->lifecycle.initial;
-	if (json_is_string(v) && (st = conf_find_stage(conf, json_string_value(v))) != NULL &&
-	    st->entry)
-		return st;
-	for (i = 0; i < conf->lifecycle.nstages; i++)
-		if (conf->lifecycle.stages[i].entry)
-			buf_appendf(&entries, "%s%s", entries.len > 0 ? ", " : "",
-			    conf->lifecycle.stages[i].id);
-	buf_append(&entries, "", 1);
-	err->code = "invalid_field";
-	snprintf(err->field, sizeof(err->field), "stage");
-	snprintf(err->message, sizeof(err->message),
-	    "stage must name a stage a lead can arrive in: %s", entries.data);
-	buf_free(&entries);
-	return NULL;
-}
-
-/* True when the lead has every field the scorecard counts as required. */
-static int
-api_lead_complete(const struct conf *conf, const json_t *fields)
-{
-	size_t i;
-
-	for (i = 0; i < conf->lifecycle.nrequired; i++) {
-		const json_t *v = json_object_get(fields, conf->lifecycle.required_fields[i]);
-
-		if (v == NULL || json_is_null(v))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * Validate a lead's fields (normalized in place) and decide in memory: score,
- * the first rule that matches, its clocks. NULL with err when refused.
- */
-static struct lead_post *
-api_decide(struct http_request *req, json_t *fields, const char *idem, struct store_args *a,
-    int dry, struct lead_error *err)
-{
-	const struct conf *conf = http_request_conf(req);
-	struct cond_lead lead;
-	const struct conf_stage *stage;
-	struct lead_post *lp;
-	struct conf_sla sla;
-	const unsigned char *key;
-	size_t keylen;
-	int64_t now;
-
-	if (lead_validate(fields, err) == -1)
-		return NULL;
-	/* The body's event_id keys a lead that came without one (validated above). */
-	if (idem == NULL && !dry)
-		idem = json_string_value(json_object_get(fields, "event_id"));
-	if ((stage = api_entry_stage(conf, fields, err)) == NULL)
-		return NULL;
-	lp = xcalloc(1, sizeof(*lp));
-	lp->req = req;
-	lp->srv = http_request_ctx(req);
-	cond_lead_init(&lead, &conf->fields, fields);
-	score_lead(&conf->scoring, &lead, &lp->score);
-	lp->rule = route_select_rule(conf, &lead, &lp->rules_tried);
-	lp->stage = lp->rule->nurture ? NULL : stage;
-	lp->complete = api_lead_complete(conf, fields);
-	cond_lead_free(&lead);
-	sla = conf_sla_for(conf, lp->rule, lp->score.grade);
-	lp->fields = json_dumps(fields, JSON_COMPACT);
-	lp->breakdown = api_breakdown_json(&lp->score);
-	key = pii_key(&keylen);
-	pii_lead_subjects(fields, key, keylen, lp->subjects, sizeof(lp->subjects));
-	pii_log_subject(conf, fields, lp->subjects, lp->subject, sizeof(lp->subject));
-	now = sys_now_ms();
-	lp->now = now;
-	sys_new_lead_id(now, lp->id);
-	api_route_args(a, conf, lp, idem, sla, fields, dry, now);
-	return lp;
-}
-
-int
-api_lead_submit(struct http_request *req, json_t *fields, const char *idem,
-    struct lead_error *err, api_lead_done *done, void *arg)
-{
-	struct server *srv = http_request_ctx(req);
-	struct store_args a = { 0 };
-	struct lead_post *lp;
-
-	if (!pii_key_ready()) {
-		err->code = "unavailable";
-		snprintf(err->message, sizeof(err->message), "starting up: not yet connected to Redis");
-		return -2;
-	}
-	if ((lp = api_decide(req, fields, idem, &a, 0, err)) == NULL) {
-		metrics_inc(METRIC_LEADS_INVALID, 1);
-		return -1;
-	}
-	lp->done = done;
-	lp->done_arg = arg;
-	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, api_on_routed, lp) == -1) {
-		lead_post_free(lp);
-		err->code = "unavailable";
-		snprintf(err->message, sizeof(err->message), "not connected or too busy");
-		return -2;
-	}
-	return 0;
-}
-
 /* POST /v1/leads answers with the lead as stored. */
 static void
-api_on_lead_posted(void *arg, enum lead_outcome outcome, const struct lead_view *v,
+api_on_lead_posted(void *arg, enum intake_outcome outcome, const struct lead_view *v,
     const char *why)
 {
 	struct http_request *req = arg;
@@ -424,24 +29,24 @@ api_on_lead_posted(void *arg, enum lead_outcome outcome, const struct lead_view 
 	char location[64];
 
 	switch (outcome) {
-	case LEAD_UNAVAILABLE:
+	case INTAKE_UNAVAILABLE:
 		api_respond_unavailable(req, why);
 		return;
-	case LEAD_ERASED:
+	case INTAKE_ERASED:
 		http_respond_error(req, 410, "subject_erased", NULL,
 		    "this person's data was erased on request; the lead is not stored");
 		return;
-	case LEAD_STORED:
+	case INTAKE_STORED:
 		snprintf(location, sizeof(location), "/v1/leads/%s", v->id);
 		http_response_header(req, "Location", location);
 		break;
-	case LEAD_REPLAYED:
+	case INTAKE_REPLAYED:
 		break;
 	}
 	jsonw_begin_object(&w, NULL);
 	api_write_lead(&w, v, http_request_conf(req));
 	jsonw_end_object(&w);
-	api_respond_jsonw(req, outcome == LEAD_STORED ? 201 : 200, &w);
+	api_respond_jsonw(req, outcome == INTAKE_STORED ? 201 : 200, &w);
 }
 
 /* The Idempotency-Key header (else the body's event_id keys it); -1 after answering 422. */
@@ -472,7 +77,8 @@ api_post_lead(struct http_request *req)
 		json_decref(fields);
 		return;
 	}
-	rc = api_lead_submit(req, fields, idem, &err, api_on_lead_posted, req);
+	rc = intake_submit(http_request_ctx(req), http_request_conf(req), fields, idem, &err,
+	    api_on_lead_posted, req);
 	if (rc == -1)
 		http_respond_error(req, 422, err.code, err.field[0] ? err.field : NULL, "%s",
 		    err.message);
@@ -481,53 +87,42 @@ api_post_lead(struct http_request *req)
 	json_decref(fields);
 }
 
+/* POST /v1/route/simulate answers with the decision, marked simulated. */
 static void
-api_on_simulated(const struct store_reply *reply, void *arg)
+api_on_simulated(void *arg, const struct lead_view *v, const char *why)
 {
-	struct lead_post *lp = arg;
-	struct http_request *req = lp->req;
-	const redisReply *r = reply->raw;
+	struct http_request *req = arg;
 	struct jsonw w = { 0 };
-	struct lead_view v;
 
-	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 8) {
-		api_respond_unavailable(req, reply->err != NULL ? reply->err : "unexpected reply");
-		goto out;
+	if (v == NULL) {
+		api_respond_unavailable(req, why);
+		return;
 	}
-	api_view_routed(&v, lp, r, http_request_conf(req));
 	jsonw_begin_object(&w, NULL);
 	jsonw_bool(&w, "simulated", 1);
-	api_write_lead(&w, &v, http_request_conf(req));
+	api_write_lead(&w, v, http_request_conf(req));
 	jsonw_end_object(&w);
 	api_respond_jsonw(req, 200, &w);
-out:
-	lead_post_free(lp);
 }
 
 /* POST /v1/route/simulate: the decision a lead would get now; nothing is written. */
 void
 api_post_simulate(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	struct lead_error err = { 0 };
-	struct store_args a = { 0 };
-	struct lead_post *lp;
 	json_t *fields;
+	int rc;
 
 	if ((fields = api_body_object(req)) == NULL)
 		return;
-	lp = api_decide(req, fields, NULL, &a, 1, &err);
+	rc = intake_simulate(http_request_ctx(req), http_request_conf(req), fields, &err,
+	    api_on_simulated, req);
 	json_decref(fields);
-	if (lp == NULL) {
+	if (rc == -1)
 		http_respond_error(req, 422, err.code, err.field[0] ? err.field : NULL, "%s",
 		    err.message);
-		return;
-	}
-	lp->id[0] = '\0';
-	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, api_on_simulated, lp) == -1) {
-		lead_post_free(lp);
-		api_respond_unavailable(req, "not connected or too busy");
-	}
+	else if (rc == -2)
+		api_respond_unavailable(req, err.message);
 }
 
 /* One history entry: {"type":…, "at": RFC 3339, then its other members as stored}. */

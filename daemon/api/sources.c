@@ -24,6 +24,7 @@
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "engine/intake.h"
 #include "io/log.h"
 #include "io/metrics.h"
 #include "io/sysutil.h"
@@ -178,24 +179,25 @@ source_lead_json(const struct lead_view *v)
 }
 
 static void
-source_on_lead(void *arg, enum lead_outcome outcome, const struct lead_view *v, const char *why)
+source_on_lead(void *arg, enum intake_outcome outcome, const struct lead_view *v,
+    const char *why)
 {
 	struct event_result *r = arg;
 	struct source_batch *b = r->batch;
 
 	switch (outcome) {
-	case LEAD_STORED:
-	case LEAD_REPLAYED:
-		r->fate = outcome == LEAD_STORED ? FATE_CREATED : FATE_DUPLICATE;
+	case INTAKE_STORED:
+	case INTAKE_REPLAYED:
+		r->fate = outcome == INTAKE_STORED ? FATE_CREATED : FATE_DUPLICATE;
 		r->lead = source_lead_json(v);
 		break;
-	case LEAD_ERASED:
+	case INTAKE_ERASED:
 		r->fate = FATE_ERASED;
 		r->code = "subject_erased";
 		snprintf(r->message, sizeof(r->message),
 		    "this person's data was erased on request; the lead is not stored");
 		break;
-	case LEAD_UNAVAILABLE:
+	case INTAKE_UNAVAILABLE:
 		r->fate = FATE_UNAVAILABLE;
 		r->code = "unavailable";
 		snprintf(r->message, sizeof(r->message), "Redis is unavailable (%s); send it again",
@@ -307,7 +309,8 @@ api_post_source_events(struct http_request *req)
 		}
 		memset(&err, 0, sizeof(err));
 		snprintf(idem, sizeof(idem), "src:%s:%s", src->name, ev->event_id);
-		rc = api_lead_submit(req, ev->lead, idem, &err, source_on_lead, r);
+		rc = intake_submit(http_request_ctx(req), conf, ev->lead, idem, &err,
+		    source_on_lead, r);
 		if (rc == 0)
 			continue;
 		r->fate = rc == -1 ? FATE_REFUSED : FATE_UNAVAILABLE;
