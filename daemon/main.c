@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "engine/accounts.h"
 #include "engine/dispatch.h"
 #include "engine/feed.h"
 #include "engine/notify.h"
@@ -148,7 +149,7 @@ main_reload(struct server *srv)
 	    conf->version, old->version, conf->nreps, conf->npools, conf->nrules);
 	conf_unref(old);
 	metrics_inc(METRIC_CONFIG_RELOADS_OK, 1);
-	api_seed_accounts(srv);
+	accounts_seed(srv);
 	api_record_definitions(srv);
 	sla_republish(srv->sla);
 	dispatch_kick(srv->dispatch);
@@ -236,7 +237,7 @@ main_on_redis_up(void *arg)
 	if (srv->stopping)
 		return;
 	pii_key_load(srv);
-	api_seed_accounts(srv);
+	accounts_seed(srv);
 	api_record_definitions(srv);
 	sla_republish(srv->sla);	/* before any script that reads it */
 	dispatch_kick(srv->dispatch);

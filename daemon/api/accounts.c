@@ -2,7 +2,7 @@
  * api_accounts.c — accounts by email domain, for routing leads to their
  * account's owner: PUT/GET/DELETE /v1/accounts/{domain}, GET /v1/accounts,
  * POST /v1/accounts/import. Accounts from the config are written to Redis at
- * start-up, on every reconnection and on reload (api_seed_accounts).
+ * start-up, on every reconnection and on reload (engine/accounts.c).
  */
 #include "config.h"
 
@@ -274,32 +274,4 @@ fail:
 	store_args_free(&a);
 out:
 	json_decref(body);
-}
-
-static void
-api_on_seeded(const struct store_reply *reply, void *arg)
-{
-	if (reply->err == NULL)
-		log_info("accounts_seeded", "count=%lld",
-		    (long long)json_integer_value(json_object_get(reply->json, "imported")));
-}
-
-void
-api_seed_accounts(struct server *srv)
-{
-	const struct conf *conf = srv->conf;
-	struct store_args a = { 0 };
-	size_t i;
-
-	if (conf->naccounts == 0)
-		return;
-	store_args_add(&a, "import");
-	store_args_add(&a, "config");
-	store_args_add_int(&a, (int64_t)conf->naccounts);
-	for (i = 0; i < conf->naccounts; i++) {
-		store_args_add(&a, conf->accounts[i].domain);
-		store_args_add(&a, conf->accounts[i].owner->id);
-		store_args_add(&a, conf->accounts[i].name);
-	}
-	store_eval(srv->store, SCRIPT_ACCOUNTS, sys_now_ms(), &a, api_on_seeded, NULL);
 }

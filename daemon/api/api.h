@@ -33,9 +33,6 @@ struct server;
 
 /* Record the running definitions' version in Redis if they changed (start, reload). */
 void api_record_definitions(struct server *srv);
-
-/* Write the config's accounts to Redis (start-up, reconnection, reload). */
-void api_seed_accounts(struct server *srv);
 http_handler api_get_escalations, api_post_escalation_ack;
 http_handler api_get_escalation_stream;
 http_handler api_get_notifications_failed, api_post_notification_retry;
