@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "engine/accounts.h"
+#include "engine/definitions.h"
 #include "engine/dispatch.h"
 #include "engine/feed.h"
 #include "engine/notify.h"
@@ -150,7 +151,7 @@ main_reload(struct server *srv)
 	conf_unref(old);
 	metrics_inc(METRIC_CONFIG_RELOADS_OK, 1);
 	accounts_seed(srv);
-	api_record_definitions(srv);
+	definitions_record(srv);
 	sla_republish(srv->sla);
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
@@ -238,7 +239,7 @@ main_on_redis_up(void *arg)
 		return;
 	pii_key_load(srv);
 	accounts_seed(srv);
-	api_record_definitions(srv);
+	definitions_record(srv);
 	sla_republish(srv->sla);	/* before any script that reads it */
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);

@@ -29,10 +29,6 @@ http_handler api_get_pool;
 http_handler api_put_account, api_get_account, api_delete_account, api_list_accounts,
     api_import_accounts;
 
-struct server;
-
-/* Record the running definitions' version in Redis if they changed (start, reload). */
-void api_record_definitions(struct server *srv);
 http_handler api_get_escalations, api_post_escalation_ack;
 http_handler api_get_escalation_stream;
 http_handler api_get_notifications_failed, api_post_notification_retry;
