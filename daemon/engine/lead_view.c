@@ -74,7 +74,7 @@ lead_view_init(struct lead_view *v)
 	v->stage_at = v->decided_at = v->amount = -1;
 }
 
-/* The row for a hash field; NULL for one the view does not show (clk:*, sticky keys). */
+/* The row for a hash field; NULL for one the view leaves out (clk:*, source, …). */
 static const struct lead_view_field *
 lead_view_find(const char *field)
 {
