@@ -1,3 +1,4 @@
+-- uses: keys
 -- accounts.lua: the accounts leads can be matched to by email domain.
 -- P:account_owner maps domain -> rep (what routing reads); P:account holds
 -- the full record as JSON. ARGV[4] is the operation:

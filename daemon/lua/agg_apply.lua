@@ -1,3 +1,4 @@
+-- uses: keys
 -- agg_apply.lua: add one batch of the event stream, folded by the daemon
 -- (scorecard_agg.c, core/scorecard_fold.c), to the scorecard's aggregates
 -- and move the cursor past it -- only if the cursor is still where the batch

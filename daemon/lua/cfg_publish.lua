@@ -1,3 +1,4 @@
+-- uses: keys, cfg
 -- cfg_publish.lua: publish what the scripts need from the daemon's config, in
 -- one step so no script sees half of it: the clocks, escalation policies and
 -- pool and rep settings (<prefix>:cfg), and each calendar's open windows.

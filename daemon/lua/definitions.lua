@@ -1,3 +1,4 @@
+-- uses: keys
 -- definitions.lua: the history of the shared definitions (stages, reasons,
 -- scoring, clocks). ARGV[4] 'record' or 'list'.
 -- record: [5] definitions version (hash of the document), [6] config version,

@@ -1,3 +1,4 @@
+-- uses: clocks, assign
 -- drain.lua: assign queued leads to available reps, oldest first.
 -- ARGV[4] most leads to assign in this call, [5] pools as JSON [{id=, reps=[...]}].
 local out = {}

@@ -1,3 +1,4 @@
+-- uses: keys
 -- erase.lua: erase everything about a person (an email's and/or a phone's
 -- keyed hash): their leads' records, queue places, open slots, clock
 -- deadlines, idempotency keys, sticky contact keys and scorecard entries; then leave a

@@ -1,3 +1,4 @@
+-- uses: keys
 -- erase_stream.lua: delete the stream entries of erased leads, a page at a
 -- time so Redis is never held long: the event stream, then the escalation
 -- feed (whose entries carry their event as JSON).

@@ -1,3 +1,4 @@
+-- uses: esc
 -- esc_ack.lua: someone acknowledges an escalation; its later levels stop.
 -- ARGV[4] escalation id, [5] who, [6] a note or ''.
 -- Returns {'ok', record JSON}, {'not_found'} or {'closed', record JSON}.

@@ -1,3 +1,4 @@
+-- uses: keys
 -- escalations.lua: escalations newest first, one page at a time, filtered.
 -- ARGV[4] page size, [5] cursor ('' for the newest; else ids below it),
 -- [6] lead id or '', [7] status (open, acknowledged, resolved) or '', [8] pool or ''.

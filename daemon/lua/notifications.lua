@@ -1,3 +1,4 @@
+-- uses: keys
 -- notifications.lua: the dead-letter list of notifications, and sending one again.
 -- ARGV[4] 'list' or 'retry'.
 -- list: [5] page size, [6] cursor ('' for the newest; else a next cursor: a

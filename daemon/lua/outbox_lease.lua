@@ -1,3 +1,4 @@
+-- uses: keys
 -- outbox_lease.lua: take notifications that are due, for one delivery attempt.
 -- Leasing counts the attempt and pushes the job's due time past the attempt's
 -- end, so other daemons sharing this Redis skip it; if the daemon dies before

@@ -1,3 +1,4 @@
+-- uses: keys
 -- outbox_settle.lua: the outcome of one delivery attempt.
 -- ARGV[4] job id, [5] outcome, [6] the attempt number the lease gave (a job
 -- leased again since, by another daemon after this lease ran out, is that

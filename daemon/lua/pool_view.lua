@@ -1,3 +1,4 @@
+-- uses: keys, rotation
 -- pool_view.lua: a pool's rotation as it stands, changing nothing.
 -- ARGV[4] pool, [5] its open-lead cap, [6...] its candidates (see read_candidates).
 -- Returns JSON: the rep the next lead would go to, and for each rep its reason,

@@ -1,3 +1,4 @@
+-- uses: keys, events, clocks, assign
 -- rep_status.lua: set a rep's availability; when available, drain its pools.
 -- ARGV[4] rep, [5] status (available, away, ooo or ooo:<until ms>), [6] most
 -- leads to assign, [7] the rep's pools as JSON (see drain_pools).

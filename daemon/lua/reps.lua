@@ -1,3 +1,4 @@
+-- uses: keys
 -- reps.lua: status and open-lead count of reps. ARGV[4...] rep ids.
 local ids = {}
 for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end

@@ -1,3 +1,4 @@
+-- uses: keys, events, rotation, clocks
 -- route.lua: store a new lead and give it an owner: its contact's current
 -- owner (sticky), else the first eligible target of its rule, else queue it;
 -- or keep it for nurture. With dry set, decide and change nothing (simulate).

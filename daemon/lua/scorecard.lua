@@ -1,3 +1,4 @@
+-- uses: keys
 -- scorecard.lua: sum the aggregates of the buckets covering a range (see
 -- agg_apply.lua). ARGV[4] the dimension to group by ('' for none), then the
 -- bucket names. Returns {field, count, ...} with fields as

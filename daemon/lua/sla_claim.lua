@@ -1,3 +1,4 @@
+-- uses: keys, events, rotation, cfg, esc, clocks, assign, notify
 -- sla_claim.lua: claim the deadlines that are due and act on each: a clock
 -- breached (an escalation opens), a reminder before a breach, or the next
 -- level of an open escalation. Removing a deadline and acting on it happen in

@@ -1,3 +1,4 @@
+-- uses: keys, events, idempotency, clocks
 -- stage.lua: move a lead through its lifecycle — the owner accepts it, rejects
 -- it with a reason, or anyone moves it on (sql, opportunity, won, lost, ...).
 -- The daemon checked the request against the config; this checks it against

@@ -1,3 +1,4 @@
+-- uses: keys, events, idempotency, clocks
 -- touch.lua: the owner logs a touch (every one counts toward the follow-up
 -- cadence); the first one stops the first-touch clock.
 -- ARGV[4] lead id, [5] rep, [6] channel or '', [7] outcome or '',

@@ -1,0 +1,44 @@
+-- uses: keys
+-- events.lua: lead events, into the lead's history and the event stream.
+
+-- Append one entry to the event stream; extra is a flat list of field, value.
+local function stream_add(kind, extra)
+  redis.call('XADD', K_EVENTS, 'MAXLEN', '~', STREAM_MAXLEN, '*',
+    'type', kind, 'at', NOW, unpack(extra))
+end
+
+-- Turn events into history entries and stream entries. Arguments after the
+-- lead id come in pairs: kind, {field, value, ...}. Returns the entries as
+-- JSON text joined by commas, for the lead's history.
+local function record(lead_id, ...)
+  local args = {...}
+  local items = {}
+  for i = 1, #args, 2 do
+    local kind, extra = args[i], args[i + 1]
+    local ev = { type = kind, at = NOW }
+    for j = 1, #extra, 2 do ev[extra[j]] = extra[j + 1] end
+    items[#items + 1] = cjson.encode(ev)
+    extra[#extra + 1] = 'lead'
+    extra[#extra + 1] = lead_id
+    stream_add(kind, extra)
+  end
+  return table.concat(items, ',')
+end
+
+-- Append field, value to a flat list when the value is not ''.
+local function push_opt(list, field, value)
+  if value ~= nil and value ~= '' then
+    list[#list + 1] = field
+    list[#list + 1] = value
+  end
+end
+
+-- Record events of an existing lead: its history (a JSON array in the lead's
+-- hash) grows by them, and they go to the stream.
+local function emit(lead_id, ...)
+  local lk = P .. ':lead:' .. lead_id
+  local history = redis.call('HGET', lk, 'events') or '[]'
+  local items = record(lead_id, ...)
+  if history ~= '[]' then items = ',' .. items end
+  redis.call('HSET', lk, 'events', string.sub(history, 1, -2) .. items .. ']')
+end
