@@ -9,6 +9,8 @@
 #include "api/api.h"
 #include "io/metrics.h"
 #include "io/store.h"
+#include "io/sysutil.h"
+#include "server.h"
 
 /* Deeper than any request of ours needs: 32 levels. */
 #define API_MAX_DEPTH	32
@@ -133,6 +135,51 @@ api_respond_unavailable(struct http_request *req, const char *why)
 	    "Redis is unavailable (%s); nothing was stored, retry later", why);
 }
 
+/* The one way a handler sends a script: a refusal is answered here. */
+int
+api_eval_at(struct http_request *req, enum script_id script, int64_t now_ms,
+    struct store_args *args, store_cb *cb, void *arg)
+{
+	struct server *srv = http_request_ctx(req);
+
+	if (store_eval(srv->store, script, now_ms, args, cb, arg) == -1) {
+		api_respond_unavailable(req, "not connected or too busy");
+		return -1;
+	}
+	return 0;
+}
+
+/* api_eval_at at the present. */
+int
+api_eval(struct http_request *req, enum script_id script, struct store_args *args,
+    store_cb *cb, void *arg)
+{
+	return api_eval_at(req, script, sys_now_ms(), args, cb, arg);
+}
+
+/* The one place a failed script turns into a 503. */
+int
+api_check_answer(struct http_request *req, const struct store_reply *reply, int expected,
+    const char *why)
+{
+	if (reply->err != NULL) {
+		api_respond_unavailable(req, reply->err);
+		return -1;
+	}
+	if (!expected) {
+		api_respond_unavailable(req, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* api_check_answer for scripts whose every answer is usable. */
+int
+api_check_reply(struct http_request *req, const struct store_reply *reply)
+{
+	return api_check_answer(req, reply, 1, NULL);
+}
+
 void
 api_respond_jsonw(struct http_request *req, int status, struct jsonw *w)
 {
@@ -150,10 +197,8 @@ api_respond_page(struct http_request *req, const struct store_reply *reply,
 	struct jsonw w = { 0 };
 	size_t i;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	jsonw_begin_object(&w, NULL);
 	jsonw_begin_array(&w, name);
 	items = json_object_get(reply->json, items_key);

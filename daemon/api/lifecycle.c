@@ -19,7 +19,6 @@
 #include "io/log.h"
 #include "io/metrics.h"
 #include "io/store.h"
-#include "io/sysutil.h"
 #include "server.h"
 
 #define NOTE_MAX	2000
@@ -215,10 +214,8 @@ api_on_lifecycle(const struct store_reply *reply, void *arg)
 	const char *outcome, *detail;
 	int first = 0, replay;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		goto out;
-	}
 	outcome = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ?
 	    r->element[0]->str : NULL;
 	detail = outcome != NULL && r->elements > 1 && r->element[1]->type == REDIS_REPLY_STRING ?
@@ -288,7 +285,6 @@ static void
 api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const char *lead,
     const json_t *body, const char *idem)
 {
-	struct server *srv = http_request_ctx(req);
 	const struct conf *conf = http_request_conf(req);
 	const struct conf_lifecycle *l = &conf->lifecycle;
 	const struct conf_stage *to = NULL;
@@ -340,8 +336,8 @@ api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const 
 		store_args_add(&a, outcome != NULL ? outcome : "");
 		store_args_add(&a, idem != NULL ? idem : "");
 		store_args_add_int(&a, conf->leads.idempotency_window_ms);
-		if (store_eval(srv->store, SCRIPT_TOUCH, sys_now_ms(), &a, api_on_lifecycle, op) == -1)
-			goto busy;
+		if (api_eval(req, SCRIPT_TOUCH, &a, api_on_lifecycle, op) == -1)
+			op_free(op);
 		return;
 	}
 	switch (action) {
@@ -427,12 +423,8 @@ api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const 
 	store_args_add_int(&a, (int64_t)op->need_touches);
 	store_args_add(&a, idem != NULL ? idem : "");
 	store_args_add_int(&a, conf->leads.idempotency_window_ms);
-	if (store_eval(srv->store, SCRIPT_STAGE, sys_now_ms(), &a, api_on_lifecycle, op) == -1)
-		goto busy;
-	return;
-busy:
-	api_respond_unavailable(req, "not connected or too busy");
-	op_free(op);
+	if (api_eval(req, SCRIPT_STAGE, &a, api_on_lifecycle, op) == -1)
+		op_free(op);
 	return;
 fail:
 	store_args_free(&a);
