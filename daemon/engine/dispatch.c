@@ -33,7 +33,7 @@ struct dispatch {
 static void
 dispatch_arm(struct dispatch *d, int64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = sys_timeval_ms(ms);
 
 	if (d->running)
 		evtimer_add(d->timer, &tv);

@@ -51,8 +51,7 @@ sla_arm(struct sla *sla, int64_t delay_ms)
 	if (delay_ms > SLA_MAX_SLEEP_MS)
 		delay_ms = SLA_MAX_SLEEP_MS;
 	sla->wake_at = sys_now_ms() + delay_ms;
-	tv.tv_sec = delay_ms / 1000;
-	tv.tv_usec = (delay_ms % 1000) * 1000;
+	tv = sys_timeval_ms(delay_ms);
 	evtimer_add(sla->timer, &tv);
 }
 
