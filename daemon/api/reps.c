@@ -173,7 +173,7 @@ api_put_rep_status(struct http_request *req)
 			goto out;
 		}
 	}
-	pools = dispatch_pools_arg(conf, id, now);
+	pools = candidates_pools_arg(conf, id, now);
 	store_args_add(&a, id);
 	if (until > 0) {
 		char stored[32];
