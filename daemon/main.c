@@ -171,7 +171,7 @@ static void
 main_on_shutdown_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct timeval tv = { 0, 20000 };
+	struct timeval tv = sys_timeval_ms(20);
 
 	if (http_active(srv->http) > 0) {
 		if (sys_now_ms() < shutdown_deadline) {
@@ -196,7 +196,7 @@ main_on_shutdown_tick(evutil_socket_t fd, short what, void *arg)
 static void
 main_begin_shutdown(struct server *srv, const char *why)
 {
-	struct timeval now = { 0, 0 };
+	struct timeval now = sys_timeval_ms(0);
 
 	if (srv->stopping)
 		return;

@@ -91,10 +91,8 @@ api_on_account(const struct store_reply *reply, void *arg)
 	const json_t *acc = json_object_get(reply->json, "account");
 	struct jsonw w = { 0 };
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	if (acc == NULL) {
 		http_respond_error(req, 404, "not_found", NULL, "no account %s",
 		    http_request_param(req, 0));
@@ -102,15 +100,6 @@ api_on_account(const struct store_reply *reply, void *arg)
 	}
 	api_write_account(&w, NULL, acc);
 	api_respond_jsonw(req, json_is_true(json_object_get(reply->json, "created")) ? 201 : 200, &w);
-}
-
-static void
-api_accounts_eval(struct http_request *req, struct store_args *a, store_cb *cb)
-{
-	struct server *srv = http_request_ctx(req);
-
-	if (store_eval(srv->store, SCRIPT_ACCOUNTS, sys_now_ms(), a, cb, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
 }
 
 void
@@ -131,7 +120,7 @@ api_put_account(struct http_request *req)
 		store_args_add(&a, name != NULL ? name : domain);
 		store_args_add(&a, "api");
 		log_info("account_put", "domain=%s owner=%s", domain, owner);
-		api_accounts_eval(req, &a, api_on_account);
+		api_eval(req, SCRIPT_ACCOUNTS, &a, api_on_account, req);
 	}
 	json_decref(body);
 }
@@ -146,7 +135,7 @@ api_get_account(struct http_request *req)
 		return;
 	store_args_add(&a, "get");
 	store_args_add(&a, domain);
-	api_accounts_eval(req, &a, api_on_account);
+	api_eval(req, SCRIPT_ACCOUNTS, &a, api_on_account, req);
 }
 
 static void
@@ -154,10 +143,8 @@ api_on_account_deleted(const struct store_reply *reply, void *arg)
 {
 	struct http_request *req = arg;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	if (!json_is_true(json_object_get(reply->json, "deleted"))) {
 		http_respond_error(req, 404, "not_found", NULL, "no account %s",
 		    http_request_param(req, 0));
@@ -178,7 +165,7 @@ api_delete_account(struct http_request *req)
 	store_args_add(&a, "del");
 	store_args_add(&a, domain);
 	log_info("account_deleted", "domain=%s", domain);
-	api_accounts_eval(req, &a, api_on_account_deleted);
+	api_eval(req, SCRIPT_ACCOUNTS, &a, api_on_account_deleted, req);
 }
 
 static void
@@ -210,7 +197,7 @@ api_list_accounts(struct http_request *req)
 	store_args_add(&a, "list");
 	store_args_add(&a, cursor != NULL ? cursor : "0");
 	store_args_add_int(&a, n);
-	api_accounts_eval(req, &a, api_on_accounts_page);
+	api_eval(req, SCRIPT_ACCOUNTS, &a, api_on_accounts_page, req);
 }
 
 static void
@@ -218,10 +205,8 @@ api_on_imported(const struct store_reply *reply, void *arg)
 {
 	struct http_request *req = arg;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	http_respond_json(req, 200, json_pack("{s:O}", "imported",
 	    json_object_get(reply->json, "imported")));
 }
@@ -268,7 +253,7 @@ api_import_accounts(struct http_request *req)
 		store_args_add(&a, name != NULL ? name : domain);
 	}
 	log_info("accounts_imported", "count=%zu", json_array_size(list));
-	api_accounts_eval(req, &a, api_on_imported);
+	api_eval(req, SCRIPT_ACCOUNTS, &a, api_on_imported, req);
 	goto out;
 fail:
 	store_args_free(&a);

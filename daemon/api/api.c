@@ -9,6 +9,8 @@
 #include "api/api.h"
 #include "io/metrics.h"
 #include "io/store.h"
+#include "io/sysutil.h"
+#include "server.h"
 
 /* Deeper than any request of ours needs: 32 levels. */
 #define API_MAX_DEPTH	32
@@ -18,46 +20,214 @@
 #define MANAGER	CONF_ROLE_MANAGER
 #define ADMIN	CONF_ROLE_ADMIN
 #define ANY	(INGEST | REP | MANAGER | ADMIN)
+#define OPEN	0	/* no token asked for */
 
 /* Each endpoint with the roles that may call it (a higher role includes the lower ones). */
 const struct http_route api_routes[] = {
-	{ HTTP_POST, "/v1/leads", api_post_lead, 1, INGEST },
-	{ HTTP_GET, "/v1/leads/:id", api_get_lead, 0, REP },
-	{ HTTP_POST, "/v1/leads/:id/touch", api_post_touch, 1, REP },
-	{ HTTP_POST, "/v1/leads/:id/accept", api_post_accept, 1, REP },
-	{ HTTP_POST, "/v1/leads/:id/reject", api_post_reject, 1, REP },
-	{ HTTP_POST, "/v1/leads/:id/stage", api_post_stage, 1, MANAGER },
-	{ HTTP_POST, "/v1/events", api_post_event, 1, INGEST },
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/leads",
+		.handler = api_post_lead,
+		.json_body = 1,
+		.roles = INGEST
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/leads/:id",
+		.handler = api_get_lead,
+		.roles = REP
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/leads/:id/touch",
+		.handler = api_post_touch,
+		.json_body = 1,
+		.roles = REP
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/leads/:id/accept",
+		.handler = api_post_accept,
+		.json_body = 1,
+		.roles = REP
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/leads/:id/reject",
+		.handler = api_post_reject,
+		.json_body = 1,
+		.roles = REP
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/leads/:id/stage",
+		.handler = api_post_stage,
+		.json_body = 1,
+		.roles = MANAGER
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/events",
+		.handler = api_post_event,
+		.json_body = 1,
+		.roles = INGEST
+	},
 	/* Sources check their senders themselves: signatures, or an ingest token. */
-	{ HTTP_POST, "/v1/sources/:name/events", api_post_source_events, 0, 0 },
-	{ HTTP_POST, "/v1/route/simulate", api_post_simulate, 1, MANAGER },
-	{ HTTP_GET, "/v1/reps", api_get_reps, 0, MANAGER },
-	{ HTTP_PUT, "/v1/reps/:id/status", api_put_rep_status, 1, REP },
-	{ HTTP_GET, "/v1/pools/:id", api_get_pool, 0, MANAGER },
-	{ HTTP_GET, "/v1/accounts", api_list_accounts, 0, ADMIN },
-	{ HTTP_POST, "/v1/accounts/import", api_import_accounts, 1, ADMIN },
-	{ HTTP_PUT, "/v1/accounts/:domain", api_put_account, 1, ADMIN },
-	{ HTTP_GET, "/v1/accounts/:domain", api_get_account, 0, ADMIN },
-	{ HTTP_DELETE, "/v1/accounts/:domain", api_delete_account, 0, ADMIN },
-	{ HTTP_GET, "/v1/escalations", api_get_escalations, 0, MANAGER },
-	{ HTTP_GET, "/v1/escalations/stream", api_get_escalation_stream, 0, MANAGER },
-	{ HTTP_POST, "/v1/escalations/:id/ack", api_post_escalation_ack, 1, MANAGER },
-	{ HTTP_GET, "/v1/notifications/failed", api_get_notifications_failed, 0, ADMIN },
-	{ HTTP_POST, "/v1/notifications/failed/:id/retry", api_post_notification_retry, 0, ADMIN },
-	{ HTTP_GET, "/v1/definitions", api_get_definitions, 0, ANY },
-	{ HTTP_GET, "/v1/definitions/history", api_get_definitions_history, 0, ADMIN },
-	{ HTTP_GET, "/v1/definitions/history/:version", api_get_definitions_version, 0, ADMIN },
-	{ HTTP_GET, "/v1/scorecard", api_get_scorecard, 0, MANAGER },
-	{ HTTP_DELETE, "/v1/subjects", api_delete_subject, 1, ADMIN },
-	{ HTTP_GET, "/healthz", api_get_healthz, 0, 0 },
-	{ HTTP_GET, "/metrics", api_get_metrics, 0, MANAGER },
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/sources/:name/events",
+		.handler = api_post_source_events,
+		.roles = OPEN
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/route/simulate",
+		.handler = api_post_simulate,
+		.json_body = 1,
+		.roles = MANAGER
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/reps",
+		.handler = api_get_reps,
+		.roles = MANAGER
+	},
+	{
+		.method = HTTP_PUT,
+		.pattern = "/v1/reps/:id/status",
+		.handler = api_put_rep_status,
+		.json_body = 1,
+		.roles = REP
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/pools/:id",
+		.handler = api_get_pool,
+		.roles = MANAGER
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/accounts",
+		.handler = api_list_accounts,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/accounts/import",
+		.handler = api_import_accounts,
+		.json_body = 1,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_PUT,
+		.pattern = "/v1/accounts/:domain",
+		.handler = api_put_account,
+		.json_body = 1,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/accounts/:domain",
+		.handler = api_get_account,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_DELETE,
+		.pattern = "/v1/accounts/:domain",
+		.handler = api_delete_account,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/escalations",
+		.handler = api_get_escalations,
+		.roles = MANAGER
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/escalations/stream",
+		.handler = api_get_escalation_stream,
+		.roles = MANAGER
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/escalations/:id/ack",
+		.handler = api_post_escalation_ack,
+		.json_body = 1,
+		.roles = MANAGER
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/notifications/failed",
+		.handler = api_get_notifications_failed,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_POST,
+		.pattern = "/v1/notifications/failed/:id/retry",
+		.handler = api_post_notification_retry,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/definitions",
+		.handler = api_get_definitions,
+		.roles = ANY
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/definitions/history",
+		.handler = api_get_definitions_history,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/definitions/history/:version",
+		.handler = api_get_definitions_version,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/v1/scorecard",
+		.handler = api_get_scorecard,
+		.roles = MANAGER
+	},
+	{
+		.method = HTTP_DELETE,
+		.pattern = "/v1/subjects",
+		.handler = api_delete_subject,
+		.json_body = 1,
+		.roles = ADMIN
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/healthz",
+		.handler = api_get_healthz,
+		.roles = OPEN
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/metrics",
+		.handler = api_get_metrics,
+		.roles = MANAGER
+	},
 };
 const size_t api_nroutes = LR_NELEM(api_routes);
 
 /* The health listener (health_listen): for probes and Prometheus, without tokens. */
 const struct http_route api_health_routes[] = {
-	{ HTTP_GET, "/healthz", api_get_healthz, 0, 0 },
-	{ HTTP_GET, "/metrics", api_get_metrics, 0, 0 },
+	{
+		.method = HTTP_GET,
+		.pattern = "/healthz",
+		.handler = api_get_healthz,
+		.roles = OPEN
+	},
+	{
+		.method = HTTP_GET,
+		.pattern = "/metrics",
+		.handler = api_get_metrics,
+		.roles = OPEN
+	},
 };
 const size_t api_health_nroutes = LR_NELEM(api_health_routes);
 
@@ -133,6 +303,51 @@ api_respond_unavailable(struct http_request *req, const char *why)
 	    "Redis is unavailable (%s); nothing was stored, retry later", why);
 }
 
+/* The one way a handler sends a script: a refusal is answered here. */
+int
+api_eval_at(struct http_request *req, enum script_id script, int64_t now_ms,
+    struct store_args *args, store_cb *cb, void *arg)
+{
+	struct server *srv = http_request_ctx(req);
+
+	if (store_eval(srv->store, script, now_ms, args, cb, arg) == -1) {
+		api_respond_unavailable(req, "not connected or too busy");
+		return -1;
+	}
+	return 0;
+}
+
+/* api_eval_at at the present. */
+int
+api_eval(struct http_request *req, enum script_id script, struct store_args *args,
+    store_cb *cb, void *arg)
+{
+	return api_eval_at(req, script, sys_now_ms(), args, cb, arg);
+}
+
+/* The one place a failed script turns into a 503. */
+int
+api_check_answer(struct http_request *req, const struct store_reply *reply, int expected,
+    const char *why)
+{
+	if (reply->err != NULL) {
+		api_respond_unavailable(req, reply->err);
+		return -1;
+	}
+	if (!expected) {
+		api_respond_unavailable(req, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* api_check_answer for scripts whose every answer is usable. */
+int
+api_check_reply(struct http_request *req, const struct store_reply *reply)
+{
+	return api_check_answer(req, reply, 1, NULL);
+}
+
 void
 api_respond_jsonw(struct http_request *req, int status, struct jsonw *w)
 {
@@ -150,10 +365,8 @@ api_respond_page(struct http_request *req, const struct store_reply *reply,
 	struct jsonw w = { 0 };
 	size_t i;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	jsonw_begin_object(&w, NULL);
 	jsonw_begin_array(&w, name);
 	items = json_object_get(reply->json, items_key);

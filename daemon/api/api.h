@@ -11,6 +11,7 @@
 
 #include "engine/lead_view.h"
 #include "io/http.h"
+#include "io/store.h"
 
 extern const struct http_route api_routes[];
 extern const size_t api_nroutes;
@@ -64,12 +65,32 @@ typedef void api_item_writer(struct jsonw *w, struct http_request *req, const js
  * Answer a script's page: 200 {"<name>": [each item of its items_key],
  * "next_cursor": next (NULL: the last page)}, or 503 when the script failed.
  */
-struct store_reply;
 void api_respond_page(struct http_request *req, const struct store_reply *reply,
     const char *items_key, const char *name, const char *next, api_item_writer *write_item);
 
 /* 503 with Retry-After: Redis is down or saturated; nothing was changed. */
 void api_respond_unavailable(struct http_request *req, const char *why);
+
+/*
+ * Run a script for req (store_eval's contract: args are taken over, cb runs
+ * exactly once). 0, or -1 after answering 503: cb will not run, so the
+ * caller frees what it gave as arg. api_eval_at runs it at now_ms, api_eval
+ * at the present.
+ */
+int api_eval_at(struct http_request *req, enum script_id script, int64_t now_ms,
+    struct store_args *args, store_cb *cb, void *arg);
+int api_eval(struct http_request *req, enum script_id script, struct store_args *args,
+    store_cb *cb, void *arg);
+
+/* 0 when the script answered; -1 after answering 503 with the store's error. */
+int api_check_reply(struct http_request *req, const struct store_reply *reply);
+
+/*
+ * The same, and -1 after answering 503 with why when the answer is not the
+ * one the script promises (expected false).
+ */
+int api_check_answer(struct http_request *req, const struct store_reply *reply, int expected,
+    const char *why);
 
 /* Epoch ms from a JSON string or number; -1 when absent. */
 int64_t api_ms(const json_t *v);

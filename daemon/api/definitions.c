@@ -72,10 +72,8 @@ api_on_definitions_doc(const struct store_reply *reply, void *arg)
 	const redisReply *r = reply->raw;
 	char *body;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	if (r == NULL || r->type != REDIS_REPLY_STRING) {
 		http_respond_error(req, 404, "not_found", NULL, "no definitions version %s",
 		    http_request_param(req, 0));
@@ -89,7 +87,6 @@ api_on_definitions_doc(const struct store_reply *reply, void *arg)
 void
 api_get_definitions_history(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	struct store_args a = { 0 };
 	const char *cursor;
 	long limit;
@@ -99,15 +96,13 @@ api_get_definitions_history(struct http_request *req)
 	store_args_add(&a, "list");
 	store_args_add_int(&a, limit);
 	store_args_add(&a, cursor != NULL ? cursor : "");
-	if (store_eval(srv->store, SCRIPT_DEFINITIONS, sys_now_ms(), &a, api_on_history, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval(req, SCRIPT_DEFINITIONS, &a, api_on_history, req);
 }
 
 /* GET /v1/definitions/history/{version}: the definitions as they were then. */
 void
 api_get_definitions_version(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	struct store_args a = { 0 };
 	const char *v = http_request_param(req, 0);
 
@@ -117,7 +112,5 @@ api_get_definitions_version(struct http_request *req)
 	}
 	store_args_add(&a, "doc");
 	store_args_add(&a, v);
-	if (store_eval(srv->store, SCRIPT_DEFINITIONS, sys_now_ms(), &a, api_on_definitions_doc,
-	    req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval(req, SCRIPT_DEFINITIONS, &a, api_on_definitions_doc, req);
 }

@@ -14,7 +14,6 @@
 #include "engine/feed.h"
 #include "io/log.h"
 #include "io/store.h"
-#include "io/sysutil.h"
 #include "server.h"
 
 #define ESCALATIONS_DEFAULT_LIMIT	50
@@ -113,7 +112,6 @@ api_on_escalations(const struct store_reply *reply, void *arg)
 void
 api_get_escalations(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	const char *lead = http_request_query(req, "lead"), *cursor;
 	const char *status = http_request_query(req, "status"), *pool = http_request_query(req, "pool");
 	struct store_args a = { 0 };
@@ -140,9 +138,7 @@ api_get_escalations(struct http_request *req)
 	store_args_add(&a, lead != NULL ? lead : "");
 	store_args_add(&a, status != NULL ? status : "");
 	store_args_add(&a, pool != NULL ? pool : "");
-	if (store_eval(srv->store, SCRIPT_ESCALATIONS, sys_now_ms(), &a, api_on_escalations,
-	    req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval(req, SCRIPT_ESCALATIONS, &a, api_on_escalations, req);
 }
 
 static void
@@ -152,14 +148,9 @@ api_on_ack(const struct store_reply *reply, void *arg)
 	const redisReply *r = reply->raw;
 	struct jsonw w = { 0 };
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_answer(req, reply, r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    r->elements >= 1, "unexpected reply from the ack script") == -1)
 		return;
-	}
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
-		api_respond_unavailable(req, "unexpected reply from the ack script");
-		return;
-	}
 	if (strcmp(r->element[0]->str, "not_found") == 0) {
 		http_respond_error(req, 404, "not_found", NULL, "no escalation %s",
 		    http_request_param(req, 0));
@@ -188,7 +179,6 @@ api_on_ack(const struct store_reply *reply, void *arg)
 void
 api_post_escalation_ack(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	const char *id = http_request_param(req, 0), *by, *note = "";
 	struct store_args a = { 0 };
 	json_t *body, *v;
@@ -223,6 +213,5 @@ api_post_escalation_ack(struct http_request *req)
 	store_args_add(&a, by);
 	store_args_add(&a, note);
 	json_decref(body);
-	if (store_eval(srv->store, SCRIPT_ESC_ACK, sys_now_ms(), &a, api_on_ack, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval(req, SCRIPT_ESC_ACK, &a, api_on_ack, req);
 }

@@ -19,7 +19,6 @@
 #include "io/log.h"
 #include "io/metrics.h"
 #include "io/store.h"
-#include "io/sysutil.h"
 #include "server.h"
 
 #define NOTE_MAX	2000
@@ -215,10 +214,8 @@ api_on_lifecycle(const struct store_reply *reply, void *arg)
 	const char *outcome, *detail;
 	int first = 0, replay;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		goto out;
-	}
 	outcome = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ?
 	    r->element[0]->str : NULL;
 	detail = outcome != NULL && r->elements > 1 && r->element[1]->type == REDIS_REPLY_STRING ?
@@ -280,139 +277,107 @@ out:
 	op_free(op);
 }
 
-/*
- * Check one action's body against the config and run its script. lead is the
- * lead's id; idem the sender's event id or NULL. Answers in every case.
- */
-static void
-api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const char *lead,
-    const json_t *body, const char *idem)
-{
-	struct server *srv = http_request_ctx(req);
-	const struct conf *conf = http_request_conf(req);
-	const struct conf_lifecycle *l = &conf->lifecycle;
-	const struct conf_stage *to = NULL;
-	const struct conf_reason *reason = NULL;
-	struct store_args a = { 0 };
-	struct lifecycle_op *op;
-	const char *who, *note = "", *channel, *outcome;
-	const json_t *v;
-	int64_t cents = -1;
-	char *from;
+/* One action as it arrived: the parts every action checks first. */
+struct lifecycle_call {
+	struct http_request	*req;
+	enum lifecycle_action	 action;
+	const char		*lead;		/* the lead's id */
+	const json_t		*body;
+	const char		*idem;		/* the sender's event id, or NULL */
+	const char		*who;		/* who acts: the rep, or by for a stage move */
+};
 
-	if (!ulid_valid(lead)) {
-		http_respond_error(req, 404, "not_found", NULL, "no lead %s", lead);
-		return;
+/* An op for c, on its way through the touch or stage script (freed by op_free). */
+static struct lifecycle_op *
+op_new(const struct lifecycle_call *c)
+{
+	struct lifecycle_op *op = xcalloc(1, sizeof(*op));
+
+	op->req = c->req;
+	op->action = c->action;
+	snprintf(op->lead, sizeof(op->lead), "%s", c->lead);
+	return op;
+}
+
+/*
+ * The step every action shares: the lead's id, the event id, and who acts
+ * (set in c->who). 0, or -1 after answering 404 or 422.
+ */
+static int
+api_lifecycle_check(struct lifecycle_call *c)
+{
+	struct http_request *req = c->req;
+	const char *asked = NULL;
+
+	if (!ulid_valid(c->lead)) {
+		http_respond_error(req, 404, "not_found", NULL, "no lead %s", c->lead);
+		return -1;
 	}
-	if (idem != NULL && !lead_valid_idempotency_key(idem)) {
+	if (c->idem != NULL && !lead_valid_idempotency_key(c->idem)) {
 		http_respond_error(req, 422, "invalid_field", "event_id",
 		    "an event id must be 1-%d printable ASCII characters", LEAD_IDEMPOTENCY_KEY_MAX);
-		return;
+		return -1;
 	}
-	if (action == ACT_STAGE) {
-		who = actor(req, body, "by", "who made the change");
-	} else {
-		/* A rep's own token speaks for that rep: "rep" may then be left out. */
-		const char *asked = NULL;
+	if (c->action == ACT_STAGE) {
+		c->who = actor(req, c->body, "by", "who made the change");
+		return c->who != NULL ? 0 : -1;
+	}
+	/* A rep's own token speaks for that rep: "rep" may then be left out. */
+	if (json_object_get(c->body, "rep") != NULL &&
+	    (asked = actor(req, c->body, "rep", "the lead's owner")) == NULL)
+		return -1;
+	if ((c->who = auth_acting_rep(req, asked, "rep")) == NULL) {
+		if (asked != NULL)
+			return -1;		/* another rep's: refused */
+		c->who = actor(req, c->body, "rep", "the lead's owner");
+	}
+	return c->who != NULL ? 0 : -1;
+}
 
-		if (json_object_get(body, "rep") != NULL &&
-		    (asked = actor(req, body, "rep", "the lead's owner")) == NULL)
-			return;
-		if ((who = auth_acting_rep(req, asked, "rep")) == NULL) {
-			if (asked != NULL)
-				return;		/* another rep's: refused */
-			who = actor(req, body, "rep", "the lead's owner");
-		}
-	}
-	if (who == NULL)
-		return;
-	op = xcalloc(1, sizeof(*op));
-	op->req = req;
-	op->action = action;
-	snprintf(op->lead, sizeof(op->lead), "%s", lead);
-	store_args_add(&a, lead);
-	if (action == ACT_TOUCH) {
-		if (opt_word(req, body, "channel", "call, email or meeting", &channel) == -1 ||
-		    opt_word(req, body, "outcome", "connected, voicemail or no_answer", &outcome) == -1)
-			goto fail;
-		store_args_add(&a, who);
-		store_args_add(&a, channel != NULL ? channel : "");
-		store_args_add(&a, outcome != NULL ? outcome : "");
-		store_args_add(&a, idem != NULL ? idem : "");
-		store_args_add_int(&a, conf->leads.idempotency_window_ms);
-		if (store_eval(srv->store, SCRIPT_TOUCH, sys_now_ms(), &a, api_on_lifecycle, op) == -1)
-			goto busy;
-		return;
-	}
-	switch (action) {
-	case ACT_ACCEPT:
-		to = l->accept;
-		if (opt_note(req, body, 0, "", &note) == -1)
-			goto fail;
-		break;
-	case ACT_REJECT:
-		v = json_object_get(body, "reason");
-		if (v == NULL || json_is_null(v) || !json_is_string(v) ||
-		    (reason = conf_find_reason(l->reject, l->nreject, json_string_value(v))) == NULL) {
-			http_respond_error_with(req, 422, v == NULL || json_is_null(v) ? "missing_field" :
-			    "invalid_field", "reason", json_pack("{s:o}", "valid",
-			    reason_codes(l->reject, l->nreject)),
-			    "a rejection needs a reason code from the configured list");
-			goto fail;
-		}
-		to = reason->then;
-		if (opt_note(req, body, reason->note_required, "with this reason", &note) == -1)
-			goto fail;
-		break;
-	default:
-		v = json_object_get(body, "stage");
-		if (v == NULL || json_is_null(v) || !json_is_string(v) ||
-		    (to = conf_find_stage(conf, json_string_value(v))) == NULL) {
-			json_t *ids = json_array();
-			size_t i;
+/* POST …/touch: the owner worked the lead; runs the touch script. */
+static void
+api_lifecycle_touch(const struct lifecycle_call *c)
+{
+	const struct conf *conf = http_request_conf(c->req);
+	struct store_args a = { 0 };
+	struct lifecycle_op *op;
+	const char *channel, *outcome;
 
-			for (i = 0; i < l->nstages; i++)
-				json_array_append_new(ids, json_string(l->stages[i].id));
-			http_respond_error_with(req, 422, v == NULL || json_is_null(v) ? "missing_field" :
-			    "invalid_field", "stage", json_pack("{s:o}", "valid", ids),
-			    "stage must name a lifecycle stage");
-			goto fail;
-		}
-		v = json_object_get(body, "reason");
-		if (to->needs & STAGE_NEEDS_REASON) {
-			if (v == NULL || json_is_null(v) || !json_is_string(v) ||
-			    (reason = conf_find_reason(l->lost, l->nlost, json_string_value(v))) == NULL) {
-				http_respond_error_with(req, 422, v == NULL || json_is_null(v) ?
-				    "missing_field" : "invalid_field", "reason", json_pack("{s:o}",
-				    "valid", reason_codes(l->lost, l->nlost)),
-				    "stage %s needs a reason code from the configured list", to->id);
-				goto fail;
-			}
-		} else if (v != NULL && !json_is_null(v)) {
-			http_respond_error(req, 422, "invalid_field", "reason",
-			    "stage %s takes no reason (reject a lead to give one)", to->id);
-			goto fail;
-		}
-		if (opt_note(req, body, reason != NULL && reason->note_required, "with this reason",
-		    &note) == -1)
-			goto fail;
-		v = json_object_get(body, "amount");
-		if (v != NULL && !json_is_null(v)) {
-			if (amount_cents(req, v, &cents) == -1)
-				goto fail;
-		} else if (to->needs & STAGE_NEEDS_AMOUNT) {
-			http_respond_error(req, 422, "missing_field", "amount",
-			    "stage %s needs the deal's amount", to->id);
-			goto fail;
-		}
-		break;
-	}
+	if (opt_word(c->req, c->body, "channel", "call, email or meeting", &channel) == -1 ||
+	    opt_word(c->req, c->body, "outcome", "connected, voicemail or no_answer", &outcome) == -1)
+		return;
+	op = op_new(c);
+	store_args_add(&a, c->lead);
+	store_args_add(&a, c->who);
+	store_args_add(&a, channel != NULL ? channel : "");
+	store_args_add(&a, outcome != NULL ? outcome : "");
+	store_args_add(&a, c->idem != NULL ? c->idem : "");
+	store_args_add_int(&a, conf->leads.idempotency_window_ms);
+	if (api_eval(c->req, SCRIPT_TOUCH, &a, api_on_lifecycle, op) == -1)
+		op_free(op);
+}
+
+/*
+ * Move the lead into stage to through the stage script (accept, reject and
+ * stage moves alike); reason may be NULL, cents -1 for no amount.
+ */
+static void
+api_lifecycle_enter(const struct lifecycle_call *c, const struct conf_stage *to,
+    const struct conf_reason *reason, const char *note, int64_t cents)
+{
+	const struct conf *conf = http_request_conf(c->req);
+	struct store_args a = { 0 };
+	struct lifecycle_op *op = op_new(c);
+	char *from;
+
 	op->stage = xstrdup(to->id);
 	op->reason = reason != NULL ? xstrdup(reason->code) : NULL;
-	op->need_touches = reason != NULL && reason->needs_cadence ? l->cadence_touches : 0;
+	op->need_touches = reason != NULL && reason->needs_cadence ?
+	    conf->lifecycle.cadence_touches : 0;
 	from = stages_into(conf, to->id);
-	store_args_add(&a, action_names[action]);
-	store_args_add(&a, who);
+	store_args_add(&a, c->lead);
+	store_args_add(&a, action_names[c->action]);
+	store_args_add(&a, c->who);
 	store_args_add(&a, to->id);
 	store_args_add(&a, from);
 	free(from);
@@ -425,18 +390,118 @@ api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const 
 	else
 		store_args_add(&a, "");
 	store_args_add_int(&a, (int64_t)op->need_touches);
-	store_args_add(&a, idem != NULL ? idem : "");
+	store_args_add(&a, c->idem != NULL ? c->idem : "");
 	store_args_add_int(&a, conf->leads.idempotency_window_ms);
-	if (store_eval(srv->store, SCRIPT_STAGE, sys_now_ms(), &a, api_on_lifecycle, op) == -1)
-		goto busy;
-	return;
-busy:
-	api_respond_unavailable(req, "not connected or too busy");
-	op_free(op);
-	return;
-fail:
-	store_args_free(&a);
-	op_free(op);
+	if (api_eval(c->req, SCRIPT_STAGE, &a, api_on_lifecycle, op) == -1)
+		op_free(op);
+}
+
+/* POST …/accept: the owner takes the lead into the accept stage. */
+static void
+api_lifecycle_accept(const struct lifecycle_call *c)
+{
+	const struct conf *conf = http_request_conf(c->req);
+	const char *note;
+
+	if (opt_note(c->req, c->body, 0, "", &note) == -1)
+		return;
+	api_lifecycle_enter(c, conf->lifecycle.accept, NULL, note, -1);
+}
+
+/* POST …/reject: the owner turns the lead down with a configured reason. */
+static void
+api_lifecycle_reject(const struct lifecycle_call *c)
+{
+	const struct conf_lifecycle *l = &http_request_conf(c->req)->lifecycle;
+	const json_t *v = json_object_get(c->body, "reason");
+	const struct conf_reason *reason = NULL;
+	const char *note;
+
+	if (v == NULL || json_is_null(v) || !json_is_string(v) ||
+	    (reason = conf_find_reason(l->reject, l->nreject, json_string_value(v))) == NULL) {
+		http_respond_error_with(c->req, 422, v == NULL || json_is_null(v) ? "missing_field" :
+		    "invalid_field", "reason", json_pack("{s:o}", "valid",
+		    reason_codes(l->reject, l->nreject)),
+		    "a rejection needs a reason code from the configured list");
+		return;
+	}
+	if (opt_note(c->req, c->body, reason->note_required, "with this reason", &note) == -1)
+		return;
+	api_lifecycle_enter(c, reason->then, reason, note, -1);
+}
+
+/* POST …/stage: a manager moves the lead, with the reason and amount its stage needs. */
+static void
+api_lifecycle_stage(const struct lifecycle_call *c)
+{
+	struct http_request *req = c->req;
+	const struct conf *conf = http_request_conf(req);
+	const struct conf_lifecycle *l = &conf->lifecycle;
+	const struct conf_stage *to = NULL;
+	const struct conf_reason *reason = NULL;
+	const json_t *v = json_object_get(c->body, "stage");
+	const char *note;
+	int64_t cents = -1;
+
+	if (v == NULL || json_is_null(v) || !json_is_string(v) ||
+	    (to = conf_find_stage(conf, json_string_value(v))) == NULL) {
+		json_t *ids = json_array();
+		size_t i;
+
+		for (i = 0; i < l->nstages; i++)
+			json_array_append_new(ids, json_string(l->stages[i].id));
+		http_respond_error_with(req, 422, v == NULL || json_is_null(v) ? "missing_field" :
+		    "invalid_field", "stage", json_pack("{s:o}", "valid", ids),
+		    "stage must name a lifecycle stage");
+		return;
+	}
+	v = json_object_get(c->body, "reason");
+	if (to->needs & STAGE_NEEDS_REASON) {
+		if (v == NULL || json_is_null(v) || !json_is_string(v) ||
+		    (reason = conf_find_reason(l->lost, l->nlost, json_string_value(v))) == NULL) {
+			http_respond_error_with(req, 422, v == NULL || json_is_null(v) ?
+			    "missing_field" : "invalid_field", "reason", json_pack("{s:o}",
+			    "valid", reason_codes(l->lost, l->nlost)),
+			    "stage %s needs a reason code from the configured list", to->id);
+			return;
+		}
+	} else if (v != NULL && !json_is_null(v)) {
+		http_respond_error(req, 422, "invalid_field", "reason",
+		    "stage %s takes no reason (reject a lead to give one)", to->id);
+		return;
+	}
+	if (opt_note(req, c->body, reason != NULL && reason->note_required, "with this reason",
+	    &note) == -1)
+		return;
+	v = json_object_get(c->body, "amount");
+	if (v != NULL && !json_is_null(v)) {
+		if (amount_cents(req, v, &cents) == -1)
+			return;
+	} else if (to->needs & STAGE_NEEDS_AMOUNT) {
+		http_respond_error(req, 422, "missing_field", "amount",
+		    "stage %s needs the deal's amount", to->id);
+		return;
+	}
+	api_lifecycle_enter(c, to, reason, note, cents);
+}
+
+/* Each action's own step, in the order of enum lifecycle_action. */
+static void (*const action_runs[])(const struct lifecycle_call *) = {
+	api_lifecycle_touch, api_lifecycle_accept, api_lifecycle_reject, api_lifecycle_stage
+};
+
+/*
+ * Check one action's body against the config and run its script. lead is the
+ * lead's id; idem the sender's event id or NULL. Answers in every case.
+ */
+static void
+api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const char *lead,
+    const json_t *body, const char *idem)
+{
+	struct lifecycle_call c = { req, action, lead, body, idem, NULL };
+
+	if (api_lifecycle_check(&c) == 0)
+		action_runs[action](&c);
 }
 
 static void

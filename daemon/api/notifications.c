@@ -11,7 +11,6 @@
 #include "engine/notify.h"
 #include "io/log.h"
 #include "io/store.h"
-#include "io/sysutil.h"
 #include "server.h"
 
 #define FAILED_DEFAULT_LIMIT	50
@@ -65,7 +64,6 @@ api_on_failed_list(const struct store_reply *reply, void *arg)
 void
 api_get_notifications_failed(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	struct store_args a = { 0 };
 	const char *cursor;
 	long n;
@@ -75,9 +73,7 @@ api_get_notifications_failed(struct http_request *req)
 	store_args_add(&a, "list");
 	store_args_add_int(&a, n);
 	store_args_add(&a, cursor != NULL ? cursor : "");
-	if (store_eval(srv->store, SCRIPT_NOTIFICATIONS, sys_now_ms(), &a, api_on_failed_list,
-	    req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval(req, SCRIPT_NOTIFICATIONS, &a, api_on_failed_list, req);
 }
 
 static void
@@ -88,10 +84,8 @@ api_on_retried(const struct store_reply *reply, void *arg)
 	const char *id = http_request_param(req, 0), *error;
 	struct jsonw w = { 0 };
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	error = json_string_value(json_object_get(reply->json, "error"));
 	if (error != NULL && strcmp(error, "not_found") == 0) {
 		http_respond_error(req, 404, "not_found", NULL, "no notification %s", id);
@@ -111,7 +105,6 @@ api_on_retried(const struct store_reply *reply, void *arg)
 void
 api_post_notification_retry(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	const char *id = http_request_param(req, 0);
 	struct store_args a = { 0 };
 	size_t n = strspn(id, "0123456789");
@@ -123,6 +116,5 @@ api_post_notification_retry(struct http_request *req)
 	}
 	store_args_add(&a, "retry");
 	store_args_add(&a, id);
-	if (store_eval(srv->store, SCRIPT_NOTIFICATIONS, sys_now_ms(), &a, api_on_retried, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval(req, SCRIPT_NOTIFICATIONS, &a, api_on_retried, req);
 }

@@ -8,7 +8,6 @@
 #include "engine/candidates.h"
 #include "io/store.h"
 #include "io/sysutil.h"
-#include "server.h"
 
 struct pool_rep_row {
 	const struct conf_member	*m;
@@ -39,10 +38,8 @@ api_on_pool(const struct store_reply *reply, void *arg)
 	struct jsonw w = { 0 };
 	size_t i, n;
 
-	if (reply->err != NULL || pool == NULL) {
-		api_respond_unavailable(req, reply->err != NULL ? reply->err : "config changed");
+	if (api_check_answer(req, reply, pool != NULL, "config changed") == -1)
 		return;
-	}
 	n = json_array_size(reps);
 	rows = xcalloc(n ? n : 1, sizeof(*rows));
 	for (i = 0; i < n && i < pool->nmembers; i++) {
@@ -96,7 +93,6 @@ api_on_pool(const struct store_reply *reply, void *arg)
 void
 api_get_pool(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	const struct conf_pool *pool = conf_find_pool(http_request_conf(req), http_request_param(req, 0));
 	struct store_args a = { 0 };
 	int64_t now = sys_now_ms();
@@ -108,6 +104,5 @@ api_get_pool(struct http_request *req)
 	}
 	store_args_add(&a, pool->id);
 	candidates_add_args(&a, pool, now);
-	if (store_eval(srv->store, SCRIPT_POOL_VIEW, now, &a, api_on_pool, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval_at(req, SCRIPT_POOL_VIEW, now, &a, api_on_pool, req);
 }

@@ -46,10 +46,8 @@ api_on_reps(const struct store_reply *reply, void *arg)
 	int64_t now = sys_now_ms();
 	size_t i, j;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	jsonw_begin_object(&w, NULL);
 	jsonw_begin_array(&w, "reps");
 	for (i = 0; i < conf->nreps; i++) {
@@ -77,15 +75,13 @@ api_on_reps(const struct store_reply *reply, void *arg)
 void
 api_get_reps(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	const struct conf *conf = http_request_conf(req);
 	struct store_args a = { 0 };
 	size_t i;
 
 	for (i = 0; i < conf->nreps; i++)
 		store_args_add(&a, conf->reps[i].id);
-	if (store_eval(srv->store, SCRIPT_REPS, sys_now_ms(), &a, api_on_reps, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval(req, SCRIPT_REPS, &a, api_on_reps, req);
 }
 
 static void
@@ -98,10 +94,8 @@ api_on_rep_status(const struct store_reply *reply, void *arg)
 	const char *status = json_string_value(json_object_get(reply->json, "status"));
 	size_t i;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	assigned = json_object_get(reply->json, "assigned");
 	dispatch_note_assigned(srv, reply->json);
 	if (json_is_true(json_object_get(reply->json, "more")))
@@ -132,7 +126,6 @@ api_on_rep_status(const struct store_reply *reply, void *arg)
 void
 api_put_rep_status(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	const struct conf *conf = http_request_conf(req);
 	const char *id = http_request_param(req, 0), *status, *until_s;
 	struct store_args a = { 0 };
@@ -180,7 +173,7 @@ api_put_rep_status(struct http_request *req)
 			goto out;
 		}
 	}
-	pools = dispatch_pools_arg(conf, id, now);
+	pools = candidates_pools_arg(conf, id, now);
 	store_args_add(&a, id);
 	if (until > 0) {
 		char stored[32];
@@ -193,8 +186,7 @@ api_put_rep_status(struct http_request *req)
 	store_args_add_int(&a, DISPATCH_BATCH);
 	store_args_add(&a, pools);
 	free(pools);
-	if (store_eval(srv->store, SCRIPT_REP_STATUS, now, &a, api_on_rep_status, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval_at(req, SCRIPT_REP_STATUS, now, &a, api_on_rep_status, req);
 out:
 	json_decref(body);
 }

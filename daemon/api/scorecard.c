@@ -128,9 +128,8 @@ api_on_scorecard(const struct store_reply *reply, void *arg)
 	char from[TSTAMP_LEN], to[TSTAMP_LEN];
 	size_t i;
 
-	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_ARRAY) {
-		api_respond_unavailable(req, reply->err != NULL ? reply->err : "unexpected reply");
+	if (api_check_answer(req, reply, r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    r->elements == 2 && r->element[0]->type == REDIS_REPLY_ARRAY, "unexpected reply") == -1) {
 		free(sr);
 		return;
 	}
@@ -195,7 +194,6 @@ static void
 api_on_caught_up(const char *err, void *arg)
 {
 	struct scorecard_req *sr = arg;
-	struct server *srv = http_request_ctx(sr->req);
 	struct store_args a = { 0 };
 	char **keys;
 	size_t i, n;
@@ -208,10 +206,8 @@ api_on_caught_up(const char *err, void *arg)
 		free(keys[i]);
 	}
 	free(keys);
-	if (store_eval(srv->store, SCRIPT_SCORECARD, sr->now, &a, api_on_scorecard, sr) == -1) {
-		api_respond_unavailable(sr->req, "not connected or too busy");
+	if (api_eval_at(sr->req, SCRIPT_SCORECARD, sr->now, &a, api_on_scorecard, sr) == -1)
 		free(sr);
-	}
 }
 
 void

@@ -22,13 +22,11 @@
 #include "io/metrics.h"
 #include "io/store.h"
 #include "io/sysutil.h"
-#include "server.h"
 
 #define ERASE_PAGE	2000	/* stream entries a call reads */
 
 struct erasure {
 	struct http_request	*req;
-	struct server		*srv;
 	char			*ids;		/* erased leads, comma-separated */
 	int64_t			 leads;
 	int64_t			 entries;	/* stream entries deleted */
@@ -73,10 +71,10 @@ erase_reply(struct erasure *e, const struct store_reply *reply)
 {
 	const redisReply *r = reply->raw;
 
-	if (reply->err == NULL && r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-	    r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_STRING)
+	if (api_check_answer(e->req, reply, r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    r->elements == 2 && r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[1]->type == REDIS_REPLY_STRING, "unexpected reply") == 0)
 		return r;
-	api_respond_unavailable(e->req, reply->err != NULL ? reply->err : "unexpected reply");
 	erasure_free(e);
 	return NULL;
 }
@@ -111,10 +109,8 @@ erase_next_page(struct erasure *e)
 	store_args_add(&a, e->cursor);
 	store_args_add_int(&a, ERASE_PAGE);
 	store_args_add(&a, e->ids);
-	if (store_eval(e->srv->store, SCRIPT_ERASE_STREAM, sys_now_ms(), &a, erase_on_page, e) == -1) {
-		api_respond_unavailable(e->req, "not connected or too busy");
+	if (api_eval(e->req, SCRIPT_ERASE_STREAM, &a, erase_on_page, e) == -1)
 		erasure_free(e);
-	}
 }
 
 static void
@@ -157,7 +153,6 @@ subject_field(struct http_request *req, const json_t *body, const char *name, co
 void
 api_delete_subject(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	const struct conf *conf = http_request_conf(req);
 	struct store_args a = { 0 };
 	struct buf subjects = { NULL, 0, 0 }, clocks = { NULL, 0, 0 };
@@ -185,7 +180,6 @@ api_delete_subject(struct http_request *req)
 	key = pii_key(&keylen);
 	e = xcalloc(1, sizeof(*e));
 	e->req = req;
-	e->srv = srv;
 	for (i = 0; i < 2; i++) {
 		const char *kind = i == 0 ? "email" : "phone", *v = i == 0 ? email : phone;
 
@@ -217,10 +211,8 @@ api_delete_subject(struct http_request *req)
 	store_args_add(&a, k);
 	buf_free(&subjects);
 	buf_free(&clocks);
-	if (store_eval(srv->store, SCRIPT_ERASE, sys_now_ms(), &a, erase_on_leads, e) == -1) {
+	if (api_eval(req, SCRIPT_ERASE, &a, erase_on_leads, e) == -1)
 		erasure_free(e);
-		api_respond_unavailable(req, "not connected or too busy");
-	}
 out:
 	json_decref(body);
 }

@@ -123,3 +123,23 @@ candidates_json(const struct conf_pool *pool, int64_t now_ms)
 	return json_pack("{s:s, s:I, s:o}", "id", pool->id, "max_open", (json_int_t)pool->max_open,
 	    "reps", reps);
 }
+
+/* Every pool's candidates in one argument, for scripts that pick across pools. */
+char *
+candidates_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms)
+{
+	json_t *pools = json_array();
+	char *s;
+	size_t i;
+
+	for (i = 0; i < conf->npools; i++) {
+		const struct conf_pool *pool = &conf->pools[i];
+
+		if (rep_id != NULL && !conf_pool_has_rep(pool, rep_id))
+			continue;
+		json_array_append_new(pools, candidates_json(pool, now_ms));
+	}
+	s = json_dumps(pools, JSON_COMPACT);
+	json_decref(pools);
+	return s;
+}

@@ -22,6 +22,12 @@ void candidates_add_args(struct store_args *a, const struct conf_pool *pool, int
 /* The same as a JSON object {id, max_open, reps: [{id, weight, …}]} (new reference). */
 json_t *candidates_json(const struct conf_pool *pool, int64_t now_ms);
 
+/*
+ * The pools (all, or those rep_id belongs to) as the drain and claim scripts
+ * take them, at now: JSON text, freed by the caller.
+ */
+char *candidates_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms);
+
 /* One rep as a candidate: id, weight 1, max_open, max_per_day, local date, in hours. */
 void candidates_add_rep(struct store_args *a, const struct conf_rep *rep, int64_t now_ms);
 

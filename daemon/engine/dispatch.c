@@ -33,29 +33,10 @@ struct dispatch {
 static void
 dispatch_arm(struct dispatch *d, int64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = sys_timeval_ms(ms);
 
 	if (d->running)
 		evtimer_add(d->timer, &tv);
-}
-
-char *
-dispatch_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms)
-{
-	json_t *pools = json_array();
-	char *s;
-	size_t i;
-
-	for (i = 0; i < conf->npools; i++) {
-		const struct conf_pool *pool = &conf->pools[i];
-
-		if (rep_id != NULL && !conf_pool_has_rep(pool, rep_id))
-			continue;
-		json_array_append_new(pools, candidates_json(pool, now_ms));
-	}
-	s = json_dumps(pools, JSON_COMPACT);
-	json_decref(pools);
-	return s;
 }
 
 void
@@ -111,7 +92,7 @@ dispatch_drain(struct dispatch *d)
 		return;
 	}
 	now = sys_now_ms();
-	pools = dispatch_pools_arg(d->srv->conf, NULL, now);
+	pools = candidates_pools_arg(d->srv->conf, NULL, now);
 	store_args_add_int(&a, DISPATCH_BATCH);
 	store_args_add(&a, pools);
 	free(pools);

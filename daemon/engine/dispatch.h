@@ -24,9 +24,6 @@ void dispatch_stop(struct dispatch *d);
 /* Drain every pool soon (coalesced with a drain already under way). */
 void dispatch_kick(struct dispatch *d);
 
-/* The pools (all, or those rep_id belongs to) as the drain scripts take them, at now. */
-char *dispatch_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms);
-
 /* Log and count the leads a drain assigned, and watch the deadlines it wrote (its reply). */
 void dispatch_note_assigned(struct server *srv, const json_t *reply);
 

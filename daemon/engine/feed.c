@@ -601,7 +601,7 @@ static void
 feed_read(struct feed *f)
 {
 	struct store_args a = { 0 };
-	struct timeval tv = { 0, FEED_POLL_MS * 1000 };
+	struct timeval tv = sys_timeval_ms(FEED_POLL_MS);
 
 	f->again = 0;
 	evtimer_del(f->poll);
@@ -617,7 +617,7 @@ feed_read(struct feed *f)
 static void
 feed_step(struct feed *f)
 {
-	struct timeval tv = { 0, FEED_POLL_MS * 1000 };
+	struct timeval tv = sys_timeval_ms(FEED_POLL_MS);
 
 	if (f->busy || f->stopped)
 		return;
@@ -675,7 +675,7 @@ struct feed *
 feed_new(struct event_base *base, struct store *store, const char *prefix)
 {
 	struct feed *f = xcalloc(1, sizeof(*f));
-	struct timeval tv = { FEED_KEEPALIVE_TICK_MS / 1000, (FEED_KEEPALIVE_TICK_MS % 1000) * 1000 };
+	struct timeval tv = sys_timeval_ms(FEED_KEEPALIVE_TICK_MS);
 
 	f->base = base;
 	f->store = store;

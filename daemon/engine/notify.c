@@ -110,8 +110,7 @@ notify_arm(struct notify *n, int64_t delay_ms)
 	if (delay_ms > NOTIFY_MAX_SLEEP_MS)
 		delay_ms = NOTIFY_MAX_SLEEP_MS;
 	n->wake_at = sys_now_ms() + delay_ms;
-	tv.tv_sec = delay_ms / 1000;
-	tv.tv_usec = (delay_ms % 1000) * 1000;
+	tv = sys_timeval_ms(delay_ms);
 	evtimer_add(n->timer, &tv);
 }
 
@@ -218,8 +217,7 @@ notify_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 		evtimer_del(n->curl_timer);
 		return 0;
 	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv = sys_timeval_ms(timeout_ms);
 	evtimer_add(n->curl_timer, &tv);
 	return 0;
 }

@@ -97,7 +97,7 @@ static void agg_advance(struct scorecard_agg *);
 static void
 agg_arm(struct scorecard_agg *agg, int64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = sys_timeval_ms(ms);
 
 	if (!agg->stopped || agg->waiting != NULL)
 		evtimer_add(agg->timer, &tv);

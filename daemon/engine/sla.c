@@ -13,7 +13,7 @@
 #include "leadroute/tstamp.h"
 #include "leadroute/util.h"
 
-#include "engine/dispatch.h"
+#include "engine/candidates.h"
 #include "engine/feed.h"
 #include "engine/notify.h"
 #include "engine/sla.h"
@@ -51,8 +51,7 @@ sla_arm(struct sla *sla, int64_t delay_ms)
 	if (delay_ms > SLA_MAX_SLEEP_MS)
 		delay_ms = SLA_MAX_SLEEP_MS;
 	sla->wake_at = sys_now_ms() + delay_ms;
-	tv.tv_sec = delay_ms / 1000;
-	tv.tv_usec = (delay_ms % 1000) * 1000;
+	tv = sys_timeval_ms(delay_ms);
 	evtimer_add(sla->timer, &tv);
 }
 
@@ -170,7 +169,7 @@ sla_on_timer(evutil_socket_t fd, short what, void *arg)
 	store_args_add_int(&a, SLA_CLAIM_BATCH);
 	if (sla_can_reassign(sla->srv->conf)) {
 		/* Reassignment picks from the pools as they are now. */
-		pools = dispatch_pools_arg(sla->srv->conf, NULL, now);
+		pools = candidates_pools_arg(sla->srv->conf, NULL, now);
 		store_args_add(&a, pools);
 		free(pools);
 	} else {

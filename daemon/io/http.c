@@ -136,8 +136,7 @@ http_run(struct http *h)
 
 	MHD_run(h->mhd);
 	if (MHD_get_timeout(h->mhd, &ms) == MHD_YES) {
-		tv.tv_sec = (time_t)(ms / 1000);
-		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		tv = sys_timeval_ms((int64_t)ms);
 		evtimer_add(h->tick, &tv);
 	} else {
 		evtimer_del(h->tick);
@@ -895,7 +894,7 @@ http_start(struct http *h, struct conf *conf, const struct conf_addr *addr, int 
     char **cause)
 {
 	const union MHD_DaemonInfo *info;
-	struct timeval tv = { 0, HTTP_SWEEP_MS * 1000 };
+	struct timeval tv = sys_timeval_ms(HTTP_SWEEP_MS);
 	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	/* Room for the request line and headers, with the read buffer beside them. */
 	size_t pool = conf->http.max_header_size + conf->http.max_uri_length + 16384;

@@ -11,6 +11,7 @@
 
 #include "io/log.h"
 #include "io/service.h"
+#include "io/sysutil.h"
 
 static struct event *service_watchdog;
 
@@ -29,8 +30,7 @@ service_init(struct event_base *base)
 	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
 		return;
 	usec /= 2;
-	tv.tv_sec = (time_t)(usec / 1000000);
-	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	tv = sys_timeval_us((int64_t)usec);
 	service_watchdog = event_new(base, -1, EV_PERSIST, service_on_watchdog, NULL);
 	event_add(service_watchdog, &tv);
 	log_info("watchdog_enabled", "ping_every_ms=%llu", (unsigned long long)(usec / 1000));

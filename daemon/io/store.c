@@ -24,6 +24,7 @@
 #include "io/log.h"
 #include "io/metrics.h"
 #include "io/store.h"
+#include "io/sysutil.h"
 
 #define STORE_BACKOFF_MIN_MS	100
 #define STORE_BACKOFF_MAX_MS	5000
@@ -181,8 +182,7 @@ store_arm_timer(struct store *s)
 		return;
 	}
 	due = due > now ? due - now : 0;
-	tv.tv_sec = due / 1000;
-	tv.tv_usec = (due % 1000) * 1000;
+	tv = sys_timeval_ms(due);
 	evtimer_add(s->timer, &tv);
 }
 
@@ -370,8 +370,7 @@ store_schedule_reconnect(struct store *s)
 	delay = s->backoff_ms + (int64_t)(random() % (s->backoff_ms / 5 + 1));
 	s->backoff_ms = s->backoff_ms * 2 > STORE_BACKOFF_MAX_MS ?
 	    STORE_BACKOFF_MAX_MS : s->backoff_ms * 2;
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
+	tv = sys_timeval_ms(delay);
 	evtimer_add(s->retry, &tv);
 }
 

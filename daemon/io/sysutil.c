@@ -30,6 +30,24 @@ sys_monotonic_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The one place a timer's delay becomes seconds and microseconds. */
+struct timeval
+sys_timeval_us(int64_t us)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
+	return tv;
+}
+
+/* sys_timeval_us for the milliseconds our timers are written in. */
+struct timeval
+sys_timeval_ms(int64_t ms)
+{
+	return sys_timeval_us(ms * 1000);
+}
+
 /* Fill buf with random bytes from the kernel; aborts if it cannot. */
 void
 sys_random(void *buf, size_t len)
