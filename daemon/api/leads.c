@@ -157,10 +157,8 @@ api_on_lead(const struct store_reply *reply, void *arg)
 	json_t *events;
 	size_t i;
 
-	if (reply->err != NULL) {
-		api_respond_unavailable(req, reply->err);
+	if (api_check_reply(req, reply) == -1)
 		return;
-	}
 	lead_view_from_hash(&v, reply->raw);
 	if (v.id == NULL) {
 		http_respond_error(req, 404, "not_found", NULL, "no lead %s",
@@ -200,12 +198,10 @@ api_lead_id_ok(struct http_request *req)
 void
 api_get_lead(struct http_request *req)
 {
-	struct server *srv = http_request_ctx(req);
 	struct store_args a = { 0 };
 
 	if (!api_lead_id_ok(req))
 		return;
 	store_args_add(&a, http_request_param(req, 0));
-	if (store_eval(srv->store, SCRIPT_LEAD_GET, sys_now_ms(), &a, api_on_lead, req) == -1)
-		api_respond_unavailable(req, "not connected or too busy");
+	api_eval(req, SCRIPT_LEAD_GET, &a, api_on_lead, req);
 }
