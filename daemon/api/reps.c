@@ -131,7 +131,6 @@ api_put_rep_status(struct http_request *req)
 	struct store_args a = { 0 };
 	int64_t now = sys_now_ms(), until = -1;
 	json_t *body;
-	char *pools;
 	size_t i;
 
 	if (conf_find_rep(conf, id) == NULL) {
@@ -173,7 +172,6 @@ api_put_rep_status(struct http_request *req)
 			goto out;
 		}
 	}
-	pools = candidates_pools_arg(conf, id, now);
 	store_args_add(&a, id);
 	if (until > 0) {
 		char stored[32];
@@ -184,8 +182,7 @@ api_put_rep_status(struct http_request *req)
 		store_args_add(&a, status);
 	}
 	store_args_add_int(&a, DISPATCH_BATCH);
-	store_args_add(&a, pools);
-	free(pools);
+	candidates_add_pools(&a, conf, id, now);
 	api_eval_at(req, SCRIPT_REP_STATUS, now, &a, api_on_rep_status, req);
 out:
 	json_decref(body);

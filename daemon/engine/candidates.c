@@ -102,44 +102,23 @@ candidates_facts(const struct conf *conf, int64_t now_ms)
 	return facts.data;
 }
 
-json_t *
-candidates_json(const struct conf_pool *pool, int64_t now_ms)
+/* Pools for the scripts that pick across them (see candidates.h). */
+void
+candidates_add_pools(struct store_args *a, const struct conf *conf, const char *rep_id,
+    int64_t now_ms)
 {
-	json_t *reps = json_array();
-	char day[11];
-	size_t i;
+	size_t i, n = 0;
 
-	for (i = 0; i < pool->nmembers; i++) {
-		const struct conf_member *m = &pool->members[i];
-
-		candidates_local_date(m->rep, now_ms, day);
-		json_array_append_new(reps, json_pack("{s:s, s:i, s:I, s:I, s:s, s:i}",
-		    "id", m->rep->id, "weight", (int)m->weight,
-		    "max_open", (json_int_t)m->rep->max_open,
-		    "max_day", (json_int_t)m->rep->max_per_day,
-		    "day", m->rep->max_per_day > 0 ? day : "",
-		    "hours", candidates_in_hours(m->rep, now_ms)));
-	}
-	return json_pack("{s:s, s:I, s:o}", "id", pool->id, "max_open", (json_int_t)pool->max_open,
-	    "reps", reps);
-}
-
-/* Every pool's candidates in one argument, for scripts that pick across pools. */
-char *
-candidates_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms)
-{
-	json_t *pools = json_array();
-	char *s;
-	size_t i;
-
+	for (i = 0; i < conf->npools; i++)
+		if (rep_id == NULL || conf_pool_has_rep(&conf->pools[i], rep_id))
+			n++;
+	store_args_add_int(a, (int64_t)n);
 	for (i = 0; i < conf->npools; i++) {
 		const struct conf_pool *pool = &conf->pools[i];
 
 		if (rep_id != NULL && !conf_pool_has_rep(pool, rep_id))
 			continue;
-		json_array_append_new(pools, candidates_json(pool, now_ms));
+		store_args_add(a, pool->id);
+		candidates_add_args(a, pool, now_ms);
 	}
-	s = json_dumps(pools, JSON_COMPACT);
-	json_decref(pools);
-	return s;
 }

@@ -4,8 +4,6 @@
 
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "leadroute/conf.h"
 
 #include "io/store.h"
@@ -19,14 +17,13 @@ int candidates_in_hours(const struct conf_rep *rep, int64_t now_ms);
  */
 void candidates_add_args(struct store_args *a, const struct conf_pool *pool, int64_t now_ms);
 
-/* The same as a JSON object {id, max_open, reps: [{id, weight, …}]} (new reference). */
-json_t *candidates_json(const struct conf_pool *pool, int64_t now_ms);
-
 /*
- * The pools (all, or those rep_id belongs to) as the drain and claim scripts
- * take them, at now: JSON text, freed by the caller.
+ * Append pools (all, or those rep_id belongs to) to script arguments, for
+ * scripts that pick across pools: their count, then per pool its id and
+ * what candidates_add_args appends.
  */
-char *candidates_pools_arg(const struct conf *conf, const char *rep_id, int64_t now_ms);
+void candidates_add_pools(struct store_args *a, const struct conf *conf, const char *rep_id,
+    int64_t now_ms);
 
 /* One rep as a candidate: id, weight 1, max_open, max_per_day, local date, in hours. */
 void candidates_add_rep(struct store_args *a, const struct conf_rep *rep, int64_t now_ms);
@@ -36,6 +33,11 @@ void candidates_add_rep(struct store_args *a, const struct conf_rep *rep, int64_
  * script to find a rep it only learns of in Redis (an account's or a
  * contact's owner). Built at most once a second (borrowed; valid until the
  * next call).
+ *
+ * The one encoding besides the arguments above, kept for the hot path: the
+ * route script needs any rep by id only when a rule names an account or a
+ * sticky owner, so it gets every rep in one string it searches with
+ * string.find instead of six arguments per rep of the config on every lead.
  */
 const char *candidates_facts(const struct conf *conf, int64_t now_ms);
 

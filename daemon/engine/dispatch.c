@@ -85,17 +85,14 @@ dispatch_drain(struct dispatch *d)
 {
 	struct store_args a = { 0 };
 	int64_t now;
-	char *pools;
 
 	if (d->draining) {
 		d->again = 1;
 		return;
 	}
 	now = sys_now_ms();
-	pools = candidates_pools_arg(d->srv->conf, NULL, now);
 	store_args_add_int(&a, DISPATCH_BATCH);
-	store_args_add(&a, pools);
-	free(pools);
+	candidates_add_pools(&a, d->srv->conf, NULL, now);
 	if (store_eval(d->srv->store, SCRIPT_DRAIN, now, &a, dispatch_on_drained, d) == 0)
 		d->draining = 1;
 }

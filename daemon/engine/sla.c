@@ -159,7 +159,6 @@ sla_on_timer(evutil_socket_t fd, short what, void *arg)
 	struct sla *sla = arg;
 	struct store_args a = { 0 };
 	int64_t now = sys_now_ms();
-	char *pools;
 
 	sla->wake_at = 0;
 	if (!sla->running || sla->claiming)
@@ -167,14 +166,10 @@ sla_on_timer(evutil_socket_t fd, short what, void *arg)
 	if (now - sla->published_at >= SLA_REPUBLISH_MS)
 		sla_republish(sla);
 	store_args_add_int(&a, SLA_CLAIM_BATCH);
-	if (sla_can_reassign(sla->srv->conf)) {
-		/* Reassignment picks from the pools as they are now. */
-		pools = candidates_pools_arg(sla->srv->conf, NULL, now);
-		store_args_add(&a, pools);
-		free(pools);
-	} else {
-		store_args_add(&a, "[]");
-	}
+	if (sla_can_reassign(sla->srv->conf))	/* it picks from the pools as they are now */
+		candidates_add_pools(&a, sla->srv->conf, NULL, now);
+	else
+		store_args_add_int(&a, 0);	/* no pools */
 	if (store_eval(sla->store, SCRIPT_SLA_CLAIM, now, &a, sla_on_claimed, sla) == -1) {
 		sla_arm(sla, SLA_MAX_SLEEP_MS);
 		return;

@@ -3,13 +3,13 @@
 -- breached (an escalation opens), a reminder before a breach, or the next
 -- level of an open escalation. Removing a deadline and acting on it happen in
 -- one atomic step, so each fires once however many daemons share this Redis.
--- ARGV[4] most deadlines to claim in this call, [5] the pools as JSON
--- [{id=, max_open=, reps=[candidates]}] (for reassignment).
+-- ARGV[4] most deadlines to claim in this call, [5...] the pools, for
+-- reassignment (see read_pools).
 -- Returns {fired = [{what, ...}], next = earliest deadline left or -1,
 -- more = true when it stopped at the limit, notified = jobs queued}.
 local limit = tonumber(ARGV[4])
 local pools = {}
-for _, p in ipairs(cjson.decode(ARGV[5])) do pools[p.id] = p end
+for _, p in ipairs(read_pools(5)) do pools[p.id] = p end
 local fired = {}
 
 local function clock_state(id, c)

@@ -81,6 +81,11 @@ class Redis:
             return self.cmd("PING") == "PONG"
         except OSError:
             return False
+        except RuntimeError as e:
+            # A restarted server answers LOADING while it reads its append-only file.
+            if str(e).startswith("LOADING"):
+                return False
+            raise
 
     @staticmethod
     def _encode(args):

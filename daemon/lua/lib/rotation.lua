@@ -101,6 +101,20 @@ local function read_candidates(i)
   return cands, i
 end
 
+-- Pools for scripts that pick across them: ARGV[i] is their count, then each
+-- pool's id, its open-lead cap and its candidates (read_candidates).
+local function read_pools(i)
+  local pools = {}
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, n do
+    local pool = { id = ARGV[i], max_open = tonumber(ARGV[i + 1]) }
+    pool.reps, i = read_candidates(i + 2)
+    pools[#pools + 1] = pool
+  end
+  return pools
+end
+
 -- Facts of one rep from the daemon's table ",id:in_hours:max_open:max_day:day,…"
 -- as a candidate, or nil when the rep is not in the config.
 local function rep_fact(facts, id)
