@@ -389,7 +389,7 @@ api_ms(const json_t *v)
 	return -1;
 }
 
-/* One clock's state as stored (see clocks.lua), with times in RFC 3339. */
+/* One clock's state as stored (see lua/lib/clocks.lua), with times in RFC 3339. */
 static void
 api_write_clock(struct jsonw *w, const char *name, const json_t *st)
 {

@@ -56,7 +56,7 @@ api_write_esc_actions(struct jsonw *w, const json_t *actions)
 	jsonw_end_array(w);
 }
 
-/* One escalation from its stored JSON record (see clocks.lua, sla_claim.lua). */
+/* One escalation from its stored JSON record (see lua/lib/esc.lua, sla_claim.lua). */
 static void
 api_write_escalation(struct jsonw *w, const char *key, const char *text)
 {

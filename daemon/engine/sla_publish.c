@@ -55,7 +55,7 @@ publish_levels(const struct conf_policy *p)
 	return a;
 }
 
-/* Each clock as clocks.lua reads it. */
+/* Each clock as lua/lib/clocks.lua reads it. */
 static json_t *
 publish_clocks(const struct conf *conf)
 {

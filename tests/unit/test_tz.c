@@ -349,7 +349,7 @@ cal_fails(const char *yaml, const char *want)
 	ytree_free(n);
 }
 
-/* The walk clocks.lua does over published windows (see sla_publish.c). */
+/* The walk lua/lib/clocks.lua does over published windows (see engine/sla_publish.c). */
 static int64_t
 walk_windows(const struct cal_window *w, size_t n, int64_t t, int64_t left)
 {
