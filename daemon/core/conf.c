@@ -112,40 +112,13 @@ static const struct conf_key conf_keys[] = {
 
 static void conf_free(struct conf *);
 
-static void LR_PRINTF(5, 0)
-conf_vdiag(struct conf_diags *d, int warning, int line, const char *path, const char *fmt,
-    va_list ap)
-{
-	struct conf_diag *dg;
-
-	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
-	dg = &d->v[d->n++];
-	dg->line = line;
-	dg->seq = d->n - 1;
-	dg->warning = warning;
-	dg->path = xstrdup(path != NULL ? path : "");
-	dg->msg = xvasprintf(fmt, ap);
-	if (!warning)
-		d->nerrors++;
-}
-
-void
-conf_diag_add(struct conf_diags *d, int warning, int line, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	conf_vdiag(d, warning, line, path, fmt, ap);
-	va_end(ap);
-}
-
 void
 conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	conf_vdiag(ctx->diags, 0, line, path, fmt, ap);
+	conf_diag_vadd(ctx->diags, 0, line, path, fmt, ap);
 	va_end(ap);
 }
 
@@ -155,7 +128,7 @@ conf_warning(struct conf_ctx *ctx, int line, const char *path, const char *fmt, 
 	va_list ap;
 
 	va_start(ap, fmt);
-	conf_vdiag(ctx->diags, 1, line, path, fmt, ap);
+	conf_diag_vadd(ctx->diags, 1, line, path, fmt, ap);
 	va_end(ap);
 }
 
@@ -1129,17 +1102,6 @@ conf_set_version(struct conf *c, const char *text, size_t len)
 	util_hex_encode(md, 6, c->version);
 }
 
-/* Diagnostics in file order; problems on one line keep the order they were found in. */
-static int
-conf_diag_cmp(const void *a, const void *b)
-{
-	const struct conf_diag *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 int
 conf_load_string(const char *text, size_t len, const char *name, struct conf **out,
     struct conf_diags *diags)
@@ -1190,8 +1152,7 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 	}
 	ytree_free(root);
 done:
-	if (diags->n > 1)
-		qsort(diags->v, diags->n, sizeof(*diags->v), conf_diag_cmp);
+	conf_diags_sort(diags);
 	if (diags->nerrors > 0) {
 		conf_free(ctx.conf);
 		*out = NULL;
@@ -1237,33 +1198,6 @@ conf_load_file(const char *path, struct conf **out, struct conf_diags *diags)
 	rc = conf_load_string(text.data != NULL ? text.data : "", text.len, path, out, diags);
 	buf_free(&text);
 	return rc;
-}
-
-void
-conf_diags_print(const struct conf_diags *diags, FILE *fp)
-{
-	size_t i;
-
-	for (i = 0; i < diags->n; i++) {
-		const struct conf_diag *d = &diags->v[i];
-
-		fprintf(fp, "%s:%d: %s%s%s%s\n", diags->file, d->line,
-		    d->warning ? "warning: " : "", d->path, d->path[0] ? ": " : "", d->msg);
-	}
-}
-
-void
-conf_diags_free(struct conf_diags *diags)
-{
-	size_t i;
-
-	for (i = 0; i < diags->n; i++) {
-		free(diags->v[i].path);
-		free(diags->v[i].msg);
-	}
-	free(diags->v);
-	free(diags->file);
-	memset(diags, 0, sizeof(*diags));
 }
 
 static void
