@@ -143,18 +143,6 @@ conf_find_key(const char *path)
 	return NULL;
 }
 
-/* A scalar that is not null, or an error naming what was expected. */
-const char *
-conf_scalar(struct conf_ctx *ctx, const struct ynode *n, const char *path, const char *what)
-{
-	if (n->type != YNODE_SCALAR || ytree_is_null(n)) {
-		conf_error(ctx, n->line, path, "expected %s, got %s", what,
-		    n->type == YNODE_SCALAR ? "nothing" : ytree_type_name(n->type));
-		return NULL;
-	}
-	return n->value;
-}
-
 static int
 conf_parse_ip(const char *s, char **out)
 {
@@ -444,115 +432,9 @@ conf_walk(struct conf_ctx *ctx, const struct ynode *map, const char *prefix,
 			lists[k - conf_keys] = val;
 			continue;
 		}
-		if ((s = conf_scalar(ctx, val, path, "a value")) != NULL)
+		if ((s = confread_scalar(ctx->diags, val, path, "a value")) != NULL)
 			conf_apply_scalar(ctx, k, s, val->line, path);
 	}
-}
-
-/*
- * Check that node is a map and report keys not in allowed (NULL-terminated).
- * Returns 0 only when node is not a map: unknown keys are reported, but the
- * item is still parsed so one typo does not cascade into more errors.
- */
-int
-conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path,
-    const char *const *allowed)
-{
-	size_t i, j;
-
-	if (node->type != YNODE_MAP) {
-		conf_error(ctx, node->line, path, "expected a map, got %s",
-		    ytree_type_name(node->type));
-		return 0;
-	}
-	for (i = 0; i < node->n; i++) {
-		for (j = 0; allowed[j] != NULL; j++)
-			if (strcmp(node->keys[i]->value, allowed[j]) == 0)
-				break;
-		if (allowed[j] == NULL)
-			conf_error(ctx, node->keys[i]->line, path, "unknown key \"%s\"",
-			    node->keys[i]->value);
-	}
-	return 1;
-}
-
-/* A required id-like string under key; NULL after reporting when missing or bad. */
-const char *
-conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path)
-{
-	const struct ynode *n = ytree_get(item, key);
-	char sub[160];
-	const char *s;
-
-	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	if (n == NULL) {
-		conf_error(ctx, item->line, path, "missing \"%s\"", key);
-		return NULL;
-	}
-	if ((s = conf_scalar(ctx, n, sub, "an id")) == NULL)
-		return NULL;
-	if (!util_valid_id(s, CONF_ID_MAX)) {
-		conf_error(ctx, n->line, sub,
-		    "bad %s \"%s\": use 1-64 of letters, digits, _ . -", key, s);
-		return NULL;
-	}
-	return s;
-}
-
-const char *
-conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path)
-{
-	const struct ynode *n = ytree_get(item, key);
-	char sub[160];
-
-	if (n == NULL)
-		return NULL;
-	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	return conf_scalar(ctx, n, sub, "a string");
-}
-
-int
-conf_bool(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path,
-    int *out)
-{
-	const struct ynode *n = ytree_get(item, key);
-	char sub[160];
-	const char *s;
-
-	if (n == NULL)
-		return 0;
-	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	if ((s = conf_scalar(ctx, n, sub, "true or false")) == NULL)
-		return -1;
-	if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
-		conf_error(ctx, n->line, sub, "expected true or false, got \"%s\"", s);
-		return -1;
-	}
-	*out = strcmp(s, "true") == 0;
-	return 0;
-}
-
-/* True when list is a list; otherwise report it as not the list of what it should be. */
-int
-conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path, const char *what)
-{
-	if (list->type == YNODE_SEQ)
-		return 1;
-	conf_error(ctx, list->line, path, "expected a list of %s, got %s", what,
-	    ytree_type_name(list->type));
-	return 0;
-}
-
-/* When first_line > 0, id was defined there already: report it and return 1. */
-int
-conf_duplicate(struct conf_ctx *ctx, const struct ynode *item, const char *path,
-    const char *what, const char *id, int first_line)
-{
-	if (first_line <= 0)
-		return 0;
-	conf_error(ctx, item->line, path, "duplicate %s \"%s\" (first on line %d)", what, id,
-	    first_line);
-	return 1;
 }
 
 static const struct conf_rule *
@@ -566,31 +448,6 @@ conf_find_rule(const struct conf *conf, const char *name)
 	return NULL;
 }
 
-/* An optional whole number under key (0 when absent); -1 after reporting a bad one. */
-int
-conf_opt_count(struct conf_ctx *ctx, const struct ynode *item, const char *key,
-    const char *path, uint64_t min, uint64_t max, uint64_t *out)
-{
-	const struct ynode *n = ytree_get(item, key);
-	char sub[160], *end;
-	unsigned long long v;
-
-	*out = 0;
-	if (n == NULL)
-		return 0;
-	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	errno = 0;
-	v = n->type == YNODE_SCALAR ? strtoull(n->value, &end, 10) : 0;
-	if (n->type != YNODE_SCALAR || n->value[0] < '0' || n->value[0] > '9' || *end != '\0' ||
-	    errno != 0 || v < min || v > max) {
-		conf_error(ctx, n->line, sub, "expected a whole number from %llu to %llu",
-		    (unsigned long long)min, (unsigned long long)max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static void
 conf_parse_calendars(struct conf_ctx *ctx, const struct ynode *list)
 {
@@ -599,7 +456,7 @@ conf_parse_calendars(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64];
 	size_t i;
 
-	if (!conf_is_list(ctx, list, "calendars", "calendars"))
+	if (!confread_is_list(ctx->diags, list, "calendars", "calendars"))
 		return;
 	c->calendars = xcalloc(list->n ? list->n : 1, sizeof(*c->calendars));
 	for (i = 0; i < list->n; i++) {
@@ -609,11 +466,12 @@ conf_parse_calendars(struct conf_ctx *ctx, const struct ynode *list)
 		const char *id;
 
 		snprintf(path, sizeof(path), "calendars[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (id = conf_id(ctx, item, "id", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
 			continue;
 		prev = conf_find_calendar(c, id);
-		if (conf_duplicate(ctx, item, path, "calendar id", id, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "calendar id", id,
+		    prev != NULL ? prev->line : 0))
 			continue;
 		cal = &c->calendars[c->ncalendars];
 		if (calendar_parse(ctx->diags, item, path, cal) == -1) {
@@ -635,7 +493,7 @@ conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64];
 	size_t i;
 
-	if (!conf_is_list(ctx, list, "reps", "reps"))
+	if (!confread_is_list(ctx->diags, list, "reps", "reps"))
 		return;
 	c->reps = xcalloc(list->n, sizeof(*c->reps));
 	for (i = 0; i < list->n; i++) {
@@ -646,28 +504,30 @@ conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 		char sub[96];
 
 		snprintf(path, sizeof(path), "reps[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (id = conf_id(ctx, item, "id", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
 			continue;
 		prev = conf_find_rep(c, id);
-		if (conf_duplicate(ctx, item, path, "rep id", id, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "rep id", id,
+		    prev != NULL ? prev->line : 0))
 			continue;
-		name = conf_opt_string(ctx, item, "name", path);
-		email = conf_opt_string(ctx, item, "email", path);
+		name = confread_opt_string(ctx->diags, item, "name", path);
+		email = confread_opt_string(ctx->diags, item, "email", path);
 		if (email != NULL && strchr(email, '@') == NULL) {
 			conf_error(ctx, ytree_get(item, "email")->line, path,
 			    "bad email \"%s\"", email);
 			email = NULL;
 		}
 		rep = &c->reps[c->nreps];
-		if ((calendar = conf_opt_string(ctx, item, "calendar", path)) != NULL &&
+		if ((calendar = confread_opt_string(ctx->diags, item, "calendar", path)) != NULL &&
 		    (rep->calendar = conf_find_calendar(c, calendar)) == NULL) {
 			snprintf(sub, sizeof(sub), "%s.calendar", path);
 			conf_error(ctx, ytree_get(item, "calendar")->line, sub,
 			    "unknown calendar \"%s\"", calendar);
 		}
-		conf_opt_count(ctx, item, "max_open", path, 1, 1000000, &rep->max_open);
-		conf_opt_count(ctx, item, "max_per_day", path, 1, 1000000, &rep->max_per_day);
+		confread_opt_count(ctx->diags, item, "max_open", path, 1, 1000000, &rep->max_open);
+		confread_opt_count(ctx->diags, item, "max_per_day", path, 1, 1000000,
+		    &rep->max_per_day);
 		rep->notify = conf_ref_target(ctx, item, "notify", path);
 		rep->manager = conf_ref_person(ctx, item, "manager", path);
 		rep->id = xstrdup(id);
@@ -690,13 +550,14 @@ conf_parse_member(struct conf_ctx *ctx, const struct ynode *n, const char *path,
 	uint64_t weight = 1;
 
 	if (n->type == YNODE_MAP) {
-		if (!conf_check_keys(ctx, n, path, allowed) ||
-		    (rid = conf_id(ctx, n, "id", path)) == NULL ||
-		    conf_opt_count(ctx, n, "weight", path, 1, 100, &weight) == -1)
+		if (confread_check_keys(ctx->diags, n, path, allowed) == -1 ||
+		    (rid = confread_id(ctx->diags, n, "id", path)) == NULL ||
+		    confread_opt_count(ctx->diags, n, "weight", path, 1, 100, &weight) == -1)
 			return -1;
 		if (weight == 0)
 			weight = 1;
-	} else if ((rid = conf_scalar(ctx, n, path, "a rep id or {id: …, weight: …}")) == NULL) {
+	} else if ((rid = confread_scalar(ctx->diags, n, path,
+	    "a rep id or {id: …, weight: …}")) == NULL) {
 		return -1;
 	}
 	if ((m->rep = (struct conf_rep *)conf_find_rep(ctx->conf, rid)) == NULL) {
@@ -716,7 +577,7 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64], rpath[96];
 	size_t i, j, k;
 
-	if (!conf_is_list(ctx, list, "pools", "pools"))
+	if (!confread_is_list(ctx->diags, list, "pools", "pools"))
 		return;
 	c->pools = xcalloc(list->n, sizeof(*c->pools));
 	for (i = 0; i < list->n; i++) {
@@ -726,17 +587,19 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 		const char *id, *cal;
 
 		snprintf(path, sizeof(path), "pools[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (id = conf_id(ctx, item, "id", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
 			continue;
 		prev = conf_find_pool(c, id);
-		if (conf_duplicate(ctx, item, path, "pool id", id, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "pool id", id,
+		    prev != NULL ? prev->line : 0))
 			continue;
 		pool = &c->pools[c->npools++];
 		pool->id = xstrdup(id);
 		pool->line = item->line;
-		conf_opt_count(ctx, item, "max_open", path, 1, 100000000, &pool->max_open);
-		if ((cal = conf_opt_string(ctx, item, "calendar", path)) != NULL &&
+		confread_opt_count(ctx->diags, item, "max_open", path, 1, 100000000,
+		    &pool->max_open);
+		if ((cal = confread_opt_string(ctx->diags, item, "calendar", path)) != NULL &&
 		    (pool->calendar = conf_find_calendar(c, cal)) == NULL) {
 			snprintf(rpath, sizeof(rpath), "%s.calendar", path);
 			conf_error(ctx, ytree_get(item, "calendar")->line, rpath,
@@ -803,7 +666,7 @@ conf_parse_accounts(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64], sub[96];
 	size_t i, j;
 
-	if (!conf_is_list(ctx, list, "accounts", "accounts"))
+	if (!confread_is_list(ctx->diags, list, "accounts", "accounts"))
 		return;
 	c->accounts = xcalloc(list->n ? list->n : 1, sizeof(*c->accounts));
 	for (i = 0; i < list->n; i++) {
@@ -812,11 +675,11 @@ conf_parse_accounts(struct conf_ctx *ctx, const struct ynode *list)
 		const char *domain, *owner, *name;
 
 		snprintf(path, sizeof(path), "accounts[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed))
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1)
 			continue;
 		snprintf(sub, sizeof(sub), "%s.domain", path);
 		if ((n = ytree_get(item, "domain")) == NULL ||
-		    (domain = conf_scalar(ctx, n, sub, "a domain")) == NULL)
+		    (domain = confread_scalar(ctx->diags, n, sub, "a domain")) == NULL)
 			continue;
 		if (!conf_valid_domain(domain)) {
 			conf_error(ctx, n->line, sub,
@@ -826,17 +689,17 @@ conf_parse_accounts(struct conf_ctx *ctx, const struct ynode *list)
 		for (j = 0; j < c->naccounts; j++)
 			if (strcmp(c->accounts[j].domain, domain) == 0)
 				break;
-		if (conf_duplicate(ctx, item, path, "account domain", domain,
+		if (confread_duplicate(ctx->diags, item, path, "account domain", domain,
 		    j < c->naccounts ? c->accounts[j].line : 0))
 			continue;
-		if ((owner = conf_id(ctx, item, "owner", path)) == NULL)
+		if ((owner = confread_id(ctx->diags, item, "owner", path)) == NULL)
 			continue;
 		if ((acc->owner = (struct conf_rep *)conf_find_rep(c, owner)) == NULL) {
 			snprintf(sub, sizeof(sub), "%s.owner", path);
 			conf_error(ctx, ytree_get(item, "owner")->line, sub, "unknown rep \"%s\"", owner);
 			continue;
 		}
-		name = conf_opt_string(ctx, item, "name", path);
+		name = confread_opt_string(ctx->diags, item, "name", path);
 		acc->domain = xstrdup(domain);
 		acc->name = xstrdup(name != NULL ? name : domain);
 		acc->line = item->line;
@@ -852,7 +715,7 @@ conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64];
 	size_t i, j;
 
-	if (!conf_is_list(ctx, list, "territories", "territories"))
+	if (!confread_is_list(ctx->diags, list, "territories", "territories"))
 		return;
 	c->territories = xcalloc(list->n, sizeof(*c->territories));
 	for (i = 0; i < list->n; i++) {
@@ -861,13 +724,13 @@ conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list)
 		const char *id;
 
 		snprintf(path, sizeof(path), "territories[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (id = conf_id(ctx, item, "id", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
 			continue;
 		for (j = 0; j < c->nterritories; j++)
 			if (strcmp(c->territories[j].id, id) == 0)
 				break;
-		if (conf_duplicate(ctx, item, path, "territory id", id,
+		if (confread_duplicate(ctx->diags, item, path, "territory id", id,
 		    j < c->nterritories ? c->territories[j].line : 0))
 			continue;
 		t = &c->territories[c->nterritories];
@@ -936,7 +799,7 @@ static void *
 conf_ref_under(struct conf_ctx *ctx, const struct ynode *node, const char *key, const char *path,
     int is_pool)
 {
-	const char *id = conf_id(ctx, node, key, path);
+	const char *id = confread_id(ctx->diags, node, key, path);
 	char sub[160];
 	void *found;
 
@@ -973,11 +836,11 @@ conf_parse_route(struct conf_ctx *ctx, struct conf_rule *rule, const struct ynod
 		if (t->type == YNODE_SCALAR && strcmp(t->value, "account_owner") == 0) {
 			conf_add_target(rule, TARGET_ACCOUNT_OWNER, NULL, NULL);
 		} else if (t->type == YNODE_MAP && ytree_get(t, "pool") != NULL) {
-			if (conf_check_keys(ctx, t, sub, pool_keys) &&
+			if (confread_check_keys(ctx->diags, t, sub, pool_keys) != -1 &&
 			    (ref = conf_ref_under(ctx, t, "pool", sub, 1)) != NULL)
 				conf_add_target(rule, TARGET_POOL, ref, NULL);
 		} else if (t->type == YNODE_MAP && ytree_get(t, "rep") != NULL) {
-			if (conf_check_keys(ctx, t, sub, rep_keys) &&
+			if (confread_check_keys(ctx->diags, t, sub, rep_keys) != -1 &&
 			    (ref = conf_ref_under(ctx, t, "rep", sub, 0)) != NULL)
 				conf_add_target(rule, TARGET_REP, NULL, ref);
 		} else {
@@ -1046,7 +909,7 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64], sub[96];
 	size_t i;
 
-	if (!conf_is_list(ctx, list, "rules", "rules"))
+	if (!confread_is_list(ctx->diags, list, "rules", "rules"))
 		return;
 	if (list->n == 0) {
 		conf_error(ctx, list->line, "rules", "at least one rule is required");
@@ -1064,11 +927,12 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 		const char *name;
 
 		snprintf(path, sizeof(path), "rules[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (name = conf_id(ctx, item, "name", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (name = confread_id(ctx->diags, item, "name", path)) == NULL)
 			continue;
 		prev = conf_find_rule(c, name);
-		if (conf_duplicate(ctx, item, path, "rule name", name, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "rule name", name,
+		    prev != NULL ? prev->line : 0))
 			continue;
 		rule = &c->rules[c->nrules++];
 		rule->name = xstrdup(name);

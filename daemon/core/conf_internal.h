@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "leadroute/conf.h"
+#include "leadroute/confread.h"
+#include "leadroute/diag.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
 
@@ -17,41 +19,6 @@ void conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fm
     LR_PRINTF(4, 5);
 void conf_warning(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
     LR_PRINTF(4, 5);
-
-/* A scalar that is not null, or NULL after an error naming what was expected. */
-const char *conf_scalar(struct conf_ctx *ctx, const struct ynode *n, const char *path,
-    const char *what);
-
-/* Report keys of a map not in allowed (NULL-terminated); 0 when node is no map. */
-int conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path,
-    const char *const *allowed);
-
-/* A required id-like string under key; NULL after reporting when missing or bad. */
-const char *conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *key,
-    const char *path);
-const char *conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key,
-    const char *path);
-/*
- * The bytes a secret reference names (malloc'd, NUL-terminated, trailing
- * newlines dropped): "credential:NAME" (a systemd credential), "file:PATH",
- * else the text itself. NULL after reporting.
- */
-char *conf_secret_ref(struct conf_ctx *ctx, int line, const char *path, const char *ref,
-    size_t *len);
-
-/* An optional true/false under key into *out (left alone when absent); -1 after reporting. */
-int conf_bool(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path,
-    int *out);
-int conf_opt_count(struct conf_ctx *ctx, const struct ynode *item, const char *key,
-    const char *path, uint64_t min, uint64_t max, uint64_t *out);
-int conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path,
-    const char *what);
-int conf_duplicate(struct conf_ctx *ctx, const struct ynode *item, const char *path,
-    const char *what, const char *id, int first_line);
-
-/* A duration from min_ms to max_ms under node; -1 after reporting. */
-int conf_duration(struct conf_ctx *ctx, const struct ynode *n, const char *path,
-    int64_t min_ms, int64_t max_ms, int64_t *out);
 
 /* Sections in conf_sla.c (clocks, escalation policies, notification targets, people). */
 void conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list);
