@@ -38,11 +38,13 @@ typedef void conf_list_fn(struct conf_ctx *, const struct ynode *);
 struct conf_key {
 	const char	*path;
 	enum conf_kind	 kind;
-	size_t		 off;
-	const char	*def;
+	size_t		 off;		/* scalars: where the value lands in struct conf */
+	const char	*def;		/* scalars: the default, parsed like the file's; NULL: none */
 	int64_t		 min;
 	int64_t		 max;
-	conf_list_fn	*list;
+	conf_list_fn	*list;		/* CK_LIST: parses the section */
+	int		 required;	/* CK_LIST: an error when absent */
+	int		 parse_absent;	/* CK_LIST: parsed (as NULL) when absent, to set defaults */
 };
 
 static conf_list_fn conf_parse_calendars, conf_parse_reps, conf_parse_pools, conf_parse_accounts,
@@ -54,60 +56,75 @@ static conf_list_fn conf_parse_calendars, conf_parse_reps, conf_parse_pools, con
 #define OFF(f)	offsetof(struct conf, f)
 
 static const struct conf_key conf_keys[] = {
-	{ "listen", CK_LISTEN, OFF(listen), "127.0.0.1:8080", 0, 0, NULL },
-	{ "health_listen", CK_LISTEN, OFF(health_listen), NULL, 0, 0, NULL },
-	{ "log_level", CK_LOG_LEVEL, OFF(log_level), "info", 0, 0, NULL },
-	{ "http", CK_SECTION, 0, NULL, 0, 0, NULL },
-	{ "http.max_body", CK_SIZE, OFF(http.max_body), "64KiB", 1024, 64 << 20, NULL },
-	{ "http.max_connections", CK_COUNT, OFF(http.max_connections), "1024", 1, 1000000, NULL },
-	{ "http.max_connections_per_ip", CK_COUNT, OFF(http.max_connections_per_ip), "256", 1, 1000000, NULL },
-	{ "http.max_header_size", CK_SIZE, OFF(http.max_header_size), "8KiB", 1024, 1 << 20, NULL },
-	{ "http.max_uri_length", CK_SIZE, OFF(http.max_uri_length), "2KiB", 256, 64 << 10, NULL },
-	{ "http.max_in_flight", CK_COUNT, OFF(http.max_in_flight), "4096", 1, 1000000, NULL },
-	{ "http.idle_timeout", CK_DURATION, OFF(http.idle_timeout_ms), "30s", SEC(1), MIN(60), NULL },
-	{ "http.request_timeout", CK_DURATION, OFF(http.request_timeout_ms), "60s", SEC(1), MIN(60), NULL },
-	{ "http.shutdown_timeout", CK_DURATION, OFF(http.shutdown_timeout_ms), "10s", 0, MIN(10), NULL },
-	{ "redis", CK_SECTION, 0, NULL, 0, 0, NULL },
-	{ "redis.url", CK_REDIS_URL, 0, "redis://127.0.0.1:6379/0", 0, 0, NULL },
-	{ "redis.prefix", CK_PREFIX, OFF(redis.prefix), "lr", 0, 0, NULL },
-	{ "redis.timeout", CK_DURATION, OFF(redis.timeout_ms), "2s", 10, MIN(1), NULL },
-	{ "redis.max_in_flight", CK_COUNT, OFF(redis.max_in_flight), "10000", 1, 1000000, NULL },
-	{ "sla", CK_SECTION, 0, NULL, 0, 0, NULL },
-	{ "leads", CK_SECTION, 0, NULL, 0, 0, NULL },
-	{ "leads.idempotency_window", CK_DURATION, OFF(leads.idempotency_window_ms), "7d", SEC(1), DAY(366), NULL },
-	{ "leads.sticky_window", CK_DURATION, OFF(leads.sticky_window_ms), "0s", 0, DAY(366), NULL },
-	{ "leads.retention", CK_DURATION, OFF(leads.retention_ms), "400d", DAY(1), DAY(3660), NULL },
-	{ "events", CK_SECTION, 0, NULL, 0, 0, NULL },
-	{ "events.max_len", CK_COUNT, OFF(events.max_len), "1000000", 1000, 1000000000, NULL },
-	{ "notify", CK_SECTION, 0, NULL, 0, 0, NULL },
-	{ "notify.attempts", CK_COUNT, OFF(notify.attempts), "6", 1, 50, NULL },
-	{ "notify.backoff", CK_DURATION, OFF(notify.backoff_ms), "1s", 10, MIN(60), NULL },
-	{ "notify.max_backoff", CK_DURATION, OFF(notify.max_backoff_ms), "10m", 10, DAY(1), NULL },
-	{ "notify.timeout", CK_DURATION, OFF(notify.timeout_ms), "10s", 100, MIN(5), NULL },
-	/*
-	 * Sections parsed by a function, in this order (later ones refer to
-	 * earlier ones); min 1: required; def "": parsed (as NULL) when absent,
-	 * to set its defaults.
-	 */
-	{ "calendars", CK_LIST, 0, NULL, 0, 0, conf_parse_calendars },
-	{ "notify.targets", CK_LIST, 0, NULL, 0, 0, conf_parse_notify_targets },
-	{ "people", CK_LIST, 0, NULL, 0, 0, conf_parse_people },
-	{ "reps", CK_LIST, 0, NULL, 1, 0, conf_parse_reps },
-	{ "lifecycle", CK_LIST, 0, "", 0, 0, conf_parse_lifecycle },
-	{ "changelog", CK_LIST, 0, NULL, 0, 0, conf_parse_changelog },
-	{ "sla.clocks", CK_LIST, 0, NULL, 0, 0, conf_parse_clocks },
-	{ "scorecard", CK_LIST, 0, "", 0, 0, conf_parse_scorecard },
-	{ "escalation", CK_LIST, 0, NULL, 0, 0, conf_parse_default_policy },
-	{ "pools", CK_LIST, 0, NULL, 1, 0, conf_parse_pools },
-	{ "accounts", CK_LIST, 0, NULL, 0, 0, conf_parse_accounts },
-	{ "territories", CK_LIST, 0, NULL, 0, 0, conf_parse_territories },
-	{ "scoring", CK_LIST, 0, NULL, 0, 0, conf_parse_scoring },
-	{ "sla.grades", CK_LIST, 0, NULL, 0, 0, conf_parse_grade_slas },
-	{ "rules", CK_LIST, 0, NULL, 1, 0, conf_parse_rules },
-	{ "tls", CK_LIST, 0, NULL, 0, 0, conf_parse_tls },
-	{ "auth", CK_LIST, 0, "", 0, 0, conf_parse_auth },
-	{ "pii", CK_LIST, 0, "", 0, 0, conf_parse_pii },
-	{ "sources", CK_LIST, 0, NULL, 0, 0, conf_parse_sources },
+	{ .path = "listen", .kind = CK_LISTEN, .off = OFF(listen), .def = "127.0.0.1:8080" },
+	{ .path = "health_listen", .kind = CK_LISTEN, .off = OFF(health_listen) },
+	{ .path = "log_level", .kind = CK_LOG_LEVEL, .off = OFF(log_level), .def = "info" },
+	{ .path = "http", .kind = CK_SECTION },
+	{ .path = "http.max_body", .kind = CK_SIZE, .off = OFF(http.max_body),
+	  .def = "64KiB", .min = 1024, .max = 64 << 20 },
+	{ .path = "http.max_connections", .kind = CK_COUNT, .off = OFF(http.max_connections),
+	  .def = "1024", .min = 1, .max = 1000000 },
+	{ .path = "http.max_connections_per_ip", .kind = CK_COUNT,
+	  .off = OFF(http.max_connections_per_ip), .def = "256", .min = 1, .max = 1000000 },
+	{ .path = "http.max_header_size", .kind = CK_SIZE, .off = OFF(http.max_header_size),
+	  .def = "8KiB", .min = 1024, .max = 1 << 20 },
+	{ .path = "http.max_uri_length", .kind = CK_SIZE, .off = OFF(http.max_uri_length),
+	  .def = "2KiB", .min = 256, .max = 64 << 10 },
+	{ .path = "http.max_in_flight", .kind = CK_COUNT, .off = OFF(http.max_in_flight),
+	  .def = "4096", .min = 1, .max = 1000000 },
+	{ .path = "http.idle_timeout", .kind = CK_DURATION, .off = OFF(http.idle_timeout_ms),
+	  .def = "30s", .min = SEC(1), .max = MIN(60) },
+	{ .path = "http.request_timeout", .kind = CK_DURATION, .off = OFF(http.request_timeout_ms),
+	  .def = "60s", .min = SEC(1), .max = MIN(60) },
+	{ .path = "http.shutdown_timeout", .kind = CK_DURATION,
+	  .off = OFF(http.shutdown_timeout_ms), .def = "10s", .max = MIN(10) },
+	{ .path = "redis", .kind = CK_SECTION },
+	{ .path = "redis.url", .kind = CK_REDIS_URL, .def = "redis://127.0.0.1:6379/0" },
+	{ .path = "redis.prefix", .kind = CK_PREFIX, .off = OFF(redis.prefix), .def = "lr" },
+	{ .path = "redis.timeout", .kind = CK_DURATION, .off = OFF(redis.timeout_ms),
+	  .def = "2s", .min = 10, .max = MIN(1) },
+	{ .path = "redis.max_in_flight", .kind = CK_COUNT, .off = OFF(redis.max_in_flight),
+	  .def = "10000", .min = 1, .max = 1000000 },
+	{ .path = "sla", .kind = CK_SECTION },
+	{ .path = "leads", .kind = CK_SECTION },
+	{ .path = "leads.idempotency_window", .kind = CK_DURATION,
+	  .off = OFF(leads.idempotency_window_ms), .def = "7d", .min = SEC(1), .max = DAY(366) },
+	{ .path = "leads.sticky_window", .kind = CK_DURATION, .off = OFF(leads.sticky_window_ms),
+	  .def = "0s", .max = DAY(366) },
+	{ .path = "leads.retention", .kind = CK_DURATION, .off = OFF(leads.retention_ms),
+	  .def = "400d", .min = DAY(1), .max = DAY(3660) },
+	{ .path = "events", .kind = CK_SECTION },
+	{ .path = "events.max_len", .kind = CK_COUNT, .off = OFF(events.max_len),
+	  .def = "1000000", .min = 1000, .max = 1000000000 },
+	{ .path = "notify", .kind = CK_SECTION },
+	{ .path = "notify.attempts", .kind = CK_COUNT, .off = OFF(notify.attempts),
+	  .def = "6", .min = 1, .max = 50 },
+	{ .path = "notify.backoff", .kind = CK_DURATION, .off = OFF(notify.backoff_ms),
+	  .def = "1s", .min = 10, .max = MIN(60) },
+	{ .path = "notify.max_backoff", .kind = CK_DURATION, .off = OFF(notify.max_backoff_ms),
+	  .def = "10m", .min = 10, .max = DAY(1) },
+	{ .path = "notify.timeout", .kind = CK_DURATION, .off = OFF(notify.timeout_ms),
+	  .def = "10s", .min = 100, .max = MIN(5) },
+	/* Sections parsed by a function, in this order (later ones refer to earlier ones). */
+	{ .path = "calendars", .kind = CK_LIST, .list = conf_parse_calendars },
+	{ .path = "notify.targets", .kind = CK_LIST, .list = conf_parse_notify_targets },
+	{ .path = "people", .kind = CK_LIST, .list = conf_parse_people },
+	{ .path = "reps", .kind = CK_LIST, .list = conf_parse_reps, .required = 1 },
+	{ .path = "lifecycle", .kind = CK_LIST, .list = conf_parse_lifecycle, .parse_absent = 1 },
+	{ .path = "changelog", .kind = CK_LIST, .list = conf_parse_changelog },
+	{ .path = "sla.clocks", .kind = CK_LIST, .list = conf_parse_clocks },
+	{ .path = "scorecard", .kind = CK_LIST, .list = conf_parse_scorecard, .parse_absent = 1 },
+	{ .path = "escalation", .kind = CK_LIST, .list = conf_parse_default_policy },
+	{ .path = "pools", .kind = CK_LIST, .list = conf_parse_pools, .required = 1 },
+	{ .path = "accounts", .kind = CK_LIST, .list = conf_parse_accounts },
+	{ .path = "territories", .kind = CK_LIST, .list = conf_parse_territories },
+	{ .path = "scoring", .kind = CK_LIST, .list = conf_parse_scoring },
+	{ .path = "sla.grades", .kind = CK_LIST, .list = conf_parse_grade_slas },
+	{ .path = "rules", .kind = CK_LIST, .list = conf_parse_rules, .required = 1 },
+	{ .path = "tls", .kind = CK_LIST, .list = conf_parse_tls },
+	{ .path = "auth", .kind = CK_LIST, .list = conf_parse_auth, .parse_absent = 1 },
+	{ .path = "pii", .kind = CK_LIST, .list = conf_parse_pii, .parse_absent = 1 },
+	{ .path = "sources", .kind = CK_LIST, .list = conf_parse_sources },
 };
 
 static void conf_free(struct conf *);
@@ -1007,10 +1024,10 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 		for (i = 0; i < LR_NELEM(conf_keys); i++) {
 			if (conf_keys[i].kind != CK_LIST)
 				continue;
-			if (lists[i] == NULL && conf_keys[i].min > 0)
+			if (lists[i] == NULL && conf_keys[i].required)
 				conf_error(&ctx, 1, conf_keys[i].path, "missing required key \"%s\"",
 				    conf_keys[i].path);
-			else if (lists[i] != NULL || conf_keys[i].def != NULL)
+			else if (lists[i] != NULL || conf_keys[i].parse_absent)
 				conf_keys[i].list(&ctx, lists[i]);
 		}
 	}
