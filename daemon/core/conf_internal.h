@@ -20,6 +20,52 @@ void conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fm
 void conf_warning(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
     LR_PRINTF(4, 5);
 
+/* What a key holds: a map of more keys, a section its own function parses, or a scalar. */
+enum conf_kind {
+	CK_SECTION,
+	CK_LIST,
+	CK_DURATION,
+	CK_SIZE,
+	CK_COUNT,
+	CK_LISTEN,
+	CK_REDIS_URL,
+	CK_PREFIX,
+	CK_LOG_LEVEL,
+};
+
+typedef void conf_list_fn(struct conf_ctx *, const struct ynode *);
+
+/* One row per config key: what it is, where it lands, its default and bounds. */
+struct conf_key {
+	const char	*path;
+	enum conf_kind	 kind;
+	size_t		 off;		/* scalars: where the value lands in struct conf */
+	const char	*def;		/* scalars: the default, parsed like the file's; NULL: none */
+	int64_t		 min;
+	int64_t		 max;
+	conf_list_fn	*list;		/* CK_LIST: parses the section */
+	int		 required;	/* CK_LIST: an error when absent */
+	int		 parse_absent;	/* CK_LIST: parsed (as NULL) when absent, to set defaults */
+};
+
+/* The key table (conf_keys.c): conf_nkeys rows, sections in the order they are parsed. */
+extern const struct conf_key conf_keys[];
+extern const size_t conf_nkeys;
+
+/* The walker (conf_walk.c): every default, then the file's keys and sections. */
+void conf_apply_defaults(struct conf_ctx *ctx);
+void conf_walk_root(struct conf_ctx *ctx, const struct ynode *root);
+
+/* Sections in conf_routing.c (calendars, reps, pools, accounts, territories, scoring, rules). */
+void conf_parse_calendars(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_accounts(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node);
+void conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list);
+void conf_free_routing(struct conf *c);
+
 /* Sections in conf_sla.c (clocks, escalation policies, notification targets, people). */
 void conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list);
 void conf_parse_people(struct conf_ctx *ctx, const struct ynode *list);

@@ -23,6 +23,22 @@
 #define SECRET_MAX	64
 
 
+struct conf_sla
+conf_sla_for(const struct conf *conf, const struct conf_rule *rule, const char *grade)
+{
+	struct conf_sla out;
+	size_t i, k;
+
+	memset(&out, 0, sizeof(out));
+	for (i = 0; grade != NULL && i < conf->sla.ngrades; i++)
+		if (strcmp(conf->sla.grades[i].grade->name, grade) == 0)
+			out = conf->sla.grades[i].sla;
+	for (k = 0; rule != NULL && k < conf->sla.nclocks; k++)
+		if (rule->sla.ms[k] > 0)
+			out.ms[k] = rule->sla.ms[k];
+	return out;
+}
+
 const struct conf_clock *
 conf_find_clock(const struct conf *conf, const char *name)
 {
