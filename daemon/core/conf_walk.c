@@ -357,6 +357,7 @@ conf_walk_root(struct conf_ctx *ctx, const struct ynode *root)
 	free(lists);
 }
 
+/* The name of a log level as the config writes it; "?" for none. */
 const char *
 conf_log_level_name(int level)
 {
