@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "leadroute/calendar.h"
-#include "leadroute/conf.h"
+#include "leadroute/diag.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
 

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "leadroute/cond.h"
-#include "leadroute/conf.h"
+#include "leadroute/diag.h"
 #include "leadroute/lead.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"

@@ -22,84 +22,20 @@
 #include <jansson.h>
 
 #include "leadroute/mapping.h"
-#include "leadroute/units.h"
 
 #include "conf_internal.h"
 
-#define CONF_SECRET_MAX		(64 * 1024)
 #define CONF_TOKEN_MIN		32	/* characters of a plain token */
 #define CONF_PEM_MAX		(1024 * 1024)
 #define CONF_DAY_MS		(24LL * 3600 * 1000)
 
-/* Read a whole small file; NULL with *why (static text or strerror) on failure. */
-static char *
-conf_read_small(const char *path, size_t max, size_t *len, const char **why)
-{
-	struct buf b = { NULL, 0, 0 };
-	char chunk[4096];
-	size_t n;
-	FILE *fp;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		*why = strerror(errno);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (b.len + n > max) {
-			fclose(fp);
-			buf_free(&b);
-			*why = "the file is too large";
-			return NULL;
-		}
-		buf_append(&b, chunk, n);
-	}
-	fclose(fp);
-	*len = b.len;
-	buf_append(&b, "", 1);
-	return b.data;
-}
-
-char *
-conf_secret_ref(struct conf_ctx *ctx, int line, const char *path, const char *s, size_t *len)
-{
-	const char *why = NULL, *dir;
-	char file[4096];
-	char *text;
-
-	if (strncmp(s, "credential:", 11) == 0) {
-		dir = getenv("CREDENTIALS_DIRECTORY");
-		if (dir == NULL || dir[0] == '\0') {
-			conf_error(ctx, line, path, "credential %s: CREDENTIALS_DIRECTORY is not set "
-			    "(systemd sets it for LoadCredential=)", s + 11);
-			return NULL;
-		}
-		if (s[11] == '\0' || strchr(s + 11, '/') != NULL) {
-			conf_error(ctx, line, path, "bad credential name \"%s\"", s + 11);
-			return NULL;
-		}
-		snprintf(file, sizeof(file), "%s/%s", dir, s + 11);
-	} else if (strncmp(s, "file:", 5) == 0) {
-		snprintf(file, sizeof(file), "%s", s + 5);
-	} else {
-		*len = strlen(s);
-		return xstrdup(s);
-	}
-	if ((text = conf_read_small(file, CONF_SECRET_MAX, len, &why)) == NULL) {
-		conf_error(ctx, line, path, "cannot read %s: %s", file, why);
-		return NULL;
-	}
-	while (*len > 0 && (text[*len - 1] == '\n' || text[*len - 1] == '\r'))
-		text[--*len] = '\0';
-	return text;
-}
-
-/* conf_secret_ref of a scalar node. */
+/* confread_secret_ref of a scalar node. */
 static char *
 conf_secret(struct conf_ctx *ctx, const struct ynode *n, const char *path, size_t *len)
 {
-	const char *s = conf_scalar(ctx, n, path, "a secret");
+	const char *s = confread_scalar(ctx->diags, n, path, "a secret");
 
-	return s != NULL ? conf_secret_ref(ctx, n->line, path, s, len) : NULL;
+	return s != NULL ? confread_secret_ref(ctx->diags, n->line, path, s, len) : NULL;
 }
 
 /*
@@ -116,7 +52,7 @@ conf_rate(struct conf_ctx *ctx, const struct ynode *item, const char *key, const
 	double count, per;
 
 	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	s = n != NULL ? conf_scalar(ctx, n, sub, "a rate") : def;
+	s = n != NULL ? confread_scalar(ctx->diags, n, sub, "a rate") : def;
 	memset(out, 0, sizeof(*out));
 	if (s == NULL || strcmp(s, "off") == 0)
 		return;
@@ -144,7 +80,7 @@ conf_opt_duration(struct conf_ctx *ctx, const struct ynode *item, const char *ke
 	if (n == NULL)
 		return;
 	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	conf_duration(ctx, n, sub, min, max, out);
+	confread_duration(ctx->diags, n, sub, min, max, out);
 }
 
 /* tls: {cert, key}: PEM files, read now so a reload picks up renewed ones. */
@@ -156,22 +92,22 @@ conf_parse_tls(struct conf_ctx *ctx, const struct ynode *map)
 	const char *cert, *key, *why = NULL;
 	size_t len;
 
-	if (!conf_check_keys(ctx, map, "tls", keys))
+	if (confread_check_keys(ctx->diags, map, "tls", keys) == -1)
 		return;
-	cert = conf_opt_string(ctx, map, "cert", "tls");
-	key = conf_opt_string(ctx, map, "key", "tls");
+	cert = confread_opt_string(ctx->diags, map, "cert", "tls");
+	key = confread_opt_string(ctx->diags, map, "key", "tls");
 	if (cert == NULL || key == NULL) {
 		conf_error(ctx, map->line, "tls", "tls needs both cert and key (PEM files)");
 		return;
 	}
 	c->tls.cert_file = xstrdup(cert);
 	c->tls.key_file = xstrdup(key);
-	if ((c->tls.cert_pem = conf_read_small(cert, CONF_PEM_MAX, &len, &why)) == NULL)
+	if ((c->tls.cert_pem = confread_small_file(cert, CONF_PEM_MAX, &len, &why)) == NULL)
 		conf_error(ctx, ytree_get(map, "cert")->line, "tls.cert", "cannot read %s: %s", cert, why);
 	else if (strstr(c->tls.cert_pem, "-----BEGIN CERTIFICATE-----") == NULL)
 		conf_error(ctx, ytree_get(map, "cert")->line, "tls.cert",
 		    "%s holds no PEM certificate", cert);
-	if ((c->tls.key_pem = conf_read_small(key, CONF_PEM_MAX, &len, &why)) == NULL)
+	if ((c->tls.key_pem = confread_small_file(key, CONF_PEM_MAX, &len, &why)) == NULL)
 		conf_error(ctx, ytree_get(map, "key")->line, "tls.key", "cannot read %s: %s", key, why);
 	else if (strstr(c->tls.key_pem, "PRIVATE KEY-----") == NULL)
 		conf_error(ctx, ytree_get(map, "key")->line, "tls.key", "%s holds no PEM private key", key);
@@ -293,8 +229,8 @@ conf_parse_auth(struct conf_ctx *ctx, const struct ynode *map)
 	size_t len;
 
 	conf_rate(ctx, map, "rate_limit", "auth", "100/s", &c->auth.rate);
-	if (map != NULL && conf_check_keys(ctx, map, "auth", keys))
-		conf_bool(ctx, map, "open", "auth", &c->auth.open);
+	if (map != NULL && confread_check_keys(ctx->diags, map, "auth", keys) != -1)
+		confread_bool(ctx->diags, map, "open", "auth", &c->auth.open);
 	if (tn != NULL && c->auth.open) {
 		conf_error(ctx, tn->line, "auth.tokens", "auth.open: true and tokens exclude each other");
 		return;
@@ -339,9 +275,9 @@ conf_parse_pii(struct conf_ctx *ctx, const struct ynode *map)
 	char *key;
 
 	c->pii.tombstone_ms = CONF_DAY_MS * 30;
-	if (map == NULL || !conf_check_keys(ctx, map, "pii", keys))
+	if (map == NULL || confread_check_keys(ctx->diags, map, "pii", keys) == -1)
 		return;
-	conf_bool(ctx, map, "log_raw", "pii", &c->pii.log_raw);
+	confread_bool(ctx->diags, map, "log_raw", "pii", &c->pii.log_raw);
 	conf_opt_duration(ctx, map, "tombstone_ttl", "pii", CONF_DAY_MS, CONF_DAY_MS * 3660,
 	    &c->pii.tombstone_ms);
 	if ((kn = ytree_get(map, "hash_key")) == NULL)
@@ -424,7 +360,7 @@ static void
 conf_source_auth(struct conf_ctx *ctx, struct conf_source *src, const struct ynode *item,
     const char *path)
 {
-	const char *auth = conf_opt_string(ctx, item, "auth", path), *h;
+	const char *auth = confread_opt_string(ctx->diags, item, "auth", path), *h;
 	const struct ynode *secrets = ytree_get(item, "secrets");
 	char sub[160];
 	size_t i;
@@ -478,12 +414,12 @@ conf_source_auth(struct conf_ctx *ctx, struct conf_source *src, const struct yno
 		free(text);
 	}
 	if (scheme == SIG_HMAC_HEX) {
-		if ((h = conf_opt_string(ctx, item, "header", path)) == NULL)
+		if ((h = confread_opt_string(ctx->diags, item, "header", path)) == NULL)
 			conf_error(ctx, item->line, path, "auth hmac_sha256 needs header: the header "
 			    "that carries the signature");
 		else
 			src->sig.header = xstrdup(h);
-		if ((h = conf_opt_string(ctx, item, "timestamp_header", path)) != NULL)
+		if ((h = confread_opt_string(ctx->diags, item, "timestamp_header", path)) != NULL)
 			src->sig.timestamp_header = xstrdup(h);
 	}
 	conf_opt_duration(ctx, item, "tolerance", path, 1000, 3600 * 1000, &src->sig.tolerance_ms);
@@ -502,7 +438,7 @@ conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64];
 	size_t i, j;
 
-	if (!conf_is_list(ctx, list, "sources", "sources"))
+	if (!confread_is_list(ctx->diags, list, "sources", "sources"))
 		return;
 	c->sources = xcalloc(list->n, sizeof(*c->sources));
 	for (i = 0; i < list->n; i++) {
@@ -511,14 +447,14 @@ conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
 		const char *name, *url;
 
 		snprintf(path, sizeof(path), "sources[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, keys))
+		if (confread_check_keys(ctx->diags, item, path, keys) == -1)
 			continue;
-		if ((name = conf_id(ctx, item, "name", path)) == NULL)
+		if ((name = confread_id(ctx->diags, item, "name", path)) == NULL)
 			continue;
 		for (j = 0; j < c->nsources; j++)
 			if (strcmp(c->sources[j].name, name) == 0)
 				break;
-		if (conf_duplicate(ctx, item, path, "source", name,
+		if (confread_duplicate(ctx->diags, item, path, "source", name,
 		    j < c->nsources ? c->sources[j].line : 0))
 			continue;
 		src->name = xstrdup(name);
@@ -526,7 +462,7 @@ conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
 		c->nsources++;
 		conf_source_mapping(ctx, src, item, path);
 		conf_source_auth(ctx, src, item, path);
-		if ((url = conf_opt_string(ctx, item, "url", path)) != NULL) {
+		if ((url = confread_opt_string(ctx->diags, item, "url", path)) != NULL) {
 			if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
 				conf_error(ctx, ytree_get(item, "url")->line, path, "url must be the "
 				    "http:// or https:// address the sender posts to");
@@ -536,7 +472,8 @@ conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
 		conf_rate(ctx, item, "rate_limit", path, "100/s", &src->rate);
 		src->max_batch = 100;
 		if (ytree_get(item, "max_batch") != NULL)
-			conf_opt_count(ctx, item, "max_batch", path, 1, 1000, &src->max_batch);
+			confread_opt_count(ctx->diags, item, "max_batch", path, 1, 1000,
+			    &src->max_batch);
 	}
 }
 

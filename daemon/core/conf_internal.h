@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "leadroute/conf.h"
+#include "leadroute/confread.h"
+#include "leadroute/diag.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
 
@@ -18,40 +20,51 @@ void conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fm
 void conf_warning(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
     LR_PRINTF(4, 5);
 
-/* A scalar that is not null, or NULL after an error naming what was expected. */
-const char *conf_scalar(struct conf_ctx *ctx, const struct ynode *n, const char *path,
-    const char *what);
+/* What a key holds: a map of more keys, a section its own function parses, or a scalar. */
+enum conf_kind {
+	CK_SECTION,
+	CK_LIST,
+	CK_DURATION,
+	CK_SIZE,
+	CK_COUNT,
+	CK_LISTEN,
+	CK_REDIS_URL,
+	CK_PREFIX,
+	CK_LOG_LEVEL,
+};
 
-/* Report keys of a map not in allowed (NULL-terminated); 0 when node is no map. */
-int conf_check_keys(struct conf_ctx *ctx, const struct ynode *node, const char *path,
-    const char *const *allowed);
+typedef void conf_list_fn(struct conf_ctx *, const struct ynode *);
 
-/* A required id-like string under key; NULL after reporting when missing or bad. */
-const char *conf_id(struct conf_ctx *ctx, const struct ynode *item, const char *key,
-    const char *path);
-const char *conf_opt_string(struct conf_ctx *ctx, const struct ynode *item, const char *key,
-    const char *path);
-/*
- * The bytes a secret reference names (malloc'd, NUL-terminated, trailing
- * newlines dropped): "credential:NAME" (a systemd credential), "file:PATH",
- * else the text itself. NULL after reporting.
- */
-char *conf_secret_ref(struct conf_ctx *ctx, int line, const char *path, const char *ref,
-    size_t *len);
+/* One row per config key: what it is, where it lands, its default and bounds. */
+struct conf_key {
+	const char	*path;
+	enum conf_kind	 kind;
+	size_t		 off;		/* scalars: where the value lands in struct conf */
+	const char	*def;		/* scalars: the default, parsed like the file's; NULL: none */
+	int64_t		 min;
+	int64_t		 max;
+	conf_list_fn	*list;		/* CK_LIST: parses the section */
+	int		 required;	/* CK_LIST: an error when absent */
+	int		 parse_absent;	/* CK_LIST: parsed (as NULL) when absent, to set defaults */
+};
 
-/* An optional true/false under key into *out (left alone when absent); -1 after reporting. */
-int conf_bool(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path,
-    int *out);
-int conf_opt_count(struct conf_ctx *ctx, const struct ynode *item, const char *key,
-    const char *path, uint64_t min, uint64_t max, uint64_t *out);
-int conf_is_list(struct conf_ctx *ctx, const struct ynode *list, const char *path,
-    const char *what);
-int conf_duplicate(struct conf_ctx *ctx, const struct ynode *item, const char *path,
-    const char *what, const char *id, int first_line);
+/* The key table (conf_keys.c): conf_nkeys rows, sections in the order they are parsed. */
+extern const struct conf_key conf_keys[];
+extern const size_t conf_nkeys;
 
-/* A duration from min_ms to max_ms under node; -1 after reporting. */
-int conf_duration(struct conf_ctx *ctx, const struct ynode *n, const char *path,
-    int64_t min_ms, int64_t max_ms, int64_t *out);
+/* The walker (conf_walk.c): every default, then the file's keys and sections. */
+void conf_apply_defaults(struct conf_ctx *ctx);
+void conf_walk_root(struct conf_ctx *ctx, const struct ynode *root);
+
+/* Sections in conf_routing.c (calendars, reps, pools, accounts, territories, scoring, rules). */
+void conf_parse_calendars(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_accounts(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node);
+void conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list);
+void conf_free_routing(struct conf *c);
 
 /* Sections in conf_sla.c (clocks, escalation policies, notification targets, people). */
 void conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list);

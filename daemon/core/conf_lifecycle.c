@@ -196,7 +196,7 @@ default_reasons(struct conf *c, int reject)
 static char *
 opt_text(struct conf_ctx *ctx, const struct ynode *item, const char *key, const char *path)
 {
-	const char *s = conf_opt_string(ctx, item, key, path);
+	const char *s = confread_opt_string(ctx->diags, item, key, path);
 
 	if (s != NULL && strlen(s) > TEXT_MAX) {
 		conf_error(ctx, ytree_get(item, key)->line, path, "%s is longer than %d bytes",
@@ -245,7 +245,7 @@ parse_stages(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64], sub[96];
 	size_t i, j;
 
-	if (!conf_is_list(ctx, list, "lifecycle.stages", "stages"))
+	if (!confread_is_list(ctx->diags, list, "lifecycle.stages", "stages"))
 		return;
 	if (list->n == 0 || list->n > MAX_STAGES) {
 		conf_error(ctx, list->line, "lifecycle.stages", "expected 1 to %d stages", MAX_STAGES);
@@ -261,11 +261,12 @@ parse_stages(struct conf_ctx *ctx, const struct ynode *list)
 		size_t nreq;
 
 		snprintf(path, sizeof(path), "lifecycle.stages[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (id = conf_id(ctx, item, "id", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
 			continue;
 		prev = conf_find_stage(ctx->conf, id);
-		if (conf_duplicate(ctx, item, path, "stage", id, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "stage", id,
+		    prev != NULL ? prev->line : 0))
 			continue;
 		if (conf_is_builtin_event(id)) {
 			conf_error(ctx, ytree_get(item, "id")->line, path,
@@ -286,7 +287,7 @@ parse_stages(struct conf_ctx *ctx, const struct ynode *list)
 		}
 		if (s->owner == NULL)
 			conf_error(ctx, item->line, path, "missing \"owner\": the team that owns %s", id);
-		kind = conf_opt_string(ctx, item, "kind", path);
+		kind = confread_opt_string(ctx->diags, item, "kind", path);
 		snprintf(sub, sizeof(sub), "%s.kind", path);
 		if (kind == NULL || strcmp(kind, "open") == 0)
 			s->kind = STAGE_OPEN;
@@ -297,7 +298,7 @@ parse_stages(struct conf_ctx *ctx, const struct ynode *list)
 		else
 			conf_error(ctx, ytree_get(item, "kind")->line, sub,
 			    "unknown kind \"%s\": use open, nurture or closed", kind);
-		conf_bool(ctx, item, "entry", path, &s->entry);
+		confread_bool(ctx->diags, item, "entry", path, &s->entry);
 		req = id_list(ctx, item, "requires", path, 2, &nreq);
 		for (j = 0; j < nreq; j++) {
 			if (strcmp(req[j], "amount") == 0)
@@ -343,7 +344,7 @@ parse_reasons(struct conf_ctx *ctx, const struct ynode *list, const char *path0,
 	size_t *nv = reject ? &l->nreject : &l->nlost, i;
 	char path[64], sub[96];
 
-	if (!conf_is_list(ctx, list, path0, "reasons"))
+	if (!confread_is_list(ctx->diags, list, path0, "reasons"))
 		return;
 	if (list->n == 0 || list->n > MAX_REASONS) {
 		conf_error(ctx, list->line, path0, "expected 1 to %d reasons", MAX_REASONS);
@@ -357,11 +358,13 @@ parse_reasons(struct conf_ctx *ctx, const struct ynode *list, const char *path0,
 		const char *code, *then;
 
 		snprintf(path, sizeof(path), "%s[%zu]", path0, i);
-		if (!conf_check_keys(ctx, item, path, reject ? allowed_reject : allowed_lost) ||
-		    (code = conf_id(ctx, item, "code", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path,
+		    reject ? allowed_reject : allowed_lost) == -1 ||
+		    (code = confread_id(ctx->diags, item, "code", path)) == NULL)
 			continue;
 		prev = conf_find_reason(*v, *nv, code);
-		if (conf_duplicate(ctx, item, path, "reason", code, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "reason", code,
+		    prev != NULL ? prev->line : 0))
 			continue;
 		r = &(*v)[(*nv)++];
 		r->code = xstrdup(code);
@@ -370,7 +373,7 @@ parse_reasons(struct conf_ctx *ctx, const struct ynode *list, const char *path0,
 		if (r->label == NULL)
 			r->label = xstrdup(code);
 		if (reject) {
-			then = conf_opt_string(ctx, item, "then", path);
+			then = confread_opt_string(ctx->diags, item, "then", path);
 			snprintf(sub, sizeof(sub), "%s.then", path);
 			if (then == NULL)
 				conf_error(ctx, item->line, path,
@@ -390,14 +393,14 @@ parse_reasons(struct conf_ctx *ctx, const struct ynode *list, const char *path0,
 			else if (n->type != YNODE_SCALAR || strcmp(n->value, "optional") != 0)
 				conf_error(ctx, n->line, sub, "expected required or optional");
 		}
-		conf_bool(ctx, item, "cadence", path, &r->needs_cadence);
+		confread_bool(ctx->diags, item, "cadence", path, &r->needs_cadence);
 	}
 }
 
 static const struct conf_stage *
 stage_ref(struct conf_ctx *ctx, const struct ynode *map, const char *key, const char *def)
 {
-	const char *s = map != NULL ? conf_opt_string(ctx, map, key, "lifecycle") : NULL;
+	const char *s = map != NULL ? confread_opt_string(ctx->diags, map, key, "lifecycle") : NULL;
 	const struct conf_stage *st;
 	char sub[96];
 
@@ -425,7 +428,7 @@ conf_parse_lifecycle(struct conf_ctx *ctx, const struct ynode *map)
 	const struct ynode *n;
 	size_t i;
 
-	if (map != NULL && !conf_check_keys(ctx, map, "lifecycle", allowed))
+	if (map != NULL && confread_check_keys(ctx->diags, map, "lifecycle", allowed) == -1)
 		return;
 	if (map != NULL && (n = ytree_get(map, "stages")) != NULL)
 		parse_stages(ctx, n);
@@ -470,14 +473,14 @@ conf_parse_lifecycle(struct conf_ctx *ctx, const struct ynode *map)
 	l->cadence_touches = 6;
 	l->cadence_within_ms = 10LL * 86400 * 1000;
 	if (map != NULL && (n = ytree_get(map, "cadence")) != NULL &&
-	    conf_check_keys(ctx, n, "lifecycle.cadence", cadence_keys)) {
+	    confread_check_keys(ctx->diags, n, "lifecycle.cadence", cadence_keys) != -1) {
 		const struct ynode *w = ytree_get(n, "within");
 
 		if (ytree_get(n, "touches") != NULL)
-			conf_opt_count(ctx, n, "touches", "lifecycle.cadence", 1, 100,
+			confread_opt_count(ctx->diags, n, "touches", "lifecycle.cadence", 1, 100,
 			    &l->cadence_touches);
 		if (w != NULL)
-			conf_duration(ctx, w, "lifecycle.cadence.within", 60 * 1000,
+			confread_duration(ctx->diags, w, "lifecycle.cadence.within", 60 * 1000,
 			    366LL * 86400 * 1000, &l->cadence_within_ms);
 	}
 }
@@ -489,7 +492,7 @@ conf_parse_changelog(struct conf_ctx *ctx, const struct ynode *map)
 	static const char *const allowed[] = { "by", "why", NULL };
 	struct conf_lifecycle *l = &ctx->conf->lifecycle;
 
-	if (!conf_check_keys(ctx, map, "changelog", allowed))
+	if (confread_check_keys(ctx->diags, map, "changelog", allowed) == -1)
 		return;
 	l->changelog_by = opt_text(ctx, map, "by", "changelog");
 	l->changelog_why = opt_text(ctx, map, "why", "changelog");
@@ -508,7 +511,7 @@ conf_parse_scorecard(struct conf_ctx *ctx, const struct ynode *map)
 	const char *s;
 	int i;
 
-	if (map != NULL && !conf_check_keys(ctx, map, "scorecard", allowed))
+	if (map != NULL && confread_check_keys(ctx->diags, map, "scorecard", allowed) == -1)
 		return;
 	if (map != NULL && ytree_get(map, "required_fields") != NULL) {
 		l->required_fields = id_list(ctx, map, "required_fields", "scorecard",
@@ -521,13 +524,13 @@ conf_parse_scorecard(struct conf_ctx *ctx, const struct ynode *map)
 	}
 	l->untouched_after_ms = 48LL * 3600 * 1000;
 	if (map != NULL && (n = ytree_get(map, "untouched_after")) != NULL)
-		conf_duration(ctx, n, "scorecard.untouched_after", 1000, 366LL * 86400 * 1000,
-		    &l->untouched_after_ms);
+		confread_duration(ctx->diags, n, "scorecard.untouched_after", 1000,
+		    366LL * 86400 * 1000, &l->untouched_after_ms);
 	for (i = 0; i < 2; i++) {
 		const char *key = i == 0 ? "route_clock" : "touch_clock";
 		char sub[64];
 
-		s = map != NULL ? conf_opt_string(ctx, map, key, "scorecard") : NULL;
+		s = map != NULL ? confread_opt_string(ctx->diags, map, key, "scorecard") : NULL;
 		snprintf(sub, sizeof(sub), "scorecard.%s", key);
 		if (s != NULL && conf_find_clock(ctx->conf, s) == NULL)
 			conf_error(ctx, ytree_get(map, key)->line, sub, "unknown clock \"%s\"", s);

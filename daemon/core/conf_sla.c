@@ -11,7 +11,6 @@
 
 #include "leadroute/conf.h"
 #include "leadroute/sig.h"
-#include "leadroute/units.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
 
@@ -24,29 +23,20 @@
 #define SECRET_MAX	64
 
 
-int
-conf_duration(struct conf_ctx *ctx, const struct ynode *n, const char *path, int64_t min_ms,
-    int64_t max_ms, int64_t *out)
+struct conf_sla
+conf_sla_for(const struct conf *conf, const struct conf_rule *rule, const char *grade)
 {
-	const char *why = NULL, *s;
-	char lo[32], hi[32];
-	int64_t ms;
+	struct conf_sla out;
+	size_t i, k;
 
-	if ((s = conf_scalar(ctx, n, path, "a duration")) == NULL)
-		return -1;
-	if (units_parse_duration(s, &ms, &why) == -1) {
-		conf_error(ctx, n->line, path, "bad duration \"%s\": %s", s, why);
-		return -1;
-	}
-	if (ms < min_ms || ms > max_ms) {
-		units_format_duration(min_ms, lo, sizeof(lo));
-		units_format_duration(max_ms, hi, sizeof(hi));
-		conf_error(ctx, n->line, path, "duration %s out of range: must be %s to %s", s,
-		    min_ms == 0 ? "0s" : lo, hi);
-		return -1;
-	}
-	*out = ms;
-	return 0;
+	memset(&out, 0, sizeof(out));
+	for (i = 0; grade != NULL && i < conf->sla.ngrades; i++)
+		if (strcmp(conf->sla.grades[i].grade->name, grade) == 0)
+			out = conf->sla.grades[i].sla;
+	for (k = 0; rule != NULL && k < conf->sla.nclocks; k++)
+		if (rule->sla.ms[k] > 0)
+			out.ms[k] = rule->sla.ms[k];
+	return out;
 }
 
 const struct conf_clock *
@@ -100,13 +90,13 @@ conf_decode_secret(const char *s, unsigned char **key, size_t *len)
 	return 0;
 }
 
-/* The secret: written as a secret reference (see conf_secret_ref), or in a file. */
+/* The secret: written as a secret reference (see confread_secret_ref), or in a file. */
 static void
 conf_target_secret(struct conf_ctx *ctx, const struct ynode *item, const char *path,
     struct conf_notify_target *t)
 {
-	const char *secret = conf_opt_string(ctx, item, "secret", path);
-	const char *file = conf_opt_string(ctx, item, "secret_file", path);
+	const char *secret = confread_opt_string(ctx->diags, item, "secret", path);
+	const char *file = confread_opt_string(ctx->diags, item, "secret_file", path);
 	const char *key = file != NULL ? "secret_file" : "secret";
 	int line;
 	char sub[160], *ref, *text;
@@ -121,7 +111,7 @@ conf_target_secret(struct conf_ctx *ctx, const struct ynode *item, const char *p
 	line = ytree_get(item, key)->line;
 	snprintf(sub, sizeof(sub), "%s.%s", path, key);
 	ref = file != NULL ? xasprintf("file:%s", file) : xstrdup(secret);
-	text = conf_secret_ref(ctx, line, sub, ref, &n);
+	text = confread_secret_ref(ctx->diags, line, sub, ref, &n);
 	free(ref);
 	if (text == NULL)
 		return;
@@ -143,7 +133,7 @@ conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64], sub[96];
 	size_t i;
 
-	if (!conf_is_list(ctx, list, "notify.targets", "targets"))
+	if (!confread_is_list(ctx->diags, list, "notify.targets", "targets"))
 		return;
 	c->notify.targets = xcalloc(list->n ? list->n : 1, sizeof(*c->notify.targets));
 	for (i = 0; i < list->n; i++) {
@@ -153,23 +143,24 @@ conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list)
 		const char *id, *url, *format;
 
 		snprintf(path, sizeof(path), "notify.targets[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (id = conf_id(ctx, item, "id", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
 			continue;
 		prev = conf_find_target(c, id);
-		if (conf_duplicate(ctx, item, path, "target id", id, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "target id", id,
+		    prev != NULL ? prev->line : 0))
 			continue;
 		t = &c->notify.targets[c->notify.ntargets++];
 		t->id = xstrdup(id);
 		t->line = item->line;
 		snprintf(sub, sizeof(sub), "%s.url", path);
-		if ((url = conf_opt_string(ctx, item, "url", path)) == NULL)
+		if ((url = confread_opt_string(ctx->diags, item, "url", path)) == NULL)
 			conf_error(ctx, item->line, path, "missing \"url\"");
 		else if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
 			conf_error(ctx, ytree_get(item, "url")->line, sub,
 			    "expected an http:// or https:// URL, got \"%s\"", url);
 		t->url = xstrdup(url != NULL ? url : "");
-		if ((format = conf_opt_string(ctx, item, "format", path)) == NULL ||
+		if ((format = confread_opt_string(ctx->diags, item, "format", path)) == NULL ||
 		    strcmp(format, "json") == 0) {
 			t->format = NOTIFY_FORMAT_JSON;
 		} else if (strcmp(format, "slack") == 0) {
@@ -191,7 +182,8 @@ conf_ref_target(struct conf_ctx *ctx, const struct ynode *item, const char *key,
 	const char *id;
 	char sub[160];
 
-	if (ytree_get(item, key) == NULL || (id = conf_opt_string(ctx, item, key, path)) == NULL)
+	if (ytree_get(item, key) == NULL ||
+	    (id = confread_opt_string(ctx->diags, item, key, path)) == NULL)
 		return NULL;
 	if ((t = conf_find_target(ctx->conf, id)) == NULL) {
 		snprintf(sub, sizeof(sub), "%s.%s", path, key);
@@ -209,7 +201,8 @@ conf_ref_person(struct conf_ctx *ctx, const struct ynode *item, const char *key,
 	const char *id;
 	char sub[160];
 
-	if (ytree_get(item, key) == NULL || (id = conf_opt_string(ctx, item, key, path)) == NULL)
+	if (ytree_get(item, key) == NULL ||
+	    (id = confread_opt_string(ctx->diags, item, key, path)) == NULL)
 		return NULL;
 	if ((p = conf_find_person(ctx->conf, id)) == NULL) {
 		snprintf(sub, sizeof(sub), "%s.%s", path, key);
@@ -227,7 +220,7 @@ conf_parse_people(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64];
 	size_t i;
 
-	if (!conf_is_list(ctx, list, "people", "people"))
+	if (!confread_is_list(ctx->diags, list, "people", "people"))
 		return;
 	c->people = xcalloc(list->n ? list->n : 1, sizeof(*c->people));
 	for (i = 0; i < list->n; i++) {
@@ -237,14 +230,15 @@ conf_parse_people(struct conf_ctx *ctx, const struct ynode *list)
 		const char *id, *name;
 
 		snprintf(path, sizeof(path), "people[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (id = conf_id(ctx, item, "id", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
 			continue;
 		prev = conf_find_person(c, id);
-		if (conf_duplicate(ctx, item, path, "person id", id, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "person id", id,
+		    prev != NULL ? prev->line : 0))
 			continue;
 		p = &c->people[c->npeople++];
-		name = conf_opt_string(ctx, item, "name", path);
+		name = confread_opt_string(ctx->diags, item, "name", path);
 		p->id = xstrdup(id);
 		p->name = xstrdup(name != NULL ? name : id);
 		p->notify = conf_ref_target(ctx, item, "notify", path);
@@ -270,7 +264,7 @@ conf_parse_recipients(struct conf_ctx *ctx, const struct ynode *list, const char
 		const char *s;
 
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if ((s = conf_scalar(ctx, list->items[i], sub, "a recipient")) == NULL)
+		if ((s = confread_scalar(ctx->diags, list->items[i], sub, "a recipient")) == NULL)
 			continue;
 		if (strncmp(s, "webhook:", 8) == 0) {
 			if (conf_find_target(ctx->conf, s + 8) == NULL) {
@@ -371,7 +365,7 @@ static void
 conf_clock_calendar(struct conf_ctx *ctx, const struct ynode *item, const char *path,
     struct conf_clock *k)
 {
-	const char *s = conf_opt_string(ctx, item, "calendar", path);
+	const char *s = confread_opt_string(ctx->diags, item, "calendar", path);
 	char sub[160];
 
 	k->calendar_kind = CLOCK_WALL;
@@ -399,7 +393,7 @@ conf_parse_clocks(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64], sub[96];
 	size_t i;
 
-	if (!conf_is_list(ctx, list, "sla.clocks", "clocks"))
+	if (!confread_is_list(ctx->diags, list, "sla.clocks", "clocks"))
 		return;
 	if (list->n > CONF_MAX_CLOCKS) {
 		conf_error(ctx, list->line, "sla.clocks", "at most %d clocks", CONF_MAX_CLOCKS);
@@ -415,11 +409,12 @@ conf_parse_clocks(struct conf_ctx *ctx, const struct ynode *list)
 		int64_t ms;
 
 		snprintf(path, sizeof(path), "sla.clocks[%zu]", i);
-		if (!conf_check_keys(ctx, item, path, allowed) ||
-		    (name = conf_id(ctx, item, "name", path)) == NULL)
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (name = confread_id(ctx->diags, item, "name", path)) == NULL)
 			continue;
 		prev = conf_find_clock(c, name);
-		if (conf_duplicate(ctx, item, path, "clock name", name, prev != NULL ? prev->line : 0))
+		if (confread_duplicate(ctx->diags, item, path, "clock name", name,
+		    prev != NULL ? prev->line : 0))
 			continue;
 		/* Deadlines are named clock:lead, remind:clock:lead and esc:id. */
 		if (strcmp(name, "esc") == 0 || strcmp(name, "remind") == 0 || strchr(name, ':')) {
@@ -442,12 +437,12 @@ conf_parse_clocks(struct conf_ctx *ctx, const struct ynode *list)
 		snprintf(sub, sizeof(sub), "%s.duration", path);
 		if ((n = ytree_get(item, "duration")) == NULL)
 			conf_error(ctx, item->line, path, "missing \"duration\"");
-		else if (conf_duration(ctx, n, sub, DUR_MIN, DUR_MAX, &ms) == 0)
+		else if (confread_duration(ctx->diags, n, sub, DUR_MIN, DUR_MAX, &ms) == 0)
 			k->duration_ms = ms;
 		conf_clock_calendar(ctx, item, path, k);
 		if ((n = ytree_get(item, "remind_before")) != NULL) {
 			snprintf(sub, sizeof(sub), "%s.remind_before", path);
-			if (conf_duration(ctx, n, sub, DUR_MIN, DUR_MAX, &ms) == 0)
+			if (confread_duration(ctx->diags, n, sub, DUR_MIN, DUR_MAX, &ms) == 0)
 				k->remind_before_ms = ms;
 		}
 		if ((n = ytree_get(item, "remind")) != NULL) {
@@ -459,7 +454,8 @@ conf_parse_clocks(struct conf_ctx *ctx, const struct ynode *list)
 			k->remind.v = xcalloc(1, sizeof(*k->remind.v));
 			k->remind.v[k->remind.n++] = xstrdup("owner");
 		}
-		conf_opt_count(ctx, item, "auto_offline_after", path, 1, 1000, &k->auto_offline_after);
+		confread_opt_count(ctx->diags, item, "auto_offline_after", path, 1, 1000,
+		    &k->auto_offline_after);
 	}
 	if (list->n == 0)
 		conf_error(ctx, list->line, "sla.clocks", "expected at least one clock");
@@ -511,19 +507,19 @@ conf_parse_policy(struct conf_ctx *ctx, const struct ynode *list, const char *pa
 		const char *s;
 
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (!conf_check_keys(ctx, item, sub, allowed))
+		if (confread_check_keys(ctx->diags, item, sub, allowed) == -1)
 			continue;
 		lv->line = item->line;
 		snprintf(sub2, sizeof(sub2), "%s.after", sub);
 		if ((n = ytree_get(item, "after")) == NULL)
 			conf_error(ctx, item->line, sub, "missing \"after\" (0m: at the breach)");
 		else
-			conf_duration(ctx, n, sub2, 0, DUR_MAX, &lv->after_ms);
+			confread_duration(ctx->diags, n, sub2, 0, DUR_MAX, &lv->after_ms);
 		if ((n = ytree_get(item, "notify")) != NULL) {
 			snprintf(sub2, sizeof(sub2), "%s.notify", sub);
 			conf_parse_recipients(ctx, n, sub2, &lv->notify);
 		}
-		if ((s = conf_opt_string(ctx, item, "reassign", sub)) != NULL) {
+		if ((s = confread_opt_string(ctx->diags, item, "reassign", sub)) != NULL) {
 			if (strcmp(s, "next_available") == 0) {
 				lv->reassign = 1;
 			} else {
@@ -571,7 +567,7 @@ conf_parse_sla_override(struct conf_ctx *ctx, const struct ynode *node, const ch
 			    "unknown clock \"%s\" (clocks come from sla.clocks)", node->keys[i]->value);
 			continue;
 		}
-		conf_duration(ctx, node->items[i], sub, DUR_MIN, DUR_MAX,
+		confread_duration(ctx->diags, node->items[i], sub, DUR_MIN, DUR_MAX,
 		    &sla->ms[k - c->sla.clocks]);
 	}
 }

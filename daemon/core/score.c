@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leadroute/conf.h"
+#include "leadroute/confread.h"
+#include "leadroute/diag.h"
 #include "leadroute/score.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
@@ -37,30 +38,6 @@ score_int(struct conf_diags *d, const struct ynode *n, const char *path, int *ou
 	}
 	*out = (int)v;
 	return 0;
-}
-
-static int
-score_check_keys(struct conf_diags *d, const struct ynode *n, const char *path,
-    const char *const *allowed)
-{
-	size_t i, j;
-	int rc = 0;
-
-	if (n->type != YNODE_MAP) {
-		conf_diag_add(d, 0, n->line, path, "expected a map, got %s", ytree_type_name(n->type));
-		return -1;
-	}
-	for (i = 0; i < n->n; i++) {
-		for (j = 0; allowed[j] != NULL; j++)
-			if (strcmp(n->keys[i]->value, allowed[j]) == 0)
-				break;
-		if (allowed[j] == NULL) {
-			conf_diag_add(d, 0, n->keys[i]->line, path, "unknown key \"%s\"",
-			    n->keys[i]->value);
-			rc = -1;
-		}
-	}
-	return rc;
 }
 
 /* True when c reads a field computed from the score itself. */
@@ -97,7 +74,7 @@ score_parse_fit(struct cond_env *env, const struct ynode *list, struct score_mod
 		struct score_fit *f = &m->fit[m->nfit];
 
 		snprintf(path, sizeof(path), "scoring.fit[%zu]", i);
-		if (score_check_keys(env->diags, item, path, allowed) == -1) {
+		if (confread_check_keys(env->diags, item, path, allowed) != 0) {
 			rc = -1;
 			continue;
 		}
@@ -240,7 +217,7 @@ score_parse(struct cond_env *env, const struct ynode *node, struct score_model *
 	int rc = 0;
 
 	memset(m, 0, sizeof(*m));
-	if (score_check_keys(env->diags, node, "scoring", allowed) == -1)
+	if (confread_check_keys(env->diags, node, "scoring", allowed) != 0)
 		return -1;
 	if ((n = ytree_get(node, "fit")) != NULL && score_parse_fit(env, n, m) == -1)
 		rc = -1;

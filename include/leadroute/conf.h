@@ -8,6 +8,7 @@
 
 #include "leadroute/calendar.h"
 #include "leadroute/cond.h"
+#include "leadroute/diag.h"
 #include "leadroute/score.h"
 #include "leadroute/sig.h"
 #include "leadroute/util.h"
@@ -371,22 +372,6 @@ struct conf {
 	struct score_model scoring;
 };
 
-/* One problem found in a config file, reported as FILE:LINE: PATH: MESSAGE. */
-struct conf_diag {
-	int	 line;
-	size_t	 seq;		/* order found, to keep sorting stable */
-	int	 warning;
-	char	*path;
-	char	*msg;
-};
-
-struct conf_diags {
-	char			*file;
-	struct conf_diag	*v;
-	size_t			 n;
-	size_t			 nerrors;
-};
-
 /*
  * Load and validate a config file. Every problem is put in diags, in file
  * order (the caller frees them with conf_diags_free). Returns 0 and a conf with one
@@ -397,13 +382,6 @@ int conf_load_file(const char *path, struct conf **out, struct conf_diags *diags
 /* The same for a text already in memory; name is used in messages. */
 int conf_load_string(const char *text, size_t len, const char *name,
     struct conf **out, struct conf_diags *diags);
-
-/* Record a problem (an error, or a warning when warning is set). */
-void conf_diag_add(struct conf_diags *diags, int warning, int line, const char *path,
-    const char *fmt, ...) LR_PRINTF(5, 6);
-
-void conf_diags_print(const struct conf_diags *diags, FILE *fp);
-void conf_diags_free(struct conf_diags *diags);
 
 /* References: a request started under one config keeps it until it ends. */
 struct conf *conf_ref(struct conf *conf);
