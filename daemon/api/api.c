@@ -24,210 +24,74 @@
 
 /* Each endpoint with the roles that may call it (a higher role includes the lower ones). */
 const struct http_route api_routes[] = {
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/leads",
-		.handler = api_post_lead,
-		.json_body = 1,
-		.roles = INGEST
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/leads/:id",
-		.handler = api_get_lead,
-		.roles = REP
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/leads/:id/touch",
-		.handler = api_post_touch,
-		.json_body = 1,
-		.roles = REP
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/leads/:id/accept",
-		.handler = api_post_accept,
-		.json_body = 1,
-		.roles = REP
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/leads/:id/reject",
-		.handler = api_post_reject,
-		.json_body = 1,
-		.roles = REP
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/leads/:id/stage",
-		.handler = api_post_stage,
-		.json_body = 1,
-		.roles = MANAGER
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/events",
-		.handler = api_post_event,
-		.json_body = 1,
-		.roles = INGEST
-	},
+	{ .method = HTTP_POST, .pattern = "/v1/leads",
+	  .handler = api_post_lead, .roles = INGEST, .json_body = 1 },
+	{ .method = HTTP_GET, .pattern = "/v1/leads/:id",
+	  .handler = api_get_lead, .roles = REP },
+	{ .method = HTTP_POST, .pattern = "/v1/leads/:id/touch",
+	  .handler = api_post_touch, .roles = REP, .json_body = 1 },
+	{ .method = HTTP_POST, .pattern = "/v1/leads/:id/accept",
+	  .handler = api_post_accept, .roles = REP, .json_body = 1 },
+	{ .method = HTTP_POST, .pattern = "/v1/leads/:id/reject",
+	  .handler = api_post_reject, .roles = REP, .json_body = 1 },
+	{ .method = HTTP_POST, .pattern = "/v1/leads/:id/stage",
+	  .handler = api_post_stage, .roles = MANAGER, .json_body = 1 },
+	{ .method = HTTP_POST, .pattern = "/v1/events",
+	  .handler = api_post_event, .roles = INGEST, .json_body = 1 },
 	/* Sources check their senders themselves: signatures, or an ingest token. */
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/sources/:name/events",
-		.handler = api_post_source_events,
-		.roles = OPEN
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/route/simulate",
-		.handler = api_post_simulate,
-		.json_body = 1,
-		.roles = MANAGER
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/reps",
-		.handler = api_get_reps,
-		.roles = MANAGER
-	},
-	{
-		.method = HTTP_PUT,
-		.pattern = "/v1/reps/:id/status",
-		.handler = api_put_rep_status,
-		.json_body = 1,
-		.roles = REP
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/pools/:id",
-		.handler = api_get_pool,
-		.roles = MANAGER
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/accounts",
-		.handler = api_list_accounts,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/accounts/import",
-		.handler = api_import_accounts,
-		.json_body = 1,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_PUT,
-		.pattern = "/v1/accounts/:domain",
-		.handler = api_put_account,
-		.json_body = 1,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/accounts/:domain",
-		.handler = api_get_account,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_DELETE,
-		.pattern = "/v1/accounts/:domain",
-		.handler = api_delete_account,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/escalations",
-		.handler = api_get_escalations,
-		.roles = MANAGER
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/escalations/stream",
-		.handler = api_get_escalation_stream,
-		.roles = MANAGER
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/escalations/:id/ack",
-		.handler = api_post_escalation_ack,
-		.json_body = 1,
-		.roles = MANAGER
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/notifications/failed",
-		.handler = api_get_notifications_failed,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_POST,
-		.pattern = "/v1/notifications/failed/:id/retry",
-		.handler = api_post_notification_retry,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/definitions",
-		.handler = api_get_definitions,
-		.roles = ANY
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/definitions/history",
-		.handler = api_get_definitions_history,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/definitions/history/:version",
-		.handler = api_get_definitions_version,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/v1/scorecard",
-		.handler = api_get_scorecard,
-		.roles = MANAGER
-	},
-	{
-		.method = HTTP_DELETE,
-		.pattern = "/v1/subjects",
-		.handler = api_delete_subject,
-		.json_body = 1,
-		.roles = ADMIN
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/healthz",
-		.handler = api_get_healthz,
-		.roles = OPEN
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/metrics",
-		.handler = api_get_metrics,
-		.roles = MANAGER
-	},
+	{ .method = HTTP_POST, .pattern = "/v1/sources/:name/events",
+	  .handler = api_post_source_events, .roles = OPEN },
+	{ .method = HTTP_POST, .pattern = "/v1/route/simulate",
+	  .handler = api_post_simulate, .roles = MANAGER, .json_body = 1 },
+	{ .method = HTTP_GET, .pattern = "/v1/reps",
+	  .handler = api_get_reps, .roles = MANAGER },
+	{ .method = HTTP_PUT, .pattern = "/v1/reps/:id/status",
+	  .handler = api_put_rep_status, .roles = REP, .json_body = 1 },
+	{ .method = HTTP_GET, .pattern = "/v1/pools/:id",
+	  .handler = api_get_pool, .roles = MANAGER },
+	{ .method = HTTP_GET, .pattern = "/v1/accounts",
+	  .handler = api_list_accounts, .roles = ADMIN },
+	{ .method = HTTP_POST, .pattern = "/v1/accounts/import",
+	  .handler = api_import_accounts, .roles = ADMIN, .json_body = 1 },
+	{ .method = HTTP_PUT, .pattern = "/v1/accounts/:domain",
+	  .handler = api_put_account, .roles = ADMIN, .json_body = 1 },
+	{ .method = HTTP_GET, .pattern = "/v1/accounts/:domain",
+	  .handler = api_get_account, .roles = ADMIN },
+	{ .method = HTTP_DELETE, .pattern = "/v1/accounts/:domain",
+	  .handler = api_delete_account, .roles = ADMIN },
+	{ .method = HTTP_GET, .pattern = "/v1/escalations",
+	  .handler = api_get_escalations, .roles = MANAGER },
+	{ .method = HTTP_GET, .pattern = "/v1/escalations/stream",
+	  .handler = api_get_escalation_stream, .roles = MANAGER },
+	{ .method = HTTP_POST, .pattern = "/v1/escalations/:id/ack",
+	  .handler = api_post_escalation_ack, .roles = MANAGER, .json_body = 1 },
+	{ .method = HTTP_GET, .pattern = "/v1/notifications/failed",
+	  .handler = api_get_notifications_failed, .roles = ADMIN },
+	{ .method = HTTP_POST, .pattern = "/v1/notifications/failed/:id/retry",
+	  .handler = api_post_notification_retry, .roles = ADMIN },
+	{ .method = HTTP_GET, .pattern = "/v1/definitions",
+	  .handler = api_get_definitions, .roles = ANY },
+	{ .method = HTTP_GET, .pattern = "/v1/definitions/history",
+	  .handler = api_get_definitions_history, .roles = ADMIN },
+	{ .method = HTTP_GET, .pattern = "/v1/definitions/history/:version",
+	  .handler = api_get_definitions_version, .roles = ADMIN },
+	{ .method = HTTP_GET, .pattern = "/v1/scorecard",
+	  .handler = api_get_scorecard, .roles = MANAGER },
+	{ .method = HTTP_DELETE, .pattern = "/v1/subjects",
+	  .handler = api_delete_subject, .roles = ADMIN, .json_body = 1 },
+	{ .method = HTTP_GET, .pattern = "/healthz",
+	  .handler = api_get_healthz, .roles = OPEN },
+	{ .method = HTTP_GET, .pattern = "/metrics",
+	  .handler = api_get_metrics, .roles = MANAGER },
 };
 const size_t api_nroutes = LR_NELEM(api_routes);
 
 /* The health listener (health_listen): for probes and Prometheus, without tokens. */
 const struct http_route api_health_routes[] = {
-	{
-		.method = HTTP_GET,
-		.pattern = "/healthz",
-		.handler = api_get_healthz,
-		.roles = OPEN
-	},
-	{
-		.method = HTTP_GET,
-		.pattern = "/metrics",
-		.handler = api_get_metrics,
-		.roles = OPEN
-	},
+	{ .method = HTTP_GET, .pattern = "/healthz",
+	  .handler = api_get_healthz, .roles = OPEN },
+	{ .method = HTTP_GET, .pattern = "/metrics",
+	  .handler = api_get_metrics, .roles = OPEN },
 };
 const size_t api_health_nroutes = LR_NELEM(api_health_routes);
 

@@ -25,7 +25,6 @@
 #define AMOUNT_MAX	1e13		/* currency units */
 
 enum lifecycle_action { ACT_TOUCH, ACT_ACCEPT, ACT_REJECT, ACT_STAGE };
-static const char *const action_names[] = { "touch", "accept", "reject", "stage" };
 
 /* A request on its way through the touch or stage script. */
 struct lifecycle_op {
@@ -35,6 +34,32 @@ struct lifecycle_op {
 	char			*stage;		/* entered (not for touches) */
 	char			*reason;
 	uint64_t		 need_touches;	/* the cadence the reason needs; 0: none */
+};
+
+/* One action as it arrived: the parts every action checks first. */
+struct lifecycle_call {
+	struct http_request	*req;
+	enum lifecycle_action	 action;
+	const char		*lead;		/* the lead's id */
+	const json_t		*body;
+	const char		*idem;		/* the sender's event id, or NULL */
+	const char		*who;		/* who acts: the rep, or by for a stage move */
+};
+
+static void api_lifecycle_touch(const struct lifecycle_call *);
+static void api_lifecycle_accept(const struct lifecycle_call *);
+static void api_lifecycle_reject(const struct lifecycle_call *);
+static void api_lifecycle_stage(const struct lifecycle_call *);
+
+/* Each action: its name (in POST /v1/events, the scripts and logs) and its own step. */
+static const struct lifecycle_action_entry {
+	const char	*name;
+	void		(*run)(const struct lifecycle_call *);
+} lifecycle_actions[] = {
+	[ACT_TOUCH] = { .name = "touch", .run = api_lifecycle_touch },
+	[ACT_ACCEPT] = { .name = "accept", .run = api_lifecycle_accept },
+	[ACT_REJECT] = { .name = "reject", .run = api_lifecycle_reject },
+	[ACT_STAGE] = { .name = "stage", .run = api_lifecycle_stage },
 };
 
 static void
@@ -189,7 +214,7 @@ api_lifecycle_observe(const struct lifecycle_op *op, const struct lead_view *v, 
 	case ACT_STAGE:
 		metrics_inc_label(METRIC_LABEL_STAGE_ENTRIES, op->stage, 1);
 		log_info("lead_stage", "lead=%s stage=%s by=%s action=%s%s%s", v->id, op->stage,
-		    v->stage_by != NULL ? v->stage_by : "", action_names[op->action],
+		    v->stage_by != NULL ? v->stage_by : "", lifecycle_actions[op->action].name,
 		    op->reason != NULL ? " reason=" : "", op->reason != NULL ? op->reason : "");
 		break;
 	}
@@ -276,16 +301,6 @@ api_on_lifecycle(const struct store_reply *reply, void *arg)
 out:
 	op_free(op);
 }
-
-/* One action as it arrived: the parts every action checks first. */
-struct lifecycle_call {
-	struct http_request	*req;
-	enum lifecycle_action	 action;
-	const char		*lead;		/* the lead's id */
-	const json_t		*body;
-	const char		*idem;		/* the sender's event id, or NULL */
-	const char		*who;		/* who acts: the rep, or by for a stage move */
-};
 
 /* An op for c, on its way through the touch or stage script (freed by op_free). */
 static struct lifecycle_op *
@@ -376,7 +391,7 @@ api_lifecycle_enter(const struct lifecycle_call *c, const struct conf_stage *to,
 	    conf->lifecycle.cadence_touches : 0;
 	from = stages_into(conf, to->id);
 	store_args_add(&a, c->lead);
-	store_args_add(&a, action_names[c->action]);
+	store_args_add(&a, lifecycle_actions[c->action].name);
 	store_args_add(&a, c->who);
 	store_args_add(&a, to->id);
 	store_args_add(&a, from);
@@ -485,11 +500,6 @@ api_lifecycle_stage(const struct lifecycle_call *c)
 	api_lifecycle_enter(c, to, reason, note, cents);
 }
 
-/* Each action's own step, in the order of enum lifecycle_action. */
-static void (*const action_runs[])(const struct lifecycle_call *) = {
-	api_lifecycle_touch, api_lifecycle_accept, api_lifecycle_reject, api_lifecycle_stage
-};
-
 /*
  * Check one action's body against the config and run its script. lead is the
  * lead's id; idem the sender's event id or NULL. Answers in every case.
@@ -498,10 +508,11 @@ static void
 api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const char *lead,
     const json_t *body, const char *idem)
 {
-	struct lifecycle_call c = { req, action, lead, body, idem, NULL };
+	struct lifecycle_call c = { .req = req, .action = action, .lead = lead, .body = body,
+	    .idem = idem };
 
 	if (api_lifecycle_check(&c) == 0)
-		action_runs[action](&c);
+		lifecycle_actions[action].run(&c);
 }
 
 static void
@@ -560,10 +571,10 @@ api_post_event(struct http_request *req)
 	l = json_object_get(body, "lead");
 	type = json_string_value(t);
 	lead = json_string_value(l);
-	for (i = 0; type != NULL && i < LR_NELEM(action_names); i++)
-		if (strcmp(type, action_names[i]) == 0)
+	for (i = 0; type != NULL && i < LR_NELEM(lifecycle_actions); i++)
+		if (strcmp(type, lifecycle_actions[i].name) == 0)
 			break;
-	if (type == NULL || i == LR_NELEM(action_names)) {
+	if (type == NULL || i == LR_NELEM(lifecycle_actions)) {
 		http_respond_error(req, 422, t == NULL ? "missing_field" : "invalid_field", "type",
 		    "type must be touch, accept, reject or stage");
 	} else if (lead == NULL) {

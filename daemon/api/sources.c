@@ -253,8 +253,8 @@ api_post_source_events(struct http_request *req)
 	const struct conf *conf = http_request_conf(req);
 	const char *name = http_request_param(req, 0), *body;
 	const struct conf_source *src = conf_find_source(conf, name);
-	struct http_route token_route = { HTTP_POST, "/v1/sources/:name/events", NULL, 0,
-	    CONF_ROLE_INGEST };
+	struct http_route token_route = { .method = HTTP_POST,
+	    .pattern = "/v1/sources/:name/events", .roles = CONF_ROLE_INGEST };
 	struct mapping_limits lim = { 0 };	/* depth and form pairs: the mapping's defaults */
 	struct mapping_result res;
 	struct mapping_error merr;
