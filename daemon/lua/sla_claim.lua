@@ -75,14 +75,11 @@ local function advance(esc)
   esc_save(esc)
 end
 
--- A clock passed its due time while running: open an escalation.
-local function breach(c, id, st, at)
+-- Open an escalation for a breach of clock c on lead id, due at at: the
+-- record, the breach counted against the pool and the owner, the feed.
+local function escalate(c, id, owner, at)
   local lk = P .. ':lead:' .. id
-  st.breached = true
-  st.breached_at = NOW
-  redis.call('HSET', lk, 'clk:' .. c.name, cjson.encode(st))
   local pool = redis.call('HGET', lk, 'pool') or ''
-  local owner = st.owner
   redis.call('HINCRBY', key('sla_breaches'), c.name .. '|pool|' .. pool, 1)
   local eid = tostring(redis.call('INCR', key('seq', 'escalation')))
   local esc = { id = eid, lead = id, clock = c.name, pool = pool, owner = owner or cjson.null,
@@ -117,7 +114,26 @@ local function breach(c, id, st, at)
       end
     end
   end
-  advance(esc)
+  return esc
+end
+
+-- A clock passed its due time while running: open an escalation and fire its levels.
+local function breach(c, id, st, at)
+  st.breached = true
+  st.breached_at = NOW
+  redis.call('HSET', P .. ':lead:' .. id, 'clk:' .. c.name, cjson.encode(st))
+  advance(escalate(c, id, st.owner, at))
+end
+
+-- A clock stopped by event after its due time, before any claim saw it (see
+-- clocks_on_events): its escalation opens now and is resolved by that event at
+-- once. Its levels do not fire: the clock they would chase has stopped.
+local function breach_owed(c, id, at, event, owner)
+  if redis.call('EXISTS', P .. ':lead:' .. id) == 0 then return end   -- erased since
+  local esc = escalate(c, id, owner, at)
+  local levels = cfg_pool(esc.pool).levels or cfg_get('levels') or {}
+  esc.levels = #levels
+  esc_close(esc, 'resolved', event, '')
 end
 
 local function remind(c, id, st)
@@ -135,9 +151,13 @@ for i = 1, #due, 2 do
   local member, at = due[i], tonumber(due[i + 1])
   redis.call('ZREM', K_DEADLINES, member)
   local eid = string.match(member, '^esc:(%d+)$')
+  local oname, oid, oevent, oowner = string.match(member, '^owed:([^:]+):([^:]+):%d+:([^:]*):(.*)$')
   if eid then
     local esc = esc_load(eid)
     if esc and esc.status == 'open' then advance(esc) end
+  elseif oname then
+    local c = cfg_clock(oname)
+    if c then breach_owed(c, oid, at, oevent, oowner ~= '' and oowner or nil) end
   else
     local reminder, name, id = false, nil, nil
     name, id = string.match(member, '^remind:([^:]+):(.+)$')

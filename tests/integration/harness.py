@@ -82,8 +82,9 @@ class Redis:
         except OSError:
             return False
         except RuntimeError as e:
-            # A restarted server answers LOADING while it reads its append-only file.
-            if str(e).startswith("LOADING"):
+            # Not yet: a restarted server answers LOADING while it reads its
+            # append-only file, a busy one BUSY while a script runs.
+            if str(e).startswith(("LOADING", "BUSY")):
                 return False
             raise
 

@@ -1,6 +1,7 @@
 """Restarts, two daemons on one Redis, and Redis failing under the daemon."""
 
 import collections
+import signal
 import threading
 import time
 
@@ -39,6 +40,99 @@ class RestartTests(DaemonTestCase):
         self.assertEqual([(e["lead"], e["clock"]) for e in esc], [(lead["id"], "route")])
         time.sleep(1.2)
         self.assertEqual(len(self.d.get("/v1/escalations").json["escalations"]), 1)
+
+
+class OutageBreachTests(DaemonTestCase):
+    """A deadline that passes while no daemon can claim it still escalates, once,
+    even when the clock stops (a drain, a touch) before the first claim after."""
+
+    persist = True
+    conf_overrides = {"route": "2s"}
+
+    def setUp(self):
+        super().setUp()
+        self.d2 = self.new_daemon(route="2s")
+
+    def queue_until_back(self, n, back_in):
+        """n leads queued in emea, whose reps are out of office for back_in seconds."""
+        until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + back_in))
+        for rep in ("ana", "ben"):
+            r = self.d.put("/v1/reps/%s/status" % rep, {"status": "ooo", "until": until})
+            self.assertEqual(r.status, 200, r)
+        ids = []
+        for i in range(n):
+            lead = (self.d, self.d2)[i % 2].lead(email="o%d@x.com" % i, country="DE")
+            self.assertEqual(lead["status"], "queued")
+            ids.append(lead["id"])
+        return ids
+
+    def assert_one_resolved_escalation_each(self, ids):
+        def assigned():     # 503 while a daemon is still reconnecting: not yet
+            got = [self.d.get("/v1/leads/" + i) for i in ids]
+            ok = all(r.status == 200 and r.json["status"] == "assigned" for r in got)
+            return ok and [r.json for r in got]
+        leads = wait_for(assigned, timeout=20, what="the queued leads to be assigned")
+        for lead in leads:
+            self.assertTrue(lead["clocks"]["route"]["breached"], lead)
+        wait_for(lambda: self.redis.cmd("ZCARD", "lr:escalations") >= len(ids), timeout=5,
+                 what="an escalation per breached lead")
+        time.sleep(1.5)     # a second claim by either daemon must add nothing
+        esc = self.d.get("/v1/escalations?limit=100").json["escalations"]
+        self.assertEqual(sorted(e["lead"] for e in esc), sorted(ids))
+        self.assertEqual({(e["clock"], e["status"]) for e in esc}, {("route", "resolved")})
+        logged = self.d.events("sla_breached") + self.d2.events("sla_breached")
+        self.assertEqual(sorted(b["lead"] for b in logged), sorted(ids))
+        breaches = self.redis.cmd("HGET", "lr:sla_breaches", "route|pool|emea")
+        self.assertEqual(int(breaches), len(ids))
+
+    def test_queued_leads_due_while_both_daemons_were_killed_escalate_once(self):
+        ids = self.queue_until_back(5, 3)
+        self.assertEqual(self.d.stop(signal.SIGKILL), -signal.SIGKILL)
+        self.assertEqual(self.d2.stop(signal.SIGKILL), -signal.SIGKILL)
+        time.sleep(4.2)     # the route deadlines pass, then the reps come back
+        self.d.start()
+        self.d2.start()
+        self.assert_one_resolved_escalation_each(ids)
+
+    def test_queued_leads_due_while_redis_was_killed_escalate_once(self):
+        ids = self.queue_until_back(5, 3)
+        self.redis.proc.kill()
+        self.redis.proc.wait()
+        time.sleep(4.2)
+        self.redis.start()
+        self.assert_one_resolved_escalation_each(ids)
+
+
+class OutageTouchTests(DaemonTestCase):
+    """A touch that stops a first-touch clock after its due time, before any claim
+    saw the deadline, still leaves exactly one escalation, resolved by the touch."""
+
+    conf_overrides = {"first_touch": "1500ms"}
+
+    def test_touch_before_the_first_claim_after_an_outage_escalates_once(self):
+        d2 = self.new_daemon(first_touch="1500ms")
+        lead = self.d.lead(email="t@x.com", country="DE")
+        member = "first_touch:" + lead["id"]
+        self.assertIsNotNone(self.redis.cmd("ZSCORE", "lr:deadlines", member))
+        self.assertEqual(self.d.stop(signal.SIGKILL), -signal.SIGKILL)
+        self.assertEqual(d2.stop(signal.SIGKILL), -signal.SIGKILL)
+        time.sleep(2.0)     # due while no daemon runs
+        # The first claim after the outage comes after the touch: hold the
+        # deadline out of its reach until the touch has stopped the clock.
+        self.redis.cmd("ZADD", "lr:deadlines", "XX", str(int(time.time() * 1000) + 3600000), member)
+        self.d.start()
+        r = self.d.post("/v1/leads/%s/touch" % lead["id"], {"rep": lead["owner"]})
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(self.redis.cmd("ZSCORE", "lr:deadlines", member))
+        esc = wait_for(lambda: self.d.get("/v1/escalations").json["escalations"], timeout=3,
+                       what="the owed escalation")
+        time.sleep(1.2)
+        esc = self.d.get("/v1/escalations").json["escalations"]
+        self.assertEqual([(e["lead"], e["clock"], e["status"], e["resolved_by"]) for e in esc],
+                         [(lead["id"], "first_touch", "resolved", "touched")])
+        got = self.d.get("/v1/leads/" + lead["id"]).json
+        self.assertTrue(got["clocks"]["first_touch"]["breached"])
+        self.assertEqual(got["open_escalations"], [])
 
 
 class TwoDaemonTests(DaemonTestCase):

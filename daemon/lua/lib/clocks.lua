@@ -80,6 +80,14 @@ local function clocks_on_events(lead_id, events, ctx)
         end
         if not st.pending then
           redis.call('ZREM', K_DEADLINES, c.name .. ':' .. lead_id, 'remind:' .. c.name .. ':' .. lead_id)
+          -- Late with its deadline not yet claimed (no daemon ran when it was
+          -- due): the escalation the claim would have opened is owed. Hand it
+          -- over in the same step, as a deadline already due, so the next claim
+          -- opens it (and resolves it at once, the clock having stopped).
+          if st.breached and not was_breached then
+            redis.call('ZADD', K_DEADLINES, st.due_at, table.concat({ 'owed', c.name, lead_id,
+              string.format('%d', st.started_at), ev, st.owner or '' }, ':'))
+          end
         end
         st.pending = nil
         if not restart and not ctx.fresh then   -- a new lead has no escalations yet
