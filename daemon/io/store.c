@@ -6,6 +6,13 @@
  * its deadline means the connection is stuck; we drop it (every command in
  * flight then fails) and reconnect with capped exponential backoff. Scripts
  * are loaded on every connection ahead of any EVALSHA in the same pipeline.
+ *
+ * A TCP connection proves little: a frozen Redis (SIGSTOP, a stuck host)
+ * still completes the handshake in the kernel. So the store is up only once
+ * every setup command has been answered, and the backoff resets only then;
+ * and while the oldest command in flight has waited STORE_STALL_MS with no
+ * reply, new commands are refused at once (503) instead of queueing behind
+ * a connection that may be dead.
  */
 #include "config.h"
 
@@ -29,10 +36,11 @@
 #define STORE_BACKOFF_MIN_MS	100
 #define STORE_BACKOFF_MAX_MS	5000
 #define STORE_FLUSH_BYTES	8192
+#define STORE_STALL_MS		500	/* no reply for this long: refuse new commands */
 
 enum store_state {
 	STORE_DOWN,
-	STORE_CONNECTING,
+	STORE_CONNECTING,	/* connecting, or connected with setup not yet answered */
 	STORE_UP,
 };
 
@@ -91,6 +99,7 @@ struct store {
 
 static void store_connect(struct store *);
 static void store_drop(struct store *, const char *);
+static void store_mark_up(struct store *);
 
 static int64_t
 store_now(void)
@@ -314,6 +323,11 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 	if (cmd->kind == CMD_SETUP) {
 		store_setup_reply(s, cmd, r);
 		store_cmd_free(cmd);
+		/* Only setup commands are sent before the store is up. */
+		if (s->state == STORE_CONNECTING && s->npending == 0 && s->drop_later == NULL) {
+			store_mark_up(s);
+			return;
+		}
 		goto out;
 	}
 	if (r->type == REDIS_REPLY_ERROR && cmd->kind == CMD_SCRIPT && !cmd->retried &&
@@ -393,6 +407,14 @@ store_on_hiredis_connect(const redisAsyncContext *ac, int status)
 		store_schedule_reconnect(s);
 		return;
 	}
+	/* Up once the setup commands, already on their way, are answered. */
+	store_arm_timer(s);
+}
+
+/* Every setup command answered: Redis works, the connection is up. */
+static void
+store_mark_up(struct store *s)
+{
 	s->state = STORE_UP;
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
 	if (s->connections++ > 0)
@@ -612,10 +634,20 @@ store_connected(const struct store *s)
 	return s->state == STORE_UP;
 }
 
+/* True while the oldest command in flight has had no reply for STORE_STALL_MS. */
+static int
+store_stalled(const struct store *s)
+{
+	const struct store_cmd *head = TAILQ_FIRST(&s->pending);
+	int64_t stall = s->timeout_ms < STORE_STALL_MS ? s->timeout_ms : STORE_STALL_MS;
+
+	return head != NULL && store_now() - (head->deadline - s->timeout_ms) >= stall;
+}
+
 static int
 store_submit(struct store *s, struct store_cmd *cmd)
 {
-	if (s->state != STORE_UP || s->stopping ||
+	if (s->state != STORE_UP || s->stopping || store_stalled(s) ||
 	    (uint64_t)s->npending >= s->max_in_flight || store_send(s, cmd) == -1) {
 		store_cmd_free(cmd);
 		return -1;

@@ -192,6 +192,36 @@ class TwoDaemonTests(DaemonTestCase):
         self.assertEqual(sorted(b["lead"] for b in logged), sorted(ids))
 
 
+class FrozenRedisTests(DaemonTestCase):
+    """Redis frozen with the default 2 s timeout: new requests are not queued
+    behind the dead connection, nor behind a reconnect the kernel accepted."""
+
+    def test_frozen_redis_is_failed_fast(self):
+        # SIGSTOP: the kernel still accepts connections, nothing answers.
+        slow = self.d.lead(email="f0@x.com", country="DE")
+        self.redis.proc.send_signal(signal.SIGSTOP)
+        try:
+            first = threading.Thread(target=self.d.post, args=("/v1/leads",
+                                     {"email": "f1@x.com", "country": "DE"}))
+            first.start()   # in flight: it may wait its timeout
+            time.sleep(0.7)
+            answers = []
+            for i in range(8):   # across the first timeout, the drop and reconnects
+                t0 = time.monotonic()
+                r = self.d.post("/v1/leads", {"email": "g%d@x.com" % i, "country": "DE"})
+                answers.append((r.status, time.monotonic() - t0))
+                time.sleep(0.4)
+            first.join()
+        finally:
+            self.redis.proc.send_signal(signal.SIGCONT)
+        self.assertEqual([a[0] for a in answers], [503] * 8, answers)
+        self.assertLess(max(a[1] for a in answers), 1.0, answers)
+        wait_for(lambda: self.d.get("/healthz").status == 200, timeout=10,
+                 what="the daemon to recover")
+        self.assertEqual(self.d.post("/v1/leads", {"email": "h@x.com"}).status, 201)
+        self.assertEqual(self.d.get("/v1/leads/" + slow["id"]).status, 200)
+
+
 class RedisOutageTests(DaemonTestCase):
 
     persist = True
