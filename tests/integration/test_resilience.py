@@ -80,7 +80,9 @@ class OutageBreachTests(DaemonTestCase):
         esc = self.d.get("/v1/escalations?limit=100").json["escalations"]
         self.assertEqual(sorted(e["lead"] for e in esc), sorted(ids))
         self.assertEqual({(e["clock"], e["status"]) for e in esc}, {("route", "resolved")})
-        logged = self.d.events("sla_breached") + self.d2.events("sla_breached")
+        logged = wait_for(lambda: len(self.d.events("sla_breached") + self.d2.events("sla_breached"))
+                          >= len(ids) and self.d.events("sla_breached") + self.d2.events("sla_breached"),
+                          what="a sla_breached line per lead")
         self.assertEqual(sorted(b["lead"] for b in logged), sorted(ids))
         breaches = self.redis.cmd("HGET", "lr:sla_breaches", "route|pool|emea")
         self.assertEqual(int(breaches), len(ids))

@@ -36,7 +36,7 @@ class SlaTests(DaemonTestCase):
         events = self.d.get("/v1/leads/" + lead["id"]).json["events"]
         self.assertEqual([x["type"] for x in events], ["received", "queued", "escalated"])
         self.assertEqual(events[2]["clock"], "route")
-        breaches = self.d.events("sla_breached")
+        breaches = wait_for(lambda: self.d.events("sla_breached"), what="the sla_breached line")
         self.assertEqual([(b["lead"], b["clock"]) for b in breaches], [(lead["id"], "route")])
 
     def test_untouched_lead_escalates_at_first_touch_deadline(self):
