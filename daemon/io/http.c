@@ -32,6 +32,8 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "leadroute/reqcheck.h"
+
 #include "io/http.h"
 #include "io/log.h"
 #include "io/metrics.h"
@@ -378,6 +380,7 @@ http_respond_verror(struct http_request *req, int status, const char *code, cons
 	json_t *err;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	util_utf8_scrub(msg);	/* it may echo a client's bytes: the answer must still build */
 	err = json_pack("{s:s, s:s}", "code", code, "message", msg);
 	if (field != NULL)
 		json_object_set_new(err, "field", json_string(field));
@@ -452,12 +455,20 @@ http_conn_of(struct MHD_Connection *conn)
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
-static enum MHD_Result
-http_count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	size_t *n = cls;
+/* What the header walk gathers: their size, and the checks of reqcheck.h. */
+struct http_headers {
+	size_t		 size;
+	struct reqcheck	 check;
+};
 
-	*n += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;	/* ": " and CRLF */
+static enum MHD_Result
+http_walk_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+    const char *value, size_t value_size)
+{
+	struct http_headers *hh = cls;
+
+	hh->size += key_size + value_size + 4;	/* ": " and CRLF */
+	reqcheck_header(&hh->check, key, key_size, value, value_size);
 	return MHD_YES;
 }
 
@@ -470,7 +481,7 @@ static int
 http_check_framing(struct http_request *req)
 {
 	const struct conf *conf = req->conf;
-	size_t hdrs = 0;
+	struct http_headers hh = { 0 };
 
 	if (strlen(req->target) > conf->http.max_uri_length) {
 		http_respond_error(req, 414, "uri_too_long", NULL,
@@ -478,19 +489,17 @@ http_check_framing(struct http_request *req)
 		    (unsigned long long)conf->http.max_uri_length);
 		return -1;
 	}
-	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, http_count_header, &hdrs);
-	if (hdrs > conf->http.max_header_size) {
+	MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, http_walk_header, &hh);
+	if (hh.size > conf->http.max_header_size) {
 		http_respond_error(req, 431, "headers_too_large", NULL,
 		    "the request headers are larger than the limit of %llu bytes",
 		    (unsigned long long)conf->http.max_header_size);
 		return -1;
 	}
-	if (MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL &&
-	    MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH) != NULL) {
-		http_respond_error(req, 400, "ambiguous_length", NULL,
-		    "the request has both Content-Length and Transfer-Encoding; send one");
+	if (reqcheck_target(&hh.check, req->target) == -1 || reqcheck_framing(&hh.check) == -1) {
+		/* Where this request ends is in doubt: nothing after it is read. */
+		http_response_header(req, "Connection", "close");
+		http_respond_error(req, hh.check.status, hh.check.code, NULL, "%s", hh.check.why);
 		return -1;
 	}
 	return 0;

@@ -55,4 +55,11 @@ void util_hex_encode(const unsigned char *in, size_t n, char *out);
 /* Exactly 2n hex digits (either case), then the end of s, into n bytes; -1 otherwise. */
 int util_hex_decode(const char *s, unsigned char *out, size_t n);
 
+/*
+ * Make s (NUL-terminated) valid UTF-8 in place: each byte of a malformed,
+ * overlong, surrogate or out-of-range sequence becomes '?'. For text that
+ * echoes what a client sent (a path, a header) into a JSON answer.
+ */
+void util_utf8_scrub(char *s);
+
 #endif

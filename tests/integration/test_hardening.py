@@ -144,10 +144,96 @@ class HardeningTests(DaemonTestCase):
         self.assertNothingStored()
 
     def test_odd_ids_in_paths_are_404(self):
-        for path in ("/v1/leads/%00", "/v1/leads/..%2F..%2Fetc", "/v1/leads/" + "Z" * 26,
-                     "/v1/leads/%ff%fe"):
+        for path in ("/v1/leads/..%2F..%2Fetc", "/v1/leads/" + "Z" * 26, "/v1/leads/%ff%fe"):
             r = self.d.get(path)
             self.assertEqual(r.status, 404, (path, r))
+        # An escaped NUL would cut the path short once decoded: refused outright.
+        self.assertError(self.d.get("/v1/leads/%00"), 400, "bad_request")
+
+
+def exchange(port, data, timeout=5):
+    """Send bytes as they are; everything the server sends until it closes, and
+    whether it closed (False: still open when the timeout ran out)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return out, True
+                out += chunk
+        except socket.timeout:
+            return out, False
+        except ConnectionResetError:
+            return out, True
+
+
+class SmugglingTests(DaemonTestCase):
+    """Requests whose framing or target the daemon cannot be sure of: one clear
+    answer, the connection closed (nothing after the request is read as another
+    one), and nothing stored."""
+
+    BODY = b'{"email":"s@x.com","country":"DE"}'
+    # A second request hidden where a proxy reading the other framing would see it.
+    SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def assertRefused(self, data, status, code):
+        t0 = time.monotonic()
+        out, closed = exchange(self.d.port, data)
+        self.assertTrue(closed, out[:300])
+        self.assertLess(time.monotonic() - t0, 2.0)
+        self.assertEqual(out.count(b"HTTP/1.1 "), 1, out[:600])
+        self.assertEqual(status_of(out), status, out[:300])
+        head, _, body = out.partition(b"\r\n\r\n")
+        self.assertIn(b"\r\nconnection: close", head.lower())
+        self.assertEqual(json.loads(body)["error"]["code"], code)
+        self.assertEqual([k for k in self.redis_keys() if not k.startswith(NOT_LEAD_STATE)], [])
+
+    def post(self, target=b"/v1/leads", headers=b"", body=BODY):
+        return (b"POST " + target + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                headers + b"\r\n" + body)
+
+    def test_an_escaped_nul_in_the_target_is_400(self):
+        self.assertRefused(self.post(b"/v1/leads%00.json",
+                                     b"Content-Length: %d\r\n" % len(self.BODY)),
+                           400, "bad_request")
+
+    def test_two_content_lengths_are_400_and_close(self):
+        body = self.BODY + self.SMUGGLED
+        self.assertRefused(self.post(headers=b"Content-Length: %d\r\nContent-Length: %d\r\n" %
+                                     (len(self.BODY), len(body)), body=body),
+                           400, "ambiguous_length")
+
+    def test_a_space_before_the_colon_is_400_and_close(self):
+        body = self.BODY + self.SMUGGLED
+        self.assertRefused(self.post(headers=b"Content-Length : %d\r\n" % len(body), body=body),
+                           400, "bad_header")
+
+    def test_transfer_codings_other_than_chunked_are_501_at_once(self):
+        for te in (b"gzip", b"gzip, chunked", b"xchunked"):
+            with self.subTest(te=te):
+                self.assertRefused(self.post(headers=b"Transfer-Encoding: " + te + b"\r\n",
+                                             body=b"5\r\nhello\r\n0\r\n\r\n"),
+                                   501, "unsupported_transfer_encoding")
+
+    def test_bytes_that_are_not_utf8_still_get_a_json_error(self):
+        out = raw(self.d.port, b"GET /v1/\xffx HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(status_of(out), 404, out[:300])
+        err = json.loads(out.partition(b"\r\n\r\n")[2])["error"]
+        self.assertEqual(err["code"], "not_found")
+        self.assertIn("/v1/?x", err["message"])
+        out = raw(self.d.port, self.post(headers=b"Content-Length: %d\r\n" % len(self.BODY))
+                  .replace(b"application/json", b"text/\xff"))
+        self.assertEqual(status_of(out), 415, out[:300])
+        err = json.loads(out.partition(b"\r\n\r\n")[2])["error"]
+        self.assertEqual(err["code"], "unsupported_media_type")
+        self.assertIn("text/?", err["message"])
+
+    def test_a_lone_chunked_body_is_still_taken(self):
+        chunks = b"%x\r\n%s\r\n0\r\n\r\n" % (len(self.BODY), self.BODY)
+        out = raw(self.d.port, self.post(headers=b"Transfer-Encoding: chunked\r\n", body=chunks))
+        self.assertEqual(status_of(out), 201, out[:300])
 
 
 class LoadSheddingTests(DaemonTestCase):

@@ -9,6 +9,7 @@ Suite *lead_suite(void);
 Suite *mapping_suite(void);
 Suite *pii_suite(void);
 Suite *ratelimit_suite(void);
+Suite *reqcheck_suite(void);
 Suite *route_suite(void);
 Suite *score_suite(void);
 Suite *scorecard_suite(void);
