@@ -6,55 +6,6 @@
 #include "leadroute/form.h"
 #include "leadroute/util.h"
 
-/*
- * The offset of the first byte of s that does not start a well-formed UTF-8
- * sequence (RFC 3629: no overlong forms, no surrogates, nothing past
- * U+10FFFF, nothing truncated), or len when all of it is well formed.
- */
-static size_t
-form_utf8_bad(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n, k;
-	unsigned char lo, hi;
-
-	while (i < len) {
-		unsigned char c = s[i];
-
-		lo = 0x80;
-		hi = 0xbf;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;	/* overlong */
-			else if (c == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;	/* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f;	/* past U+10FFFF */
-		} else {
-			return i;
-		}
-		if (i + n >= len)
-			return i;	/* truncated */
-		for (k = 1; k <= n; k++) {
-			unsigned char b = s[i + k];
-
-			if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
-				return i;
-		}
-		i += n + 1;
-	}
-	return len;
-}
-
 /* The offset in the raw text [s, s + len) where decoded byte want begins. */
 static size_t
 form_raw_offset(const char *s, size_t len, size_t want)
@@ -102,7 +53,7 @@ form_decode(const char *s, size_t len, size_t base, struct buf *out, char **caus
 		}
 		buf_append(out, &c, 1);
 	}
-	if ((bad = form_utf8_bad((const unsigned char *)out->data, out->len)) < out->len) {
+	if ((bad = util_utf8_bad((const unsigned char *)out->data, out->len)) < out->len) {
 		*cause = xasprintf("invalid UTF-8 at byte %zu", base + form_raw_offset(s, len, bad));
 		return -1;
 	}

@@ -261,48 +261,61 @@ util_hex_decode(const char *s, unsigned char *out, size_t n)
 	return s[2 * n] == '\0' ? 0 : -1;
 }
 
-/* How many bytes the valid UTF-8 sequence at s takes; 0 when it is not one. */
-static size_t
-util_utf8_len(const unsigned char *s)
+/* The first byte that does not start a well-formed sequence (see util.h). */
+size_t
+util_utf8_bad(const unsigned char *s, size_t len)
 {
-	size_t n, i;
-	uint32_t cp;
+	size_t i = 0, n, k;
+	unsigned char lo, hi;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
+	while (i < len) {
+		unsigned char c = s[i];
+
+		lo = 0x80;
+		hi = 0xbf;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;	/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;	/* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;	/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;	/* past U+10FFFF */
+		} else {
+			return i;
+		}
+		if (i + n >= len)
+			return i;	/* truncated */
+		for (k = 1; k <= n; k++) {
+			unsigned char b = s[i + k];
+
+			if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+				return i;
+		}
+		i += n + 1;
 	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	return len;
 }
 
 void
 util_utf8_scrub(char *s)
 {
 	unsigned char *p = (unsigned char *)s;
-	size_t n;
+	size_t len = strlen(s), bad;
 
-	while (*p != '\0') {
-		if ((n = util_utf8_len(p)) == 0)
-			*p++ = '?';
-		else
-			p += n;
+	/* Each byte that starts no well-formed sequence becomes '?'; then look on from the next. */
+	while ((bad = util_utf8_bad(p, len)) < len) {
+		p[bad] = '?';
+		p += bad + 1;
+		len -= bad + 1;
 	}
 }

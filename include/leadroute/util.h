@@ -56,6 +56,13 @@ void util_hex_encode(const unsigned char *in, size_t n, char *out);
 int util_hex_decode(const char *s, unsigned char *out, size_t n);
 
 /*
+ * The offset of the first byte of s that does not start a well-formed UTF-8
+ * sequence (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF, nothing truncated), or len when all of it is well formed.
+ */
+size_t util_utf8_bad(const unsigned char *s, size_t len);
+
+/*
  * Make s (NUL-terminated) valid UTF-8 in place: each byte of a malformed,
  * overlong, surrogate or out-of-range sequence becomes '?'. For text that
  * echoes what a client sent (a path, a header) into a JSON answer.
