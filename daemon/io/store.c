@@ -59,7 +59,7 @@ struct store_cmd {
 	struct store_args	 head;		/* EVALSHA, digest, keys and common ARGV (see store_cmd_head) */
 	struct store_args	 args;		/* the caller's arguments, kept for a NOSCRIPT retry */
 	int64_t			 now_ms;
-	int64_t			 deadline;	/* monotonic ms */
+	int64_t			 sent;		/* monotonic ms; its deadline is redis.timeout later */
 	int			 retried;
 	const char		*what;		/* setup and plain commands: for messages */
 	store_cb		*cb;
@@ -183,7 +183,7 @@ store_arm_timer(struct store *s)
 	struct timeval tv;
 
 	if (!TAILQ_EMPTY(&s->pending))
-		due = TAILQ_FIRST(&s->pending)->deadline;
+		due = TAILQ_FIRST(&s->pending)->sent + s->timeout_ms;
 	if (s->state == STORE_CONNECTING && (due == -1 || s->connect_deadline < due))
 		due = s->connect_deadline;
 	if (due == -1) {
@@ -243,7 +243,7 @@ store_send(struct store *s, struct store_cmd *cmd)
 		redisAsyncHandleWrite(s->ac);
 	else
 		event_active(s->flush, EV_TIMEOUT, 0);
-	cmd->deadline = store_now() + s->timeout_ms;
+	cmd->sent = store_now();
 	TAILQ_INSERT_TAIL(&s->pending, cmd, entry);
 	if (s->npending++ == 0)
 		store_arm_timer(s);
@@ -563,7 +563,7 @@ store_on_timer(evutil_socket_t fd, short what, void *arg)
 		store_drop(s, "unavailable");
 		return;
 	}
-	if (head != NULL && now >= head->deadline) {
+	if (head != NULL && now >= head->sent + s->timeout_ms) {
 		log_warn("redis_timeout", "in_flight=%d timeout_ms=%lld", s->npending,
 		    (long long)s->timeout_ms);
 		store_drop(s, "timeout");
@@ -641,7 +641,7 @@ store_stalled(const struct store *s)
 	const struct store_cmd *head = TAILQ_FIRST(&s->pending);
 	int64_t stall = s->timeout_ms < STORE_STALL_MS ? s->timeout_ms : STORE_STALL_MS;
 
-	return head != NULL && store_now() - (head->deadline - s->timeout_ms) >= stall;
+	return head != NULL && store_now() - head->sent >= stall;
 }
 
 static int
