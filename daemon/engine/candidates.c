@@ -33,43 +33,38 @@ candidates_local_date(const struct conf_rep *rep, int64_t now_ms, char out[11])
 	out[10] = '\0';
 }
 
+/* One rep's six values: id, weight, caps, local date (only with a daily cap), in hours. */
+static void
+candidates_add_member(struct store_args *a, const struct conf_rep *rep, int64_t weight,
+    int64_t now_ms)
+{
+	char day[11] = "";
+
+	store_args_add(a, rep->id);
+	store_args_add_int(a, weight);
+	store_args_add_int(a, (int64_t)rep->max_open);
+	store_args_add_int(a, (int64_t)rep->max_per_day);
+	if (rep->max_per_day > 0)
+		candidates_local_date(rep, now_ms, day);
+	store_args_add(a, day);
+	store_args_add_int(a, candidates_in_hours(rep, now_ms));
+}
+
 void
 candidates_add_args(struct store_args *a, const struct conf_pool *pool, int64_t now_ms)
 {
-	char day[11];
 	size_t i;
 
 	store_args_add_int(a, (int64_t)pool->max_open);
 	store_args_add_int(a, (int64_t)pool->nmembers);
-	for (i = 0; i < pool->nmembers; i++) {
-		const struct conf_member *m = &pool->members[i];
-
-		store_args_add(a, m->rep->id);
-		store_args_add_int(a, m->weight);
-		store_args_add_int(a, (int64_t)m->rep->max_open);
-		store_args_add_int(a, (int64_t)m->rep->max_per_day);
-		if (m->rep->max_per_day > 0) {
-			candidates_local_date(m->rep, now_ms, day);
-			store_args_add(a, day);
-		} else {
-			store_args_add(a, "");
-		}
-		store_args_add_int(a, candidates_in_hours(m->rep, now_ms));
-	}
+	for (i = 0; i < pool->nmembers; i++)
+		candidates_add_member(a, pool->members[i].rep, pool->members[i].weight, now_ms);
 }
 
 void
 candidates_add_rep(struct store_args *a, const struct conf_rep *rep, int64_t now_ms)
 {
-	char day[11];
-
-	store_args_add(a, rep->id);
-	store_args_add_int(a, 1);
-	store_args_add_int(a, (int64_t)rep->max_open);
-	store_args_add_int(a, (int64_t)rep->max_per_day);
-	candidates_local_date(rep, now_ms, day);
-	store_args_add(a, rep->max_per_day > 0 ? day : "");
-	store_args_add_int(a, candidates_in_hours(rep, now_ms));
+	candidates_add_member(a, rep, 1, now_ms);
 }
 
 const char *

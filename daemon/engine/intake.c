@@ -393,6 +393,26 @@ intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const
 	return lp;
 }
 
+/* -2 with err saying why Redis cannot take the lead now. */
+static int
+intake_unavailable(struct lead_error *err, const char *why)
+{
+	err->code = "unavailable";
+	snprintf(err->message, sizeof(err->message), "%s", why);
+	return -2;
+}
+
+/* Send lp's route script (arguments a) to cb: 0, or -2 (lp freed) when it cannot be sent. */
+static int
+intake_send(struct server *srv, struct intake_lead *lp, struct store_args *a, store_cb *cb,
+    struct lead_error *err)
+{
+	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, a, cb, lp) == 0)
+		return 0;
+	intake_lead_free(lp);
+	return intake_unavailable(err, "not connected or too busy");
+}
+
 int
 intake_submit(struct server *srv, const struct conf *conf, json_t *fields, const char *idem,
     struct lead_error *err, intake_done *done, void *arg)
@@ -400,24 +420,15 @@ intake_submit(struct server *srv, const struct conf *conf, json_t *fields, const
 	struct store_args a = { 0 };
 	struct intake_lead *lp;
 
-	if (!pii_key_ready()) {
-		err->code = "unavailable";
-		snprintf(err->message, sizeof(err->message), "starting up: not yet connected to Redis");
-		return -2;
-	}
+	if (!pii_key_ready())
+		return intake_unavailable(err, "starting up: not yet connected to Redis");
 	if ((lp = intake_decide(srv, conf, fields, idem, &a, 0, err)) == NULL) {
 		metrics_inc(METRIC_LEADS_INVALID, 1);
 		return -1;
 	}
 	lp->done = done;
 	lp->done_arg = arg;
-	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, intake_on_routed, lp) == -1) {
-		intake_lead_free(lp);
-		err->code = "unavailable";
-		snprintf(err->message, sizeof(err->message), "not connected or too busy");
-		return -2;
-	}
-	return 0;
+	return intake_send(srv, lp, &a, intake_on_routed, err);
 }
 
 /* The decision a dry run got: tell the caller, with the lead as it would be. */
@@ -451,11 +462,5 @@ intake_simulate(struct server *srv, const struct conf *conf, json_t *fields,
 	lp->id[0] = '\0';	/* the script had one to work with; the answer shows none */
 	lp->simulated = done;
 	lp->done_arg = arg;
-	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, &a, intake_on_simulated, lp) == -1) {
-		intake_lead_free(lp);
-		err->code = "unavailable";
-		snprintf(err->message, sizeof(err->message), "not connected or too busy");
-		return -2;
-	}
-	return 0;
+	return intake_send(srv, lp, &a, intake_on_simulated, err);
 }
