@@ -26,6 +26,7 @@
 #include "io/http.h"
 #include "io/log.h"
 #include "io/metrics.h"
+#include "io/outbound.h"
 #include "io/service.h"
 #include "io/store.h"
 #include "io/sysutil.h"
@@ -323,6 +324,7 @@ main(int argc, char **argv)
 	srv.sla = sla_new(&srv);
 	srv.dispatch = dispatch_new(&srv);
 	srv.feed = feed_new(srv.base, srv.store, srv.conf->redis.prefix);
+	srv.outbound = outbound_new(srv.base);
 	srv.notify = notify_new(&srv);
 	srv.agg = scorecard_agg_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
@@ -380,6 +382,7 @@ listen_failed:
 	store_free(srv.store);
 	feed_free(srv.feed);	/* after the store: its callbacks may still run */
 	notify_free(srv.notify);	/* after the store: its callbacks may still run */
+	outbound_free(srv.outbound);	/* after its users */
 	scorecard_agg_free(srv.agg);	/* likewise */
 	conf_unref(srv.conf);
 	free(srv.conf_path);

@@ -16,7 +16,9 @@ struct server {
 	struct sla		*sla;
 	struct dispatch		*dispatch;
 	struct feed		*feed;		/* the escalation feed (SSE) */
-	struct notify		*notify;	/* outbound webhooks */
+	struct outbound		*outbound;	/* outbound HTTP (libcurl on the loop) */
+	struct notify		*notify;	/* notifications to people */
+	struct subs		*subs;		/* event subscriptions */
 	struct scorecard_agg	*agg;		/* the scorecard's aggregates */
 	int			 stopping;
 };

@@ -4,8 +4,8 @@
  * Jobs are data in Redis: a hash per notification and the P:outbox sorted set
  * scored by when each is due, written by the scripts whose step causes them.
  * This module is the courier. A timer (at the earliest due job, at least once
- * a second, at once on a kick) leases due jobs; each is POSTed with libcurl's
- * multi interface driven by the daemon's event loop, never blocking; then it
+ * a second, at once on a kick) leases due jobs; each is POSTed through
+ * io/outbound (libcurl on the daemon's event loop, never blocking); then it
  * is settled: delivered (deleted), retried later with backoff, or moved to
  * the dead-letter list P:notifications:failed.
  *
@@ -21,13 +21,13 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#include <curl/curl.h>
 
 #include "leadroute/util.h"
 #include "leadroute/webhook.h"
 
 #include "engine/notify.h"
 #include "io/log.h"
+#include "io/outbound.h"
 #include "io/metrics.h"
 #include "io/store.h"
 #include "io/sysutil.h"
@@ -35,14 +35,6 @@
 
 #define NOTIFY_MAX_SLEEP_MS	1000
 #define NOTIFY_LEASE_SLACK_MS	1000
-
-/* One socket libcurl asked us to watch. */
-struct notify_sock {
-	LIST_ENTRY(notify_sock)	 entry;
-	struct notify		*n;
-	struct event		*ev;
-	curl_socket_t		 fd;
-};
 
 /* One job from its lease to its settlement. */
 struct delivery {
@@ -54,19 +46,13 @@ struct delivery {
 	int64_t			 attempt;	/* this attempt's number, the lease's token */
 	char			*body;
 	size_t			 len;
-	CURL			*easy;
-	struct curl_slist	*headers;
-	int64_t			 started_us;
-	char			 errbuf[CURL_ERROR_SIZE];
+	struct outbound_req	*req;		/* the POST under way */
 };
 
 struct notify {
 	struct server		*srv;
-	CURLM			*multi;
 	struct event		*timer;		/* the outbox alarm clock */
-	struct event		*curl_timer;	/* libcurl's own timeouts */
 	TAILQ_HEAD(, delivery)	 active;	/* POSTs under way */
-	LIST_HEAD(, notify_sock) socks;
 	int			 in_flight;	/* leased, not yet settled */
 	int			 leasing;
 	int			 again;		/* a kick came while leasing */
@@ -127,190 +113,53 @@ notify_note_due(struct notify *n, int64_t due_ms)
 	notify_arm(n, due_ms - sys_now_ms());
 }
 
-/* The delivery and what it holds (its easy handle is out of the multi by now). */
+/* The delivery and what it holds (its request is over or cancelled by now). */
 static void
 notify_delivery_free(struct delivery *d)
 {
-	if (d->easy != NULL)
-		curl_easy_cleanup(d->easy);
-	curl_slist_free_all(d->headers);
 	conf_unref(d->conf);
 	free(d->body);
 	free(d->id);
 	free(d);
 }
 
-static void notify_check_done(struct notify *);
-
-/* A socket libcurl watches became readable or writable. */
-static void
-notify_on_socket(evutil_socket_t fd, short what, void *arg)
-{
-	struct notify *n = arg;
-	int running, action = 0;
-
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(n->multi, fd, action, &running);
-	notify_check_done(n);
-}
-
-/* libcurl's timeout came: let it time out or retry what it must. */
-static void
-notify_on_curl_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct notify *n = arg;
-	int running;
-
-	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	notify_check_done(n);
-}
-
-/* CURLMOPT_SOCKETFUNCTION: watch (or stop watching) one socket for libcurl. */
-static int
-notify_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct notify *n = userp;
-	struct notify_sock *s = socketp;
-	short kind = EV_PERSIST;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			LIST_REMOVE(s, entry);
-			event_free(s->ev);
-			free(s);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	if (s == NULL) {
-		s = xcalloc(1, sizeof(*s));
-		s->n = n;
-		s->fd = fd;
-		s->ev = event_new(n->srv->base, fd, kind, notify_on_socket, n);
-		LIST_INSERT_HEAD(&n->socks, s, entry);
-		curl_multi_assign(n->multi, fd, s);
-	} else {
-		event_del(s->ev);
-		event_assign(s->ev, n->srv->base, fd, kind, notify_on_socket, n);
-	}
-	event_add(s->ev, NULL);
-	return 0;
-}
-
-/*
- * CURLMOPT_TIMERFUNCTION: libcurl wants to be called after timeout_ms (-1:
- * never). It must not be called from here, so even 0 goes through the loop.
- */
-static int
-notify_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct notify *n = userp;
-	struct timeval tv;
-
-	if (timeout_ms < 0) {
-		evtimer_del(n->curl_timer);
-		return 0;
-	}
-	tv = sys_timeval_ms(timeout_ms);
-	evtimer_add(n->curl_timer, &tv);
-	return 0;
-}
-
-/* The response body is not ours to read. */
-static size_t
-notify_discard(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	return size * nmemb;
-}
-
-/* What went wrong with an attempt, for last_error and the log. */
-static char *
-notify_error(const struct delivery *d, CURLcode res, long status)
-{
-	if (res == CURLE_OK)
-		return xasprintf("HTTP %ld", status);
-	if (res == CURLE_OPERATION_TIMEDOUT)
-		return xasprintf("timed out after %" PRId64 "ms", d->conf->notify.timeout_ms);
-	return xstrdup(d->errbuf[0] != '\0' ? d->errbuf : curl_easy_strerror(res));
-}
-
 /* An attempt ended: settle it as delivered, retry or failed. */
 static void
-notify_finish(struct delivery *d, CURLcode res, long status, int64_t retry_after_s)
+notify_finish(const struct outbound_result *res, void *arg)
 {
+	struct delivery *d = arg;
 	const struct conf *conf = d->conf;
-	int64_t ms = (sys_monotonic_us() - d->started_us) / 1000, delay;
-	char *err, q[512];
+	int64_t delay;
+	char q[512];
 
 	TAILQ_REMOVE(&d->n->active, d, entry);
-	curl_easy_cleanup(d->easy);
-	d->easy = NULL;
-	if (res == CURLE_OK && status >= 200 && status <= 299) {
+	d->req = NULL;
+	if (res->answered && res->status >= 200 && res->status <= 299) {
 		metrics_inc(METRIC_NOTIFICATIONS_DELIVERED, 1);
 		log_info("notification_delivered", "id=%s target=%s attempt=%" PRId64
-		    " status=%ld ms=%" PRId64, d->id, d->target->id, d->attempt, status, ms);
+		    " status=%ld ms=%" PRId64, d->id, d->target->id, d->attempt, res->status, res->ms);
 		notify_settle(d, "delivered", 0, "");
 		return;
 	}
-	err = notify_error(d, res, status);
-	log_quote(err, q, sizeof(q));
+	log_quote(res->error, q, sizeof(q));
 	/* 410 Gone: the receiver asks us to stop (Standard Webhooks); others may pass. */
-	if ((uint64_t)d->attempt >= conf->notify.attempts || (res == CURLE_OK && status == 410)) {
+	if ((uint64_t)d->attempt >= conf->notify.attempts || (res->answered && res->status == 410)) {
 		metrics_inc(METRIC_NOTIFICATIONS_FAILED, 1);
 		log_warn("notification_failed", "id=%s target=%s attempt=%" PRId64 " error=%s"
-		    " ms=%" PRId64 " next=dead_letter", d->id, d->target->id, d->attempt, q, ms);
-		notify_settle(d, "failed", 0, err);
+		    " ms=%" PRId64 " next=dead_letter", d->id, d->target->id, d->attempt, q, res->ms);
+		notify_settle(d, "failed", 0, res->error);
 	} else {
 		delay = webhook_backoff_ms(conf->notify.backoff_ms, conf->notify.max_backoff_ms,
 		    (uint64_t)d->attempt, (uint32_t)random());
 		/* A receiver that says when to come back (429, 503) is listened to, within the cap. */
-		if (retry_after_s > 0 && retry_after_s * 1000 > delay)
-			delay = retry_after_s * 1000 < conf->notify.max_backoff_ms ?
-			    retry_after_s * 1000 : conf->notify.max_backoff_ms;
+		if (res->retry_after_ms > delay)
+			delay = res->retry_after_ms < conf->notify.max_backoff_ms ?
+			    res->retry_after_ms : conf->notify.max_backoff_ms;
 		metrics_inc(METRIC_NOTIFICATIONS_RETRIED, 1);
 		log_warn("notification_failed", "id=%s target=%s attempt=%" PRId64 " error=%s"
 		    " ms=%" PRId64 " next=retry retry_in_ms=%" PRId64, d->id, d->target->id,
-		    d->attempt, q, ms, delay);
-		notify_settle(d, "retry", sys_now_ms() + delay, err);
-	}
-	free(err);
-}
-
-/* Collect the transfers libcurl has finished. */
-static void
-notify_check_done(struct notify *n)
-{
-	struct delivery *d;
-	CURLMsg *msg;
-	CURLcode res;
-	curl_off_t retry_after;
-	char *priv;
-	long status;
-	int left;
-
-	while ((msg = curl_multi_info_read(n->multi, &left)) != NULL) {
-		CURL *easy = msg->easy_handle;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		res = msg->data.result;
-		priv = NULL;
-		status = 0;
-		retry_after = 0;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-#if LIBCURL_VERSION_NUM >= 0x074200
-		curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
-#endif
-		curl_multi_remove_handle(n->multi, easy);	/* msg is gone from here on */
-		d = (struct delivery *)priv;
-		notify_finish(d, res, status, (int64_t)retry_after);
+		    d->attempt, q, res->ms, delay);
+		notify_settle(d, "retry", sys_now_ms() + delay, res->error);
 	}
 }
 
@@ -366,45 +215,26 @@ notify_send(struct notify *n, struct delivery *d)
 	const char *prefix = d->conf->redis.prefix;
 	char *msg_id = notify_msg_id(prefix, d->id), *h, sig[WEBHOOK_SIG_LEN];
 	int64_t ts = sys_now_ms() / 1000;
+	struct curl_slist *headers;
 
-	d->headers = curl_slist_append(d->headers, "Content-Type: application/json");
+	headers = curl_slist_append(NULL, "Content-Type: application/json");
 	h = xasprintf("webhook-id: %s", msg_id);
-	d->headers = curl_slist_append(d->headers, h);
+	headers = curl_slist_append(headers, h);
 	free(h);
 	h = xasprintf("webhook-timestamp: %" PRId64, ts);
-	d->headers = curl_slist_append(d->headers, h);
+	headers = curl_slist_append(headers, h);
 	free(h);
 	if (d->target->secret != NULL) {
 		webhook_sign(d->target->secret, d->target->secret_len, msg_id, ts, d->body, d->len,
 		    sig);
 		h = xasprintf("webhook-signature: %s", sig);
-		d->headers = curl_slist_append(d->headers, h);
+		headers = curl_slist_append(headers, h);
 		free(h);
 	}
-	d->headers = curl_slist_append(d->headers, "Expect:");	/* no 100-continue round trip */
 	free(msg_id);
-
-	d->easy = curl_easy_init();
-	curl_easy_setopt(d->easy, CURLOPT_URL, d->target->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(d->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(d->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(d->easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(d->easy, CURLOPT_POSTFIELDS, d->body);
-	curl_easy_setopt(d->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)d->len);
-	curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->headers);
-	curl_easy_setopt(d->easy, CURLOPT_USERAGENT, "leadrouted/" PACKAGE_VERSION);
-	curl_easy_setopt(d->easy, CURLOPT_TIMEOUT_MS, (long)d->conf->notify.timeout_ms);
-	curl_easy_setopt(d->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, notify_discard);
-	curl_easy_setopt(d->easy, CURLOPT_ERRORBUFFER, d->errbuf);
-	curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
-	d->started_us = sys_monotonic_us();
-	if (curl_multi_add_handle(n->multi, d->easy) != CURLM_OK) {
-		curl_easy_cleanup(d->easy);
-		d->easy = NULL;
+	d->req = outbound_post(n->srv->outbound, d->target->url, headers, d->body, d->len,
+	    d->conf->notify.timeout_ms, notify_finish, d);
+	if (d->req == NULL) {
 		notify_settle(d, "retry", sys_now_ms() + n->srv->conf->notify.backoff_ms,
 		    "could not start the request");
 		return;
@@ -526,49 +356,27 @@ struct notify *
 notify_new(struct server *srv)
 {
 	struct notify *n = xcalloc(1, sizeof(*n));
-	const curl_version_info_data *info;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	info = curl_version_info(CURLVERSION_NOW);
-	if (!(info->features & CURL_VERSION_ASYNCHDNS))
-		log_warn("notify_blocking_dns", "libcurl=%s note=\"name lookups of webhook "
-		    "hosts will block the event loop\"", info->version);
 	n->srv = srv;
 	TAILQ_INIT(&n->active);
-	LIST_INIT(&n->socks);
 	n->timer = evtimer_new(srv->base, notify_on_timer, n);
-	n->curl_timer = evtimer_new(srv->base, notify_on_curl_timer, n);
-	n->multi = curl_multi_init();
-	curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, notify_curl_socket);
-	curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
-	curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, notify_curl_timer);
-	curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
 	return n;
 }
 
 void
 notify_free(struct notify *n)
 {
-	struct notify_sock *s;
 	struct delivery *d;
 
 	if (n == NULL)
 		return;
 	while ((d = TAILQ_FIRST(&n->active)) != NULL) {
 		TAILQ_REMOVE(&n->active, d, entry);
-		curl_multi_remove_handle(n->multi, d->easy);
+		outbound_cancel(d->req);
 		notify_delivery_free(d);
 	}
-	curl_multi_cleanup(n->multi);
-	while ((s = LIST_FIRST(&n->socks)) != NULL) {
-		LIST_REMOVE(s, entry);
-		event_free(s->ev);
-		free(s);
-	}
 	event_free(n->timer);
-	event_free(n->curl_timer);
 	free(n);
-	curl_global_cleanup();
 }
 
 void
@@ -587,9 +395,8 @@ notify_stop(struct notify *n)
 	evtimer_del(n->timer);
 	while ((d = TAILQ_FIRST(&n->active)) != NULL) {
 		TAILQ_REMOVE(&n->active, d, entry);
-		curl_multi_remove_handle(n->multi, d->easy);
-		curl_easy_cleanup(d->easy);
-		d->easy = NULL;
+		outbound_cancel(d->req);
+		d->req = NULL;
 		log_info("notification_released", "id=%s target=%s attempt=%" PRId64, d->id,
 		    d->target->id, d->attempt);
 		notify_settle(d, "release", 0, "");
