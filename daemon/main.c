@@ -23,6 +23,7 @@
 #include "engine/pii_key.h"
 #include "engine/scorecard_agg.h"
 #include "engine/sla.h"
+#include "engine/subs.h"
 #include "io/http.h"
 #include "io/log.h"
 #include "io/metrics.h"
@@ -156,6 +157,7 @@ main_reload(struct server *srv)
 	sla_republish(srv->sla);
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
+	subs_configure(srv->subs);
 	service_ready("running");
 }
 
@@ -211,6 +213,7 @@ main_begin_shutdown(struct server *srv, const char *why)
 	sla_stop(srv->sla);
 	dispatch_stop(srv->dispatch);
 	notify_stop(srv->notify);
+	subs_stop(srv->subs);
 	scorecard_agg_stop(srv->agg);
 	shutdown_deadline = sys_now_ms() + srv->conf->http.shutdown_timeout_ms;
 	shutdown_timer = evtimer_new(srv->base, main_on_shutdown_tick, srv);
@@ -245,6 +248,7 @@ main_on_redis_up(void *arg)
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
 	notify_kick(srv->notify);
+	subs_configure(srv->subs);
 }
 
 int
@@ -326,6 +330,7 @@ main(int argc, char **argv)
 	srv.feed = feed_new(srv.base, srv.store, srv.conf->redis.prefix);
 	srv.outbound = outbound_new(srv.base);
 	srv.notify = notify_new(&srv);
+	srv.subs = subs_new(&srv);
 	srv.agg = scorecard_agg_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
@@ -353,6 +358,7 @@ main(int argc, char **argv)
 	sla_start(srv.sla);
 	dispatch_start(srv.dispatch);
 	notify_start(srv.notify);
+	subs_start(srv.subs, http_bound_port(srv.http));
 	scorecard_agg_start(srv.agg);
 	service_init(srv.base);
 	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen.host,
@@ -382,6 +388,7 @@ listen_failed:
 	store_free(srv.store);
 	feed_free(srv.feed);	/* after the store: its callbacks may still run */
 	notify_free(srv.notify);	/* after the store: its callbacks may still run */
+	subs_free(srv.subs);		/* likewise */
 	outbound_free(srv.outbound);	/* after its users */
 	scorecard_agg_free(srv.agg);	/* likewise */
 	conf_unref(srv.conf);

@@ -150,6 +150,18 @@ subject_field(struct http_request *req, const json_t *body, const char *name, co
 }
 
 /* DELETE /v1/subjects {"email": …, "phone": …}: erase a person. */
+/* A subscription wants lead.erased: the erasure leaves an entry with the lead's id for it. */
+static int
+api_erasure_told(const struct conf *conf)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nsubs; i++)
+		if (conf->subs[i].events & (1u << SUB_LEAD_ERASED))
+			return 1;
+	return 0;
+}
+
 void
 api_delete_subject(struct http_request *req)
 {
@@ -209,6 +221,7 @@ api_delete_subject(struct http_request *req)
 	store_args_add(&a, clocks.data);
 	k = contact;
 	store_args_add(&a, k);
+	store_args_add(&a, api_erasure_told(conf) ? "1" : "0");
 	buf_free(&subjects);
 	buf_free(&clocks);
 	if (api_eval(req, SCRIPT_ERASE, &a, erase_on_leads, e) == -1)

@@ -84,6 +84,13 @@ const struct conf_person *conf_ref_person(struct conf_ctx *ctx, const struct yno
     const char *key, const char *path);
 void conf_free_sla(struct conf *c);
 
+/* whsec_<base64> (the Standard Webhooks form, 16 to 64 bytes) to the key's bytes; -1 when bad. */
+int conf_decode_secret(const char *s, unsigned char **key, size_t *len);
+
+/* conf_subs.c: event subscriptions. */
+void conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list);
+void conf_free_subs(struct conf *c);
+
 /* Sections in conf_lifecycle.c; lifecycle and scorecard take NULL when absent. */
 void conf_parse_lifecycle(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_changelog(struct conf_ctx *ctx, const struct ynode *map);

@@ -68,6 +68,8 @@ const struct conf_key conf_keys[] = {
 	  .def = "10m", .min = 10, .max = DAY(1) },
 	{ .path = "notify.timeout", .kind = CK_DURATION, .off = OFF(notify.timeout_ms),
 	  .def = "10s", .min = 100, .max = MIN(5) },
+	{ .path = "notify.dead_letter_retention", .kind = CK_DURATION,
+	  .off = OFF(notify.dead_retention_ms), .def = "30d", .min = 60000, .max = DAY(3650) },
 	/* Sections parsed by a function, in this order (later ones refer to earlier ones). */
 	{ .path = "calendars", .kind = CK_LIST, .list = conf_parse_calendars },
 	{ .path = "notify.targets", .kind = CK_LIST, .list = conf_parse_notify_targets },
@@ -88,6 +90,7 @@ const struct conf_key conf_keys[] = {
 	{ .path = "auth", .kind = CK_LIST, .list = conf_parse_auth, .parse_absent = 1 },
 	{ .path = "pii", .kind = CK_LIST, .list = conf_parse_pii, .parse_absent = 1 },
 	{ .path = "sources", .kind = CK_LIST, .list = conf_parse_sources },
+	{ .path = "subscriptions", .kind = CK_LIST, .list = conf_parse_subscriptions },
 };
 
 const size_t conf_nkeys = LR_NELEM(conf_keys);

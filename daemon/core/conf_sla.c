@@ -73,7 +73,7 @@ conf_find_person(const struct conf *conf, const char *id)
 }
 
 /* whsec_<base64> (the Standard Webhooks form) to the key's bytes; -1 when bad. */
-static int
+int
 conf_decode_secret(const char *s, unsigned char **key, size_t *len)
 {
 	unsigned char bytes[SECRET_MAX];

@@ -24,6 +24,7 @@
 #include "engine/intake.h"
 #include "engine/pii_key.h"
 #include "engine/sla.h"
+#include "engine/subs.h"
 #include "io/log.h"
 #include "io/metrics.h"
 #include "io/store.h"
@@ -158,6 +159,7 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 	}
 	intake_view_routed(&v, lp, r);
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
+	subs_kick(lp->srv->subs);	/* its events are in the stream */
 	if (store_reply_ms(r->element[7]) > 0)
 		sla_note_deadline(lp->srv->sla, store_reply_ms(r->element[7]));
 	if (v.owner != NULL) {

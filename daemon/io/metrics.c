@@ -125,6 +125,7 @@ static struct {
 	char		**values;
 	uint64_t	 *counts;
 	size_t		  n;
+	int		  gauge;	/* set, not counted */
 } labelled[METRIC_LABEL_COUNT] = {
 	[METRIC_LABEL_REJECTIONS] = { "lead_rejections_total", "reason",
 	    "Leads rejected by their owner, by reason code.", NULL, NULL, 0 },
@@ -132,6 +133,17 @@ static struct {
 	    "Leads moved into a lifecycle stage (accepted, rejected or moved).", NULL, NULL, 0 },
 	[METRIC_LABEL_BREACHES] = { "sla_breaches_by_pool_total", "pool",
 	    "SLA clocks that ran out, by the lead's pool, in claims by this daemon.", NULL, NULL, 0 },
+	[METRIC_LABEL_SUB_DELIVERED] = { "subscription_delivered_total", "subscription",
+	    "Events delivered to a subscription (a 2xx answer) by this daemon.", NULL, NULL, 0 },
+	[METRIC_LABEL_SUB_RETRIED] = { "subscription_retries_total", "subscription",
+	    "Failed attempts to deliver to a subscription that will be tried again.", NULL, NULL, 0 },
+	[METRIC_LABEL_SUB_DEAD] = { "subscription_dead_letters_total", "subscription",
+	    "Events moved to a subscription's dead-letter list.", NULL, NULL, 0 },
+	[METRIC_LABEL_SUB_SKIPPED] = { "subscription_skipped_total", "subscription",
+	    "Events a subscription's types or filters leave out, or whose lead is gone.", NULL, NULL,
+	    0 },
+	[METRIC_LABEL_SUB_PAUSED] = { "subscription_paused", "subscription",
+	    "1 while a subscription is paused, as this daemon last read its state.", NULL, NULL, 0, 1 },
 };
 
 /* The slot of a label value, added on first use; past the limit, "other". */
@@ -159,6 +171,14 @@ metrics_inc_label(enum metric_label m, const char *value, uint64_t n)
 	size_t slot = metrics_label_slot(m, value != NULL ? value : "");	/* may move counts */
 
 	labelled[m].counts[slot] += n;
+}
+
+void
+metrics_set_label(enum metric_label m, const char *value, uint64_t v)
+{
+	size_t slot = metrics_label_slot(m, value != NULL ? value : "");
+
+	labelled[m].counts[slot] = v;
 }
 
 void
@@ -226,8 +246,9 @@ metrics_render(struct buf *out, const struct metrics_gauges *g)
 	for (i = 0; i < METRIC_LABEL_COUNT; i++) {
 		size_t j;
 
-		buf_appendf(out, "# HELP leadrouted_%s %s\n# TYPE leadrouted_%s counter\n",
-		    labelled[i].name, labelled[i].help, labelled[i].name);
+		buf_appendf(out, "# HELP leadrouted_%s %s\n# TYPE leadrouted_%s %s\n",
+		    labelled[i].name, labelled[i].help, labelled[i].name,
+		    labelled[i].gauge ? "gauge" : "counter");
 		for (j = 0; j < labelled[i].n; j++)
 			buf_appendf(out, "leadrouted_%s{%s=\"%s\"} %llu\n", labelled[i].name,
 			    labelled[i].label, labelled[i].values[j],

@@ -59,11 +59,18 @@ enum metric_label {
 	METRIC_LABEL_REJECTIONS,	/* reason */
 	METRIC_LABEL_STAGE_ENTRIES,	/* stage */
 	METRIC_LABEL_BREACHES,		/* pool */
+	METRIC_LABEL_SUB_DELIVERED,	/* subscription */
+	METRIC_LABEL_SUB_RETRIED,
+	METRIC_LABEL_SUB_DEAD,
+	METRIC_LABEL_SUB_SKIPPED,
+	METRIC_LABEL_SUB_PAUSED,	/* a gauge: 0 or 1 */
 	METRIC_LABEL_COUNT
 };
 
 void metrics_inc(enum metric m, uint64_t n);
 void metrics_inc_label(enum metric_label m, const char *value, uint64_t n);
+/* For the labelled gauges. */
+void metrics_set_label(enum metric_label m, const char *value, uint64_t v);
 
 /* Live versions of the scorecard's times, observed as leads are routed and touched. */
 void metrics_observe_route(double seconds);

@@ -1,4 +1,4 @@
--- uses: keys
+-- uses: keys, events
 -- erase.lua: erase everything about a person (an email's and/or a phone's
 -- keyed hash): their leads' records, queue places, open slots, clock
 -- deadlines, idempotency keys, sticky contact keys and scorecard entries; then leave a
@@ -7,8 +7,11 @@
 --
 -- ARGV[4] subjects (comma-separated keyed hashes), [5] tombstone lifetime
 -- (ms), [6] clock names (comma-separated), [7] contact keys (comma-separated,
--- '' for none). Returns {leads erased, their ids comma-separated}.
+-- '' for none), [8] '1' when a subscription wants lead.erased (then an entry
+-- with the lead's id, and nothing else, stays in the event stream for it).
+-- Returns {leads erased, their ids comma-separated}.
 local subjects, tomb_ms, clock_names, contacts = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local told = ARGV[8] == '1'
 local erased = {}
 local seen = {}
 
@@ -31,6 +34,8 @@ local function erase_lead(id)
   redis.call('ZREM', key('sc', 'untouched'), id)
   if h[5] then redis.call('DEL', key('idem', h[5])) end
   redis.call('DEL', lk)
+  -- For subscribers: only the id, as nothing else about the person is left.
+  if told then stream_add('erased', { 'lead', id }) end
   erased[#erased + 1] = id
 end
 

@@ -16,7 +16,8 @@ local entries = redis.call('XRANGE', sk, '(' .. cursor, '+', 'COUNT', count)
 local gone = {}
 for _, e in ipairs(entries) do
   local f = e[2]
-  for i = 1, #f, 2 do
+  -- The erasure's own entry (type erased, the lead's id only) stays for subscribers.
+  for i = 1, (f[2] == 'erased' and 0 or #f), 2 do
     local v = f[i + 1]
     if (f[i] == 'lead' and wanted[v]) or
         (f[i] == 'data' and string.match(v, '"lead":"([^"]+)"') and

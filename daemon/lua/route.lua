@@ -144,8 +144,8 @@ local events = { 'received', status }
 local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
 local history
 if status == 'assigned' then
-  history = record(id, 'received', ev, 'assigned', { 'rep', owner.id, 'pool', pool })
-  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
+  history = record(id, 0, 'received', ev, 'assigned', { 'rep', owner.id, 'pool', pool })
+  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW, 'seq', 2,
     'sla', sla_json, 'status', 'assigned', 'owner', owner.id, 'owners', owner.id,
     'assigned_at', NOW, 'trace', text, 'events', '[' .. history .. ']', unpack(attrs))
   redis.call('HINCRBY', K_REP_OPEN, owner.id, 1)
@@ -156,8 +156,8 @@ if status == 'assigned' then
     redis.call('EXPIRE', dk, 259200)
   end
 else
-  history = record(id, 'received', ev, status, { 'pool', pool })
-  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
+  history = record(id, 0, 'received', ev, status, { 'pool', pool })
+  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW, 'seq', 2,
     'sla', sla_json, 'status', status, 'trace', text, 'events', '[' .. history .. ']',
     unpack(attrs))
 end

@@ -29,6 +29,41 @@ enum conf_notify_format {
 };
 
 /* A webhook that notifications are POSTed to. */
+/* The event types a subscription can ask for (docs/notifications.md). */
+enum sub_event {
+	SUB_LEAD_RECEIVED, SUB_LEAD_ASSIGNED, SUB_LEAD_QUEUED, SUB_LEAD_REASSIGNED,
+	SUB_LEAD_NURTURED, SUB_LEAD_TOUCHED, SUB_LEAD_ACCEPTED, SUB_LEAD_REJECTED,
+	SUB_LEAD_STAGE_CHANGED, SUB_LEAD_ERASED, SUB_SLA_REMINDER, SUB_SLA_BREACHED,
+	SUB_ESCALATION_LEVEL, SUB_ESCALATION_ACKNOWLEDGED, SUB_ESCALATION_RESOLVED,
+	SUB_REP_STATUS_CHANGED, SUB_EVENT_COUNT
+};
+
+/* Most secrets of a subscription at once: the current one and the next while rotating. */
+#define SUB_MAX_SECRETS 2
+
+/* A system subscribed to events: a URL that gets them, signed, at least once. */
+struct conf_subscription {
+	char		*id;
+	char		*url;		/* http:// or https:// */
+	unsigned char	*secrets[SUB_MAX_SECRETS];	/* decoded whsec_ keys */
+	size_t		 secret_lens[SUB_MAX_SECRETS];
+	size_t		 nsecrets;
+	uint32_t	 events;	/* bit (1 << enum sub_event) per type wanted */
+	char		**pools;	/* filters, NULL-terminated; NULL: any */
+	char		**sources;
+	char		**grades;
+	int		 contact;	/* email, names and phone in the data */
+	uint64_t	 max_in_flight;	/* requests under way at once, per daemon */
+	uint64_t	 attempts;	/* before the dead-letter list */
+	int64_t		 pause_after_ms;	/* failing this long without a success: paused */
+	int		 line;
+};
+
+/* The name of an event type ("lead.assigned"); NULL past the end. */
+const char *sub_event_name(enum sub_event e);
+/* The type of a name; -1 when unknown. */
+int sub_event_find(const char *name);
+
 struct conf_notify_target {
 	char			*id;
 	char			*url;		/* http:// or https:// */
@@ -340,7 +375,11 @@ struct conf {
 		int64_t		  backoff_ms;	/* first retry delay; doubles, with jitter */
 		int64_t		  max_backoff_ms;
 		int64_t		  timeout_ms;	/* one delivery attempt at most */
+		int64_t		  dead_retention_ms;	/* dead letters kept this long */
 	} notify;
+
+	struct conf_subscription *subs;
+	size_t		  nsubs;
 
 	struct conf_person *people;
 	size_t		  npeople;
@@ -411,6 +450,7 @@ const struct conf_token *conf_find_token(const struct conf *conf, const unsigned
 /* The roles a token's grant implies (admin ⊇ manager ⊇ rep). */
 unsigned conf_roles_implied(unsigned roles);
 const struct conf_notify_target *conf_find_target(const struct conf *conf, const char *id);
+const struct conf_subscription *conf_find_subscription(const struct conf *conf, const char *id);
 const struct conf_person *conf_find_person(const struct conf *conf, const char *id);
 
 /*

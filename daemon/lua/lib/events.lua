@@ -8,9 +8,12 @@ local function stream_add(kind, extra)
 end
 
 -- Turn events into history entries and stream entries. Arguments after the
--- lead id come in pairs: kind, {field, value, ...}. Returns the entries as
--- JSON text joined by commas, for the lead's history.
-local function record(lead_id, ...)
+-- lead id and its last event's sequence number come in pairs: kind, {field,
+-- value, ...}. Each stream entry carries the lead and its own sequence
+-- number (the order of the lead's events, for subscribers). Returns the
+-- entries as JSON text joined by commas, for the lead's history, and the
+-- last sequence number.
+local function record(lead_id, seq, ...)
   local args = {...}
   local items = {}
   for i = 1, #args, 2 do
@@ -18,11 +21,14 @@ local function record(lead_id, ...)
     local ev = { type = kind, at = NOW }
     for j = 1, #extra, 2 do ev[extra[j]] = extra[j + 1] end
     items[#items + 1] = cjson.encode(ev)
+    seq = seq + 1
     extra[#extra + 1] = 'lead'
     extra[#extra + 1] = lead_id
+    extra[#extra + 1] = 'seq'
+    extra[#extra + 1] = seq
     stream_add(kind, extra)
   end
-  return table.concat(items, ',')
+  return table.concat(items, ','), seq
 end
 
 -- Append field, value to a flat list when the value is not ''.
@@ -37,8 +43,11 @@ end
 -- hash) grows by them, and they go to the stream.
 local function emit(lead_id, ...)
   local lk = P .. ':lead:' .. lead_id
-  local history = redis.call('HGET', lk, 'events') or '[]'
-  local items = record(lead_id, ...)
+  local h = redis.call('HMGET', lk, 'events', 'seq')
+  local history = h[1] or '[]'
+  -- A lead stored before sequence numbers: count its history's entries.
+  local seq = tonumber(h[2]) or select(2, string.gsub(history, '"type":', ''))
+  local items, last = record(lead_id, seq, ...)
   if history ~= '[]' then items = ',' .. items end
-  redis.call('HSET', lk, 'events', string.sub(history, 1, -2) .. items .. ']')
+  redis.call('HSET', lk, 'events', string.sub(history, 1, -2) .. items .. ']', 'seq', last)
 end

@@ -1,0 +1,263 @@
+/*
+ * conf_subs.c — event subscriptions: the systems told of what happens to
+ * leads (docs/notifications.md, "Event subscriptions").
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leadroute/conf.h"
+#include "leadroute/util.h"
+#include "leadroute/ytree.h"
+
+#include "conf_internal.h"
+
+#define SUB_IN_FLIGHT_MAX	256
+#define SUB_ATTEMPTS_MAX	100
+#define SUB_PAUSE_MIN_MS	1000
+#define SUB_PAUSE_MAX_MS	(30LL * 86400 * 1000)
+
+/* In enum sub_event's order. */
+static const char *const sub_event_names[SUB_EVENT_COUNT] = {
+	"lead.received", "lead.assigned", "lead.queued", "lead.reassigned",
+	"lead.nurtured", "lead.touched", "lead.accepted", "lead.rejected",
+	"lead.stage_changed", "lead.erased", "sla.reminder", "sla.breached",
+	"escalation.level", "escalation.acknowledged", "escalation.resolved",
+	"rep.status_changed",
+};
+
+const char *
+sub_event_name(enum sub_event e)
+{
+	return (unsigned)e < SUB_EVENT_COUNT ? sub_event_names[e] : NULL;
+}
+
+int
+sub_event_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < SUB_EVENT_COUNT; i++)
+		if (strcmp(sub_event_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const struct conf_subscription *
+conf_find_subscription(const struct conf *conf, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nsubs; i++)
+		if (strcmp(conf->subs[i].id, id) == 0)
+			return &conf->subs[i];
+	return NULL;
+}
+
+/* A list of strings under key as a NULL-terminated array; NULL when absent or bad. */
+static char **
+conf_sub_strings(struct conf_ctx *ctx, const struct ynode *item, const char *key,
+    const char *path)
+{
+	const struct ynode *n = ytree_get(item, key);
+	char sub[160], **out;
+	size_t i;
+
+	if (n == NULL)
+		return NULL;
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	if (n->type != YNODE_SEQ || n->n == 0) {
+		conf_error(ctx, n->line, sub, "expected a list of at least one %s",
+		    strcmp(key, "events") == 0 ? "event type" : "value");
+		return NULL;
+	}
+	out = xcalloc(n->n + 1, sizeof(*out));
+	for (i = 0; i < n->n; i++) {
+		const char *s = confread_scalar(ctx->diags, n->items[i], sub, "a string");
+
+		out[i] = xstrdup(s != NULL ? s : "");
+	}
+	return out;
+}
+
+static void
+conf_sub_free_strings(char **list)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* events: [type, …] or ["*"]. */
+static void
+conf_sub_events(struct conf_ctx *ctx, const struct ynode *item, const char *path,
+    struct conf_subscription *s)
+{
+	char **names = conf_sub_strings(ctx, item, "events", path), sub[160];
+	size_t i;
+	int e;
+
+	snprintf(sub, sizeof(sub), "%s.events", path);
+	if (names == NULL) {
+		if (ytree_get(item, "events") == NULL)
+			conf_error(ctx, item->line, path,
+			    "missing \"events\": list the event types wanted, or [\"*\"] for all");
+		return;
+	}
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], "*") == 0)
+			s->events = (1u << SUB_EVENT_COUNT) - 1;
+		else if ((e = sub_event_find(names[i])) >= 0)
+			s->events |= 1u << e;
+		else
+			conf_error(ctx, ytree_get(item, "events")->line, sub,
+			    "unknown event type \"%s\" (docs/notifications.md lists them)", names[i]);
+	}
+	conf_sub_free_strings(names);
+}
+
+/* secrets: one or two whsec_ keys (text, credential:NAME or file:PATH). */
+static void
+conf_sub_secrets(struct conf_ctx *ctx, const struct ynode *item, const char *path,
+    struct conf_subscription *s)
+{
+	const struct ynode *n = ytree_get(item, "secrets");
+	char sub[160];
+	size_t i, len;
+
+	if (n == NULL) {
+		conf_error(ctx, item->line, path,
+		    "missing \"secrets\": a list of one whsec_ key (two while rotating)");
+		return;
+	}
+	if (n->type != YNODE_SEQ || n->n < 1 || n->n > SUB_MAX_SECRETS) {
+		snprintf(sub, sizeof(sub), "%s.secrets", path);
+		conf_error(ctx, n->line, sub, "expected a list of one or two whsec_ keys");
+		return;
+	}
+	for (i = 0; i < n->n; i++) {
+		const char *ref;
+		char *text;
+
+		snprintf(sub, sizeof(sub), "%s.secrets[%zu]", path, i);
+		if ((ref = confread_scalar(ctx->diags, n->items[i], sub, "a secret")) == NULL ||
+		    (text = confread_secret_ref(ctx->diags, n->items[i]->line, sub, ref, &len)) == NULL)
+			continue;
+		while (len > 0 && text[len - 1] == ' ')
+			text[--len] = '\0';
+		if (conf_decode_secret(text, &s->secrets[s->nsecrets], &s->secret_lens[s->nsecrets])
+		    == -1)
+			conf_error(ctx, n->items[i]->line, sub,
+			    "expected whsec_ and 16 to 64 bytes in base64");
+		else
+			s->nsecrets++;
+		explicit_bzero(text, len);
+		free(text);
+	}
+}
+
+/* One subscription's settings past its id. */
+static void
+conf_sub_parse(struct conf_ctx *ctx, const struct ynode *item, const char *path,
+    struct conf_subscription *s)
+{
+	const struct ynode *n;
+	const char *url;
+	char sub[160];
+	size_t i;
+
+	snprintf(sub, sizeof(sub), "%s.url", path);
+	if ((url = confread_opt_string(ctx->diags, item, "url", path)) == NULL)
+		conf_error(ctx, item->line, path, "missing \"url\"");
+	else if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		conf_error(ctx, ytree_get(item, "url")->line, sub,
+		    "expected an http:// or https:// URL, got \"%s\"", url);
+	else if (url[strncmp(url, "http://", 7) == 0 ? 7 : 8] == '\0' ||
+	    strchr("/:?#", url[strncmp(url, "http://", 7) == 0 ? 7 : 8]) != NULL)
+		conf_error(ctx, ytree_get(item, "url")->line, sub, "the URL \"%s\" has no host", url);
+	s->url = xstrdup(url != NULL ? url : "");
+	conf_sub_secrets(ctx, item, path, s);
+	conf_sub_events(ctx, item, path, s);
+	s->pools = conf_sub_strings(ctx, item, "pools", path);
+	for (i = 0; s->pools != NULL && s->pools[i] != NULL; i++)
+		if (conf_find_pool(ctx->conf, s->pools[i]) == NULL) {
+			snprintf(sub, sizeof(sub), "%s.pools", path);
+			conf_error(ctx, ytree_get(item, "pools")->line, sub, "unknown pool \"%s\"",
+			    s->pools[i]);
+		}
+	s->sources = conf_sub_strings(ctx, item, "sources", path);
+	s->grades = conf_sub_strings(ctx, item, "grades", path);
+	confread_bool(ctx->diags, item, "contact", path, &s->contact);
+	s->max_in_flight = 8;
+	if (ytree_get(item, "max_in_flight") != NULL)
+		confread_opt_count(ctx->diags, item, "max_in_flight", path, 1, SUB_IN_FLIGHT_MAX,
+		    &s->max_in_flight);
+	s->attempts = 10;
+	if (ytree_get(item, "attempts") != NULL)
+		confread_opt_count(ctx->diags, item, "attempts", path, 1, SUB_ATTEMPTS_MAX,
+		    &s->attempts);
+	s->pause_after_ms = 3600 * 1000;
+	if ((n = ytree_get(item, "pause_after")) != NULL) {
+		snprintf(sub, sizeof(sub), "%s.pause_after", path);
+		confread_duration(ctx->diags, n, sub, SUB_PAUSE_MIN_MS, SUB_PAUSE_MAX_MS,
+		    &s->pause_after_ms);
+	}
+}
+
+void
+conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list)
+{
+	static const char *const allowed[] = { "id", "url", "secrets", "events", "pools",
+		"sources", "grades", "contact", "max_in_flight", "attempts", "pause_after", NULL };
+	struct conf *c = ctx->conf;
+	char path[64];
+	size_t i;
+
+	if (!confread_is_list(ctx->diags, list, "subscriptions", "subscriptions"))
+		return;
+	c->subs = xcalloc(list->n ? list->n : 1, sizeof(*c->subs));
+	for (i = 0; i < list->n; i++) {
+		const struct ynode *item = list->items[i];
+		const struct conf_subscription *prev;
+		struct conf_subscription *s;
+		const char *id;
+
+		snprintf(path, sizeof(path), "subscriptions[%zu]", i);
+		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
+		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
+			continue;
+		prev = conf_find_subscription(c, id);
+		if (confread_duplicate(ctx->diags, item, path, "subscription id", id,
+		    prev != NULL ? prev->line : 0))
+			continue;
+		s = &c->subs[c->nsubs++];
+		s->id = xstrdup(id);
+		s->line = item->line;
+		conf_sub_parse(ctx, item, path, s);
+	}
+}
+
+void
+conf_free_subs(struct conf *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nsubs; i++) {
+		struct conf_subscription *s = &c->subs[i];
+
+		free(s->id);
+		free(s->url);
+		for (k = 0; k < s->nsecrets; k++) {
+			explicit_bzero(s->secrets[k], s->secret_lens[k]);
+			free(s->secrets[k]);
+		}
+		conf_sub_free_strings(s->pools);
+		conf_sub_free_strings(s->sources);
+		conf_sub_free_strings(s->grades);
+	}
+	free(c->subs);
+}
