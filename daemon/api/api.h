@@ -32,7 +32,8 @@ http_handler api_put_account, api_get_account, api_delete_account, api_list_acco
 
 http_handler api_get_escalations, api_post_escalation_ack;
 http_handler api_get_escalation_stream;
-http_handler api_get_notifications_failed, api_post_notification_retry;
+http_handler api_get_notifications_failed, api_post_notification_retry,
+    api_delete_notifications_failed;
 http_handler api_get_subscriptions, api_post_sub_resume, api_get_sub_dead_letters,
     api_post_sub_dead_retry, api_delete_sub_dead_letters;
 http_handler api_get_healthz, api_get_metrics;

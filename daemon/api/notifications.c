@@ -1,11 +1,14 @@
 /*
- * api_notify.c — GET /v1/notifications/failed (the dead-letter list, newest
- * first, paged) and POST /v1/notifications/failed/{id}/retry.
+ * notifications.c — GET /v1/notifications/failed (the dead-letter list,
+ * newest first, paged), POST /v1/notifications/failed/{id}/retry and DELETE
+ * (purge: one, all, or those failed before a time).
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "leadroute/tstamp.h"
 
 #include "api/api.h"
 #include "engine/notify.h"
@@ -117,4 +120,50 @@ api_post_notification_retry(struct http_request *req)
 	store_args_add(&a, "retry");
 	store_args_add(&a, id);
 	api_eval(req, SCRIPT_NOTIFICATIONS, &a, api_on_retried, req);
+}
+
+static void
+api_on_purged(const struct store_reply *reply, void *arg)
+{
+	struct http_request *req = arg;
+	const char *id = http_request_param(req, 0);
+	int64_t n = api_ms(json_object_get(reply->json, "purged"));
+	struct jsonw w = { 0 };
+
+	if (api_check_reply(req, reply) == -1)
+		return;
+	if (id != NULL && n <= 0) {
+		http_respond_error(req, 404, "not_found", NULL,
+		    "no notification %s in the dead-letter list", id);
+		return;
+	}
+	log_info("notifications_purged", "count=%lld", (long long)n);
+	jsonw_begin_object(&w, NULL);
+	jsonw_int(&w, "purged", n > 0 ? n : 0);
+	jsonw_bool(&w, "more", json_is_true(json_object_get(reply->json, "more")));
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, 200, &w);
+}
+
+void
+api_delete_notifications_failed(struct http_request *req)
+{
+	const char *id = http_request_param(req, 0), *before = http_request_query(req, "before");
+	struct store_args a = { 0 };
+	int64_t before_ms = 0;
+
+	if (id != NULL && (strspn(id, "0123456789") != strlen(id) || strlen(id) > 18)) {
+		http_respond_error(req, 404, "not_found", NULL,
+		    "no notification %s in the dead-letter list", id);
+		return;
+	}
+	if (before != NULL && tstamp_parse(before, &before_ms) == -1) {
+		http_respond_error(req, 400, "invalid_parameter", "before",
+		    "before must be an RFC 3339 time, like 2026-12-01T00:00:00Z");
+		return;
+	}
+	store_args_add(&a, "purge");
+	store_args_add(&a, id != NULL ? id : "");
+	store_args_add_int(&a, before_ms);
+	api_eval(req, SCRIPT_NOTIFICATIONS, &a, api_on_purged, req);
 }

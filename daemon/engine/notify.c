@@ -35,6 +35,7 @@
 
 #define NOTIFY_MAX_SLEEP_MS	1000
 #define NOTIFY_LEASE_SLACK_MS	1000
+#define NOTIFY_PURGE_EVERY_MS	(3600 * 1000)
 
 /* One job from its lease to its settlement. */
 struct delivery {
@@ -58,6 +59,7 @@ struct notify {
 	int			 again;		/* a kick came while leasing */
 	int			 running;
 	int64_t			 wake_at;	/* epoch ms the timer is armed for; 0: not armed */
+	int64_t			 purged_at;	/* when old dead letters were last dropped */
 };
 
 static void notify_settle(struct delivery *, const char *, int64_t, const char *);
@@ -324,6 +326,28 @@ notify_on_leased(const struct store_reply *reply, void *arg)
 	notify_arm(n, next < 0 ? NOTIFY_MAX_SLEEP_MS : next - sys_now_ms());
 }
 
+static void
+notify_on_purged(const struct store_reply *reply, void *arg)
+{
+	int64_t n = (int64_t)json_number_value(json_object_get(reply->json, "purged"));
+
+	if (reply->err == NULL && n > 0)
+		log_info("notifications_expired", "purged=%" PRId64, n);
+}
+
+/* Dead letters older than notify.dead_letter_retention go, checked hourly. */
+static void
+notify_purge_old(struct notify *n, int64_t now)
+{
+	struct store_args a = { 0 };
+
+	store_args_add(&a, "purge");
+	store_args_add(&a, "");
+	store_args_add_int(&a, now - n->srv->conf->notify.dead_retention_ms);
+	if (store_eval(n->srv->store, SCRIPT_NOTIFICATIONS, now, &a, notify_on_purged, n) == 0)
+		n->purged_at = now;
+}
+
 /* The alarm clock: lease as many due jobs as there is room for. */
 static void
 notify_on_timer(evutil_socket_t fd, short what, void *arg)
@@ -336,6 +360,8 @@ notify_on_timer(evutil_socket_t fd, short what, void *arg)
 	n->wake_at = 0;
 	if (!n->running || n->leasing)
 		return;
+	if (sys_now_ms() - n->purged_at >= NOTIFY_PURGE_EVERY_MS)
+		notify_purge_old(n, sys_now_ms());
 	if (room <= 0) {
 		notify_arm(n, NOTIFY_MAX_SLEEP_MS);
 		return;

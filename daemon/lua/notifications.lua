@@ -1,6 +1,6 @@
 -- uses: keys
 -- notifications.lua: the dead-letter list of notifications, and sending one again.
--- ARGV[4] 'list' or 'retry'.
+-- ARGV[4] 'list', 'retry' or 'purge'.
 -- list: [5] page size, [6] cursor ('' for the newest; else a next cursor: a
 -- failed time, the page then holds what failed before it), newest first. A
 -- page never splits the jobs that failed in one millisecond, so it holds more
@@ -8,6 +8,8 @@
 -- Returns {items = [job], next = cursor or null}.
 -- retry: [5] job id. A failed job goes back to the outbox, due now, with its
 -- attempts reset. Returns {job = job} or {error = not_found | not_failed}.
+-- purge: [5] job id, or '' for those failed before [6] (ms; 0: all), 1,000 a
+-- call. Dead letters only. Returns {purged, more}.
 local FIELDS = { 'to', 'owner', 'pool', 'event', 'attempts', 'last_error', 'created_at',
   'failed_at' }
 local op = ARGV[4]
@@ -63,5 +65,22 @@ if op == 'retry' then
   redis.call('HSET', nk, 'attempts', 0, 'retried_at', NOW)
   redis.call('ZADD', ok, NOW, id)
   return cjson.encode({ job = job(id) })
+end
+if op == 'purge' then
+  local id, before = ARGV[5], tonumber(ARGV[6])
+  local ids
+  if id ~= '' then
+    ids = redis.call('ZSCORE', failed, id) and { id } or {}
+  else
+    ids = redis.call('ZRANGEBYSCORE', failed, '-inf', before > 0 and before or '+inf',
+      'LIMIT', 0, 1001)
+  end
+  local more = #ids > 1000
+  if more then ids[1001] = nil end
+  for _, j in ipairs(ids) do
+    redis.call('ZREM', failed, j)
+    redis.call('DEL', key('notification', j))
+  end
+  return cjson.encode({ purged = #ids, more = more })
 end
 return redis.error_reply('notifications: unknown operation ' .. tostring(op))

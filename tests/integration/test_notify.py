@@ -363,6 +363,45 @@ class DeadLetterTests(NotifyTestCase):
         self.assertEqual(self.d.get("/v1/notifications/failed/1/retry").status, 405)
 
 
+class PurgeTests(NotifyTestCase):
+    """Dead letters can be deleted (one, all, those failed before a time), and
+    those older than notify.dead_letter_retention go by themselves."""
+
+    def dead(self, n):
+        for _ in range(n):
+            self.rx.plan("/revops", 410)
+        jids = [self.job() for _ in range(n)]
+        self.wait_failed(n)
+        return jids
+
+    def test_purge_one_before_and_all(self):
+        jids = self.dead(3)
+        self.assertError(self.d.delete("/v1/notifications/failed/999"), 404, "not_found")
+        self.assertError(self.d.delete("/v1/notifications/failed?before=soon"), 400,
+                         "invalid_parameter", "before")
+        r = self.d.delete("/v1/notifications/failed/" + jids[0])
+        self.assertEqual((r.status, r.json["purged"]), (200, 1), r)
+        self.assertEqual(self.redis.cmd("EXISTS", "lr:notification:" + jids[0]), 0)
+        r = self.d.delete("/v1/notifications/failed?before=2020-01-01T00:00:00Z")
+        self.assertEqual(r.json["purged"], 0)
+        r = self.d.delete("/v1/notifications/failed")
+        self.assertEqual((r.json["purged"], r.json["more"]), (2, False))
+        self.assertEqual(self.failed()["notifications"], [])
+        self.assertEqual(self.redis.cmd("KEYS", "lr:notification:*"), [])
+
+    def test_old_dead_letters_expire(self):
+        old, new = self.dead(2)
+        # One failed two months ago: past the 30-day default, dropped at the next start.
+        self.redis.cmd("ZADD", "lr:notifications:failed", int(time.time() * 1000) - 60 * 86400000,
+                       old)
+        self.d.stop()
+        self.d.start()
+        wait_for(lambda: self.redis.cmd("EXISTS", "lr:notification:" + old) == 0,
+                 what="the old dead letter dropped")
+        self.assertEqual([f["id"] for f in self.failed()["notifications"]], [new])
+        self.assertEqual(len(self.d.events("notifications_expired")), 1)
+
+
 class FailedListTests(NotifyTestCase):
 
     def dead(self, jid, failed_at):

@@ -809,6 +809,93 @@ START_TEST(test_conf_escalation_first_level_not_a_map)
 }
 END_TEST
 
+/* Subscriptions: every setting read, defaults where absent. */
+START_TEST(test_conf_subscriptions)
+{
+	const struct conf_subscription *s;
+	struct conf *c = load_ok(MINIMAL "subscriptions:\n"
+	    "  - id: all\n"
+	    "    url: https://h.example/all\n"
+	    "    secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]\n"
+	    "    events: ['*']\n"
+	    "  - id: some\n"
+	    "    url: http://127.0.0.1:9/x\n"
+	    "    secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, "
+	    "whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24hIQ==]\n"
+	    "    events: [lead.assigned, sla.breached]\n"
+	    "    pools: [p1]\n"
+	    "    sources: [hubspot]\n"
+	    "    grades: [A, B]\n"
+	    "    contact: true\n"
+	    "    max_in_flight: 2\n"
+	    "    attempts: 3\n"
+	    "    pause_after: 10m\n");
+
+	ck_assert_uint_eq(c->nsubs, 2);
+	s = conf_find_subscription(c, "all");
+	ck_assert_uint_eq(s->events, (1u << SUB_EVENT_COUNT) - 1);
+	ck_assert_uint_eq(s->nsecrets, 1);
+	ck_assert_ptr_null(s->pools);
+	ck_assert_int_eq(s->contact, 0);
+	ck_assert_uint_eq(s->max_in_flight, 8);
+	ck_assert_uint_eq(s->attempts, 10);
+	ck_assert_int_eq(s->pause_after_ms, 3600 * 1000);
+	s = conf_find_subscription(c, "some");
+	ck_assert_uint_eq(s->events, (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_SLA_BREACHED));
+	ck_assert_uint_eq(s->nsecrets, 2);
+	ck_assert_uint_eq(s->secret_lens[1], 28);
+	ck_assert_str_eq(s->pools[0], "p1");
+	ck_assert_ptr_null(s->pools[1]);
+	ck_assert_str_eq(s->sources[0], "hubspot");
+	ck_assert_str_eq(s->grades[1], "B");
+	ck_assert_int_eq(s->contact, 1);
+	ck_assert_uint_eq(s->max_in_flight, 2);
+	ck_assert_uint_eq(s->attempts, 3);
+	ck_assert_int_eq(s->pause_after_ms, 600 * 1000);
+	ck_assert_str_eq(sub_event_name(SUB_REP_STATUS_CHANGED), "rep.status_changed");
+	ck_assert_int_eq(sub_event_find("lead.erased"), SUB_LEAD_ERASED);
+	ck_assert_int_eq(sub_event_find("lead.bogus"), -1);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_subscription_errors)
+{
+	load_fails(MINIMAL "subscriptions:\n"
+	    "  - id: a\n"
+	    "    url: ftp://h.example/a\n"
+	    "    secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]\n"
+	    "    events: [lead.assigned, lead.bogus]\n"
+	    "  - id: b\n"
+	    "    url: http://\n"
+	    "    events: []\n"
+	    "  - id: c\n"
+	    "    url: https://h.example/c\n"
+	    "    secrets: [x, y, z]\n"
+	    "    events: ['*']\n"
+	    "    pools: [nowhere]\n"
+	    "    max_in_flight: 0\n"
+	    "  - id: d\n"
+	    "    url: https://h.example/d\n"
+	    "    secrets: [whsec_short]\n"
+	    "    events: ['*']\n"
+	    "    colour: blue\n"
+	    "  - id: a\n"
+	    "    url: https://h.example/a2\n",
+	    "t.yaml:12: subscriptions[0].url: expected an http:// or https:// URL, got \"ftp://h.example/a\"\n"
+	    "t.yaml:14: subscriptions[0].events: unknown event type \"lead.bogus\" (docs/notifications.md lists them)\n"
+	    "t.yaml:15: subscriptions[1]: missing \"secrets\": a list of one whsec_ key (two while rotating)\n"
+	    "t.yaml:16: subscriptions[1].url: the URL \"http://\" has no host\n"
+	    "t.yaml:17: subscriptions[1].events: expected a list of at least one event type\n"
+	    "t.yaml:20: subscriptions[2].secrets: expected a list of one or two whsec_ keys\n"
+	    "t.yaml:22: subscriptions[2].pools: unknown pool \"nowhere\"\n"
+	    "t.yaml:23: subscriptions[2].max_in_flight: expected a whole number from 1 to 256\n"
+	    "t.yaml:26: subscriptions[3].secrets[0]: expected whsec_ and 16 to 64 bytes in base64\n"
+	    "t.yaml:28: subscriptions[3]: unknown key \"colour\"\n"
+	    "t.yaml:29: subscriptions[4]: duplicate subscription id \"a\" (first on line 11)\n");
+}
+END_TEST
+
 /* A notify target's secret from secret_file, or as a reference (file:, credential:). */
 START_TEST(test_conf_notify_secret_from_a_file)
 {
@@ -966,6 +1053,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_lifecycle_errors);
 	tcase_add_test(tc, test_conf_escalation_first_level_not_a_map);
 	tcase_add_test(tc, test_conf_notify_secret_from_a_file);
+	tcase_add_test(tc, test_conf_subscriptions);
+	tcase_add_test(tc, test_conf_subscription_errors);
 	tcase_add_test(tc, test_conf_missing_file);
 	tcase_add_test(tc, test_conf_edge_defaults);
 	tcase_add_test(tc, test_conf_edge_settings);
