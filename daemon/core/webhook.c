@@ -15,6 +15,7 @@
 
 #include "leadroute/jsonw.h"
 #include "leadroute/tstamp.h"
+#include "leadroute/tz.h"
 #include "leadroute/util.h"
 #include "leadroute/webhook.h"
 
@@ -113,19 +114,32 @@ webhook_put_field(struct buf *b, const json_t *data, const char *key, const char
 	webhook_put(b, s != NULL ? s : dflt);
 }
 
-/* "2026-11-23T09:30:00Z": to the second, which is what a reader wants. */
+/*
+ * "2026-11-23T09:30:00Z", or in the reader's zone "2026-11-23T10:30:00+01:00":
+ * to the second, which is what a reader wants.
+ */
 static void
-webhook_put_time(struct buf *b, int64_t ms)
+webhook_put_time(struct buf *b, int64_t ms, const struct tz_zone *zone)
 {
 	char ts[TSTAMP_LEN];
+	struct tz_civil c;
+	int32_t off;
 
 	if (ms < 0) {
 		buf_append(b, "an unknown time", 15);
 		return;
 	}
-	tstamp_format(ms, ts);
-	buf_append(b, ts, 19);
-	buf_append(b, "Z", 1);
+	if (zone == NULL) {
+		tstamp_format(ms, ts);
+		buf_append(b, ts, 19);
+		buf_append(b, "Z", 1);
+		return;
+	}
+	tz_civil(zone, ms, &c);
+	off = tz_offset(zone, ms / 1000);
+	buf_appendf(b, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", c.year, c.month, c.day, c.hour,
+	    c.minute, c.second, off < 0 ? '-' : '+', (off < 0 ? -off : off) / 3600,
+	    (off < 0 ? -off : off) % 3600 / 60);
 }
 
 /* " (owner ana, pool sdr-emea)" */
@@ -151,7 +165,7 @@ webhook_put_whose(struct buf *b, const json_t *data)
 }
 
 static void
-webhook_text_escalation(struct buf *b, const json_t *data)
+webhook_text_escalation(struct buf *b, const json_t *data, const struct tz_zone *zone)
 {
 	char t1[32], t2[32];
 	const char *level = webhook_field(data, "level", t1, sizeof(t1));
@@ -182,19 +196,19 @@ webhook_text_escalation(struct buf *b, const json_t *data)
 }
 
 static void
-webhook_text_reminder(struct buf *b, const json_t *data)
+webhook_text_reminder(struct buf *b, const json_t *data, const struct tz_zone *zone)
 {
 	buf_append(b, "SLA reminder: lead ", 19);
 	webhook_put_field(b, data, "lead", "?");
 	buf_append(b, " is due for ", 12);
 	webhook_put_field(b, data, "clock", "its deadline");
 	buf_append(b, " at ", 4);
-	webhook_put_time(b, webhook_ms(json_object_get(data, "due_at")));
+	webhook_put_time(b, webhook_ms(json_object_get(data, "due_at")), zone);
 	webhook_put_whose(b, data);
 }
 
 static void
-webhook_text_offline(struct buf *b, const json_t *data)
+webhook_text_offline(struct buf *b, const json_t *data, const struct tz_zone *zone)
 {
 	char tmp[32];
 	const char *s;
@@ -217,7 +231,8 @@ webhook_text_offline(struct buf *b, const json_t *data)
 
 /* Types this version does not know: the type, the time and the data as it is. */
 static void
-webhook_text_other(struct buf *b, const char *type, const json_t *event)
+webhook_text_other(struct buf *b, const char *type, const json_t *event,
+    const struct tz_zone *zone)
 {
 	const json_t *data = json_object_get(event, "data");
 	char *text;
@@ -225,7 +240,7 @@ webhook_text_other(struct buf *b, const char *type, const json_t *event)
 	buf_append(b, "leadrouted event ", 17);
 	webhook_put(b, type);
 	buf_append(b, " at ", 4);
-	webhook_put_time(b, webhook_ms(json_object_get(event, "at")));
+	webhook_put_time(b, webhook_ms(json_object_get(event, "at")), zone);
 	if (json_is_object(data) && json_object_size(data) > 0) {
 		text = json_dumps(data, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 		buf_append(b, ": ", 2);
@@ -235,7 +250,7 @@ webhook_text_other(struct buf *b, const char *type, const json_t *event)
 }
 
 char *
-webhook_text(const json_t *event)
+webhook_text(const json_t *event, const struct tz_zone *zone)
 {
 	const char *type = json_string_value(json_object_get(event, "type"));
 	const json_t *data = json_object_get(event, "data");
@@ -244,18 +259,19 @@ webhook_text(const json_t *event)
 	if (type == NULL)
 		type = "unknown";
 	if (strcmp(type, "escalation.level") == 0)
-		webhook_text_escalation(&b, data);
+		webhook_text_escalation(&b, data, zone);
 	else if (strcmp(type, "sla.reminder") == 0)
-		webhook_text_reminder(&b, data);
+		webhook_text_reminder(&b, data, zone);
 	else if (strcmp(type, "rep.auto_offline") == 0)
-		webhook_text_offline(&b, data);
+		webhook_text_offline(&b, data, zone);
 	else
-		webhook_text_other(&b, type, event);
+		webhook_text_other(&b, type, event, zone);
 	return b.data;
 }
 
 char *
-webhook_body(enum conf_notify_format format, const json_t *event, size_t *len)
+webhook_body(enum conf_notify_format format, const json_t *event, const struct tz_zone *zone,
+    size_t *len)
 {
 	const json_t *type = json_object_get(event, "type");
 	const json_t *data = json_object_get(event, "data");
@@ -266,7 +282,7 @@ webhook_body(enum conf_notify_format format, const json_t *event, size_t *len)
 		return NULL;
 	jsonw_begin_object(&w, NULL);
 	if (format == NOTIFY_FORMAT_SLACK) {
-		text = webhook_text(event);
+		text = webhook_text(event, zone);
 		jsonw_string(&w, "text", text);
 		free(text);
 	} else {

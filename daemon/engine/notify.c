@@ -256,6 +256,62 @@ notify_dead_letter(struct delivery *d, const char *why)
 	notify_settle(d, "unsent", 0, why);
 }
 
+/*
+ * The zone a notification's times are written in for its reader: the
+ * owner's working hours, else the pool's; NULL (UTC) without either.
+ */
+static const struct tz_zone *
+notify_zone(const struct conf *conf, const char *owner, const char *pool_id)
+{
+	const struct conf_rep *rep = owner != NULL && *owner ? conf_find_rep(conf, owner) : NULL;
+	const struct conf_pool *pool = pool_id != NULL && *pool_id ?
+	    conf_find_pool(conf, pool_id) : NULL;
+
+	if (rep != NULL && rep->calendar != NULL)
+		return rep->calendar->zone;
+	return pool != NULL && pool->calendar != NULL ? pool->calendar->zone : NULL;
+}
+
+static void
+notify_on_once(const struct store_reply *reply, void *arg)
+{
+	struct delivery *d = arg;
+	const redisReply *r = reply->raw;
+
+	/* Set now, or set by this very job on an earlier attempt: ours to send. */
+	if (reply->err != NULL || r == NULL || r->type == REDIS_REPLY_NIL ||
+	    (r->type == REDIS_REPLY_STRING && strcmp(r->str, d->id) == 0)) {
+		notify_send(d->n, d);
+		return;
+	}
+	log_info("notification_duplicate", "id=%s target=%s first=%s", d->id, d->target->id,
+	    r->type == REDIS_REPLY_STRING ? r->str : "?");
+	notify_settle(d, "delivered", 0, "");
+}
+
+/*
+ * Recipients of one event that resolve to one target (the owner and the
+ * manager in one Slack channel) get one message: the first job of the group
+ * to reach the target claims it, for a day.
+ */
+static void
+notify_once(struct notify *n, struct delivery *d, const char *group)
+{
+	struct store_args a = { 0 };
+	char *key = xasprintf("%s:notify:once:%s:%s", d->conf->redis.prefix, group, d->target->id);
+
+	store_args_add(&a, "SET");
+	store_args_add(&a, key);
+	store_args_add(&a, d->id);
+	store_args_add(&a, "NX");
+	store_args_add(&a, "GET");
+	store_args_add(&a, "PX");
+	store_args_add(&a, "86400000");
+	free(key);
+	if (store_command(n->srv->store, "SET", &a, notify_on_once, d) == -1)
+		notify_send(n, d);	/* better twice than never */
+}
+
 /* One leased job: resolve its recipient, write its body, send it. */
 static void
 notify_take(struct notify *n, const json_t *job)
@@ -263,7 +319,7 @@ notify_take(struct notify *n, const json_t *job)
 	struct delivery *d = xcalloc(1, sizeof(*d));
 	const char *to = json_string_value(json_object_get(job, "to"));
 	const char *event = json_string_value(json_object_get(job, "event"));
-	const char *why = NULL;
+	const char *why = NULL, *group;
 	json_t *ev;
 
 	d->n = n;
@@ -284,13 +340,19 @@ notify_take(struct notify *n, const json_t *job)
 		return;
 	}
 	ev = event != NULL ? json_loads(event, JSON_DECODE_ANY, NULL) : NULL;
-	d->body = ev != NULL ? webhook_body(d->target->format, ev, &d->len) : NULL;
+	d->body = ev != NULL ? webhook_body(d->target->format, ev,
+	    notify_zone(d->conf, json_string_value(json_object_get(job, "owner")),
+	    json_string_value(json_object_get(job, "pool"))), &d->len) : NULL;
 	json_decref(ev);
 	if (d->body == NULL) {
 		notify_dead_letter(d, "the event is not a JSON object with a type");
 		return;
 	}
-	notify_send(n, d);
+	group = json_string_value(json_object_get(job, "group"));
+	if (group != NULL && *group != '\0')
+		notify_once(n, d, group);
+	else
+		notify_send(n, d);
 }
 
 /* Due jobs arrived: send them, then sleep until the next one is due. */

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "leadroute/conf.h"
+#include "leadroute/tz.h"
 
 /* "v1," and the base64 of a SHA-256 HMAC (44 characters), plus NUL. */
 #define WEBHOOK_SIG_LEN 48
@@ -33,11 +34,15 @@ int64_t webhook_backoff_ms(int64_t base_ms, int64_t max_ms, uint64_t failed, uin
  * NOTIFY_FORMAT_JSON the envelope {"type", "timestamp" (RFC 3339 of at),
  * "data"}, for NOTIFY_FORMAT_SLACK {"text": one readable line}. The same
  * event always gives the same bytes. malloc'd; NULL when the event is not an
- * object with a string type.
+ * object with a string type. zone: the reader's, for the times of the Slack line.
  */
-char *webhook_body(enum conf_notify_format format, const json_t *event, size_t *len);
+char *webhook_body(enum conf_notify_format format, const json_t *event, const struct tz_zone *zone,
+    size_t *len);
 
-/* The event as one readable line (what the Slack format sends); malloc'd. */
-char *webhook_text(const json_t *event);
+/*
+ * The event as one readable line (what the Slack format sends), its times in
+ * the reader's zone (NULL: UTC); malloc'd.
+ */
+char *webhook_text(const json_t *event, const struct tz_zone *zone);
 
 #endif

@@ -177,6 +177,58 @@ class LevelTests(EscalationTestCase):
         self.assertError(self.d.get("/v1/escalations?status=late"), 400, "invalid_parameter",
                          "status")
 
+    def test_a_queued_lead_has_no_owner_to_tell(self):
+        for rep in ("ana", "ben", "cy"):
+            self.d.set_status(rep, "away")
+        self.d.lead(email="q2@x.com", country="DE")
+        e = wait_for(lambda: self.escalations(), timeout=5, what="the route breach")[0]
+        self.assertEqual(e["actions"][0]["notified"], ["owner", "manager"])
+        # The manager's job is tried (the pool has none: a dead letter saying so);
+        # no job was written for the owner the lead does not have.
+        failed = wait_for(lambda: self.d.get("/v1/notifications/failed").json["notifications"],
+                          what="the manager's dead letter")
+        time.sleep(0.5)
+        failed = self.d.get("/v1/notifications/failed").json["notifications"]
+        self.assertEqual([f["to"] for f in failed], ["manager"])
+        jobs = [self.redis.cmd("HGET", k, "to") for k in self.redis.cmd("KEYS", "lr:notification:*")]
+        self.assertNotIn("owner", jobs)
+
+
+class AutoOfflineTests(EscalationTestCase):
+
+    levels = "  - {after: 0s, notify: [owner]}\n"
+    ft_extra = {"auto_offline_after": 2}
+
+    def test_misses_in_a_row_set_the_rep_away_and_tell_the_manager(self):
+        a = self.d.lead(email="o1@x.com", country="DE")
+        self.assertEqual(a["owner"], "ana")
+        self.d.set_status("ben", "away")
+        self.d.set_status("cy", "away")
+        b = self.d.lead(email="o2@x.com", country="DE")
+        self.assertEqual(b["owner"], "ana")
+        wait_for(lambda: self.rep("ana")["status"] == "away", timeout=6,
+                 what="ana set away")
+        self.rx.wait(1, "/boss")    # maria, ana's manager
+        body = json.loads(self.rx.got("/boss")[0]["body"])
+        self.assertEqual((body["type"], body["data"]["rep"], body["data"]["misses"]),
+                         ("rep.auto_offline", "ana", 2))
+        stream = [dict(zip(f[::2], f[1::2])) for _, f in
+                  self.redis.cmd("XRANGE", "lr:escalation_events", "-", "+")]
+        self.assertIn("rep_auto_offline", [x["type"] for x in stream])
+
+    def test_a_met_clock_resets_the_count(self):
+        a = self.d.lead(email="m1@x.com", country="DE")
+        wait_for(lambda: self.escalations(), timeout=5, what="the first miss")
+        self.d.set_status("ben", "away")
+        self.d.set_status("cy", "away")
+        b = self.d.lead(email="m2@x.com", country="DE")
+        self.assertEqual(b["owner"], "ana")
+        self.d.post("/v1/leads/%s/touch" % b["id"], {"rep": "ana"})   # met
+        c = self.d.lead(email="m3@x.com", country="DE")
+        wait_for(lambda: len(self.escalations()) == 2, timeout=5, what="the second miss")
+        self.assertEqual(self.rep("ana")["status"], "available")
+        self.assertEqual(a["owner"], c["owner"])
+
 
 class ReassignTests(EscalationTestCase):
 
@@ -219,41 +271,52 @@ class ReassignTests(EscalationTestCase):
         self.assertEqual((e["clock"], e["actions"][0]["reassign_failed"]),
                          ("route", "no_eligible_rep"))
 
+class SharedTargetTests(EscalationTestCase):
+    """The owner and the manager reach the same target: one message, not two."""
 
-class AutoOfflineTests(EscalationTestCase):
+    levels = "  - {after: 0s, notify: [owner, manager]}\n"
+
+    def overrides(self, **kw):
+        return super().overrides(reps=REPS.replace("notify: revops, manager: maria",
+                                                   "notify: boss, manager: maria"), **kw)
+
+    def test_one_message_per_target(self):
+        self.d.lead(email="s@x.com", country="DE")
+        self.rx.wait(1, "/boss", timeout=5)
+        wait_for(lambda: self.d.events("notification_duplicate"), what="the second one dropped")
+        time.sleep(0.3)
+        got = self.rx.got("/boss")
+        self.assertEqual(len(got), 1)
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:outbox"), 0)
+        self.assertEqual(self.d.get("/v1/notifications/failed").json["notifications"], [])
+
+
+class LocalTimeTests(EscalationTestCase):
+    """A Slack line gives times in the reader's zone (the owner's calendar), not UTC."""
 
     levels = "  - {after: 0s, notify: [owner]}\n"
-    ft_extra = {"auto_offline_after": 2}
+    first_touch = "2s"
+    ft_extra = {"remind_before": "1s"}
+    calendars = """\
+calendars:
+  - {id: tokyo, timezone: Asia/Tokyo}
+"""
 
-    def test_misses_in_a_row_set_the_rep_away_and_tell_the_manager(self):
-        a = self.d.lead(email="o1@x.com", country="DE")
-        self.assertEqual(a["owner"], "ana")
-        self.d.set_status("ben", "away")
-        self.d.set_status("cy", "away")
-        b = self.d.lead(email="o2@x.com", country="DE")
-        self.assertEqual(b["owner"], "ana")
-        wait_for(lambda: self.rep("ana")["status"] == "away", timeout=6,
-                 what="ana set away")
-        self.rx.wait(1, "/boss")    # maria, ana's manager
-        body = json.loads(self.rx.got("/boss")[0]["body"])
-        self.assertEqual((body["type"], body["data"]["rep"], body["data"]["misses"]),
-                         ("rep.auto_offline", "ana", 2))
-        stream = [dict(zip(f[::2], f[1::2])) for _, f in
-                  self.redis.cmd("XRANGE", "lr:escalation_events", "-", "+")]
-        self.assertIn("rep_auto_offline", [x["type"] for x in stream])
+    def overrides(self, **kw):
+        o = super().overrides(**kw)
+        o["reps"] = REPS.replace("{id: ana, name: Ana Ruiz, notify: revops, manager: maria}",
+                                 "{id: ana, name: Ana Ruiz, notify: chat, calendar: tokyo}")
+        o["extra"] = o["extra"].replace(
+            "  targets:\n", "  targets:\n    - {id: chat, url: \"%s\", format: slack}\n"
+            % self.rx.url("/chat"))
+        return o
 
-    def test_a_met_clock_resets_the_count(self):
-        a = self.d.lead(email="m1@x.com", country="DE")
-        wait_for(lambda: self.escalations(), timeout=5, what="the first miss")
-        self.d.set_status("ben", "away")
-        self.d.set_status("cy", "away")
-        b = self.d.lead(email="m2@x.com", country="DE")
-        self.assertEqual(b["owner"], "ana")
-        self.d.post("/v1/leads/%s/touch" % b["id"], {"rep": "ana"})   # met
-        c = self.d.lead(email="m3@x.com", country="DE")
-        wait_for(lambda: len(self.escalations()) == 2, timeout=5, what="the second miss")
-        self.assertEqual(self.rep("ana")["status"], "available")
-        self.assertEqual(a["owner"], c["owner"])
+    def test_reminder_due_time_in_the_owners_zone(self):
+        self.d.lead(email="tz@x.com", country="DE")
+        text = json.loads(self.rx.wait(1, "/chat", timeout=5)[0]["body"])["text"]
+        self.assertIn("SLA reminder", text)
+        self.assertRegex(text, r"at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00")
+        self.assertNotIn("Z ", text)
 
 
 class ReminderTests(EscalationTestCase):

@@ -32,7 +32,7 @@ static char *
 text_of(const char *json)
 {
 	json_t *e = event(json);
-	char *t = webhook_text(e);
+	char *t = webhook_text(e, NULL);
 
 	json_decref(e);
 	return t;
@@ -132,8 +132,8 @@ START_TEST(test_json_body_is_the_envelope)
 	json_t *e = event("{\"type\": \"sla.reminder\", \"at\": 1795426200123, \"data\": "
 	    "{\"lead\": \"01JD\", \"clock\": \"first_touch\", \"due_at\": 1795426500000}}");
 	size_t len, len2;
-	char *body = webhook_body(NOTIFY_FORMAT_JSON, e, &len);
-	char *again = webhook_body(NOTIFY_FORMAT_JSON, e, &len2);
+	char *body = webhook_body(NOTIFY_FORMAT_JSON, e, NULL, &len);
+	char *again = webhook_body(NOTIFY_FORMAT_JSON, e, NULL, &len2);
 
 	ck_assert_str_eq(body, "{\"type\":\"sla.reminder\",\"timestamp\":\"2026-11-23T09:30:00.123Z\","
 	    "\"data\":{\"lead\":\"01JD\",\"clock\":\"first_touch\",\"due_at\":1795426500000}}");
@@ -149,7 +149,7 @@ START_TEST(test_json_body_without_data_has_an_empty_object)
 {
 	json_t *e = event("{\"type\": \"x.y\", \"at\": 0}");
 	size_t len;
-	char *body = webhook_body(NOTIFY_FORMAT_JSON, e, &len);
+	char *body = webhook_body(NOTIFY_FORMAT_JSON, e, NULL, &len);
 
 	ck_assert_str_eq(body, "{\"type\":\"x.y\",\"timestamp\":\"1970-01-01T00:00:00.000Z\",\"data\":{}}");
 	free(body);
@@ -162,11 +162,11 @@ START_TEST(test_body_needs_a_type)
 	json_t *e = event("{\"at\": 0, \"data\": {}}");
 	size_t len;
 
-	ck_assert_ptr_null(webhook_body(NOTIFY_FORMAT_JSON, e, &len));
-	ck_assert_ptr_null(webhook_body(NOTIFY_FORMAT_SLACK, e, &len));
+	ck_assert_ptr_null(webhook_body(NOTIFY_FORMAT_JSON, e, NULL, &len));
+	ck_assert_ptr_null(webhook_body(NOTIFY_FORMAT_SLACK, e, NULL, &len));
 	json_decref(e);
 	e = json_string("escalation.level");
-	ck_assert_ptr_null(webhook_body(NOTIFY_FORMAT_JSON, e, &len));
+	ck_assert_ptr_null(webhook_body(NOTIFY_FORMAT_JSON, e, NULL, &len));
 	json_decref(e);
 }
 END_TEST
@@ -176,7 +176,7 @@ START_TEST(test_slack_body_is_one_text_member)
 	json_t *e = event("{\"type\": \"rep.auto_offline\", \"at\": 1, \"data\": "
 	    "{\"rep\": \"ana\", \"clock\": \"first_touch\", \"misses\": 3, \"lead\": \"01JD\"}}");
 	size_t len;
-	char *body = webhook_body(NOTIFY_FORMAT_SLACK, e, &len);
+	char *body = webhook_body(NOTIFY_FORMAT_SLACK, e, NULL, &len);
 
 	ck_assert_str_eq(body, "{\"text\":\"Rep ana was set away after missing first_touch 3 times "
 	    "in a row (last: lead 01JD)\"}");

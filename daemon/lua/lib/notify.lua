@@ -3,20 +3,31 @@
 
 -- Jobs queued by this call, for the script's reply.
 local NOTIFIED = 0
-local function notify_enqueue(to, owner, pool, kind, data)
+-- group: the jobs of one event; recipients that resolve to the same target
+-- get one message (the courier keeps the first, see notify.c).
+local function notify_enqueue(to, owner, pool, kind, data, group)
   local nid = redis.call('INCR', key('seq', 'notification'))
   redis.call('HSET', key('notification', nid), 'id', nid, 'to', to, 'owner', owner or '',
     'pool', pool or '', 'event', cjson.encode({ type = kind, at = NOW, data = data }),
-    'created_at', NOW, 'attempts', 0)
+    'created_at', NOW, 'attempts', 0, 'group', group or '')
   redis.call('ZADD', key('outbox'), NOW, nid)
   NOTIFIED = NOTIFIED + 1
+  return nid
 end
 
--- One job per recipient in list.
+-- One job per recipient in list. A lead without an owner (queued) has no one
+-- to tell as 'owner': that recipient is left out, not sent to nowhere.
 local function notify_all(list, owner, pool, kind, data)
+  local group
   for _, to in ipairs(list or {}) do
-    data.recipient = to
-    notify_enqueue(to, owner, pool, kind, data)
+    if to ~= 'owner' or (owner and owner ~= '') then
+      data.recipient = to
+      local nid = notify_enqueue(to, owner, pool, kind, data, group)
+      if not group then
+        group = 'g' .. nid
+        redis.call('HSET', key('notification', nid), 'group', group)
+      end
+    end
   end
   data.recipient = nil
 end
