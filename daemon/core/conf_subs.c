@@ -192,7 +192,7 @@ conf_sub_parse(struct conf_ctx *ctx, const struct ynode *item, const char *path,
 	s->sources = conf_sub_strings(ctx, item, "sources", path);
 	s->grades = conf_sub_strings(ctx, item, "grades", path);
 	confread_bool(ctx->diags, item, "contact", path, &s->contact);
-	s->max_in_flight = 8;
+	s->max_in_flight = 16;
 	if (ytree_get(item, "max_in_flight") != NULL)
 		confread_opt_count(ctx->diags, item, "max_in_flight", path, 1, SUB_IN_FLIGHT_MAX,
 		    &s->max_in_flight);

@@ -69,6 +69,15 @@ jsonw_close(struct jsonw *w, char c)
 }
 
 void
+jsonw_raw_members(struct jsonw *w, const char *members, size_t len)
+{
+	if (len == 0)
+		return;
+	jsonw_prefix(w, NULL);
+	buf_append(&w->buf, members, len);
+}
+
+void
 jsonw_begin_object(struct jsonw *w, const char *key)
 {
 	jsonw_open(w, key, '{');

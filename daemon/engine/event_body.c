@@ -17,6 +17,15 @@
 
 #include "engine/event_body.h"
 
+static int64_t as_int(const char *s, int64_t def);
+
+/* A lead stored before sequence numbers has none: any snapshot of it will do. */
+static int64_t
+as_int_pub(const char *s)
+{
+	return as_int(s, INT64_MAX);
+}
+
 /* Stream entry types and what subscribers call them. */
 static const struct {
 	const char	*stream;
@@ -43,11 +52,11 @@ static const struct {
 /* The lead's hash fields read, in this order, then clk:<name> per configured clock. */
 enum {
 	LF_STATUS, LF_OWNER, LF_OWNERS, LF_POOL, LF_RULE, LF_SCORE, LF_GRADE, LF_MQL,
-	LF_BREAKDOWN, LF_FIELDS, LF_STAGE, LF_SOURCE, LF_CLOCKS
+	LF_BREAKDOWN, LF_FIELDS, LF_STAGE, LF_SOURCE, LF_SEQ, LF_CLOCKS
 };
 static const char *const lead_fields[LF_CLOCKS] = {
 	"status", "owner", "owners", "pool", "rule", "score", "grade", "mql",
-	"breakdown", "fields", "stage", "source",
+	"breakdown", "fields", "stage", "source", "seq",
 };
 
 int
@@ -82,14 +91,25 @@ event_lead_fields(const struct conf *conf, struct store_args *a)
 	}
 }
 
-/* One value of the lead's HMGET reply; NULL when absent. */
+/* One value of the snapshot; NULL when absent. */
 static const char *
-lead_str(const redisReply *lead, size_t i)
+lead_str(const struct lead_snap *lead, size_t i)
 {
-	if (lead == NULL || lead->type != REDIS_REPLY_ARRAY || i >= lead->elements ||
-	    lead->element[i]->type != REDIS_REPLY_STRING)
-		return NULL;
-	return lead->element[i]->str;
+	return lead != NULL && i < lead->n ? lead->vals[i] : NULL;
+}
+
+void
+event_lead_snap_fill(struct lead_snap *snap, const redisReply *r)
+{
+	size_t i;
+
+	snap->n = r != NULL && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+	snap->vals = xcalloc(snap->n ? snap->n : 1, sizeof(*snap->vals));
+	for (i = 0; i < snap->n; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			snap->vals[i] = xstrndup(r->element[i]->str, r->element[i]->len);
+	snap->exists = lead_str(snap, LF_STATUS) != NULL;
+	snap->seq = snap->exists ? as_int_pub(lead_str(snap, LF_SEQ)) : INT64_MAX;
 }
 
 /* A field of the stream entry; NULL when absent. */
@@ -113,7 +133,7 @@ in_list(char **list, const char *v)
 }
 
 int
-event_passes(const struct conf_subscription *s, const redisReply *lead)
+event_passes(const struct conf_subscription *s, const struct lead_snap *lead)
 {
 	if (lead == NULL)
 		return 1;
@@ -165,7 +185,7 @@ previous_owner(const char *owners, const char *owner)
 
 /* The running clocks: {name: {started_at, due_at}}. */
 static void
-write_clocks(struct jsonw *w, const struct conf *conf, const redisReply *lead)
+write_clocks(struct jsonw *w, const struct conf *conf, const struct lead_snap *lead)
 {
 	size_t i;
 
@@ -189,7 +209,7 @@ write_clocks(struct jsonw *w, const struct conf *conf, const redisReply *lead)
 
 /* A clock's due time from the lead's clock state; null when unknown. */
 static void
-write_clock_due(struct jsonw *w, const struct conf *conf, const redisReply *lead,
+write_clock_due(struct jsonw *w, const struct conf *conf, const struct lead_snap *lead,
     const char *clock)
 {
 	int64_t due = -1;
@@ -210,19 +230,19 @@ write_clock_due(struct jsonw *w, const struct conf *conf, const redisReply *lead
 	jsonw_time(w, "due_at", due);
 }
 
-/* The lead as it is now. */
+/*
+ * The lead as it is now, as JSON members (no braces): what every event of
+ * it says the same, whoever it goes to, with or without contact details.
+ */
 static void
-write_snapshot(struct jsonw *w, const struct conf *conf, const struct conf_subscription *s,
-    const json_t *entry, const redisReply *lead)
+write_snapshot(struct jsonw *w, const struct conf *conf, const struct lead_snap *lead,
+    int contact)
 {
-	const char *owner = lead_str(lead, LF_OWNER), *bd = lead_str(lead, LF_BREAKDOWN);
-	const char *f = lead_str(lead, LF_FIELDS), *from = entry_str(entry, "from");
+	const char *bd = lead_str(lead, LF_BREAKDOWN), *f = lead_str(lead, LF_FIELDS);
 	json_t *fields = f != NULL ? json_loads(f, 0, NULL) : NULL;
 	int64_t score = as_int(lead_str(lead, LF_SCORE), -1);
-	char *prev = from != NULL ? xstrdup(from) : previous_owner(lead_str(lead, LF_OWNERS), owner);
 	const char *crm = json_string_value(json_object_get(fields, "crm_id"));
 
-	jsonw_int(w, "seq", as_int(entry_str(entry, "seq"), 0));
 	/* A CRM id may come as a number (HubSpot's objectId): always a string here. */
 	if (crm == NULL && json_is_integer(json_object_get(fields, "crm_id"))) {
 		char num[24];
@@ -235,8 +255,7 @@ write_snapshot(struct jsonw *w, const struct conf *conf, const struct conf_subsc
 	}
 	jsonw_string(w, "source", lead_str(lead, LF_SOURCE));
 	jsonw_string(w, "status", lead_str(lead, LF_STATUS));
-	jsonw_string(w, "owner", owner);
-	jsonw_string(w, "previous_owner", prev);
+	jsonw_string(w, "owner", lead_str(lead, LF_OWNER));
 	jsonw_string(w, "pool", lead_str(lead, LF_POOL));
 	jsonw_string(w, "rule", lead_str(lead, LF_RULE));
 	if (score >= 0)
@@ -255,7 +274,7 @@ write_snapshot(struct jsonw *w, const struct conf *conf, const struct conf_subsc
 	field_str(w, "company", fields, "company");
 	field_str(w, "title", fields, "title");
 	field_str(w, "country", fields, "country");
-	if (s->contact) {
+	if (contact) {
 		jsonw_begin_object(w, "contact");
 		field_str(w, "email", fields, "email");
 		field_str(w, "first_name", fields, "first_name");
@@ -263,8 +282,43 @@ write_snapshot(struct jsonw *w, const struct conf *conf, const struct conf_subsc
 		field_str(w, "phone", fields, "phone");
 		jsonw_end_object(w);
 	}
-	free(prev);
 	json_decref(fields);
+}
+
+/* The snapshot's members for bodies with (1) or without (0) contact details, built once. */
+static void
+snapshot_members(const struct conf *conf, struct lead_snap *lead, int contact,
+    const char **text, size_t *len)
+{
+	if (lead->members[contact] == NULL) {
+		struct jsonw w = { 0 };
+		char *obj;
+		size_t n;
+
+		jsonw_begin_object(&w, NULL);
+		write_snapshot(&w, conf, lead, contact);
+		jsonw_end_object(&w);
+		obj = jsonw_finish(&w, &n);
+		/* "{…}" without its braces. */
+		lead->members_len[contact] = n - 2;
+		lead->members[contact] = xstrndup(obj + 1, n - 2);
+		free(obj);
+	}
+	*text = lead->members[contact];
+	*len = lead->members_len[contact];
+}
+
+void
+event_lead_snap_clear(struct lead_snap *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->n; i++)
+		free(snap->vals[i]);
+	free(snap->vals);
+	free(snap->members[0]);
+	free(snap->members[1]);
+	memset(snap, 0, sizeof(*snap));
 }
 
 /* An entry's "1" flag as a boolean. */
@@ -303,7 +357,7 @@ entry_number(struct jsonw *w, const char *key, const json_t *entry, const char *
 /* What the event itself says, as of when it happened. */
 static void
 write_event_members(struct jsonw *w, const struct conf *conf, enum sub_event type,
-    const json_t *entry, const redisReply *lead)
+    const json_t *entry, const struct lead_snap *lead)
 {
 	const char *v;
 
@@ -384,7 +438,7 @@ write_rep_status(struct jsonw *w, const json_t *entry)
 
 char *
 event_body(const struct conf *conf, const struct conf_subscription *s, enum sub_event type,
-    const char *eid, const json_t *entry, const redisReply *lead, size_t *len)
+    const char *eid, const json_t *entry, struct lead_snap *lead, size_t *len)
 {
 	struct jsonw w = { 0 };
 	int64_t at = as_int(entry_str(entry, "at"), -1);
@@ -400,8 +454,18 @@ event_body(const struct conf *conf, const struct conf_subscription *s, enum sub_
 		write_rep_status(&w, entry);
 	} else {
 		jsonw_string(&w, "lead", entry_str(entry, "lead"));
-		if (event_has_snapshot(type))
-			write_snapshot(&w, conf, s, entry, lead);
+		if (event_has_snapshot(type) && lead != NULL) {
+			const char *from = entry_str(entry, "from"), *members;
+			char *prev = from != NULL ? xstrdup(from) :
+			    previous_owner(lead_str(lead, LF_OWNERS), lead_str(lead, LF_OWNER));
+			size_t n;
+
+			jsonw_int(&w, "seq", as_int(entry_str(entry, "seq"), 0));
+			jsonw_string(&w, "previous_owner", prev);
+			free(prev);
+			snapshot_members(conf, lead, s->contact != 0, &members, &n);
+			jsonw_raw_members(&w, members, n);
+		}
 		write_event_members(&w, conf, type, entry, lead);
 	}
 	jsonw_end_object(&w);

@@ -11,6 +11,22 @@
 
 #include "io/store.h"
 
+/* A lead as event_body reads it: the values of event_lead_fields, owned. */
+struct lead_snap {
+	size_t	 n;
+	char	**vals;		/* NULL where the hash has no such field */
+	int	 exists;	/* the lead is there (not erased, not expired) */
+	int64_t	 seq;		/* its last event's sequence number when read (INT64_MAX: gone or unknown) */
+	char	*members[2];	/* its part of a body as JSON members, without and with contact details: */
+	size_t	 members_len[2];	/* built once, for every event and subscription it serves */
+};
+
+/* Free what snap holds (not snap itself). */
+void event_lead_snap_clear(struct lead_snap *snap);
+
+/* Fill snap from the HMGET reply of event_lead_fields. */
+void event_lead_snap_fill(struct lead_snap *snap, const redisReply *r);
+
 /* The subscription event type of a stream entry's type ("assigned"); -1: none (internal). */
 int event_type_of(const char *stream_type);
 
@@ -22,16 +38,16 @@ void event_lead_fields(const struct conf *conf, struct store_args *a);
 
 /*
  * The lead passes the subscription's filters (pools, sources, grades);
- * lead is the HMGET reply for event_lead_fields, NULL for events without a lead.
+ * lead is NULL for events without a lead.
  */
-int event_passes(const struct conf_subscription *s, const redisReply *lead);
+int event_passes(const struct conf_subscription *s, const struct lead_snap *lead);
 
 /*
  * The body: {"type", "timestamp", "data"} for the stream entry (eid and its
- * fields as a JSON object of strings) and, for events with a snapshot, the lead as it is now
- * (its HMGET reply). malloc'd.
+ * fields as a JSON object of strings) and, for events with a snapshot, the lead as it is now.
+ * malloc'd.
  */
 char *event_body(const struct conf *conf, const struct conf_subscription *s, enum sub_event type,
-    const char *eid, const json_t *entry, const redisReply *lead, size_t *len);
+    const char *eid, const json_t *entry, struct lead_snap *lead, size_t *len);
 
 #endif

@@ -29,6 +29,7 @@
 #include "leadroute/webhook.h"
 
 #include "engine/event_body.h"
+#include "engine/lead_snap.h"
 #include "engine/subs.h"
 #include "io/log.h"
 #include "io/metrics.h"
@@ -46,12 +47,15 @@
 #define SUBS_OK_EVERY_MS	1000	/* last_success_at written at most this often */
 #define SUBS_ACK_DELAY_MS	5
 #define SUBS_MAX_HOLD_MS	(3600 * 1000)	/* a Retry-After holds a subscription at most this long */
+#define SUBS_READ_AHEAD_MIN	64	/* events read ahead of sending, at least */
+#define SUBS_READ_AHEAD_MAX	1024
 
 struct sub;
 
 /* One event on its way to one subscription. */
 struct sub_job {
-	TAILQ_ENTRY(sub_job)	 entry;
+	TAILQ_ENTRY(sub_job)	 entry;		/* in the subscription's jobs */
+	TAILQ_ENTRY(sub_job)	 ready_entry;	/* built, waiting for a request slot */
 	struct sub		*s;
 	char			*eid;		/* the stream entry's id */
 	enum sub_event		 type;
@@ -61,6 +65,7 @@ struct sub_job {
 	char			*body;
 	size_t			 len;
 	struct outbound_req	*req;
+	int			 queued;	/* in ready */
 };
 
 /* One subscription's delivery in this daemon. */
@@ -72,7 +77,9 @@ struct sub {
 	int			 group_ready;	/* its consumer group exists */
 	int			 creating, reading, leasing, claiming, stating;
 	int			 own_read;	/* this daemon's pending entries were re-read */
-	int			 in_flight;	/* jobs between their read and their end */
+	int			 held;		/* jobs between their read and their end */
+	int			 sending;	/* of those, requests under way (at most max_in_flight) */
+	TAILQ_HEAD(, sub_job)	 ready;		/* built, waiting for a slot */
 	int			 paused;
 	int			 failing;	/* the next success clears failing_since */
 	int64_t			 hold_until;
@@ -91,6 +98,7 @@ struct subs {
 	struct event		*timer;
 	struct event		*ack_timer;
 	char			*consumer;
+	struct lead_snaps	*snaps;
 	char			*k_events;
 	int			 running;
 	int			 kicked;	/* a wake within SUBS_KICK_MS is armed */
@@ -262,6 +270,7 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	int dead;
 
 	job->req = NULL;
+	s->sending--;
 	if (res->answered && res->status >= 200 && res->status <= 299) {
 		metrics_inc_label(METRIC_LABEL_SUB_DELIVERED, s->id, 1);
 		log_debug("subscription_delivered", "subscription=%s event=%s attempt=%" PRId64
@@ -317,7 +326,7 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 
 /* POST the job's body, signed with every secret of the subscription. */
 static void
-sub_send(struct sub_job *job, const struct conf_subscription *c)
+sub_post(struct sub_job *job, const struct conf_subscription *c)
 {
 	const struct conf *conf = job->s->subs->srv->conf;
 	char *msg_id = sub_msg_id(conf->redis.prefix, job->eid), *h;
@@ -343,6 +352,7 @@ sub_send(struct sub_job *job, const struct conf_subscription *c)
 	headers = curl_slist_append(headers, sigs.data);
 	buf_free(&sigs);
 	free(msg_id);
+	job->s->sending++;
 	job->req = outbound_post(job->s->subs->srv->outbound, c->url, headers, job->body, job->len,
 	    conf->notify.timeout_ms, sub_on_answer, job);
 	if (job->req == NULL) {
@@ -351,6 +361,30 @@ sub_send(struct sub_job *job, const struct conf_subscription *c)
 		res.error = "could not start the request";
 		sub_on_answer(&res, job);
 	}
+}
+
+/* Send built jobs while there are request slots. */
+static void
+sub_pump(struct sub *s)
+{
+	const struct conf_subscription *c = sub_conf(s);
+	struct sub_job *job;
+
+	while (c != NULL && s->subs->running && s->sending < (int)c->max_in_flight &&
+	    (job = TAILQ_FIRST(&s->ready)) != NULL) {
+		TAILQ_REMOVE(&s->ready, job, ready_entry);
+		job->queued = 0;
+		sub_post(job, c);
+	}
+}
+
+/* The job's body is built: it goes out as soon as a slot is free. */
+static void
+sub_send(struct sub_job *job)
+{
+	TAILQ_INSERT_TAIL(&job->s->ready, job, ready_entry);
+	job->queued = 1;
+	sub_pump(job->s);
 }
 
 /* The event is not for this subscription (or its lead is gone): acknowledged unsent. */
@@ -364,25 +398,23 @@ sub_skip(struct sub_job *job)
 
 /* The lead as it is now came: filter, build, send. */
 static void
-sub_on_lead(const struct store_reply *reply, void *arg)
+sub_on_lead(struct lead_snap *lead, void *arg)
 {
 	struct sub_job *job = arg;
 	const struct conf_subscription *c = sub_conf(job->s);
-	const redisReply *lead = reply->raw;
 
-	if (reply->err != NULL || !job->s->subs->running || c == NULL) {
+	if (lead == NULL || !job->s->subs->running || c == NULL) {
 		sub_job_end(job);	/* left pending: read again later */
 		return;
 	}
 	/* Erased or expired: nothing to tell about it any more. */
-	if (lead == NULL || lead->type != REDIS_REPLY_ARRAY || lead->elements == 0 ||
-	    lead->element[0]->type != REDIS_REPLY_STRING || !event_passes(c, lead)) {
+	if (!lead->exists || !event_passes(c, lead)) {
 		sub_skip(job);
 		return;
 	}
 	job->body = event_body(job->s->subs->srv->conf, c, job->type, job->eid, job->fields, lead,
 	    &job->len);
-	sub_send(job, c);
+	sub_send(job);
 }
 
 /* A stream entry for the subscription: keep it, or acknowledge it unsent. */
@@ -428,24 +460,19 @@ sub_take_entry(struct sub *s, const redisReply *e)
 	job->fields = fields;
 	job->from_stream = 1;
 	job->attempt = 1;
-	s->in_flight++;
+	s->held++;
 	TAILQ_INSERT_TAIL(&s->jobs, job, entry);
 	lead = json_string_value(json_object_get(fields, "lead"));
 	if (event_has_snapshot(job->type) && lead != NULL) {
-		struct store_args a = { 0 };
-		char *key = xasprintf("%s:lead:%s", s->subs->srv->conf->redis.prefix, lead);
+		const char *seq = json_string_value(json_object_get(fields, "seq"));
 
-		store_args_add(&a, "HMGET");
-		store_args_add(&a, key);
-		free(key);
-		event_lead_fields(s->subs->srv->conf, &a);
-		if (store_command(s->subs->srv->store, "HMGET", &a, sub_on_lead, job) == -1)
-			sub_job_end(job);
+		lead_snaps_get(s->subs->snaps, lead, seq != NULL ? strtoll(seq, NULL, 10) : 0,
+		    sub_on_lead, job);
 		return;
 	}
 	job->body = event_body(s->subs->srv->conf, c, job->type, job->eid, job->fields, NULL,
 	    &job->len);
-	sub_send(job, c);
+	sub_send(job);
 }
 
 /* The end of a job, delivered or not: room for another. */
@@ -455,8 +482,11 @@ sub_job_end(struct sub_job *job)
 	struct sub *s = job->s;
 
 	TAILQ_REMOVE(&s->jobs, job, entry);
-	s->in_flight--;
+	if (job->queued)
+		TAILQ_REMOVE(&s->ready, job, ready_entry);
+	s->held--;
 	sub_job_free(job);
+	sub_pump(s);
 	subs_arm(s->subs, SUBS_KICK_MS);
 }
 
@@ -583,9 +613,9 @@ sub_on_leased(const struct store_reply *reply, void *arg)
 			job->attempt = (int64_t)json_number_value(json_object_get(j, "attempts"));
 			job->body = xstrdup(body);
 			job->len = strlen(body);
-			s->in_flight++;
+			s->held++;
 			TAILQ_INSERT_TAIL(&s->jobs, job, entry);
-			sub_send(job, c);
+			sub_send(job);
 		}
 	}
 	next = (int64_t)json_number_value(json_object_get(reply->json, "next"));
@@ -699,6 +729,16 @@ sub_purge_old(struct sub *s, int64_t now)
 		s->last_purge_ms = now;
 }
 
+/* Events held ahead of sending: enough that a slot never waits for Redis. */
+static int
+sub_read_ahead(const struct conf_subscription *c)
+{
+	uint64_t n = 4 * c->max_in_flight;
+
+	return (int)(n < SUBS_READ_AHEAD_MIN ? SUBS_READ_AHEAD_MIN :
+	    n > SUBS_READ_AHEAD_MAX ? SUBS_READ_AHEAD_MAX : n);
+}
+
 /* One subscription's turn: state, retries, new entries, claims. */
 static void
 sub_turn(struct sub *s, int64_t now)
@@ -721,7 +761,7 @@ sub_turn(struct sub *s, int64_t now)
 		sub_purge_old(s, now);
 	if (s->paused || now < s->hold_until)
 		return;
-	room = (int)c->max_in_flight - s->in_flight;
+	room = sub_read_ahead(c) - s->held;
 	if (room > 0 && !s->leasing && s->next_retry_at <= now) {
 		sub_lease(s, room);
 		return;		/* what it takes counts against the room */
@@ -805,6 +845,7 @@ subs_configure(struct subs *subs)
 			s->group = xasprintf("sub:%s", s->id);
 			snprintf(s->claim_cursor, sizeof(s->claim_cursor), "0-0");
 			TAILQ_INIT(&s->jobs);
+			TAILQ_INIT(&s->ready);
 			subs->list = xreallocarray(subs->list, subs->n + 1, sizeof(*subs->list));
 			subs->list[subs->n++] = s;
 		}
@@ -823,6 +864,7 @@ subs_new(struct server *srv)
 	subs->timer = evtimer_new(srv->base, subs_on_timer, subs);
 	subs->ack_timer = evtimer_new(srv->base, subs_on_ack_timer, subs);
 	subs->k_events = xasprintf("%s:events", srv->conf->redis.prefix);
+	subs->snaps = lead_snaps_new(srv);
 	return subs;
 }
 
@@ -853,15 +895,20 @@ subs_stop(struct subs *subs)
 
 		for (job = TAILQ_FIRST(&s->jobs); job != NULL; job = next) {
 			next = TAILQ_NEXT(job, entry);
-			if (job->req == NULL)
+			if (job->req == NULL && !job->queued)
 				continue;	/* waiting for its lead: ends when that comes */
-			outbound_cancel(job->req);
-			job->req = NULL;
+			if (job->req != NULL) {
+				outbound_cancel(job->req);
+				job->req = NULL;
+				s->sending--;
+			}
+			if (job->queued)
+				TAILQ_REMOVE(&s->ready, job, ready_entry);
 			/* A first attempt stays pending: this consumer reads it again at start. */
 			if (!job->from_stream)
 				sub_settle(s, "release", job, 0, NULL, 0);
 			TAILQ_REMOVE(&s->jobs, job, entry);
-			s->in_flight--;
+			s->held--;
 			sub_job_free(job);
 		}
 	}
@@ -891,6 +938,7 @@ subs_free(struct subs *subs)
 		free(s);
 	}
 	free(subs->list);
+	lead_snaps_free(subs->snaps);
 	event_free(subs->timer);
 	event_free(subs->ack_timer);
 	free(subs->consumer);

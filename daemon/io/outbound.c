@@ -38,8 +38,12 @@ struct outbound_req {
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
+#define OUTBOUND_IDLE_MAX	64	/* easy handles kept for reuse */
+
 struct outbound {
 	struct event_base	*base;
+	CURL			*idle[OUTBOUND_IDLE_MAX];	/* reset handles, cheaper than new ones */
+	size_t			 nidle;
 	CURLM			*multi;
 	struct event		*curl_timer;
 	TAILQ_HEAD(, outbound_req) active;
@@ -51,8 +55,14 @@ static void outbound_check_done(struct outbound *);
 static void
 outbound_req_free(struct outbound_req *req)
 {
-	if (req->easy != NULL)
+	struct outbound *ob = req->ob;
+
+	if (req->easy != NULL && ob->nidle < OUTBOUND_IDLE_MAX) {
+		curl_easy_reset(req->easy);
+		ob->idle[ob->nidle++] = req->easy;
+	} else if (req->easy != NULL) {
 		curl_easy_cleanup(req->easy);
+	}
 	curl_slist_free_all(req->headers);
 	free(req);
 }
@@ -222,7 +232,7 @@ outbound_post(struct outbound *ob, const char *url, struct curl_slist *headers,
 	req->arg = arg;
 	req->timeout_ms = timeout_ms;
 	req->headers = curl_slist_append(headers, "Expect:");	/* no 100-continue round trip */
-	req->easy = curl_easy_init();
+	req->easy = ob->nidle > 0 ? ob->idle[--ob->nidle] : curl_easy_init();
 	curl_easy_setopt(req->easy, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(req->easy, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -290,6 +300,8 @@ outbound_free(struct outbound *ob)
 		return;
 	while ((req = TAILQ_FIRST(&ob->active)) != NULL)
 		outbound_cancel(req);
+	while (ob->nidle > 0)
+		curl_easy_cleanup(ob->idle[--ob->nidle]);
 	curl_multi_cleanup(ob->multi);
 	while ((s = LIST_FIRST(&ob->socks)) != NULL) {
 		LIST_REMOVE(s, entry);

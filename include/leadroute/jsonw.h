@@ -33,6 +33,12 @@ void jsonw_time(struct jsonw *w, const char *key, int64_t ms);
 /* JSON text that is already valid (a stored document, say), inserted as is. */
 void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t len);
 
+/*
+ * Members written elsewhere ("\"a\":1,\"b\":2", valid, without braces), inserted
+ * as they are into the object being written: a part many bodies share.
+ */
+void jsonw_raw_members(struct jsonw *w, const char *members, size_t len);
+
 /* The finished text (malloc'd, caller frees); the writer is reset. */
 char *jsonw_finish(struct jsonw *w, size_t *len);
 

@@ -837,7 +837,7 @@ START_TEST(test_conf_subscriptions)
 	ck_assert_uint_eq(s->nsecrets, 1);
 	ck_assert_ptr_null(s->pools);
 	ck_assert_int_eq(s->contact, 0);
-	ck_assert_uint_eq(s->max_in_flight, 8);
+	ck_assert_uint_eq(s->max_in_flight, 16);
 	ck_assert_uint_eq(s->attempts, 10);
 	ck_assert_int_eq(s->pause_after_ms, 3600 * 1000);
 	s = conf_find_subscription(c, "some");
