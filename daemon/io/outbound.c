@@ -180,6 +180,8 @@ outbound_finish(struct outbound_req *req, CURLcode res)
 #endif
 	r.retry_after_ms = (int64_t)retry_after * 1000;
 	r.ms = (sys_monotonic_us() - req->started_us) / 1000;
+	/* The receiver's bytes go into logs and JSON: valid UTF-8 (a cut character included). */
+	util_utf8_scrub(req->answer);
 	r.answer = req->answer;
 	/* A status line came: that is the answer, even if its body was cut off. */
 	r.answered = r.status > 0 && (res == CURLE_OK || (res == CURLE_WRITE_ERROR && req->cut));
