@@ -273,7 +273,7 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	s->sending--;
 	if (res->answered && res->status >= 200 && res->status <= 299) {
 		metrics_inc_label(METRIC_LABEL_SUB_DELIVERED, s->id, 1);
-		log_debug("subscription_delivered", "subscription=%s event=%s attempt=%" PRId64
+		log_debug("subscription_delivered", "subscription=%s event_id=%s attempt=%" PRId64
 		    " status=%ld ms=%" PRId64, s->id, job->eid, job->attempt, res->status, res->ms);
 		if (!job->from_stream) {
 			sub_settle(s, "delivered", job, 0, NULL, 0);
@@ -304,16 +304,18 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	}
 	err = res->answer != NULL && res->answer[0] != '\0' ?
 	    xasprintf("%s: %s", res->error, res->answer) : xstrdup(res->error);
+	/* The receiver's bytes, cut anywhere: the record must stay text (JSON, logs). */
+	util_utf8_scrub(err);
 	log_quote(err, q, sizeof(q));
 	if (dead) {
 		metrics_inc_label(METRIC_LABEL_SUB_DEAD, s->id, 1);
-		log_warn("subscription_failed", "subscription=%s event=%s type=%s attempt=%" PRId64
+		log_warn("subscription_failed", "subscription=%s event_id=%s type=%s attempt=%" PRId64
 		    " error=%s ms=%" PRId64 " next=dead_letter", s->id, job->eid,
 		    sub_event_name(job->type), job->attempt, q, res->ms);
 		sub_settle(s, "dead", job, 0, err, hold);
 	} else {
 		metrics_inc_label(METRIC_LABEL_SUB_RETRIED, s->id, 1);
-		log_warn("subscription_failed", "subscription=%s event=%s type=%s attempt=%" PRId64
+		log_warn("subscription_failed", "subscription=%s event_id=%s type=%s attempt=%" PRId64
 		    " error=%s ms=%" PRId64 " next=retry retry_in_ms=%" PRId64, s->id, job->eid,
 		    sub_event_name(job->type), job->attempt, q, res->ms, delay);
 		sub_settle(s, "retry", job, now + delay, err, hold);

@@ -224,6 +224,14 @@ def _read_body(handler):
     return handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of new connections (a
+    # few subscriptions, several requests each) overflows it, and a dropped
+    # SYN is sent again only a second later, past a short notify.timeout.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class Sink:
     """A subscription's endpoint on a thread (127.0.0.1, a free port).
 
@@ -239,6 +247,7 @@ class Sink:
       (503, {"Retry-After": "2"}) a status and headers
       ("hang", 2.5)               wait that long, then 200
       ("body", 200, 1 << 20)      a status with a body of that many bytes
+      ("body", 422, b"...")       a status with exactly this body
       "drop"                      close the connection without an answer
     """
 
@@ -273,8 +282,7 @@ class Sink:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         # A short poll: close() (shutdown) waits for the serving loop to look.
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
@@ -331,6 +339,8 @@ class Sink:
             status, headers = action
         if not 200 <= status < 300:
             body = b"no"
+        if isinstance(nbytes, bytes):
+            body, nbytes = nbytes, None
         try:
             handler.send_response(status)
             for k, v in headers.items():
