@@ -243,7 +243,7 @@ api_on_dead_changed(const struct store_reply *reply, void *arg)
 	log_info(moved != NULL ? "subscription_dead_letters_retried" :
 	    "subscription_dead_letters_purged", "subscription=%s count=%lld", sub, (long long)n);
 	if (moved != NULL)
-		subs_kick(srv->subs);
+		subs_refresh(srv->subs);
 	jsonw_begin_object(&w, NULL);
 	jsonw_int(&w, moved != NULL ? "retried" : "purged", n > 0 ? n : 0);
 	jsonw_bool(&w, "more", json_is_true(json_object_get(reply->json, "more")));

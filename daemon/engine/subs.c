@@ -304,8 +304,6 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	}
 	err = res->answer != NULL && res->answer[0] != '\0' ?
 	    xasprintf("%s: %s", res->error, res->answer) : xstrdup(res->error);
-	/* The receiver's bytes, cut anywhere: the record must stay text (JSON, logs). */
-	util_utf8_scrub(err);
 	log_quote(err, q, sizeof(q));
 	if (dead) {
 		metrics_inc_label(METRIC_LABEL_SUB_DEAD, s->id, 1);
@@ -821,8 +819,10 @@ subs_refresh(struct subs *subs)
 {
 	size_t i;
 
-	for (i = 0; i < subs->n; i++)
+	for (i = 0; i < subs->n; i++) {
 		subs->list[i]->last_state_ms = 0;
+		subs->list[i]->next_retry_at = 0;	/* dead letters may be back in the retry set */
+	}
 	subs_arm(subs, 0);
 }
 

@@ -21,7 +21,7 @@ void subs_configure(struct subs *subs);
 /* Abort the deliveries under way: retried events are given back, new ones stay pending. */
 void subs_stop(struct subs *subs);
 
-/* A subscription's state changed (resumed): read every state again now. */
+/* A subscription's state changed (resumed, dead letters retried): look again now. */
 void subs_refresh(struct subs *subs);
 
 /* Events were just written: read them soon (a few ms, so reads come in batches). */

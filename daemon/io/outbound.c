@@ -39,6 +39,7 @@ struct outbound_req {
 };
 
 #define OUTBOUND_IDLE_MAX	64	/* easy handles kept for reuse */
+#define OUTBOUND_MAX_CONNECTS	256	/* idle connections kept for reuse */
 
 struct outbound {
 	struct event_base	*base;
@@ -289,6 +290,13 @@ outbound_new(struct event_base *base)
 	curl_multi_setopt(ob->multi, CURLMOPT_SOCKETDATA, ob);
 	curl_multi_setopt(ob->multi, CURLMOPT_TIMERFUNCTION, outbound_curl_timer);
 	curl_multi_setopt(ob->multi, CURLMOPT_TIMERDATA, ob);
+	/*
+	 * Keep connections for reuse however few requests are under way at the
+	 * moment (libcurl's default follows the handles added, so a connection
+	 * whose request just ended is often closed): a new connection per
+	 * request costs both ends far more than the request.
+	 */
+	curl_multi_setopt(ob->multi, CURLMOPT_MAXCONNECTS, (long)OUTBOUND_MAX_CONNECTS);
 	return ob;
 }
 
