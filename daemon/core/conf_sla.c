@@ -153,12 +153,7 @@ conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list)
 		t = &c->notify.targets[c->notify.ntargets++];
 		t->id = xstrdup(id);
 		t->line = item->line;
-		snprintf(sub, sizeof(sub), "%s.url", path);
-		if ((url = confread_opt_string(ctx->diags, item, "url", path)) == NULL)
-			conf_error(ctx, item->line, path, "missing \"url\"");
-		else if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-			conf_error(ctx, ytree_get(item, "url")->line, sub,
-			    "expected an http:// or https:// URL, got \"%s\"", url);
+		url = confread_url(ctx->diags, item, "url", path);
 		t->url = xstrdup(url != NULL ? url : "");
 		if ((format = confread_opt_string(ctx->diags, item, "format", path)) == NULL ||
 		    strcmp(format, "json") == 0) {

@@ -170,15 +170,7 @@ conf_sub_parse(struct conf_ctx *ctx, const struct ynode *item, const char *path,
 	char sub[160];
 	size_t i;
 
-	snprintf(sub, sizeof(sub), "%s.url", path);
-	if ((url = confread_opt_string(ctx->diags, item, "url", path)) == NULL)
-		conf_error(ctx, item->line, path, "missing \"url\"");
-	else if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		conf_error(ctx, ytree_get(item, "url")->line, sub,
-		    "expected an http:// or https:// URL, got \"%s\"", url);
-	else if (url[strncmp(url, "http://", 7) == 0 ? 7 : 8] == '\0' ||
-	    strchr("/:?#", url[strncmp(url, "http://", 7) == 0 ? 7 : 8]) != NULL)
-		conf_error(ctx, ytree_get(item, "url")->line, sub, "the URL \"%s\" has no host", url);
+	url = confread_url(ctx->diags, item, "url", path);
 	s->url = xstrdup(url != NULL ? url : "");
 	conf_sub_secrets(ctx, item, path, s);
 	conf_sub_events(ctx, item, path, s);

@@ -98,6 +98,31 @@ confread_opt_string(struct conf_diags *d, const struct ynode *item, const char *
 	return confread_scalar(d, n, sub, "a string");
 }
 
+const char *
+confread_url(struct conf_diags *d, const struct ynode *item, const char *key, const char *path)
+{
+	const char *url = confread_opt_string(d, item, key, path), *host;
+	char sub[160];
+
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	if (url == NULL) {
+		if (ytree_get(item, key) == NULL)
+			conf_diag_add(d, 0, item->line, path, "missing \"%s\"", key);
+		return NULL;
+	}
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		conf_diag_add(d, 0, ytree_get(item, key)->line, sub,
+		    "expected an http:// or https:// URL, got \"%s\"", url);
+		return NULL;
+	}
+	host = url + (url[4] == ':' ? 7 : 8);
+	if (*host == '\0' || strchr("/:?#", *host) != NULL) {
+		conf_diag_add(d, 0, ytree_get(item, key)->line, sub, "the URL \"%s\" has no host", url);
+		return NULL;
+	}
+	return url;
+}
+
 /* An optional true/false under key into *out (left alone when absent); -1 after reporting. */
 int
 confread_bool(struct conf_diags *d, const struct ynode *item, const char *key, const char *path,

@@ -36,6 +36,19 @@ webhook_sign(const unsigned char *key, size_t keylen, const char *msg_id, int64_
 	EVP_EncodeBlock((unsigned char *)out + 3, mac, (int)maclen);	/* 44 bytes and a NUL */
 }
 
+char *
+webhook_msg_id(const char *prefix, const char *id)
+{
+	char *msg = xasprintf("msg_%s_%s", prefix, id), *p;
+
+	/* The signed content is "<id>.<ts>.<body>": an id must not hold a dot. */
+	for (p = msg + 4; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			*p = '_';
+	return msg;
+}
+
 int64_t
 webhook_backoff_ms(int64_t base_ms, int64_t max_ms, uint64_t failed, uint32_t rnd)
 {

@@ -64,20 +64,6 @@ struct notify {
 
 static void notify_settle(struct delivery *, const char *, int64_t, const char *);
 
-/* The webhook-id of a job: msg_<prefix>_<id>, the same on every attempt. */
-static char *
-notify_msg_id(const char *prefix, const char *job_id)
-{
-	char *id = xasprintf("msg_%s_%s", prefix, job_id), *p;
-
-	/* The signed content is "<id>.<ts>.<body>": an id must not hold a dot. */
-	for (p = id + 4; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-			*p = '_';
-	return id;
-}
-
 /* The in-flight gauge follows every change of in_flight. */
 static void
 notify_gauge(struct notify *n)
@@ -214,26 +200,10 @@ notify_settle(struct delivery *d, const char *outcome, int64_t due_ms, const cha
 static void
 notify_send(struct notify *n, struct delivery *d)
 {
-	const char *prefix = d->conf->redis.prefix;
-	char *msg_id = notify_msg_id(prefix, d->id), *h, sig[WEBHOOK_SIG_LEN];
-	int64_t ts = sys_now_ms() / 1000;
-	struct curl_slist *headers;
+	unsigned char *key = d->target->secret;
+	struct curl_slist *headers = outbound_webhook_headers(d->conf->redis.prefix, d->id,
+	    sys_now_ms() / 1000, &key, &d->target->secret_len, key != NULL ? 1 : 0, d->body, d->len);
 
-	headers = curl_slist_append(NULL, "Content-Type: application/json");
-	h = xasprintf("webhook-id: %s", msg_id);
-	headers = curl_slist_append(headers, h);
-	free(h);
-	h = xasprintf("webhook-timestamp: %" PRId64, ts);
-	headers = curl_slist_append(headers, h);
-	free(h);
-	if (d->target->secret != NULL) {
-		webhook_sign(d->target->secret, d->target->secret_len, msg_id, ts, d->body, d->len,
-		    sig);
-		h = xasprintf("webhook-signature: %s", sig);
-		headers = curl_slist_append(headers, h);
-		free(h);
-	}
-	free(msg_id);
 	d->req = outbound_post(n->srv->outbound, d->target->url, headers, d->body, d->len,
 	    d->conf->notify.timeout_ms, notify_finish, d);
 	if (d->req == NULL) {

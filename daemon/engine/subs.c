@@ -183,19 +183,6 @@ sub_job_free(struct sub_job *job)
 	free(job);
 }
 
-/* The webhook-id of an event: msg_<prefix>_<event id>, with no dot (it is signed as id.ts.body). */
-static char *
-sub_msg_id(const char *prefix, const char *eid)
-{
-	char *id = xasprintf("msg_%s_%s", prefix, eid), *p;
-
-	for (p = id + 4; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-			*p = '_';
-	return id;
-}
-
 static void
 sub_on_settled(const struct store_reply *reply, void *arg)
 {
@@ -329,29 +316,9 @@ static void
 sub_post(struct sub_job *job, const struct conf_subscription *c)
 {
 	const struct conf *conf = job->s->subs->srv->conf;
-	char *msg_id = sub_msg_id(conf->redis.prefix, job->eid), *h;
-	int64_t ts = sys_now_ms() / 1000;
-	struct curl_slist *headers;
-	struct buf sigs = { 0 };
-	size_t i;
+	struct curl_slist *headers = outbound_webhook_headers(conf->redis.prefix, job->eid,
+	    sys_now_ms() / 1000, c->secrets, c->secret_lens, c->nsecrets, job->body, job->len);
 
-	headers = curl_slist_append(NULL, "Content-Type: application/json");
-	h = xasprintf("webhook-id: %s", msg_id);
-	headers = curl_slist_append(headers, h);
-	free(h);
-	h = xasprintf("webhook-timestamp: %" PRId64, ts);
-	headers = curl_slist_append(headers, h);
-	free(h);
-	buf_appendf(&sigs, "webhook-signature:");
-	for (i = 0; i < c->nsecrets; i++) {
-		char sig[WEBHOOK_SIG_LEN];
-
-		webhook_sign(c->secrets[i], c->secret_lens[i], msg_id, ts, job->body, job->len, sig);
-		buf_appendf(&sigs, " %s", sig);
-	}
-	headers = curl_slist_append(headers, sigs.data);
-	buf_free(&sigs);
-	free(msg_id);
 	job->s->sending++;
 	job->req = outbound_post(job->s->subs->srv->outbound, c->url, headers, job->body, job->len,
 	    conf->notify.timeout_ms, sub_on_answer, job);

@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 
 #include "leadroute/util.h"
+#include "leadroute/webhook.h"
 
 #include "io/log.h"
 #include "io/outbound.h"
@@ -260,6 +261,35 @@ outbound_post(struct outbound *ob, const char *url, struct curl_slist *headers,
 	}
 	TAILQ_INSERT_TAIL(&ob->active, req, entry);
 	return req;
+}
+
+struct curl_slist *
+outbound_webhook_headers(const char *prefix, const char *id, int64_t ts,
+    unsigned char *const *keys, const size_t *keylens, size_t nkeys, const char *body,
+    size_t len)
+{
+	char *msg_id = webhook_msg_id(prefix, id), sig[WEBHOOK_SIG_LEN];
+	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+	struct buf line = { 0 };
+	size_t i;
+
+	buf_appendf(&line, "webhook-id: %s", msg_id);
+	headers = curl_slist_append(headers, line.data);
+	line.len = 0;
+	buf_appendf(&line, "webhook-timestamp: %" PRId64, ts);
+	headers = curl_slist_append(headers, line.data);
+	if (nkeys > 0) {
+		line.len = 0;
+		buf_appendf(&line, "webhook-signature:");
+		for (i = 0; i < nkeys; i++) {
+			webhook_sign(keys[i], keylens[i], msg_id, ts, body, len, sig);
+			buf_appendf(&line, " %s", sig);
+		}
+		headers = curl_slist_append(headers, line.data);
+	}
+	buf_free(&line);
+	free(msg_id);
+	return headers;
 }
 
 void

@@ -44,6 +44,16 @@ struct outbound_req *outbound_post(struct outbound *ob, const char *url,
     struct curl_slist *headers, const char *body, size_t len, int64_t timeout_ms,
     outbound_cb *cb, void *arg);
 
+/*
+ * The headers of a Standard Webhooks POST of body: Content-Type, webhook-id
+ * (webhook_msg_id of prefix and id, the same on every attempt),
+ * webhook-timestamp (ts, unix seconds) and one v1 signature per key (none:
+ * unsigned). For outbound_post.
+ */
+struct curl_slist *outbound_webhook_headers(const char *prefix, const char *id, int64_t ts,
+    unsigned char *const *keys, const size_t *keylens, size_t nkeys, const char *body,
+    size_t len);
+
 /* Abort a request under way; its cb never runs. */
 void outbound_cancel(struct outbound_req *req);
 

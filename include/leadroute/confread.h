@@ -28,6 +28,9 @@ const char *confread_id(struct conf_diags *d, const struct ynode *item, const ch
 /* An optional string under key; NULL when absent, or after reporting a non-scalar. */
 const char *confread_opt_string(struct conf_diags *d, const struct ynode *item, const char *key,
     const char *path);
+/* A required http:// or https:// URL with a host under key; NULL after reporting. */
+const char *confread_url(struct conf_diags *d, const struct ynode *item, const char *key,
+    const char *path);
 /* An optional true/false under key into *out (left alone when absent); -1 after reporting. */
 int confread_bool(struct conf_diags *d, const struct ynode *item, const char *key,
     const char *path, int *out);

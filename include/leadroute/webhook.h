@@ -22,6 +22,12 @@ void webhook_sign(const unsigned char *key, size_t keylen, const char *msg_id, i
     const char *body, size_t len, char out[WEBHOOK_SIG_LEN]);
 
 /*
+ * The webhook-id of a message: msg_<prefix>_<id>, every character but
+ * letters, digits, - and _ made _ (an id must hold no dot); malloc'd.
+ */
+char *webhook_msg_id(const char *prefix, const char *id);
+
+/*
  * How long to wait after the failed-th failed attempt (1 for the first):
  * base_ms doubled per failure and capped at max_ms, less a random part of
  * up to a quarter (rnd picks it), so the delay is in [3/4 d, d] and retries
