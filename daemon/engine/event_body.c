@@ -17,15 +17,6 @@
 
 #include "engine/event_body.h"
 
-static int64_t as_int(const char *s, int64_t def);
-
-/* A lead stored before sequence numbers has none: any snapshot of it will do. */
-static int64_t
-as_int_pub(const char *s)
-{
-	return as_int(s, INT64_MAX);
-}
-
 /* Stream entry types and what subscribers call them. */
 static const struct {
 	const char	*stream;
@@ -98,19 +89,6 @@ lead_str(const struct lead_snap *lead, size_t i)
 	return lead != NULL && i < lead->n ? lead->vals[i] : NULL;
 }
 
-void
-event_lead_snap_fill(struct lead_snap *snap, const redisReply *r)
-{
-	size_t i;
-
-	snap->n = r != NULL && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
-	snap->vals = xcalloc(snap->n ? snap->n : 1, sizeof(*snap->vals));
-	for (i = 0; i < snap->n; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			snap->vals[i] = xstrndup(r->element[i]->str, r->element[i]->len);
-	snap->exists = lead_str(snap, LF_STATUS) != NULL;
-	snap->seq = snap->exists ? as_int_pub(lead_str(snap, LF_SEQ)) : INT64_MAX;
-}
 
 /* A field of the stream entry; NULL when absent. */
 static const char *
@@ -153,6 +131,21 @@ as_int(const char *s, int64_t def)
 		return def;
 	v = strtoll(s, &end, 10);
 	return *end == '\0' ? (int64_t)v : def;
+}
+
+/* A lead stored before sequence numbers has none (INT64_MAX): any snapshot of it will do. */
+void
+event_lead_snap_fill(struct lead_snap *snap, const redisReply *r)
+{
+	size_t i;
+
+	snap->n = r != NULL && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+	snap->vals = xcalloc(snap->n ? snap->n : 1, sizeof(*snap->vals));
+	for (i = 0; i < snap->n; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			snap->vals[i] = xstrndup(r->element[i]->str, r->element[i]->len);
+	snap->exists = lead_str(snap, LF_STATUS) != NULL;
+	snap->seq = snap->exists ? as_int(lead_str(snap, LF_SEQ), INT64_MAX) : INT64_MAX;
 }
 
 /* A string member of the lead's fields document; NULL when absent or not a string. */

@@ -113,14 +113,6 @@ sub_conf(const struct sub *s)
 	return s->active ? conf_find_subscription(s->subs->srv->conf, s->id) : NULL;
 }
 
-static char *
-sub_key(const struct sub *s, const char *what)
-{
-	const char *prefix = s->subs->srv->conf->redis.prefix;
-
-	return what != NULL ? xasprintf("%s:sub:%s:%s", prefix, s->id, what) :
-	    xasprintf("%s:sub:%s", prefix, s->id);
-}
 
 /* Acknowledge entries the subscription is done with, in one XACK per turn. */
 static void
@@ -414,10 +406,10 @@ sub_take_entry(struct sub *s, const redisReply *e)
 	    json_string_value(json_object_get(fields, "type")) : "");
 	if (c == NULL || type < 0 || !(c->events & (1u << type))) {
 		json_decref(fields);
-		if (c != NULL)
+		if (c != NULL) {	/* a removed subscription leaves its entries alone */
 			metrics_inc_label(METRIC_LABEL_SUB_SKIPPED, s->id, 1);
-		if (c != NULL)
 			sub_ack(s, id->str);
+		}
 		return;
 	}
 	job = xcalloc(1, sizeof(*job));
@@ -628,7 +620,7 @@ static void
 sub_read_state(struct sub *s)
 {
 	struct store_args a = { 0 };
-	char *key = sub_key(s, NULL);
+	char *key = xasprintf("%s:sub:%s", s->subs->srv->conf->redis.prefix, s->id);
 
 	store_args_add(&a, "HMGET");
 	store_args_add(&a, key);

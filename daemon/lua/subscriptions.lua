@@ -18,25 +18,30 @@ local function id_ms(id)
   return tonumber(string.match(id or '', '^(%d+)-'))
 end
 
+-- The stream's consumer groups by name, read once (none before the stream exists).
+local GROUPS = {}
+local function read_groups()
+  local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', K_EVENTS)
+  for _, g in ipairs(ok and groups or {}) do
+    local info = {}
+    for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+    GROUPS[info.name] = info
+  end
+end
+
 local function status(id)
   local sk, rk = key('sub', id), key('sub', id, 'retry')
   local flat = redis.call('HGETALL', sk)
   local state = {}
   for i = 1, #flat, 2 do state[flat[i]] = flat[i + 1] end
   local out = { id = id, state = state, lag = cjson.null, pending = 0, oldest = cjson.null }
-  local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', K_EVENTS)
+  local info = GROUPS['sub:' .. id]
   local last
-  if ok then
-    for _, g in ipairs(groups) do
-      local info = {}
-      for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
-      if info.name == 'sub:' .. id then
-        out.group = true
-        out.pending = info.pending
-        out.lag = info.lag or cjson.null
-        last = info['last-delivered-id']
-      end
-    end
+  if info then
+    out.group = true
+    out.pending = info.pending
+    out.lag = info.lag or cjson.null
+    last = info['last-delivered-id']
   end
   local oldest
   local function older(ms)
@@ -58,6 +63,7 @@ local function status(id)
 end
 
 if op == 'status' then
+  read_groups()
   local subs = {}
   for id in string.gmatch(sub, '[^,]+') do subs[#subs + 1] = status(id) end
   return cjson.encode({ subs = subs })

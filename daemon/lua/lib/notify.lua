@@ -5,11 +5,12 @@
 local NOTIFIED = 0
 -- group: the jobs of one event; recipients that resolve to the same target
 -- get one message (the courier keeps the first, see notify.c).
+-- Without a group, the job starts its own ('g' .. its id).
 local function notify_enqueue(to, owner, pool, kind, data, group)
   local nid = redis.call('INCR', key('seq', 'notification'))
   redis.call('HSET', key('notification', nid), 'id', nid, 'to', to, 'owner', owner or '',
     'pool', pool or '', 'event', cjson.encode({ type = kind, at = NOW, data = data }),
-    'created_at', NOW, 'attempts', 0, 'group', group or '')
+    'created_at', NOW, 'attempts', 0, 'group', group or ('g' .. nid))
   redis.call('ZADD', key('outbox'), NOW, nid)
   NOTIFIED = NOTIFIED + 1
   return nid
@@ -23,10 +24,7 @@ local function notify_all(list, owner, pool, kind, data)
     if to ~= 'owner' or (owner and owner ~= '') then
       data.recipient = to
       local nid = notify_enqueue(to, owner, pool, kind, data, group)
-      if not group then
-        group = 'g' .. nid
-        redis.call('HSET', key('notification', nid), 'group', group)
-      end
+      group = group or ('g' .. nid)
     end
   end
   data.recipient = nil
