@@ -376,9 +376,25 @@ sub_on_lead(struct lead_snap *lead, void *arg)
 	sub_send(job);
 }
 
-/* A stream entry for the subscription: keep it, or acknowledge it unsent. */
+/* This daemon holds the entry already (read before, still on its way). */
+static int
+sub_holds(const struct sub *s, const char *eid)
+{
+	const struct sub_job *job;
+
+	TAILQ_FOREACH(job, &s->jobs, entry)
+		if (job->from_stream && strcmp(job->eid, eid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A stream entry for the subscription: keep it, or acknowledge it unsent.
+ * again: it was pending already (this daemon's own, or claimed), so it may
+ * be one this daemon still holds.
+ */
 static void
-sub_take_entry(struct sub *s, const redisReply *e)
+sub_take_entry(struct sub *s, const redisReply *e, int again)
 {
 	const struct conf_subscription *c = sub_conf(s);
 	const redisReply *id, *kv;
@@ -390,6 +406,8 @@ sub_take_entry(struct sub *s, const redisReply *e)
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
 	    (id = e->element[0])->type != REDIS_REPLY_STRING)
+		return;
+	if (again && sub_holds(s, id->str))
 		return;
 	kv = e->element[1];
 	if (kv->type != REDIS_REPLY_ARRAY) {	/* deleted since (erasure): nothing to send */
@@ -451,14 +469,14 @@ sub_job_end(struct sub_job *job)
 
 /* Entries as XREADGROUP and XAUTOCLAIM answer them. */
 static size_t
-sub_take_entries(struct sub *s, const redisReply *list)
+sub_take_entries(struct sub *s, const redisReply *list, int again)
 {
 	size_t i;
 
 	if (list == NULL || list->type != REDIS_REPLY_ARRAY)
 		return 0;
 	for (i = 0; i < list->elements; i++)
-		sub_take_entry(s, list->element[i]);
+		sub_take_entry(s, list->element[i], again);
 	return list->elements;
 }
 
@@ -478,7 +496,7 @@ sub_on_read(const struct store_reply *reply, void *arg)
 	/* [[stream, [entry, …]]], or nil when nothing is new. */
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
 	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
-		got = sub_take_entries(s, r->element[0]->element[1]);
+		got = sub_take_entries(s, r->element[0]->element[1], !s->own_read);
 	if (!s->own_read) {
 		s->own_read = 1;	/* one page of our own is enough to go on with; claims do the rest */
 		subs_arm(s->subs, 0);
@@ -518,7 +536,7 @@ sub_on_claimed(const struct store_reply *reply, void *arg)
 	/* [next cursor, [entry, …], [deleted ids]]: deleted ones Redis dropped itself. */
 	if (r->element[0]->type == REDIS_REPLY_STRING)
 		snprintf(s->claim_cursor, sizeof(s->claim_cursor), "%s", r->element[0]->str);
-	if (sub_take_entries(s, r->element[1]) > 0)
+	if (sub_take_entries(s, r->element[1], 1) > 0)
 		log_info("subscription_claimed", "subscription=%s entries=%zu", s->id,
 		    r->element[1]->elements);
 }
@@ -812,7 +830,14 @@ subs_configure(struct subs *subs)
 		}
 		s->active = 1;
 		s->group_ready = 0;	/* made (or found) again: Redis may have restarted empty */
+		/*
+		 * Read this daemon's pending entries again at once (those it still
+		 * holds are left alone): one delivered while Redis was away lost
+		 * its XACK, and need not wait for a claim.
+		 */
+		s->own_read = 0;
 	}
+	subs_flush_acks(subs);	/* before any such read, on the same connection */
 	subs_arm(subs, 0);
 }
 
