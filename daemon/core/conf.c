@@ -144,6 +144,7 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	conf_free_sla(c);
+	conf_free_channels(c);
 	conf_free_subs(c);
 	conf_free_lifecycle(c);
 	conf_free_routing(c);

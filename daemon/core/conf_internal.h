@@ -66,8 +66,22 @@ void conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node);
 void conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list);
 void conf_free_routing(struct conf *c);
 
-/* Sections in conf_sla.c (clocks, escalation policies, notification targets, people). */
+/* Sections in conf_channels.c (notification targets, Slack, SMTP, action links). */
 void conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_notify_slack(struct conf_ctx *ctx, const struct ynode *map);
+void conf_parse_notify_email(struct conf_ctx *ctx, const struct ynode *map);
+void conf_parse_notify_links(struct conf_ctx *ctx, const struct ynode *map);
+void conf_parse_public_url(struct conf_ctx *ctx, const struct ynode *node);
+void conf_parse_lead_url(struct conf_ctx *ctx, const struct ynode *node);
+const struct conf_notify_target *conf_ref_target(struct conf_ctx *ctx, const struct ynode *item,
+    const char *key, const char *path);
+void conf_rep_channel(struct conf_ctx *ctx, const struct ynode *item, const char *path,
+    struct conf_rep *rep, size_t reps);
+void conf_free_channels(struct conf *c);
+/* whsec_<base64> (the Standard Webhooks form, 16 to 64 bytes) to the key's bytes; -1 when bad. */
+int conf_decode_secret(const char *s, unsigned char **key, size_t *len);
+
+/* Sections in conf_sla.c (clocks, escalation policies, people). */
 void conf_parse_people(struct conf_ctx *ctx, const struct ynode *list);
 void conf_parse_clocks(struct conf_ctx *ctx, const struct ynode *list);
 void conf_default_clocks(struct conf *c);
@@ -77,15 +91,10 @@ void conf_parse_policy(struct conf_ctx *ctx, const struct ynode *list, const cha
 void conf_parse_sla_override(struct conf_ctx *ctx, const struct ynode *node, const char *path,
     struct conf_sla *sla);
 void conf_parse_grade_slas(struct conf_ctx *ctx, const struct ynode *map);
-/* A reference to a notify target / person under key of item; NULL when absent or bad. */
-const struct conf_notify_target *conf_ref_target(struct conf_ctx *ctx, const struct ynode *item,
-    const char *key, const char *path);
+/* A reference to a person under key of item; NULL when absent or bad. */
 const struct conf_person *conf_ref_person(struct conf_ctx *ctx, const struct ynode *item,
     const char *key, const char *path);
 void conf_free_sla(struct conf *c);
-
-/* whsec_<base64> (the Standard Webhooks form, 16 to 64 bytes) to the key's bytes; -1 when bad. */
-int conf_decode_secret(const char *s, unsigned char **key, size_t *len);
 
 /* conf_subs.c: event subscriptions. */
 void conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list);

@@ -72,6 +72,12 @@ const struct conf_key conf_keys[] = {
 	  .off = OFF(notify.dead_retention_ms), .def = "30d", .min = 60000, .max = DAY(3650) },
 	/* Sections parsed by a function, in this order (later ones refer to earlier ones). */
 	{ .path = "calendars", .kind = CK_LIST, .list = conf_parse_calendars },
+	{ .path = "notify.public_url", .kind = CK_LIST, .list = conf_parse_public_url },
+	{ .path = "notify.lead_url", .kind = CK_LIST, .list = conf_parse_lead_url },
+	{ .path = "notify.slack", .kind = CK_LIST, .list = conf_parse_notify_slack },
+	{ .path = "notify.email", .kind = CK_LIST, .list = conf_parse_notify_email },
+	{ .path = "notify.links", .kind = CK_LIST, .list = conf_parse_notify_links,
+	  .parse_absent = 1 },
 	{ .path = "notify.targets", .kind = CK_LIST, .list = conf_parse_notify_targets },
 	{ .path = "people", .kind = CK_LIST, .list = conf_parse_people },
 	{ .path = "reps", .kind = CK_LIST, .list = conf_parse_reps, .required = 1 },

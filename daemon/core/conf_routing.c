@@ -70,7 +70,7 @@ void
 conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 {
 	static const char *const allowed[] = { "id", "name", "email", "calendar", "max_open",
-	    "max_per_day", "notify", "manager", NULL };
+	    "max_per_day", "notify", "manager", "slack_user", NULL };
 	struct conf *c = ctx->conf;
 	char path[64];
 	size_t i;
@@ -110,11 +110,11 @@ conf_parse_reps(struct conf_ctx *ctx, const struct ynode *list)
 		confread_opt_count(ctx->diags, item, "max_open", path, 1, 1000000, &rep->max_open);
 		confread_opt_count(ctx->diags, item, "max_per_day", path, 1, 1000000,
 		    &rep->max_per_day);
-		rep->notify = conf_ref_target(ctx, item, "notify", path);
-		rep->manager = conf_ref_person(ctx, item, "manager", path);
 		rep->id = xstrdup(id);
 		rep->name = xstrdup(name != NULL ? name : id);
 		rep->email = email != NULL ? xstrdup(email) : NULL;
+		conf_rep_channel(ctx, item, path, rep, list->n);
+		rep->manager = conf_ref_person(ctx, item, "manager", path);
 		rep->line = item->line;
 		c->nreps++;
 	}
@@ -154,7 +154,7 @@ void
 conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 {
 	static const char *const allowed[] = { "id", "reps", "max_open", "calendar", "manager",
-	    "director", "escalation", "sla", NULL };
+	    "director", "escalation", "sla", "notify", NULL };
 	struct conf *c = ctx->conf;
 	char path[64], rpath[96];
 	size_t i, j, k;
@@ -189,6 +189,7 @@ conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list)
 		}
 		pool->manager = conf_ref_person(ctx, item, "manager", path);
 		pool->director = conf_ref_person(ctx, item, "director", path);
+		pool->notify = conf_ref_target(ctx, item, "notify", path);
 		if ((n = ytree_get(item, "escalation")) != NULL) {
 			snprintf(rpath, sizeof(rpath), "%s.escalation", path);
 			conf_parse_policy(ctx, n, rpath, &pool->escalation);
@@ -592,6 +593,7 @@ conf_free_routing(struct conf *c)
 		free(c->reps[i].id);
 		free(c->reps[i].name);
 		free(c->reps[i].email);
+		free(c->reps[i].slack_user);
 	}
 	free(c->reps);
 	for (i = 0; i < c->npools; i++) {

@@ -1,6 +1,6 @@
 /*
- * conf_sla.c — the SLA side of the config: clocks, escalation policies, the
- * webhooks notifications go to, and the people (managers, directors) they reach.
+ * conf_sla.c — the SLA side of the config: clocks, escalation policies, and
+ * the people (managers, directors) they reach (their channels: conf_channels.c).
  */
 #include "config.h"
 
@@ -19,8 +19,6 @@
 #define DUR_MIN		100			/* 100ms */
 #define DUR_MAX		(30LL * 86400 * 1000)	/* 30d */
 #define MAX_LEVELS	10
-#define SECRET_MIN	16
-#define SECRET_MAX	64
 
 
 struct conf_sla
@@ -50,17 +48,6 @@ conf_find_clock(const struct conf *conf, const char *name)
 	return NULL;
 }
 
-const struct conf_notify_target *
-conf_find_target(const struct conf *conf, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < conf->notify.ntargets; i++)
-		if (strcmp(conf->notify.targets[i].id, id) == 0)
-			return &conf->notify.targets[i];
-	return NULL;
-}
-
 const struct conf_person *
 conf_find_person(const struct conf *conf, const char *id)
 {
@@ -70,122 +57,6 @@ conf_find_person(const struct conf *conf, const char *id)
 		if (strcmp(conf->people[i].id, id) == 0)
 			return &conf->people[i];
 	return NULL;
-}
-
-/* whsec_<base64> (the Standard Webhooks form) to the key's bytes; -1 when bad. */
-int
-conf_decode_secret(const char *s, unsigned char **key, size_t *len)
-{
-	unsigned char bytes[SECRET_MAX];
-	int n;
-
-	if (strncmp(s, "whsec_", 6) == 0)
-		s += 6;
-	if ((n = sig_base64_decode(s, strlen(s), bytes, sizeof(bytes))) < SECRET_MIN)
-		return -1;
-	*key = xmalloc((size_t)n);
-	memcpy(*key, bytes, (size_t)n);
-	*len = (size_t)n;
-	explicit_bzero(bytes, sizeof(bytes));
-	return 0;
-}
-
-/* The secret: written as a secret reference (see confread_secret_ref), or in a file. */
-static void
-conf_target_secret(struct conf_ctx *ctx, const struct ynode *item, const char *path,
-    struct conf_notify_target *t)
-{
-	const char *secret = confread_opt_string(ctx->diags, item, "secret", path);
-	const char *file = confread_opt_string(ctx->diags, item, "secret_file", path);
-	const char *key = file != NULL ? "secret_file" : "secret";
-	int line;
-	char sub[160], *ref, *text;
-	size_t n = 0;
-
-	if (secret != NULL && file != NULL) {
-		conf_error(ctx, item->line, path, "use one of secret and secret_file");
-		return;
-	}
-	if (secret == NULL && file == NULL)
-		return;
-	line = ytree_get(item, key)->line;
-	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	ref = file != NULL ? xasprintf("file:%s", file) : xstrdup(secret);
-	text = confread_secret_ref(ctx->diags, line, sub, ref, &n);
-	free(ref);
-	if (text == NULL)
-		return;
-	/* Spaces left by an editor are no part of base64. */
-	while (n > 0 && text[n - 1] == ' ')
-		text[--n] = '\0';
-	if (conf_decode_secret(text, &t->secret, &t->secret_len) == -1)
-		conf_error(ctx, line, sub, "expected whsec_ and %d to %d bytes in base64", SECRET_MIN,
-		    SECRET_MAX);
-	explicit_bzero(text, n);
-	free(text);
-}
-
-void
-conf_parse_notify_targets(struct conf_ctx *ctx, const struct ynode *list)
-{
-	static const char *const allowed[] = { "id", "url", "format", "secret", "secret_file", NULL };
-	struct conf *c = ctx->conf;
-	char path[64], sub[96];
-	size_t i;
-
-	if (!confread_is_list(ctx->diags, list, "notify.targets", "targets"))
-		return;
-	c->notify.targets = xcalloc(list->n ? list->n : 1, sizeof(*c->notify.targets));
-	for (i = 0; i < list->n; i++) {
-		const struct ynode *item = list->items[i];
-		const struct conf_notify_target *prev;
-		struct conf_notify_target *t;
-		const char *id, *url, *format;
-
-		snprintf(path, sizeof(path), "notify.targets[%zu]", i);
-		if (confread_check_keys(ctx->diags, item, path, allowed) == -1 ||
-		    (id = confread_id(ctx->diags, item, "id", path)) == NULL)
-			continue;
-		prev = conf_find_target(c, id);
-		if (confread_duplicate(ctx->diags, item, path, "target id", id,
-		    prev != NULL ? prev->line : 0))
-			continue;
-		t = &c->notify.targets[c->notify.ntargets++];
-		t->id = xstrdup(id);
-		t->line = item->line;
-		url = confread_url(ctx->diags, item, "url", path);
-		t->url = xstrdup(url != NULL ? url : "");
-		if ((format = confread_opt_string(ctx->diags, item, "format", path)) == NULL ||
-		    strcmp(format, "json") == 0) {
-			t->format = NOTIFY_FORMAT_JSON;
-		} else if (strcmp(format, "slack") == 0) {
-			t->format = NOTIFY_FORMAT_SLACK;
-		} else {
-			snprintf(sub, sizeof(sub), "%s.format", path);
-			conf_error(ctx, ytree_get(item, "format")->line, sub,
-			    "unknown format \"%s\": use json or slack", format);
-		}
-		conf_target_secret(ctx, item, path, t);
-	}
-}
-
-const struct conf_notify_target *
-conf_ref_target(struct conf_ctx *ctx, const struct ynode *item, const char *key,
-    const char *path)
-{
-	const struct conf_notify_target *t;
-	const char *id;
-	char sub[160];
-
-	if (ytree_get(item, key) == NULL ||
-	    (id = confread_opt_string(ctx->diags, item, key, path)) == NULL)
-		return NULL;
-	if ((t = conf_find_target(ctx->conf, id)) == NULL) {
-		snprintf(sub, sizeof(sub), "%s.%s", path, key);
-		conf_error(ctx, ytree_get(item, key)->line, sub,
-		    "unknown notify target \"%s\" (targets come from notify.targets)", id);
-	}
-	return t;
 }
 
 const struct conf_person *
@@ -615,9 +486,9 @@ conf_recipient_target(const struct conf *conf, const char *recipient, const char
 		if (rep == NULL)
 			*why = owner != NULL && *owner ? "the owner is not a rep of the config" :
 			    "the lead has no owner";
-		else if (rep->notify == NULL)
+		else if ((t = conf_rep_target(conf, rep, pool)) == NULL)
 			*why = "the owner has no notify target";
-		return rep != NULL ? rep->notify : NULL;
+		return rep != NULL ? t : NULL;
 	}
 	if (strncmp(recipient, "person:", 7) == 0) {
 		if ((person = conf_find_person(conf, recipient + 7)) == NULL)
@@ -664,14 +535,6 @@ conf_free_sla(struct conf *c)
 	conf_free_policy(&c->escalation);
 	for (i = 0; i < c->npools; i++)
 		conf_free_policy(&c->pools[i].escalation);
-	for (i = 0; i < c->notify.ntargets; i++) {
-		free(c->notify.targets[i].id);
-		free(c->notify.targets[i].url);
-		if (c->notify.targets[i].secret != NULL)
-			explicit_bzero(c->notify.targets[i].secret, c->notify.targets[i].secret_len);
-		free(c->notify.targets[i].secret);
-	}
-	free(c->notify.targets);
 	for (i = 0; i < c->npeople; i++) {
 		free(c->people[i].id);
 		free(c->people[i].name);

@@ -64,14 +64,27 @@ const char *sub_event_name(enum sub_event e);
 /* The type of a name; -1 when unknown. */
 int sub_event_find(const char *name);
 
+/* How a message reaches its reader. */
+enum conf_channel {
+	CHANNEL_WEBHOOK,	/* POSTed to a URL (format: our JSON, or a Slack incoming webhook) */
+	CHANNEL_SLACK,		/* chat.postMessage by the Slack app's bot, to a conversation or user */
+	CHANNEL_EMAIL,		/* a multipart mail over SMTP */
+};
+
+/* Somewhere notifications go: notify.targets, or a rep's own (notify: slack | email). */
 struct conf_notify_target {
-	char			*id;
-	char			*url;		/* http:// or https:// */
-	enum conf_notify_format	 format;
+	char			*id;		/* "rep:<id>" for a rep's own channel */
+	enum conf_channel	 channel;
+	char			*url;		/* CHANNEL_WEBHOOK: http:// or https:// */
+	enum conf_notify_format	 format;	/* CHANNEL_WEBHOOK */
+	char			*to;		/* CHANNEL_SLACK: a conversation or user id; CHANNEL_EMAIL: an address */
 	unsigned char		*secret;	/* Standard Webhooks key (whsec_… decoded); NULL: unsigned */
 	size_t			 secret_len;
 	int			 line;
 };
+
+/* The keys that sign email action links: the current one first, the previous while rotating. */
+#define CONF_LINK_KEYS 2
 
 /* Someone told of escalations who takes no leads: a manager, a director. */
 struct conf_person {
@@ -85,6 +98,7 @@ struct conf_rep {
 	char			*id;
 	char			*name;
 	char			*email;		/* optional: where notifications reach the rep */
+	char			*slack_user;	/* optional: the rep's Slack user id (U…), for DMs and actions */
 	const struct conf_notify_target	*notify;	/* where the rep's notifications go; NULL: nowhere */
 	const struct conf_person	*manager;	/* told when the rep misses SLAs; NULL: the pool's */
 	const struct calendar	*calendar;	/* working hours; NULL: always working */
@@ -135,6 +149,7 @@ struct conf_pool {
 	const struct calendar	*calendar;	/* for clocks on the pool's calendar; NULL: wall time */
 	const struct conf_person *manager;	/* told of escalations; NULL: none */
 	const struct conf_person *director;
+	const struct conf_notify_target *notify;	/* for its reps without a channel; NULL: none */
 	struct conf_policy	 escalation;	/* no levels: the default policy */
 	struct conf_sla		 sla;		/* this pool's clocks, under the grade's and rule's */
 	int			 line;
@@ -376,6 +391,30 @@ struct conf {
 		int64_t		  max_backoff_ms;
 		int64_t		  timeout_ms;	/* one delivery attempt at most */
 		int64_t		  dead_retention_ms;	/* dead letters kept this long */
+		struct conf_notify_target *rep_targets;	/* the reps' own channels (notify: slack | email) */
+		size_t		  nrep_targets;
+		char		 *public_url;	/* where people reach this daemon (links); NULL: no links */
+		char		 *lead_url;	/* a lead's link: a template with {id} and {crm_id}; NULL: none */
+		struct {
+			char		*bot_token;	/* NULL: no Slack app */
+			unsigned char	*signing_secret;	/* NULL: no interactions */
+			size_t		 signing_secret_len;
+			char		*api_url;	/* https://slack.com/api */
+		} slack;
+		struct {
+			char		*url;		/* smtp:// or smtps://; NULL: no email */
+			int		 starttls;	/* 2: required, 1: if offered, 0: never (smtp://) */
+			char		*username;	/* NULL: no AUTH */
+			char		*password;
+			char		*from;		/* "Leads <leads@example.com>" */
+			char		*ca_file;	/* NULL: the system's CAs */
+		} email;
+		struct {
+			unsigned char	*keys[CONF_LINK_KEYS];	/* NULL: no action links in emails */
+			size_t		 lens[CONF_LINK_KEYS];
+			size_t		 nkeys;
+			int64_t		 ttl_ms;
+		} links;
 	} notify;
 
 	struct conf_subscription *subs;
@@ -452,6 +491,14 @@ unsigned conf_roles_implied(unsigned roles);
 const struct conf_notify_target *conf_find_target(const struct conf *conf, const char *id);
 const struct conf_subscription *conf_find_subscription(const struct conf *conf, const char *id);
 const struct conf_person *conf_find_person(const struct conf *conf, const char *id);
+/* The rep whose Slack user id this is, or NULL. */
+const struct conf_rep *conf_find_slack_user(const struct conf *conf, const char *user);
+/*
+ * Where the rep's own messages (a lead assigned, a reminder) go: the rep's
+ * channel, else the pool's (pool may be NULL); NULL: nowhere.
+ */
+const struct conf_notify_target *conf_rep_target(const struct conf *conf,
+    const struct conf_rep *rep, const struct conf_pool *pool);
 
 /*
  * Where a notification for one recipient goes: "owner" (the lead's owner),

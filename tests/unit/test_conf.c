@@ -81,6 +81,82 @@ rule_named(const struct conf *c, const char *name)
 	return NULL;
 }
 
+START_TEST(test_conf_rep_channels)
+{
+	struct conf *c = load_ok(
+	    "notify:\n"
+	    "  public_url: https://leads.example.com/\n"
+	    "  slack: {bot_token: xoxb-1-2-abc, signing_secret: 8f742231b10e8888abcd99yyyzzz85a5,"
+	    " api_url: 'http://127.0.0.1:9/api/'}\n"
+	    "  email: {smtp_url: 'smtp://127.0.0.1:2525', from: 'Leads <l@example.com>'}\n"
+	    "  links: {secrets: [0123456789abcdef0123456789abcdef], ttl: 2d}\n"
+	    "  targets:\n"
+	    "    - {id: room, slack: C0123ABCD}\n"
+	    "    - {id: inbox, email: team@example.com}\n"
+	    "reps:\n"
+	    "  - {id: ana, slack_user: U0ANA, notify: slack}\n"
+	    "  - {id: ben, email: ben@example.com, notify: email}\n"
+	    "  - {id: cy}\n"
+	    "pools:\n"
+	    "  - {id: p1, reps: [ana, ben, cy], notify: room}\n"
+	    "rules:\n"
+	    "  - {name: d, pool: p1}\n");
+	const struct conf_pool *p = conf_find_pool(c, "p1");
+	const struct conf_notify_target *t;
+
+	ck_assert_str_eq(c->notify.public_url, "https://leads.example.com");
+	ck_assert_str_eq(c->notify.slack.api_url, "http://127.0.0.1:9/api");
+	ck_assert_int_eq(c->notify.email.starttls, 2);
+	ck_assert_int_eq(c->notify.links.nkeys, 1);
+	ck_assert_int_eq(c->notify.links.ttl_ms, 2 * 86400 * 1000);
+	t = conf_rep_target(c, conf_find_rep(c, "ana"), p);
+	ck_assert_int_eq(t->channel, CHANNEL_SLACK);
+	ck_assert_str_eq(t->to, "U0ANA");
+	ck_assert_str_eq(t->id, "rep:ana");
+	t = conf_rep_target(c, conf_find_rep(c, "ben"), p);
+	ck_assert_int_eq(t->channel, CHANNEL_EMAIL);
+	ck_assert_str_eq(t->to, "ben@example.com");
+	/* A rep without a channel is told in the pool's. */
+	t = conf_rep_target(c, conf_find_rep(c, "cy"), p);
+	ck_assert_str_eq(t->id, "room");
+	ck_assert_int_eq(conf_find_target(c, "inbox")->channel, CHANNEL_EMAIL);
+	ck_assert_ptr_eq(conf_find_slack_user(c, "U0ANA"), conf_find_rep(c, "ana"));
+	ck_assert_ptr_null(conf_find_slack_user(c, "U0BEN"));
+	conf_unref(c);
+
+	load_fails(
+	    "notify:\n"
+	    "  slack: {bot_token: nope}\n"
+	    "  email: {smtp_url: 'http://x', from: x}\n"
+	    "  links: {secrets: [short]}\n"
+	    "  targets:\n"
+	    "    - {id: a, slack: '#general'}\n"
+	    "    - {id: b, email: 'not an address'}\n"
+	    "    - {id: c, url: 'https://x.example', slack: C1}\n"
+	    "reps:\n"
+	    "  - {id: ana, notify: slack, slack_user: X1}\n"
+	    "  - {id: ben, notify: email}\n"
+	    "pools:\n"
+	    "  - {id: p1, reps: [ana, ben]}\n"
+	    "rules:\n"
+	    "  - {name: d, pool: p1}\n",
+	    "t.yaml:2: notify.slack.bot_token: expected a bot token (xoxb-…)\n"
+	    "t.yaml:3: notify.email.smtp_url: expected smtp://host[:port] or smtps://host[:port], "
+	    "got \"http://x\"\n"
+	    "t.yaml:4: notify.links.secrets[0]: a link key needs 32 bytes or more "
+	    "(openssl rand -base64 48)\n"
+	    "t.yaml:6: notify.targets[0].slack: expected a Slack channel or user id (C0123ABCD, "
+	    "U0123ABCD), got \"#general\"\n"
+	    "t.yaml:7: notify.targets[1].email: expected an email address, got \"not an address\"\n"
+	    "t.yaml:8: notify.targets[2]: use one of url, slack and email\n"
+	    "t.yaml:10: reps[0].slack_user: expected a Slack user id (U0123ABCD), got \"X1\"\n"
+	    "t.yaml:10: reps[0].notify: notify: slack needs the rep's slack_user and "
+	    "notify.slack.bot_token\n"
+	    "t.yaml:11: reps[1].notify: notify: email needs the rep's email and notify.email "
+	    "(the SMTP server)\n");
+}
+END_TEST
+
 START_TEST(test_conf_example_file_is_valid)
 {
 	struct conf_diags diags;
@@ -1048,6 +1124,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_default_clocks);
 	tcase_add_test(tc, test_conf_clocks_policies_and_targets);
 	tcase_add_test(tc, test_conf_sla_errors);
+	tcase_add_test(tc, test_conf_rep_channels);
 	tcase_add_test(tc, test_conf_lifecycle_defaults);
 	tcase_add_test(tc, test_conf_lifecycle_custom);
 	tcase_add_test(tc, test_conf_lifecycle_errors);
