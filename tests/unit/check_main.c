@@ -12,6 +12,7 @@ main(void)
 	int failed;
 
 	srunner_add_suite(sr, lead_suite());
+	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, mapping_suite());
 	srunner_add_suite(sr, pii_suite());
 	srunner_add_suite(sr, ratelimit_suite());
@@ -21,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, scorecard_suite());
 	srunner_add_suite(sr, scorecard_fold_suite());
 	srunner_add_suite(sr, sig_suite());
+	srunner_add_suite(sr, slack_suite());
 	srunner_add_suite(sr, time_suite());
 	srunner_add_suite(sr, tz_suite());
 	srunner_add_suite(sr, units_suite());

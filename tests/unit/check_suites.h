@@ -6,6 +6,7 @@
 
 Suite *conf_suite(void);
 Suite *lead_suite(void);
+Suite *mail_suite(void);
 Suite *mapping_suite(void);
 Suite *pii_suite(void);
 Suite *ratelimit_suite(void);
@@ -15,6 +16,7 @@ Suite *score_suite(void);
 Suite *scorecard_suite(void);
 Suite *scorecard_fold_suite(void);
 Suite *sig_suite(void);
+Suite *slack_suite(void);
 Suite *time_suite(void);
 Suite *tz_suite(void);
 Suite *units_suite(void);
