@@ -4,7 +4,7 @@
  * timer a libevent timer, so a slow receiver never blocks anything. The
  * notification courier and the event subscriptions POST through it; rep
  * notifications also call Slack's Web API and send mail over SMTP, each
- * request saying whether a failure may pass (leadroute/slack.h and mail.h
+ * request saying whether a failure may pass (leadroute/slack_answer.h and mail.h
  * hold the pure parts).
  */
 #include "config.h"
@@ -15,7 +15,7 @@
 #include <sys/queue.h>
 
 #include "leadroute/mail.h"
-#include "leadroute/slack.h"
+#include "leadroute/slack_answer.h"
 #include "leadroute/util.h"
 #include "leadroute/webhook.h"
 

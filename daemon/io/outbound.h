@@ -120,7 +120,7 @@ struct outbound_req *outbound_mail(struct outbound *ob, const struct outbound_ma
  * charset=utf-8. api_url NULL: OUTBOUND_SLACK_API. method NULL: POST to
  * api_url itself, as for a response_url (token NULL: no Authorization).
  * The whole answer (up to OUTBOUND_MAX_ANSWER) is read for its verdict (see
- * slack_verdict in leadroute/slack.h): ok for "ok":true, with channel and ts
+ * slack_verdict in leadroute/slack_answer.h): ok for "ok":true, with channel and ts
  * of the message; error "slack: channel_not_found" for "ok":false;
  * permanent when Slack's code or the HTTP status says asking again cannot
  * help (invalid_auth, channel_not_found, invalid_blocks, a 4xx, ...), not

@@ -1,5 +1,5 @@
 /*
- * slack.c — reading Slack's Web API answers. Pure: io/outbound.c makes the
+ * slack_answer.c — reading Slack's Web API answers. Pure: io/outbound.c makes the
  * call; this finds "ok", "error", "channel" and "ts" in the answer and says
  * whether a failure may pass, so every answer Slack documents is
  * unit-tested. The reader is a small scanner rather than a JSON parser: an
@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "leadroute/slack.h"
+#include "leadroute/slack_answer.h"
 #include "leadroute/util.h"
 
 /* Where the scanner is in the text. */

@@ -1,11 +1,11 @@
-/* test_slack.c — Slack Web API answers: what they say, and whether to ask again. */
+/* test_slack_answer.c — Slack Web API answers: what they say, and whether to ask again. */
 #include "config.h"
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "leadroute/slack.h"
+#include "leadroute/slack_answer.h"
 #include "leadroute/util.h"
 
 #include "check_suites.h"
@@ -206,9 +206,9 @@ START_TEST(test_verdicts)
 END_TEST
 
 Suite *
-slack_suite(void)
+slack_answer_suite(void)
 {
-	Suite *s = suite_create("slack");
+	Suite *s = suite_create("slack_answer");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_ok_answer);

@@ -1,6 +1,6 @@
-/* slack.h — what Slack's Web API answered, and whether asking again can help. */
-#ifndef LEADROUTE_SLACK_H
-#define LEADROUTE_SLACK_H
+/* slack_answer.h — what Slack's Web API answered, and whether asking again can help. */
+#ifndef LEADROUTE_SLACK_ANSWER_H
+#define LEADROUTE_SLACK_ANSWER_H
 
 #include <stddef.h>
 
