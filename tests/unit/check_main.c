@@ -13,6 +13,7 @@ main(void)
 
 	srunner_add_suite(sr, conf_suite());
 	srunner_add_suite(sr, lead_suite());
+	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, mapping_suite());
 	srunner_add_suite(sr, pii_suite());
 	srunner_add_suite(sr, ratelimit_suite());
@@ -23,6 +24,7 @@ main(void)
 	srunner_add_suite(sr, scorecard_fold_suite());
 	srunner_add_suite(sr, sig_suite());
 	srunner_add_suite(sr, slack_suite());
+	srunner_add_suite(sr, slack_answer_suite());
 	srunner_add_suite(sr, time_suite());
 	srunner_add_suite(sr, tz_suite());
 	srunner_add_suite(sr, units_suite());

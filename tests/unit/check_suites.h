@@ -7,6 +7,7 @@
 Suite *actlink_suite(void);
 Suite *conf_suite(void);
 Suite *lead_suite(void);
+Suite *mail_suite(void);
 Suite *mapping_suite(void);
 Suite *pii_suite(void);
 Suite *ratelimit_suite(void);
@@ -17,6 +18,7 @@ Suite *scorecard_suite(void);
 Suite *scorecard_fold_suite(void);
 Suite *sig_suite(void);
 Suite *slack_suite(void);
+Suite *slack_answer_suite(void);
 Suite *time_suite(void);
 Suite *tz_suite(void);
 Suite *units_suite(void);
