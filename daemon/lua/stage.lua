@@ -12,8 +12,8 @@
 -- id or '', [15] its replay window (ms).
 -- Returns {'ok', the lead as field, value, ...}, {'replay', the lead}, or
 -- {'not_found'}, {'no_owner', status}, {'not_owner', owner}, {'no_stage',
--- status}, {'conflict', current stage}, {'cadence', touches so far} or
--- {'idem_conflict', other lead}.
+-- status}, {'conflict', current stage, since (ms) or '', by whom or ''},
+-- {'cadence', touches so far} or {'idem_conflict', other lead}.
 local id, action, who, to, from_ok = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local kind, reason, note, amount = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 local need_touches, idem = tonumber(ARGV[13]), ARGV[14]
@@ -25,7 +25,7 @@ if seen then
   return { 'replay', redis.call('HGETALL', lk) }
 end
 local h = redis.call('HMGET', lk, 'status', 'owner', 'stage', 'pool', 'touches', 'decided_at',
-  'amount')
+  'amount', 'stage_at', 'stage_by')
 local status, owner, cur, pool = h[1], h[2], h[3], h[4]
 if not status then return { 'not_found' } end
 if action ~= 'stage' then
@@ -33,7 +33,9 @@ if action ~= 'stage' then
   if owner ~= who then return { 'not_owner', owner } end
 end
 if not cur or cur == '' then return { 'no_stage', status } end
-if not string.find(from_ok, ',' .. cur .. ',', 1, true) then return { 'conflict', cur } end
+if not string.find(from_ok, ',' .. cur .. ',', 1, true) then
+  return { 'conflict', cur, h[8] or '', h[9] or '' }
+end
 local touches = tonumber(h[5]) or 0
 if need_touches > 0 and touches < need_touches then return { 'cadence', touches } end
 
