@@ -19,6 +19,7 @@
 #include "engine/definitions.h"
 #include "engine/dispatch.h"
 #include "engine/feed.h"
+#include "engine/lead_snap.h"
 #include "engine/notify.h"
 #include "engine/pii_key.h"
 #include "engine/scorecard_agg.h"
@@ -329,6 +330,7 @@ main(int argc, char **argv)
 	srv.dispatch = dispatch_new(&srv);
 	srv.feed = feed_new(srv.base, srv.store, srv.conf->redis.prefix);
 	srv.outbound = outbound_new(srv.base);
+	srv.snaps = lead_snaps_new(&srv);
 	srv.notify = notify_new(&srv);
 	srv.subs = subs_new(&srv);
 	srv.agg = scorecard_agg_new(&srv);
@@ -389,6 +391,7 @@ listen_failed:
 	feed_free(srv.feed);	/* after the store: its callbacks may still run */
 	notify_free(srv.notify);	/* after the store: its callbacks may still run */
 	subs_free(srv.subs);		/* likewise */
+	lead_snaps_free(srv.snaps);	/* likewise, after its users */
 	outbound_free(srv.outbound);	/* after its users */
 	scorecard_agg_free(srv.agg);	/* likewise */
 	conf_unref(srv.conf);

@@ -359,6 +359,39 @@ conf_parse_notify_slack(struct conf_ctx *ctx, const struct ynode *map)
 		c->notify.slack.api_url[--n] = '\0';
 }
 
+/* "Leads <leads@example.com>" or "leads@example.com" into from_name and from. */
+static void
+conf_mail_from(struct conf_ctx *ctx, int line, const char *from)
+{
+	struct conf *c = ctx->conf;
+	const char *lt = strrchr(from, '<');
+	char *addr, *name = NULL;
+	size_t n;
+
+	if (lt != NULL) {
+		n = strlen(lt);
+		addr = xstrndup(lt + 1, n >= 2 && lt[n - 1] == '>' ? n - 2 : n - 1);
+		n = (size_t)(lt - from);
+		while (n > 0 && from[n - 1] == ' ')
+			n--;
+		if (n > 0)
+			name = n >= 2 && from[0] == '"' && from[n - 1] == '"' ?
+			    xstrndup(from + 1, n - 2) : xstrndup(from, n);
+	} else {
+		addr = xstrdup(from);
+	}
+	if (!conf_mail_address(addr) || (lt != NULL && from[strlen(from) - 1] != '>') ||
+	    (name != NULL && strpbrk(name, "\r\n\"<>") != NULL)) {
+		conf_error(ctx, line, "notify.email.from",
+		    "expected an address, as in \"Leads <leads@example.com>\", got \"%s\"", from);
+		free(addr);
+		free(name);
+		return;
+	}
+	c->notify.email.from = addr;
+	c->notify.email.from_name = name;
+}
+
 /* notify.email: {smtp_url, starttls, username, password, from, ca_file}. */
 void
 conf_parse_notify_email(struct conf_ctx *ctx, const struct ynode *map)
@@ -415,11 +448,8 @@ conf_parse_notify_email(struct conf_ctx *ctx, const struct ynode *map)
 		if (ytree_get(map, "from") == NULL)
 			conf_error(ctx, map->line, "notify.email",
 			    "missing \"from\" (\"Leads <leads@example.com>\")");
-	} else if (strchr(from, '@') == NULL || strpbrk(from, "\r\n") != NULL) {
-		conf_error(ctx, ytree_get(map, "from")->line, "notify.email.from",
-		    "expected an address, as in \"Leads <leads@example.com>\"");
 	} else {
-		c->notify.email.from = xstrdup(from);
+		conf_mail_from(ctx, ytree_get(map, "from")->line, from);
 	}
 	if ((ca = confread_opt_string(ctx->diags, map, "ca_file", "notify.email")) != NULL) {
 		if ((pem = confread_small_file(ca, 1 << 20, &n, &why)) == NULL)
@@ -552,6 +582,7 @@ conf_free_channels(struct conf *c)
 		explicit_bzero(c->notify.email.password, strlen(c->notify.email.password));
 	free(c->notify.email.password);
 	free(c->notify.email.from);
+	free(c->notify.email.from_name);
 	free(c->notify.email.ca_file);
 	for (i = 0; i < c->notify.links.nkeys; i++) {
 		explicit_bzero(c->notify.links.keys[i], c->notify.links.lens[i]);

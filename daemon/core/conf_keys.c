@@ -96,7 +96,8 @@ const struct conf_key conf_keys[] = {
 	{ .path = "auth", .kind = CK_LIST, .list = conf_parse_auth, .parse_absent = 1 },
 	{ .path = "pii", .kind = CK_LIST, .list = conf_parse_pii, .parse_absent = 1 },
 	{ .path = "sources", .kind = CK_LIST, .list = conf_parse_sources },
-	{ .path = "subscriptions", .kind = CK_LIST, .list = conf_parse_subscriptions },
+	{ .path = "subscriptions", .kind = CK_LIST, .list = conf_parse_subscriptions,
+	  .parse_absent = 1 },
 };
 
 const size_t conf_nkeys = LR_NELEM(conf_keys);

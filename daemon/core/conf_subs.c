@@ -200,6 +200,36 @@ conf_sub_parse(struct conf_ctx *ctx, const struct ynode *item, const char *path,
 	}
 }
 
+/*
+ * The built-in subscription of rep messages, when a rep or a pool has a
+ * channel: lead.assigned and lead.reassigned told to the new owner, with
+ * the delivery, retries and dead letters of every subscription. It never
+ * pauses: one rep's dead mailbox must not silence the others.
+ */
+static void
+conf_sub_reps(struct conf *c)
+{
+	struct conf_subscription *s;
+	int any = 0;
+	size_t i;
+
+	for (i = 0; i < c->nreps && !any; i++)
+		any = c->reps[i].notify != NULL;
+	for (i = 0; i < c->npools && !any; i++)
+		any = c->pools[i].notify != NULL;
+	if (!any)
+		return;
+	s = &c->subs[c->nsubs++];
+	s->id = xstrdup(SUB_REPS_ID);
+	s->url = xstrdup("");
+	s->reps = 1;
+	s->events = (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED);
+	s->contact = 1;
+	s->max_in_flight = 16;
+	s->attempts = c->notify.attempts;
+	s->pause_after_ms = INT64_MAX / 4;
+}
+
 void
 conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list)
 {
@@ -209,10 +239,10 @@ conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list)
 	char path[64];
 	size_t i;
 
-	if (!confread_is_list(ctx->diags, list, "subscriptions", "subscriptions"))
+	if (list != NULL && !confread_is_list(ctx->diags, list, "subscriptions", "subscriptions"))
 		return;
-	c->subs = xcalloc(list->n ? list->n : 1, sizeof(*c->subs));
-	for (i = 0; i < list->n; i++) {
+	c->subs = xcalloc((list != NULL ? list->n : 0) + 1, sizeof(*c->subs));
+	for (i = 0; list != NULL && i < list->n; i++) {
 		const struct ynode *item = list->items[i];
 		const struct conf_subscription *prev;
 		struct conf_subscription *s;
@@ -226,11 +256,18 @@ conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list)
 		if (confread_duplicate(ctx->diags, item, path, "subscription id", id,
 		    prev != NULL ? prev->line : 0))
 			continue;
+		if (strcmp(id, SUB_REPS_ID) == 0) {
+			conf_error(ctx, ytree_get(item, "id")->line, path,
+			    "the id \"%s\" is the rep messages' own (see notify channels): choose another",
+			    id);
+			continue;
+		}
 		s = &c->subs[c->nsubs++];
 		s->id = xstrdup(id);
 		s->line = item->line;
 		conf_sub_parse(ctx, item, path, s);
 	}
+	conf_sub_reps(c);
 }
 
 void

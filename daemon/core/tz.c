@@ -418,6 +418,12 @@ tz_local_to_utc(const struct tz_zone *z, int64_t days, int32_t seconds)
 	return (local - before) * 1000;
 }
 
+const char *
+tz_name(const struct tz_zone *zone)
+{
+	return zone->name;
+}
+
 void
 tz_civil(const struct tz_zone *z, int64_t utc_ms, struct tz_civil *out)
 {

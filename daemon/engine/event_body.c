@@ -43,11 +43,11 @@ static const struct {
 /* The lead's hash fields read, in this order, then clk:<name> per configured clock. */
 enum {
 	LF_STATUS, LF_OWNER, LF_OWNERS, LF_POOL, LF_RULE, LF_SCORE, LF_GRADE, LF_MQL,
-	LF_BREAKDOWN, LF_FIELDS, LF_STAGE, LF_SOURCE, LF_SEQ, LF_CLOCKS
+	LF_BREAKDOWN, LF_FIELDS, LF_STAGE, LF_SOURCE, LF_SEQ, LF_TRACE, LF_CLOCKS
 };
 static const char *const lead_fields[LF_CLOCKS] = {
 	"status", "owner", "owners", "pool", "rule", "score", "grade", "mql",
-	"breakdown", "fields", "stage", "source", "seq",
+	"breakdown", "fields", "stage", "source", "seq", "trace",
 };
 
 int
@@ -464,4 +464,33 @@ event_body(const struct conf *conf, const struct conf_subscription *s, enum sub_
 	jsonw_end_object(&w);
 	jsonw_end_object(&w);
 	return jsonw_finish(&w, len);
+}
+
+json_t *
+event_lead_object(const struct conf *conf, struct lead_snap *lead)
+{
+	const char *members;
+	size_t n;
+	char *text;
+	json_t *o;
+
+	if (lead == NULL || !lead->exists)
+		return json_object();
+	snapshot_members(conf, lead, 1, &members, &n);
+	text = xasprintf("{%.*s}", (int)n, members);
+	o = json_loads(text, 0, NULL);
+	free(text);
+	return o != NULL ? o : json_object();
+}
+
+const char *
+event_lead_trace(const struct lead_snap *lead)
+{
+	return lead_str(lead, LF_TRACE);
+}
+
+const char *
+event_lead_owner(const struct lead_snap *lead)
+{
+	return lead_str(lead, LF_OWNER);
 }

@@ -50,4 +50,11 @@ int event_passes(const struct conf_subscription *s, const struct lead_snap *lead
 char *event_body(const struct conf *conf, const struct conf_subscription *s, enum sub_event type,
     const char *eid, const json_t *entry, struct lead_snap *lead, size_t *len);
 
+/* The lead as a JSON object of the snapshot's members, contact details included; a new reference. */
+json_t *event_lead_object(const struct conf *conf, struct lead_snap *lead);
+
+/* The lead's routing trace (route.lua) and its owner; NULL when unknown. */
+const char *event_lead_trace(const struct lead_snap *lead);
+const char *event_lead_owner(const struct lead_snap *lead);
+
 #endif

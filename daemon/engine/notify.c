@@ -4,10 +4,12 @@
  * Jobs are data in Redis: a hash per notification and the P:outbox sorted set
  * scored by when each is due, written by the scripts whose step causes them.
  * This module is the courier. A timer (at the earliest due job, at least once
- * a second, at once on a kick) leases due jobs; each is POSTed through
- * io/outbound (libcurl on the daemon's event loop, never blocking); then it
- * is settled: delivered (deleted), retried later with backoff, or moved to
- * the dead-letter list P:notifications:failed.
+ * a second, at once on a kick) leases due jobs; each is written for its
+ * target's channel (a webhook's JSON envelope; for Slack and email, with the
+ * lead's context, by tell.c) and sent by the courier (courier.c: libcurl on
+ * the daemon's event loop, never blocking); then it is settled: delivered
+ * (deleted), retried later with backoff, or moved to the dead-letter list
+ * P:notifications:failed.
  *
  * A lease pushes the job's due time past the attempt's end, so other daemons
  * sharing Redis skip it. If this daemon dies mid-attempt, the lease runs out
@@ -25,7 +27,10 @@
 #include "leadroute/util.h"
 #include "leadroute/webhook.h"
 
+#include "engine/courier.h"
+#include "engine/lead_snap.h"
 #include "engine/notify.h"
+#include "engine/tell.h"
 #include "io/log.h"
 #include "io/outbound.h"
 #include "io/metrics.h"
@@ -47,7 +52,9 @@ struct delivery {
 	int64_t			 attempt;	/* this attempt's number, the lease's token */
 	char			*body;
 	size_t			 len;
-	struct outbound_req	*req;		/* the POST under way */
+	json_t			*event;		/* while the lead is read: the job's event */
+	char			*group;		/* its notification group (notify.lua) */
+	struct outbound_req	*req;		/* the request under way */
 };
 
 struct notify {
@@ -106,6 +113,8 @@ static void
 notify_delivery_free(struct delivery *d)
 {
 	conf_unref(d->conf);
+	json_decref(d->event);
+	free(d->group);
 	free(d->body);
 	free(d->id);
 	free(d);
@@ -122,7 +131,7 @@ notify_finish(const struct outbound_result *res, void *arg)
 
 	TAILQ_REMOVE(&d->n->active, d, entry);
 	d->req = NULL;
-	if (res->answered && res->status >= 200 && res->status <= 299) {
+	if (res->ok) {
 		metrics_inc(METRIC_NOTIFICATIONS_DELIVERED, 1);
 		log_info("notification_delivered", "id=%s target=%s attempt=%" PRId64
 		    " status=%ld ms=%" PRId64, d->id, d->target->id, d->attempt, res->status, res->ms);
@@ -130,8 +139,11 @@ notify_finish(const struct outbound_result *res, void *arg)
 		return;
 	}
 	log_quote(res->error, q, sizeof(q));
-	/* 410 Gone: the receiver asks us to stop (Standard Webhooks); others may pass. */
-	if ((uint64_t)d->attempt >= conf->notify.attempts || (res->answered && res->status == 410)) {
+	/*
+	 * A final refusal (a webhook's 410 Gone, Slack's channel_not_found, an
+	 * SMTP 550): no retry changes it. Other failures may pass.
+	 */
+	if ((uint64_t)d->attempt >= conf->notify.attempts || res->permanent) {
 		metrics_inc(METRIC_NOTIFICATIONS_FAILED, 1);
 		log_warn("notification_failed", "id=%s target=%s attempt=%" PRId64 " error=%s"
 		    " ms=%" PRId64 " next=dead_letter", d->id, d->target->id, d->attempt, q, res->ms);
@@ -200,15 +212,12 @@ notify_settle(struct delivery *d, const char *outcome, int64_t due_ms, const cha
 static void
 notify_send(struct notify *n, struct delivery *d)
 {
-	unsigned char *key = d->target->secret;
-	struct curl_slist *headers = outbound_webhook_headers(d->conf->redis.prefix, d->id,
-	    sys_now_ms() / 1000, &key, &d->target->secret_len, key != NULL ? 1 : 0, d->body, d->len);
+	const char *why = NULL;
 
-	d->req = outbound_post(n->srv->outbound, d->target->url, headers, d->body, d->len,
-	    d->conf->notify.timeout_ms, notify_finish, d);
+	d->req = courier_send(n->srv, d->target, d->id, d->body, d->len, notify_finish, d, &why);
 	if (d->req == NULL) {
 		notify_settle(d, "retry", sys_now_ms() + n->srv->conf->notify.backoff_ms,
-		    "could not start the request");
+		    why != NULL ? why : "could not start the request");
 		return;
 	}
 	TAILQ_INSERT_TAIL(&n->active, d, entry);
@@ -282,6 +291,36 @@ notify_once(struct notify *n, struct delivery *d, const char *group)
 		notify_send(n, d);	/* better twice than never */
 }
 
+/* The job's body is written: send it, once per group and target. */
+static void
+notify_go(struct notify *n, struct delivery *d, const char *group)
+{
+	if (group != NULL && *group != '\0')
+		notify_once(n, d, group);
+	else
+		notify_send(n, d);
+}
+
+/* The lead as it is now came (NULL: unreadable, the job's data alone): compose and send. */
+static void
+notify_on_lead(struct lead_snap *lead, void *arg)
+{
+	struct delivery *d = arg;
+	char *msg;
+	size_t len;
+
+	msg = tell_job(d->conf, d->target, d->event, lead, &len, sys_now_ms());
+	if (msg == NULL) {
+		notify_dead_letter(d, "the event is not a JSON object with a type");
+		return;
+	}
+	/* The payload past "<target id>\n": this job knows its target. */
+	d->len = len - strlen(d->target->id) - 1;
+	d->body = xstrndup(msg + strlen(d->target->id) + 1, d->len);
+	free(msg);
+	notify_go(d->n, d, d->group);
+}
+
 /* One leased job: resolve its recipient, write its body, send it. */
 static void
 notify_take(struct notify *n, const json_t *job)
@@ -289,7 +328,8 @@ notify_take(struct notify *n, const json_t *job)
 	struct delivery *d = xcalloc(1, sizeof(*d));
 	const char *to = json_string_value(json_object_get(job, "to"));
 	const char *event = json_string_value(json_object_get(job, "event"));
-	const char *why = NULL, *group;
+	const char *group = json_string_value(json_object_get(job, "group"));
+	const char *why = NULL, *lead;
 	json_t *ev;
 
 	d->n = n;
@@ -310,6 +350,17 @@ notify_take(struct notify *n, const json_t *job)
 		return;
 	}
 	ev = event != NULL ? json_loads(event, JSON_DECODE_ANY, NULL) : NULL;
+	if (ev != NULL && tell_shows_lead(d->target) && json_is_object(ev)) {
+		/* Slack and email show the lead: read it first (shared with other readers). */
+		d->event = ev;
+		d->group = group != NULL ? xstrdup(group) : NULL;
+		lead = json_string_value(json_object_get(json_object_get(ev, "data"), "lead"));
+		if (lead != NULL && *lead != '\0')
+			lead_snaps_get(n->srv->snaps, lead, 0, notify_on_lead, d);
+		else
+			notify_on_lead(NULL, d);
+		return;
+	}
 	d->body = ev != NULL ? webhook_body(d->target->format, ev,
 	    notify_zone(d->conf, json_string_value(json_object_get(job, "owner")),
 	    json_string_value(json_object_get(job, "pool"))), &d->len) : NULL;
@@ -318,11 +369,7 @@ notify_take(struct notify *n, const json_t *job)
 		notify_dead_letter(d, "the event is not a JSON object with a type");
 		return;
 	}
-	group = json_string_value(json_object_get(job, "group"));
-	if (group != NULL && *group != '\0')
-		notify_once(n, d, group);
-	else
-		notify_send(n, d);
+	notify_go(n, d, group);
 }
 
 /* Due jobs arrived: send them, then sleep until the next one is due. */

@@ -28,9 +28,11 @@
 #include "leadroute/util.h"
 #include "leadroute/webhook.h"
 
+#include "engine/courier.h"
 #include "engine/event_body.h"
 #include "engine/lead_snap.h"
 #include "engine/subs.h"
+#include "engine/tell.h"
 #include "io/log.h"
 #include "io/metrics.h"
 #include "io/outbound.h"
@@ -98,7 +100,6 @@ struct subs {
 	struct event		*timer;
 	struct event		*ack_timer;
 	char			*consumer;
-	struct lead_snaps	*snaps;
 	char			*k_events;
 	int			 running;
 	int			 kicked;	/* a wake within SUBS_KICK_MS is armed */
@@ -228,14 +229,6 @@ sub_settle(struct sub *s, const char *outcome, const struct sub_job *job, int64_
 		log_warn("subscription_settle_failed", "subscription=%s error=unavailable", s->id);
 }
 
-/* A 4xx the receiver means for this event: no retry will change its mind. */
-static int
-sub_permanent(const struct outbound_result *res)
-{
-	return res->answered && res->status >= 400 && res->status <= 499 && res->status != 408 &&
-	    res->status != 409 && res->status != 425 && res->status != 429;
-}
-
 /* An attempt ended. */
 static void
 sub_on_answer(const struct outbound_result *res, void *arg)
@@ -250,7 +243,7 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 
 	job->req = NULL;
 	s->sending--;
-	if (res->answered && res->status >= 200 && res->status <= 299) {
+	if (res->ok) {
 		metrics_inc_label(METRIC_LABEL_SUB_DELIVERED, s->id, 1);
 		log_debug("subscription_delivered", "subscription=%s event_id=%s attempt=%" PRId64
 		    " status=%ld ms=%" PRId64, s->id, job->eid, job->attempt, res->status, res->ms);
@@ -269,7 +262,12 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 		return;
 	}
 	s->failing = 1;
-	dead = sub_permanent(res) || (c != NULL && (uint64_t)job->attempt >= c->attempts);
+	/*
+	 * A refusal for good (the courier's verdict on Slack's and SMTP's
+	 * answers), or a subscriber's 4xx for this event: no retry changes it.
+	 */
+	dead = res->permanent || (c != NULL && !c->reps && courier_http_permanent(res)) ||
+	    (c != NULL && (uint64_t)job->attempt >= c->attempts);
 	delay = webhook_backoff_ms(conf->notify.backoff_ms, conf->notify.max_backoff_ms,
 	    (uint64_t)job->attempt, (uint32_t)random());
 	/* 429 and 503 with Retry-After: the receiver is overloaded, not this event. */
@@ -303,15 +301,43 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	sub_job_end(job);
 }
 
+/* A rep message: to the target it was composed for, over its channel. */
+static void
+sub_post_rep(struct sub_job *job)
+{
+	struct server *srv = job->s->subs->srv;
+	const struct conf_notify_target *t;
+	const char *payload, *why = NULL;
+	size_t plen;
+
+	t = courier_target(srv->conf, job->body, job->len, &payload, &plen);
+	if (t == NULL)
+		why = "its target is not in the config any more";
+	else
+		job->req = courier_send(srv, t, job->eid, payload, plen, sub_on_answer, job, &why);
+	if (job->req == NULL) {
+		struct outbound_result res = { 0 };
+
+		res.error = why;
+		res.permanent = t == NULL;
+		sub_on_answer(&res, job);
+	}
+}
+
 /* POST the job's body, signed with every secret of the subscription. */
 static void
 sub_post(struct sub_job *job, const struct conf_subscription *c)
 {
 	const struct conf *conf = job->s->subs->srv->conf;
-	struct curl_slist *headers = outbound_webhook_headers(conf->redis.prefix, job->eid,
-	    sys_now_ms() / 1000, c->secrets, c->secret_lens, c->nsecrets, job->body, job->len);
+	struct curl_slist *headers;
 
 	job->s->sending++;
+	if (c->reps) {
+		sub_post_rep(job);
+		return;
+	}
+	headers = outbound_webhook_headers(conf->redis.prefix, job->eid, sys_now_ms() / 1000,
+	    c->secrets, c->secret_lens, c->nsecrets, job->body, job->len);
 	job->req = outbound_post(job->s->subs->srv->outbound, c->url, headers, job->body, job->len,
 	    conf->notify.timeout_ms, sub_on_answer, job);
 	if (job->req == NULL) {
@@ -371,8 +397,17 @@ sub_on_lead(struct lead_snap *lead, void *arg)
 		sub_skip(job);
 		return;
 	}
-	job->body = event_body(job->s->subs->srv->conf, c, job->type, job->eid, job->fields, lead,
-	    &job->len);
+	if (c->reps) {
+		job->body = tell_rep_event(job->s->subs->srv->conf, c, job->type, job->eid,
+		    job->fields, lead, &job->len);
+		if (job->body == NULL) {
+			sub_skip(job);	/* no channel to tell, or no longer the owner */
+			return;
+		}
+	} else {
+		job->body = event_body(job->s->subs->srv->conf, c, job->type, job->eid, job->fields,
+		    lead, &job->len);
+	}
 	sub_send(job);
 }
 
@@ -443,7 +478,7 @@ sub_take_entry(struct sub *s, const redisReply *e, int again)
 	if (event_has_snapshot(job->type) && lead != NULL) {
 		const char *seq = json_string_value(json_object_get(fields, "seq"));
 
-		lead_snaps_get(s->subs->snaps, lead, seq != NULL ? strtoll(seq, NULL, 10) : 0,
+		lead_snaps_get(s->subs->srv->snaps, lead, seq != NULL ? strtoll(seq, NULL, 10) : 0,
 		    sub_on_lead, job);
 		return;
 	}
@@ -850,7 +885,6 @@ subs_new(struct server *srv)
 	subs->timer = evtimer_new(srv->base, subs_on_timer, subs);
 	subs->ack_timer = evtimer_new(srv->base, subs_on_ack_timer, subs);
 	subs->k_events = xasprintf("%s:events", srv->conf->redis.prefix);
-	subs->snaps = lead_snaps_new(srv);
 	return subs;
 }
 
@@ -924,7 +958,6 @@ subs_free(struct subs *subs)
 		free(s);
 	}
 	free(subs->list);
-	lead_snaps_free(subs->snaps);
 	event_free(subs->timer);
 	event_free(subs->ack_timer);
 	free(subs->consumer);

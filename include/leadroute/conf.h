@@ -56,8 +56,12 @@ struct conf_subscription {
 	uint64_t	 max_in_flight;	/* requests under way at once, per daemon */
 	uint64_t	 attempts;	/* before the dead-letter list */
 	int64_t		 pause_after_ms;	/* failing this long without a success: paused */
+	int		 reps;		/* the built-in one: leads told to their reps' channels */
 	int		 line;
 };
+
+/* The id of the built-in subscription that tells reps of their leads (notify channels). */
+#define SUB_REPS_ID "reps"
 
 /* The name of an event type ("lead.assigned"); NULL past the end. */
 const char *sub_event_name(enum sub_event e);
@@ -406,7 +410,8 @@ struct conf {
 			int		 starttls;	/* 2: required, 1: if offered, 0: never (smtp://) */
 			char		*username;	/* NULL: no AUTH */
 			char		*password;
-			char		*from;		/* "Leads <leads@example.com>" */
+			char		*from;		/* the sender's address: leads@example.com */
+			char		*from_name;	/* its display name ("Leads"); NULL: none */
 			char		*ca_file;	/* NULL: the system's CAs */
 		} email;
 		struct {

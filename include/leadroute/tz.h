@@ -25,6 +25,9 @@ struct tz_civil {
 struct tz_zone *tz_load(const char *name, char **cause);
 void tz_free(struct tz_zone *zone);
 
+/* The zone's name, as loaded ("Europe/Berlin"). */
+const char *tz_name(const struct tz_zone *zone);
+
 /* Seconds east of UTC in effect at the instant (epoch seconds). */
 int32_t tz_offset(const struct tz_zone *zone, int64_t utc_s);
 

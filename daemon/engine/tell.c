@@ -1,0 +1,161 @@
+/*
+ * tell.c — who is told of an event, and what they read (docs/notifications.md,
+ * "Rep messages"). Two kinds of events reach people: a lead given to a rep
+ * (lead.assigned, lead.reassigned: the built-in subscription "reps" reads
+ * them from the event stream, see subs.c) and the outbox's jobs (reminders,
+ * escalations, see notify.c). Both are composed here for the target's
+ * channel: Block Kit for Slack, text and HTML for email, the JSON envelope
+ * for webhooks. A message is composed once, as "<target id>\n<payload>", and
+ * every attempt sends those bytes (courier.c).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "leadroute/message.h"
+#include "leadroute/util.h"
+
+#include "engine/event_body.h"
+#include "engine/tell.h"
+
+int
+tell_shows_lead(const struct conf_notify_target *t)
+{
+	return t->channel != CHANNEL_WEBHOOK || t->format == NOTIFY_FORMAT_SLACK;
+}
+
+/* The zone a reader lives in: the rep's working hours, else the pool's; NULL: UTC. */
+static const struct tz_zone *
+tell_zone(const struct conf_rep *rep, const struct conf_pool *pool)
+{
+	if (rep != NULL && rep->calendar != NULL)
+		return rep->calendar->zone;
+	return pool != NULL && pool->calendar != NULL ? pool->calendar->zone : NULL;
+}
+
+/* "<target id>\n" and the payload of in for t; malloc'd. */
+static char *
+tell_compose(const struct conf_notify_target *t, struct message_in *in, size_t *len)
+{
+	const struct conf *conf = in->conf;
+	struct message_mail mail;
+	json_t *msg;
+	char *payload, *out;
+
+	if (t->channel == CHANNEL_EMAIL) {
+		in->actions = in->actions && conf->notify.links.nkeys > 0;
+		if (message_mail(in, &mail) == -1)
+			return NULL;
+		msg = json_pack("{s:s, s:s, s:s, s:s}", "to", t->to, "subject", mail.subject,
+		    "text", mail.text, "html", mail.html);
+		message_mail_clear(&mail);
+	} else {
+		/* Buttons answer only where Slack can reach us, signed. */
+		in->actions = in->actions && conf->notify.slack.signing_secret != NULL;
+		msg = message_slack(in);
+		if (t->channel == CHANNEL_SLACK) {
+			json_object_set_new(msg, "channel", json_string(t->to));
+			json_object_set_new(msg, "unfurl_links", json_false());
+			json_object_set_new(msg, "unfurl_media", json_false());
+		}
+	}
+	payload = json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(msg);
+	out = xasprintf("%s\n%s", t->id, payload);
+	free(payload);
+	*len = strlen(out);
+	return out;
+}
+
+char *
+tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum sub_event type,
+    const char *eid, const json_t *entry, struct lead_snap *lead, size_t *len)
+{
+	const char *rep_id = json_string_value(json_object_get(entry, "rep"));
+	const char *owner = event_lead_owner(lead);
+	const struct conf_rep *rep = rep_id != NULL ? conf_find_rep(conf, rep_id) : NULL;
+	const struct conf_notify_target *t;
+	const struct conf_pool *pool;
+	struct message_in in = { 0 };
+	json_t *ev;
+	char *body, *out;
+	size_t n;
+
+	/* Quiet by design: a lead that has moved on since is told to its new owner only. */
+	if (rep == NULL || lead == NULL || !lead->exists || owner == NULL ||
+	    strcmp(owner, rep_id) != 0)
+		return NULL;
+	ev = NULL;
+	body = event_body(conf, s, type, eid, entry, lead, &n);
+	if (body != NULL)
+		ev = json_loadb(body, n, 0, NULL);
+	free(body);
+	if (ev == NULL)
+		return NULL;
+	pool = conf_find_pool(conf, json_string_value(json_object_get(json_object_get(ev, "data"),
+	    "pool")) != NULL ? json_string_value(json_object_get(json_object_get(ev, "data"),
+	    "pool")) : "");
+	if ((t = conf_rep_target(conf, rep, pool)) == NULL) {
+		json_decref(ev);
+		return NULL;
+	}
+	if (!tell_shows_lead(t)) {
+		/* A rep's webhook gets the event as subscribers do. */
+		json_decref(ev);
+		body = event_body(conf, s, type, eid, entry, lead, &n);
+		out = xasprintf("%s\n%s", t->id, body);
+		free(body);
+		*len = strlen(out);
+		return out;
+	}
+	in.conf = conf;
+	in.type = sub_event_name(type);
+	in.data = json_object_get(ev, "data");
+	in.at_ms = strtoll(eid, NULL, 10);
+	in.trace = event_lead_trace(lead);
+	in.reader = t == rep->notify ? rep : NULL;
+	in.zone = tell_zone(rep, pool);
+	in.actions = 1;
+	in.now_ms = in.at_ms;
+	out = tell_compose(t, &in, len);
+	json_decref(ev);
+	return out;
+}
+
+char *
+tell_job(const struct conf *conf, const struct conf_notify_target *t, const json_t *event,
+    struct lead_snap *lead, size_t *len, int64_t now_ms)
+{
+	const json_t *jdata = json_object_get(event, "data");
+	const char *type = json_string_value(json_object_get(event, "type"));
+	const char *owner = json_string_value(json_object_get(jdata, "owner"));
+	const char *recipient = json_string_value(json_object_get(jdata, "recipient"));
+	const struct conf_rep *rep = owner != NULL && *owner ? conf_find_rep(conf, owner) : NULL;
+	const struct conf_pool *pool;
+	struct message_in in = { 0 };
+	json_t *data;
+	char *out;
+
+	if (type == NULL || !json_is_object(jdata))
+		return NULL;
+	pool = conf_find_pool(conf, json_string_value(json_object_get(jdata, "pool")) != NULL ?
+	    json_string_value(json_object_get(jdata, "pool")) : "");
+	/* The lead as it is now, and the event's own members over it. */
+	data = event_lead_object(conf, lead);
+	json_object_update(data, (json_t *)jdata);
+	in.conf = conf;
+	in.type = type;
+	in.data = data;
+	in.at_ms = (int64_t)json_number_value(json_object_get(event, "at"));
+	in.trace = event_lead_trace(lead);
+	/* The owner reads it as theirs only in their own channel. */
+	in.reader = recipient != NULL && strcmp(recipient, "owner") == 0 && rep != NULL &&
+	    t == rep->notify ? rep : NULL;
+	in.zone = tell_zone(rep, pool);
+	in.actions = in.reader != NULL && message_for_rep(type);
+	in.now_ms = now_ms;
+	out = tell_compose(t, &in, len);
+	json_decref(data);
+	return out;
+}

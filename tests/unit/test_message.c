@@ -1,0 +1,255 @@
+/* test_message.c — what a rep and a manager read: Slack Block Kit and email, from an event and the config. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leadroute/conf.h"
+#include "leadroute/message.h"
+
+#include "check_suites.h"
+
+static const char *const config =
+    "notify:\n"
+    "  public_url: https://leads.example.com\n"
+    "  slack: {bot_token: xoxb-1-2-abc, signing_secret: 8f742231b10e8888abcd99yyyzzz85a5}\n"
+    "  email: {smtp_url: 'smtp://127.0.0.1:2525', from: 'Leads <l@example.com>'}\n"
+    "  links: {secrets: [0123456789abcdef0123456789abcdef]}\n"
+    "calendars:\n"
+    "  - {id: berlin, timezone: Europe/Berlin}\n"
+    "reps:\n"
+    "  - {id: ana, slack_user: U0ANA, notify: slack, calendar: berlin}\n"
+    "  - {id: ben, email: ben@example.com, notify: email}\n"
+    "pools:\n"
+    "  - {id: emea, reps: [ana, ben]}\n"
+    "rules:\n"
+    "  - {name: emea, pool: emea}\n";
+
+/* A lead.assigned's data as event_body writes it, with contact details. */
+static const char *const assigned =
+    "{\"event_id\": \"1796295600000-0\", \"lead\": \"01JD0000000000000000000000\", \"seq\": 2,"
+    " \"crm_id\": \"901\", \"source\": \"hubspot\", \"status\": \"assigned\", \"owner\": \"ana\","
+    " \"previous_owner\": null, \"pool\": \"emea\", \"rule\": \"emea\", \"score\": 85,"
+    " \"grade\": \"A\", \"mql\": true, \"score_breakdown\": [{\"reason\": \"demo_request\","
+    " \"points\": 40}, {\"reason\": \"title_vp\", \"points\": 25}, {\"reason\": \"country\","
+    " \"points\": 10}, {\"reason\": \"size\", \"points\": 10}],"
+    " \"clocks\": {\"first_touch\": {\"started_at\": \"2026-12-03T14:00:00.000Z\","
+    " \"due_at\": \"2026-12-03T15:00:00.000Z\"}}, \"stage\": \"mql\","
+    " \"event\": \"demo_request\", \"company\": \"Acme <GmbH> & Co\", \"title\": \"VP Sales\","
+    " \"country\": \"DE\", \"contact\": {\"email\": \"jane@acme.example\","
+    " \"first_name\": \"Jane\", \"last_name\": \"Doe\", \"phone\": \"+49 30 1234\"},"
+    " \"rep\": \"ana\"}";
+
+static struct conf *
+load(void)
+{
+	struct conf_diags diags;
+	struct conf *c = NULL;
+
+	conf_load_string(config, strlen(config), "t.yaml", &c, &diags);
+	conf_diags_free(&diags);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+static void
+input(struct message_in *in, const struct conf *c, const char *type, json_t *data,
+    const char *reader)
+{
+	memset(in, 0, sizeof(*in));
+	in->conf = c;
+	in->type = type;
+	in->data = data;
+	in->at_ms = 1796306400000LL;
+	in->now_ms = in->at_ms;
+	in->trace = "pool|emea|ben=away,ana=chosen";
+	in->reader = reader != NULL ? conf_find_rep(c, reader) : NULL;
+	in->zone = in->reader != NULL && in->reader->calendar != NULL ?
+	    in->reader->calendar->zone : NULL;
+	in->actions = 1;
+}
+
+/* The text of every block of a message, joined, for searching. */
+static char *
+all_text(const json_t *msg)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+START_TEST(test_message_why)
+{
+	char *why;
+
+	why = message_why("pool|emea|ben=away,cy=at_cap,ana=chosen", "ana");
+	ck_assert_str_eq(why, "next in rotation of pool emea (skipped: ben away, cy at cap)");
+	free(why);
+	why = message_why("pool|emea|ana=chosen", "ana");
+	ck_assert_str_eq(why, "next in rotation of pool emea");
+	free(why);
+	why = message_why("owner|acme.com|ana=chosen", "ana");
+	ck_assert_str_eq(why, "you own the account acme.com");
+	free(why);
+	why = message_why("sticky|01JD|ana=chosen;pool|emea|", "ana");
+	ck_assert_str_eq(why, "you own this person's open lead");
+	free(why);
+	why = message_why("owner|acme.com|ben=away;pool|emea|ana=chosen", "ana");
+	ck_assert_str_eq(why, "next in rotation of pool emea");
+	free(why);
+	ck_assert_ptr_null(message_why("pool|emea|ben=chosen", "ana"));
+	ck_assert_ptr_null(message_why("garbage", "ana"));
+	ck_assert_ptr_null(message_why(NULL, "ana"));
+}
+END_TEST
+
+START_TEST(test_message_slack_assigned)
+{
+	struct conf *c = load();
+	json_t *data = json_loads(assigned, 0, NULL), *msg, *blocks, *acts;
+	struct message_in in;
+	char *s;
+
+	ck_assert_ptr_nonnull(data);
+	input(&in, c, "lead.assigned", data, "ana");
+	msg = message_slack(&in);
+	s = all_text(msg);
+	ck_assert_str_eq(json_string_value(json_object_get(msg, "text")),
+	    "New lead for you: Jane Doe");
+	/* The facts a rep acts on, outside text escaped for Slack. */
+	ck_assert_ptr_nonnull(strstr(s, "VP Sales at Acme &lt;GmbH&gt; &amp; Co, DE"));
+	ck_assert_ptr_nonnull(strstr(s, "demo request via hubspot"));
+	ck_assert_ptr_nonnull(strstr(s, "85 (grade A): +40 demo request, +25 title vp, +10 country"));
+	ck_assert_ptr_null(strstr(s, "+10 size"));	/* the top three reasons only */
+	ck_assert_ptr_nonnull(strstr(s, "rule emea: next in rotation of pool emea (skipped: ben away)"));
+	/* Due 15:00 UTC is 16:00 in Berlin, the rep's own time. */
+	ck_assert_ptr_nonnull(strstr(s, "*First touch due*\\nThu 3 Dec, 16:00 (Europe/Berlin)"));
+	ck_assert_ptr_nonnull(strstr(s, "jane@acme.example"));
+	ck_assert_ptr_nonnull(strstr(s, "https://leads.example.com/v1/leads/01JD0000000000000000000000"));
+	blocks = json_object_get(msg, "blocks");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(blocks, 0), "type")),
+	    "header");
+	acts = json_array_get(blocks, json_array_size(blocks) - 1);
+	ck_assert_str_eq(json_string_value(json_object_get(acts, "type")), "actions");
+	ck_assert_str_eq(json_string_value(json_object_get(acts, "block_id")),
+	    "lr:01JD0000000000000000000000");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(acts,
+	    "elements"), 0), "action_id")), MESSAGE_ACT_ACCEPT);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(acts,
+	    "elements"), 1), "action_id")), MESSAGE_ACT_REJECT);
+	free(s);
+	json_decref(msg);
+
+	/* Without actions: only the link. */
+	in.actions = 0;
+	msg = message_slack(&in);
+	s = all_text(msg);
+	ck_assert_ptr_null(strstr(s, MESSAGE_ACT_ACCEPT));
+	ck_assert_ptr_nonnull(strstr(s, MESSAGE_ACT_OPEN));
+	free(s);
+	json_decref(msg);
+	json_decref(data);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_message_escalation_has_context)
+{
+	struct conf *c = load();
+	json_t *data = json_loads(assigned, 0, NULL), *msg;
+	struct message_in in;
+	char *s;
+
+	json_object_set_new(data, "clock", json_string("first_touch"));
+	json_object_set_new(data, "level", json_integer(1));
+	json_object_set_new(data, "levels", json_integer(2));
+	input(&in, c, "escalation.level", data, NULL);
+	in.actions = 0;
+	msg = message_slack(&in);
+	s = all_text(msg);
+	/* The fallback text is the whole line; the header names the person. */
+	ck_assert_str_eq(json_string_value(json_object_get(msg, "text")),
+	    "SLA breach: lead 01JD0000000000000000000000 missed first_touch (owner ana, pool emea), "
+	    "level 1 of 2");
+	ck_assert_ptr_nonnull(strstr(s, "\"SLA breach: Jane Doe missed first_touch\""));
+	ck_assert_ptr_nonnull(strstr(s, "*Owner*\\nana, pool emea"));
+	ck_assert_ptr_nonnull(strstr(s, "level 1 of 2"));
+	ck_assert_ptr_nonnull(strstr(s, "VP Sales at Acme"));
+	free(s);
+	json_decref(msg);
+	json_decref(data);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_message_mail)
+{
+	struct conf *c = load();
+	json_t *data = json_loads(assigned, 0, NULL);
+	struct message_mail m;
+	struct message_in in;
+
+	input(&in, c, "lead.assigned", data, "ben");
+	ck_assert_int_eq(message_mail(&in, &m), 0);
+	ck_assert_str_eq(m.subject, "New lead for you: Jane Doe");
+	/* Plain text as it is; HTML escaped. */
+	ck_assert_ptr_nonnull(strstr(m.text, "Who: VP Sales at Acme <GmbH> & Co, DE\n"));
+	ck_assert_ptr_nonnull(strstr(m.html, "Acme &lt;GmbH&gt; &amp; Co"));
+	ck_assert_ptr_null(strstr(m.html, "<GmbH>"));
+	/* ben has no calendar: UTC. */
+	ck_assert_ptr_nonnull(strstr(m.text, "First touch due: Thu 3 Dec, 15:00 (UTC)\n"));
+	/* Signed action links to the confirmation page, one per action. */
+	ck_assert_ptr_nonnull(strstr(m.text,
+	    "Accept: https://leads.example.com/v1/integrations/email/action?token="));
+	ck_assert_ptr_nonnull(strstr(m.text, "Reject: https://"));
+	ck_assert_ptr_nonnull(strstr(m.text, "Log a call: https://"));
+	ck_assert_ptr_nonnull(strstr(m.html, "/v1/integrations/email/action?token="));
+	message_mail_clear(&m);
+
+	/* Without a reader (a team's inbox), no action links. */
+	input(&in, c, "lead.assigned", data, NULL);
+	ck_assert_int_eq(message_mail(&in, &m), 0);
+	ck_assert_ptr_null(strstr(m.text, "token="));
+	message_mail_clear(&m);
+	json_decref(data);
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_message_lead_url)
+{
+	struct conf *c = load();
+	char *u;
+
+	u = message_lead_url(c, "01JD", "901");
+	ck_assert_str_eq(u, "https://leads.example.com/v1/leads/01JD");
+	free(u);
+	free(c->notify.lead_url);
+	c->notify.lead_url = strdup("https://crm.example.com/contacts/{crm_id}?lead={id}");
+	u = message_lead_url(c, "01JD", "9 0/1");
+	ck_assert_str_eq(u, "https://crm.example.com/contacts/9%200%2F1?lead=01JD");
+	free(u);
+	/* No CRM id yet: the daemon's own page. */
+	u = message_lead_url(c, "01JD", NULL);
+	ck_assert_str_eq(u, "https://leads.example.com/v1/leads/01JD");
+	free(u);
+	conf_unref(c);
+}
+END_TEST
+
+Suite *
+message_suite(void)
+{
+	Suite *s = suite_create("message");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_message_why);
+	tcase_add_test(tc, test_message_slack_assigned);
+	tcase_add_test(tc, test_message_escalation_has_context);
+	tcase_add_test(tc, test_message_mail);
+	tcase_add_test(tc, test_message_lead_url);
+	suite_add_tcase(s, tc);
+	return s;
+}
