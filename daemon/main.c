@@ -392,6 +392,7 @@ listen_failed:
 	notify_free(srv.notify);	/* after the store: its callbacks may still run */
 	subs_free(srv.subs);		/* likewise */
 	lead_snaps_free(srv.snaps);	/* likewise, after its users */
+	api_slack_abort_updates();
 	outbound_free(srv.outbound);	/* after its users */
 	scorecard_agg_free(srv.agg);	/* likewise */
 	conf_unref(srv.conf);

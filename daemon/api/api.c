@@ -29,6 +29,9 @@ const struct http_route api_routes[] = {
 	/* Sources check their senders themselves: signatures, or an ingest token. */
 	{ .method = HTTP_POST, .pattern = "/v1/sources/:name/events",
 	  .handler = api_post_source_events, .roles = OPEN },
+	/* Slack signs its requests (v0, the app's signing secret): checked by the handler. */
+	{ .method = HTTP_POST, .pattern = "/v1/integrations/slack/interactions",
+	  .handler = api_post_slack_interaction, .roles = OPEN },
 	{ .method = HTTP_POST, .pattern = "/v1/route/simulate",
 	  .handler = api_post_simulate, .roles = MANAGER, .json_body = 1 },
 	{ .method = HTTP_GET, .pattern = "/v1/reps",

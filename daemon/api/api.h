@@ -36,6 +36,9 @@ http_handler api_get_notifications_failed, api_post_notification_retry,
     api_delete_notifications_failed;
 http_handler api_get_subscriptions, api_post_sub_resume, api_get_sub_dead_letters,
     api_post_sub_dead_retry, api_delete_sub_dead_letters;
+http_handler api_post_slack_interaction;
+/* Drop the Slack message updates still under way (at exit, before the outbound goes). */
+void api_slack_abort_updates(void);
 http_handler api_get_healthz, api_get_metrics;
 
 /*

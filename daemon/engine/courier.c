@@ -47,27 +47,6 @@ courier_http_permanent(const struct outbound_result *res)
 	    res->status != 409 && res->status != 425 && res->status != 429;
 }
 
-/* What outbound_post leaves to its callers, decided the same for every webhook. */
-struct webhook_call {
-	outbound_cb	*cb;
-	void		*arg;
-};
-
-static void
-courier_on_webhook(const struct outbound_result *res, void *arg)
-{
-	struct webhook_call call = *(struct webhook_call *)arg;
-	struct outbound_result r = *res;
-
-	free(arg);
-	r.ok = res->answered && res->status >= 200 && res->status <= 299;
-	/* 410 Gone: the receiver asks us to stop (Standard Webhooks). */
-	r.permanent = !r.ok && res->answered && res->status == 410;
-	if (!(res->answered && (res->status == 429 || res->status == 503)))
-		r.retry_after_ms = 0;
-	call.cb(&r, call.arg);
-}
-
 /* A mail's parts from its payload ({"to", "subject", "text", "html"}). */
 static struct outbound_req *
 courier_mail(struct server *srv, const struct conf_notify_target *t, const char *msg_id,
@@ -134,18 +113,13 @@ courier_send(struct server *srv, const struct conf_notify_target *t, const char 
 		return req;
 	} else {
 		unsigned char *key = t->secret;
-		struct webhook_call *call = xmalloc(sizeof(*call));
 		struct curl_slist *headers = outbound_webhook_headers(conf->redis.prefix, msg_id,
 		    sys_now_ms() / 1000, &key, &t->secret_len, key != NULL ? 1 : 0, payload, len);
 
-		call->cb = cb;
-		call->arg = arg;
 		req = outbound_post(srv->outbound, t->url, headers, payload, len,
-		    conf->notify.timeout_ms, courier_on_webhook, call);
-		if (req == NULL) {
-			free(call);
+		    conf->notify.timeout_ms, cb, arg);
+		if (req == NULL)
 			*why = "could not start the request";
-		}
 		return req;
 	}
 }

@@ -22,10 +22,10 @@ const struct conf_notify_target *courier_target(const struct conf *conf, const c
  * Send payload to t: a webhook's POST (signed with its secret), Slack's
  * chat.postMessage with the app's token, or a mail through notify.email.
  * msg_id is the message's id on every attempt (webhook-id, the email's
- * Message-ID). cb runs once, from the loop, with res->ok set whatever the
- * channel; res->permanent for Slack's and SMTP's final refusals and a
- * webhook's 410 (other 4xx are the caller's to judge: courier_http_permanent);
- * res->retry_after_ms only when the receiver asked to wait (429, 503). NULL (no cb) with *why set
+ * Message-ID). cb runs once, from the loop (never when cancelled), with
+ * res->ok set whatever the channel and res->permanent for Slack's and SMTP's
+ * final refusals; a webhook's statuses are the caller's to judge
+ * (courier_http_permanent, 410 Gone). NULL (no cb) with *why set
  * when it cannot start.
  */
 struct outbound_req *courier_send(struct server *srv, const struct conf_notify_target *t,

@@ -143,7 +143,8 @@ notify_finish(const struct outbound_result *res, void *arg)
 	 * A final refusal (a webhook's 410 Gone, Slack's channel_not_found, an
 	 * SMTP 550): no retry changes it. Other failures may pass.
 	 */
-	if ((uint64_t)d->attempt >= conf->notify.attempts || res->permanent) {
+	if ((uint64_t)d->attempt >= conf->notify.attempts || res->permanent ||
+	    (d->target->channel == CHANNEL_WEBHOOK && res->answered && res->status == 410)) {
 		metrics_inc(METRIC_NOTIFICATIONS_FAILED, 1);
 		log_warn("notification_failed", "id=%s target=%s attempt=%" PRId64 " error=%s"
 		    " ms=%" PRId64 " next=dead_letter", d->id, d->target->id, d->attempt, q, res->ms);

@@ -267,6 +267,7 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	 * answers), or a subscriber's 4xx for this event: no retry changes it.
 	 */
 	dead = res->permanent || (c != NULL && !c->reps && courier_http_permanent(res)) ||
+	    (res->answered && res->status == 410) ||	/* Gone: the receiver asks us to stop */
 	    (c != NULL && (uint64_t)job->attempt >= c->attempts);
 	delay = webhook_backoff_ms(conf->notify.backoff_ms, conf->notify.max_backoff_ms,
 	    (uint64_t)job->attempt, (uint32_t)random());
