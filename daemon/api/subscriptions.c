@@ -174,7 +174,7 @@ api_on_dead_list(const struct store_reply *reply, void *arg)
 	jsonw_begin_array(&w, "dead_letters");
 	if (json_is_array(items)) {
 		json_array_foreach(items, i, it) {
-			const char *body = json_string_value(json_object_get(it, "body"));
+			const char *body = json_string_value(json_object_get(it, "body")), *nl;
 			int64_t attempts = api_ms(json_object_get(it, "attempts"));
 
 			jsonw_begin_object(&w, NULL);
@@ -185,6 +185,15 @@ api_on_dead_list(const struct store_reply *reply, void *arg)
 			    json_string_value(json_object_get(it, "last_error")));
 			jsonw_time(&w, "first_failed_at", api_ms(json_object_get(it, "first_failed_at")));
 			jsonw_time(&w, "failed_at", api_ms(json_object_get(it, "failed_at")));
+			/* A rep message is "<target id>\n<payload>" (engine/tell.c). */
+			nl = body != NULL && body[0] != '{' ? strchr(body, '\n') : NULL;
+			if (nl != NULL) {
+				char *target = xstrndup(body, (size_t)(nl - body));
+
+				jsonw_string(&w, "target", target);
+				free(target);
+				body = nl + 1;
+			}
 			if (body != NULL && body[0] == '{')
 				jsonw_raw(&w, "body", body, strlen(body));
 			else

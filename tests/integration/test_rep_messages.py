@@ -233,6 +233,9 @@ class RetryTests(RepMessageCase):
         self.assertEqual(len(dead), 1)
         self.assertIn("channel_not_found", dead[0]["last_error"])
         self.assertEqual(dead[0]["type"], "lead.assigned")
+        # The dead letter names its target and holds the message as it was sent.
+        self.assertEqual(dead[0]["target"], "rep:ana")
+        self.assertEqual(dead[0]["body"]["channel"], "U0ANA")
         # Tried once: Slack's answer is final.
         calls = [r for r in self.slack.got("/api/chat.postMessage")
                  if r["json"]["channel"] == "U0ANA"]
