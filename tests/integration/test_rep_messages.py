@@ -323,5 +323,32 @@ escalation:
         self.assertNotIn("lr_accept", json.dumps(msg))
 
 
+class ReassignTests(RepMessageCase):
+
+    clocks = dict(first_touch="1s")
+    extra = """\
+escalation:
+  - {after: 0s, reassign: next_available}
+"""
+
+    def test_the_new_owner_is_told_and_the_old_one_not_again(self):
+        a = self.d.lead(**LEAD)
+        if a["owner"] != "ana":
+            a = self.d.lead(**dict(LEAD, email="x2@acme.example"))
+        self.assertEqual(a["owner"], "ana")
+        self.wait_posts(1, "U0ANA")
+        # ana misses the first touch: the lead goes to ben, told by email.
+        def reassigned():
+            return [r for r in self.smtp.messages()
+                    if str(r["message"]["Subject"]).startswith("Lead reassigned to you")]
+        rec = wait_for(reassigned, timeout=10, what="the reassignment mail")[0]
+        self.assertEqual(rec["rcpt_tos"], ["ben@example.com"])
+        plain = rec["message"].get_body(("plain",)).get_content().replace("\r\n", "\n")
+        self.assertIn("From: ana", plain)
+        self.assertIn("Lead: " + a["id"], plain)
+        time.sleep(0.5)
+        self.assertEqual(len(self.posts("U0ANA")), 1)
+
+
 if __name__ == "__main__":
     main()
