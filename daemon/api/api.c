@@ -29,6 +29,11 @@ const struct http_route api_routes[] = {
 	/* Sources check their senders themselves: signatures, or an ingest token. */
 	{ .method = HTTP_POST, .pattern = "/v1/sources/:name/events",
 	  .handler = api_post_source_events, .roles = OPEN },
+	/* Email action links: the signed token is the authorisation (api/email_actions.c). */
+	{ .method = HTTP_GET, .pattern = "/v1/integrations/email/action",
+	  .handler = api_get_email_action, .roles = OPEN },
+	{ .method = HTTP_POST, .pattern = "/v1/integrations/email/action",
+	  .handler = api_post_email_action, .roles = OPEN },
 	{ .method = HTTP_POST, .pattern = "/v1/route/simulate",
 	  .handler = api_post_simulate, .roles = MANAGER, .json_body = 1 },
 	{ .method = HTTP_GET, .pattern = "/v1/reps",

@@ -99,9 +99,8 @@ put_words(struct buf *b, const char *s, enum esc html)
 	free(w);
 }
 
-/* "Wed 3 Dec, 15:04 (Europe/Berlin)": a time as the reader lives it. */
-static void
-put_time(struct buf *b, int64_t ms, const struct tz_zone *zone)
+void
+message_put_time(struct buf *b, int64_t ms, const struct tz_zone *zone)
 {
 	struct tz_civil c;
 
@@ -464,10 +463,10 @@ facts(const struct message_in *in, enum esc html, struct fact *f)
 	}
 	if (strcmp(in->type, "sla.reminder") == 0 && str(d, "clock") != NULL &&
 	    (due = when(json_object_get(d, "due_at"))) >= 0) {
-		put_time(&b, due, in->zone);
+		message_put_time(&b, due, in->zone);
 		facts_add(f, &n, "Due", &b);
 	} else if (strcmp(in->type, "escalation.level") != 0 && first_due(d, &clock, &due)) {
-		put_time(&b, due, in->zone);
+		message_put_time(&b, due, in->zone);
 		facts_add(f, &n, clock, &b);	/* the clock's own name: "first_touch" */
 	}
 	return n;
