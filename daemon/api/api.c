@@ -32,6 +32,11 @@ const struct http_route api_routes[] = {
 	/* Slack signs its requests (v0, the app's signing secret): checked by the handler. */
 	{ .method = HTTP_POST, .pattern = "/v1/integrations/slack/interactions",
 	  .handler = api_post_slack_interaction, .roles = OPEN },
+	/* Email action links: the signed token is the authorisation (api/email_actions.c). */
+	{ .method = HTTP_GET, .pattern = "/v1/integrations/email/action",
+	  .handler = api_get_email_action, .roles = OPEN },
+	{ .method = HTTP_POST, .pattern = "/v1/integrations/email/action",
+	  .handler = api_post_email_action, .roles = OPEN },
 	{ .method = HTTP_POST, .pattern = "/v1/route/simulate",
 	  .handler = api_post_simulate, .roles = MANAGER, .json_body = 1 },
 	{ .method = HTTP_GET, .pattern = "/v1/reps",

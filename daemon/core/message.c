@@ -1,6 +1,6 @@
 /*
  * message.c — what a person reads about an event (docs/notifications.md,
- * "What a rep is told"). A rep told of a lead gets what they need to act
+ * "What a rep reads"). A rep told of a lead gets what they need to act
  * without opening anything else: who the person is, what they did, how
  * good a fit they are and why, why the lead came to this rep, when the first
  * touch is due in the rep's own time, a link, and the actions. Managers told
@@ -99,9 +99,8 @@ put_words(struct buf *b, const char *s, enum esc html)
 	free(w);
 }
 
-/* "Wed 3 Dec, 15:04 (Europe/Berlin)": a time as the reader lives it. */
-static void
-put_time(struct buf *b, int64_t ms, const struct tz_zone *zone)
+void
+message_put_time(struct buf *b, int64_t ms, const struct tz_zone *zone)
 {
 	struct tz_civil c;
 
@@ -464,10 +463,10 @@ facts(const struct message_in *in, enum esc html, struct fact *f)
 	}
 	if (strcmp(in->type, "sla.reminder") == 0 && str(d, "clock") != NULL &&
 	    (due = when(json_object_get(d, "due_at"))) >= 0) {
-		put_time(&b, due, in->zone);
+		message_put_time(&b, due, in->zone);
 		facts_add(f, &n, "Due", &b);
 	} else if (strcmp(in->type, "escalation.level") != 0 && first_due(d, &clock, &due)) {
-		put_time(&b, due, in->zone);
+		message_put_time(&b, due, in->zone);
 		facts_add(f, &n, clock, &b);	/* the clock's own name: "first_touch" */
 	}
 	return n;

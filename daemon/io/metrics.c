@@ -144,6 +144,9 @@ static struct {
 	    0 },
 	[METRIC_LABEL_SUB_PAUSED] = { "subscription_paused", "subscription",
 	    "1 while a subscription is paused, as this daemon last read its state.", NULL, NULL, 0, 1 },
+	[METRIC_LABEL_EMAIL_ACTIONS] = { "email_actions_total", "result",
+	    "Confirmations posted from email action links, by what became of them.", NULL, NULL,
+	    0 },
 };
 
 /* The slot of a label value, added on first use; past the limit, "other". */

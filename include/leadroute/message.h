@@ -55,6 +55,12 @@ void message_mail_clear(struct message_mail *m);
 char *message_lead_url(const struct conf *conf, const char *lead, const char *crm_id);
 
 /*
+ * Append a time as its reader lives it: "Wed 3 Dec, 15:04 (Europe/Berlin)",
+ * in zone (NULL: UTC, "(UTC)").
+ */
+void message_put_time(struct buf *b, int64_t ms, const struct tz_zone *zone);
+
+/*
  * The short, human form of the decision a trace records for owner: "next in
  * rotation of pool emea", "account owner of acme.com"; malloc'd, NULL when
  * the trace does not say.

@@ -8,9 +8,10 @@
 int
 main(void)
 {
-	SRunner *sr = srunner_create(actlink_suite());
+	SRunner *sr = srunner_create(actform_suite());
 	int failed;
 
+	srunner_add_suite(sr, actlink_suite());
 	srunner_add_suite(sr, conf_suite());
 	srunner_add_suite(sr, lead_suite());
 	srunner_add_suite(sr, mail_suite());

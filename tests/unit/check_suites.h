@@ -4,6 +4,7 @@
 
 #include <check.h>
 
+Suite *actform_suite(void);
 Suite *actlink_suite(void);
 Suite *conf_suite(void);
 Suite *lead_suite(void);
