@@ -506,6 +506,11 @@ conf_parse_notify_links(struct conf_ctx *ctx, const struct ynode *map)
 		c->notify.links.keys[c->notify.links.nkeys] = (unsigned char *)text;
 		c->notify.links.lens[c->notify.links.nkeys++] = n;
 	}
+	/* A link acts once because its action's idempotency key lives that long. */
+	if (c->notify.links.nkeys > 0 && c->notify.links.ttl_ms > c->leads.idempotency_window_ms)
+		conf_warning(ctx, map->line, "notify.links.ttl",
+		    "links outlive leads.idempotency_window: a touch link used again after the "
+		    "window logs a second touch (make the window at least the ttl)");
 }
 
 /* notify.public_url: where people reach this daemon, for the links in messages. */
