@@ -76,33 +76,32 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	const char *owner = event_lead_owner(lead);
 	const struct conf_rep *rep = rep_id != NULL ? conf_find_rep(conf, rep_id) : NULL;
 	const struct conf_notify_target *t;
+	static const char *const members[] = { "lead", "rep", "from" };
 	const struct conf_pool *pool;
 	struct message_in in = { 0 };
-	json_t *ev;
+	json_t *data, *v;
 	char *body, *out;
-	size_t n;
+	size_t n, i;
 
 	/* Quiet by design: a lead that has moved on since is told to its new owner only. */
 	if (rep == NULL || lead == NULL || !lead->exists || owner == NULL ||
 	    strcmp(owner, rep_id) != 0)
 		return NULL;
-	ev = NULL;
-	body = event_body(conf, s, type, eid, entry, lead, &n);
-	if (body != NULL)
-		ev = json_loadb(body, n, 0, NULL);
-	free(body);
-	if (ev == NULL)
-		return NULL;
-	pool = conf_find_pool(conf, json_string_value(json_object_get(json_object_get(ev, "data"),
-	    "pool")) != NULL ? json_string_value(json_object_get(json_object_get(ev, "data"),
-	    "pool")) : "");
+	/* The lead as it is now, and the event's own members (not the subscribers' body: cheaper). */
+	data = event_lead_object(conf, lead);
+	json_object_set_new(data, "event_id", json_string(eid));
+	for (i = 0; i < LR_NELEM(members); i++)
+		if ((v = json_object_get(entry, members[i])) != NULL)
+			json_object_set(data, members[i], v);
+	pool = conf_find_pool(conf, json_string_value(json_object_get(data, "pool")) != NULL ?
+	    json_string_value(json_object_get(data, "pool")) : "");
 	if ((t = conf_rep_target(conf, rep, pool)) == NULL) {
-		json_decref(ev);
+		json_decref(data);
 		return NULL;
 	}
 	if (!tell_shows_lead(t)) {
 		/* A rep's webhook gets the event as subscribers do. */
-		json_decref(ev);
+		json_decref(data);
 		body = event_body(conf, s, type, eid, entry, lead, &n);
 		out = xasprintf("%s\n%s", t->id, body);
 		free(body);
@@ -111,7 +110,7 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	}
 	in.conf = conf;
 	in.type = sub_event_name(type);
-	in.data = json_object_get(ev, "data");
+	in.data = data;
 	in.at_ms = strtoll(eid, NULL, 10);
 	in.trace = event_lead_trace(lead);
 	in.reader = t == rep->notify ? rep : NULL;
@@ -119,7 +118,7 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	in.actions = 1;
 	in.now_ms = in.at_ms;
 	out = tell_compose(t, &in, len);
-	json_decref(ev);
+	json_decref(data);
 	return out;
 }
 
