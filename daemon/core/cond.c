@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "leadroute/cond.h"
+#include "leadroute/confread.h"
 #include "leadroute/diag.h"
 #include "leadroute/lead.h"
 #include "leadroute/util.h"
@@ -84,7 +85,46 @@ cond_fields_free(struct cond_fields *fields)
 	memset(fields, 0, sizeof(*fields));
 }
 
-/* Scalars of a value or list node as hashed values (lower-cased if asked), sorted. */
+const char *const *
+cond_computed_fields(void)
+{
+	static const char *const names[] = { "score", "grade", "mql", "email_domain", NULL };
+
+	return names;
+}
+
+/* Note that a condition at path reads field. */
+static void
+cond_add_use(struct cond_env *env, const char *field, const char *path, int line)
+{
+	struct cond_use *u;
+
+	if (env->uses == NULL)
+		return;
+	env->uses->v = xreallocarray(env->uses->v, env->uses->n + 1, sizeof(*env->uses->v));
+	u = &env->uses->v[env->uses->n++];
+	u->field = xstrdup(field);
+	u->path = xstrdup(path);
+	u->line = line;
+}
+
+void
+cond_uses_free(struct cond_uses *uses)
+{
+	size_t i;
+
+	for (i = 0; i < uses->n; i++) {
+		free(uses->v[i].field);
+		free(uses->v[i].path);
+	}
+	free(uses->v);
+	memset(uses, 0, sizeof(*uses));
+}
+
+/*
+ * Scalars of a value or list node as hashed values (lower-cased if asked),
+ * sorted; an unquoted value with a comma gets a warning (a list was meant).
+ */
 static int
 cond_values(struct conf_diags *diags, const struct ynode *n, const char *path, int lower,
     struct cond_value **out, size_t *nout)
@@ -111,6 +151,7 @@ cond_values(struct conf_diags *diags, const struct ynode *n, const char *path, i
 			    it->type == YNODE_SCALAR ? "nothing" : ytree_type_name(it->type));
 			continue;
 		}
+		confread_comma_joined(diags, it, path, 1);
 		v->len = strlen(it->value);
 		v->s = lower ? cond_lower_dup(it->value, v->len) : xstrdup(it->value);
 		v->hash = util_hash(v->s, v->len);
@@ -309,6 +350,10 @@ cond_parse_territory_ref(struct cond_env *env, const struct ynode *v, const char
 		const struct cond_territory *t = NULL;
 		struct cond *k;
 
+		if (confread_comma_joined(env->diags, items[i], path, 0)) {
+			rc = -1;
+			continue;
+		}
 		if (items[i]->type == YNODE_SCALAR)
 			t = cond_find_territory(env, items[i]->value);
 		if (t == NULL) {
@@ -403,6 +448,7 @@ cond_parse_map(struct cond_env *env, const struct ynode *map, const char *path, 
 			continue;
 		}
 		slot = cond_field_slot(env->fields, key);
+		cond_add_use(env, key, sub, map->keys[i]->line);
 		if (v->type == YNODE_MAP) {
 			if (cond_parse_ops(env, slot, v, sub, c) == -1)
 				rc = -1;
@@ -439,6 +485,7 @@ cond_parse_postal(struct conf_diags *diags, const struct ynode *n, const char *p
 		conf_diag_add(diags, 0, n->line, path, "expected a postal-code prefix or range");
 		return -1;
 	}
+	confread_comma_joined(diags, n, path, 1);
 	dash = strchr(n->value, '-');
 	if (dash == NULL) {
 		p->lo = xstrdup(n->value);
@@ -775,15 +822,117 @@ cond_values_subset(const struct cond_value *b, size_t nb, const struct cond_valu
 	return 1;
 }
 
-/* Leaf b implies leaf a: both about one field. */
+static int cond_leaf_implies(const struct cond *, const struct cond *,
+    const struct cond_territory **);
+
+/* Every code with one of the prefixes (IN or PREFIX values) lies in one of the postal ranges. */
 static int
-cond_leaf_implies(const struct cond *b, const struct cond *a)
+cond_postal_within(const struct cond_value *v, size_t nv, const struct cond_postal *p, size_t np)
+{
+	size_t i, j;
+
+	for (i = 0; i < nv; i++) {
+		for (j = 0; j < np; j++)
+			if (v[i].len >= p[j].len && memcmp(v[i].s, p[j].lo, p[j].len) >= 0 &&
+			    memcmp(v[i].s, p[j].hi, p[j].len) <= 0)
+				break;
+		if (j == np)
+			return 0;
+	}
+	return nv > 0;
+}
+
+/* Every lead in territory in is also in t: each set t has holds in's. */
+static int
+cond_territory_within(const struct cond_territory *in, const struct cond_territory *t)
+{
+	size_t i, j;
+
+	if (t->ncountries > 0 && (in->ncountries == 0 ||
+	    !cond_values_subset(in->countries, in->ncountries, t->countries, t->ncountries)))
+		return 0;
+	if (t->nstates > 0 && (in->nstates == 0 ||
+	    !cond_values_subset(in->states, in->nstates, t->states, t->nstates)))
+		return 0;
+	if (t->npostal == 0)
+		return 1;
+	for (i = 0; i < in->npostal; i++) {
+		const struct cond_postal *r = &in->postal[i];
+
+		for (j = 0; j < t->npostal; j++)
+			if (r->len >= t->postal[j].len &&
+			    memcmp(r->lo, t->postal[j].lo, t->postal[j].len) >= 0 &&
+			    memcmp(r->hi, t->postal[j].hi, t->postal[j].len) <= 0)
+				break;
+		if (j == t->npostal)
+			return 0;
+	}
+	return in->npostal > 0;
+}
+
+static int
+cond_same_territory(const struct cond_territory *x, const struct cond_territory *y)
+{
+	return x == y || (x->id != NULL && y->id != NULL && strcmp(x->id, y->id) == 0);
+}
+
+/*
+ * Leaf b puts the lead in a's territory, which has one kind of set (see
+ * cond_implies_territory): b is that territory, a territory within it, or a
+ * condition on the set's field whose every value is in the set.
+ */
+static int
+cond_leaf_in_territory(const struct cond *b, const struct cond *a,
+    const struct cond_territory **via)
+{
+	const struct cond_territory *t = a->territory;
+	struct cond set;
+
+	if (b->op == COND_TERRITORY) {
+		if (cond_same_territory(b->territory, t))
+			return 1;
+		if (!cond_territory_within(b->territory, t))
+			return 0;
+	} else if (t->ncountries > 0 || t->nstates > 0) {
+		/* Countries and states are compared ignoring case: an iin of the set. */
+		memset(&set, 0, sizeof(set));
+		set.op = COND_IIN;
+		set.field = t->ncountries > 0 ? a->field : a->state_slot;
+		set.values = t->ncountries > 0 ? t->countries : t->states;
+		set.nvalues = t->ncountries > 0 ? t->ncountries : t->nstates;
+		if (!cond_leaf_implies(b, &set, NULL))
+			return 0;
+	} else if (b->field != a->postal_slot || (b->op != COND_IN && b->op != COND_PREFIX) ||
+	    !cond_postal_within(b->values, b->nvalues, t->postal, t->npostal)) {
+		return 0;
+	}
+	if (via != NULL)
+		*via = t;
+	return 1;
+}
+
+/* Leaf b implies leaf a: both about one field, or a territory and what puts a lead in it. */
+static int
+cond_leaf_implies(const struct cond *b, const struct cond *a, const struct cond_territory **via)
 {
 	size_t i, j;
 
 	if (a->op == COND_TERRITORY)
-		return b->op == COND_TERRITORY && b->territory == a->territory;
-	if (b->op == COND_TERRITORY || a->field != b->field)
+		return cond_leaf_in_territory(b, a, via);
+	if (b->op == COND_TERRITORY) {
+		/* In the territory, the lead's country (or state) is one of its set, in any case. */
+		const struct cond_territory *t = b->territory;
+		int in = 0;
+
+		if (a->op == COND_IIN && a->field == b->field && t->ncountries > 0)
+			in = cond_values_subset(t->countries, t->ncountries, a->values, a->nvalues);
+		else if (a->op == COND_IIN && a->field == b->state_slot && t->nstates > 0)
+			in = cond_values_subset(t->states, t->nstates, a->values, a->nvalues);
+		if (in && via != NULL)
+			*via = t;
+		return in;
+	}
+	if (a->field != b->field)
 		return 0;
 	if (a->op == COND_EXISTS)
 		return a->exists ? b->op != COND_EXISTS || b->exists : b->op == COND_EXISTS && !b->exists;
@@ -846,39 +995,113 @@ cond_leaf_implies(const struct cond *b, const struct cond *a)
 	}
 }
 
-int
-cond_implies(const struct cond *b, const struct cond *a)
+static int cond_implies_r(const struct cond *, const struct cond *,
+    const struct cond_territory **);
+
+/*
+ * A lead is in a territory when each of its sets (countries, states, postal
+ * codes) holds the lead's value: b implies a territory with more than one
+ * set when it implies each set on its own, as a territory of that set alone.
+ */
+static int
+cond_implies_territory(const struct cond *b, const struct cond *a,
+    const struct cond_territory **via)
 {
+	const struct cond_territory *t = a->territory, *through = NULL;
+	struct cond_territory part;
+	struct cond leaf;
+	int kind;
+
+	for (kind = 0; kind < 3; kind++) {
+		memset(&part, 0, sizeof(part));
+		part.id = t->id;
+		part.line = t->line;
+		part.index = t->index;
+		if (kind == 0 && t->ncountries > 0) {
+			part.countries = t->countries;
+			part.ncountries = t->ncountries;
+		} else if (kind == 1 && t->nstates > 0) {
+			part.states = t->states;
+			part.nstates = t->nstates;
+		} else if (kind == 2 && t->npostal > 0) {
+			part.postal = t->postal;
+			part.npostal = t->npostal;
+		} else {
+			continue;
+		}
+		leaf = *a;
+		leaf.territory = &part;
+		if (!cond_implies_r(b, &leaf, &through))
+			return 0;
+	}
+	if (through != NULL)
+		*via = t;
+	return 1;
+}
+
+/* cond_implies; *via is left as it was when the answer is no. */
+static int
+cond_implies_r(const struct cond *b, const struct cond *a, const struct cond_territory **via)
+{
+	const struct cond_territory *was = *via;
 	size_t i;
 
 	if (a->op == COND_ALL) {
-		for (i = 0; i < a->nkids; i++)
-			if (!cond_implies(b, &a->kids[i]))
+		for (i = 0; i < a->nkids; i++) {
+			if (!cond_implies_r(b, &a->kids[i], via)) {
+				*via = was;
 				return 0;
+			}
+		}
 		return 1;
 	}
+	if (a->op == COND_TERRITORY && (a->territory->ncountries > 0) +
+	    (a->territory->nstates > 0) + (a->territory->npostal > 0) > 1)
+		return cond_implies_territory(b, a, via);
 	if (b->op == COND_ANY) {
-		for (i = 0; i < b->nkids; i++)
-			if (!cond_implies(&b->kids[i], a))
+		for (i = 0; i < b->nkids; i++) {
+			if (!cond_implies_r(&b->kids[i], a, via)) {
+				*via = was;
 				return 0;
+			}
+		}
 		return b->nkids > 0;
 	}
 	if (a->op == COND_ANY) {
-		for (i = 0; i < a->nkids; i++)
-			if (cond_implies(b, &a->kids[i]))
+		for (i = 0; i < a->nkids; i++) {
+			if (cond_implies_r(b, &a->kids[i], via))
 				return 1;
+			*via = was;
+		}
 		if (b->op != COND_ALL)
 			return 0;
 	}
 	if (b->op == COND_ALL) {
-		for (i = 0; i < b->nkids; i++)
-			if (cond_implies(&b->kids[i], a))
+		for (i = 0; i < b->nkids; i++) {
+			if (cond_implies_r(&b->kids[i], a, via))
 				return 1;
+			*via = was;
+		}
 		return 0;
 	}
 	if (a->op == COND_ANY || a->op == COND_NOT || b->op == COND_NOT)
 		return 0;
-	return cond_leaf_implies(b, a);
+	return cond_leaf_implies(b, a, via);
+}
+
+int
+cond_implies(const struct cond *b, const struct cond *a)
+{
+	const struct cond_territory *via = NULL;
+
+	return cond_implies_r(b, a, &via);
+}
+
+int
+cond_implies_via(const struct cond *b, const struct cond *a, const struct cond_territory **via)
+{
+	*via = NULL;
+	return cond_implies_r(b, a, via);
 }
 
 int

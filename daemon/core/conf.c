@@ -65,6 +65,7 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 
 	memset(diags, 0, sizeof(*diags));
 	diags->file = xstrdup(name);
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.diags = diags;
 	ctx.conf = xcalloc(1, sizeof(*ctx.conf));
 	ctx.conf->refs = 1;
@@ -86,8 +87,12 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 		conf_error(&ctx, root->line, NULL, "expected a map of settings at the top");
 	else
 		conf_walk_root(&ctx, root);
+	/* Checks across sections: conditions (rules, scoring) against sources. */
+	if (diags->nerrors == 0)
+		conf_check_fields(&ctx);
 	ytree_free(root);
 done:
+	cond_uses_free(&ctx.uses);
 	conf_diags_sort(diags);
 	if (diags->nerrors > 0) {
 		conf_free(ctx.conf);

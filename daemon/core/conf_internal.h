@@ -13,6 +13,7 @@
 struct conf_ctx {
 	struct conf		*conf;
 	struct conf_diags	*diags;
+	struct cond_uses	 uses;		/* where conditions read lead fields */
 };
 
 void conf_error(struct conf_ctx *ctx, int line, const char *path, const char *fmt, ...)
@@ -64,6 +65,8 @@ void conf_parse_accounts(struct conf_ctx *ctx, const struct ynode *list);
 void conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list);
 void conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node);
 void conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list);
+/* After every section: warn about conditions on fields no one is known to send. */
+void conf_check_fields(struct conf_ctx *ctx);
 void conf_free_routing(struct conf *c);
 
 /* Sections in conf_channels.c (notification targets, Slack, SMTP, action links). */

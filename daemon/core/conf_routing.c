@@ -1,6 +1,7 @@
 /*
  * conf_routing.c — the routing sections of the config: calendars, reps,
- * pools, accounts, territories, scoring and rules, and the look-ups the
+ * pools, accounts, territories, scoring and rules; the warnings about rules
+ * (never reached, shadowed, on fields nothing sends); and the look-ups the
  * router makes in them.
  */
 #include "config.h"
@@ -13,6 +14,8 @@
 #include "leadroute/cond.h"
 #include "leadroute/conf.h"
 #include "leadroute/confread.h"
+#include "leadroute/lead.h"
+#include "leadroute/mapping.h"
 #include "leadroute/score.h"
 #include "leadroute/util.h"
 #include "leadroute/ytree.h"
@@ -329,15 +332,22 @@ conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list)
 	}
 }
 
-/* Warn about rules no lead can reach: contradictory, or covered by an earlier rule. */
+/*
+ * Warn about rules no lead can reach: contradictory, or covered by an earlier
+ * rule (seeing through territories). Rules up to the first default, the
+ * rules after it being reported already.
+ */
 static void
-conf_check_shadowed(struct conf_ctx *ctx)
+conf_check_shadowed(struct conf_ctx *ctx, size_t nrules)
 {
 	const struct conf *c = ctx->conf;
+	const struct cond_territory *via;
 	char path[64];
 	size_t i, j;
 
-	for (j = 0; j < c->nrules; j++) {
+	if (nrules > c->nrules)
+		nrules = c->nrules;
+	for (j = 0; j < nrules; j++) {
 		snprintf(path, sizeof(path), "rules[%zu]", j);
 		if (cond_never(&c->rules[j].when)) {
 			conf_warning(ctx, c->rules[j].line, path,
@@ -346,13 +356,20 @@ conf_check_shadowed(struct conf_ctx *ctx)
 			continue;
 		}
 		for (i = 0; i < j; i++) {
-			if (cond_implies(&c->rules[j].when, &c->rules[i].when)) {
+			if (!cond_implies_via(&c->rules[j].when, &c->rules[i].when, &via))
+				continue;
+			if (via == NULL)
 				conf_warning(ctx, c->rules[j].line, path,
 				    "rule \"%s\" can never match: rule \"%s\" on line %d matches "
 				    "every lead it would", c->rules[j].name, c->rules[i].name,
 				    c->rules[i].line);
-				break;
-			}
+			else
+				conf_warning(ctx, c->rules[j].line, path,
+				    "rule \"%s\" can never match: rule \"%s\" on line %d matches "
+				    "every lead it would, through territory \"%s\" (line %d)",
+				    c->rules[j].name, c->rules[i].name, c->rules[i].line, via->id,
+				    via->line);
+			break;
 		}
 	}
 }
@@ -361,7 +378,8 @@ void
 conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node)
 {
 	struct conf *c = ctx->conf;
-	struct cond_env env = { ctx->diags, &c->fields, c->territories, c->nterritories };
+	struct cond_env env = { ctx->diags, &c->fields, c->territories, c->nterritories,
+	    &ctx->uses };
 
 	score_parse(&env, node, &c->scoring);
 }
@@ -482,6 +500,15 @@ conf_parse_action(struct conf_ctx *ctx, struct conf_rule *rule, const struct yno
 		    "no pool to queue in: add queue: POOL, where leads wait when no target is eligible");
 }
 
+/* The name a rule's item gives, whatever else is wrong with it; "?" for none. */
+static const char *
+conf_rule_item_name(const struct ynode *item)
+{
+	const struct ynode *n = ytree_get(item, "name");
+
+	return n != NULL && n->type == YNODE_SCALAR ? n->value : "?";
+}
+
 void
 conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 {
@@ -490,7 +517,7 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 	struct conf *c = ctx->conf;
 	struct cond_env env;
 	char path[64], sub[96];
-	size_t i;
+	size_t i, def;
 
 	if (!confread_is_list(ctx->diags, list, "rules", "rules"))
 		return;
@@ -502,6 +529,7 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 	env.fields = &c->fields;
 	env.territories = c->territories;
 	env.nterritories = c->nterritories;
+	env.uses = &ctx->uses;
 	c->rules = xcalloc(list->n, sizeof(*c->rules));
 	for (i = 0; i < list->n; i++) {
 		const struct ynode *item = list->items[i], *when, *sla;
@@ -532,11 +560,96 @@ conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list)
 			conf_parse_sla_override(ctx, sla, sub, &rule->sla);
 		}
 	}
-	if (ytree_get(list->items[list->n - 1], "when") != NULL)
+	/* The first rule without a when takes every lead: the rules after it are never tried. */
+	for (def = 0; def < list->n; def++)
+		if (ytree_get(list->items[def], "when") == NULL)
+			break;
+	if (def == list->n) {
 		conf_error(ctx, list->items[list->n - 1]->line, "rules",
 		    "no default rule: the last rule must have no \"when\", so every lead is routed");
+		return;
+	}
+	if (list->items[def]->type != YNODE_MAP)
+		return;		/* not a rule at all: reported above */
+	for (i = def + 1; i < list->n; i++) {
+		snprintf(path, sizeof(path), "rules[%zu]", i);
+		conf_warning(ctx, list->items[i]->line, path, "rule \"%s\" comes after default rule "
+		    "\"%s\", which takes every lead: it is never reached",
+		    conf_rule_item_name(list->items[i]), conf_rule_item_name(list->items[def]));
+	}
 	if (ctx->diags->nerrors == 0)
-		conf_check_shadowed(ctx);
+		conf_check_shadowed(ctx, def + 1);
+}
+
+/* The name of the known lead field nearest to name, or NULL when none is near. */
+static const char *
+conf_nearest_field(const char *name, const char *const *known, size_t nknown)
+{
+	size_t i, d, best = 3, len = strlen(name), klen, gap, best_gap = (size_t)-1;
+	const char *near = NULL, *prefixed = NULL;
+
+	for (i = 0; i < nknown; i++) {
+		/* At most two edits away, and fewer than the name has letters. */
+		d = util_edit_distance(name, known[i]);
+		if (d < best && d < len) {
+			best = d;
+			near = known[i];
+		}
+		/* Else one that starts with the other, the closest in length first. */
+		klen = strlen(known[i]);
+		gap = klen > len ? klen - len : len - klen;
+		if ((klen > len ? len : klen) >= 3 &&
+		    strncmp(name, known[i], klen > len ? len : klen) == 0 && gap < best_gap) {
+			best_gap = gap;
+			prefixed = known[i];
+		}
+	}
+	return near != NULL ? near : prefixed;
+}
+
+/*
+ * Warn about conditions on a field nothing is known to send: not the lead
+ * schema's, not computed, not set by any source. Only a warning, as a lead
+ * posted to /v1/leads (or through a passthrough source) may carry any field.
+ */
+void
+conf_check_fields(struct conf_ctx *ctx)
+{
+	const struct conf *c = ctx->conf;
+	const char *const *computed = cond_computed_fields(), **known = NULL, *s, *near;
+	size_t nknown = 0, i, j;
+
+	for (i = 0; (s = lead_field_name(i)) != NULL; i++) {
+		known = xreallocarray(known, nknown + 1, sizeof(*known));
+		known[nknown++] = s;
+	}
+	for (i = 0; computed[i] != NULL; i++) {
+		known = xreallocarray(known, nknown + 1, sizeof(*known));
+		known[nknown++] = computed[i];
+	}
+	for (i = 0; i < c->nsources; i++) {
+		for (j = 0; c->sources[i].mapping != NULL &&
+		    (s = mapping_field_name(c->sources[i].mapping, j)) != NULL; j++) {
+			known = xreallocarray(known, nknown + 1, sizeof(*known));
+			known[nknown++] = s;
+		}
+	}
+	for (i = 0; i < ctx->uses.n; i++) {
+		const struct cond_use *u = &ctx->uses.v[i];
+
+		for (j = 0; j < nknown; j++)
+			if (strcmp(known[j], u->field) == 0)
+				break;
+		if (j < nknown)
+			continue;
+		if ((near = conf_nearest_field(u->field, known, nknown)) != NULL)
+			conf_warning(ctx, u->line, u->path, "no lead field \"%s\" is known (the "
+			    "schema's or a source's): did you mean \"%s\"?", u->field, near);
+		else
+			conf_warning(ctx, u->line, u->path, "no lead field \"%s\" is known (the "
+			    "schema's or a source's)", u->field);
+	}
+	free(known);
 }
 
 const struct conf_rep *

@@ -199,6 +199,10 @@ conf_events(struct conf_ctx *ctx, const struct ynode *item, const char *key, con
 	for (i = 0; i < count; i++) {
 		const struct ynode *e = n->type == YNODE_SEQ ? n->items[i] : n;
 
+		if (many && confread_comma_joined(ctx->diags, e, sub, 0)) {
+			buf_free(&out);
+			return NULL;
+		}
 		if (e->type != YNODE_SCALAR || !conf_is_lead_event(ctx->conf, e->value)) {
 			conf_error(ctx, e->line, sub,
 			    "unknown lead event \"%s\": use received, queued, assigned, touched, "

@@ -157,6 +157,64 @@ confread_is_list(struct conf_diags *d, const struct ynode *list, const char *pat
 	return 0;
 }
 
+/* True for a whole number written with thousands separators: 1,000 or -12,500,000. */
+static int
+confread_grouped_number(const char *s)
+{
+	size_t digits = 0;
+
+	if (*s == '-')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (digits < 1 || digits > 3 || *s != ',')
+		return 0;
+	while (*s == ',') {
+		if (strspn(s + 1, "0123456789") != 3)
+			return 0;
+		s += 4;
+	}
+	return *s == '\0';
+}
+
+int
+confread_comma_joined(struct conf_diags *d, const struct ynode *n, const char *path, int warning)
+{
+	struct buf out = { NULL, 0, 0 };
+	const char *p, *end;
+	size_t len;
+
+	if (n->type != YNODE_SCALAR || !n->plain || strchr(n->value, ',') == NULL)
+		return 0;
+	if (confread_grouped_number(n->value)) {
+		for (p = n->value; *p != '\0'; p++)
+			if (*p != ',')
+				buf_append(&out, p, 1);
+		conf_diag_add(d, warning, n->line, path, "\"%s\" is one value with a comma: write a "
+		    "number without separators, as %s", n->value, out.data);
+		buf_free(&out);
+		return 1;
+	}
+	for (p = n->value; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		len = (size_t)(end - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			continue;
+		if (out.len > 0)
+			buf_append(&out, ", ", 2);
+		buf_append(&out, p, len);
+	}
+	conf_diag_add(d, warning, n->line, path, "\"%s\" is one value with a comma: for a list "
+	    "write [%s]%s", n->value, out.data != NULL ? out.data : "",
+	    warning ? "; quote it if the comma is meant" : "");
+	buf_free(&out);
+	return 1;
+}
+
 /* When first_line > 0, id was defined there already: report it and return 1. */
 int
 confread_duplicate(struct conf_diags *d, const struct ynode *item, const char *path,

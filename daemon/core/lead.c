@@ -218,6 +218,12 @@ lead_validate(json_t *body, struct lead_error *err)
 	return 0;
 }
 
+const char *
+lead_field_name(size_t i)
+{
+	return i < LR_NELEM(lead_known) ? lead_known[i].name : NULL;
+}
+
 int
 lead_contact_key(const json_t *fields, char out[65])
 {

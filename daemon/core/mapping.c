@@ -616,6 +616,23 @@ mapping_format(const struct mapping *m)
 	return m->form ? "form" : "json";
 }
 
+const char *
+mapping_field_name(const struct mapping *m, size_t i)
+{
+	const char *key;
+	json_t *v;
+
+	if (i < m->nfields)
+		return m->fields[i].name;
+	i -= m->nfields;
+	json_object_foreach(m->constants, key, v) {
+		(void)v;
+		if (i-- == 0)
+			return key;
+	}
+	return NULL;
+}
+
 /* Apply one text transform to s (malloc'd; the result replaces it). */
 static char *
 mapping_transform(enum transform tr, char *s)

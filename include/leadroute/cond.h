@@ -79,12 +79,30 @@ struct cond_fields {
 	size_t	  nterritories;	/* how many territories leads may be checked against */
 };
 
+/* Where a condition reads a lead field, for the config's check of field names. */
+struct cond_use {
+	char	*field;
+	char	*path;		/* rules[2].when.contry */
+	int	 line;
+};
+
+struct cond_uses {
+	struct cond_use	*v;
+	size_t		 n;
+};
+
+void cond_uses_free(struct cond_uses *uses);
+
+/* The fields conditions compute rather than read from the lead: NULL-terminated. */
+const char *const *cond_computed_fields(void);
+
 /* What a condition parser needs from the config around it. */
 struct cond_env {
 	struct conf_diags		*diags;
 	struct cond_fields		*fields;
 	const struct cond_territory	*territories;
 	size_t				 nterritories;
+	struct cond_uses		*uses;		/* each field read is added here; NULL: not kept */
 };
 
 /* Parse a `when` map into c (an ALL); problems go to env->diags. Returns 0 or -1. */
@@ -135,6 +153,15 @@ int cond_eval(const struct cond *c, struct cond_lead *lead);
 
 /* True when every lead that satisfies b also satisfies a (a conservative check). */
 int cond_implies(const struct cond *b, const struct cond *a);
+
+/*
+ * cond_implies, and *via: NULL, or the territory the implication went
+ * through (`country: DE` implies `territory: emea` when emea's countries
+ * hold DE and it has no states or postal codes; `territory: dach` implies
+ * it when dach lies within it).
+ */
+int cond_implies_via(const struct cond *b, const struct cond *a,
+    const struct cond_territory **via);
 
 /* True when no lead can satisfy c (a conservative check: contradictory bounds). */
 int cond_never(const struct cond *c);

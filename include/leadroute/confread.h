@@ -44,6 +44,15 @@ int confread_duration(struct conf_diags *d, const struct ynode *n, const char *p
 /* True when list is a list; otherwise report it as not the list of what it should be. */
 int confread_is_list(struct conf_diags *d, const struct ynode *list, const char *path,
     const char *what);
+/*
+ * An unquoted scalar with a comma where one value or a list of them is read:
+ * `country: JP, AU` is the one string "JP, AU", not a list. Reports it (a
+ * warning, or with warning 0 an error) saying how to write the list, or the
+ * number without its separators (1,000), and returns 1; else 0. A quoted
+ * value is taken as meant.
+ */
+int confread_comma_joined(struct conf_diags *d, const struct ynode *n, const char *path,
+    int warning);
 /* When first_line > 0, id was defined there already: report it and return 1. */
 int confread_duplicate(struct conf_diags *d, const struct ynode *item, const char *path,
     const char *what, const char *id, int first_line);

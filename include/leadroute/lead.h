@@ -23,6 +23,9 @@ struct lead_error {
  */
 int lead_validate(json_t *body, struct lead_error *err);
 
+/* The i-th field of the lead schema (email, phone, country, …), or NULL past the last. */
+const char *lead_field_name(size_t i);
+
 /*
  * The key of a contact for sticky ownership: the email lower-cased, without
  * a +tag in the local part, hashed with SHA-256 (hex), so keys carry no

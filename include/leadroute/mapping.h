@@ -65,6 +65,12 @@ void mapping_free(struct mapping *m);
 const char *mapping_format(const struct mapping *m);
 
 /*
+ * The i-th lead field the mapping sets (its fields, then its constants), or
+ * NULL past the last; with passthrough, an event's other members are kept too.
+ */
+const char *mapping_field_name(const struct mapping *m, size_t i);
+
+/*
  * Read the body (content_type: the header's value, may be NULL) and map each
  * event: 0 with out filled (free with mapping_result_free), or -1 with err
  * when the body as a whole is refused (out is then empty). A bad event

@@ -47,6 +47,37 @@ class CheckConfigTests(DaemonTestCase):
             path + ": 4 errors",
         ])
 
+    def test_warnings_are_printed_and_the_config_still_loads(self):
+        path = self.write("warn.yaml", "\n".join([
+            "reps: [{id: ana}]",
+            "pools: [{id: p, reps: [ana]}]",
+            "territories:",
+            "  - {id: emea, countries: [DE, FR, GB]}",
+            "rules:",
+            "  - {name: emea, pool: p, when: {territory: emea}}",
+            "  - {name: de, pool: p, when: {country: DE}}",
+            "  - {name: typo, pool: p, when: {contry: JP}}",
+            "  - name: list",
+            "    pool: p",
+            "    when:",
+            "      country: JP, AU",
+            "  - {name: default, pool: p}",
+            "  - {name: late, pool: p, when: {country: US}}",
+            ""]))
+        rc, out, err = check(path)
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"ok \(version [0-9a-f]{12}: 1 reps, 1 pools, 6 rules, with warnings\)")
+        self.assertEqual(err.splitlines(), [
+            path + ':7: warning: rules[1]: rule "de" can never match: rule "emea" on line 6 '
+            'matches every lead it would, through territory "emea" (line 4)',
+            path + ':8: warning: rules[2].when.contry: no lead field "contry" is known '
+            '(the schema\'s or a source\'s): did you mean "country"?',
+            path + ':12: warning: rules[3].when.country: "JP, AU" is one value with a comma: '
+            'for a list write [JP, AU]; quote it if the comma is meant',
+            path + ':14: warning: rules[5]: rule "late" comes after default rule "default", '
+            'which takes every lead: it is never reached',
+        ])
+
     def test_daemon_refuses_to_start_with_bad_config(self):
         path = self.write("bad.yaml", "reps: []\n")
         p = subprocess.run([LEADROUTED, "-c", path], capture_output=True, text=True, timeout=10)

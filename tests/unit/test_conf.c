@@ -475,8 +475,20 @@ START_TEST(test_conf_warns_about_rule_after_default)
 	char *w = load_warnings(MINIMAL_HEAD "rules:\n  - name: all\n    pool: p1\n"
 	    "  - name: late\n    pool: p1\n");
 
-	ck_assert_str_eq(w, "t.yaml:10: warning: rules[1]: rule \"late\" can never match: rule "
-	    "\"all\" on line 8 matches every lead it would\n");
+	ck_assert_str_eq(w, "t.yaml:10: warning: rules[1]: rule \"late\" comes after default rule "
+	    "\"all\", which takes every lead: it is never reached\n");
+	free(w);
+	/* The last rule need not be the default: rules after it are only never reached. */
+	w = load_warnings(MINIMAL_HEAD "rules:\n"
+	    "  - {name: de, pool: p1, when: {country: DE}}\n"
+	    "  - {name: default, pool: p1}\n"
+	    "  - {name: fr, pool: p1, when: {country: FR}}\n"
+	    "  - {name: us, pool: p1, when: {country: US}}\n");
+	ck_assert_str_eq(w,
+	    "t.yaml:10: warning: rules[2]: rule \"fr\" comes after default rule \"default\", "
+	    "which takes every lead: it is never reached\n"
+	    "t.yaml:11: warning: rules[3]: rule \"us\" comes after default rule \"default\", "
+	    "which takes every lead: it is never reached\n");
 	free(w);
 }
 END_TEST
@@ -530,6 +542,181 @@ START_TEST(test_conf_no_false_shadow_warnings)
 
 	ck_assert_str_eq(w, "");
 	free(w);
+}
+END_TEST
+
+START_TEST(test_conf_warns_about_shadowing_through_territory)
+{
+	char *w = load_warnings(MINIMAL_HEAD
+	    "territories:\n"
+	    "  - {id: emea, countries: [DE, FR, GB, AT, CH]}\n"
+	    "  - {id: dach, countries: [de, at, ch]}\n"
+	    "  - {id: us-west, countries: [US], states: [CA, OR, WA]}\n"
+	    "rules:\n"
+	    "  - {name: emea, pool: p1, when: {territory: emea}}\n"
+	    "  - {name: de, pool: p1, when: {country: DE}}\n"
+	    "  - {name: dach, pool: p1, when: {territory: dach, employees: {gte: 10}}}\n"
+	    "  - {name: ch, pool: p1, when: {country: {iin: [ch, gb]}}}\n"
+	    "  - {name: de-jp, pool: p1, when: {country: [DE, JP]}}\n"
+	    "  - {name: not-us, pool: p1, when: {country: {not: US}}}\n"
+	    "  - {name: west, pool: p1, when: {territory: us-west}}\n"
+	    "  - {name: ca, pool: p1, when: {country: US, state: CA}}\n"
+	    "  - {name: us, pool: p1, when: {country: US}}\n"
+	    "  - {name: or, pool: p1, when: {state: OR}}\n"
+	    "  - {name: d, pool: p1}\n");
+
+	ck_assert_str_eq(w,
+	    "t.yaml:13: warning: rules[1]: rule \"de\" can never match: rule \"emea\" on line 12 "
+	    "matches every lead it would, through territory \"emea\" (line 8)\n"
+	    "t.yaml:14: warning: rules[2]: rule \"dach\" can never match: rule \"emea\" on line 12 "
+	    "matches every lead it would, through territory \"emea\" (line 8)\n"
+	    "t.yaml:15: warning: rules[3]: rule \"ch\" can never match: rule \"emea\" on line 12 "
+	    "matches every lead it would, through territory \"emea\" (line 8)\n"
+	    "t.yaml:19: warning: rules[7]: rule \"ca\" can never match: rule \"west\" on line 18 "
+	    "matches every lead it would, through territory \"us-west\" (line 10)\n");
+	free(w);
+	/* Postal codes: a prefix inside the territory's range, in its country (a code
+	 * shorter than the range's is outside it, so a shorter prefix is not inside). */
+	w = load_warnings(MINIMAL_HEAD
+	    "territories:\n"
+	    "  - {id: berlin, countries: [DE], postal_codes: [\"10000-14999\"]}\n"
+	    "rules:\n"
+	    "  - {name: berlin, pool: p1, when: {territory: berlin}}\n"
+	    "  - {name: mitte, pool: p1, when: {country: DE, postal_code: {prefix: \"10117\"}}}\n"
+	    "  - {name: hh, pool: p1, when: {country: DE, postal_code: \"20095\"}}\n"
+	    "  - {name: any-101, pool: p1, when: {postal_code: {prefix: \"101\"}}}\n"
+	    "  - {name: short, pool: p1, when: {country: DE, postal_code: {prefix: \"1\"}}}\n"
+	    "  - {name: d, pool: p1}\n");
+	ck_assert_str_eq(w,
+	    "t.yaml:11: warning: rules[1]: rule \"mitte\" can never match: rule \"berlin\" on line 10 "
+	    "matches every lead it would, through territory \"berlin\" (line 8)\n");
+	free(w);
+	/*
+	 * The territory is named only when the match went through it: not for the
+	 * same territory, nor for a branch that was tried and did not hold. A
+	 * territory inside a case-insensitive list of its countries is shadowed too.
+	 */
+	w = load_warnings(MINIMAL_HEAD
+	    "territories:\n"
+	    "  - {id: emea, countries: [DE, FR]}\n"
+	    "  - {id: west, countries: [US], states: [CA, WA]}\n"
+	    "  - {id: dach, countries: [DE, AT, CH]}\n"
+	    "rules:\n"
+	    "  - {name: a, pool: p1, when: {any: [{territory: emea, employees: {gte: 9}}, {country: FR}]}}\n"
+	    "  - {name: fr, pool: p1, when: {country: FR}}\n"
+	    "  - {name: w, pool: p1, when: {territory: west}}\n"
+	    "  - {name: w2, pool: p1, when: {territory: west, title: {contains: vp}}}\n"
+	    "  - {name: de, pool: p1, when: {country: {iin: [de, at, ch]}}}\n"
+	    "  - {name: dach, pool: p1, when: {territory: dach}}\n"
+	    "  - {name: d, pool: p1}\n");
+	ck_assert_str_eq(w,
+	    "t.yaml:13: warning: rules[1]: rule \"fr\" can never match: rule \"a\" on line 12 "
+	    "matches every lead it would\n"
+	    "t.yaml:15: warning: rules[3]: rule \"w2\" can never match: rule \"w\" on line 14 "
+	    "matches every lead it would\n"
+	    "t.yaml:17: warning: rules[5]: rule \"dach\" can never match: rule \"de\" on line 16 "
+	    "matches every lead it would, through territory \"dach\" (line 10)\n");
+	free(w);
+}
+END_TEST
+
+START_TEST(test_conf_warns_about_unknown_field)
+{
+	char *w = load_warnings(MINIMAL_HEAD
+	    "scoring:\n"
+	    "  fit:\n"
+	    "    - {name: vp, when: {titel: {contains: vp}}, points: 10}\n"
+	    "sources:\n"
+	    "  - {name: form, preset: webform, auth: none}\n"
+	    "  - {name: crm, auth: token, fields: {plan: /plan}, constants: {tier: gold}}\n"
+	    "rules:\n"
+	    "  - {name: a, pool: p1, when: {country: DE, email_domain: acme.com, score: {gte: 5}}}\n"
+	    "  - {name: b, pool: p1, when: {message: {exists: true}, plan: pro, tier: gold, mql: true}}\n"
+	    "  - {name: c, pool: p1, when: {contry: DE}}\n"
+	    "  - {name: e, pool: p1, when: {any: [{employes: {gte: 5}}, {not: {indstry: x}}]}}\n"
+	    "  - {name: f, pool: p1, when: {emp: 5}}\n"
+	    "  - {name: g, pool: p1, when: {zodiac: leo}}\n"
+	    "  - {name: h, pool: p1, when: {plna: pro, grade: A}}\n"
+	    "  - {name: d, pool: p1}\n");
+
+	ck_assert_str_eq(w,
+	    "t.yaml:9: warning: scoring.fit[0].when.titel: no lead field \"titel\" is known (the "
+	    "schema's or a source's): did you mean \"title\"?\n"
+	    "t.yaml:16: warning: rules[2].when.contry: no lead field \"contry\" is known (the "
+	    "schema's or a source's): did you mean \"country\"?\n"
+	    "t.yaml:17: warning: rules[3].when.any[0].employes: no lead field \"employes\" is known "
+	    "(the schema's or a source's): did you mean \"employees\"?\n"
+	    "t.yaml:17: warning: rules[3].when.any[1].not.indstry: no lead field \"indstry\" is "
+	    "known (the schema's or a source's): did you mean \"industry\"?\n"
+	    "t.yaml:18: warning: rules[4].when.emp: no lead field \"emp\" is known (the schema's "
+	    "or a source's): did you mean \"employees\"?\n"
+	    "t.yaml:19: warning: rules[5].when.zodiac: no lead field \"zodiac\" is known (the "
+	    "schema's or a source's)\n"
+	    "t.yaml:20: warning: rules[6].when.plna: no lead field \"plna\" is known (the schema's "
+	    "or a source's): did you mean \"plan\"?\n");
+	free(w);
+	/* A source's field is known only while the source maps it. */
+	w = load_warnings(MINIMAL "  - {name: x, pool: p1, when: {plan: pro}}\n");
+	ck_assert_str_eq(w,
+	    "t.yaml:10: warning: rules[1]: rule \"x\" comes after default rule \"default\", "
+	    "which takes every lead: it is never reached\n"
+	    "t.yaml:10: warning: rules[1].when.plan: no lead field \"plan\" is known (the schema's "
+	    "or a source's)\n");
+	free(w);
+}
+END_TEST
+
+START_TEST(test_conf_warns_about_comma_joined_values)
+{
+	char *w = load_warnings(MINIMAL_HEAD
+	    "territories:\n"
+	    "  - id: apac\n"
+	    "    countries: JP, AU\n"
+	    "  - {id: west, countries: [US], states: [CA, 'OR, WA']}\n"
+	    "rules:\n"
+	    "  - name: jp\n"
+	    "    pool: p1\n"
+	    "    when:\n"
+	    "      country: JP, AU\n"
+	    "      title:\n"
+	    "        contains: vp,director\n"
+	    "  - name: big\n"
+	    "    pool: p1\n"
+	    "    when:\n"
+	    "      employees: 1,000\n"
+	    "  - {name: acme, pool: p1, when: {company: 'Acme, Inc'}}\n"
+	    "  - name: d\n"
+	    "    pool: p1\n");
+
+	ck_assert_str_eq(w,
+	    "t.yaml:9: warning: territories[0].countries: \"JP, AU\" is one value with a comma: "
+	    "for a list write [JP, AU]; quote it if the comma is meant\n"
+	    "t.yaml:15: warning: rules[0].when.country: \"JP, AU\" is one value with a comma: "
+	    "for a list write [JP, AU]; quote it if the comma is meant\n"
+	    "t.yaml:17: warning: rules[0].when.title.contains: \"vp,director\" is one value with "
+	    "a comma: for a list write [vp, director]; quote it if the comma is meant\n"
+	    "t.yaml:21: warning: rules[1].when.employees: \"1,000\" is one value with a comma: "
+	    "write a number without separators, as 1000\n");
+	free(w);
+	/* Where the value is checked, a comma-joined list is an error that says so. */
+	load_fails(MINIMAL_HEAD
+	    "territories: [{id: dach, countries: [DE]}, {id: nordics, countries: [SE]}]\n"
+	    "sla:\n"
+	    "  clocks:\n"
+	    "    - name: route\n"
+	    "      start: received\n"
+	    "      stop: assigned, nurture\n"
+	    "      duration: 5m\n"
+	    "rules:\n"
+	    "  - name: x\n"
+	    "    pool: p1\n"
+	    "    when:\n"
+	    "      territory: dach, nordics\n"
+	    "  - {name: d, pool: p1}\n",
+	    "t.yaml:12: sla.clocks[0].stop: \"assigned, nurture\" is one value with a comma: for a "
+	    "list write [assigned, nurture]\n"
+	    "t.yaml:18: rules[0].when.territory: \"dach, nordics\" is one value with a comma: for "
+	    "a list write [dach, nordics]\n");
 }
 END_TEST
 
@@ -1117,6 +1304,9 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_warns_about_shadowed_rule);
 	tcase_add_test(tc, test_conf_warns_about_contradiction);
 	tcase_add_test(tc, test_conf_no_false_shadow_warnings);
+	tcase_add_test(tc, test_conf_warns_about_shadowing_through_territory);
+	tcase_add_test(tc, test_conf_warns_about_unknown_field);
+	tcase_add_test(tc, test_conf_warns_about_comma_joined_values);
 	tcase_add_test(tc, test_conf_missing_sections);
 	tcase_add_test(tc, test_conf_reports_every_error);
 	tcase_add_test(tc, test_conf_rejects_redis_hostname);
