@@ -29,6 +29,9 @@ const struct http_route api_routes[] = {
 	/* Sources check their senders themselves: signatures, or an ingest token. */
 	{ .method = HTTP_POST, .pattern = "/v1/sources/:name/events",
 	  .handler = api_post_source_events, .roles = OPEN },
+	/* Browsers' CORS preflights for a source (its cors_origins). */
+	{ .method = HTTP_OPTIONS, .pattern = "/v1/sources/:name/events",
+	  .handler = api_options_source_events, .roles = OPEN },
 	/* Slack signs its requests (v0, the app's signing secret): checked by the handler. */
 	{ .method = HTTP_POST, .pattern = "/v1/integrations/slack/interactions",
 	  .handler = api_post_slack_interaction, .roles = OPEN },

@@ -1,16 +1,21 @@
 /*
  * api_sources.c — POST /v1/sources/{name}/events: what real senders post.
  *
- * In order: the source's rate limit, its authentication (a signature over
- * the raw body, checked before anything parses it, or an ingest token),
- * then the mapping turns the body into one lead per event, and each lead
- * goes through the same path as POST /v1/leads with the sender's event id
- * as its idempotency key — so a sender's retry never makes a second lead.
- * Events of a batch are each stored on their own (one script call apiece)
- * and answered one result apiece.
+ * In order: the origin (a public form's post from a page not listed in
+ * cors_origins is refused), the rate limits (per client address, then the
+ * source's), its authentication (a signature over the raw body, checked
+ * before anything parses it, or an ingest token), then the mapping turns the
+ * body into one lead per event, and each lead goes through the same path as
+ * POST /v1/leads with the sender's event id as its idempotency key — so a
+ * sender's retry never makes a second lead. Events of a batch are each
+ * stored on their own (one script call apiece) and answered one result
+ * apiece. A form may be answered with a redirect (303) instead of JSON, to
+ * the source's thank-you or error page; OPTIONS answers browsers' CORS
+ * preflights.
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 #include "leadroute/ratelimit.h"
 #include "leadroute/sig.h"
 #include "leadroute/util.h"
+#include "leadroute/webform.h"
 
 #include "api/api.h"
 #include "api/auth.h"
@@ -64,10 +70,47 @@ struct source_batch {
 	size_t			 n;
 	size_t			 pending;
 	int			 batch;		/* answer with a list of results */
+	char			*location;	/* a form's next page (303); NULL: JSON */
 };
 
 /* Per-source buckets, for this daemon. */
 static struct rate_table source_rates;
+
+/* Per-source, per-client-address buckets, for this daemon (bounded: see ratelimit.h). */
+static struct rate_cache client_rates;
+
+/* How long a browser may keep a preflight's answer. */
+#define SOURCE_CORS_MAX_AGE	"600"
+
+/* Send the form's sender to location (taken over) with 303 See Other. */
+static void
+source_redirect(struct http_request *req, char *location)
+{
+	http_response_header(req, "Location", location);
+	free(location);
+	http_respond_empty(req, 303);
+}
+
+/*
+ * Refuse the request: with a 303 to the source's error_redirect
+ * (?error=<code>) when it has one, else with the JSON error.
+ */
+static void LR_PRINTF(5, 6)
+source_refuse(struct http_request *req, const struct conf_source *src, int status,
+    const char *code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (src->error_redirect != NULL) {
+		source_redirect(req, webform_error_location(src->error_redirect, code));
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	http_respond_error(req, status, code, NULL, "%s", msg);
+}
 
 static void
 source_batch_free(struct source_batch *b)
@@ -79,6 +122,7 @@ source_batch_free(struct source_batch *b)
 		free(b->results[i].lead);
 	}
 	free(b->results);
+	free(b->location);
 	free(b);
 }
 
@@ -120,6 +164,21 @@ source_respond(struct source_batch *b)
 	if (!b->batch) {
 		const struct event_result *r = &b->results[0];
 
+		/* A form's sender goes on to the thank-you page, or the error page. */
+		if (b->location != NULL && (r->fate == FATE_CREATED ||
+		    r->fate == FATE_DUPLICATE || r->fate == FATE_IGNORED)) {
+			source_redirect(req, b->location);
+			b->location = NULL;
+			source_batch_free(b);
+			return;
+		}
+		if (b->src->error_redirect != NULL && (r->fate == FATE_REFUSED ||
+		    r->fate == FATE_ERASED || r->fate == FATE_UNAVAILABLE)) {
+			source_redirect(req, webform_error_location(b->src->error_redirect,
+			    r->code));
+			source_batch_free(b);
+			return;
+		}
 		switch (r->fate) {
 		case FATE_CREATED:
 			status = 201;
@@ -247,6 +306,127 @@ source_verify(struct http_request *req, const struct conf_source *src)
 	return -1;
 }
 
+/* True when origin is one of the source's cors_origins. */
+static int
+source_origin_listed(const struct conf_source *src, const char *origin)
+{
+	size_t i;
+
+	for (i = 0; i < src->ncors_origins; i++)
+		if (strcmp(src->cors_origins[i], origin) == 0)
+			return 1;
+	return 0;
+}
+
+/* Refuse a browser's request from a page the source does not list: 403. */
+static void
+source_refuse_origin(struct http_request *req, const struct conf_source *src, const char *origin)
+{
+	char q[160];
+
+	metrics_inc(METRIC_FORMS_REFUSED_ORIGIN, 1);
+	log_info("source_origin_refused", "source=%s origin=%s client=%s", src->name,
+	    log_quote(origin, q, sizeof(q)), http_request_client(req));
+	http_respond_error(req, 403, "origin_not_allowed", NULL, "this source takes requests "
+	    "from pages of its cors_origins only, not from %.100s", origin);
+}
+
+/*
+ * CORS for a request from a browser: with cors_origins, every answer varies
+ * by Origin, and one to a listed origin lets that page read it (never with
+ * credentials, never "*"). A public form refuses a post from an origin it
+ * does not list: a page of another site must not make leads through its
+ * visitors' browsers. 0, or -1 after answering 403.
+ */
+static int
+source_cors(struct http_request *req, const struct conf_source *src)
+{
+	const char *origin = http_request_header(req, "Origin");
+
+	if (src->ncors_origins == 0)
+		return 0;
+	http_response_header(req, "Vary", "Origin");
+	if (origin == NULL)
+		return 0;
+	if (source_origin_listed(src, origin)) {
+		http_response_header(req, "Access-Control-Allow-Origin", origin);
+		return 0;
+	}
+	if (!src->public_form)
+		return 0;
+	source_refuse_origin(req, src, origin);
+	return -1;
+}
+
+/* Over a rate limit (what: whose): 429, or the error page (?error=rate_limited). */
+static void
+source_rate_limited(struct http_request *req, const struct conf_source *src, int64_t retry_ms,
+    const char *what)
+{
+	if (src->error_redirect == NULL) {
+		auth_respond_rate_limited(req, retry_ms, what);
+		return;
+	}
+	metrics_inc(METRIC_RATE_LIMITED, 1);
+	source_refuse(req, src, 429, "rate_limited", "%s is over its rate limit", what);
+}
+
+/* The limit per client address (an IPv6 /64); 0, or -1 after answering 429. */
+static int
+source_client_rate(struct http_request *req, const struct conf_source *src)
+{
+	const char *client = http_request_client(req);
+	char key[RATE_CACHE_NAME_MAX], ck[WEBFORM_ADDR_MAX];
+	int64_t retry;
+
+	if (src->rate_per_ip.per_sec <= 0)
+		return 0;
+	if (webform_client_key(client, ck, sizeof(ck)) == -1)
+		snprintf(ck, sizeof(ck), "%s", client);
+	snprintf(key, sizeof(key), "%s %s", src->name, ck);
+	if (rate_cache_take(&client_rates, key, &src->rate_per_ip, sys_now_ms(), &retry) == 0)
+		return 0;
+	log_info("source_client_limited", "source=%s client=%s", src->name, ck);
+	source_rate_limited(req, src, retry, "this client address");
+	return -1;
+}
+
+/* True when a form field taken aside holds something (a string, or any of a list). */
+static int
+source_field_filled(const json_t *v)
+{
+	size_t i;
+
+	if (json_is_string(v))
+		return json_string_length(v) > 0;
+	for (i = 0; json_is_array(v) && i < json_array_size(v); i++)
+		if (json_string_length(json_array_get(v, i)) > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Where a stored form's sender goes: the form's own _redirect when it
+ * begins with one of redirect_allowed, else the source's redirect (malloc'd;
+ * NULL: answer JSON). Anything else a form asks for is ignored: the
+ * endpoint never sends anyone to a page its config does not allow.
+ */
+static char *
+source_location(struct http_request *req, const struct conf_source *src, const json_t *taken)
+{
+	const json_t *v = json_object_get(taken, WEBFORM_REDIRECT_FIELD);
+	char q[160];
+
+	if (json_is_string(v) && json_string_length(v) > 0) {
+		if (webform_redirect_allowed(json_string_value(v), src->redirect_allowed,
+		    src->nredirect_allowed))
+			return xstrdup(json_string_value(v));
+		log_info("source_redirect_ignored", "source=%s redirect=%s", src->name,
+		    log_quote(json_string_value(v), q, sizeof(q)));
+	}
+	return src->redirect != NULL ? xstrdup(src->redirect) : NULL;
+}
+
 void
 api_post_source_events(struct http_request *req)
 {
@@ -259,15 +439,20 @@ api_post_source_events(struct http_request *req)
 	struct mapping_result res;
 	struct mapping_error merr;
 	struct source_batch *b;
+	const char *aside[3] = { WEBFORM_REDIRECT_FIELD, NULL, NULL };	/* and the honeypot */
+	json_t *taken = NULL;
 	int64_t retry;
 	size_t len, i;
+	int trapped;
 
 	if (src == NULL) {
 		http_respond_error(req, 404, "not_found", NULL, "no source %s in the config", name);
 		return;
 	}
+	if (source_cors(req, src) == -1 || source_client_rate(req, src) == -1)
+		return;
 	if (rate_table_take(&source_rates, src->name, &src->rate, sys_now_ms(), &retry) == -1) {
-		auth_respond_rate_limited(req, retry, "this source");
+		source_rate_limited(req, src, retry, "this source");
 		return;
 	}
 	if (src->token && auth_authorize(req, &token_route) == -1)
@@ -277,12 +462,21 @@ api_post_source_events(struct http_request *req)
 	body = http_request_body(req, &len);
 	lim.max_events = src->max_batch;
 	memset(&merr, 0, sizeof(merr));
-	if (mapping_apply(src->mapping, &lim, http_request_header(req, "Content-Type"), body, len,
-	    &res, &merr) == -1) {
-		http_respond_error(req, merr.status, merr.code, NULL, "%s", merr.message);
+	aside[1] = src->honeypot;
+	if (mapping_apply_aside(src->mapping, &lim, aside, http_request_header(req, "Content-Type"),
+	    body, len, &res, &taken, &merr) == -1) {
+		source_refuse(req, src, merr.status, merr.code, "%s", merr.message);
 		return;
 	}
 	metrics_inc(METRIC_SOURCE_EVENTS, res.nevents);
+	/* A bot filled the field people leave empty: it is answered as if stored. */
+	trapped = src->honeypot != NULL && source_field_filled(json_object_get(taken,
+	    src->honeypot));
+	if (trapped) {
+		metrics_inc(METRIC_FORMS_REFUSED_HONEYPOT, 1);
+		log_info("source_honeypot", "source=%s client=%s", src->name,
+		    http_request_client(req));
+	}
 	b = xcalloc(1, sizeof(*b));
 	b->req = req;
 	b->src = src;
@@ -290,6 +484,8 @@ api_post_source_events(struct http_request *req)
 	b->n = res.nevents;
 	b->results = xcalloc(res.nevents > 0 ? res.nevents : 1, sizeof(*b->results));
 	b->pending = res.nevents + 1;	/* held until every event is sent */
+	b->location = source_location(req, src, taken);
+	json_decref(taken);
 	for (i = 0; i < res.nevents; i++) {
 		struct mapping_event *ev = &res.events[i];
 		struct event_result *r = &b->results[i];
@@ -299,6 +495,13 @@ api_post_source_events(struct http_request *req)
 
 		r->batch = b;
 		r->event_id = xstrdup(ev->event_id);
+		if (trapped) {
+			r->fate = FATE_IGNORED;
+			r->code = "ignored";
+			snprintf(r->message, sizeof(r->message), "not stored");
+			b->pending--;
+			continue;
+		}
 		if (ev->lead == NULL) {
 			r->fate = ev->ignored ? FATE_IGNORED : FATE_REFUSED;
 			r->code = ev->ignored ? "ignored" : ev->error_code;
@@ -322,4 +525,73 @@ api_post_source_events(struct http_request *req)
 	mapping_result_free(&res);
 	if (--b->pending == 0)
 		source_respond(b);
+}
+
+/* Append ", name" to out when name is a plain header name (it goes into a header's value). */
+static void
+source_add_header(char *out, size_t size, const char *name)
+{
+	size_t len = strlen(out);
+
+	if (name != NULL && name[0] != '\0' && name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_")] == '\0')
+		snprintf(out + len, size - len, ", %s", name);
+}
+
+/* The request headers a source's senders may need: its authentication's. */
+static void
+source_cors_headers(const struct conf_source *src, char *out, size_t size)
+{
+	snprintf(out, size, "Content-Type");
+	if (src->token)
+		source_add_header(out, size, "Authorization");
+	switch (src->sig.scheme) {
+	case SIG_STANDARD:
+		source_add_header(out, size, "webhook-id");
+		source_add_header(out, size, "webhook-timestamp");
+		source_add_header(out, size, "webhook-signature");
+		break;
+	case SIG_HUBSPOT_V3:
+		source_add_header(out, size, "X-HubSpot-Signature-v3");
+		source_add_header(out, size, "X-HubSpot-Request-Timestamp");
+		break;
+	case SIG_HMAC_HEX:
+		source_add_header(out, size, src->sig.header);
+		source_add_header(out, size, src->sig.timestamp_header);
+		break;
+	case SIG_NONE:
+		break;
+	}
+}
+
+void
+api_options_source_events(struct http_request *req)
+{
+	const char *name = http_request_param(req, 0);
+	const struct conf_source *src = conf_find_source(http_request_conf(req), name);
+	const char *origin = http_request_header(req, "Origin");
+	char headers[256];
+
+	if (src == NULL) {
+		http_respond_error(req, 404, "not_found", NULL, "no source %s in the config", name);
+		return;
+	}
+	if (origin == NULL || http_request_header(req, "Access-Control-Request-Method") == NULL) {
+		/* Not a preflight: what the endpoint takes. */
+		http_response_header(req, "Allow", "POST, OPTIONS");
+		http_respond_empty(req, 204);
+		return;
+	}
+	if (src->ncors_origins > 0)
+		http_response_header(req, "Vary", "Origin");
+	if (!source_origin_listed(src, origin)) {
+		source_refuse_origin(req, src, origin);
+		return;
+	}
+	source_cors_headers(src, headers, sizeof(headers));
+	http_response_header(req, "Access-Control-Allow-Origin", origin);
+	http_response_header(req, "Access-Control-Allow-Methods", "POST");
+	http_response_header(req, "Access-Control-Allow-Headers", headers);
+	http_response_header(req, "Access-Control-Max-Age", SOURCE_CORS_MAX_AGE);
+	http_respond_empty(req, 204);
 }

@@ -1,7 +1,8 @@
 /*
  * conf_edge.c — the config of the ingest edge: TLS files, API tokens and
- * their roles, webhook sources (payload mapping, signatures, rate limits) and
- * the handling of personal data.
+ * their roles, trusted proxies, webhook sources (payload mapping,
+ * signatures, rate limits, what browsers' web forms need) and the handling
+ * of personal data.
  *
  * Secrets never sit in the YAML itself when it can be helped: a secret is
  * written as "credential:NAME" (a systemd credential, read from
@@ -22,6 +23,7 @@
 #include <jansson.h>
 
 #include "leadroute/mapping.h"
+#include "leadroute/webform.h"
 
 #include "conf_internal.h"
 
@@ -425,6 +427,134 @@ conf_source_auth(struct conf_ctx *ctx, struct conf_source *src, const struct yno
 	conf_opt_duration(ctx, item, "tolerance", path, 1000, 3600 * 1000, &src->sig.tolerance_ms);
 }
 
+/*
+ * The list at path (NULL: absent, 0) of at most max strings, each checked by
+ * check (0 with *out malloc'd, or -1 with *why), into *out and *n; -1 after
+ * reporting.
+ */
+static int
+conf_address_list(struct conf_ctx *ctx, const struct ynode *list, const char *path, size_t max,
+    int (*check)(const char *, char **, const char **), char ***out, size_t *n)
+{
+	char sub[192];
+	size_t i, j;
+
+	*out = NULL;
+	*n = 0;
+	if (list == NULL)
+		return 0;
+	if (list->type != YNODE_SEQ || list->n == 0 || list->n > max) {
+		conf_error(ctx, list->line, path, "expected a list of 1 to %zu addresses", max);
+		return -1;
+	}
+	*out = xcalloc(list->n, sizeof(**out));
+	for (i = 0; i < list->n; i++) {
+		const char *s, *why = NULL;
+		char *norm = NULL;
+
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		if ((s = confread_scalar(ctx->diags, list->items[i], sub, "an address")) == NULL)
+			continue;
+		if (check(s, &norm, &why) == -1) {
+			conf_error(ctx, list->items[i]->line, sub, "\"%s\": %s", s, why);
+			continue;
+		}
+		for (j = 0; j < *n; j++)
+			if (strcmp((*out)[j], norm) == 0)
+				break;
+		if (j < *n) {
+			conf_error(ctx, list->items[i]->line, sub, "\"%s\" is listed twice", s);
+			free(norm);
+			continue;
+		}
+		(*out)[(*n)++] = norm;
+	}
+	return 0;
+}
+
+/* conf_address_list's check of a redirect prefix: webform_url_ok, kept as written. */
+static int
+conf_check_url(const char *s, char **out, const char **why)
+{
+	if (webform_url_ok(s, why) == -1)
+		return -1;
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* An optional redirect address under key into *out; -1 after reporting. */
+static int
+conf_redirect_url(struct conf_ctx *ctx, const struct ynode *item, const char *key,
+    const char *path, char **out)
+{
+	const char *s = confread_opt_string(ctx->diags, item, key, path), *why = NULL;
+	char sub[160];
+
+	if (s == NULL)
+		return ytree_get(item, key) != NULL ? -1 : 0;
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	if (webform_url_ok(s, &why) == -1) {
+		conf_error(ctx, ytree_get(item, key)->line, sub, "\"%s\": %s", s, why);
+		return -1;
+	}
+	*out = xstrdup(s);
+	return 0;
+}
+
+/*
+ * What a source does for browsers (docs/api.md, "Web forms"): cors_origins
+ * for any source; redirect, error_redirect, redirect_allowed and honeypot for
+ * one that takes forms; rate_limit_per_ip, on by default for a public form.
+ */
+static void
+conf_source_web(struct conf_ctx *ctx, struct conf_source *src, const struct ynode *item,
+    const char *path)
+{
+	static const char *const form_keys[] = {
+		"redirect", "error_redirect", "redirect_allowed", "honeypot", NULL,
+	};
+	const struct ynode *hn;
+	const char *hp;
+	int form = src->mapping != NULL && strcmp(mapping_format(src->mapping), "form") == 0;
+	char sub[160];
+	size_t i;
+
+	src->public_form = src->sig.scheme == SIG_NONE && !src->token &&
+	    ytree_get(item, "auth") != NULL;
+	conf_rate(ctx, item, "rate_limit_per_ip", path, src->public_form ? "30/h" : "off",
+	    &src->rate_per_ip);
+	snprintf(sub, sizeof(sub), "%s.cors_origins", path);
+	conf_address_list(ctx, ytree_get(item, "cors_origins"), sub, 64, webform_origin,
+	    &src->cors_origins, &src->ncors_origins);
+	for (i = 0; form_keys[i] != NULL; i++) {
+		if (!form && src->mapping != NULL && (hn = ytree_get(item, form_keys[i])) != NULL)
+			conf_error(ctx, hn->line, path, "%s is for a source that takes forms "
+			    "(format: form, or a form preset such as webform)", form_keys[i]);
+	}
+	if (!form)
+		return;
+	conf_redirect_url(ctx, item, "redirect", path, &src->redirect);
+	conf_redirect_url(ctx, item, "error_redirect", path, &src->error_redirect);
+	snprintf(sub, sizeof(sub), "%s.redirect_allowed", path);
+	conf_address_list(ctx, ytree_get(item, "redirect_allowed"), sub, 64, conf_check_url,
+	    &src->redirect_allowed, &src->nredirect_allowed);
+	snprintf(sub, sizeof(sub), "%s.honeypot", path);
+	if ((hp = confread_opt_string(ctx->diags, item, "honeypot", path)) != NULL) {
+		hn = ytree_get(item, "honeypot");
+		if (!util_valid_id(hp, 64))
+			conf_error(ctx, hn->line, sub, "a form field's name: 1-64 of letters, digits, "
+			    "'_', '.' and '-'");
+		else if (strcmp(hp, WEBFORM_REDIRECT_FIELD) == 0)
+			conf_error(ctx, hn->line, sub, "%s is the field that asks for a redirect",
+			    WEBFORM_REDIRECT_FIELD);
+		else
+			src->honeypot = xstrdup(hp);
+	}
+	if (src->public_form && ytree_get(item, "cors_origins") == NULL)
+		conf_warning(ctx, item->line, path, "auth: none without cors_origins: a page on "
+		    "any site can post this form; list your site's origins");
+}
+
 /* sources: the webhook senders, each with its own endpoint. */
 void
 conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
@@ -432,7 +562,8 @@ conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
 	static const char *const keys[] = {
 		"name", "preset", "format", "batch", "events", "event_id", "only", "passthrough",
 		"fields", "constants", "auth", "secrets", "header", "timestamp_header",
-		"tolerance", "url", "rate_limit", "max_batch", NULL,
+		"tolerance", "url", "rate_limit", "max_batch", "rate_limit_per_ip", "cors_origins",
+		"redirect", "error_redirect", "redirect_allowed", "honeypot", NULL,
 	};
 	struct conf *c = ctx->conf;
 	char path[64];
@@ -474,7 +605,45 @@ conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
 		if (ytree_get(item, "max_batch") != NULL)
 			confread_opt_count(ctx->diags, item, "max_batch", path, 1, 1000,
 			    &src->max_batch);
+		conf_source_web(ctx, src, item, path);
 	}
+}
+
+/* conf_address_list's check of a trusted proxy: an address or a range, kept as written. */
+static int
+conf_check_net(const char *s, char **out, const char **why)
+{
+	struct webform_net net;
+
+	if (webform_net_parse(s, &net) == -1) {
+		*why = "expected an IP address or a range such as 10.0.0.0/8";
+		return -1;
+	}
+	*out = xstrdup(s);
+	return 0;
+}
+
+/*
+ * http.trusted_proxies: the proxies in front of the daemon, as addresses or
+ * ranges. From them, the client is the last entry of X-Forwarded-For.
+ */
+void
+conf_parse_trusted_proxies(struct conf_ctx *ctx, const struct ynode *list)
+{
+	struct conf *c = ctx->conf;
+	char **texts;
+	size_t i, n;
+
+	if (conf_address_list(ctx, list, "http.trusted_proxies", 256, conf_check_net, &texts,
+	    &n) == -1)
+		return;
+	c->http.trusted_proxies = xcalloc(n > 0 ? n : 1, sizeof(*c->http.trusted_proxies));
+	for (i = 0; i < n; i++) {
+		webform_net_parse(texts[i], &c->http.trusted_proxies[i]);
+		free(texts[i]);
+	}
+	free(texts);
+	c->http.trusted_nproxies = n;
 }
 
 void
@@ -504,8 +673,18 @@ conf_free_edge(struct conf *c)
 		free((char *)src->sig.header);
 		free((char *)src->sig.timestamp_header);
 		free(src->url);
+		for (j = 0; j < src->ncors_origins; j++)
+			free(src->cors_origins[j]);
+		free(src->cors_origins);
+		for (j = 0; j < src->nredirect_allowed; j++)
+			free(src->redirect_allowed[j]);
+		free(src->redirect_allowed);
+		free(src->redirect);
+		free(src->error_redirect);
+		free(src->honeypot);
 	}
 	free(c->sources);
+	free(c->http.trusted_proxies);
 	if (c->pii.hash_key != NULL) {
 		OPENSSL_cleanse(c->pii.hash_key, c->pii.hash_key_len);
 		free(c->pii.hash_key);

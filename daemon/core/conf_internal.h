@@ -116,6 +116,7 @@ void conf_parse_tls(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_auth(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_pii(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_trusted_proxies(struct conf_ctx *ctx, const struct ynode *list);
 void conf_free_edge(struct conf *c);
 
 #endif

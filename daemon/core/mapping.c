@@ -999,6 +999,31 @@ mapping_apply(const struct mapping *m, const struct mapping_limits *lim,
     const char *content_type, const char *body, size_t len, struct mapping_result *out,
     struct mapping_error *err)
 {
+	return mapping_apply_aside(m, lim, NULL, content_type, body, len, out, NULL, err);
+}
+
+/* Move the fields named in aside from the form doc into *taken. */
+static void
+mapping_take_aside(json_t *doc, const char *const *aside, json_t **taken)
+{
+	json_t *v;
+	size_t i;
+
+	for (i = 0; aside[i] != NULL; i++) {
+		if ((v = json_object_get(doc, aside[i])) == NULL)
+			continue;
+		if (*taken == NULL)
+			*taken = json_object();
+		json_object_set(*taken, aside[i], v);
+		json_object_del(doc, aside[i]);
+	}
+}
+
+int
+mapping_apply_aside(const struct mapping *m, const struct mapping_limits *lim,
+    const char *const *aside, const char *content_type, const char *body, size_t len,
+    struct mapping_result *out, json_t **taken, struct mapping_error *err)
+{
 	struct mapping_limits l = { MAPPING_DEFAULT_EVENTS, MAPPING_DEFAULT_DEPTH,
 	    MAPPING_DEFAULT_PAIRS };
 	const json_t *events;
@@ -1012,8 +1037,12 @@ mapping_apply(const struct mapping *m, const struct mapping_limits *lim,
 		l.max_depth = lim->max_depth != 0 ? lim->max_depth : l.max_depth;
 		l.max_pairs = lim->max_pairs != 0 ? lim->max_pairs : l.max_pairs;
 	}
+	if (taken != NULL)
+		*taken = NULL;
 	if ((doc = mapping_read(m, &l, content_type, body, len, err)) == NULL)
 		return -1;
+	if (m->form && aside != NULL && taken != NULL)
+		mapping_take_aside(doc, aside, taken);
 	events = m->events != NULL ? mapping_pointer(doc, m->events) : doc;
 	if (events == NULL) {
 		mapping_fail(err, 422, "invalid_body", "the body has nothing at %s", m->events);
@@ -1056,6 +1085,10 @@ mapping_apply(const struct mapping *m, const struct mapping_limits *lim,
 	return 0;
 fail:
 	json_decref(doc);
+	if (taken != NULL) {
+		json_decref(*taken);
+		*taken = NULL;
+	}
 	return -1;
 }
 

@@ -33,6 +33,7 @@
 #include <microhttpd.h>
 
 #include "leadroute/reqcheck.h"
+#include "leadroute/webform.h"
 
 #include "io/http.h"
 #include "io/log.h"
@@ -128,6 +129,7 @@ struct http {
 
 static const char *const http_method_names[] = {
 	[HTTP_GET] = "GET", [HTTP_POST] = "POST", [HTTP_PUT] = "PUT", [HTTP_DELETE] = "DELETE",
+	[HTTP_OPTIONS] = "OPTIONS",
 };
 
 static void
@@ -226,7 +228,8 @@ http_answer(struct http_request *req, int status, struct MHD_Response *resp,
 	req->resp = resp;
 	req->status = status;
 	req->answered_us = sys_monotonic_us();
-	MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (content_type != NULL)
+		MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
 	for (i = 0; i < req->nheaders; i++)
 		MHD_add_response_header(req->resp, req->headers[i].name, req->headers[i].value);
@@ -359,6 +362,12 @@ http_respond_text(struct http_request *req, int status, const char *content_type
     char *text, size_t len)
 {
 	http_set_response(req, status, content_type, text, len);
+}
+
+void
+http_respond_empty(struct http_request *req, int status)
+{
+	http_set_response(req, status, NULL, NULL, 0);
 }
 
 void
@@ -1093,6 +1102,45 @@ http_request_peer(const struct http_request *req)
 	else
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, text,
 		    sizeof(text));
+	return text;
+}
+
+/* MHD's header walk for the last X-Forwarded-For. */
+static enum MHD_Result
+http_last_forwarded(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	const char **last = cls;
+
+	if (strcasecmp(key, "X-Forwarded-For") == 0)
+		*last = value;
+	return MHD_YES;
+}
+
+const char *
+http_request_client(const struct http_request *req)
+{
+	static char text[WEBFORM_ADDR_MAX];
+	const struct conf *conf = req->conf;
+	const char *peer = http_request_peer(req), *xff = NULL;
+	static int told;
+	size_t i;
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, http_last_forwarded, &xff);
+	for (i = 0; i < conf->http.trusted_nproxies; i++)
+		if (webform_in_net(peer, &conf->http.trusted_proxies[i]))
+			break;
+	if (i == conf->http.trusted_nproxies) {
+		/* Once: behind a proxy not listed, every client would count as the proxy. */
+		if (xff != NULL && !told) {
+			told = 1;
+			log_warn("http_forwarded_ignored", "peer=%s why=\"X-Forwarded-For from a "
+			    "peer not in http.trusted_proxies is ignored; behind a proxy, list it "
+			    "there\"", peer);
+		}
+		return peer;
+	}
+	if (xff == NULL || webform_forwarded_for(xff, text, sizeof(text)) == -1)
+		return peer;
 	return text;
 }
 

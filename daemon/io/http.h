@@ -19,6 +19,7 @@ enum http_method {
 	HTTP_POST,
 	HTTP_PUT,
 	HTTP_DELETE,
+	HTTP_OPTIONS,	/* CORS preflights */
 };
 
 typedef void http_handler(struct http_request *req);
@@ -91,6 +92,12 @@ const char *http_request_target(const struct http_request *req);
 int http_request_tls(const struct http_request *req);
 /* The client's address as text. */
 const char *http_request_peer(const struct http_request *req);
+/*
+ * Who sent the request: the peer's address, or, when the peer is one of
+ * http.trusted_proxies, the last entry of its X-Forwarded-For (when that is
+ * an address). Text, valid until the next call.
+ */
+const char *http_request_client(const struct http_request *req);
 
 /* The token the request was authorized with (borrowed; NULL: none was needed). */
 const struct conf_token *http_request_token(const struct http_request *req);
@@ -111,6 +118,8 @@ void http_respond_error_with(struct http_request *req, int status, const char *c
     const char *field, json_t *extra, const char *fmt, ...) LR_PRINTF(6, 7);
 void http_respond_text(struct http_request *req, int status, const char *content_type,
     char *text, size_t len);	/* takes over text (malloc'd) */
+/* An answer without a body (204, or a 303 after http_response_header's Location). */
+void http_respond_empty(struct http_request *req, int status);
 
 /*
  * A streamed answer of unknown length (Server-Sent Events), sent with

@@ -36,9 +36,11 @@ static const struct {
 	[METRIC_HTTP_SHED] = { "http_requests_shed_total", "", "Requests answered 503 because too many were in flight." },
 	[METRIC_HTTP_SLOW_CLIENTS] = { "http_slow_clients_total", "", "Connections closed for not sending a whole request within http.request_timeout." },
 	[METRIC_AUTH_REFUSED] = { "auth_refused_total", "", "Requests refused 401 or 403 (no token, a bad token, or a token without the role)." },
-	[METRIC_RATE_LIMITED] = { "rate_limited_total", "", "Requests answered 429 by a per-token or per-source rate limit." },
+	[METRIC_RATE_LIMITED] = { "rate_limited_total", "", "Requests refused (429, or a form's error page) by a per-token, per-source or per-address rate limit." },
 	[METRIC_SIGNATURES_REFUSED] = { "webhook_signatures_refused_total", "", "Source requests refused for a missing, bad or expired signature." },
 	[METRIC_SOURCE_EVENTS] = { "source_events_total", "", "Events received on source endpoints (each event of a batch)." },
+	[METRIC_FORMS_REFUSED_ORIGIN] = { "source_forms_refused_total", "reason=\"origin\"", "Browser requests to a source refused: from a page not in its cors_origins (403), or a filled honeypot (answered as stored)." },
+	[METRIC_FORMS_REFUSED_HONEYPOT] = { "source_forms_refused_total", "reason=\"honeypot\"", NULL },
 	[METRIC_SUBJECTS_ERASED] = { "subjects_erased_total", "", "Erasure requests carried out (DELETE /v1/subjects)." },
 	[METRIC_TOMBSTONED] = { "leads_tombstoned_total", "", "Leads refused because their subject was erased." },
 };

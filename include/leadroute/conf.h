@@ -12,6 +12,7 @@
 #include "leadroute/score.h"
 #include "leadroute/sig.h"
 #include "leadroute/util.h"
+#include "leadroute/webform.h"
 
 struct mapping;
 
@@ -327,8 +328,19 @@ struct conf_source {
 	int		 token;		/* auth: token — an ingest bearer token */
 	char		*url;		/* the URL the sender signs; NULL: from the request */
 	struct conf_rate rate;
+	struct conf_rate rate_per_ip;	/* per client address (an IPv6 /64) */
 	uint64_t	 max_batch;	/* events in one body */
 	int		 line;
+
+	/* Browsers (docs/api.md, "Web forms"). */
+	int		 public_form;	/* auth: none: anyone may post; origins enforced */
+	char		**cors_origins;	/* as browsers send Origin: "https://www.example.com" */
+	size_t		 ncors_origins;
+	char		*redirect;	/* 303 here after a stored form; NULL: answer JSON */
+	char		*error_redirect;	/* 303 here (?error=<code>) after a refusal */
+	char		**redirect_allowed;	/* prefixes a form's _redirect may name */
+	size_t		 nredirect_allowed;
+	char		*honeypot;	/* a form field people leave empty; NULL: none */
 };
 
 struct conf {
@@ -350,6 +362,9 @@ struct conf {
 		int64_t		idle_timeout_ms;
 		int64_t		request_timeout_ms;
 		int64_t		shutdown_timeout_ms;
+		/* Peers whose X-Forwarded-For names the client (its last entry). */
+		struct webform_net *trusted_proxies;
+		size_t		trusted_nproxies;
 	} http;
 
 	struct {

@@ -81,4 +81,16 @@ int mapping_apply(const struct mapping *m, const struct mapping_limits *lim,
     struct mapping_error *err);
 void mapping_result_free(struct mapping_result *r);
 
+/*
+ * mapping_apply for a body whose form fields named in aside (NULL-terminated)
+ * are the caller's, not the sender's data: they are taken out before the
+ * form is mapped, so they reach neither a lead nor the event id, and handed
+ * back in *taken (a new object of those sent as the form had them: a string,
+ * or an array of strings for a name sent twice; NULL when none was, or on
+ * -1). A JSON body is mapped whole.
+ */
+int mapping_apply_aside(const struct mapping *m, const struct mapping_limits *lim,
+    const char *const *aside, const char *content_type, const char *body, size_t len,
+    struct mapping_result *out, json_t **taken, struct mapping_error *err);
+
 #endif

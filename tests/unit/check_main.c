@@ -29,6 +29,7 @@ main(void)
 	srunner_add_suite(sr, time_suite());
 	srunner_add_suite(sr, tz_suite());
 	srunner_add_suite(sr, units_suite());
+	srunner_add_suite(sr, webform_suite());
 	srunner_add_suite(sr, webhook_suite());
 	srunner_add_suite(sr, message_suite());
 	srunner_add_suite(sr, ytree_suite());

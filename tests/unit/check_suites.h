@@ -23,6 +23,7 @@ Suite *slack_answer_suite(void);
 Suite *time_suite(void);
 Suite *tz_suite(void);
 Suite *units_suite(void);
+Suite *webform_suite(void);
 Suite *webhook_suite(void);
 Suite *message_suite(void);
 Suite *ytree_suite(void);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "leadroute/conf.h"
+#include "leadroute/webform.h"
 
 #include "check_suites.h"
 
@@ -193,6 +194,8 @@ START_TEST(test_conf_example_file_is_valid)
 	ck_assert_int_eq(c->pools[0].members[1].weight, 2);
 	ck_assert_int_eq(c->naccounts, 1);
 	ck_assert(c->leads.sticky_window_ms > 0);
+	ck_assert_uint_eq(conf_find_source(c, "website")->ncors_origins, 2);
+	ck_assert_str_eq(conf_find_source(c, "website")->honeypot, "website");
 	conf_diags_free(&diags);
 	conf_unref(c);
 }
@@ -1276,6 +1279,138 @@ START_TEST(test_conf_edge_errors)
 }
 END_TEST
 
+START_TEST(test_conf_source_web_forms)
+{
+	struct conf *c = load_ok(MINIMAL
+	    "http:\n  trusted_proxies: [127.0.0.1, 10.0.0.0/8, \"::1\"]\n"
+	    "sources:\n"
+	    "  - name: site\n"
+	    "    preset: webform\n"
+	    "    auth: none\n"
+	    "    cors_origins: [HTTPS://WWW.Example.COM:443, \"http://localhost:3000\",\n"
+	    "        \"https://[::1]:8443\", \"http://127.0.0.1:80\"]\n"
+	    "    redirect: https://www.example.com/thanks\n"
+	    "    error_redirect: https://www.example.com/contact?form=demo#form\n"
+	    "    redirect_allowed: [https://www.example.com/thanks/, \"http://localhost:3000/ok\"]\n"
+	    "    honeypot: website\n"
+	    "  - name: quiet\n"
+	    "    preset: webform\n"
+	    "    auth: none\n"
+	    "    cors_origins: [https://www.example.com]\n"
+	    "    rate_limit_per_ip: off\n"
+	    "  - name: app\n"
+	    "    preset: generic\n"
+	    "    auth: token\n"
+	    "    cors_origins: [https://app.example.com]\n"
+	    "    rate_limit_per_ip: 10/m\n");
+	const struct conf_source *s = conf_find_source(c, "site");
+
+	ck_assert_uint_eq(c->http.trusted_nproxies, 3);
+	ck_assert(webform_in_net("10.1.2.3", &c->http.trusted_proxies[1]));
+	ck_assert(!webform_in_net("11.1.2.3", &c->http.trusted_proxies[1]));
+	ck_assert(webform_in_net("::1", &c->http.trusted_proxies[2]));
+	ck_assert_int_eq(s->public_form, 1);
+	ck_assert_uint_eq(s->ncors_origins, 4);
+	/* As browsers send Origin: lower case, no default port. */
+	ck_assert_str_eq(s->cors_origins[0], "https://www.example.com");
+	ck_assert_str_eq(s->cors_origins[1], "http://localhost:3000");
+	ck_assert_str_eq(s->cors_origins[2], "https://[::1]:8443");
+	ck_assert_str_eq(s->cors_origins[3], "http://127.0.0.1");
+	ck_assert_str_eq(s->redirect, "https://www.example.com/thanks");
+	ck_assert_str_eq(s->error_redirect, "https://www.example.com/contact?form=demo#form");
+	ck_assert_uint_eq(s->nredirect_allowed, 2);
+	ck_assert_str_eq(s->redirect_allowed[1], "http://localhost:3000/ok");
+	ck_assert_str_eq(s->honeypot, "website");
+	/* A public form is limited per client address unless told otherwise: 30/h. */
+	ck_assert(s->rate_per_ip.burst == 30 && s->rate_per_ip.per_sec == 30.0 / 3600);
+	s = conf_find_source(c, "quiet");
+	ck_assert(s->rate_per_ip.per_sec == 0);
+	ck_assert_ptr_null(s->redirect);
+	ck_assert_ptr_null(s->honeypot);
+	s = conf_find_source(c, "app");
+	ck_assert_int_eq(s->public_form, 0);
+	ck_assert(s->rate_per_ip.burst == 10);
+	conf_unref(c);
+	/* Not public, nothing said: no limit per address. */
+	c = load_ok(MINIMAL "sources:\n  - {name: app, preset: generic, auth: token}\n");
+	ck_assert(c->sources[0].rate_per_ip.per_sec == 0);
+	ck_assert_uint_eq(c->http.trusted_nproxies, 0);
+	conf_unref(c);
+}
+END_TEST
+
+#define WEB_SOURCE MINIMAL "sources:\n  - name: site\n    preset: webform\n    auth: none\n"
+
+START_TEST(test_conf_source_web_form_errors)
+{
+	struct conf *c = NULL;
+	char *printed;
+
+	load_fails(WEB_SOURCE "    cors_origins: [https://www.example.com/]\n",
+	    "t.yaml:14: sources[0].cors_origins[0]: \"https://www.example.com/\": an origin is "
+	    "scheme://host[:port], without a path, not even \"/\"\n");
+	load_fails(WEB_SOURCE "    cors_origins: [\"*\"]\n",
+	    "t.yaml:14: sources[0].cors_origins[0]: \"*\": list each origin itself: \"*\" and "
+	    "\"null\" are not allowed\n");
+	load_fails(WEB_SOURCE "    cors_origins: [\"http://www.example.com\"]\n",
+	    "t.yaml:14: sources[0].cors_origins[0]: \"http://www.example.com\": an origin must be "
+	    "https:// (http:// only for localhost, 127.0.0.1 or [::1])\n");
+	load_fails(WEB_SOURCE "    cors_origins: [\"https://www.example.com:99999\"]\n",
+	    "t.yaml:14: sources[0].cors_origins[0]: \"https://www.example.com:99999\": its port "
+	    "is not a number from 1 to 65535\n");
+	load_fails(WEB_SOURCE "    cors_origins: [https://a.example.com, HTTPS://A.example.com]\n",
+	    "t.yaml:14: sources[0].cors_origins[1]: \"HTTPS://A.example.com\" is listed twice\n");
+	load_fails(WEB_SOURCE "    cors_origins: https://www.example.com\n",
+	    "t.yaml:14: sources[0].cors_origins: expected a list of 1 to 64 addresses\n");
+	load_fails(WEB_SOURCE "    cors_origins: [https://www.example.com]\n"
+	    "    redirect: \"http://www.example.com/thanks\"\n",
+	    "t.yaml:15: sources[0].redirect: \"http://www.example.com/thanks\": the address must "
+	    "be https:// (http:// only for localhost, 127.0.0.1 or [::1])\n");
+	load_fails(WEB_SOURCE "    cors_origins: [https://www.example.com]\n"
+	    "    redirect: /thanks\n",
+	    "t.yaml:15: sources[0].redirect: \"/thanks\": the address must start with https:// "
+	    "(or http://localhost)\n");
+	load_fails(WEB_SOURCE "    cors_origins: [https://www.example.com]\n"
+	    "    error_redirect: \"https://www.example.com/oops page\"\n",
+	    "t.yaml:15: sources[0].error_redirect: \"https://www.example.com/oops page\": the "
+	    "address may hold only printable ASCII, without spaces or '\\' (escape others with "
+	    "%XX)\n");
+	load_fails(WEB_SOURCE "    cors_origins: [https://www.example.com]\n"
+	    "    redirect_allowed: [\"https://www.example.com@evil.example/\"]\n",
+	    "t.yaml:15: sources[0].redirect_allowed[0]: \"https://www.example.com@evil.example/\": "
+	    "it holds a user name (\"user@\")\n");
+	load_fails(WEB_SOURCE "    cors_origins: [https://www.example.com]\n"
+	    "    honeypot: _redirect\n",
+	    "t.yaml:15: sources[0].honeypot: _redirect is the field that asks for a redirect\n");
+	load_fails(WEB_SOURCE "    cors_origins: [https://www.example.com]\n"
+	    "    honeypot: \"a field\"\n",
+	    "t.yaml:15: sources[0].honeypot: a form field's name: 1-64 of letters, digits, '_', "
+	    "'.' and '-'\n");
+	load_fails(WEB_SOURCE "    cors_origins: [https://www.example.com]\n"
+	    "    rate_limit_per_ip: lots\n",
+	    "t.yaml:15: sources[0].rate_limit_per_ip: expected a rate such as 100/s, 600/m or "
+	    "1000/h (1 to 1000000), or off; got \"lots\"\n");
+	/* Redirects and honeypots are for forms. */
+	load_fails(MINIMAL "sources:\n  - name: app\n    preset: generic\n    auth: token\n"
+	    "    redirect: https://www.example.com/thanks\n",
+	    "t.yaml:14: sources[0]: redirect is for a source that takes forms (format: form, or a "
+	    "form preset such as webform)\n");
+	load_fails(MINIMAL "http:\n  trusted_proxies: [proxy.example.com]\n",
+	    "t.yaml:11: http.trusted_proxies[0]: \"proxy.example.com\": expected an IP address or "
+	    "a range such as 10.0.0.0/8\n");
+	load_fails(MINIMAL "http:\n  trusted_proxies: [10.0.0.0/33]\n",
+	    "t.yaml:11: http.trusted_proxies[0]: \"10.0.0.0/33\": expected an IP address or "
+	    "a range such as 10.0.0.0/8\n");
+	/* A public form any site's page may post: loaded, with a warning. */
+	printed = load(WEB_SOURCE, &c);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(printed, "t.yaml:11: warning: sources[0]: auth: none without "
+	    "cors_origins: a page on any site can post this form; list your site's origins\n");
+	free(printed);
+	conf_unref(c);
+}
+END_TEST
+
 Suite *
 conf_suite(void)
 {
@@ -1326,6 +1461,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_edge_defaults);
 	tcase_add_test(tc, test_conf_edge_settings);
 	tcase_add_test(tc, test_conf_edge_errors);
+	tcase_add_test(tc, test_conf_source_web_forms);
+	tcase_add_test(tc, test_conf_source_web_form_errors);
 	tcase_add_test(tc, test_conf_refcount_keeps_config_alive);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1032,6 +1032,49 @@ START_TEST(test_mapping_form_source_refuses_bad_forms_as_400)
 }
 END_TEST
 
+/* Fields the caller reads itself are taken out before mapping: not in the lead, not in the id. */
+START_TEST(test_mapping_form_fields_set_aside)
+{
+	static const char *const aside[] = { "_redirect", "website", NULL };
+	struct mapping *m = compile("{\"format\": \"form\", \"passthrough\": true}");
+	struct mapping_result r, plain;
+	struct mapping_error err;
+	const char body[] = "email=a%40b.co&_redirect=https%3A%2F%2Fx.example%2F&website=&website=spam";
+	json_t *taken = NULL;
+	char *dump;
+
+	ck_assert_int_eq(mapping_apply_aside(m, &LIM, aside, FORM_CT, body, strlen(body), &r,
+	    &taken, &err), 0);
+	assert_lead(&r.events[0], "{\"email\":\"a@b.co\"}");
+	dump = json_dumps(taken, JSON_COMPACT | JSON_SORT_KEYS);
+	ck_assert_str_eq(dump, "{\"_redirect\":\"https://x.example/\",\"website\":[\"\",\"spam\"]}");
+	free(dump);
+	json_decref(taken);
+	/* The same event as the form without them. */
+	ck_assert_int_eq(mapping_apply(m, &LIM, FORM_CT, "email=a%40b.co", 14, &plain, &err), 0);
+	ck_assert_str_eq(r.events[0].event_id, plain.events[0].event_id);
+	mapping_result_free(&r);
+	mapping_result_free(&plain);
+	/* None sent: nothing taken. A body refused: nothing taken either. */
+	ck_assert_int_eq(mapping_apply_aside(m, &LIM, aside, FORM_CT, "email=a%40b.co", 14, &r,
+	    &taken, &err), 0);
+	ck_assert_ptr_null(taken);
+	mapping_result_free(&r);
+	ck_assert_int_eq(mapping_apply_aside(m, &LIM, aside, FORM_CT, "website=x&a=%zz", 15, &r,
+	    &taken, &err), -1);
+	ck_assert_ptr_null(taken);
+	mapping_free(m);
+	/* A JSON body is mapped whole. */
+	m = compile("{\"preset\": \"generic\"}");
+	ck_assert_int_eq(mapping_apply_aside(m, &LIM, aside, JSON_CT,
+	    "{\"email\": \"a@b.co\", \"_redirect\": \"x\"}", 37, &r, &taken, &err), 0);
+	ck_assert_ptr_null(taken);
+	assert_lead(&r.events[0], "{\"_redirect\":\"x\",\"email\":\"a@b.co\"}");
+	mapping_result_free(&r);
+	mapping_free(m);
+}
+END_TEST
+
 START_TEST(test_mapping_form_pair_limit)
 {
 	struct mapping *m = compile("{\"preset\": \"webform\"}");
@@ -1231,6 +1274,7 @@ mapping_suite(void)
 	tcase_add_test(forms, test_form_name_length_limit);
 	tcase_add_test(forms, test_mapping_form_source_refuses_bad_forms_as_400);
 	tcase_add_test(forms, test_mapping_form_pair_limit);
+	tcase_add_test(forms, test_mapping_form_fields_set_aside);
 	tcase_add_test(forms, test_mapping_form_field_sent_twice_refuses_event);
 	suite_add_tcase(s, forms);
 
