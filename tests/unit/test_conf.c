@@ -630,7 +630,7 @@ START_TEST(test_conf_warns_about_unknown_field)
 	    "  fit:\n"
 	    "    - {name: vp, when: {titel: {contains: vp}}, points: 10}\n"
 	    "sources:\n"
-	    "  - {name: form, preset: webform, auth: none, cors_origins: ["https://www.example.com"]}\n"
+	    "  - {name: form, preset: webform, auth: none, cors_origins: ['https://www.example.com']}\n"
 	    "  - {name: crm, auth: token, fields: {plan: /plan}, constants: {tier: gold}}\n"
 	    "rules:\n"
 	    "  - {name: a, pool: p1, when: {country: DE, email_domain: acme.com, score: {gte: 5}}}\n"
