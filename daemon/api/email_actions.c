@@ -67,6 +67,7 @@ static const char *const ea_results[] = {
 	[LIFECYCLE_STAGE_CONFLICT] = "stage_conflict",
 	[LIFECYCLE_CADENCE] = "cadence",
 	[LIFECYCLE_IDEM_CONFLICT] = "used",
+	[LIFECYCLE_IDEM_REUSED] = "used",
 	[LIFECYCLE_UNAVAILABLE] = "unavailable",
 };
 
@@ -624,6 +625,7 @@ ea_on_done(void *arg, const struct lifecycle_outcome *o)
 		break;
 	case LIFECYCLE_REPLAYED:
 	case LIFECYCLE_IDEM_CONFLICT:
+	case LIFECYCLE_IDEM_REUSED:	/* posted again with another reason or note */
 		page_used(ea, o->lead);
 		break;
 	case LIFECYCLE_INVALID:

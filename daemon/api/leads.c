@@ -36,6 +36,13 @@ api_on_lead_posted(void *arg, enum intake_outcome outcome, const struct lead_vie
 		http_respond_error(req, 410, "subject_erased", NULL,
 		    "this person's data was erased on request; the lead is not stored");
 		return;
+	case INTAKE_KEY_REUSED:
+		/* why is the key: the header's, else the body's event_id. */
+		http_respond_error(req, 422, "idempotency_key_reused",
+		    http_request_header(req, "Idempotency-Key") != NULL ? "Idempotency-Key" :
+		    "event_id", "idempotency key %s was already used for a lead with different "
+		    "fields; nothing was stored (a new lead needs a new key)", why);
+		return;
 	case INTAKE_STORED:
 		snprintf(location, sizeof(location), "/v1/leads/%s", v->id);
 		http_response_header(req, "Location", location);

@@ -33,6 +33,7 @@ static const struct api_refusal {
 	[LIFECYCLE_STAGE_CONFLICT] = { 409, "stage_conflict", "stage" },
 	[LIFECYCLE_CADENCE] = { 409, "cadence_incomplete", "reason" },
 	[LIFECYCLE_IDEM_CONFLICT] = { 409, "idempotency_conflict", "event_id" },
+	[LIFECYCLE_IDEM_REUSED] = { 422, "idempotency_key_reused", "event_id" },
 };
 
 /* Answer an action's outcome: 200 with the lead, or its refusal. */
@@ -70,6 +71,14 @@ api_on_lifecycle(void *arg, const struct lifecycle_outcome *o)
 	case LIFECYCLE_CADENCE:
 		extra = json_pack("{s:I, s:I}", "touches", (json_int_t)o->touches, "required",
 		    (json_int_t)o->required);
+		break;
+	case LIFECYCLE_IDEM_REUSED:
+		/* The key is the header's when there is one, else the body's event_id. */
+		if (http_request_header(req, "Idempotency-Key") != NULL) {
+			http_respond_error(req, ref->status, ref->code, "Idempotency-Key", "%s",
+			    o->message);
+			return;
+		}
 		break;
 	case LIFECYCLE_NOT_FOUND:
 	case LIFECYCLE_NO_OWNER:

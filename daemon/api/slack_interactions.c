@@ -272,6 +272,7 @@ slack_on_lifecycle(void *arg, const struct lifecycle_outcome *o)
 		}
 		break;
 	case LIFECYCLE_REPLAYED:
+	case LIFECYCLE_IDEM_REUSED:
 		/* Slack delivered the same click again: it was recorded once. */
 		slack_ok(c->req);
 		click_free(c);

@@ -59,7 +59,7 @@ struct event_result {
 	char			*event_id;
 	const char		*code;		/* refused: why */
 	char			 field[72];
-	char			 message[256];
+	char			 message[512];
 	char			*lead;		/* created, duplicate: the lead as JSON members */
 };
 
@@ -249,6 +249,15 @@ source_on_lead(void *arg, enum intake_outcome outcome, const struct lead_view *v
 	case INTAKE_REPLAYED:
 		r->fate = outcome == INTAKE_STORED ? FATE_CREATED : FATE_DUPLICATE;
 		r->lead = source_lead_json(v);
+		break;
+	case INTAKE_KEY_REUSED:
+		/* The sender's event id again, with other lead data: refused, not replayed. */
+		r->fate = FATE_REFUSED;
+		r->code = "idempotency_key_reused";
+		snprintf(r->field, sizeof(r->field), "event_id");
+		snprintf(r->message, sizeof(r->message), "event id %s was already used for an "
+		    "event with different lead data; nothing was stored (a new event needs a new id)",
+		    r->event_id);
 		break;
 	case INTAKE_ERASED:
 		r->fate = FATE_ERASED;

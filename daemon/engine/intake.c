@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leadroute/idem.h"
 #include "leadroute/jsonw.h"
 #include "leadroute/lead.h"
 #include "leadroute/pii.h"
@@ -137,9 +138,19 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 		goto out;
 	}
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-	    (r->element[0]->integer == 1 && r->elements < 8)) {
+	    (r->element[0]->integer == 1 && r->elements < 8) ||
+	    (r->element[0]->integer == 3 && (r->elements < 3 ||
+	    r->element[1]->type != REDIS_REPLY_STRING))) {
 		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL,
 		    "unexpected reply from the route script");
+		goto out;
+	}
+	if (r->element[0]->integer == 3) {
+		/* The key was first used for a lead with other fields: nothing changed. */
+		metrics_inc(METRIC_IDEM_REUSED, 1);
+		log_info("idempotency_key_reused", "lead=%s action=lead",
+		    r->element[2]->type == REDIS_REPLY_STRING ? r->element[2]->str : "?");
+		lp->done(lp->done_arg, INTAKE_KEY_REUSED, NULL, r->element[1]->str);
 		goto out;
 	}
 	if (r->element[0]->integer == 2) {
@@ -220,7 +231,8 @@ intake_attr_field(struct store_args *attrs, const json_t *fields, const char *na
  */
 static void
 intake_route_args(struct store_args *a, const struct conf *conf, const struct intake_lead *lp,
-    const char *idem, struct conf_sla sla, const json_t *fields, int dry, int64_t now)
+    const char *idem, const char *fp, struct conf_sla sla, const json_t *fields, int dry,
+    int64_t now)
 {
 	const struct conf_rule *rule = lp->rule;
 	struct store_args attrs = { 0 };
@@ -230,6 +242,7 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 
 	store_args_add(a, lp->id);
 	store_args_add(a, idem != NULL ? idem : "");
+	store_args_add(a, fp);
 	store_args_add_int(a, conf->leads.idempotency_window_ms);
 	intake_sla_arg(a, conf, &sla);
 	store_args_add(a, rule->name);
@@ -363,6 +376,7 @@ intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const
 	struct intake_lead *lp;
 	struct conf_sla sla;
 	const unsigned char *key;
+	char fp[IDEM_FP_LEN + 1] = "";
 	size_t keylen;
 	int64_t now;
 
@@ -371,6 +385,12 @@ intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const
 	/* The body's event_id keys a lead that came without one (validated above). */
 	if (idem == NULL && !dry)
 		idem = json_string_value(json_object_get(fields, "event_id"));
+	/*
+	 * What the key is kept with: the fields as validated, so that the same
+	 * lead sent again replays, whatever its member order or spacing.
+	 */
+	if (idem != NULL && !dry)
+		(void)idem_fp_json(fields, fp);
 	if ((stage = intake_entry_stage(conf, fields, err)) == NULL)
 		return NULL;
 	lp = xcalloc(1, sizeof(*lp));
@@ -391,7 +411,7 @@ intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const
 	now = sys_now_ms();
 	lp->now = now;
 	sys_new_lead_id(now, lp->id);
-	intake_route_args(a, conf, lp, idem, sla, fields, dry, now);
+	intake_route_args(a, conf, lp, idem, fp, sla, fields, dry, now);
 	return lp;
 }
 

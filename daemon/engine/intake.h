@@ -20,16 +20,23 @@ enum intake_outcome {
 	INTAKE_STORED,		/* new: v is the lead as decided */
 	INTAKE_REPLAYED,	/* its idempotency key was seen: v is the lead stored then */
 	INTAKE_ERASED,		/* its person was erased (a tombstone): nothing stored */
+	INTAKE_KEY_REUSED,	/* its idempotency key came with other fields: nothing stored */
 	INTAKE_UNAVAILABLE,	/* Redis failed (why): nothing known to be stored */
 };
 
-/* Runs exactly once per submitted lead; v is borrowed for the call. */
+/*
+ * Runs exactly once per submitted lead; v is borrowed for the call. why
+ * says, for UNAVAILABLE, what failed; for KEY_REUSED, it is the key.
+ */
 typedef void intake_done(void *arg, enum intake_outcome outcome, const struct lead_view *v,
     const char *why);
 
 /*
  * Validate (normalizing fields in place; borrowed), decide with conf and
- * store one lead, idem (may be NULL) being its idempotency key. conf is
+ * store one lead, idem (may be NULL: the fields' event_id, if any) being its
+ * idempotency key. The key is stored with the fingerprint of the validated
+ * fields (idem_fp_json): the same fields again are a replay, others with the
+ * same key are refused (INTAKE_KEY_REUSED). conf is
  * borrowed and must outlive done: the config a request started with does,
  * the request holding it until it is answered. 0: done will run, never
  * before this returns; -1: refused with err (nothing sent); -2: not sent,

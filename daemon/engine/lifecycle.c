@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leadroute/idem.h"
 #include "leadroute/lead.h"
 #include "leadroute/ulid.h"
 #include "leadroute/util.h"
@@ -65,6 +66,7 @@ struct lifecycle_op {
 	void			*arg;
 	enum lifecycle_action	 action;
 	char			 lead[ULID_LEN + 1];
+	char			*idem;		/* its key (for the refusal that names it), or NULL */
 	const struct conf_stage	*to;		/* borrowed from conf; NULL for a touch */
 	const struct conf_reason *reason;	/* borrowed from conf; NULL: none */
 	uint64_t		 need_touches;	/* the cadence the reason needs; 0: none */
@@ -278,9 +280,35 @@ stages_into(const struct conf *conf, const char *to)
 	return b.data;
 }
 
+/*
+ * The fingerprint of an action as checked, kept with its key: the same
+ * request again is a replay, another one with the key is refused. Inputs
+ * the action does not take are left out (c has none for them).
+ */
+static void
+lifecycle_fp(const struct lifecycle_req *r, const struct lifecycle_check *c,
+    char out[IDEM_FP_LEN + 1])
+{
+	char cents[24] = "";
+	const char *parts[8];
+
+	if (c->cents >= 0)
+		snprintf(cents, sizeof(cents), "%lld", (long long)c->cents);
+	parts[0] = lifecycle_actions[r->action].name;
+	parts[1] = r->rep;
+	parts[2] = r->action == LIFECYCLE_TOUCH ? r->channel : NULL;
+	parts[3] = r->action == LIFECYCLE_TOUCH ? r->outcome : NULL;
+	parts[4] = r->action == LIFECYCLE_STAGE ? c->to->id : NULL;
+	parts[5] = c->reason != NULL ? c->reason->code : NULL;
+	parts[6] = c->note;
+	parts[7] = cents;
+	idem_fp_strings(parts, LR_NELEM(parts), out);
+}
+
 /* The touch script's arguments (see touch.lua). */
 static void
-touch_args(struct store_args *a, const struct conf *conf, const struct lifecycle_req *r)
+touch_args(struct store_args *a, const struct conf *conf, const struct lifecycle_req *r,
+    const char *fp)
 {
 	store_args_add(a, r->lead);
 	store_args_add(a, r->rep);
@@ -288,12 +316,13 @@ touch_args(struct store_args *a, const struct conf *conf, const struct lifecycle
 	store_args_add(a, r->outcome != NULL ? r->outcome : "");
 	store_args_add(a, r->idem != NULL ? r->idem : "");
 	store_args_add_int(a, conf->leads.idempotency_window_ms);
+	store_args_add(a, fp);
 }
 
 /* The stage script's arguments (see stage.lua): accept, reject and stage moves alike. */
 static void
 stage_args(struct store_args *a, const struct conf *conf, const struct lifecycle_req *r,
-    const struct lifecycle_check *c, uint64_t need_touches)
+    const struct lifecycle_check *c, uint64_t need_touches, const char *fp)
 {
 	char *from = stages_into(conf, c->to->id);
 
@@ -314,12 +343,14 @@ stage_args(struct store_args *a, const struct conf *conf, const struct lifecycle
 	store_args_add_int(a, (int64_t)need_touches);
 	store_args_add(a, r->idem != NULL ? r->idem : "");
 	store_args_add_int(a, conf->leads.idempotency_window_ms);
+	store_args_add(a, fp);
 }
 
 static void
 op_free(struct lifecycle_op *op)
 {
 	conf_unref(op->conf);
+	free(op->idem);
 	free(op);
 }
 
@@ -384,7 +415,7 @@ next_stages(const struct conf *conf, const char *id)
  */
 static int
 lifecycle_refused(const struct lifecycle_op *op, const redisReply *r, const char *word,
-    struct lifecycle_outcome *o, char **message)
+    struct lifecycle_outcome *o, struct lead_view *v, char **message)
 {
 	const char *detail = reply_str(r, 1);
 	const char *to = op->to != NULL ? op->to->id : NULL;
@@ -436,6 +467,18 @@ lifecycle_refused(const struct lifecycle_op *op, const redisReply *r, const char
 		o->status = LIFECYCLE_IDEM_CONFLICT;
 		o->other_lead = detail;
 		*message = xasprintf("this event id was already used for lead %s", detail);
+	} else if (strcmp(word, "idem_reused") == 0 && op->idem != NULL) {
+		o->status = LIFECYCLE_IDEM_REUSED;
+		if (r->elements > 1 && r->element[1]->type == REDIS_REPLY_ARRAY) {
+			lead_view_from_hash(v, r->element[1]);
+			o->lead = v;
+		}
+		*message = xasprintf("idempotency key %s was already used on lead %s for a "
+		    "different request; nothing was changed (a new action needs a new key)",
+		    op->idem, op->lead);
+		metrics_inc(METRIC_IDEM_REUSED, 1);
+		log_info("idempotency_key_reused", "lead=%s action=%s", op->lead,
+		    lifecycle_actions[op->action].name);
 	} else {
 		return -1;
 	}
@@ -478,7 +521,7 @@ lifecycle_on_reply(const struct store_reply *reply, void *arg)
 			if (o.status == LIFECYCLE_DONE)
 				lifecycle_observe(op, &v, o.first_touch);
 		}
-	} else if (lifecycle_refused(op, r, word, &o, &message) == 0) {
+	} else if (lifecycle_refused(op, r, word, &o, &v, &message) == 0) {
 		o.message = message;
 	} else {
 		o.status = LIFECYCLE_UNAVAILABLE;
@@ -499,6 +542,7 @@ lifecycle_run(struct server *srv, struct conf *conf, const struct lifecycle_req 
 	const struct lifecycle_action_entry *act = &lifecycle_actions[req->action];
 	struct store_args a = { 0 };
 	struct lifecycle_op *op;
+	char fp[IDEM_FP_LEN + 1] = "";
 
 	if (lifecycle_validate(&c) == -1) {
 		cb(arg, &c.refusal);
@@ -513,14 +557,18 @@ lifecycle_run(struct server *srv, struct conf *conf, const struct lifecycle_req 
 	op->arg = arg;
 	op->action = req->action;
 	snprintf(op->lead, sizeof(op->lead), "%s", req->lead);
+	if (req->idem != NULL) {
+		op->idem = xstrdup(req->idem);
+		lifecycle_fp(req, &c, fp);
+	}
 	op->to = c.to;
 	op->reason = c.reason;
 	op->need_touches = c.reason != NULL && c.reason->needs_cadence ?
 	    conf->lifecycle.cadence_touches : 0;
 	if (req->action == LIFECYCLE_TOUCH)
-		touch_args(&a, conf, req);
+		touch_args(&a, conf, req, fp);
 	else
-		stage_args(&a, conf, req, &c, op->need_touches);
+		stage_args(&a, conf, req, &c, op->need_touches, fp);
 	if (store_eval(srv->store, act->script, sys_now_ms(), &a, lifecycle_on_reply, op) == -1) {
 		struct lifecycle_outcome o = { .status = LIFECYCLE_UNAVAILABLE,
 		    .action = req->action, .lead_id = req->lead, .stage_at = -1,

@@ -54,7 +54,10 @@ struct lifecycle_req {
 	/*
 	 * Idempotency key, or NULL: the same key for the same lead within
 	 * leads.idempotency_window changes nothing (LIFECYCLE_REPLAYED); for
-	 * another lead it is refused (LIFECYCLE_IDEM_CONFLICT).
+	 * another lead it is refused (LIFECYCLE_IDEM_CONFLICT), and so is the
+	 * same key with another action or other inputs (LIFECYCLE_IDEM_REUSED):
+	 * the key is kept with a fingerprint of the action as checked (see
+	 * lifecycle_run).
 	 */
 	const char		*idem;
 	const char		*channel;	/* touch: a word (call, email, …); NULL: not said */
@@ -86,6 +89,7 @@ enum lifecycle_status {
 	LIFECYCLE_STAGE_CONFLICT,	/* its stage (stage, since stage_at) cannot move to to */
 	LIFECYCLE_CADENCE,	/* the reason needs the follow-up cadence done (touches, required) */
 	LIFECYCLE_IDEM_CONFLICT,	/* the key was used for another lead (other_lead) */
+	LIFECYCLE_IDEM_REUSED,	/* the key came with another request for this lead (lead) */
 	LIFECYCLE_UNAVAILABLE,	/* Redis failed or refused the call (message: why) */
 };
 
@@ -104,7 +108,8 @@ struct lifecycle_outcome {
 	 */
 	const char		*message;
 
-	const struct lead_view	*lead;		/* DONE, REPLAYED: stage, owner, … as now */
+	/* DONE, REPLAYED, IDEM_REUSED: the lead (stage, owner, …) as it now is */
+	const struct lead_view	*lead;
 	int			 first_touch;	/* DONE, a touch: the lead's first */
 
 	const char		*field;		/* INVALID: the input, as the API names it */
@@ -131,9 +136,12 @@ typedef void lifecycle_cb(void *arg, const struct lifecycle_outcome *outcome);
 
 /*
  * Check req against conf (the config the caller started with; a reference
- * is held until cb has run) and run it. On success the action is logged
- * and counted, and a first touch or a lead leaving the process drains the
- * queues. Returns 0 when the script was sent: cb runs later, from the loop.
+ * is held until cb has run) and run it. With a key, the script compares the
+ * fingerprint of the action as checked — its name, who acts and its inputs
+ * (channel, outcome, stage, reason code, note, amount in cents), "" for each
+ * not given — with the one the key was first used with. On success the
+ * action is logged and counted, and a first touch or a lead leaving the
+ * process drains the queues. Returns 0 when the script was sent: cb runs later, from the loop.
  * Returns -1 when req was answered before anything was sent (INVALID,
  * NOT_FOUND for an id that cannot name a lead, UNAVAILABLE when the store
  * is not connected or too busy): cb has already run.

@@ -13,6 +13,7 @@ static const struct {
 } metric_info[METRIC_COUNT] = {
 	[METRIC_LEADS_RECEIVED] = { "leads_received_total", "", "Leads accepted and stored (duplicates excluded)." },
 	[METRIC_LEADS_DUPLICATE] = { "leads_duplicate_total", "", "Repeats answered from the idempotency record." },
+	[METRIC_IDEM_REUSED] = { "idempotency_keys_reused_total", "", "Requests refused because their idempotency key came with a different request (leads, source events, lead actions)." },
 	[METRIC_LEADS_INVALID] = { "leads_invalid_total", "", "Lead bodies refused by validation." },
 	[METRIC_LEADS_ASSIGNED_ON_ARRIVAL] = { "leads_assigned_total", "via=\"arrival\"", "Leads given an owner." },
 	[METRIC_LEADS_ASSIGNED_FROM_QUEUE] = { "leads_assigned_total", "via=\"queue\"", NULL },

@@ -1,14 +1,15 @@
--- uses: keys, events, rotation, clocks
+-- uses: keys, events, rotation, clocks, idempotency
 -- route.lua: store a new lead and give it an owner: its contact's current
 -- owner (sticky), else the first eligible target of its rule, else queue it;
 -- or keep it for nurture. With dry set, decide and change nothing (simulate).
 --
--- ARGV[4] lead id, [5] idempotency key or '', [6] idempotency window (ms),
--- [7] the lead's own clock durations as JSON {clock: ms} ('' for none: its
--- rule's, else its grade's), [8] rule, [9] dry (1/0), [10] the keyed hashes
--- of its email and phone, comma-separated ('' for none: see pii.h), [11] how
+-- ARGV[4] lead id, [5] idempotency key or '', [6] the lead's fingerprint
+-- (see idempotency.lua), [7] idempotency window (ms),
+-- [8] the lead's own clock durations as JSON {clock: ms} ('' for none: its
+-- rule's, else its grade's), [9] rule, [10] dry (1/0), [11] the keyed hashes
+-- of its email and phone, comma-separated ('' for none: see pii.h), [12] how
 -- long its record is kept (ms),
--- [12] n, then n field, value pairs the daemon computed (fields, score, …)
+-- [13] n, then n field, value pairs the daemon computed (fields, score, …)
 -- stored with the lead as they are; then:
 --   contact key ('' without an email) and the sticky window (ms, 0: off),
 --   rep facts ',id:in_hours:max_open:max_day:day,…' ('' when not needed),
@@ -19,16 +20,22 @@
 --   'owner'.
 -- Returns {1, status, received_at, owner or '', pool, trace, clocks (JSON),
 -- earliest deadline written or 0} for a new lead, {0, the stored lead as
--- field, value, ...} for a repeat, or {2, subject} when its person was erased.
-local id, idem, sla_json, rule = ARGV[4], ARGV[5], ARGV[7], ARGV[8]
-local dry = ARGV[9] == '1'
-local subjects, retention_ms = ARGV[10], ARGV[11]
+-- field, value, ...} for a repeat, {2, subject} when its person was erased,
+-- or {3, key, lead} when the key's lead came with different fields.
+local id, idem, fp, sla_json, rule = ARGV[4], ARGV[5], ARGV[6], ARGV[8], ARGV[9]
+local dry = ARGV[10] == '1'
+local subjects, retention_ms = ARGV[11], ARGV[12]
 
 if idem ~= '' then
-  local prev = redis.call('GET', key('idem', idem))
+  local prev, reused = idem_read(redis.call('GET', key('idem', idem)), fp)
   if prev then
-    local h = redis.call('HGETALL', P .. ':lead:' .. prev)
-    if #h > 0 then return { 0, h } end
+    local lk = P .. ':lead:' .. prev
+    if reused then
+      if redis.call('EXISTS', lk) == 1 then return { 3, idem, prev } end
+    else
+      local h = redis.call('HGETALL', lk)
+      if #h > 0 then return { 0, h } end
+    end
   end
 end
 
@@ -39,7 +46,7 @@ if not dry and subjects ~= '' then
   end
 end
 
-local i = 12
+local i = 13
 local nattrs = tonumber(ARGV[i])
 local attrs = {}
 for j = i + 1, i + 2 * nattrs do attrs[#attrs + 1] = ARGV[j] end
@@ -123,7 +130,7 @@ if dry then
 end
 
 if idem ~= '' then
-  redis.call('SET', key('idem', idem), id, 'PX', ARGV[6])
+  redis.call('SET', key('idem', idem), idem_value(id, fp), 'PX', ARGV[7])
   attrs[#attrs + 1] = 'idem'      -- so erasing the lead can drop its key
   attrs[#attrs + 1] = idem
 end

@@ -9,19 +9,22 @@
 -- [8] the stages it may be entered from, as ",a,b,", [9] its kind: open,
 -- nurture or closed, [10] reason code or '', [11] note or '', [12] amount in
 -- cents or '', [13] touches the reason needs (0: none), [14] sender's event
--- id or '', [15] its replay window (ms).
+-- id or '', [15] its replay window (ms), [16] the request's fingerprint (see
+-- idempotency.lua).
 -- Returns {'ok', the lead as field, value, ...}, {'replay', the lead}, or
 -- {'not_found'}, {'no_owner', status}, {'not_owner', owner}, {'no_stage',
 -- status}, {'conflict', current stage, since (ms) or '', by whom or ''},
--- {'cadence', touches so far} or {'idem_conflict', other lead}.
+-- {'cadence', touches so far}, {'idem_conflict', other lead} or
+-- {'idem_reused', the lead} (the event id came with a different request).
 local id, action, who, to, from_ok = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local kind, reason, note, amount = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local need_touches, idem = tonumber(ARGV[13]), ARGV[14]
+local need_touches, idem, fp = tonumber(ARGV[13]), ARGV[14], ARGV[16]
 local lk = key('lead', id)
 
-local seen = event_seen(idem)
+local seen, reused = event_seen(idem, fp)
 if seen then
   if seen ~= id then return { 'idem_conflict', seen } end
+  if reused then return { 'idem_reused', redis.call('HGETALL', lk) } end
   return { 'replay', redis.call('HGETALL', lk) }
 end
 local h = redis.call('HMGET', lk, 'status', 'owner', 'stage', 'pool', 'touches', 'decided_at',
@@ -75,5 +78,5 @@ local events = { to }
 if kind_event ~= 'stage' then events = { kind_event, to } end
 clocks_on_events(id, events, { owner = owner, pool = pool, sla = lead_sla(lk),
   cancel = kind ~= 'open' })
-event_remember(idem, id, ARGV[15])
+event_remember(idem, id, fp, ARGV[15])
 return { 'ok', redis.call('HGETALL', lk) }

@@ -2,15 +2,19 @@
 -- touch.lua: the owner logs a touch (every one counts toward the follow-up
 -- cadence); the first one stops the first-touch clock.
 -- ARGV[4] lead id, [5] rep, [6] channel or '', [7] outcome or '',
--- [8] sender's event id or '', [9] its replay window (ms).
+-- [8] sender's event id or '', [9] its replay window (ms), [10] the request's
+-- fingerprint (see idempotency.lua).
 -- Returns {'ok', first (1/0), the lead as field, value, ...}, {'replay', 0,
 -- the lead} for a repeated event id, or {'not_found'}, {'no_owner', status},
--- {'not_owner', owner}, {'closed', status}, {'idem_conflict', other lead}.
+-- {'not_owner', owner}, {'closed', status}, {'idem_conflict', other lead},
+-- {'idem_reused', the lead} (the event id came with a different request).
 local id, rep, channel, outcome, idem = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local fp = ARGV[10]
 local lk = key('lead', id)
-local seen = event_seen(idem)
+local seen, reused = event_seen(idem, fp)
 if seen then
   if seen ~= id then return { 'idem_conflict', seen } end
+  if reused then return { 'idem_reused', redis.call('HGETALL', lk) } end
   return { 'replay', 0, redis.call('HGETALL', lk) }
 end
 local h = redis.call('HMGET', lk, 'status', 'owner', 'touched_at', 'pool')
@@ -32,5 +36,5 @@ push_opt(extra, 'outcome', outcome)
 if first then push_opt(extra, 'first', 1) end
 emit(id, 'touched', extra)
 clocks_on_events(id, { 'touched' }, { owner = rep, pool = h[4], sla = lead_sla(lk) })
-event_remember(idem, id, ARGV[9])
+event_remember(idem, id, fp, ARGV[9])
 return { 'ok', first and 1 or 0, redis.call('HGETALL', lk) }

@@ -96,6 +96,66 @@ class LeadTests(DaemonTestCase):
         self.assertGreater(ttl, 7 * 86400 * 1000 - 60000)
         self.assertLessEqual(ttl, 7 * 86400 * 1000)
 
+    def state(self):
+        """What a refused lead must leave alone: the leads, the event stream, the
+        rotation and the idempotency records with their values."""
+        idem = sorted(self.redis.cmd("KEYS", "lr:idem:*"))
+        return (sorted(self.redis.cmd("KEYS", "lr:lead:*")), self.redis.cmd("XLEN", "lr:events"),
+                self.redis.cmd("HGETALL", "lr:rep_open"),
+                [(k, self.redis.cmd("GET", k)) for k in idem])
+
+    def test_an_idempotency_key_replays_the_same_fields_in_any_order(self):
+        h = {"Idempotency-Key": "form-77"}
+        body = {"email": "Reuse@Example.com ", "country": "DE", "first_name": "Ana",
+                "employees": "250", "custom": {"a": 1, "b": [1, "two"]}}
+        first = self.d.post("/v1/leads", body, headers=h)
+        self.assertEqual(first.status, 201, first)
+        # The key is kept with the fields' fingerprint.
+        self.assertRegex(self.redis.cmd("GET", "lr:idem:form-77"),
+                         "^%s\\|[0-9a-f]{16}$" % first.json["id"])
+        # The same JSON with its members in another order, other spacing and what
+        # validation normalizes (case, spaces, a count as a string): a replay.
+        raw = ('{ "custom" : {"b": [1, "two"], "a": 1},\n  "employees": 250, '
+               '"first_name": "Ana", "country": "DE", "email": "reuse@example.com" }')
+        again = self.d.post("/v1/leads", raw,
+                            headers=dict(h, **{"Content-Type": "application/json"}))
+        self.assertEqual(again.status, 200, again)
+        self.assertEqual((again.json["id"], again.json["owner"]), (first.json["id"], "ana"))
+        self.assertEqual(len(self.redis.cmd("KEYS", "lr:lead:*")), 1)
+
+    def test_an_idempotency_key_with_other_fields_is_refused(self):
+        h = {"Idempotency-Key": "form-78"}
+        body = {"email": "k@x.com", "country": "DE", "custom": {"a": 1}}
+        first = self.d.post("/v1/leads", body, headers=h)
+        self.assertEqual(first.status, 201, first)
+        before = self.state()
+        for other in (dict(body, country="FR"), dict(body, custom={"a": 2}),
+                      dict(body, title="CTO"), {"email": "k@x.com", "country": "DE"}):
+            r = self.d.post("/v1/leads", other, headers=h)
+            self.assertError(r, 422, "idempotency_key_reused", "Idempotency-Key")
+            self.assertIn("form-78", r.json["error"]["message"])
+            self.assertEqual(self.state(), before)
+        # The key still replays its own lead; the refusals are counted.
+        again = self.d.post("/v1/leads", body, headers=h)
+        self.assertEqual((again.status, again.json["id"]), (200, first.json["id"]))
+        self.assertIn("leadrouted_idempotency_keys_reused_total 4", self.d.get("/metrics").raw)
+        # A body's event_id is a key like the header, and is named as the field.
+        self.d.lead(email="e2@x.com", event_id="form-79")
+        before = self.state()
+        r = self.d.post("/v1/leads", {"email": "e3@x.com", "event_id": "form-79"})
+        self.assertError(r, 422, "idempotency_key_reused", "event_id")
+        self.assertIn("form-79", r.json["error"]["message"])
+        self.assertEqual(self.state(), before)
+
+    def test_a_key_stored_without_a_fingerprint_replays_any_fields(self):
+        """Keys written before fingerprints (an upgrade) keep answering as they did."""
+        first = self.d.post("/v1/leads", {"email": "o@x.com"}, headers={"Idempotency-Key": "old"})
+        self.redis.cmd("SET", "lr:idem:old", first.json["id"], "PX", "60000")
+        again = self.d.post("/v1/leads", {"email": "other@x.com"},
+                            headers={"Idempotency-Key": "old"})
+        self.assertEqual((again.status, again.json["id"]), (200, first.json["id"]))
+        self.assertEqual(self.redis.cmd("GET", "lr:idem:old"), first.json["id"])
+
     def test_concurrent_repeats_create_one_lead(self):
         results = []
 

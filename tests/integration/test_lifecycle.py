@@ -331,6 +331,80 @@ class LifecycleTests(DaemonTestCase):
         touches = [e for e in self.history(lead) if e["type"] == "touched"]
         self.assertEqual(len(touches), 1)
 
+    def state(self, lead):
+        """What a refused action must leave alone: the lead's hash, the event
+        stream and the idempotency records with their values."""
+        idem = sorted(self.redis.cmd("KEYS", "lr:idem:*"))
+        return (self.redis.cmd("HGETALL", "lr:lead:" + lead["id"]),
+                self.redis.cmd("XLEN", "lr:events"),
+                [(k, self.redis.cmd("GET", k)) for k in idem])
+
+    def test_an_action_key_with_another_request_is_refused(self):
+        lead = self.new_lead()
+        path = "/v1/leads/%s/touch" % lead["id"]
+        h = {"Idempotency-Key": "dialer-5"}
+        body = {"rep": "ana", "channel": "call", "outcome": "voicemail"}
+        r = self.d.post(path, body, headers=h)
+        self.assertEqual((r.status, r.json["touches"]), (200, 1), r)
+        self.assertRegex(self.redis.cmd("GET", "lr:idem:ev:dialer-5"),
+                         "^%s\\|[0-9a-f]{16}$" % lead["id"])
+        # The same touch, its members in another order and spacing: a replay.
+        raw = '{"outcome": "voicemail",\n "channel": "call", "rep": "ana"}'
+        r = self.d.post(path, raw, headers=dict(h, **{"Content-Type": "application/json"}))
+        self.assertEqual((r.status, r.json["touches"], r.json.get("replayed")), (200, 1, True))
+        # Another channel, another outcome, none, or another action: refused, naming the key.
+        before = self.state(lead)
+        for action, other in (("touch", dict(body, channel="email")),
+                              ("touch", dict(body, outcome="connected")),
+                              ("touch", {"rep": "ana"}),
+                              ("accept", {"rep": "ana"})):
+            r = self.d.post("/v1/leads/%s/%s" % (lead["id"], action), other, headers=h)
+            self.assertError(r, 422, "idempotency_key_reused", "Idempotency-Key")
+            self.assertIn("dialer-5", r.json["error"]["message"])
+            self.assertEqual(self.state(lead), before)
+        # For another lead the key is the conflict it always was.
+        other = self.new_lead()
+        r = self.d.post("/v1/leads/%s/touch" % other["id"], {"rep": other["owner"]}, headers=h)
+        self.assertError(r, 409, "idempotency_conflict")
+        self.assertEqual(self.d.get("/v1/leads/" + lead["id"]).json["touches"], 1)
+
+    def test_an_inbound_event_id_with_another_request_is_refused(self):
+        lead = self.new_lead()
+        ev = {"type": "stage", "lead": lead["id"], "event_id": "sf-opp-1", "by": "crm",
+              "stage": "sal"}
+        r = self.d.post("/v1/events", ev)
+        self.assertEqual((r.status, r.json["stage"]), (200, "sal"), r)
+        r = self.d.post("/v1/events", dict(reversed(list(ev.items()))))
+        self.assertEqual((r.status, r.json.get("replayed")), (200, True), r)
+        before = self.state(lead)
+        for other in (dict(ev, by="someone-else"), dict(ev, stage="sql"),
+                      dict(ev, note="moved by hand"), dict(ev, type="accept", rep="ana")):
+            r = self.d.post("/v1/events", other)
+            self.assertError(r, 422, "idempotency_key_reused", "event_id")
+            self.assertIn("sf-opp-1", r.json["error"]["message"])
+            self.assertEqual(self.state(lead), before)
+        # An amount counts in cents, as the stage takes it.
+        r = self.d.post("/v1/events", {"type": "stage", "lead": lead["id"], "event_id": "sf-opp-2",
+                                       "by": "crm", "stage": "sql"})
+        self.assertEqual(r.status, 200, r)
+        opp = {"type": "stage", "lead": lead["id"], "event_id": "sf-opp-3", "by": "crm",
+               "stage": "opportunity", "amount": 12500.5}
+        self.assertEqual(self.d.post("/v1/events", opp).status, 200)
+        r = self.d.post("/v1/events", dict(opp, amount=12500.50))
+        self.assertEqual((r.status, r.json.get("replayed")), (200, True), r)
+        r = self.d.post("/v1/events", dict(opp, amount=12500.51))
+        self.assertError(r, 422, "idempotency_key_reused", "event_id")
+        self.assertEqual(self.d.get("/v1/leads/" + lead["id"]).json["amount"], 12500.5)
+
+    def test_an_event_id_stored_without_a_fingerprint_replays_any_request(self):
+        """Keys written before fingerprints (an upgrade) keep answering as they did."""
+        lead = self.new_lead()
+        self.redis.cmd("SET", "lr:idem:ev:old-1", lead["id"], "PX", "60000")
+        r = self.d.post("/v1/events", {"type": "touch", "lead": lead["id"], "event_id": "old-1",
+                                       "rep": "ana", "channel": "sms"})
+        self.assertEqual((r.status, r.json["touches"], r.json.get("replayed")), (200, 0, True))
+        self.assertEqual(self.redis.cmd("GET", "lr:idem:ev:old-1"), lead["id"])
+
 
 CLOCK_EXTRA = """\
     - name: acceptance

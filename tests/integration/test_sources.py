@@ -124,6 +124,40 @@ class SourceTests(DaemonTestCase):
         self.assertEqual(again.json["lead"]["id"], r.json["lead"]["id"])
         self.assertEqual(len(self.leads()), 1)
 
+    def test_an_event_id_again_with_other_lead_data_is_refused(self):
+        body = {"email": "chg@x.com", "country": "DE", "event_id": "evt-9", "first_name": "Ana"}
+        r = self.post_app(body)
+        self.assertEqual(r.status, 201, r)
+        lead_id = r.json["lead"]["id"]
+        # The sender's retry, its members in another order: a duplicate.
+        again = self.post_app(json.dumps(dict(reversed(list(body.items())))).encode(),
+                              msg_id="msg_2")
+        self.assertEqual((again.status, again.json["result"]), (200, "duplicate"), again)
+        self.assertEqual(again.json["lead"]["id"], lead_id)
+        # The same event id with changed lead data: refused, and nothing stored.
+        def state():
+            return (self.leads(), self.redis.cmd("XLEN", "lr:events"),
+                    self.redis.cmd("GET", "lr:idem:src:app:evt-9"))
+        before = state()
+        changed = dict(body, first_name="Anna")
+        r = self.post_app(changed, msg_id="msg_3")
+        self.assertError(r, 422, "idempotency_key_reused", "event_id")
+        self.assertEqual((r.json["event_id"], r.json["result"]), ("evt-9", "refused"))
+        self.assertIn("event id evt-9 ", r.json["error"]["message"])
+        self.assertNotIn("src:app:", r.json["error"]["message"])
+        self.assertEqual(state(), before)
+        # In a batch, that event alone is refused.
+        r = self.post_app([changed, {"email": "new@x.com", "event_id": "evt-10"}, body],
+                          msg_id="msg_4")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([x["result"] for x in r.json["results"]],
+                         ["refused", "created", "duplicate"])
+        self.assertEqual((r.json["refused"], r.json["created"], r.json["duplicate"]), (1, 1, 1))
+        self.assertEqual(r.json["results"][0]["error"]["code"], "idempotency_key_reused")
+        self.assertEqual(r.json["results"][2]["lead"]["id"], lead_id)
+        self.assertEqual(len(self.leads()), 2)
+        self.assertEqual(self.stored(lead_id)["fields"]["first_name"], "Ana")
+
     def test_bad_signatures_are_401_and_store_nothing(self):
         body = json.dumps({"email": "bad@x.com"}).encode()
         now = int(time.time())

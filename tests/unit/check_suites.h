@@ -7,6 +7,7 @@
 Suite *actform_suite(void);
 Suite *actlink_suite(void);
 Suite *conf_suite(void);
+Suite *idem_suite(void);
 Suite *lead_suite(void);
 Suite *mail_suite(void);
 Suite *mapping_suite(void);
