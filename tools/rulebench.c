@@ -137,9 +137,11 @@ bench_run(int nrules, int nleads)
 		struct score_result sr;
 		struct cond_lead lead;
 		const struct conf_rule *r;
+		json_t *warnings;
 
-		if (lead_validate(leads[i], &err) == -1)
+		if (lead_validate(leads[i], &warnings, &err) == -1)
 			return 1;
+		json_decref(warnings);
 		cond_lead_init(&lead, &conf->fields, leads[i]);
 		score_lead(&conf->scoring, &lead, &sr);
 		r = route_select_rule(conf, &lead, &tried);
@@ -155,10 +157,11 @@ bench_run(int nrules, int nleads)
 		struct lead_error err;
 		struct score_result sr;
 		struct cond_lead lead;
-		json_t *f = json_loads(bodies[i], JSON_REJECT_DUPLICATES, NULL);
+		json_t *f = json_loads(bodies[i], JSON_REJECT_DUPLICATES, NULL), *warnings;
 
-		if (f == NULL || lead_validate(f, &err) == -1)
+		if (f == NULL || lead_validate(f, &warnings, &err) == -1)
 			return 1;
+		json_decref(warnings);
 		cond_lead_init(&lead, &conf->fields, f);
 		score_lead(&conf->scoring, &lead, &sr);
 		route_select_rule(conf, &lead, &tried);

@@ -305,5 +305,9 @@ api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *co
 		jsonw_raw(w, "fields", v->fields, v->fields_len);
 	else
 		jsonw_raw(w, "fields", "{}", 2);
+	if (v->warnings != NULL)
+		jsonw_raw(w, "warnings", v->warnings, v->warnings_len);
+	else
+		jsonw_raw(w, "warnings", "[]", 2);
 	api_write_decision(w, v, conf);
 }

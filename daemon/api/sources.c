@@ -61,6 +61,7 @@ struct event_result {
 	char			 field[72];
 	char			 message[512];
 	char			*lead;		/* created, duplicate: the lead as JSON members */
+	char			*warnings;	/* and what its validation did not use as sent */
 };
 
 struct source_batch {
@@ -120,6 +121,7 @@ source_batch_free(struct source_batch *b)
 	for (i = 0; i < b->n; i++) {
 		free(b->results[i].event_id);
 		free(b->results[i].lead);
+		free(b->results[i].warnings);
 	}
 	free(b->results);
 	free(b->location);
@@ -133,6 +135,8 @@ source_write_result(struct jsonw *w, const struct event_result *r)
 	jsonw_string(w, "result", fate_names[r->fate]);
 	if (r->lead != NULL)
 		jsonw_raw(w, "lead", r->lead, strlen(r->lead));
+	if (r->warnings != NULL)
+		jsonw_raw(w, "warnings", r->warnings, strlen(r->warnings));
 	if (r->fate == FATE_REFUSED || r->fate == FATE_IGNORED || r->fate == FATE_ERASED ||
 	    r->fate == FATE_UNAVAILABLE) {
 		jsonw_begin_object(w, "error");
@@ -249,6 +253,8 @@ source_on_lead(void *arg, enum intake_outcome outcome, const struct lead_view *v
 	case INTAKE_REPLAYED:
 		r->fate = outcome == INTAKE_STORED ? FATE_CREATED : FATE_DUPLICATE;
 		r->lead = source_lead_json(v);
+		if (v->warnings != NULL)
+			r->warnings = xstrndup(v->warnings, v->warnings_len);
 		break;
 	case INTAKE_KEY_REUSED:
 		/* The sender's event id again, with other lead data: refused, not replayed. */

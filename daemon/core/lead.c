@@ -1,4 +1,9 @@
-/* lead.c — check an incoming lead's fields and normalize them. */
+/*
+ * lead.c — check an incoming lead's fields and normalize them. A country or
+ * an employee count that cannot be read into its usual form does not refuse
+ * the lead: the country is kept as sent, the count left out, and either is
+ * noted as a warning.
+ */
 #include "config.h"
 
 #include <ctype.h>
@@ -10,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "leadroute/lead.h"
+#include "leadroute/normalise.h"
 #include "leadroute/util.h"
 
 #define LEAD_MAX_FIELDS		200
@@ -21,7 +27,8 @@ enum lead_kind {
 	LK_CODE,	/* a string, or an integer written as one (postal codes, ids) */
 	LK_EMAIL,
 	LK_PHONE,
-	LK_COUNT,	/* a non-negative integer, or a string of digits */
+	LK_COUNTRY,	/* a string: the ISO 3166-1 alpha-2 code of the country it names */
+	LK_HEADCOUNT,	/* a number, or a string with a number or a range: its lower bound */
 };
 
 static const struct {
@@ -35,10 +42,10 @@ static const struct {
 	{ "last_name", LK_TEXT, 256 },
 	{ "company", LK_TEXT, 512 },
 	{ "title", LK_TEXT, 512 },
-	{ "country", LK_TEXT, 128 },
+	{ "country", LK_COUNTRY, 128 },
 	{ "state", LK_TEXT, 128 },
 	{ "postal_code", LK_CODE, 32 },
-	{ "employees", LK_COUNT, 0 },
+	{ "employees", LK_HEADCOUNT, 128 },
 	{ "industry", LK_TEXT, 256 },
 	{ "source", LK_TEXT, 256 },
 	{ "event", LK_TEXT, 256 },
@@ -101,34 +108,96 @@ lead_valid_phone(const char *s)
 	return digits >= 7 && digits <= 15;
 }
 
+/*
+ * Note that a field's value was not used as sent: the field, the value (a
+ * reference is taken) and what became of it, appended to *warnings (made
+ * on the first). Nothing when warnings is NULL.
+ */
+static void
+lead_warn(json_t **warnings, const char *name, const json_t *sent, const char *message)
+{
+	if (warnings == NULL)
+		return;
+	if (*warnings == NULL)
+		*warnings = json_array();
+	json_array_append_new(*warnings, json_pack("{s:s, s:O, s:s}", "field", name, "value",
+	    (json_t *)sent, "message", message));
+}
+
+/*
+ * An employee count into out (a new integer, its lower bound; NULL when it
+ * is left out), or fail when it is no number or string at all. What cannot
+ * be read as a count, or is out of range, is left out with a warning.
+ */
+static int
+lead_check_headcount(const char *name, size_t max, const json_t *v, json_t **out,
+    json_t **warnings, struct lead_error *err)
+{
+	struct normalise_range r;
+	char *s;
+
+	*out = NULL;
+	if (json_is_integer(v)) {
+		r.lo = json_integer_value(v);
+	} else if (json_is_real(v)) {
+		double d = json_real_value(v);
+
+		if (!(d >= 0 && d <= NORMALISE_EMPLOYEES_MAX)) {
+			r.lo = -1;
+		} else if ((double)(int64_t)d != d) {
+			lead_warn(warnings, name, v, "employees must be a whole number: left out");
+			return 0;
+		} else {
+			r.lo = (int64_t)d;
+		}
+	} else if (json_is_string(v)) {
+		if (strlen(json_string_value(v)) != json_string_length(v))
+			return lead_fail(err, "invalid_field", name, "%s contains a NUL byte", name);
+		s = lead_trim(json_string_value(v));
+		if (strlen(s) > max) {
+			free(s);
+			return lead_fail(err, "invalid_field", name,
+			    "%s is too long (at most %zu characters)", name, max);
+		}
+		if (s[0] == '\0') {
+			free(s);
+			return 0;	/* an empty form field is an absent one */
+		}
+		switch (normalise_employees(s, &r)) {
+		case NORMALISE_COUNT_OK:
+			break;
+		case NORMALISE_COUNT_TOO_LARGE:
+			r.lo = -1;
+			break;
+		case NORMALISE_COUNT_UNKNOWN:
+			free(s);
+			lead_warn(warnings, name, v,
+			    "employees is not a number or a range of numbers: left out");
+			return 0;
+		}
+		free(s);
+	} else {
+		return lead_fail(err, "invalid_field", name, "%s must be a number or a string", name);
+	}
+	if (r.lo < 0 || r.lo > NORMALISE_EMPLOYEES_MAX) {
+		lead_warn(warnings, name, v, "employees must be between 0 and 100000000: left out");
+		return 0;
+	}
+	*out = json_integer(r.lo);
+	return 0;
+}
+
 /* Normalize one known field into out (stolen reference), or fail. */
 static int
 lead_check_known(const char *name, enum lead_kind kind, size_t max, const json_t *v,
-    json_t **out, struct lead_error *err)
+    json_t **out, json_t **warnings, struct lead_error *err)
 {
 	char num[32], *s;
-	const char *text;
+	const char *text, *code;
 
 	*out = NULL;
-	if (kind == LK_COUNT) {
-		json_int_t n;
-
-		if (json_is_integer(v)) {
-			n = json_integer_value(v);
-		} else if (json_is_string(v) && json_string_length(v) > 0 &&
-		    json_string_length(v) < 12 &&
-		    strspn(json_string_value(v), "0123456789") == json_string_length(v)) {
-			n = (json_int_t)strtoll(json_string_value(v), NULL, 10);
-		} else {
-			return lead_fail(err, "invalid_field", name,
-			    "%s must be a whole number", name);
-		}
-		if (n < 0 || n > 100000000)
-			return lead_fail(err, "invalid_field", name,
-			    "%s must be between 0 and 100000000", name);
-		*out = json_integer(n);
-		return 0;
-	}
+	if (kind == LK_HEADCOUNT)
+		return lead_check_headcount(name, max, v, out, warnings, err);
 	if (json_is_integer(v) && (kind == LK_CODE || kind == LK_PHONE)) {
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		text = num;
@@ -165,6 +234,13 @@ lead_check_known(const char *name, enum lead_kind kind, size_t max, const json_t
 		free(s);
 		return lead_fail(err, "invalid_field", name,
 		    "event_id must be 1-%d printable ASCII characters", LEAD_IDEMPOTENCY_KEY_MAX);
+	} else if (kind == LK_COUNTRY) {
+		if ((code = normalise_country(s)) != NULL) {
+			*out = json_string(code);
+			free(s);
+			return 0;
+		}
+		lead_warn(warnings, name, v, "country is not a country we know: kept as sent");
 	}
 	*out = json_string(s);
 	free(s);
@@ -174,13 +250,15 @@ lead_check_known(const char *name, enum lead_kind kind, size_t max, const json_t
 }
 
 int
-lead_validate(json_t *body, struct lead_error *err)
+lead_validate(json_t *body, json_t **warnings, struct lead_error *err)
 {
 	const char *key;
-	json_t *val;
+	json_t *val, *warned = NULL;
 	void *tmp;
 	size_t i;
 
+	if (warnings != NULL)
+		*warnings = NULL;
 	if (!json_is_object(body))
 		return lead_fail(err, "invalid_body", "", "the body must be a JSON object");
 	if (json_object_size(body) > LEAD_MAX_FIELDS)
@@ -189,9 +267,11 @@ lead_validate(json_t *body, struct lead_error *err)
 	json_object_foreach_safe(body, tmp, key, val) {
 		json_t *norm = NULL;
 
-		if (key[0] == '\0' || strlen(key) > LEAD_MAX_FIELD_NAME)
+		if (key[0] == '\0' || strlen(key) > LEAD_MAX_FIELD_NAME) {
+			json_decref(warned);
 			return lead_fail(err, "invalid_field", "",
 			    "field names must be 1-%d characters", LEAD_MAX_FIELD_NAME);
+		}
 		if (json_is_null(val)) {
 			json_object_del(body, key);
 			continue;
@@ -201,20 +281,30 @@ lead_validate(json_t *body, struct lead_error *err)
 				break;
 		if (i < LR_NELEM(lead_known)) {
 			if (lead_check_known(key, lead_known[i].kind, lead_known[i].max, val,
-			    &norm, err) == -1)
+			    &norm, &warned, err) == -1) {
+				json_decref(warned);
 				return -1;
+			}
 			if (norm != NULL)
 				json_object_set_new(body, key, norm);
 			else
 				json_object_del(body, key);
 			continue;
 		}
-		if (json_is_string(val) && json_string_length(val) > LEAD_MAX_TEXT)
+		if (json_is_string(val) && json_string_length(val) > LEAD_MAX_TEXT) {
+			json_decref(warned);
 			return lead_fail(err, "invalid_field", key,
 			    "%s is too long (at most %d characters)", key, LEAD_MAX_TEXT);
+		}
 	}
-	if (json_object_get(body, "email") == NULL && json_object_get(body, "phone") == NULL)
+	if (json_object_get(body, "email") == NULL && json_object_get(body, "phone") == NULL) {
+		json_decref(warned);
 		return lead_fail(err, "missing_field", "email", "email or phone is required");
+	}
+	if (warnings != NULL)
+		*warnings = warned;
+	else
+		json_decref(warned);
 	return 0;
 }
 

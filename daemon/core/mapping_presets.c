@@ -37,7 +37,8 @@ static const struct mapping_preset presets[] = {
 	 * A HubSpot workflow's "Send a webhook" action with the contact: the
 	 * legacy contact record, {"vid", "canonical-vid", "portal-id",
 	 * "properties": {"email": {"value"}, ...}}. It carries no event id: the
-	 * record's hash keys retries.
+	 * record's hash keys retries. numemployees is often a range from
+	 * HubSpot's picklist ("25-50", "1000+"): the lead's validation reads it.
 	 */
 	{ "hubspot_workflow",
 	    "{\"format\": \"json\", \"batch\": \"single\","
@@ -51,7 +52,7 @@ static const struct mapping_preset presets[] = {
 	    "  \"country\": \"/properties/country/value\","
 	    "  \"state\": \"/properties/state/value\","
 	    "  \"postal_code\": \"/properties/zip/value\","
-	    "  \"employees\": {\"from\": \"/properties/numemployees/value\", \"transform\": \"number\"},"
+	    "  \"employees\": \"/properties/numemployees/value\","
 	    "  \"industry\": \"/properties/industry/value\","
 	    "  \"hs_analytics_source\": \"/properties/hs_analytics_source/value\","
 	    "  \"crm_id\": [\"/canonical-vid\", \"/vid\"]},"
@@ -70,7 +71,7 @@ static const struct mapping_preset presets[] = {
 	    "  \"first_name\": \"/firstName\", \"last_name\": \"/lastName\","
 	    "  \"company\": \"/company\", \"title\": \"/title\", \"phone\": \"/phone\","
 	    "  \"country\": \"/country\", \"state\": \"/state\", \"postal_code\": \"/postalCode\","
-	    "  \"employees\": {\"from\": \"/numberOfEmployees\", \"transform\": \"number\"},"
+	    "  \"employees\": \"/numberOfEmployees\","
 	    "  \"industry\": \"/industry\","
 	    "  \"source\": {\"from\": \"/leadSource\", \"default\": \"marketo\"},"
 	    "  \"crm_id\": \"/id\"}}" },
@@ -85,7 +86,7 @@ static const struct mapping_preset presets[] = {
 	    "  \"first_name\": \"/first_name\", \"last_name\": \"/last_name\","
 	    "  \"company\": \"/company\", \"title\": \"/title\", \"phone\": \"/phone\","
 	    "  \"country\": \"/country\", \"state\": \"/state\", \"postal_code\": \"/zip\","
-	    "  \"employees\": {\"from\": \"/employees\", \"transform\": \"number\"},"
+	    "  \"employees\": \"/employees\","
 	    "  \"industry\": \"/industry\","
 	    "  \"source\": {\"from\": \"/lead_source\", \"default\": \"salesforce_form\"}}}" },
 	/* A plain HTML form: a full name or its parts; fields it does not name are left out. */

@@ -43,6 +43,8 @@ struct intake_lead {
 	char			 subject[80];	/* for logs (see pii_log_subject) */
 	const struct conf_rule	*rule;		/* borrowed from conf */
 	char			*fields;	/* the validated fields as JSON text */
+	json_t			*warnings;	/* what validation did not use as sent, or NULL */
+	char			*warnings_text;	/* the same as JSON text, or NULL */
 	char			*breakdown;	/* its score breakdown as JSON text */
 	struct score_result	 score;
 	size_t			 rules_tried;
@@ -58,6 +60,8 @@ intake_lead_free(struct intake_lead *lp)
 {
 	free(lp->fields);
 	free(lp->breakdown);
+	json_decref(lp->warnings);
+	free(lp->warnings_text);
 	free(lp);
 }
 
@@ -109,6 +113,10 @@ intake_view_routed(struct lead_view *v, const struct intake_lead *lp, const redi
 	v->rule = lp->rule->name;
 	v->fields = lp->fields;
 	v->fields_len = strlen(lp->fields);
+	if (lp->warnings_text != NULL) {
+		v->warnings = lp->warnings_text;
+		v->warnings_len = strlen(lp->warnings_text);
+	}
 	v->score = lp->score.score;
 	v->grade = lp->score.grade;
 	v->mql = lp->score.mql;
@@ -122,6 +130,18 @@ intake_view_routed(struct lead_view *v, const struct intake_lead *lp, const redi
 		v->stage = lp->stage->id;
 		v->stage_at = v->received_at;
 	}
+}
+
+/* Count a stored lead's warnings by field. */
+static void
+intake_count_warnings(const json_t *warnings)
+{
+	const json_t *w;
+	size_t i;
+
+	json_array_foreach(warnings, i, w)
+		metrics_inc_label(METRIC_LABEL_FIELD_WARNINGS,
+		    json_string_value(json_object_get(w, "field")), 1);
 }
 
 /* What became of a lead: tell its submitter, then account for it. */
@@ -170,6 +190,7 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 	}
 	intake_view_routed(&v, lp, r);
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
+	intake_count_warnings(lp->warnings);
 	subs_kick(lp->srv->subs);	/* its events are in the stream */
 	if (store_reply_ms(r->element[7]) > 0)
 		sla_note_deadline(lp->srv->sla, store_reply_ms(r->element[7]));
@@ -254,6 +275,10 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 	store_args_add(&attrs, intake_rule_action(rule));
 	store_args_add(&attrs, "fields");
 	store_args_add(&attrs, lp->fields);
+	if (lp->warnings_text != NULL) {
+		store_args_add(&attrs, "warnings");
+		store_args_add(&attrs, lp->warnings_text);
+	}
 	store_args_add(&attrs, "score");
 	store_args_add_int(&attrs, lp->score.score);
 	if (lp->score.grade != NULL) {
@@ -377,10 +402,11 @@ intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const
 	struct conf_sla sla;
 	const unsigned char *key;
 	char fp[IDEM_FP_LEN + 1] = "";
+	json_t *warnings;
 	size_t keylen;
 	int64_t now;
 
-	if (lead_validate(fields, err) == -1)
+	if (lead_validate(fields, &warnings, err) == -1)
 		return NULL;
 	/* The body's event_id keys a lead that came without one (validated above). */
 	if (idem == NULL && !dry)
@@ -391,11 +417,17 @@ intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const
 	 */
 	if (idem != NULL && !dry)
 		(void)idem_fp_json(fields, fp);
-	if ((stage = intake_entry_stage(conf, fields, err)) == NULL)
+	if ((stage = intake_entry_stage(conf, fields, err)) == NULL) {
+		json_decref(warnings);
 		return NULL;
+	}
 	lp = xcalloc(1, sizeof(*lp));
 	lp->srv = srv;
 	lp->conf = conf;
+	if (warnings != NULL) {
+		lp->warnings = warnings;
+		lp->warnings_text = json_dumps(warnings, JSON_COMPACT);
+	}
 	cond_lead_init(&lead, &conf->fields, fields);
 	score_lead(&conf->scoring, &lead, &lp->score);
 	lp->rule = route_select_rule(conf, &lead, &lp->rules_tried);

@@ -41,6 +41,8 @@ static const struct lead_view_field lead_view_fields[] = {
 	{ .field = "touched_at", .kind = VIEW_MS, .off = AT(touched_at) },
 	{ .field = "touches", .kind = VIEW_MS, .off = AT(touches) },
 	{ .field = "fields", .kind = VIEW_TEXT, .off = AT(fields), .len_off = AT(fields_len) },
+	{ .field = "warnings", .kind = VIEW_TEXT, .off = AT(warnings),
+	    .len_off = AT(warnings_len) },
 	{ .field = "events", .kind = VIEW_TEXT, .off = AT(events), .len_off = AT(events_len) },
 	{ .field = "score", .kind = VIEW_MS, .off = AT(score) },
 	{ .field = "grade", .kind = VIEW_STR, .off = AT(grade) },

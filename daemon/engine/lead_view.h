@@ -24,6 +24,8 @@ struct lead_view {
 	int64_t		 touches;
 	const char	*fields;	/* the lead's fields as JSON text */
 	size_t		 fields_len;
+	const char	*warnings;	/* JSON array of {field, value, message}, or NULL */
+	size_t		 warnings_len;
 	const char	*events;	/* its history as a JSON array, or NULL */
 	size_t		 events_len;
 	int64_t		 score;		/* -1: not scored */

@@ -150,6 +150,9 @@ static struct {
 	[METRIC_LABEL_EMAIL_ACTIONS] = { "email_actions_total", "result",
 	    "Confirmations posted from email action links, by what became of them.", NULL, NULL,
 	    0 },
+	[METRIC_LABEL_FIELD_WARNINGS] = { "lead_field_warnings_total", "field",
+	    "Stored leads with a field not used as sent (a country not known, employees not "
+	    "a number or range).", NULL, NULL, 0 },
 };
 
 /* The slot of a label value, added on first use; past the limit, "other". */

@@ -68,6 +68,7 @@ enum metric_label {
 	METRIC_LABEL_SUB_SKIPPED,
 	METRIC_LABEL_SUB_PAUSED,	/* a gauge: 0 or 1 */
 	METRIC_LABEL_EMAIL_ACTIONS,	/* result */
+	METRIC_LABEL_FIELD_WARNINGS,	/* field */
 	METRIC_LABEL_COUNT
 };
 

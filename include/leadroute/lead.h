@@ -18,10 +18,16 @@ struct lead_error {
 
 /*
  * Validate a lead body and normalize it in place: known fields checked and
- * trimmed, email lower-cased, empty and null fields dropped, everything else
- * kept. Returns 0, or -1 and err (body is then half-normalized: discard it).
+ * trimmed, email lower-cased, country as its ISO 3166-1 alpha-2 code and
+ * employees as a number (the lower bound of a range; see normalise.h),
+ * empty and null fields dropped, everything else kept. A country that names
+ * no country is kept as sent and an employee count that cannot be read is
+ * left out, each with a warning: with warnings not NULL, *warnings is then
+ * a new array of {"field", "value" (as sent), "message"}, else NULL.
+ * Returns 0, or -1 and err (body is then half-normalized: discard it;
+ * *warnings is NULL).
  */
-int lead_validate(json_t *body, struct lead_error *err);
+int lead_validate(json_t *body, json_t **warnings, struct lead_error *err);
 
 /* The i-th field of the lead schema (email, phone, country, …), or NULL past the last. */
 const char *lead_field_name(size_t i);

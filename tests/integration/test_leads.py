@@ -264,7 +264,7 @@ class BadInputTests(DaemonTestCase):
     def test_invalid_fields_are_422_naming_the_field(self):
         cases = [({"email": "not-an-email"}, "email"),
                  ({"phone": "12"}, "phone"),
-                 ({"email": "a@b.co", "employees": "lots"}, "employees"),
+                 ({"email": "a@b.co", "employees": ["lots"]}, "employees"),
                  ({"email": "a@b.co", "country": 49}, "country"),
                  ({"email": "a@b.co", "event_id": "has space"}, "event_id")]
         for body, field in cases:

@@ -261,6 +261,34 @@ class SourceTests(DaemonTestCase):
         self.assertEqual(self.post_hubspot(body, url=url, path="/v1/sources/hubspot-flows/events?portal=62515").json["result"],
                          "duplicate")
 
+    def test_a_hubspot_picklist_range_and_a_country_name_are_normalised(self):
+        record = json.loads(fixture("hubspot_workflow.json"))
+        record["properties"]["numemployees"]["value"] = "25-50"
+        record["properties"]["country"]["value"] = "Germany"
+        body = json.dumps(record).encode()
+        url = "http://127.0.0.1:%d/v1/sources/hubspot-flows/events" % self.d.port
+        r = self.post_hubspot(body, url=url, path="/v1/sources/hubspot-flows/events")
+        self.assertEqual(r.status, 201, r)
+        self.assertNotIn("warnings", r.json)
+        lead = self.stored(r.json["lead"]["id"])
+        self.assertEqual((lead["fields"]["employees"], lead["fields"]["country"]), (25, "DE"))
+        self.assertEqual(lead["rule"], "emea")          # country: [DE, FR, GB]
+
+    def test_a_source_event_with_an_unknown_country_is_created_with_a_warning(self):
+        batch = [{"email": "w1@x.com", "country": "Deutschland", "event_id": "w-1"},
+                 {"email": "w2@x.com", "country": "Gallifrey", "employees": "lots", "event_id": "w-2"}]
+        r = self.post_app(batch)
+        self.assertEqual(r.status, 200, r)
+        first, second = r.json["results"]
+        self.assertEqual((first["result"], first["lead"]["pool"]), ("created", "emea"))
+        self.assertNotIn("warnings", first)
+        self.assertEqual(second["result"], "created")
+        self.assertEqual([(w["field"], w["value"]) for w in second["warnings"]],
+                         [("country", "Gallifrey"), ("employees", "lots")])
+        again = self.post_app(batch, msg_id="msg_2")     # the sender retries: the same warnings
+        self.assertEqual(again.json["results"][1]["result"], "duplicate")
+        self.assertEqual(again.json["results"][1]["warnings"], second["warnings"])
+
     def test_too_many_events_is_413(self):
         events = json.loads(fixture("hubspot_webhooks.json"))
         body = json.dumps((events * 6)[:6]).encode()

@@ -17,6 +17,7 @@ main(void)
 	srunner_add_suite(sr, lead_suite());
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, mapping_suite());
+	srunner_add_suite(sr, normalise_suite());
 	srunner_add_suite(sr, pii_suite());
 	srunner_add_suite(sr, ratelimit_suite());
 	srunner_add_suite(sr, reqcheck_suite());

@@ -11,6 +11,7 @@ Suite *idem_suite(void);
 Suite *lead_suite(void);
 Suite *mail_suite(void);
 Suite *mapping_suite(void);
+Suite *normalise_suite(void);
 Suite *pii_suite(void);
 Suite *ratelimit_suite(void);
 Suite *reqcheck_suite(void);

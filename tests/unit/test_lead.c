@@ -2,31 +2,48 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "leadroute/lead.h"
 
 #include "check_suites.h"
 
+/* The body validated with the warnings it got, as compact JSON ("" for none). */
 static json_t *
-valid(const char *body)
+warned(const char *body, char **warnings)
 {
-	json_t *in = json_loads(body, 0, NULL);
+	json_t *in = json_loads(body, 0, NULL), *w;
 	struct lead_error err;
 
 	ck_assert_ptr_nonnull(in);
-	ck_assert_msg(lead_validate(in, &err) == 0, "refused: %s", err.message);
+	ck_assert_msg(lead_validate(in, &w, &err) == 0, "refused: %s", err.message);
+	*warnings = w != NULL ? json_dumps(w, JSON_COMPACT) : strdup("");
+	json_decref(w);
+	return in;
+}
+
+/* The body validated, without warnings. */
+static json_t *
+valid(const char *body)
+{
+	char *warnings;
+	json_t *in = warned(body, &warnings);
+
+	ck_assert_str_eq(warnings, "");
+	free(warnings);
 	return in;
 }
 
 static void
 invalid(const char *body, const char *code, const char *field, const char *message)
 {
-	json_t *in = json_loads(body, JSON_DECODE_ANY, NULL);
+	json_t *in = json_loads(body, JSON_DECODE_ANY, NULL), *w = json_true();
 	struct lead_error err;
 
 	ck_assert_ptr_nonnull(in);
-	ck_assert_int_eq(lead_validate(in, &err), -1);
+	ck_assert_int_eq(lead_validate(in, &w, &err), -1);
+	ck_assert_ptr_null(w);
 	ck_assert_str_eq(err.code, code);
 	ck_assert_str_eq(err.field, field);
 	ck_assert_str_eq(err.message, message);
@@ -108,14 +125,91 @@ START_TEST(test_lead_rejects_bad_phone)
 }
 END_TEST
 
-START_TEST(test_lead_rejects_bad_employees)
+START_TEST(test_lead_reads_employee_ranges_and_countries)
 {
-	invalid("{\"email\": \"a@b.co\", \"employees\": -3}", "invalid_field", "employees",
-	    "employees must be between 0 and 100000000");
-	invalid("{\"email\": \"a@b.co\", \"employees\": \"many\"}", "invalid_field", "employees",
-	    "employees must be a whole number");
-	invalid("{\"email\": \"a@b.co\", \"employees\": 2.5}", "invalid_field", "employees",
-	    "employees must be a whole number");
+	json_t *f = valid("{\"email\": \"a@b.co\", \"employees\": \"1,000+\", \"country\": \" Deutschland\"}");
+
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "employees")), 1000);
+	ck_assert_str_eq(json_string_value(json_object_get(f, "country")), "DE");
+	json_decref(f);
+	f = valid("{\"email\": \"a@b.co\", \"employees\": \"200 – 500 employees\", \"country\": \"u.s.a.\"}");
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "employees")), 200);
+	ck_assert_str_eq(json_string_value(json_object_get(f, "country")), "US");
+	json_decref(f);
+	f = valid("{\"email\": \"a@b.co\", \"employees\": 1200.0, \"country\": \"gb\"}");
+	ck_assert(json_is_integer(json_object_get(f, "employees")));
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "employees")), 1200);
+	ck_assert_str_eq(json_string_value(json_object_get(f, "country")), "GB");
+	json_decref(f);
+}
+END_TEST
+
+START_TEST(test_lead_keeps_what_it_cannot_read_with_a_warning)
+{
+	static const struct {
+		const char	*body;
+		const char	*fields;
+		const char	*warnings;
+	} cases[] = {
+		{ "{\"email\": \"a@b.co\", \"country\": \" Atlantis \"}",
+		    "{\"email\":\"a@b.co\",\"country\":\"Atlantis\"}",
+		    "[{\"field\":\"country\",\"value\":\" Atlantis \","
+		    "\"message\":\"country is not a country we know: kept as sent\"}]" },
+		{ "{\"email\": \"a@b.co\", \"employees\": \"many\"}", "{\"email\":\"a@b.co\"}",
+		    "[{\"field\":\"employees\",\"value\":\"many\","
+		    "\"message\":\"employees is not a number or a range of numbers: left out\"}]" },
+		{ "{\"email\": \"a@b.co\", \"employees\": -3}", "{\"email\":\"a@b.co\"}",
+		    "[{\"field\":\"employees\",\"value\":-3,"
+		    "\"message\":\"employees must be between 0 and 100000000: left out\"}]" },
+		{ "{\"email\": \"a@b.co\", \"employees\": \"200000000+\"}", "{\"email\":\"a@b.co\"}",
+		    "[{\"field\":\"employees\",\"value\":\"200000000+\","
+		    "\"message\":\"employees must be between 0 and 100000000: left out\"}]" },
+		{ "{\"email\": \"a@b.co\", \"employees\": 2.5}", "{\"email\":\"a@b.co\"}",
+		    "[{\"field\":\"employees\",\"value\":2.5,"
+		    "\"message\":\"employees must be a whole number: left out\"}]" },
+		{ "{\"email\": \"a@b.co\", \"employees\": \"500-200\", \"country\": \"N/A\"}",
+		    "{\"email\":\"a@b.co\",\"country\":\"N/A\"}",
+		    "[{\"field\":\"employees\",\"value\":\"500-200\","
+		    "\"message\":\"employees is not a number or a range of numbers: left out\"},"
+		    "{\"field\":\"country\",\"value\":\"N/A\","
+		    "\"message\":\"country is not a country we know: kept as sent\"}]" },
+	};
+	struct lead_error err;
+	json_t *in;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *warnings, *fields;
+		json_t *f = warned(cases[i].body, &warnings);
+
+		fields = json_dumps(f, JSON_COMPACT);
+		ck_assert_str_eq(fields, cases[i].fields);
+		ck_assert_str_eq(warnings, cases[i].warnings);
+		free(fields);
+		free(warnings);
+		json_decref(f);
+	}
+	/* Callers that do not want them pass NULL. */
+	in = json_loads("{\"email\": \"a@b.co\", \"country\": \"Mordor\"}", 0, NULL);
+	ck_assert_int_eq(lead_validate(in, NULL, &err), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(in, "country")), "Mordor");
+	json_decref(in);
+}
+END_TEST
+
+START_TEST(test_lead_rejects_employees_of_the_wrong_type)
+{
+	char body[300];
+
+	invalid("{\"email\": \"a@b.co\", \"employees\": [200, 500]}", "invalid_field", "employees",
+	    "employees must be a number or a string");
+	invalid("{\"email\": \"a@b.co\", \"employees\": true}", "invalid_field", "employees",
+	    "employees must be a number or a string");
+	snprintf(body, sizeof(body), "{\"email\": \"a@b.co\", \"employees\": \"%0200d\"}", 0);
+	invalid(body, "invalid_field", "employees", "employees is too long (at most 128 characters)");
+	/* A refusal after a warning leaves no warnings behind. */
+	invalid("{\"country\": \"Atlantis\", \"email\": \"nope\"}", "invalid_field", "email",
+	    "email is not a valid address");
 }
 END_TEST
 
@@ -227,7 +321,9 @@ lead_suite(void)
 	tcase_add_test(tc, test_lead_rejects_non_object);
 	tcase_add_test(tc, test_lead_rejects_bad_email);
 	tcase_add_test(tc, test_lead_rejects_bad_phone);
-	tcase_add_test(tc, test_lead_rejects_bad_employees);
+	tcase_add_test(tc, test_lead_reads_employee_ranges_and_countries);
+	tcase_add_test(tc, test_lead_keeps_what_it_cannot_read_with_a_warning);
+	tcase_add_test(tc, test_lead_rejects_employees_of_the_wrong_type);
 	tcase_add_test(tc, test_lead_rejects_wrong_type_for_known_field);
 	tcase_add_test(tc, test_lead_rejects_overlong_field);
 	tcase_add_test(tc, test_lead_rejects_bad_event_id);

@@ -206,7 +206,7 @@ START_TEST(test_mapping_hubspot_workflow_fixture)
 	ck_assert_int_eq(r.batch, 0);
 	ck_assert_uint_eq(r.nevents, 1);
 	assert_lead(&r.events[0], "{\"company\":\"Cobol Labs\",\"country\":\"US\",\"crm_id\":3234574,"
-	    "\"email\":\"grace.hopper@cobol.example\",\"employees\":250,\"first_name\":\"Grace\","
+	    "\"email\":\"grace.hopper@cobol.example\",\"employees\":\"250\",\"first_name\":\"Grace\","
 	    "\"hs_analytics_source\":\"ORGANIC_SEARCH\",\"industry\":\"COMPUTER_SOFTWARE\","
 	    "\"last_name\":\"Hopper\",\"phone\":\"+1 202 555 0123\",\"postal_code\":\"22202\","
 	    "\"source\":\"hubspot\",\"state\":\"VA\",\"title\":\"CTO\"}");
@@ -226,7 +226,7 @@ START_TEST(test_mapping_marketo_fixture)
 	ck_assert_uint_eq(r.nevents, 1);
 	/* "state": "" (an empty token) is left out. */
 	assert_lead(&r.events[0], "{\"company\":\"Bletchley Analytics\",\"country\":\"GB\","
-	    "\"crm_id\":\"1043\",\"email\":\"alan@turing.example\",\"employees\":1200,"
+	    "\"crm_id\":\"1043\",\"email\":\"alan@turing.example\",\"employees\":\"1200\","
 	    "\"first_name\":\"Alan\",\"industry\":\"Software\",\"last_name\":\"Turing\","
 	    "\"phone\":\"+44 1908 640404\",\"postal_code\":\"MK3 6EB\",\"source\":\"Webinar\","
 	    "\"title\":\"Head of Research\"}");
@@ -245,7 +245,7 @@ START_TEST(test_mapping_salesforce_form_fixture)
 	ck_assert_uint_eq(r.nevents, 1);
 	/* oid, retURL and submit are not lead data. */
 	assert_lead(&r.events[0], "{\"company\":\"Orbit Analytics\",\"country\":\"US\","
-	    "\"email\":\"katherine.johnson@orbit.example\",\"employees\":320,"
+	    "\"email\":\"katherine.johnson@orbit.example\",\"employees\":\"320\","
 	    "\"first_name\":\"Katherine\",\"industry\":\"Aerospace\",\"last_name\":\"Johnson\","
 	    "\"phone\":\"+1 757 555 0142\",\"postal_code\":\"23681\",\"source\":\"Web\","
 	    "\"state\":\"VA\",\"title\":\"VP Engineering\"}");
