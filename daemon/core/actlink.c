@@ -17,10 +17,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "leadroute/actlink.h"
+#include "leadroute/sig.h"
 #include "leadroute/util.h"
 
 #define ACTLINK_FULL_MAC	32
@@ -107,14 +106,7 @@ static int
 actlink_mac(const unsigned char *key, size_t keylen, const void *payload, size_t len,
     unsigned char out[ACTLINK_FULL_MAC])
 {
-	unsigned int outlen = 0;
-
-	if (HMAC(EVP_sha256(), key, (int)keylen, payload, len, out, &outlen) == NULL ||
-	    outlen != ACTLINK_FULL_MAC) {
-		OPENSSL_cleanse(out, ACTLINK_FULL_MAC);
-		return -1;
-	}
-	return 0;
+	return sig_hmac_sha256(key, keylen, payload, len, out);
 }
 
 /* A key long enough to sign or verify with. */

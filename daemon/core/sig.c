@@ -68,10 +68,10 @@ sig_mac(const void *key, size_t keylen, const void *msg, size_t len, unsigned ch
 	return 0;
 }
 
-void
+int
 sig_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, unsigned char out[32])
 {
-	(void)sig_mac(key, keylen, msg, len, out);
+	return sig_mac(key, keylen, msg, len, out);
 }
 
 int
@@ -154,24 +154,6 @@ sig_need(const struct sig_request *rq, const char *name, struct sig_error *err)
 		return NULL;
 	}
 	return v;
-}
-
-/* 1 to max (at most 18) decimal digits and nothing else into *out; -1 otherwise. */
-static int
-sig_digits(const char *s, size_t max, int64_t *out)
-{
-	int64_t v = 0;
-	size_t i;
-
-	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
-		if (i == max)
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (i == 0 || s[i] != '\0')
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /*
@@ -300,7 +282,7 @@ sig_verify_standard(const struct sig_config *cfg, const struct sig_request *rq,
 		    "1 to %d printable ASCII characters without spaces or commas", SIG_ID_MAX);
 		return -1;
 	}
-	if (sig_digits(ts, 12, &t) == -1) {
+	if (util_parse_digits(ts, 12, &t) == -1) {
 		sig_fail(err, "signature_malformed", "webhook-timestamp",
 		    "the webhook-timestamp header must be unix seconds: 1 to 12 digits");
 		return -1;
@@ -380,7 +362,7 @@ sig_verify_hubspot(const struct sig_config *cfg, const struct sig_request *rq,
 		    "the %s header must be the base64 of 32 bytes", sh);
 		return -1;
 	}
-	if (sig_digits(ts, 15, &t) == -1) {
+	if (util_parse_digits(ts, 15, &t) == -1) {
 		sig_fail(err, "signature_malformed", th,
 		    "the %s header must be epoch milliseconds: 1 to 15 digits", th);
 		return -1;
@@ -422,7 +404,7 @@ sig_verify_hex(const struct sig_config *cfg, const struct sig_request *rq, struc
 		return -1;
 	}
 	if (ts != NULL) {
-		if (sig_digits(ts, 12, &t) == -1) {
+		if (util_parse_digits(ts, 12, &t) == -1) {
 			sig_fail(err, "signature_malformed", th,
 			    "the %s header must be unix seconds: 1 to 12 digits", th);
 			return -1;

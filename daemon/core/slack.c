@@ -18,11 +18,10 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "leadroute/form.h"
 #include "leadroute/slack.h"
+#include "leadroute/sig.h"
 #include "leadroute/util.h"
 
 #define SLACK_MAC_LEN		32
@@ -41,40 +40,17 @@ slack_mac(const unsigned char *secret, size_t secret_len, const char *ts, const 
 {
 	struct buf base = { NULL, 0, 0 };
 	unsigned char mac[SLACK_MAC_LEN];
-	unsigned int maclen = 0;
-	int rc = 0;
+	int rc;
 
 	buf_appendf(&base, "v0:%s:", ts);
 	if (body != NULL && len > 0)
 		buf_append(&base, body, len);
-	if (HMAC(EVP_sha256(), secret, (int)secret_len, (const unsigned char *)base.data, base.len,
-	    mac, &maclen) == NULL || maclen != SLACK_MAC_LEN) {
-		memset(mac, 0, sizeof(mac));
-		rc = -1;
-	}
+	rc = sig_hmac_sha256(secret, secret_len, base.data, base.len, mac);
 	memcpy(out, "v0=", 3);
 	util_hex_encode(mac, SLACK_MAC_LEN, out + 3);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	buf_free(&base);
 	return rc;
-}
-
-/* 1 to SLACK_TS_DIGITS decimal digits and nothing else into *out; -1 otherwise. */
-static int
-slack_digits(const char *s, int64_t *out)
-{
-	int64_t v = 0;
-	size_t i;
-
-	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
-		if (i == SLACK_TS_DIGITS)
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (i == 0 || s[i] != '\0')
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* True when sig is "v0=" and exactly 64 lower-case hex digits. */
@@ -114,7 +90,7 @@ slack_verify(const unsigned char *secret, size_t secret_len, const char *ts_head
 		return slack_refuse(why, "missing X-Slack-Request-Timestamp");
 	if (sig_header == NULL || sig_header[0] == '\0')
 		return slack_refuse(why, "missing X-Slack-Signature");
-	if (slack_digits(ts_header, &ts) == -1)
+	if (util_parse_digits(ts_header, SLACK_TS_DIGITS, &ts) == -1)
 		return slack_refuse(why,
 		    "X-Slack-Request-Timestamp is not unix seconds (1 to 12 digits)");
 	if (!slack_sig_wellformed(sig_header))
@@ -127,7 +103,7 @@ slack_verify(const unsigned char *secret, size_t secret_len, const char *ts_head
 		OPENSSL_cleanse(want, sizeof(want));
 		return slack_refuse(why, "the signature could not be computed");
 	}
-	ok = CRYPTO_memcmp(want, sig_header, SLACK_SIG_LEN) == 0;
+	ok = sig_equal(want, sig_header, SLACK_SIG_LEN);
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!ok)
 		return slack_refuse(why, "signature does not match");

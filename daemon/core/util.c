@@ -352,3 +352,20 @@ util_utf8_scrub(char *s)
 		len -= bad + 1;
 	}
 }
+
+int
+util_parse_digits(const char *s, size_t max, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (i == max)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (i == 0 || s[i] != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}

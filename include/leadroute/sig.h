@@ -79,8 +79,11 @@ int sig_base64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
 int sig_scheme_from_name(const char *name);
 const char *sig_scheme_name(enum sig_scheme scheme);
 
-/* HMAC-SHA256 (32 bytes out), and a constant-time comparison (1 when equal). */
-void sig_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+/*
+ * HMAC-SHA256 (32 bytes out; -1 and out zeroed if OpenSSL fails), and a
+ * constant-time comparison (1 when equal).
+ */
+int sig_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
     unsigned char out[32]);
 int sig_equal(const void *a, const void *b, size_t len);
 

@@ -36,6 +36,9 @@ size_t util_format_int(char *out, int64_t v);
 /* True when s is 1..max characters of [A-Za-z0-9_.-] (ids in config and URLs). */
 int util_valid_id(const char *s, size_t max);
 
+/* 1 to max (at most 18) decimal digits and nothing else into *out; -1 otherwise. */
+int util_parse_digits(const char *s, size_t max, int64_t *out);
+
 /* Edits (insert, delete, replace, swap two neighbours) from a to b: Damerau-Levenshtein. */
 size_t util_edit_distance(const char *a, const char *b);
 
