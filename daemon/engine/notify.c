@@ -236,22 +236,6 @@ notify_dead_letter(struct delivery *d, const char *why)
 	notify_settle(d, "unsent", 0, why);
 }
 
-/*
- * The zone a notification's times are written in for its reader: the
- * owner's working hours, else the pool's; NULL (UTC) without either.
- */
-static const struct tz_zone *
-notify_zone(const struct conf *conf, const char *owner, const char *pool_id)
-{
-	const struct conf_rep *rep = owner != NULL && *owner ? conf_find_rep(conf, owner) : NULL;
-	const struct conf_pool *pool = pool_id != NULL && *pool_id ?
-	    conf_find_pool(conf, pool_id) : NULL;
-
-	if (rep != NULL && rep->calendar != NULL)
-		return rep->calendar->zone;
-	return pool != NULL && pool->calendar != NULL ? pool->calendar->zone : NULL;
-}
-
 static void
 notify_on_once(const struct store_reply *reply, void *arg)
 {
@@ -363,7 +347,7 @@ notify_take(struct notify *n, const json_t *job)
 		return;
 	}
 	d->body = ev != NULL ? webhook_body(d->target->format, ev,
-	    notify_zone(d->conf, json_string_value(json_object_get(job, "owner")),
+	    tell_zone(d->conf, json_string_value(json_object_get(job, "owner")),
 	    json_string_value(json_object_get(job, "pool"))), &d->len) : NULL;
 	json_decref(ev);
 	if (d->body == NULL) {

@@ -25,10 +25,13 @@ tell_shows_lead(const struct conf_notify_target *t)
 	return t->channel != CHANNEL_WEBHOOK || t->format == NOTIFY_FORMAT_SLACK;
 }
 
-/* The zone a reader lives in: the rep's working hours, else the pool's; NULL: UTC. */
-static const struct tz_zone *
-tell_zone(const struct conf_rep *rep, const struct conf_pool *pool)
+const struct tz_zone *
+tell_zone(const struct conf *conf, const char *owner, const char *pool_id)
 {
+	const struct conf_rep *rep = owner != NULL && *owner ? conf_find_rep(conf, owner) : NULL;
+	const struct conf_pool *pool = pool_id != NULL && *pool_id ?
+	    conf_find_pool(conf, pool_id) : NULL;
+
 	if (rep != NULL && rep->calendar != NULL)
 		return rep->calendar->zone;
 	return pool != NULL && pool->calendar != NULL ? pool->calendar->zone : NULL;
@@ -114,7 +117,7 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	in.at_ms = strtoll(eid, NULL, 10);
 	in.trace = event_lead_trace(lead);
 	in.reader = t == rep->notify ? rep : NULL;
-	in.zone = tell_zone(rep, pool);
+	in.zone = tell_zone(conf, rep != NULL ? rep->id : NULL, pool != NULL ? pool->id : NULL);
 	in.actions = 1;
 	in.now_ms = in.at_ms;
 	out = tell_compose(t, &in, len);
@@ -151,7 +154,7 @@ tell_job(const struct conf *conf, const struct conf_notify_target *t, const json
 	/* The owner reads it as theirs only in their own channel. */
 	in.reader = recipient != NULL && strcmp(recipient, "owner") == 0 && rep != NULL &&
 	    t == rep->notify ? rep : NULL;
-	in.zone = tell_zone(rep, pool);
+	in.zone = tell_zone(conf, rep != NULL ? rep->id : NULL, pool != NULL ? pool->id : NULL);
 	in.actions = in.reader != NULL && message_for_rep(type);
 	in.now_ms = now_ms;
 	out = tell_compose(t, &in, len);

@@ -11,6 +11,12 @@
 
 #include "engine/event_body.h"
 
+/*
+ * The zone a message's times are written in for its reader: the owner's
+ * working hours, else the pool's; NULL (UTC) without either.
+ */
+const struct tz_zone *tell_zone(const struct conf *conf, const char *owner, const char *pool);
+
 /* True when messages to t show the lead's context (Slack, email): a job for t wants the lead read. */
 int tell_shows_lead(const struct conf_notify_target *t);
 
