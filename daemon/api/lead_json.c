@@ -279,6 +279,7 @@ void
 api_write_lead(struct jsonw *w, const struct lead_view *v, const struct conf *conf)
 {
 	jsonw_string(w, "id", v->id);
+	jsonw_string(w, "person", v->person);
 	jsonw_string(w, "status", v->status);
 	jsonw_string(w, "owner", v->owner);
 	jsonw_string(w, "pool", v->pool);

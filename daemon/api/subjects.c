@@ -149,7 +149,6 @@ subject_field(struct http_request *req, const json_t *body, const char *name, co
 	return 0;
 }
 
-/* DELETE /v1/subjects {"email": …, "phone": …}: erase a person. */
 /* A subscription wants lead.erased: the erasure leaves an entry with the lead's id for it. */
 static int
 api_erasure_told(const struct conf *conf)
@@ -162,13 +161,19 @@ api_erasure_told(const struct conf *conf)
 	return 0;
 }
 
+/*
+ * DELETE /v1/subjects {"email": …, "phone": …, "crm_id": …}: erase a person,
+ * named by any of their identities (the script finds the rest).
+ */
 void
 api_delete_subject(struct http_request *req)
 {
 	const struct conf *conf = http_request_conf(req);
 	struct store_args a = { 0 };
 	struct buf subjects = { NULL, 0, 0 }, clocks = { NULL, 0, 0 };
-	const char *email, *phone, *k;
+	static const char *const kinds[] = { "email", "phone", "crm" };
+	static const char *const names[] = { "email", "phone", "crm_id" };
+	const char *given[3], *k;
 	const unsigned char *key;
 	char h[PII_HASH_LEN + 1], contact[65] = "";
 	struct erasure *e;
@@ -177,12 +182,12 @@ api_delete_subject(struct http_request *req)
 
 	if ((body = api_body_object(req)) == NULL)
 		return;
-	if (subject_field(req, body, "email", &email) == -1 ||
-	    subject_field(req, body, "phone", &phone) == -1)
-		goto out;
-	if (email == NULL && phone == NULL) {
+	for (i = 0; i < 3; i++)
+		if (subject_field(req, body, names[i], &given[i]) == -1)
+			goto out;
+	if (given[0] == NULL && given[1] == NULL && given[2] == NULL) {
 		http_respond_error(req, 422, "missing_field", "email",
-		    "name the person to erase: email, phone, or both");
+		    "name the person to erase: email, phone or crm_id (any one is enough)");
 		goto out;
 	}
 	if (!pii_key_ready()) {
@@ -192,14 +197,15 @@ api_delete_subject(struct http_request *req)
 	key = pii_key(&keylen);
 	e = xcalloc(1, sizeof(*e));
 	e->req = req;
-	for (i = 0; i < 2; i++) {
-		const char *kind = i == 0 ? "email" : "phone", *v = i == 0 ? email : phone;
+	for (i = 0; i < 3; i++) {
+		const char *v = given[i];
 
 		if (v == NULL)
 			continue;
-		if (pii_hash(kind, v, key, keylen, h) == -1) {
-			http_respond_error(req, 422, "invalid_field", kind, "%s has nothing to match "
-			    "(an email needs characters, a phone digits)", kind);
+		if (pii_hash(kinds[i], v, key, keylen, h) == -1) {
+			http_respond_error(req, 422, "invalid_field", names[i], "%s has nothing to "
+			    "match (an email or a CRM id needs characters, a phone digits)",
+			    names[i]);
 			erasure_free(e);
 			buf_free(&subjects);
 			goto out;
@@ -210,7 +216,7 @@ api_delete_subject(struct http_request *req)
 	}
 	buf_append(&subjects, "", 1);
 	/* The sticky-owner key of the email goes too (it is a plain hash of it). */
-	if (email != NULL && lead_contact_key(body, contact) == -1)
+	if (given[0] != NULL && lead_contact_key(body, contact) == -1)
 		contact[0] = '\0';
 	for (i = 0; i < conf->sla.nclocks; i++)
 		buf_appendf(&clocks, "%s%s", i > 0 ? "," : "", conf->sla.clocks[i].name);

@@ -30,13 +30,16 @@ pii_hash(const char *kind, const char *value, const unsigned char *key, size_t k
 			if (isdigit((unsigned char)*value))
 				buf_append(&norm, value, 1);
 	} else {
+		/* A CRM's id keeps its case: Salesforce's 15-character ids differ by it. */
+		int fold = strcmp(kind, "crm") != 0;
+
 		while (isspace((unsigned char)*value))
 			value++;
 		end = value + strlen(value);
 		while (end > value && isspace((unsigned char)end[-1]))
 			end--;
 		for (; value < end; value++) {
-			char c = (char)tolower((unsigned char)*value);
+			char c = fold ? (char)tolower((unsigned char)*value) : *value;
 
 			buf_append(&norm, &c, 1);
 		}
@@ -55,20 +58,30 @@ pii_hash(const char *kind, const char *value, const unsigned char *key, size_t k
 
 void
 pii_lead_subjects(const json_t *fields, const unsigned char *key, size_t keylen, char *out,
-    size_t outlen)
+    size_t outlen, char kinds_out[PII_KINDS_LEN])
 {
-	static const char *const kinds[] = { "email", "phone" };
-	char h[PII_HASH_LEN + 1];
-	size_t i, used = 0;
+	static const char *const kinds[] = { "email", "phone", "crm" };
+	static const char *const names[] = { "email", "phone", "crm_id" };
+	char h[PII_HASH_LEN + 1], num[24];
+	size_t i, used = 0, kused = 0;
 
 	out[0] = '\0';
+	kinds_out[0] = '\0';
 	for (i = 0; i < LR_NELEM(kinds); i++) {
-		const char *v = json_string_value(json_object_get(fields, kinds[i]));
+		const json_t *j = json_object_get(fields, names[i]);
+		const char *v = json_string_value(j);
 
+		/* A CRM may send its numeric ids as numbers. */
+		if (v == NULL && json_is_integer(j)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(j));
+			v = num;
+		}
 		if (v == NULL || pii_hash(kinds[i], v, key, keylen, h) == -1)
 			continue;
 		used += (size_t)snprintf(out + used, outlen - used, "%s%s", used > 0 ? "," : "", h);
 		if (used >= outlen)
 			break;
+		kused += (size_t)snprintf(kinds_out + kused, PII_KINDS_LEN - kused, "%s%s",
+		    kused > 0 ? "," : "", kinds[i]);
 	}
 }

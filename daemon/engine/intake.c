@@ -39,7 +39,8 @@ struct intake_lead {
 	intake_done		*done;		/* told what became of it, once */
 	intake_simulated	*simulated;	/* or, when dry, told the decision, once */
 	void			*done_arg;
-	char			 subjects[2 * PII_HASH_LEN + 2];	/* see pii_lead_subjects */
+	char			 subjects[PII_SUBJECTS_LEN];	/* see pii_lead_subjects */
+	char			 subject_kinds[PII_KINDS_LEN];
 	char			 subject[80];	/* for logs (see pii_log_subject) */
 	const struct conf_rule	*rule;		/* borrowed from conf */
 	char			*fields;	/* the validated fields as JSON text */
@@ -52,6 +53,7 @@ struct intake_lead {
 	const struct conf_stage	*stage;		/* the stage it enters; NULL when nurtured */
 	int			 complete;	/* has every field the scorecard requires */
 	char			 id[ULID_LEN + 1];
+	char			 person_id[ULID_LEN + 1];	/* its person's, if it is new */
 };
 
 /* Release a lead once its script call has answered (or was never sent). */
@@ -102,6 +104,9 @@ intake_view_routed(struct lead_view *v, const struct intake_lead *lp, const redi
 {
 	lead_view_init(v);
 	v->id = lp->id[0] != '\0' ? lp->id : NULL;
+	if (r->elements > 8 && r->element[8]->type == REDIS_REPLY_STRING &&
+	    r->element[8]->len > 0)
+		v->person = r->element[8]->str;
 	v->status = r->element[1]->str;
 	v->received_at = store_reply_ms(r->element[2]);
 	v->owner = r->element[3]->str[0] != '\0' ? r->element[3]->str : NULL;
@@ -270,6 +275,8 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 	store_args_add(a, dry ? "1" : "0");
 	store_args_add(a, lp->subjects);
 	store_args_add_int(a, conf->leads.retention_ms);
+	store_args_add(a, lp->person_id);
+	store_args_add(a, lp->subject_kinds);
 	/* Stored with the lead as they are: field, value pairs, counted. */
 	store_args_add(&attrs, "action");
 	store_args_add(&attrs, intake_rule_action(rule));
@@ -438,11 +445,13 @@ intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const
 	lp->fields = json_dumps(fields, JSON_COMPACT);
 	lp->breakdown = intake_breakdown_json(&lp->score);
 	key = pii_key(&keylen);
-	pii_lead_subjects(fields, key, keylen, lp->subjects, sizeof(lp->subjects));
+	pii_lead_subjects(fields, key, keylen, lp->subjects, sizeof(lp->subjects),
+	    lp->subject_kinds);
 	pii_log_subject(conf, fields, lp->subjects, lp->subject, sizeof(lp->subject));
 	now = sys_now_ms();
 	lp->now = now;
 	sys_new_lead_id(now, lp->id);
+	sys_new_lead_id(now, lp->person_id);
 	intake_route_args(a, conf, lp, idem, fp, sla, fields, dry, now);
 	return lp;
 }

@@ -32,6 +32,7 @@ struct lead_view_field {
 
 static const struct lead_view_field lead_view_fields[] = {
 	{ .field = "id", .kind = VIEW_STR, .off = AT(id) },
+	{ .field = "person", .kind = VIEW_STR_SET, .off = AT(person) },
 	{ .field = "status", .kind = VIEW_STR, .off = AT(status) },
 	{ .field = "owner", .kind = VIEW_STR_SET, .off = AT(owner) },
 	{ .field = "pool", .kind = VIEW_STR_SET, .off = AT(pool) },

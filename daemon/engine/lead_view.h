@@ -14,6 +14,7 @@
  */
 struct lead_view {
 	const char	*id;
+	const char	*person;	/* the person it belongs to (see person.lua) */
 	const char	*status;
 	const char	*owner;
 	const char	*pool;

@@ -1,8 +1,11 @@
--- uses: keys, events
--- erase.lua: erase everything about a person (an email's and/or a phone's
--- keyed hash): their leads' records, queue places, open slots, clock
--- deadlines, idempotency keys, sticky contact keys and scorecard entries; then leave a
--- tombstone per subject so a late webhook retry cannot bring them back.
+-- uses: keys, events, person
+-- erase.lua: erase everything about a person, named by any of their
+-- identities (the keyed hashes of an email, a phone, a CRM id): every
+-- identity their person record links, their person record, their leads'
+-- records, queue places, open slots, clock deadlines, idempotency keys,
+-- sticky contact keys and scorecard entries; then leave a tombstone per
+-- identity so a late webhook retry cannot bring them back,
+-- whichever identity it carries.
 -- Scorecard aggregates hold counts only and stay.
 --
 -- ARGV[4] subjects (comma-separated keyed hashes), [5] tombstone lifetime
@@ -19,6 +22,7 @@ local function erase_lead(id)
   local lk = P .. ':lead:' .. id
   local h = redis.call('HMGET', lk, 'status', 'owner', 'pool', 'esc_open', 'idem')
   local status, owner, pool = h[1], h[2], h[3]
+  if not status then return end   -- expired already
   if status == 'assigned' then
     redis.call('HINCRBY', K_REP_OPEN, owner, -1)
     redis.call('HINCRBY', K_POOL_OPEN, pool, -1)
@@ -39,7 +43,35 @@ local function erase_lead(id)
   erased[#erased + 1] = id
 end
 
-for h in string.gmatch(subjects, '[^,]+') do
+-- Every identity of the people named, and their people's own lead lists.
+local idents, listed = {}, {}
+local function add_ident(h)
+  if not listed[h] then
+    listed[h] = true
+    idents[#idents + 1] = h
+  end
+end
+for h in string.gmatch(subjects, '[^,]+') do add_ident(h) end
+local n = 1
+while n <= #idents do
+  local pid = person_of(idents[n])
+  if pid then
+    local pk = key('person', pid)
+    local p = redis.call('HMGET', pk, 'ids', 'leads')
+    for h in string.gmatch(p[1] or '', '[^,]+') do add_ident(h) end
+    for id in string.gmatch(p[2] or '', '[^,]+') do
+      if not seen[id] then
+        seen[id] = true
+        erase_lead(id)
+      end
+    end
+    redis.call('DEL', pk)
+  end
+  n = n + 1
+end
+
+for _, h in ipairs(idents) do
+  redis.call('DEL', key('who', h))
   local sk = key('subj', h)
   for _, id in ipairs(redis.call('SMEMBERS', sk)) do
     if not seen[id] then

@@ -1,4 +1,4 @@
--- uses: keys, events, rotation, clocks, idempotency
+-- uses: keys, events, rotation, clocks, idempotency, person
 -- route.lua: store a new lead and give it an owner: its contact's current
 -- owner (sticky), else the first eligible target of its rule, else queue it;
 -- or keep it for nurture. With dry set, decide and change nothing (simulate).
@@ -8,8 +8,10 @@
 -- [8] the lead's own clock durations as JSON {clock: ms} ('' for none: its
 -- rule's, else its grade's), [9] rule, [10] dry (1/0), [11] the keyed hashes
 -- of its email and phone, comma-separated ('' for none: see pii.h), [12] how
--- long its record is kept (ms),
--- [13] n, then n field, value pairs the daemon computed (fields, score, …)
+-- long its record is kept (ms), [13] a new person id (used when none of
+-- the lead's identities names a person yet), [14] the kinds of [11]'s hashes
+-- (email, phone, crm; comma-separated, in the same order),
+-- [15] n, then n field, value pairs the daemon computed (fields, score, …)
 -- stored with the lead as they are; then:
 --   contact key ('' without an email) and the sticky window (ms, 0: off),
 --   rep facts ',id:in_hours:max_open:max_day:day,…' ('' when not needed),
@@ -19,7 +21,7 @@
 --   read_candidates) | 'rep', id, weight, max_open, max_day, day, in_hours |
 --   'owner'.
 -- Returns {1, status, received_at, owner or '', pool, trace, clocks (JSON),
--- earliest deadline written or 0} for a new lead, {0, the stored lead as
+-- earliest deadline written or 0, person id ('' when dry)} for a new lead, {0, the stored lead as
 -- field, value, ...} for a repeat, {2, subject} when its person was erased,
 -- or {3, key, lead} when the key's lead came with different fields.
 local id, idem, fp, sla_json, rule = ARGV[4], ARGV[5], ARGV[6], ARGV[8], ARGV[9]
@@ -46,7 +48,8 @@ if not dry and subjects ~= '' then
   end
 end
 
-local i = 13
+local new_pid, ident_kinds = ARGV[13], ARGV[14]
+local i = 15
 local nattrs = tonumber(ARGV[i])
 local attrs = {}
 for j = i + 1, i + 2 * nattrs do attrs[#attrs + 1] = ARGV[j] end
@@ -126,7 +129,7 @@ end
 local pool = owner_pool or queue
 local text = table.concat(trace, ';')
 if dry then
-  return { 1, status, NOW, owner and owner.id or '', pool, text, '{}', 0 }
+  return { 1, status, NOW, owner and owner.id or '', pool, text, '{}', 0, '' }
 end
 
 if idem ~= '' then
@@ -135,6 +138,10 @@ if idem ~= '' then
   attrs[#attrs + 1] = idem
 end
 local lk = P .. ':lead:' .. id
+-- Its person: whoever any of its identities names, else a new one.
+local pid = person_of(subjects) or new_pid
+attrs[#attrs + 1] = 'person'
+attrs[#attrs + 1] = pid
 local ev = { 'pool', pool, 'rule', rule }
 -- The lifecycle stage it enters (the daemon sets none for nurture).
 for j = 1, #attrs, 2 do
@@ -178,10 +185,11 @@ for h in string.gmatch(subjects, '[^,]+') do
   redis.call('SADD', sk, id)
   redis.call('PEXPIRE', sk, retention_ms)
 end
+person_link(pid, subjects, ident_kinds, id, retention_ms)
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
   redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
 end
 local clocks = clocks_on_events(id, events,
   { owner = owner and owner.id or nil, pool = pool, sla = sla, fresh = true })
 return { 1, status, NOW, owner and owner.id or '', pool, text,
-  next(clocks) and cjson.encode(clocks) or '{}', NEXT_DEADLINE or 0 }
+  next(clocks) and cjson.encode(clocks) or '{}', NEXT_DEADLINE or 0, pid }
