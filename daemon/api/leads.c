@@ -47,10 +47,17 @@ api_on_lead_posted(void *arg, enum intake_outcome outcome, const struct lead_vie
 		snprintf(location, sizeof(location), "/v1/leads/%s", v->id);
 		http_response_header(req, "Location", location);
 		break;
+	case INTAKE_JOINED:
+		/* The person's open lead took the event: that lead, now. */
+		snprintf(location, sizeof(location), "/v1/leads/%s", v->id);
+		http_response_header(req, "Location", location);
+		break;
 	case INTAKE_REPLAYED:
 		break;
 	}
 	jsonw_begin_object(&w, NULL);
+	if (outcome == INTAKE_JOINED)
+		jsonw_bool(&w, "re_engaged", 1);
 	api_write_lead(&w, v, http_request_conf(req));
 	jsonw_end_object(&w);
 	api_respond_jsonw(req, outcome == INTAKE_STORED ? 201 : 200, &w);
