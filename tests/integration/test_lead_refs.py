@@ -242,6 +242,8 @@ class LeadRefTests(DaemonTestCase):
             self.assertError(self.get(ref, 404), 404, "lead_not_found")
         r = self.d.post("/v1/leads", {"phone": "+1 202 555 0199", "country": "DE"})
         self.assertError(r, 410, "subject_erased")
+        r = self.d.post("/v1/leads", {"crm_id": "003Dn00000AbCdE", "country": "DE"})
+        self.assertError(r, 410, "subject_erased")
         r = self.d.post("/v1/leads", {"email": "new.address@example.com",
                                       "crm_id": "003Dn00000AbCdE", "country": "DE"})
         self.assertError(r, 410, "subject_erased")
