@@ -15,12 +15,13 @@
 /* The plain counters: the first slots, in this order. */
 enum {
 	SC_RECEIVED, SC_NURTURE, SC_COMPLETE, SC_ROUTED, SC_TOUCHED, SC_TOUCHES,
-	SC_UNTOUCHED, SC_ACCEPTED, SC_REJECTED, SC_DISPOSITION, SC_NCOUNTERS
+	SC_UNTOUCHED, SC_ACCEPTED, SC_REJECTED, SC_DISPOSITION, SC_PEOPLE, SC_RE_ENGAGED,
+	SC_BECAME_MQL, SC_NCOUNTERS
 };
 
 static const char *const sc_counter_names[SC_NCOUNTERS] = {
 	"received", "nurture", "complete", "routed", "touched", "touches",
-	"untouched", "accepted", "rejected", "disposition"
+	"untouched", "accepted", "rejected", "disposition", "people", "re_engaged", "became_mql"
 };
 
 /* A duration histogram, sorted by bin. */
@@ -548,6 +549,10 @@ sc_json_figures(const struct scorecard *sc, const struct sc_group *g, struct jso
 
 	sc_figures(sc, g, &f);
 	jsonw_int(w, "leads_received", f.received);
+	/* People, not leads: whose first lead arrived, and events that joined an open lead. */
+	jsonw_int(w, "people_received", g->v[SC_PEOPLE]);
+	jsonw_int(w, "re_engaged", g->v[SC_RE_ENGAGED]);
+	jsonw_int(w, "became_mql", g->v[SC_BECAME_MQL]);
 	jsonw_int(w, "sales_leads", f.sales);
 	jsonw_int(w, "leads_routed", f.routed);
 	sc_json_quant(w, "time_to_route_ms", &f.ttr);
@@ -740,7 +745,9 @@ sc_csv_row(const struct scorecard *sc, const struct sc_group *g, const char *lab
 	}
 	sc_csv_counts(sc, g, out, "reject:", sp->reject, sp->nreject);
 	sc_csv_counts(sc, g, out, "lost:", sp->lost, sp->nlost);
-	buf_appendf(out, ",%s,%lld,%s\r\n", f.pipeline, (long long)f.won, f.won_amount);
+	buf_appendf(out, ",%s,%lld,%s,%lld,%lld,%lld\r\n", f.pipeline, (long long)f.won,
+	    f.won_amount, (long long)g->v[SC_PEOPLE], (long long)g->v[SC_RE_ENGAGED],
+	    (long long)g->v[SC_BECAME_MQL]);
 }
 
 /* Column names come from config ids, which need no quoting. */
@@ -765,7 +772,8 @@ scorecard_write_csv(struct scorecard *sc, struct buf *out)
 		buf_appendf(out, ",reject_%s", sp->reject[i]);
 	for (i = 0; i < sp->nlost; i++)
 		buf_appendf(out, ",lost_%s", sp->lost[i]);
-	buf_appendf(out, ",pipeline_amount,won,won_amount\r\n");
+	buf_appendf(out, ",pipeline_amount,won,won_amount,people_received,re_engaged,"
+	    "became_mql\r\n");
 
 	sc_csv_row(sc, sc->overall, "(all)", out);
 	if (sc->by == NULL)

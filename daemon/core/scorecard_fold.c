@@ -186,7 +186,7 @@ scorecard_event_set(struct scorecard_event *ev, const char *name, size_t len, co
 	} fields[] = {
 #define F(m) { #m, offsetof(struct scorecard_event, m) }
 		F(type), F(at), F(lead), F(rep), F(stage), F(to), F(amount), F(reason),
-		F(clock), F(result), F(first), F(first_decision), F(closes),
+		F(clock), F(result), F(first), F(first_decision), F(closes), F(new_person),
 #undef F
 	};
 	size_t i;
@@ -356,6 +356,21 @@ fold_stage_entered(struct scorecard_fold *fold, struct fold_lead *l,
 		fold_count(fold, l, ev->rep, "disposition", 1, 0);
 }
 
+/*
+ * A lead held in nurture and routed later enters its stage then (its
+ * assigned or queued event names it): a sales lead from that moment.
+ */
+static void
+fold_entered_late(struct scorecard_fold *fold, struct fold_lead *l,
+    const struct scorecard_event *ev)
+{
+	if (ev->stage == NULL)
+		return;
+	fold_count(fold, l, ev->rep, "nurture", -1, 0);	/* no longer a nurtured lead */
+	fold_count2(fold, l, ev->rep, "stage:", ev->stage, 1, 1);
+	fold_untouched(fold, l, 1);
+}
+
 void
 scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev)
 {
@@ -374,6 +389,8 @@ scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev
 		return;
 	if (strcmp(t, "received") == 0) {
 		fold_count(fold, l, ev->rep, "received", 1, 1);
+		if (ev->new_person != NULL)
+			fold_count(fold, l, ev->rep, "people", 1, 1);
 		if (l->complete)
 			fold_count(fold, l, ev->rep, "complete", 1, 0);
 		if (ev->stage != NULL) {
@@ -382,9 +399,16 @@ scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev
 		}
 	} else if (strcmp(t, "nurture") == 0) {
 		fold_count(fold, l, ev->rep, "nurture", 1, 0);
+	} else if (strcmp(t, "re_engaged") == 0) {
+		fold_count(fold, l, ev->rep, "re_engaged", 1, 0);
+	} else if (strcmp(t, "became_mql") == 0) {
+		fold_count(fold, l, ev->rep, "became_mql", 1, 0);
 	} else if (strcmp(t, "assigned") == 0) {
 		fold_count(fold, l, ev->rep, "routed", 1, 0);
 		fold_count_duration(fold, l, ev, "ttr#");
+		fold_entered_late(fold, l, ev);
+	} else if (strcmp(t, "queued") == 0) {
+		fold_entered_late(fold, l, ev);
 	} else if (strcmp(t, "touched") == 0) {
 		fold_count(fold, l, ev->rep, "touches", 1, 0);
 		if (ev->first != NULL) {

@@ -1,12 +1,13 @@
 /*
  * intake.c — a lead's way in, whichever door it came through (POST /v1/leads,
- * a source's events, a dry run): validate its fields; read its person (one
- * read-only script call, skipped for a lead with no email, phone or CRM id);
- * score the person (their latest attributes, their behaviour over time),
- * pick the first rule that matches and its clocks, all in memory with the
- * caller's config; then one route script call stores it (or joins the
- * person's open lead), routes it and starts its clocks atomically. What
- * became of it is logged, counted and told to the caller's completion, once.
+ * a source's events, a dry run): validate its fields; score its person
+ * (their latest attributes, their behaviour over time), pick the first rule
+ * that matches and its clocks, all in memory with the caller's config; then
+ * one route script call stores it (or joins the person's open lead), routes
+ * it and starts its clocks atomically. A first decision assumes a new person:
+ * for a person Redis knows, the script answers with them instead and the
+ * lead is decided again (a second call). What became of it is logged,
+ * counted and told to the caller's completion, once.
  */
 #include "config.h"
 
@@ -112,7 +113,8 @@ intake_decision_clear(struct intake_lead *lp)
 	lp->became_mql = 0;
 }
 
-static int intake_read_person(struct intake_lead *lp);
+static int intake_route(struct intake_lead *lp);
+static int intake_parse_person(struct intake_lead *lp, const redisReply *r);
 static void intake_on_simulated(const struct store_reply *reply, void *arg);
 
 /* Release a lead once its script call has answered (or was never sent). */
@@ -236,6 +238,41 @@ intake_count_warnings(const json_t *warnings)
 		    json_string_value(json_object_get(w, "field")), 1);
 }
 
+/*
+ * The script found the person other than the decision assumed ({4, the
+ * person}): decide again with them. True when that is under way or the
+ * caller was told why not (lp->done then NULL).
+ */
+static int
+intake_stale(struct intake_lead *lp, const redisReply *r)
+{
+	const char *why;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 4)
+		return 0;
+	if (intake_parse_person(lp, r->element[1]) == -1)
+		why = "unexpected reply from the route script";
+	else if (++lp->tries >= INTAKE_MAX_TRIES)
+		why = "the person's record kept changing; send it again";
+	else {
+		/* The first try of a known person is its read; later ones lost a race. */
+		if (lp->tries > 1)
+			metrics_inc(METRIC_PERSON_RETRIES, 1);
+		if (intake_route(lp) == 0)
+			return 1;
+		why = "not connected or too busy";
+	}
+	if (lp->dry)
+		lp->simulated(lp->done_arg, NULL, why);
+	else
+		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, why);
+	lp->done = NULL;
+	lp->simulated = NULL;
+	intake_lead_free(lp);
+	return 1;
+}
+
 /* What became of a lead: tell its submitter, then account for it. */
 static void
 intake_on_routed(const struct store_reply *reply, void *arg)
@@ -249,19 +286,8 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, reply->err);
 		goto out;
 	}
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-	    r->element[0]->integer == 4) {
-		/* Another lead of the person came first: decide again on what is there now. */
-		if (++lp->tries < INTAKE_MAX_TRIES) {
-			metrics_inc(METRIC_PERSON_RETRIES, 1);
-			if (intake_read_person(lp) == 0)
-				return;
-			lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, "not connected or too busy");
-		} else
-			lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL,
-			    "the person's record kept changing; send it again");
-		goto out;
-	}
+	if (intake_stale(lp, r))
+		return;		/* decided again with the person as it is, or told why not */
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
 	    (r->element[0]->integer == 1 && r->elements < 8) ||
 	    (r->element[0]->integer == 5 && (r->elements < 3 ||
@@ -734,7 +760,11 @@ intake_unavailable(struct lead_error *err, const char *why)
 	return -2;
 }
 
-/* Decide and send the route script: 0, or -1 when it cannot be sent. */
+/*
+ * Decide and send the route script: 0, or -1 when it cannot be sent. The
+ * first decision assumes a new person (most leads are); for a known one the
+ * script answers with the person instead, and the lead is decided again.
+ */
 static int
 intake_route(struct intake_lead *lp)
 {
@@ -760,7 +790,7 @@ intake_read_past(struct score_past *p, const json_t *e)
 	return 0;
 }
 
-/* person_read.lua's answer into lp->person; -1 when it is not what the script returns. */
+/* The person as the route script read it (person_read in lib/person.lua); -1 when malformed. */
 static int
 intake_parse_person(struct intake_lead *lp, const redisReply *r)
 {
@@ -797,44 +827,6 @@ intake_parse_person(struct intake_lead *lp, const redisReply *r)
 	return 0;
 }
 
-/* The person is read: decide and route. */
-static void
-intake_on_person(const struct store_reply *reply, void *arg)
-{
-	struct intake_lead *lp = arg;
-	const char *why = reply->err;
-
-	if (why == NULL && intake_parse_person(lp, reply->raw) == -1)
-		why = "unexpected reply from the person read";
-	if (why == NULL && intake_route(lp) == 0)
-		return;
-	if (why == NULL)
-		why = "not connected or too busy";
-	if (lp->dry)
-		lp->simulated(lp->done_arg, NULL, why);
-	else
-		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, why);
-	intake_lead_free(lp);
-}
-
-/*
- * Read the lead's person, then decide and route: 0, or -1 when nothing
- * could be sent. A lead with no identity has no person to read.
- */
-static int
-intake_read_person(struct intake_lead *lp)
-{
-	struct store_args a = { 0 };
-
-	if (lp->subjects[0] == '\0') {
-		intake_person_clear(&lp->person);
-		return intake_route(lp);
-	}
-	store_args_add(&a, lp->subjects);
-	return store_eval(lp->srv->store, SCRIPT_PERSON_READ, sys_now_ms(), &a, intake_on_person,
-	    lp);
-}
-
 int
 intake_submit(struct server *srv, const struct conf *conf, json_t *fields, const char *idem,
     struct lead_error *err, intake_done *done, void *arg)
@@ -849,7 +841,7 @@ intake_submit(struct server *srv, const struct conf *conf, json_t *fields, const
 	}
 	lp->done = done;
 	lp->done_arg = arg;
-	if (intake_read_person(lp) == 0)
+	if (intake_route(lp) == 0)
 		return 0;
 	intake_lead_free(lp);
 	return intake_unavailable(err, "not connected or too busy");
@@ -863,6 +855,8 @@ intake_on_simulated(const struct store_reply *reply, void *arg)
 	const redisReply *r = reply->raw;
 	struct lead_view v;
 
+	if (reply->err == NULL && intake_stale(lp, r))
+		return;
 	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 8) {
 		lp->simulated(lp->done_arg, NULL,
 		    reply->err != NULL ? reply->err : "unexpected reply");
@@ -885,7 +879,7 @@ intake_simulate(struct server *srv, const struct conf *conf, json_t *fields,
 		return -1;
 	lp->simulated = done;
 	lp->done_arg = arg;
-	if (intake_read_person(lp) == 0)
+	if (intake_route(lp) == 0)
 		return 0;
 	intake_lead_free(lp);
 	return intake_unavailable(err, "not connected or too busy");

@@ -15,7 +15,8 @@
 -- long its record is kept (ms), [13] a new person id (used when none of
 -- the lead's identities names a person yet), [14] the kinds of [11]'s hashes
 -- (email, phone, crm; comma-separated, in the same order), [15] the person
--- the daemon read ('' for none) and [16] its ver, [17] the open lead to join
+-- the daemon decided with ('' for none: a first decision assumes a new
+-- person) and [16] its ver, [17] the open lead to join
 -- ('' for a new lead) and [18] its status as read, [19] the person's
 -- behaviour to keep (JSON), [20] '1' when the person is an MQL now, [21] '1'
 -- when they just became one, [22] '1' to restart a joined lead's clocks
@@ -33,8 +34,8 @@
 -- Returns {1, status, received_at, owner or '', pool, trace, clocks (JSON),
 -- earliest deadline written or 0, person id ('' when dry)} for a new lead,
 -- {5, the joined lead as field, value, ..., earliest deadline or 0} for a
--- join, {4} when the person changed since the daemon read it (it decides
--- again), {0, the stored lead as field, value, ...} for a repeat, {2, subject} when its person was erased,
+-- join, {4, the person as person_read gives it ({} for nobody)} when the
+-- person is not what the daemon decided with (it decides again), {0, the stored lead as field, value, ...} for a repeat, {2, subject} when its person was erased,
 -- or {3, key, lead} when the key's lead came with different fields.
 local id, idem, fp, sla_json, rule = ARGV[4], ARGV[5], ARGV[6], ARGV[8], ARGV[9]
 local dry = ARGV[10] == '1'
@@ -66,17 +67,17 @@ local behavior, mql_now, became = ARGV[19], ARGV[20], ARGV[21] == '1'
 local restart, ev_name, ev_source = ARGV[22] == '1', ARGV[23], ARGV[24]
 local score, grade = ARGV[25], ARGV[26]
 
--- The person as the daemon read it, else it decides again on what is there now.
-local pid
-if not dry then
-  pid = person_of(subjects)
-  local ver = pid and (redis.call('HGET', key('person', pid), 'ver') or '0') or '0'
-  if (pid or '') ~= read_pid or ver ~= read_ver then return { 4 } end
-  if join ~= '' and redis.call('HGET', P .. ':lead:' .. join, 'status') ~= join_status then
-    return { 4 }
-  end
-  pid = pid or new_pid
+-- The person as the daemon knew it (nobody, for a first decision), else it
+-- decides again with what is there now, which goes back with the answer.
+local pid, found = person_find(subjects)
+local stale = (pid or '') ~= read_pid
+if not stale and pid then
+  stale = (redis.call('HGET', key('person', pid), 'ver') or '0') ~= read_ver or
+    (join ~= '' and redis.call('HGET', P .. ':lead:' .. join, 'status') ~= join_status)
 end
+if stale then return { 4, pid and person_read(pid) or {} } end
+local fresh = pid == nil
+pid = pid or new_pid
 
 local i = 27
 local nattrs = tonumber(ARGV[i])
@@ -161,15 +162,6 @@ local function take_slot(owner, pool)
   end
 end
 
--- Index the lead under its identities for erasure, until it expires.
-local function index_subjects(lead_id)
-  for h in string.gmatch(subjects, '[^,]+') do
-    local sk = key('subj', h)
-    redis.call('SADD', sk, lead_id)
-    redis.call('PEXPIRE', sk, retention_ms)
-  end
-end
-
 -- What the person's record keeps of this decision.
 local function person_state()
   local st = { 'behavior', behavior, 'mql', mql_now, 'score', score, 'grade', grade }
@@ -194,8 +186,12 @@ if join ~= '' and not dry then
   if became then evs[#evs + 1] = 'became_mql'; evs[#evs + 1] = { 'score', score } end
   local clock_events, ctx
   if join_status == 'nurture' and not h[4] and queue ~= '' then
-    -- Held in nurture until now: route it as if it arrived now.
+    -- Held in nurture until now: route it as if it arrived now, into its stage.
     local owner, owner_pool, trace = decide_owner()
+    local stage = ''
+    for j = 1, #attrs, 2 do
+      if attrs[j] == 'stage' then stage = attrs[j + 1] end
+    end
     local status = owner and 'assigned' or 'queued'
     local pool = owner_pool or queue
     if not owner then trace[#trace + 1] = 'queue|' .. queue .. '|' end
@@ -212,6 +208,7 @@ if join ~= '' and not dry then
       evs[#evs + 1] = 'queued'
       evs[#evs + 1] = { 'pool', pool, 'rule', rule }
     end
+    push_opt(evs[#evs], 'stage', stage)
     clock_events = { 'received', status }
     ctx = { owner = owner and owner.id or nil, pool = pool, sla = sla }
     if contact ~= '' and sticky_ms > 0 then
@@ -227,12 +224,14 @@ if join ~= '' and not dry then
   end
   push_opt(re, 'rep', now_owner)
   if became then push_opt(evs[4], 'rep', now_owner) end
+  local linked, elsewhere = person_link(pid, fresh, found, subjects, ident_kinds, join,
+    retention_ms, person_state())
+  push_opt(re, 'linked', linked)
+  push_opt(re, 'not_linked', elsewhere)
   redis.call('HSET', jk, unpack(attrs))
   emit(join, unpack(evs))
   if clock_events then clocks_on_events(join, clock_events, ctx) end
   redis.call('PEXPIRE', jk, retention_ms)
-  index_subjects(join)
-  person_link(pid, subjects, ident_kinds, join, retention_ms, person_state())
   return { 5, redis.call('HGETALL', jk), NEXT_DEADLINE or 0 }
 end
 
@@ -273,11 +272,16 @@ if owner then
   ev[#ev + 1] = 'rep'
   ev[#ev + 1] = owner.id
 end
--- The first lead of a new person, for the scorecard's count of people.
-if pid == new_pid then
+-- The first lead of a new person, for the scorecard's count of people; an
+-- identity seen for the first time with a known one, linked to their person.
+if fresh then
   ev[#ev + 1] = 'new_person'
   ev[#ev + 1] = '1'
 end
+local linked, elsewhere = person_link(pid, fresh, found, subjects, ident_kinds, id,
+  retention_ms, person_state())
+push_opt(ev, 'linked', linked)
+push_opt(ev, 'not_linked', elsewhere)
 local evs = { 'received', ev }
 if became then
   evs[#evs + 1] = 'became_mql'
@@ -303,10 +307,8 @@ end
 if status == 'queued' then
   redis.call('ZADD', key('pool', pool, 'queue'), redis.call('INCR', key('seq')), id)
 end
--- Retention: the record expires; the subject index finds it for erasure until then.
+-- Retention: the record expires; its person's record finds it for erasure until then.
 redis.call('PEXPIRE', lk, retention_ms)
-index_subjects(id)
-person_link(pid, subjects, ident_kinds, id, retention_ms, person_state())
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
   redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
 end

@@ -68,6 +68,7 @@ struct scorecard_event {
 	const char	*first;
 	const char	*first_decision;
 	const char	*closes;
+	const char	*new_person;	/* received: the first lead of its person */
 };
 
 /* Set the member named name (len bytes) to value (borrowed); other names are ignored. */

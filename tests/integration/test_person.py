@@ -92,6 +92,13 @@ class AccumulationTests(DaemonTestCase):
         person = self.redis.cmd("HGETALL", "lr:person:" + a["person"])
         person = dict(zip(person[::2], person[1::2]))
         self.assertEqual(len(person["ids"].split(",")), 3)        # email, phone, crm id
+        # Each identity seen with a known one is linked, and the history says so.
+        self.assertEqual([events_of(self.d, x["id"])[0].get("linked") for x in (a, b, c, d, e)],
+                         [None, "phone", None, "crm", None])
+        other = self.d.lead(email="someone@else.example", event="webinar")
+        mixed = self.d.lead(email="someone@else.example", phone="+49301234567")
+        self.assertEqual(mixed["person"], other["person"])
+        self.assertEqual(events_of(self.d, mixed["id"])[0].get("not_linked"), "phone")
         self.assertEqual(person["leads"].split(","), [x["id"] for x in (a, b, c, d, e)])
         # A CRM id keeps its case: another case is another record.
         f = self.d.lead(crm_id="0031x00000abcd", event="content_download")
@@ -183,6 +190,10 @@ class HoldTests(DaemonTestCase):
                           "assigned"])
         self.assertEqual(self.redis.cmd("HGET", "lr:rep_open", "ana"), "1")
         self.assertIsNotNone(self.redis.cmd("ZSCORE", "lr:deadlines", "first_touch:" + lead["id"]))
+        # The scorecard sees a sales lead in stage mql from the moment it was routed.
+        overall = self.d.get("/v1/scorecard").json["overall"]
+        self.assertEqual((overall["leads_received"], overall["sales_leads"],
+                          overall["leads_routed"], overall["stages"]["mql"]), (1, 1, 1, 1))
 
     def test_a_person_already_qualified_is_routed_at_once(self):
         lead = self.d.lead(email="q@acme.example", country="DE", event="demo_request",
@@ -221,6 +232,20 @@ class JoinTests(DaemonTestCase):
         self.assertEqual(stream.count("re_engaged"), 3)
         self.assertEqual(stream.count("received"), 1)
         self.assertIn("leads_re_engaged_total 3", self.d.get("/metrics").raw)
+
+    def test_the_scorecard_counts_people_and_leads_both(self):
+        for ev in ("content_download", "webinar", "pricing_page"):
+            self.d.post("/v1/leads", {"email": "s1@acme.example", "country": "DE", "event": ev})
+        self.d.lead(email="s2@acme.example", country="DE")
+        r = self.d.lead(email="s3@acme.example", country="DE")
+        self.d.post("/v1/leads/%s/reject" % r["id"], {"rep": r["owner"], "reason": "duplicate"})
+        self.d.lead(email="s3@acme.example", country="DE")      # closed: a second lead
+        overall = self.d.get("/v1/scorecard").json["overall"]
+        self.assertEqual((overall["leads_received"], overall["people_received"],
+                          overall["re_engaged"], overall["became_mql"]), (4, 3, 2, 1))
+        csv = self.d.get("/v1/scorecard?format=csv").raw.splitlines()
+        self.assertTrue(csv[0].endswith(",people_received,re_engaged,became_mql"), csv[0])
+        self.assertTrue(csv[1].endswith(",3,2,1"), csv[1])
 
     def test_a_replayed_event_id_is_a_replay_not_another_re_engagement(self):
         first = self.d.lead(email="r@acme.example", country="DE")

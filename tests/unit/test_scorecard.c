@@ -389,7 +389,7 @@ assert_amount(int64_t cents, const char *text)
 	assert_num(r, "overall.pipeline_amount", strtod(text, NULL));
 	json_decref(r);
 	out = csv(sc);
-	snprintf(want, sizeof(want), ",%s,0,0\r\n", text);
+	snprintf(want, sizeof(want), ",%s,0,0,0,0,0\r\n", text);
 	ck_assert_msg(strlen(out) > strlen(want) &&
 	    strcmp(out + strlen(out) - strlen(want), want) == 0, "want %s in %s", want, out);
 	free(out);
@@ -499,7 +499,8 @@ END_TEST
 START_TEST(test_overall_members_in_contract_order)
 {
 	static const char *const keys[] = {
-		"leads_received", "sales_leads", "leads_routed", "time_to_route_ms",
+		"leads_received", "people_received", "re_engaged", "became_mql", "sales_leads",
+		"leads_routed", "time_to_route_ms",
 		"time_to_first_touch_ms", "routed_within_sla_pct", "first_touched_within_sla_pct",
 		"untouched_pct", "acceptance_rate_pct", "rejection_rate_pct", "rejections",
 		"lost_reasons", "disposition_pct", "complete_pct", "touches_per_worked_lead",
@@ -673,8 +674,9 @@ START_TEST(test_csv_header)
 	    "touches_per_worked_lead,sla_first_touch_met_pct,sla_follow_up_met_pct,"
 	    "stage_new,stage_mql,stage_sal,stage_sql,stage_opportunity,stage_won,stage_lost,"
 	    "conv_mql_sal_pct,conv_sal_won_pct,reject_bad_fit,reject_duplicate,"
-	    "lost_price,lost_timing,pipeline_amount,won,won_amount\r\n"
-	    "(all),0,0,0,,,,,,,,,,,,,,,0,0,0,0,0,0,0,,,0,0,0,0,0,0,0\r\n");
+	    "lost_price,lost_timing,pipeline_amount,won,won_amount,people_received,re_engaged,"
+	    "became_mql\r\n"
+	    "(all),0,0,0,,,,,,,,,,,,,,,0,0,0,0,0,0,0,,,0,0,0,0,0,0,0,0,0,0\r\n");
 	free(out);
 	scorecard_free(sc);
 }
@@ -700,9 +702,10 @@ START_TEST(test_csv_rows_follow_json_order)
 	out = csv(sc);
 	row = strstr(out, "\r\n") + 2;
 	ck_assert_str_eq(row,
-	    "(all),8,8,3,1200,1200,,,,33.3,0,0,0,0,0,,33.3,,0,3,1,0,0,1,0,33.3,100,0,4,0,0,0,1,1234.5\r\n"
-	    "(none),6,6,0,,,,,,,0,,,,0,,,,0,0,0,0,0,0,0,,,0,0,0,0,0,0,0\r\n"
-	    "web,2,2,0,,,,,,,0,,,,0,,,,0,0,0,0,0,0,0,,,0,0,0,0,0,0,0\r\n");
+	    "(all),8,8,3,1200,1200,,,,33.3,0,0,0,0,0,,33.3,,0,3,1,0,0,1,0,33.3,100,0,4,0,0,0,1,1234.5,"
+	    "0,0,0\r\n"
+	    "(none),6,6,0,,,,,,,0,,,,0,,,,0,0,0,0,0,0,0,,,0,0,0,0,0,0,0,0,0,0\r\n"
+	    "web,2,2,0,,,,,,,0,,,,0,,,,0,0,0,0,0,0,0,,,0,0,0,0,0,0,0,0,0,0\r\n");
 	free(out);
 	scorecard_free(sc);
 }
