@@ -22,8 +22,8 @@
 /* In enum sub_event's order. */
 static const char *const sub_event_names[SUB_EVENT_COUNT] = {
 	"lead.received", "lead.assigned", "lead.queued", "lead.reassigned",
-	"lead.nurtured", "lead.touched", "lead.accepted", "lead.rejected",
-	"lead.stage_changed", "lead.erased", "sla.reminder", "sla.breached",
+	"lead.nurtured", "lead.re_engaged", "lead.became_mql", "lead.touched", "lead.accepted",
+	"lead.rejected", "lead.stage_changed", "lead.erased", "sla.reminder", "sla.breached",
 	"escalation.level", "escalation.acknowledged", "escalation.resolved",
 	"rep.status_changed",
 };
