@@ -123,6 +123,9 @@ START_TEST(test_conf_rep_channels)
 	ck_assert_int_eq(conf_find_target(c, "inbox")->channel, CHANNEL_EMAIL);
 	ck_assert_ptr_eq(conf_find_slack_user(c, "U0ANA"), conf_find_rep(c, "ana"));
 	ck_assert_ptr_null(conf_find_slack_user(c, "U0BEN"));
+	/* The built-in one tells owners of leads given to them, and of their people back. */
+	ck_assert_uint_eq(conf_find_subscription(c, SUB_REPS_ID)->events,
+	    (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED) | (1u << SUB_LEAD_RE_ENGAGED));
 	conf_unref(c);
 
 	load_fails(
