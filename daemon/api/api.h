@@ -9,6 +9,7 @@
 
 #include "leadroute/jsonw.h"
 
+#include "engine/lead_resolve.h"
 #include "engine/lead_view.h"
 #include "io/http.h"
 #include "io/store.h"
@@ -98,6 +99,27 @@ int api_check_reply(struct http_request *req, const struct store_reply *reply);
  */
 int api_check_answer(struct http_request *req, const struct store_reply *reply, int expected,
     const char *why);
+
+/*
+ * The lead text names — its id, or email:, phone: or crm: and a value
+ * (core/leadref.c) — into ref. 0, or -1 after answering 404 not_found with
+ * why text names no lead.
+ */
+int api_lead_ref(struct http_request *req, const char *text, struct leadref *ref);
+
+/*
+ * Whose leads a reference may find: a rep's token, that rep's (it learns
+ * nothing of a person's other leads, not even that there are any); NULL for
+ * any other token: everyone's.
+ */
+const char *api_lead_ref_owner(struct http_request *req);
+
+/*
+ * Answer a reference that named no single lead: 404 lead_not_found, 409
+ * ambiguous_lead with the open leads' ids ("leads"), or 503. 0 when r is
+ * RESOLVED: nothing was answered, r->id is the lead.
+ */
+int api_lead_resolved(struct http_request *req, const struct lead_resolved *r);
 
 /* Epoch ms from a JSON string or number; -1 when absent. */
 int64_t api_ms(const json_t *v);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/auth.h"
 #include "io/store.h"
 #include "io/sysutil.h"
 #include "server.h"
@@ -167,5 +168,47 @@ api_ms(const json_t *v)
 		return strtoll(json_string_value(v), NULL, 10);
 	if (json_is_number(v))
 		return (int64_t)json_number_value(v);
+	return -1;
+}
+
+int
+api_lead_ref(struct http_request *req, const char *text, struct leadref *ref)
+{
+	if (leadref_parse(text, ref) == 0)
+		return 0;
+	http_respond_error(req, 404, "not_found", NULL, "no lead %s: %s", text != NULL ? text : "",
+	    ref->why);
+	return -1;
+}
+
+const char *
+api_lead_ref_owner(struct http_request *req)
+{
+	return auth_sees_all_leads(req) ? NULL : http_request_token(req)->rep;
+}
+
+int
+api_lead_resolved(struct http_request *req, const struct lead_resolved *r)
+{
+	json_t *ids;
+	size_t i;
+
+	switch (r->status) {
+	case LEAD_RESOLVED:
+		return 0;
+	case LEAD_RESOLVE_NONE:
+		http_respond_error(req, 404, "lead_not_found", NULL, "%s", r->message);
+		break;
+	case LEAD_RESOLVE_SEVERAL:
+		ids = json_array();
+		for (i = 0; i < r->nseveral; i++)
+			json_array_append_new(ids, json_string(r->several[i]));
+		http_respond_error_with(req, 409, "ambiguous_lead", NULL,
+		    json_pack("{s:o}", "leads", ids), "%s", r->message);
+		break;
+	case LEAD_RESOLVE_UNAVAILABLE:
+		api_respond_unavailable(req, r->message);
+		break;
+	}
 	return -1;
 }

@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "leadroute/lead.h"
-#include "leadroute/ulid.h"
 #include "leadroute/util.h"
 
 #include "api/api.h"
 #include "api/auth.h"
 #include "engine/intake.h"
+#include "engine/lead_resolve.h"
 #include "io/store.h"
 #include "io/sysutil.h"
 #include "server.h"
@@ -47,10 +47,17 @@ api_on_lead_posted(void *arg, enum intake_outcome outcome, const struct lead_vie
 		snprintf(location, sizeof(location), "/v1/leads/%s", v->id);
 		http_response_header(req, "Location", location);
 		break;
+	case INTAKE_JOINED:
+		/* The person's open lead took the event: that lead, now. */
+		snprintf(location, sizeof(location), "/v1/leads/%s", v->id);
+		http_response_header(req, "Location", location);
+		break;
 	case INTAKE_REPLAYED:
 		break;
 	}
 	jsonw_begin_object(&w, NULL);
+	if (outcome == INTAKE_JOINED)
+		jsonw_bool(&w, "re_engaged", 1);
 	api_write_lead(&w, v, http_request_conf(req));
 	jsonw_end_object(&w);
 	api_respond_jsonw(req, outcome == INTAKE_STORED ? 201 : 200, &w);
@@ -192,23 +199,40 @@ api_on_lead(const struct store_reply *reply, void *arg)
 	api_respond_jsonw(req, 200, &w);
 }
 
-/* Lead ids are ULIDs; anything else cannot name a lead. */
-static int
-api_lead_id_ok(struct http_request *req)
-{
-	if (ulid_valid(http_request_param(req, 0)))
-		return 1;
-	http_respond_error(req, 404, "not_found", NULL, "no lead %s", http_request_param(req, 0));
-	return 0;
-}
-
-void
-api_get_lead(struct http_request *req)
+/* Read lead id with its history. */
+static void
+api_read_lead(struct http_request *req, const char *id)
 {
 	struct store_args a = { 0 };
 
-	if (!api_lead_id_ok(req))
-		return;
-	store_args_add(&a, http_request_param(req, 0));
+	store_args_add(&a, id);
 	api_eval(req, SCRIPT_LEAD_GET, &a, api_on_lead, req);
+}
+
+/* A reference resolved: read the lead it names, or answer why there is none. */
+static void
+api_on_lead_resolved(void *arg, const struct lead_resolved *r)
+{
+	struct http_request *req = arg;
+
+	if (api_lead_resolved(req, r) == 0)
+		api_read_lead(req, r->id);
+}
+
+/*
+ * GET /v1/leads/{id}: by its id, or an identity of its person (a round trip
+ * more; a rep's token finds that rep's leads only).
+ */
+void
+api_get_lead(struct http_request *req)
+{
+	struct leadref ref;
+
+	if (api_lead_ref(req, http_request_param(req, 0), &ref) == -1)
+		return;
+	if (ref.kind == LEADREF_ID)
+		api_read_lead(req, ref.value);
+	else
+		lead_resolve(http_request_ctx(req), &ref, NULL, api_lead_ref_owner(req),
+		    api_on_lead_resolved, req);
 }

@@ -9,14 +9,15 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "leadroute/lead.h"
-#include "leadroute/ulid.h"
 #include "leadroute/util.h"
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "engine/lead_resolve.h"
 #include "engine/lifecycle.h"
 
 /* A refusal as HTTP tells it: status, error code and the field at fault. */
@@ -110,20 +111,16 @@ actor(struct http_request *req, const json_t *body, const char *name, const char
 }
 
 /*
- * Who the request is, before anything else: the lead's id, the event id, and
- * who acts (into lr->rep) — for a stage move "by"; otherwise "rep", which a
- * rep's own token speaks for (it may then be left out; another rep's is
- * 403). 0, or -1 after answering 404, 403 or 422.
+ * Who the request is, once its lead is known: the event id, and who acts
+ * (into lr->rep) — for a stage move "by"; otherwise "rep", which a rep's own
+ * token speaks for (it may then be left out; another rep's is 403). 0, or
+ * -1 after answering 403 or 422.
  */
 static int
 api_lifecycle_who(struct http_request *req, const json_t *body, struct lifecycle_req *lr)
 {
 	const char *asked = NULL;
 
-	if (!ulid_valid(lr->lead)) {
-		http_respond_error(req, 404, "not_found", NULL, "no lead %s", lr->lead);
-		return -1;
-	}
 	if (lr->idem != NULL && !lead_valid_idempotency_key(lr->idem)) {
 		http_respond_error(req, 422, "invalid_field", "event_id",
 		    "an event id must be 1-%d printable ASCII characters", LEAD_IDEMPOTENCY_KEY_MAX);
@@ -179,11 +176,11 @@ api_lifecycle_inputs(struct lifecycle_req *lr, const json_t *body)
 }
 
 /*
- * Read one action from its body and run it. lead is the lead's id; idem the
+ * Read one action from its body and run it on lead (an id). idem is the
  * sender's event id or NULL. Answers in every case.
  */
 static void
-api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const char *lead,
+api_lifecycle_act(struct http_request *req, enum lifecycle_action action, const char *lead,
     const json_t *body, const char *idem)
 {
 	struct lifecycle_req lr = { .action = action, .lead = lead, .idem = idem };
@@ -192,6 +189,55 @@ api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const 
 		return;
 	api_lifecycle_inputs(&lr, body);
 	lifecycle_run(http_request_ctx(req), http_request_conf(req), &lr, api_on_lifecycle, req);
+}
+
+/* An action waiting for the lead its reference names. */
+struct api_lifecycle_wait {
+	struct http_request	*req;
+	enum lifecycle_action	 action;
+	json_t			*body;		/* held */
+	const char		*idem;		/* the request's header, or in body */
+};
+
+static void
+api_on_lifecycle_resolved(void *arg, const struct lead_resolved *r)
+{
+	struct api_lifecycle_wait *w = arg;
+
+	if (api_lead_resolved(w->req, r) == 0)
+		api_lifecycle_act(w->req, w->action, r->id, w->body, w->idem);
+	json_decref(w->body);
+	free(w);
+}
+
+/*
+ * The lead first: lead names it by its id, or by an identity of its person,
+ * resolved before anything else is read (a reference that names no lead,
+ * or several, is answered as a bad id is: before the other checks). An id
+ * goes straight on. Answers in every case.
+ */
+static void
+api_lifecycle_run(struct http_request *req, enum lifecycle_action action, const char *lead,
+    json_t *body, const char *idem)
+{
+	struct api_lifecycle_wait *w;
+	struct leadref ref;
+
+	if (api_lead_ref(req, lead, &ref) == -1)
+		return;
+	if (ref.kind == LEADREF_ID) {
+		api_lifecycle_act(req, action, lead, body, idem);
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->req = req;
+	w->action = action;
+	w->body = json_incref(body);
+	w->idem = idem;
+	/* A retried event finds the lead it acted on (a key the checks refuse finds none). */
+	lead_resolve(http_request_ctx(req), &ref, idem != NULL &&
+	    lead_valid_idempotency_key(idem) ? idem : NULL, api_lead_ref_owner(req),
+	    api_on_lifecycle_resolved, w);
 }
 
 static void
@@ -232,7 +278,8 @@ api_post_stage(struct http_request *req)
 
 /*
  * POST /v1/events: one event from a CRM or sales-engagement tool —
- * {"type": "touch" | "accept" | "reject" | "stage", "lead": id, "event_id":
+ * {"type": "touch" | "accept" | "reject" | "stage", "lead": an id or a
+ * reference (email:, phone:, crm:), "event_id":
  * the sender's id (or the Idempotency-Key header), then the fields of that
  * action}. A replayed event id changes nothing and answers as before.
  */
@@ -254,7 +301,7 @@ api_post_event(struct http_request *req)
 		    "type must be touch, accept, reject or stage");
 	} else if (lead == NULL) {
 		http_respond_error(req, 422, l == NULL ? "missing_field" : "invalid_field", "lead",
-		    "lead must be the id of a lead");
+		    "lead must be a lead's id, or email:, phone: or crm: and a value");
 	} else {
 		idem = http_request_header(req, "Idempotency-Key");
 		if (idem == NULL)

@@ -41,6 +41,7 @@ enum event_fate {
 	FATE_PENDING,
 	FATE_CREATED,
 	FATE_DUPLICATE,
+	FATE_JOINED,
 	FATE_IGNORED,
 	FATE_REFUSED,
 	FATE_ERASED,
@@ -49,7 +50,7 @@ enum event_fate {
 
 static const char *const fate_names[] = {
 	[FATE_PENDING] = "pending", [FATE_CREATED] = "created", [FATE_DUPLICATE] = "duplicate",
-	[FATE_IGNORED] = "ignored", [FATE_REFUSED] = "refused", [FATE_ERASED] = "erased",
+	[FATE_JOINED] = "re_engaged", [FATE_IGNORED] = "ignored", [FATE_REFUSED] = "refused", [FATE_ERASED] = "erased",
 	[FATE_UNAVAILABLE] = "unavailable",
 };
 
@@ -159,9 +160,9 @@ source_respond(struct source_batch *b)
 
 	for (i = 0; i < b->n; i++)
 		count[b->results[i].fate]++;
-	log_info("source_events", "source=%s events=%zu created=%zu duplicate=%zu refused=%zu "
-	    "ignored=%zu erased=%zu unavailable=%zu", b->src->name, b->n, count[FATE_CREATED],
-	    count[FATE_DUPLICATE], count[FATE_REFUSED], count[FATE_IGNORED], count[FATE_ERASED],
+	log_info("source_events", "source=%s events=%zu created=%zu duplicate=%zu re_engaged=%zu "
+	    "refused=%zu ignored=%zu erased=%zu unavailable=%zu", b->src->name, b->n,
+	    count[FATE_CREATED], count[FATE_DUPLICATE], count[FATE_JOINED], count[FATE_REFUSED], count[FATE_IGNORED], count[FATE_ERASED],
 	    count[FATE_UNAVAILABLE]);
 	if (count[FATE_UNAVAILABLE] > 0)
 		http_response_header(req, "Retry-After", "1");
@@ -169,7 +170,7 @@ source_respond(struct source_batch *b)
 		const struct event_result *r = &b->results[0];
 
 		/* A form's sender goes on to the thank-you page, or the error page. */
-		if (b->location != NULL && (r->fate == FATE_CREATED ||
+		if (b->location != NULL && (r->fate == FATE_CREATED || r->fate == FATE_JOINED ||
 		    r->fate == FATE_DUPLICATE || r->fate == FATE_IGNORED)) {
 			source_redirect(req, b->location);
 			b->location = NULL;
@@ -251,7 +252,9 @@ source_on_lead(void *arg, enum intake_outcome outcome, const struct lead_view *v
 	switch (outcome) {
 	case INTAKE_STORED:
 	case INTAKE_REPLAYED:
-		r->fate = outcome == INTAKE_STORED ? FATE_CREATED : FATE_DUPLICATE;
+	case INTAKE_JOINED:
+		r->fate = outcome == INTAKE_STORED ? FATE_CREATED :
+		    outcome == INTAKE_JOINED ? FATE_JOINED : FATE_DUPLICATE;
 		r->lead = source_lead_json(v);
 		if (v->warnings != NULL)
 			r->warnings = xstrndup(v->warnings, v->warnings_len);

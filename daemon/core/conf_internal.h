@@ -64,6 +64,7 @@ void conf_parse_pools(struct conf_ctx *ctx, const struct ynode *list);
 void conf_parse_accounts(struct conf_ctx *ctx, const struct ynode *list);
 void conf_parse_territories(struct conf_ctx *ctx, const struct ynode *list);
 void conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node);
+void conf_parse_restart_on(struct conf_ctx *ctx, const struct ynode *node);
 void conf_parse_rules(struct conf_ctx *ctx, const struct ynode *list);
 /* After every section: warn about conditions on fields no one is known to send. */
 void conf_check_fields(struct conf_ctx *ctx);

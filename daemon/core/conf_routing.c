@@ -384,6 +384,32 @@ conf_parse_scoring(struct conf_ctx *ctx, const struct ynode *node)
 	score_parse(&env, node, &c->scoring);
 }
 
+/*
+ * leads.restart_first_touch_on: the events (a demo request, a call request)
+ * whose arrival on a lead that is already worked restarts its first-touch
+ * clock: higher intent asks for a new answer.
+ */
+void
+conf_parse_restart_on(struct conf_ctx *ctx, const struct ynode *node)
+{
+	struct conf *c = ctx->conf;
+	size_t i;
+
+	if (confread_comma_joined(ctx->diags, node, "leads.restart_first_touch_on", 0) ||
+	    !confread_is_list(ctx->diags, node, "leads.restart_first_touch_on", "event names"))
+		return;
+	c->leads.restart_on = xcalloc(node->n + 1, sizeof(*c->leads.restart_on));
+	for (i = 0; i < node->n; i++) {
+		char path[64];
+		const char *v;
+
+		snprintf(path, sizeof(path), "leads.restart_first_touch_on[%zu]", i);
+		if ((v = confread_scalar(ctx->diags, node->items[i], path, "an event name")) == NULL)
+			continue;
+		c->leads.restart_on[c->leads.nrestart_on++] = xstrdup(v);
+	}
+}
+
 static void
 conf_add_target(struct conf_rule *rule, enum conf_target_kind kind, struct conf_pool *pool,
     struct conf_rep *rep)
@@ -733,4 +759,7 @@ conf_free_routing(struct conf *c)
 	free(c->territories);
 	score_free(&c->scoring);
 	cond_fields_free(&c->fields);
+	for (i = 0; i < c->leads.nrestart_on; i++)
+		free(c->leads.restart_on[i]);
+	free(c->leads.restart_on);
 }

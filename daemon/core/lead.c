@@ -249,6 +249,16 @@ lead_check_known(const char *name, enum lead_kind kind, size_t max, const json_t
 	return 0;
 }
 
+/* True when s has a character other than white space. */
+static int
+lead_has_text(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isspace((unsigned char)*s))
+			return 1;
+	return 0;
+}
+
 int
 lead_validate(json_t *body, json_t **warnings, struct lead_error *err)
 {
@@ -297,9 +307,17 @@ lead_validate(json_t *body, json_t **warnings, struct lead_error *err)
 			    "%s is too long (at most %d characters)", key, LEAD_MAX_TEXT);
 		}
 	}
-	if (json_object_get(body, "email") == NULL && json_object_get(body, "phone") == NULL) {
+	/* A CRM's record id names the person too (see pii_lead_subjects). */
+	if ((val = json_object_get(body, "crm_id")) != NULL && !json_is_integer(val) &&
+	    !(json_is_string(val) && lead_has_text(json_string_value(val)))) {
 		json_decref(warned);
-		return lead_fail(err, "missing_field", "email", "email or phone is required");
+		return lead_fail(err, "invalid_field", "crm_id",
+		    "crm_id must be the CRM's record id: a non-empty string or a whole number");
+	}
+	if (json_object_get(body, "email") == NULL && json_object_get(body, "phone") == NULL &&
+	    json_object_get(body, "crm_id") == NULL) {
+		json_decref(warned);
+		return lead_fail(err, "missing_field", "email", "email, phone or crm_id is required");
 	}
 	if (warnings != NULL)
 		*warnings = warned;

@@ -1,11 +1,14 @@
 /*
  * score.c — a points model in config. Fit points come from conditions on the
- * lead's fields, behaviour points from its event; the sum is the score, its
- * band the grade, and a score at the threshold makes the lead an MQL.
+ * lead's fields (the person's latest attributes), behaviour points from the
+ * events the person did over time, each decaying from when it happened; the
+ * sum is the score, its band the grade, and a score at the threshold makes
+ * the person an MQL.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +215,9 @@ score_parse_grades(struct conf_diags *d, const struct ynode *map, struct score_m
 int
 score_parse(struct cond_env *env, const struct ynode *node, struct score_model *m)
 {
-	static const char *const allowed[] = { "fit", "behavior", "mql", "grades", NULL };
+	static const char *const allowed[] = { "fit", "behavior", "mql", "grades", "decay",
+		"hold_below_mql", NULL };
+	static const char *const decay_keys[] = { "half_life", "expire_after", NULL };
 	const struct ynode *n;
 	int rc = 0;
 
@@ -231,6 +236,30 @@ score_parse(struct cond_env *env, const struct ynode *node, struct score_model *
 	}
 	if ((n = ytree_get(node, "grades")) != NULL && score_parse_grades(env->diags, n, m) == -1)
 		rc = -1;
+	if ((n = ytree_get(node, "decay")) != NULL) {
+		const struct ynode *v;
+
+		if (confread_check_keys(env->diags, n, "scoring.decay", decay_keys) != 0)
+			rc = -1;
+		else {
+			if ((v = ytree_get(n, "half_life")) != NULL &&
+			    confread_duration(env->diags, v, "scoring.decay.half_life", 60000,
+			    3650LL * 86400000, &m->half_life_ms) == -1)
+				rc = -1;
+			if ((v = ytree_get(n, "expire_after")) != NULL &&
+			    confread_duration(env->diags, v, "scoring.decay.expire_after", 60000,
+			    3650LL * 86400000, &m->expire_ms) == -1)
+				rc = -1;
+		}
+	}
+	if (confread_bool(env->diags, node, "hold_below_mql", "scoring.hold_below_mql",
+	    &m->hold_below_mql) == -1)
+		rc = -1;
+	else if (m->hold_below_mql && !m->mql_set) {
+		conf_diag_add(env->diags, 0, ytree_get(node, "hold_below_mql")->line,
+		    "scoring.hold_below_mql", "needs scoring.mql: the threshold a person is held below");
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -267,32 +296,80 @@ score_find_grade(const struct score_model *m, const char *name)
 }
 
 static void
-score_hit(struct score_result *out, const char *reason, int points)
+score_hit(struct score_result *out, const char *reason, int points, int earned, int64_t at)
 {
 	if (out->nhits < SCORE_MAX_HITS) {
 		out->hits[out->nhits].reason = reason;
 		out->hits[out->nhits].points = points;
+		out->hits[out->nhits].earned = earned;
+		out->hits[out->nhits].at = at;
 		out->nhits++;
 	}
+}
+
+int
+score_decayed(const struct score_model *m, int earned, int64_t at, int64_t now)
+{
+	int64_t age = now > at ? now - at : 0;
+
+	if (m->expire_ms > 0 && age >= m->expire_ms)
+		return 0;
+	if (m->half_life_ms <= 0 || age == 0)
+		return earned;
+	return (int)lround((double)earned * exp2(-(double)age / (double)m->half_life_ms));
+}
+
+/* Keep an event's behaviour for next time, the oldest giving way when full. */
+static void
+score_keep(struct score_result *out, const char *reason, int earned, int64_t at)
+{
+	struct score_past *p;
+
+	if (out->npast == SCORE_MAX_PAST) {
+		memmove(&out->past[0], &out->past[1], (SCORE_MAX_PAST - 1) * sizeof(out->past[0]));
+		out->npast--;
+	}
+	p = &out->past[out->npast++];
+	snprintf(p->reason, sizeof(p->reason), "%s", reason);
+	p->earned = earned;
+	p->at = at;
 }
 
 void
 score_lead(const struct score_model *m, struct cond_lead *lead, struct score_result *out)
 {
+	score_person(m, lead, NULL, 0, 0, out);
+}
+
+void
+score_person(const struct score_model *m, struct cond_lead *lead,
+    const struct score_past *past, size_t npast, int64_t now, struct score_result *out)
+{
 	const char *event = json_string_value(json_object_get(lead->fields, "event"));
 	size_t i;
+	int pts;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < m->nfit; i++) {
 		if (cond_eval(&m->fit[i].when, lead)) {
 			out->score += m->fit[i].points;
-			score_hit(out, m->fit[i].name, m->fit[i].points);
+			score_hit(out, m->fit[i].name, m->fit[i].points, 0, 0);
 		}
+	}
+	/* Past events as they count now; those worth nothing any more are let go. */
+	for (i = 0; i < npast; i++) {
+		if ((pts = score_decayed(m, past[i].earned, past[i].at, now)) == 0)
+			continue;
+		out->score += pts;
+		score_keep(out, past[i].reason, past[i].earned, past[i].at);
+		score_hit(out, past[i].reason, pts, past[i].earned, past[i].at);
 	}
 	for (i = 0; event != NULL && i < m->nbehavior; i++) {
 		if (strcmp(m->behavior[i].event, event) == 0) {
 			out->score += m->behavior[i].points;
-			score_hit(out, m->behavior[i].reason, m->behavior[i].points);
+			score_keep(out, m->behavior[i].reason, m->behavior[i].points, now);
+			score_hit(out, m->behavior[i].reason, m->behavior[i].points,
+			    m->behavior[i].points, now);
 			break;
 		}
 	}

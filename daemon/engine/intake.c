@@ -1,13 +1,16 @@
 /*
  * intake.c — a lead's way in, whichever door it came through (POST /v1/leads,
- * a source's events, a dry run): validate its fields, score it, pick the
- * first rule that matches and its clocks, all in memory with the caller's
- * config; then one route script call stores it, routes it and starts its
- * clocks atomically. What became of it is logged, counted and told to the
- * caller's completion, once.
+ * a source's events, a dry run): validate its fields; read its person (one
+ * read-only script call, skipped for a lead with no email, phone or CRM id);
+ * score the person (their latest attributes, their behaviour over time),
+ * pick the first rule that matches and its clocks, all in memory with the
+ * caller's config; then one route script call stores it (or joins the
+ * person's open lead), routes it and starts its clocks atomically. What
+ * became of it is logged, counted and told to the caller's completion, once.
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +35,30 @@
 #include "io/sysutil.h"
 #include "server.h"
 
-/* A lead on its way through the route script. */
+/* Decisions made again because another lead of the person overtook the read. */
+#define INTAKE_MAX_TRIES 8
+
+/* A held lead's rule: a person below the MQL threshold waits in nurture. */
+static const struct conf_rule intake_hold_rule = {
+	.name = (char *)"hold_below_mql",
+	.nurture = 1,
+};
+
+/* The person as person_read.lua found them. */
+struct intake_person {
+	char			 id[ULID_LEN + 1];	/* "" for nobody yet */
+	char			 ver[24];
+	int			 mql;
+	struct score_past	 past[SCORE_MAX_PAST];
+	size_t			 npast;
+	char			 last[ULID_LEN + 1];	/* their latest lead ("" when gone) */
+	char			 last_status[16];
+	int			 last_staged;		/* it has a lifecycle stage */
+	int64_t			 last_received;
+	json_t			*last_fields;		/* or NULL */
+};
+
+/* A lead on its way through the person read and the route script. */
 struct intake_lead {
 	struct server		*srv;
 	const struct conf	*conf;		/* borrowed from the caller: outlives the lead */
@@ -43,6 +69,15 @@ struct intake_lead {
 	char			 subject_kinds[PII_KINDS_LEN];
 	char			 subject[80];	/* for logs (see pii_log_subject) */
 	const struct conf_rule	*rule;		/* borrowed from conf */
+	json_t			*in;		/* the validated fields (a reference) */
+	char			*idem;		/* its idempotency key, or NULL */
+	char			 fp[IDEM_FP_LEN + 1];	/* the fingerprint kept with it */
+	int			 dry;
+	int			 tries;
+	struct intake_person	 person;
+	const char		*join;		/* the open lead it joins, or NULL */
+	int			 became_mql;
+	char			*behavior;	/* the person's behaviour to keep, JSON */
 	char			*fields;	/* the validated fields as JSON text */
 	json_t			*warnings;	/* what validation did not use as sent, or NULL */
 	char			*warnings_text;	/* the same as JSON text, or NULL */
@@ -50,18 +85,44 @@ struct intake_lead {
 	struct score_result	 score;
 	size_t			 rules_tried;
 	int64_t			 now;
-	const struct conf_stage	*stage;		/* the stage it enters; NULL when nurtured */
+	const struct conf_stage	*stage;		/* the entry stage its fields ask for */
+	const struct conf_stage	*stage_used;	/* the stage it enters; NULL when nurtured */
 	int			 complete;	/* has every field the scorecard requires */
 	char			 id[ULID_LEN + 1];
 	char			 person_id[ULID_LEN + 1];	/* its person's, if it is new */
 };
 
+/* Forget what was read of the person (before reading again). */
+static void
+intake_person_clear(struct intake_person *p)
+{
+	json_decref(p->last_fields);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Forget a decision (before deciding again). */
+static void
+intake_decision_clear(struct intake_lead *lp)
+{
+	free(lp->fields);
+	free(lp->breakdown);
+	free(lp->behavior);
+	lp->fields = lp->breakdown = lp->behavior = NULL;
+	lp->join = NULL;
+	lp->became_mql = 0;
+}
+
+static int intake_read_person(struct intake_lead *lp);
+static void intake_on_simulated(const struct store_reply *reply, void *arg);
+
 /* Release a lead once its script call has answered (or was never sent). */
 static void
 intake_lead_free(struct intake_lead *lp)
 {
-	free(lp->fields);
-	free(lp->breakdown);
+	intake_decision_clear(lp);
+	intake_person_clear(&lp->person);
+	json_decref(lp->in);
+	free(lp->idem);
 	json_decref(lp->warnings);
 	free(lp->warnings_text);
 	free(lp);
@@ -80,7 +141,10 @@ intake_rule_action(const struct conf_rule *rule)
 	return "route";
 }
 
-/* [{"reason": …, "points": …}, …] */
+/*
+ * [{"reason": …, "points": …}, …]; a behaviour entry also says when it
+ * happened and what it earned then ("points" is what it counts for now).
+ */
 static char *
 intake_breakdown_json(const struct score_result *sr)
 {
@@ -92,6 +156,29 @@ intake_breakdown_json(const struct score_result *sr)
 		jsonw_begin_object(&w, NULL);
 		jsonw_string(&w, "reason", sr->hits[i].reason);
 		jsonw_int(&w, "points", sr->hits[i].points);
+		if (sr->hits[i].at > 0) {
+			jsonw_int(&w, "earned", sr->hits[i].earned);
+			jsonw_time(&w, "at", sr->hits[i].at);
+		}
+		jsonw_end_object(&w);
+	}
+	jsonw_end_array(&w);
+	return jsonw_finish(&w, &len);
+}
+
+/* The person's behaviour to keep, as person_read.lua gives it back: [{r, p, at}, …]. */
+static char *
+intake_behavior_json(const struct score_result *sr)
+{
+	struct jsonw w = { 0 };
+	size_t i, len;
+
+	jsonw_begin_array(&w, NULL);
+	for (i = 0; i < sr->npast; i++) {
+		jsonw_begin_object(&w, NULL);
+		jsonw_string(&w, "r", sr->past[i].reason);
+		jsonw_int(&w, "p", sr->past[i].earned);
+		jsonw_int(&w, "at", sr->past[i].at);
 		jsonw_end_object(&w);
 	}
 	jsonw_end_array(&w);
@@ -131,8 +218,8 @@ intake_view_routed(struct lead_view *v, const struct intake_lead *lp, const redi
 	v->rules_tried = (int64_t)lp->rules_tried;
 	v->trace = r->element[5]->str;
 	v->action = intake_rule_action(lp->rule);
-	if (lp->stage != NULL) {
-		v->stage = lp->stage->id;
+	if (lp->stage_used != NULL) {
+		v->stage = lp->stage_used->id;
 		v->stage_at = v->received_at;
 	}
 }
@@ -162,8 +249,23 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, reply->err);
 		goto out;
 	}
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    r->element[0]->integer == 4) {
+		/* Another lead of the person came first: decide again on what is there now. */
+		if (++lp->tries < INTAKE_MAX_TRIES) {
+			metrics_inc(METRIC_PERSON_RETRIES, 1);
+			if (intake_read_person(lp) == 0)
+				return;
+			lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, "not connected or too busy");
+		} else
+			lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL,
+			    "the person's record kept changing; send it again");
+		goto out;
+	}
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
 	    (r->element[0]->integer == 1 && r->elements < 8) ||
+	    (r->element[0]->integer == 5 && (r->elements < 3 ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY)) ||
 	    (r->element[0]->integer == 3 && (r->elements < 3 ||
 	    r->element[1]->type != REDIS_REPLY_STRING))) {
 		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL,
@@ -185,6 +287,23 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 		lp->done(lp->done_arg, INTAKE_ERASED, NULL, NULL);
 		goto out;
 	}
+	if (r->element[0]->integer == 5) {
+		/* A repeat of a person with an open lead: it joined that lead. */
+		lead_view_from_hash(&v, r->element[1]);
+		metrics_inc(METRIC_LEADS_JOINED, 1);
+		intake_count_warnings(lp->warnings);
+		subs_kick(lp->srv->subs);
+		if (store_reply_ms(r->element[2]) > 0)
+			sla_note_deadline(lp->srv->sla, store_reply_ms(r->element[2]));
+		log_info("lead_re_engaged", "lead=%s subject=%s owner=%s status=%s score=%d%s",
+		    v.id != NULL ? v.id : "?", lp->subject, v.owner != NULL ? v.owner : "-",
+		    v.status != NULL ? v.status : "?", lp->score.score,
+		    lp->became_mql ? " became_mql=1" : "");
+		if (lp->became_mql)
+			metrics_inc(METRIC_PEOPLE_BECAME_MQL, 1);
+		lp->done(lp->done_arg, INTAKE_JOINED, &v, NULL);
+		goto out;
+	}
 	if (r->element[0]->integer == 0) {
 		/* A repeat: the original lead, as stored. */
 		lead_view_from_hash(&v, r->element[1]);
@@ -195,6 +314,8 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 	}
 	intake_view_routed(&v, lp, r);
 	metrics_inc(METRIC_LEADS_RECEIVED, 1);
+	if (lp->became_mql)
+		metrics_inc(METRIC_PEOPLE_BECAME_MQL, 1);
 	intake_count_warnings(lp->warnings);
 	subs_kick(lp->srv->subs);	/* its events are in the stream */
 	if (store_reply_ms(r->element[7]) > 0)
@@ -257,9 +378,16 @@ intake_attr_field(struct store_args *attrs, const json_t *fields, const char *na
  */
 static void
 intake_route_args(struct store_args *a, const struct conf *conf, const struct intake_lead *lp,
-    const char *idem, const char *fp, struct conf_sla sla, const json_t *fields, int dry,
-    int64_t now)
+    struct conf_sla sla, const json_t *fields, int restart, int64_t now)
 {
+	const char *idem = lp->idem;
+	const char *fp = lp->fp;
+	int dry = lp->dry;
+	const struct intake_person *p = &lp->person;
+	/* A join stores the person's latest attributes and score; it routes only a held lead. */
+	int joining = lp->join != NULL;
+	int routes = !joining || (strcmp(p->last_status, "nurture") == 0 && !p->last_staged &&
+	    !lp->rule->nurture);
 	const struct conf_rule *rule = lp->rule;
 	struct store_args attrs = { 0 };
 	int need_facts = conf->leads.sticky_window_ms > 0, accounts = 0;
@@ -277,9 +405,25 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 	store_args_add_int(a, conf->leads.retention_ms);
 	store_args_add(a, lp->person_id);
 	store_args_add(a, lp->subject_kinds);
+	store_args_add(a, p->id);
+	store_args_add(a, p->id[0] != '\0' ? p->ver : "0");
+	store_args_add(a, joining ? lp->join : "");
+	store_args_add(a, joining ? p->last_status : "");
+	store_args_add(a, lp->behavior);
+	store_args_add(a, lp->score.mql ? "1" : "0");
+	store_args_add(a, lp->became_mql ? "1" : "0");
+	store_args_add(a, restart ? "1" : "0");
+	store_args_add(a, json_string_value(json_object_get(lp->in, "event")) != NULL ?
+	    json_string_value(json_object_get(lp->in, "event")) : "");
+	store_args_add(a, json_string_value(json_object_get(lp->in, "source")) != NULL ?
+	    json_string_value(json_object_get(lp->in, "source")) : "");
+	store_args_add_int(a, lp->score.score);
+	store_args_add(a, lp->score.grade != NULL ? lp->score.grade : "");
 	/* Stored with the lead as they are: field, value pairs, counted. */
-	store_args_add(&attrs, "action");
-	store_args_add(&attrs, intake_rule_action(rule));
+	if (routes) {
+		store_args_add(&attrs, "action");
+		store_args_add(&attrs, intake_rule_action(rule));
+	}
 	store_args_add(&attrs, "fields");
 	store_args_add(&attrs, lp->fields);
 	if (lp->warnings_text != NULL) {
@@ -296,21 +440,26 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 	store_args_add(&attrs, lp->score.mql ? "1" : "0");
 	store_args_add(&attrs, "breakdown");
 	store_args_add(&attrs, lp->breakdown);
-	store_args_add(&attrs, "config_version");
-	store_args_add(&attrs, conf->version);
-	store_args_add(&attrs, "rules_tried");
-	store_args_add_int(&attrs, (int64_t)lp->rules_tried);
+	if (routes) {
+		store_args_add(&attrs, "config_version");
+		store_args_add(&attrs, conf->version);
+		store_args_add(&attrs, "rules_tried");
+		store_args_add_int(&attrs, (int64_t)lp->rules_tried);
+	}
 	/* The lifecycle, and what the scorecard groups and attributes by. */
-	if (lp->stage != NULL) {
+	if (routes && lp->stage_used != NULL) {
 		store_args_add(&attrs, "stage");
-		store_args_add(&attrs, lp->stage->id);
+		store_args_add(&attrs, lp->stage_used->id);
 		store_args_add(&attrs, "stage_at");
 		store_args_add_int(&attrs, now);
 	}
 	store_args_add(&attrs, "complete");
 	store_args_add(&attrs, lp->complete ? "1" : "0");
-	intake_attr_field(&attrs, fields, "source");
-	intake_attr_field(&attrs, fields, "event");
+	/* A lead keeps the source and event it arrived by (its attribution). */
+	if (!joining) {
+		intake_attr_field(&attrs, fields, "source");
+		intake_attr_field(&attrs, fields, "event");
+	}
 	store_args_add_int(a, (int64_t)attrs.n / 2);
 	store_args_append(a, &attrs);
 	/* Where it may go. */
@@ -396,34 +545,22 @@ intake_lead_complete(const struct conf *conf, const json_t *fields)
 }
 
 /*
- * Validate a lead's fields (normalized in place) and decide in memory: score,
- * the first rule that matches, its clocks. NULL with err when refused.
+ * Validate a lead's fields (normalized in place) and take what the decision
+ * needs of them: the idempotency key and its fingerprint, the entry stage,
+ * the identities. NULL with err when refused.
  */
 static struct intake_lead *
-intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const char *idem,
-    struct store_args *a, int dry, struct lead_error *err)
+intake_prepare(struct server *srv, const struct conf *conf, json_t *fields, const char *idem,
+    int dry, struct lead_error *err)
 {
-	struct cond_lead lead;
 	const struct conf_stage *stage;
 	struct intake_lead *lp;
-	struct conf_sla sla;
 	const unsigned char *key;
-	char fp[IDEM_FP_LEN + 1] = "";
 	json_t *warnings;
 	size_t keylen;
-	int64_t now;
 
 	if (lead_validate(fields, &warnings, err) == -1)
 		return NULL;
-	/* The body's event_id keys a lead that came without one (validated above). */
-	if (idem == NULL && !dry)
-		idem = json_string_value(json_object_get(fields, "event_id"));
-	/*
-	 * What the key is kept with: the fields as validated, so that the same
-	 * lead sent again replays, whatever its member order or spacing.
-	 */
-	if (idem != NULL && !dry)
-		(void)idem_fp_json(fields, fp);
 	if ((stage = intake_entry_stage(conf, fields, err)) == NULL) {
 		json_decref(warnings);
 		return NULL;
@@ -431,29 +568,161 @@ intake_decide(struct server *srv, const struct conf *conf, json_t *fields, const
 	lp = xcalloc(1, sizeof(*lp));
 	lp->srv = srv;
 	lp->conf = conf;
+	lp->dry = dry;
+	lp->in = json_incref(fields);
+	lp->stage = stage;
+	/* The body's event_id keys a lead that came without one (validated above). */
+	if (idem == NULL && !dry)
+		idem = json_string_value(json_object_get(fields, "event_id"));
+	/*
+	 * What the key is kept with: the fields as validated, so that the same
+	 * lead sent again replays, whatever its member order or spacing.
+	 */
+	if (idem != NULL && !dry) {
+		lp->idem = xstrdup(idem);
+		(void)idem_fp_json(fields, lp->fp);
+	}
 	if (warnings != NULL) {
 		lp->warnings = warnings;
 		lp->warnings_text = json_dumps(warnings, JSON_COMPACT);
 	}
-	cond_lead_init(&lead, &conf->fields, fields);
-	score_lead(&conf->scoring, &lead, &lp->score);
-	lp->rule = route_select_rule(conf, &lead, &lp->rules_tried);
-	lp->stage = lp->rule->nurture ? NULL : stage;
-	lp->complete = intake_lead_complete(conf, fields);
-	cond_lead_free(&lead);
-	sla = conf_sla_for(conf, lp->rule, lp->score.grade);
-	lp->fields = json_dumps(fields, JSON_COMPACT);
-	lp->breakdown = intake_breakdown_json(&lp->score);
-	key = pii_key(&keylen);
-	pii_lead_subjects(fields, key, keylen, lp->subjects, sizeof(lp->subjects),
-	    lp->subject_kinds);
+	/* A dry run may come before the key is loaded: it then reads no person. */
+	if (pii_key_ready()) {
+		key = pii_key(&keylen);
+		pii_lead_subjects(fields, key, keylen, lp->subjects, sizeof(lp->subjects),
+		    lp->subject_kinds);
+	}
 	pii_log_subject(conf, fields, lp->subjects, lp->subject, sizeof(lp->subject));
+	sys_new_lead_id(sys_now_ms(), lp->id);
+	sys_new_lead_id(sys_now_ms(), lp->person_id);
+	return lp;
+}
+
+/* Fields that describe one event, not the person: never carried over from a past lead. */
+static int
+intake_event_field(const char *name)
+{
+	return strcmp(name, "event") == 0 || strcmp(name, "event_id") == 0 ||
+	    strcmp(name, "source") == 0 || strcmp(name, "stage") == 0;
+}
+
+/*
+ * The person's latest attributes: the lead's fields over those of their
+ * latest lead (a form with an email and an event keeps the company and
+ * country the person gave before). A new reference.
+ */
+static json_t *
+intake_latest_attributes(const struct intake_lead *lp)
+{
+	json_t *merged = json_copy(lp->in);
+	const char *name;
+	json_t *v;
+
+	if (lp->person.last_fields == NULL)
+		return merged;
+	json_object_foreach(lp->person.last_fields, name, v)
+		if (!intake_event_field(name) && json_object_get(merged, name) == NULL)
+			json_object_set(merged, name, v);
+	return merged;
+}
+
+/*
+ * What a joined lead keeps as its fields: its own, with the person's newer
+ * attributes over them; its event, source and event id stay its own (what
+ * it arrived by). A new reference.
+ */
+static json_t *
+intake_joined_fields(const struct intake_lead *lp)
+{
+	json_t *joined = lp->person.last_fields != NULL ? json_copy(lp->person.last_fields) :
+	    json_object();
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(lp->in, name, v)
+		if (!intake_event_field(name))
+			json_object_set(joined, name, v);
+	return joined;
+}
+
+/* True when the lead's event asks a worked lead for a new first touch. */
+static int
+intake_restarts(const struct conf *conf, const json_t *fields, const json_t *before)
+{
+	const char *ev = json_string_value(json_object_get(fields, "event"));
+	const char *was = json_string_value(json_object_get(before, "event"));
+	size_t i;
+
+	if (ev == NULL || (was != NULL && strcmp(ev, was) == 0))
+		return 0;
+	for (i = 0; i < conf->leads.nrestart_on; i++)
+		if (strcmp(conf->leads.restart_on[i], ev) == 0)
+			return 1;
+	return 0;
+}
+
+/* True when the person's latest lead is open and young enough to join. */
+static int
+intake_joins(const struct intake_lead *lp, int64_t now)
+{
+	const struct intake_person *p = &lp->person;
+	const char *s = p->last_status;
+
+	if (lp->dry || lp->conf->leads.join_window_ms == 0 || p->last[0] == '\0')
+		return 0;
+	if (strcmp(s, "queued") != 0 && strcmp(s, "assigned") != 0 &&
+	    strcmp(s, "touched") != 0 && strcmp(s, "nurture") != 0)
+		return 0;
+	return now - p->last_received <= lp->conf->leads.join_window_ms;
+}
+
+/*
+ * Decide in memory with what was read of the person: score them, the first
+ * rule that matches (held in nurture below the MQL threshold when the
+ * config says so), its clocks; join their open lead or make a new one.
+ */
+static void
+intake_decide(struct intake_lead *lp, struct store_args *a)
+{
+	const struct conf *conf = lp->conf;
+	struct cond_lead lead;
+	struct conf_sla sla;
+	json_t *attrs;
+	int restart = 0;
+	int64_t now;
+
+	intake_decision_clear(lp);
 	now = sys_now_ms();
 	lp->now = now;
-	sys_new_lead_id(now, lp->id);
-	sys_new_lead_id(now, lp->person_id);
-	intake_route_args(a, conf, lp, idem, fp, sla, fields, dry, now);
-	return lp;
+	attrs = intake_latest_attributes(lp);
+	cond_lead_init(&lead, &conf->fields, attrs);
+	score_person(&conf->scoring, &lead, lp->person.past, lp->person.npast, now, &lp->score);
+	lp->became_mql = conf->scoring.mql_set && lp->score.mql && !lp->person.mql;
+	if (conf->scoring.hold_below_mql && !lp->score.mql) {
+		lp->rule = &intake_hold_rule;
+		lp->rules_tried = 0;
+	} else
+		lp->rule = route_select_rule(conf, &lead, &lp->rules_tried);
+	lp->complete = intake_lead_complete(conf, attrs);
+	cond_lead_free(&lead);
+	if (intake_joins(lp, now)) {
+		json_t *joined = intake_joined_fields(lp);
+
+		lp->join = lp->person.last;
+		lp->fields = json_dumps(joined, JSON_COMPACT);
+		json_decref(joined);
+		restart = intake_restarts(conf, lp->in, lp->person.last_fields);
+	} else
+		lp->fields = json_dumps(lp->in, JSON_COMPACT);
+	json_decref(attrs);
+	if (lp->rule->nurture)
+		lp->stage_used = NULL;
+	else
+		lp->stage_used = lp->stage;
+	sla = conf_sla_for(conf, lp->rule, lp->score.grade);
+	lp->breakdown = intake_breakdown_json(&lp->score);
+	lp->behavior = intake_behavior_json(&lp->score);
+	intake_route_args(a, conf, lp, sla, lp->in, restart, now);
 }
 
 /* -2 with err saying why Redis cannot take the lead now. */
@@ -465,33 +734,125 @@ intake_unavailable(struct lead_error *err, const char *why)
 	return -2;
 }
 
-/* Send lp's route script (arguments a) to cb: 0, or -2 (lp freed) when it cannot be sent. */
+/* Decide and send the route script: 0, or -1 when it cannot be sent. */
 static int
-intake_send(struct server *srv, struct intake_lead *lp, struct store_args *a, store_cb *cb,
-    struct lead_error *err)
+intake_route(struct intake_lead *lp)
 {
-	if (store_eval(srv->store, SCRIPT_ROUTE, lp->now, a, cb, lp) == 0)
-		return 0;
+	struct store_args a = { 0 };
+
+	intake_decide(lp, &a);
+	return store_eval(lp->srv->store, SCRIPT_ROUTE, lp->now, &a,
+	    lp->dry ? intake_on_simulated : intake_on_routed, lp);
+}
+
+/* A past event of the person's, as person_read.lua keeps them; 0, or -1 when unreadable. */
+static int
+intake_read_past(struct score_past *p, const json_t *e)
+{
+	const char *r = json_string_value(json_object_get(e, "r"));
+	const json_t *pts = json_object_get(e, "p"), *at = json_object_get(e, "at");
+
+	if (r == NULL || !json_is_integer(pts) || !json_is_integer(at))
+		return -1;
+	snprintf(p->reason, sizeof(p->reason), "%s", r);
+	p->earned = (int)json_integer_value(pts);
+	p->at = json_integer_value(at);
+	return 0;
+}
+
+/* person_read.lua's answer into lp->person; -1 when it is not what the script returns. */
+static int
+intake_parse_person(struct intake_lead *lp, const redisReply *r)
+{
+	struct intake_person *p = &lp->person;
+	json_t *past, *e;
+	size_t i;
+
+	intake_person_clear(p);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return -1;
+	if (r->elements == 0)
+		return 0;	/* nobody yet */
+	if (r->elements < 9)
+		return -1;
+	for (i = 0; i < 9; i++)
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			return -1;
+	snprintf(p->id, sizeof(p->id), "%s", r->element[0]->str);
+	snprintf(p->ver, sizeof(p->ver), "%s", r->element[1]->str);
+	if (r->element[2]->len > 0 &&
+	    (past = json_loadb(r->element[2]->str, r->element[2]->len, 0, NULL)) != NULL) {
+		json_array_foreach(past, i, e)
+			if (p->npast < SCORE_MAX_PAST && intake_read_past(&p->past[p->npast], e) == 0)
+				p->npast++;
+		json_decref(past);
+	}
+	p->mql = r->element[3]->str[0] == '1';
+	snprintf(p->last, sizeof(p->last), "%s", r->element[4]->str);
+	snprintf(p->last_status, sizeof(p->last_status), "%s", r->element[5]->str);
+	p->last_staged = r->element[6]->len > 0;
+	p->last_received = strtoll(r->element[7]->str, NULL, 10);
+	if (r->element[8]->len > 0)
+		p->last_fields = json_loadb(r->element[8]->str, r->element[8]->len, 0, NULL);
+	return 0;
+}
+
+/* The person is read: decide and route. */
+static void
+intake_on_person(const struct store_reply *reply, void *arg)
+{
+	struct intake_lead *lp = arg;
+	const char *why = reply->err;
+
+	if (why == NULL && intake_parse_person(lp, reply->raw) == -1)
+		why = "unexpected reply from the person read";
+	if (why == NULL && intake_route(lp) == 0)
+		return;
+	if (why == NULL)
+		why = "not connected or too busy";
+	if (lp->dry)
+		lp->simulated(lp->done_arg, NULL, why);
+	else
+		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, why);
 	intake_lead_free(lp);
-	return intake_unavailable(err, "not connected or too busy");
+}
+
+/*
+ * Read the lead's person, then decide and route: 0, or -1 when nothing
+ * could be sent. A lead with no identity has no person to read.
+ */
+static int
+intake_read_person(struct intake_lead *lp)
+{
+	struct store_args a = { 0 };
+
+	if (lp->subjects[0] == '\0') {
+		intake_person_clear(&lp->person);
+		return intake_route(lp);
+	}
+	store_args_add(&a, lp->subjects);
+	return store_eval(lp->srv->store, SCRIPT_PERSON_READ, sys_now_ms(), &a, intake_on_person,
+	    lp);
 }
 
 int
 intake_submit(struct server *srv, const struct conf *conf, json_t *fields, const char *idem,
     struct lead_error *err, intake_done *done, void *arg)
 {
-	struct store_args a = { 0 };
 	struct intake_lead *lp;
 
 	if (!pii_key_ready())
 		return intake_unavailable(err, "starting up: not yet connected to Redis");
-	if ((lp = intake_decide(srv, conf, fields, idem, &a, 0, err)) == NULL) {
+	if ((lp = intake_prepare(srv, conf, fields, idem, 0, err)) == NULL) {
 		metrics_inc(METRIC_LEADS_INVALID, 1);
 		return -1;
 	}
 	lp->done = done;
 	lp->done_arg = arg;
-	return intake_send(srv, lp, &a, intake_on_routed, err);
+	if (intake_read_person(lp) == 0)
+		return 0;
+	intake_lead_free(lp);
+	return intake_unavailable(err, "not connected or too busy");
 }
 
 /* The decision a dry run got: tell the caller, with the lead as it would be. */
@@ -507,6 +868,7 @@ intake_on_simulated(const struct store_reply *reply, void *arg)
 		    reply->err != NULL ? reply->err : "unexpected reply");
 		goto out;
 	}
+	lp->id[0] = '\0';	/* the script had one to work with; the answer shows none */
 	intake_view_routed(&v, lp, r);
 	lp->simulated(lp->done_arg, &v, NULL);
 out:
@@ -517,13 +879,14 @@ int
 intake_simulate(struct server *srv, const struct conf *conf, json_t *fields,
     struct lead_error *err, intake_simulated *done, void *arg)
 {
-	struct store_args a = { 0 };
 	struct intake_lead *lp;
 
-	if ((lp = intake_decide(srv, conf, fields, NULL, &a, 1, err)) == NULL)
+	if ((lp = intake_prepare(srv, conf, fields, NULL, 1, err)) == NULL)
 		return -1;
-	lp->id[0] = '\0';	/* the script had one to work with; the answer shows none */
 	lp->simulated = done;
 	lp->done_arg = arg;
-	return intake_send(srv, lp, &a, intake_on_simulated, err);
+	if (intake_read_person(lp) == 0)
+		return 0;
+	intake_lead_free(lp);
+	return intake_unavailable(err, "not connected or too busy");
 }

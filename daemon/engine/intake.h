@@ -1,6 +1,7 @@
 /*
- * intake.h — a lead's way in: validated, scored and decided in memory, then
- * stored and routed by one route script call. Every door (POST /v1/leads,
+ * intake.h — a lead's way in: validated, its person read, scored and decided
+ * in memory, then stored (or joined to the person's open lead) and routed by
+ * one route script call. Every door (POST /v1/leads,
  * a source's events, POST /v1/route/simulate) comes through here.
  */
 #ifndef LEADROUTED_INTAKE_H
@@ -19,6 +20,7 @@ struct server;
 enum intake_outcome {
 	INTAKE_STORED,		/* new: v is the lead as decided */
 	INTAKE_REPLAYED,	/* its idempotency key was seen: v is the lead stored then */
+	INTAKE_JOINED,		/* its person's open lead took it (re_engaged): v is that lead */
 	INTAKE_ERASED,		/* its person was erased (a tombstone): nothing stored */
 	INTAKE_KEY_REUSED,	/* its idempotency key came with other fields: nothing stored */
 	INTAKE_UNAVAILABLE,	/* Redis failed (why): nothing known to be stored */

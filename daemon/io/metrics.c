@@ -13,6 +13,9 @@ static const struct {
 } metric_info[METRIC_COUNT] = {
 	[METRIC_LEADS_RECEIVED] = { "leads_received_total", "", "Leads accepted and stored (duplicates excluded)." },
 	[METRIC_LEADS_DUPLICATE] = { "leads_duplicate_total", "", "Repeats answered from the idempotency record." },
+	[METRIC_LEADS_JOINED] = { "leads_re_engaged_total", "", "Events of a person with an open lead, added to that lead instead of making another." },
+	[METRIC_PEOPLE_BECAME_MQL] = { "people_became_mql_total", "", "People whose accumulated score crossed the MQL threshold." },
+	[METRIC_PERSON_RETRIES] = { "person_decisions_retried_total", "", "Decisions made again because another lead of the same person was stored first." },
 	[METRIC_IDEM_REUSED] = { "idempotency_keys_reused_total", "", "Requests refused because their idempotency key came with a different request (leads, source events, lead actions)." },
 	[METRIC_LEADS_INVALID] = { "leads_invalid_total", "", "Lead bodies refused by validation." },
 	[METRIC_LEADS_ASSIGNED_ON_ARRIVAL] = { "leads_assigned_total", "via=\"arrival\"", "Leads given an owner." },

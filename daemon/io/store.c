@@ -74,6 +74,7 @@ struct store {
 	struct conf		*conn;		/* where to connect: the config at start (a reference) */
 	char			*anchor;	/* KEYS[1], so cluster clients know the slot */
 	int64_t			 timeout_ms;
+	int64_t			 last_reply;	/* when Redis last answered (ms) */
 	uint64_t		 max_in_flight;
 	uint64_t		 stream_max_len;
 	char			 sha[SCRIPT_COUNT][41];
@@ -308,6 +309,8 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 
 	TAILQ_REMOVE(&s->pending, cmd, entry);
 	s->npending--;
+	if (r != NULL)
+		s->last_reply = store_now();
 
 	if (r == NULL) {
 		/* The connection is going away; nothing new may be sent on it. */
@@ -634,14 +637,22 @@ store_connected(const struct store *s)
 	return s->state == STORE_UP;
 }
 
-/* True while the oldest command in flight has had no reply for STORE_STALL_MS. */
+/*
+ * True while the oldest command in flight has had no reply for STORE_STALL_MS
+ * and Redis has answered nothing for as long. A Redis that just answered is
+ * working through a backlog: a request's next step, sent from a reply, goes.
+ */
 static int
 store_stalled(const struct store *s)
 {
 	const struct store_cmd *head = TAILQ_FIRST(&s->pending);
 	int64_t stall = s->timeout_ms < STORE_STALL_MS ? s->timeout_ms : STORE_STALL_MS;
+	int64_t now;
 
-	return head != NULL && store_now() - head->sent >= stall;
+	if (head == NULL)
+		return 0;
+	now = store_now();
+	return now - head->sent >= stall && now - s->last_reply >= stall;
 }
 
 static int

@@ -1,7 +1,11 @@
 -- uses: keys, events, rotation, clocks, idempotency, person
--- route.lua: store a new lead and give it an owner: its contact's current
+-- route.lua: store a new lead and give it an owner: its contact's previous
 -- owner (sticky), else the first eligible target of its rule, else queue it;
--- or keep it for nurture. With dry set, decide and change nothing (simulate).
+-- or keep it for nurture. Or, when its person already has an open lead the
+-- daemon chose to join, add the event to that lead's history (re_engaged)
+-- instead: no new slot, no new clocks, unless the lead was held in nurture
+-- and now qualifies (it is routed) or the event restarts its first touch.
+-- With dry set, decide and change nothing (simulate).
 --
 -- ARGV[4] lead id, [5] idempotency key or '', [6] the lead's fingerprint
 -- (see idempotency.lua), [7] idempotency window (ms),
@@ -10,8 +14,14 @@
 -- of its email and phone, comma-separated ('' for none: see pii.h), [12] how
 -- long its record is kept (ms), [13] a new person id (used when none of
 -- the lead's identities names a person yet), [14] the kinds of [11]'s hashes
--- (email, phone, crm; comma-separated, in the same order),
--- [15] n, then n field, value pairs the daemon computed (fields, score, …)
+-- (email, phone, crm; comma-separated, in the same order), [15] the person
+-- the daemon read ('' for none) and [16] its ver, [17] the open lead to join
+-- ('' for a new lead) and [18] its status as read, [19] the person's
+-- behaviour to keep (JSON), [20] '1' when the person is an MQL now, [21] '1'
+-- when they just became one, [22] '1' to restart a joined lead's clocks
+-- that start on assignment, [23] the event's name and [24] its source, [25]
+-- the person's score and [26] grade,
+-- [27] n, then n field, value pairs the daemon computed (fields, score, …)
 -- stored with the lead as they are; then:
 --   contact key ('' without an email) and the sticky window (ms, 0: off),
 --   rep facts ',id:in_hours:max_open:max_day:day,…' ('' when not needed),
@@ -21,8 +31,10 @@
 --   read_candidates) | 'rep', id, weight, max_open, max_day, day, in_hours |
 --   'owner'.
 -- Returns {1, status, received_at, owner or '', pool, trace, clocks (JSON),
--- earliest deadline written or 0, person id ('' when dry)} for a new lead, {0, the stored lead as
--- field, value, ...} for a repeat, {2, subject} when its person was erased,
+-- earliest deadline written or 0, person id ('' when dry)} for a new lead,
+-- {5, the joined lead as field, value, ..., earliest deadline or 0} for a
+-- join, {4} when the person changed since the daemon read it (it decides
+-- again), {0, the stored lead as field, value, ...} for a repeat, {2, subject} when its person was erased,
 -- or {3, key, lead} when the key's lead came with different fields.
 local id, idem, fp, sla_json, rule = ARGV[4], ARGV[5], ARGV[6], ARGV[8], ARGV[9]
 local dry = ARGV[10] == '1'
@@ -49,7 +61,24 @@ if not dry and subjects ~= '' then
 end
 
 local new_pid, ident_kinds = ARGV[13], ARGV[14]
-local i = 15
+local read_pid, read_ver, join, join_status = ARGV[15], ARGV[16], ARGV[17], ARGV[18]
+local behavior, mql_now, became = ARGV[19], ARGV[20], ARGV[21] == '1'
+local restart, ev_name, ev_source = ARGV[22] == '1', ARGV[23], ARGV[24]
+local score, grade = ARGV[25], ARGV[26]
+
+-- The person as the daemon read it, else it decides again on what is there now.
+local pid
+if not dry then
+  pid = person_of(subjects)
+  local ver = pid and (redis.call('HGET', key('person', pid), 'ver') or '0') or '0'
+  if (pid or '') ~= read_pid or ver ~= read_ver then return { 4 } end
+  if join ~= '' and redis.call('HGET', P .. ':lead:' .. join, 'status') ~= join_status then
+    return { 4 }
+  end
+  pid = pid or new_pid
+end
+
+local i = 27
 local nattrs = tonumber(ARGV[i])
 local attrs = {}
 for j = i + 1, i + 2 * nattrs do attrs[#attrs + 1] = ARGV[j] end
@@ -60,62 +89,154 @@ local queue, queue_cap = ARGV[i + 4], tonumber(ARGV[i + 5])
 local ntargets = tonumber(ARGV[i + 6])
 i = i + 7
 
-local trace = {}
-local owner, owner_pool
+-- The owner: sticky, then the rule's targets in order. Returns the owner's
+-- facts (or nil), their pool and the decision trace.
+local function decide_owner()
+  local trace = {}
+  local owner, owner_pool
 
--- Sticky: a contact whose lead is still open goes back to that lead's owner.
-if queue ~= '' and contact ~= '' and sticky_ms > 0 then
-  local prev = redis.call('GET', key('contact', contact))
-  local h = prev and redis.call('HMGET', P .. ':lead:' .. prev, 'status', 'owner', 'pool')
-  if h and (h[1] == 'assigned' or h[1] == 'touched') and h[2] then
-    local c = rep_fact(facts, h[2])
-    local why = c and rep_check(c, false) or 'not_configured'
-    trace[#trace + 1] = 'sticky|' .. prev .. '|' .. h[2] .. '=' .. why
-    if why == 'chosen' then owner, owner_pool = c, h[3] end
+  -- Sticky: a contact whose previous lead had an owner (still open, or
+  -- closed and back) goes to that owner.
+  if queue ~= '' and contact ~= '' and sticky_ms > 0 then
+    local prev = redis.call('GET', key('contact', contact))
+    local h = prev and redis.call('HMGET', P .. ':lead:' .. prev, 'status', 'owner', 'pool')
+    if h and h[1] and h[1] ~= 'queued' and h[1] ~= 'nurture' and h[2] then
+      local c = rep_fact(facts, h[2])
+      local why = c and rep_check(c, false) or 'not_configured'
+      trace[#trace + 1] = 'sticky|' .. prev .. '|' .. h[2] .. '=' .. why
+      if why == 'chosen' then owner, owner_pool = c, h[3] end
+    end
   end
-end
 
--- The rule's targets in order: the first eligible one takes the lead.
-for _ = 1, ntargets do
-  local kind = ARGV[i]
-  if kind == 'pool' then
-    local pool, cap = ARGV[i + 1], tonumber(ARGV[i + 2])
-    local cands, nexti = read_candidates(i + 3)
-    i = nexti
-    if not owner then
-      local rep, reasons = pick_rep(pool, cands, cap, dry)
-      trace[#trace + 1] = 'pool|' .. pool .. '|' .. reasons_text(cands, reasons)
-      if rep then owner, owner_pool = rep, pool end
-    end
-  elseif kind == 'rep' then
-    local c = { id = ARGV[i + 1], weight = tonumber(ARGV[i + 2]), max_open = tonumber(ARGV[i + 3]),
-      max_day = tonumber(ARGV[i + 4]), day = ARGV[i + 5], hours = tonumber(ARGV[i + 6]) }
-    i = i + 7
-    if not owner then
-      local why = rep_check(c, true)
-      trace[#trace + 1] = 'rep|' .. c.id .. '|' .. c.id .. '=' .. why
-      if why == 'chosen' then owner, owner_pool = c, queue end
-    end
-  else
-    i = i + 1
-    if not owner then
-      local found, domain
-      for d in string.gmatch(domains, '[^,]+') do
-        found = redis.call('HGET', key('account_owner'), d)
-        if found then domain = d break end
+  for _ = 1, ntargets do
+    local kind = ARGV[i]
+    if kind == 'pool' then
+      local pool, cap = ARGV[i + 1], tonumber(ARGV[i + 2])
+      local cands, nexti = read_candidates(i + 3)
+      i = nexti
+      if not owner then
+        local rep, reasons = pick_rep(pool, cands, cap, dry)
+        trace[#trace + 1] = 'pool|' .. pool .. '|' .. reasons_text(cands, reasons)
+        if rep then owner, owner_pool = rep, pool end
       end
-      if not found then
-        trace[#trace + 1] = 'owner|' .. (domains ~= '' and string.match(domains, '^[^,]+') or '') .. '|no_account'
-      else
-        local c = rep_fact(facts, found)
-        local why = c and rep_check(c, true) or 'not_configured'
-        trace[#trace + 1] = 'owner|' .. domain .. '|' .. found .. '=' .. why
+    elseif kind == 'rep' then
+      local c = { id = ARGV[i + 1], weight = tonumber(ARGV[i + 2]), max_open = tonumber(ARGV[i + 3]),
+        max_day = tonumber(ARGV[i + 4]), day = ARGV[i + 5], hours = tonumber(ARGV[i + 6]) }
+      i = i + 7
+      if not owner then
+        local why = rep_check(c, true)
+        trace[#trace + 1] = 'rep|' .. c.id .. '|' .. c.id .. '=' .. why
         if why == 'chosen' then owner, owner_pool = c, queue end
       end
+    else
+      i = i + 1
+      if not owner then
+        local found, domain
+        for d in string.gmatch(domains, '[^,]+') do
+          found = redis.call('HGET', key('account_owner'), d)
+          if found then domain = d break end
+        end
+        if not found then
+          trace[#trace + 1] = 'owner|' .. (domains ~= '' and string.match(domains, '^[^,]+') or '') .. '|no_account'
+        else
+          local c = rep_fact(facts, found)
+          local why = c and rep_check(c, true) or 'not_configured'
+          trace[#trace + 1] = 'owner|' .. domain .. '|' .. found .. '=' .. why
+          if why == 'chosen' then owner, owner_pool = c, queue end
+        end
+      end
     end
+  end
+  return owner, owner_pool, trace
+end
+
+-- Take a slot of the owner's (and their daily count) for lead lk.
+local function take_slot(owner, pool)
+  redis.call('HINCRBY', K_REP_OPEN, owner.id, 1)
+  redis.call('HINCRBY', K_POOL_OPEN, pool, 1)
+  if owner.max_day > 0 then
+    local dk = key('rep_day', owner.id, owner.day)
+    redis.call('INCR', dk)
+    redis.call('EXPIRE', dk, 259200)
   end
 end
 
+-- Index the lead under its identities for erasure, until it expires.
+local function index_subjects(lead_id)
+  for h in string.gmatch(subjects, '[^,]+') do
+    local sk = key('subj', h)
+    redis.call('SADD', sk, lead_id)
+    redis.call('PEXPIRE', sk, retention_ms)
+  end
+end
+
+-- What the person's record keeps of this decision.
+local function person_state()
+  local st = { 'behavior', behavior, 'mql', mql_now, 'score', score, 'grade', grade }
+  if became then
+    st[#st + 1] = 'mql_at'
+    st[#st + 1] = NOW
+  end
+  return st
+end
+
+local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
+
+-- A repeat of a person with an open lead joins it.
+if join ~= '' and not dry then
+  local jk = P .. ':lead:' .. join
+  local h = redis.call('HMGET', jk, 'owner', 'pool', 'sla', 'stage')
+  local cur_owner, cur_pool = h[1] or nil, h[2] or nil
+  local now_owner = cur_owner or ''
+  if idem ~= '' then redis.call('SET', key('idem', idem), idem_value(join, fp), 'PX', ARGV[7]) end
+  local re = { 'event', ev_name, 'source', ev_source, 'score', score }
+  local evs = { 're_engaged', re }
+  if became then evs[#evs + 1] = 'became_mql'; evs[#evs + 1] = { 'score', score } end
+  local clock_events, ctx
+  if join_status == 'nurture' and not h[4] and queue ~= '' then
+    -- Held in nurture until now: route it as if it arrived now.
+    local owner, owner_pool, trace = decide_owner()
+    local status = owner and 'assigned' or 'queued'
+    local pool = owner_pool or queue
+    if not owner then trace[#trace + 1] = 'queue|' .. queue .. '|' end
+    redis.call('HSET', jk, 'status', status, 'pool', pool, 'rule', rule, 'sla', sla_json,
+      'trace', table.concat(trace, ';'))
+    if owner then
+      now_owner = owner.id
+      redis.call('HSET', jk, 'owner', owner.id, 'owners', owner.id, 'assigned_at', NOW)
+      take_slot(owner, pool)
+      evs[#evs + 1] = 'assigned'
+      evs[#evs + 1] = { 'rep', owner.id, 'pool', pool, 'rule', rule }
+    else
+      redis.call('ZADD', key('pool', pool, 'queue'), redis.call('INCR', key('seq')), join)
+      evs[#evs + 1] = 'queued'
+      evs[#evs + 1] = { 'pool', pool, 'rule', rule }
+    end
+    clock_events = { 'received', status }
+    ctx = { owner = owner and owner.id or nil, pool = pool, sla = sla }
+    if contact ~= '' and sticky_ms > 0 then
+      redis.call('SET', key('contact', contact), join, 'PX', sticky_ms)
+    end
+  elseif restart and cur_owner and (join_status == 'assigned' or join_status == 'touched') then
+    -- Higher intent on a worked lead asks for a new first touch.
+    re[#re + 1] = 'restarts'
+    re[#re + 1] = 'assigned'
+    clock_events = { 'assigned' }
+    ctx = { owner = cur_owner, pool = cur_pool, restart = true, restart_as = 'restarted',
+      sla = h[3] and h[3] ~= '' and cjson.decode(h[3]) or {} }
+  end
+  push_opt(re, 'rep', now_owner)
+  if became then push_opt(evs[4], 'rep', now_owner) end
+  redis.call('HSET', jk, unpack(attrs))
+  emit(join, unpack(evs))
+  if clock_events then clocks_on_events(join, clock_events, ctx) end
+  redis.call('PEXPIRE', jk, retention_ms)
+  index_subjects(join)
+  person_link(pid, subjects, ident_kinds, join, retention_ms, person_state())
+  return { 5, redis.call('HGETALL', jk), NEXT_DEADLINE or 0 }
+end
+
+local owner, owner_pool, trace = decide_owner()
 local status
 if queue == '' then
   status = 'nurture'
@@ -138,8 +259,6 @@ if idem ~= '' then
   attrs[#attrs + 1] = idem
 end
 local lk = P .. ':lead:' .. id
--- Its person: whoever any of its identities names, else a new one.
-local pid = person_of(subjects) or new_pid
 attrs[#attrs + 1] = 'person'
 attrs[#attrs + 1] = pid
 local ev = { 'pool', pool, 'rule', rule }
@@ -154,42 +273,44 @@ if owner then
   ev[#ev + 1] = 'rep'
   ev[#ev + 1] = owner.id
 end
-local events = { 'received', status }
-local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
-local history
+-- The first lead of a new person, for the scorecard's count of people.
+if pid == new_pid then
+  ev[#ev + 1] = 'new_person'
+  ev[#ev + 1] = '1'
+end
+local evs = { 'received', ev }
+if became then
+  evs[#evs + 1] = 'became_mql'
+  evs[#evs + 1] = { 'score', score, 'rep', owner and owner.id or '' }
+end
 if status == 'assigned' then
-  history = record(id, 0, 'received', ev, 'assigned', { 'rep', owner.id, 'pool', pool })
-  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW, 'seq', 2,
-    'sla', sla_json, 'status', 'assigned', 'owner', owner.id, 'owners', owner.id,
-    'assigned_at', NOW, 'trace', text, 'events', '[' .. history .. ']', unpack(attrs))
-  redis.call('HINCRBY', K_REP_OPEN, owner.id, 1)
-  redis.call('HINCRBY', K_POOL_OPEN, pool, 1)
-  if owner.max_day > 0 then
-    local dk = key('rep_day', owner.id, owner.day)
-    redis.call('INCR', dk)
-    redis.call('EXPIRE', dk, 259200)
-  end
-else
-  history = record(id, 0, 'received', ev, status, { 'pool', pool })
-  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW, 'seq', 2,
-    'sla', sla_json, 'status', status, 'trace', text, 'events', '[' .. history .. ']',
+  evs[#evs + 1] = 'assigned'
+  evs[#evs + 1] = { 'rep', owner.id, 'pool', pool }
+  local history, seq = record(id, 0, unpack(evs))
+  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
+    'seq', seq, 'sla', sla_json, 'status', 'assigned', 'owner', owner.id,
+    'owners', owner.id, 'assigned_at', NOW, 'trace', text, 'events', '[' .. history .. ']',
     unpack(attrs))
+  take_slot(owner, pool)
+else
+  evs[#evs + 1] = status
+  evs[#evs + 1] = { 'pool', pool }
+  local history, seq = record(id, 0, unpack(evs))
+  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
+    'seq', seq, 'sla', sla_json, 'status', status, 'trace', text,
+    'events', '[' .. history .. ']', unpack(attrs))
 end
 if status == 'queued' then
   redis.call('ZADD', key('pool', pool, 'queue'), redis.call('INCR', key('seq')), id)
 end
 -- Retention: the record expires; the subject index finds it for erasure until then.
 redis.call('PEXPIRE', lk, retention_ms)
-for h in string.gmatch(subjects, '[^,]+') do
-  local sk = key('subj', h)
-  redis.call('SADD', sk, id)
-  redis.call('PEXPIRE', sk, retention_ms)
-end
-person_link(pid, subjects, ident_kinds, id, retention_ms)
+index_subjects(id)
+person_link(pid, subjects, ident_kinds, id, retention_ms, person_state())
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
   redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
 end
-local clocks = clocks_on_events(id, events,
+local clocks = clocks_on_events(id, { 'received', status },
   { owner = owner and owner.id or nil, pool = pool, sla = sla, fresh = true })
 return { 1, status, NOW, owner and owner.id or '', pool, text,
   next(clocks) and cjson.encode(clocks) or '{}', NEXT_DEADLINE or 0, pid }

@@ -447,6 +447,9 @@ struct conf {
 		int64_t		idempotency_window_ms;
 		int64_t		sticky_window_ms;	/* 0: off */
 		int64_t		retention_ms;		/* a lead's record expires after */
+		int64_t		join_window_ms;		/* a repeat joins an open lead this young (0: off) */
+		char		**restart_on;		/* events that restart a joined lead's first touch */
+		size_t		nrestart_on;
 	} leads;
 
 	struct {

@@ -136,6 +136,7 @@ http:
   timeout: {redis_timeout}
 leads:
   sticky_window: {sticky}
+  join_window: {join}
 sla:
   clocks:
     - name: route
@@ -193,7 +194,7 @@ def make_conf(redis, **kw):
     values = dict(log_level="info", max_body="64KiB", shutdown_timeout="10s",
                   redis_url=redis.url if redis else "redis://127.0.0.1:1/0",
                   prefix="lr", redis_timeout="2s", route="5m", first_touch="1h", ft_calendar="owner",
-                  sticky="0s",
+                  sticky="0s", join="0s",
                   extra="", reps=BASE_REPS, pools=BASE_POOLS, rules=BASE_RULES)
     values.update(kw)
     # ft_extra: more keys of the first_touch clock; sla_extra: more of sla (grades).

@@ -40,10 +40,10 @@ class CheckConfigTests(DaemonTestCase):
         self.assertEqual(out, "")
         lines = err.splitlines()
         self.assertEqual(lines, [
-            path + ":17: sla.clocks[0].duration: bad duration \"5 minutes\": unknown unit: use ms, s, m, h or d",
-            path + ":36: pools[1].reps[1]: unknown rep \"zoe\"",
-            path + ":48: rules[2].pool: unknown pool \"apac\"",
-            path + ":49: colour: unknown key \"colour\"",
+            path + ":18: sla.clocks[0].duration: bad duration \"5 minutes\": unknown unit: use ms, s, m, h or d",
+            path + ":37: pools[1].reps[1]: unknown rep \"zoe\"",
+            path + ":49: rules[2].pool: unknown pool \"apac\"",
+            path + ":50: colour: unknown key \"colour\"",
             path + ": 4 errors",
         ])
 
@@ -125,7 +125,7 @@ class ReloadTests(DaemonTestCase):
         v1 = self.d.get("/healthz").json["config_version"]
         self.reload(make_conf(self.redis).replace("reps: [ana, ben]", "reps: [ana, bob]"))
         errors = self.d.events("config_error")
-        self.assertEqual(errors[-1]["line"], "34")
+        self.assertEqual(errors[-1]["line"], "35")
         self.assertEqual(errors[-1]["message"], 'unknown rep "bob"')
         self.assertEqual(len(self.d.events("config_reload_failed")), 1)
         self.assertEqual(self.d.get("/healthz").json["config_version"], v1)

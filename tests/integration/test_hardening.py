@@ -256,7 +256,7 @@ class LoadSheddingTests(DaemonTestCase):
         self.assertEqual(r.headers["retry-after"], "1")
         for t in threads:
             t.join()
-        self.assertEqual(sorted(x.status for x in results), [201, 201])
+        self.assertEqual(sorted(x.status for x in results), [201, 201], results)
         self.assertIsNone(self.redis.cmd("GET", "lr:idem:none"))
 
 

@@ -258,7 +258,7 @@ class BadInputTests(DaemonTestCase):
     def test_missing_email_and_phone_is_422_naming_the_field(self):
         r = self.d.post("/v1/leads", {"first_name": "Ana", "country": "DE"})
         self.assertError(r, 422, "missing_field", "email")
-        self.assertEqual(r.json["error"]["message"], "email or phone is required")
+        self.assertEqual(r.json["error"]["message"], "email, phone or crm_id is required")
         self.assertNothingStored()
 
     def test_invalid_fields_are_422_naming_the_field(self):

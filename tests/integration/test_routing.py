@@ -44,9 +44,12 @@ class ScoringTests(DaemonTestCase):
         self.assertEqual(lead["score"], 80)
         self.assertEqual(lead["grade"], "A")
         self.assertIs(lead["mql"], True)
+        # A behaviour entry also says when it happened and what it earned then.
         self.assertEqual(lead["score_breakdown"], [
             {"reason": "senior-title", "points": 20}, {"reason": "mid-market", "points": 15},
-            {"reason": "dach", "points": 5}, {"reason": "event:demo_request", "points": 40}])
+            {"reason": "dach", "points": 5},
+            {"reason": "event:demo_request", "points": 40, "earned": 40,
+             "at": lead["received_at"]}])
         got = self.d.get("/v1/leads/" + lead["id"]).json
         for k in ("score", "grade", "mql", "score_breakdown"):
             self.assertEqual(got[k], lead[k], k)

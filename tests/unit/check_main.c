@@ -15,6 +15,7 @@ main(void)
 	srunner_add_suite(sr, conf_suite());
 	srunner_add_suite(sr, idem_suite());
 	srunner_add_suite(sr, lead_suite());
+	srunner_add_suite(sr, leadref_suite());
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, mapping_suite());
 	srunner_add_suite(sr, normalise_suite());

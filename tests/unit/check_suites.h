@@ -9,6 +9,7 @@ Suite *actlink_suite(void);
 Suite *conf_suite(void);
 Suite *idem_suite(void);
 Suite *lead_suite(void);
+Suite *leadref_suite(void);
 Suite *mail_suite(void);
 Suite *mapping_suite(void);
 Suite *normalise_suite(void);

@@ -94,8 +94,8 @@ END_TEST
 
 START_TEST(test_lead_requires_email_or_phone)
 {
-	invalid("{\"first_name\": \"Ana\"}", "missing_field", "email", "email or phone is required");
-	invalid("{\"email\": \"   \"}", "missing_field", "email", "email or phone is required");
+	invalid("{\"first_name\": \"Ana\"}", "missing_field", "email", "email, phone or crm_id is required");
+	invalid("{\"email\": \"   \"}", "missing_field", "email", "email, phone or crm_id is required");
 }
 END_TEST
 

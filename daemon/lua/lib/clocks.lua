@@ -38,7 +38,8 @@ end
 -- Run the lead's clocks through events, in order: each stops the running
 -- clocks that stop on it, then starts those that start on it. ctx: owner and
 -- pool now, sla (the lead's own durations by clock), restart (a reassignment:
--- clocks starting on the event start over for the new owner; fresh: a new
+-- clocks starting on the event start over for the new owner; the stopped run
+-- is marked restart_as, else reassigned), fresh (a new
 -- lead, with no clocks yet), cancel (the lead left the sales process: every
 -- clock still running stops, neither met nor breached unless already late).
 -- A clock started and stopped within one call writes no deadline. Returns the
@@ -70,7 +71,7 @@ local function clocks_on_events(lead_id, events, ctx)
         st.stopped_at = NOW
         local was_breached = st.breached
         if not st.breached and NOW > st.due_at then st.breached = true end
-        if restart then st.reassigned = true end
+        if restart then st[ctx.restart_as or 'reassigned'] = true end
         if cancel then st.cancelled = true end
         -- A breach found at its deadline was counted then (sla_claim.lua).
         if st.breached and not was_breached then

@@ -21,11 +21,11 @@ local function lead_open(status)
 end
 
 -- Tie a lead and its identities (hashes, with their kinds: comma-separated
--- and in the same order) to person pid, creating the record when new. An
--- identity that already names another person stays with it. Returns the
--- kinds newly linked to an existing person (for the lead's history), as a
--- list.
-local function person_link(pid, idents, kinds, lead_id, keep_ms)
+-- and in the same order) to person pid, creating the record when new, and
+-- set the fields of state (a flat list: behaviour, score, …). An identity
+-- that already names another person stays with it. Returns the kinds newly
+-- linked to an existing person (for the lead's history), as a list.
+local function person_link(pid, idents, kinds, lead_id, keep_ms, state)
   local pk = key('person', pid)
   local h = redis.call('HMGET', pk, 'ids', 'leads', 'ver')
   local fresh = h[1] == false
@@ -46,7 +46,9 @@ local function person_link(pid, idents, kinds, lead_id, keep_ms)
       end
     end
   end
-  leads = leads == '' and lead_id or leads .. ',' .. lead_id
+  if not string.find(',' .. leads .. ',', ',' .. lead_id .. ',', 1, true) then
+    leads = leads == '' and lead_id or leads .. ',' .. lead_id
+  end
   local count = select(2, string.gsub(leads, ',', '')) + 1
   while count > PERSON_MAX_LEADS do
     leads = string.sub(leads, (string.find(leads, ',', 1, true) or #leads) + 1)
@@ -54,7 +56,7 @@ local function person_link(pid, idents, kinds, lead_id, keep_ms)
   end
   if fresh then redis.call('HSET', pk, 'id', pid, 'created_at', NOW) end
   redis.call('HSET', pk, 'ids', ids, 'leads', leads, 'last', lead_id, 'updated_at', NOW,
-    'ver', (tonumber(h[3]) or 0) + 1)
+    'ver', (tonumber(h[3]) or 0) + 1, unpack(state))
   redis.call('PEXPIRE', pk, keep_ms)
   return linked
 end
