@@ -498,11 +498,12 @@ facts_clocks(const struct message_in *in, enum esc html, struct fact *f, size_t 
 {
 	struct running r[FACTS_MAX];
 	size_t k, nr = running_clocks(in->data, r, FACTS_MAX - *n);
+	int restarts = str(in->data, "restarts") != NULL;
 
 	for (k = 0; k < nr; k++) {
 		message_put_time(b, r[k].due_ms, in->zone);
-		/* Started by this very event (the scripts' one clock): it runs again from now. */
-		if (r[k].started_ms == in->at_ms)
+		/* The event restarted clocks: those started at its very time (the scripts' clock). */
+		if (restarts && r[k].started_ms == in->at_ms)
 			buf_append(b, ", restarted", 11);
 		facts_add(f, n, r[k].name, b);
 	}

@@ -46,11 +46,11 @@ static const struct {
 /* The lead's hash fields read, in this order, then clk:<name> per configured clock. */
 enum {
 	LF_STATUS, LF_OWNER, LF_OWNERS, LF_POOL, LF_RULE, LF_SCORE, LF_GRADE, LF_MQL,
-	LF_BREAKDOWN, LF_FIELDS, LF_STAGE, LF_SOURCE, LF_SEQ, LF_TRACE, LF_CLOCKS
+	LF_BREAKDOWN, LF_FIELDS, LF_STAGE, LF_SOURCE, LF_SEQ, LF_TRACE, LF_ASSIGNED_AT, LF_CLOCKS
 };
 static const char *const lead_fields[LF_CLOCKS] = {
 	"status", "owner", "owners", "pool", "rule", "score", "grade", "mql",
-	"breakdown", "fields", "stage", "source", "seq", "trace",
+	"breakdown", "fields", "stage", "source", "seq", "trace", "assigned_at",
 };
 
 int
@@ -531,4 +531,10 @@ const char *
 event_lead_owner(const struct lead_snap *lead)
 {
 	return lead_str(lead, LF_OWNER);
+}
+
+int64_t
+event_lead_assigned_at(const struct lead_snap *lead)
+{
+	return as_int(lead_str(lead, LF_ASSIGNED_AT), -1);
 }

@@ -105,7 +105,8 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	const struct conf_rep *rep = rep_id != NULL && *rep_id != '\0' ?
 	    conf_find_rep(conf, rep_id) : NULL;
 	const struct conf_notify_target *t;
-	static const char *const members[] = { "lead", "rep", "from" };
+	/* restarts: the clocks of that start event began again (re_engaged). */
+	static const char *const members[] = { "lead", "rep", "from", "restarts" };
 	const struct conf_pool *pool;
 	struct message_in in = { 0 };
 	json_t *data, *v;
@@ -118,6 +119,13 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	 */
 	if (rep == NULL || lead == NULL || !lead->exists || owner == NULL ||
 	    strcmp(owner, rep_id) != 0)
+		return NULL;
+	/*
+	 * A lead held in nurture that this very event made routable went to its
+	 * owner in the same step: its lead.assigned tells them, once.
+	 */
+	if (type == SUB_LEAD_RE_ENGAGED && at != NULL &&
+	    event_lead_assigned_at(lead) == strtoll(at, NULL, 10))
 		return NULL;
 	/* The lead as it is now, and the event's own members (not the subscribers' body: cheaper). */
 	data = event_lead_object(conf, lead);

@@ -59,6 +59,7 @@ re_engaged(void)
 	json_object_set_new(d, "new_event", json_string("demo_request"));
 	json_object_set_new(d, "new_source", json_string("web"));
 	json_object_set_new(d, "new_score", json_integer(85));
+	json_object_set_new(d, "restarts", json_string("assigned"));
 	json_object_set_new(d, "clocks", json_pack("{s:{s:s, s:s}, s:{s:s, s:s}}",
 	    "accept", "started_at", "2026-12-01T09:00:00.000Z", "due_at", "2026-12-03T17:00:00.000Z",
 	    "first_touch", "started_at", "2026-12-03T14:00:00.000Z",
@@ -291,6 +292,15 @@ START_TEST(test_message_slack_re_engaged)
 	ck_assert_ptr_nonnull(strstr(s, "*Score*\\n60 (grade B)\""));
 	free(s);
 	json_decref(msg);
+
+	/* An event that restarted nothing: a clock that merely began then is not "restarted". */
+	json_object_del(data, "restarts");
+	msg = message_slack(&in);
+	s = all_text(msg);
+	ck_assert_ptr_nonnull(strstr(s, "*First touch due*\\nThu 3 Dec, 16:00 (Europe/Berlin)\""));
+	free(s);
+	json_decref(msg);
+	json_object_set_new(data, "restarts", json_string("assigned"));
 
 	/* A sender that named no event: the headline alone says it. */
 	json_object_del(data, "new_event");
