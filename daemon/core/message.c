@@ -350,12 +350,16 @@ put_score_line(struct buf *b, const json_t *score, const char *grade, const json
 	}
 	json_array_foreach(bd, i, r) {
 		json_int_t pts = json_integer_value(json_object_get(r, "points"));
+		const char *reason = str(r, "reason");
 
-		if (str(r, "reason") == NULL || pts == 0 || shown == REASONS_SHOWN)
+		if (reason == NULL || pts == 0 || shown == REASONS_SHOWN)
 			continue;
+		/* Behaviour reads as what they did: "event:demo_request" is "demo request". */
+		if (strncmp(reason, "event:", 6) == 0 && reason[6] != '\0')
+			reason += 6;
 		buf_append(b, shown++ == 0 ? ": " : ", ", 2);
 		buf_appendf(b, "%+lld ", (long long)pts);
-		put_words(b, str(r, "reason"), html);
+		put_words(b, reason, html);
 	}
 }
 

@@ -60,6 +60,10 @@ re_engaged(void)
 	json_object_set_new(d, "new_source", json_string("web"));
 	json_object_set_new(d, "new_score", json_integer(85));
 	json_object_set_new(d, "restarts", json_string("assigned"));
+	/* The person's breakdown: fit, then what they did, oldest first. */
+	json_object_set_new(d, "score_breakdown", json_pack("[{s:s, s:i}, {s:s, s:i}, {s:s, s:i}]",
+	    "reason", "title_vp", "points", 25, "reason", "event:webinar", "points", 20,
+	    "reason", "event:demo_request", "points", 40));
 	json_object_set_new(d, "clocks", json_pack("{s:{s:s, s:s}, s:{s:s, s:s}}",
 	    "accept", "started_at", "2026-12-01T09:00:00.000Z", "due_at", "2026-12-03T17:00:00.000Z",
 	    "first_touch", "started_at", "2026-12-03T14:00:00.000Z",
@@ -263,7 +267,8 @@ START_TEST(test_message_slack_re_engaged)
 	/* What they did now, how the lead first came, the score now. */
 	ck_assert_ptr_nonnull(strstr(s, "*Back with*\\ndemo request via web"));
 	ck_assert_ptr_nonnull(strstr(s, "*Came in as*\\nwebinar via hubspot"));
-	ck_assert_ptr_nonnull(strstr(s, "*Score*\\n85 (grade A): +40 demo request, +25 title vp"));
+	ck_assert_ptr_nonnull(strstr(s,
+	    "*Score*\\n85 (grade A): +25 title vp, +20 webinar, +40 demo request\""));
 	/* The lead is theirs already: no "why you". */
 	ck_assert_ptr_null(strstr(s, "Why you"));
 	/* Every running clock, soonest first, in the rep's zone; the restarted one says so. */
@@ -341,7 +346,8 @@ START_TEST(test_message_mail_re_engaged)
 	ck_assert_ptr_nonnull(strstr(m.text, "Jane Doe is back: demo_request\n\n"));
 	ck_assert_ptr_nonnull(strstr(m.text, "Back with: demo request via web\n"));
 	ck_assert_ptr_nonnull(strstr(m.text, "Came in as: webinar via hubspot\n"));
-	ck_assert_ptr_nonnull(strstr(m.text, "Score: 85 (grade A): +40 demo request"));
+	ck_assert_ptr_nonnull(strstr(m.text,
+	    "Score: 85 (grade A): +25 title vp, +20 webinar, +40 demo request\n"));
 	/* ben has no calendar: UTC. */
 	ck_assert_ptr_nonnull(strstr(m.text, "First touch due: Thu 3 Dec, 15:00 (UTC), restarted\n"));
 	ck_assert_ptr_nonnull(strstr(m.text, "Accept due: Thu 3 Dec, 17:00 (UTC)\n"));
