@@ -331,13 +331,47 @@ message_why(const char *trace, const char *owner)
 	return out;
 }
 
+/*
+ * The reasons that weigh most (by points, either way), heaviest first:
+ * their indexes in bd; how many. A person's breakdown lists fit, then what
+ * they did oldest first, so order alone would hide what they just did.
+ */
+static size_t
+top_reasons(const json_t *bd, size_t top[REASONS_SHOWN])
+{
+	size_t n = 0, i, k;
+
+	while (n < REASONS_SHOWN) {
+		json_int_t best = 0;
+		size_t pick = 0;
+		int found = 0;
+
+		for (i = 0; i < json_array_size(bd); i++) {
+			const json_t *r = json_array_get(bd, i);
+			json_int_t pts = json_integer_value(json_object_get(r, "points"));
+			json_int_t w = pts < 0 ? -pts : pts;
+
+			for (k = 0; k < n && top[k] != i; k++)
+				;
+			if (k < n || str(r, "reason") == NULL || w == 0 || (found && w <= best))
+				continue;
+			best = w;
+			pick = i;
+			found = 1;
+		}
+		if (!found)
+			break;
+		top[n++] = pick;
+	}
+	return n;
+}
+
 /* The score line: "85 (grade A): +40 demo request, +20 title vp"; score, grade, bd may be NULL. */
 static void
 put_score_line(struct buf *b, const json_t *score, const char *grade, const json_t *bd,
     enum esc html)
 {
-	const json_t *r;
-	size_t i, shown = 0;
+	size_t top[REASONS_SHOWN], n = top_reasons(bd, top), i;
 
 	if (json_is_integer(score))
 		buf_appendf(b, "%lld", (long long)json_integer_value(score));
@@ -348,17 +382,15 @@ put_score_line(struct buf *b, const json_t *score, const char *grade, const json
 		put(b, grade, html);
 		buf_append(b, ")", 1);
 	}
-	json_array_foreach(bd, i, r) {
-		json_int_t pts = json_integer_value(json_object_get(r, "points"));
+	for (i = 0; i < n; i++) {
+		const json_t *r = json_array_get(bd, top[i]);
 		const char *reason = str(r, "reason");
 
-		if (reason == NULL || pts == 0 || shown == REASONS_SHOWN)
-			continue;
 		/* Behaviour reads as what they did: "event:demo_request" is "demo request". */
 		if (strncmp(reason, "event:", 6) == 0 && reason[6] != '\0')
 			reason += 6;
-		buf_append(b, shown++ == 0 ? ": " : ", ", 2);
-		buf_appendf(b, "%+lld ", (long long)pts);
+		buf_append(b, i == 0 ? ": " : ", ", 2);
+		buf_appendf(b, "%+lld ", (long long)json_integer_value(json_object_get(r, "points")));
 		put_words(b, reason, html);
 	}
 }

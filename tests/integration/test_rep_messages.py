@@ -401,8 +401,8 @@ class ReEngagedTests(RepMessageCase):
         text = block_text(msg)
         self.assertIn("*Back with*\ndemo request via web", text)
         self.assertIn("*Came in as*\nwebinar via hubspot", text)
-        # The person's score now: 15 + 40, grade B, with what earned it.
-        self.assertIn("*Score*\n55 (grade B): +15 webinar, +40 demo request", text)
+        # The person's score now: 15 + 40, grade B, with what earned it, heaviest first.
+        self.assertIn("*Score*\n55 (grade B): +40 demo request, +15 webinar", text)
         self.assertNotIn("Why you", text)
         # The first touch, touched already, runs again: its new due time, in ana's zone.
         self.assertTrue(now["clocks"]["first_touch"]["running"])
@@ -437,7 +437,7 @@ class ReEngagedTests(RepMessageCase):
         plain = rec["message"].get_body(("plain",)).get_content().replace("\r\n", "\n")
         self.assertIn("Back with: pricing page via web\n", plain)
         self.assertIn("Came in as: webinar via hubspot\n", plain)
-        self.assertIn("Score: 40 (grade C): +15 webinar, +25 pricing page\n", plain)
+        self.assertIn("Score: 40 (grade C): +25 pricing page, +15 webinar\n", plain)
         # Not a restarting event: the first touch still runs, as it was.
         self.assertRegex(plain, r"First touch due: \w{3} \d+ \w{3}, \d\d:\d\d \(UTC\)\n")
         self.assertNotIn("restarted", plain)

@@ -60,7 +60,7 @@ re_engaged(void)
 	json_object_set_new(d, "new_source", json_string("web"));
 	json_object_set_new(d, "new_score", json_integer(85));
 	json_object_set_new(d, "restarts", json_string("assigned"));
-	/* The person's breakdown: fit, then what they did, oldest first. */
+	/* The person's breakdown: fit, then what they did, oldest first; told heaviest first. */
 	json_object_set_new(d, "score_breakdown", json_pack("[{s:s, s:i}, {s:s, s:i}, {s:s, s:i}]",
 	    "reason", "title_vp", "points", 25, "reason", "event:webinar", "points", 20,
 	    "reason", "event:demo_request", "points", 40));
@@ -268,7 +268,7 @@ START_TEST(test_message_slack_re_engaged)
 	ck_assert_ptr_nonnull(strstr(s, "*Back with*\\ndemo request via web"));
 	ck_assert_ptr_nonnull(strstr(s, "*Came in as*\\nwebinar via hubspot"));
 	ck_assert_ptr_nonnull(strstr(s,
-	    "*Score*\\n85 (grade A): +25 title vp, +20 webinar, +40 demo request\""));
+	    "*Score*\\n85 (grade A): +40 demo request, +25 title vp, +20 webinar\""));
 	/* The lead is theirs already: no "why you". */
 	ck_assert_ptr_null(strstr(s, "Why you"));
 	/* Every running clock, soonest first, in the rep's zone; the restarted one says so. */
@@ -347,7 +347,7 @@ START_TEST(test_message_mail_re_engaged)
 	ck_assert_ptr_nonnull(strstr(m.text, "Back with: demo request via web\n"));
 	ck_assert_ptr_nonnull(strstr(m.text, "Came in as: webinar via hubspot\n"));
 	ck_assert_ptr_nonnull(strstr(m.text,
-	    "Score: 85 (grade A): +25 title vp, +20 webinar, +40 demo request\n"));
+	    "Score: 85 (grade A): +40 demo request, +25 title vp, +20 webinar\n"));
 	/* ben has no calendar: UTC. */
 	ck_assert_ptr_nonnull(strstr(m.text, "First touch due: Thu 3 Dec, 15:00 (UTC), restarted\n"));
 	ck_assert_ptr_nonnull(strstr(m.text, "Accept due: Thu 3 Dec, 17:00 (UTC)\n"));
@@ -362,6 +362,30 @@ START_TEST(test_message_mail_re_engaged)
 	ck_assert_ptr_nonnull(strstr(m.html,
 	    "<th align=\"left\">Back with</th><td>demo request via web</td>"));
 	ck_assert_ptr_nonnull(strstr(m.html, "Acme &lt;GmbH&gt; &amp; Co"));
+	message_mail_clear(&m);
+	json_decref(data);
+	conf_unref(c);
+}
+END_TEST
+
+/* The reasons that weigh most, either way, heaviest first, whatever their order. */
+START_TEST(test_message_top_reasons)
+{
+	struct conf *c = load();
+	json_t *data = json_loads(assigned, 0, NULL);
+	struct message_mail m;
+	struct message_in in;
+
+	json_object_set_new(data, "score", json_integer(5));
+	json_object_set_new(data, "grade", json_string("C"));
+	json_object_set_new(data, "score_breakdown", json_pack("[{s:s, s:i}, {s:s, s:i}, {s:s, s:i},"
+	    " {s:s, s:i}, {s:s, s:i}]", "reason", "country", "points", 5, "reason", "competitor",
+	    "points", -30, "reason", "nothing", "points", 0, "reason", "event:webinar", "points", 10,
+	    "reason", "event:demo_request", "points", 20));
+	input(&in, c, "lead.assigned", data, "ben");
+	ck_assert_int_eq(message_mail(&in, &m), 0);
+	ck_assert_ptr_nonnull(strstr(m.text,
+	    "Score: 5 (grade C): -30 competitor, +20 demo request, +10 webinar\n"));
 	message_mail_clear(&m);
 	json_decref(data);
 	conf_unref(c);
@@ -401,6 +425,7 @@ message_suite(void)
 	tcase_add_test(tc, test_message_mail);
 	tcase_add_test(tc, test_message_slack_re_engaged);
 	tcase_add_test(tc, test_message_mail_re_engaged);
+	tcase_add_test(tc, test_message_top_reasons);
 	tcase_add_test(tc, test_message_lead_url);
 	suite_add_tcase(s, tc);
 	return s;
