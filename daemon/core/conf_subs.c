@@ -22,8 +22,8 @@
 /* In enum sub_event's order. */
 static const char *const sub_event_names[SUB_EVENT_COUNT] = {
 	"lead.received", "lead.assigned", "lead.queued", "lead.reassigned",
-	"lead.nurtured", "lead.touched", "lead.accepted", "lead.rejected",
-	"lead.stage_changed", "lead.erased", "sla.reminder", "sla.breached",
+	"lead.nurtured", "lead.re_engaged", "lead.became_mql", "lead.touched", "lead.accepted",
+	"lead.rejected", "lead.stage_changed", "lead.erased", "sla.reminder", "sla.breached",
 	"escalation.level", "escalation.acknowledged", "escalation.resolved",
 	"rep.status_changed",
 };
@@ -202,7 +202,8 @@ conf_sub_parse(struct conf_ctx *ctx, const struct ynode *item, const char *path,
 
 /*
  * The built-in subscription of rep messages, when a rep or a pool has a
- * channel: lead.assigned and lead.reassigned told to the new owner, with
+ * channel: lead.assigned and lead.reassigned told to the new owner,
+ * lead.re_engaged (the person is back on an open lead) to the owner, with
  * the delivery, retries and dead letters of every subscription. It never
  * pauses: one rep's dead mailbox must not silence the others.
  */
@@ -223,7 +224,8 @@ conf_sub_reps(struct conf *c)
 	s->id = xstrdup(SUB_REPS_ID);
 	s->url = xstrdup("");
 	s->reps = 1;
-	s->events = (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED);
+	s->events = (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED) |
+	    (1u << SUB_LEAD_RE_ENGAGED);
 	s->contact = 1;
 	s->max_in_flight = 16;
 	s->attempts = c->notify.attempts;

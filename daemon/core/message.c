@@ -3,9 +3,11 @@
  * "What a rep reads"). A rep told of a lead gets what they need to act
  * without opening anything else: who the person is, what they did, how
  * good a fit they are and why, why the lead came to this rep, when the first
- * touch is due in the rep's own time, a link, and the actions. Managers told
- * of a breach get the same context. Pure: the event and the config in, the
- * text out, so every message is tested without a network.
+ * touch is due in the rep's own time, a link, and the actions. An owner
+ * whose person is back reads what they did now, their score now and every
+ * running clock. Managers told of a breach get the same context. Pure: the
+ * event and the config in, the text out, so every message is tested without
+ * a network.
  */
 #include "config.h"
 
@@ -33,7 +35,7 @@ int
 message_for_rep(const char *type)
 {
 	return strcmp(type, "lead.assigned") == 0 || strcmp(type, "lead.reassigned") == 0 ||
-	    strcmp(type, "sla.reminder") == 0;
+	    strcmp(type, "lead.re_engaged") == 0 || strcmp(type, "sla.reminder") == 0;
 }
 
 /* A string member, NULL when absent or empty. */
@@ -164,27 +166,53 @@ when(const json_t *v)
 	return -1;
 }
 
+/* A running clock of the lead's snapshot. */
+struct running {
+	const char	*name;
+	int64_t		 due_ms;
+	int64_t		 started_ms;	/* -1: unknown */
+};
+
+/* The running clocks due first, soonest first: at most max of them; how many. */
+static size_t
+running_clocks(const json_t *data, struct running *out, size_t max)
+{
+	const json_t *clocks = json_object_get(data, "clocks"), *c;
+	const char *k;
+	size_t n = 0, i;
+
+	json_object_foreach((json_t *)clocks, k, c) {
+		const char *due = str(c, "due_at"), *start = str(c, "started_at");
+		struct running r = { k, 0, -1 };
+
+		if (due == NULL || tstamp_parse(due, &r.due_ms) != 0)
+			continue;
+		if (start == NULL || tstamp_parse(start, &r.started_ms) != 0)
+			r.started_ms = -1;
+		/* Insert in due order; past max, the latest falls off. */
+		for (i = n < max ? n : max; i > 0 && out[i - 1].due_ms > r.due_ms; i--)
+			if (i < max)
+				out[i] = out[i - 1];
+		if (i < max) {
+			out[i] = r;
+			if (n < max)
+				n++;
+		}
+	}
+	return n;
+}
+
 /* The running clock due first: its name and due time; 0 when none runs. */
 static int
 first_due(const json_t *data, const char **name, int64_t *due_ms)
 {
-	const json_t *clocks = json_object_get(data, "clocks"), *c;
-	const char *k;
-	int found = 0;
+	struct running r;
 
-	json_object_foreach((json_t *)clocks, k, c) {
-		const char *due = str(c, "due_at");
-		int64_t ms;
-
-		if (due == NULL || tstamp_parse(due, &ms) != 0)
-			continue;
-		if (!found || ms < *due_ms) {
-			*name = k;
-			*due_ms = ms;
-			found = 1;
-		}
-	}
-	return found;
+	if (running_clocks(data, &r, 1) == 0)
+		return 0;
+	*name = r.name;
+	*due_ms = r.due_ms;
+	return 1;
 }
 
 char *
@@ -303,31 +331,108 @@ message_why(const char *trace, const char *owner)
 	return out;
 }
 
-/* The score line: "85 (grade A): +40 demo request, +20 title vp" */
+/*
+ * The reasons that weigh most (by points, either way), heaviest first:
+ * their indexes in bd; how many. A person's breakdown lists fit, then what
+ * they did oldest first, so order alone would hide what they just did.
+ */
+static size_t
+top_reasons(const json_t *bd, size_t top[REASONS_SHOWN])
+{
+	size_t n = 0, i, k;
+
+	while (n < REASONS_SHOWN) {
+		json_int_t best = 0;
+		size_t pick = 0;
+		int found = 0;
+
+		for (i = 0; i < json_array_size(bd); i++) {
+			const json_t *r = json_array_get(bd, i);
+			json_int_t pts = json_integer_value(json_object_get(r, "points"));
+			json_int_t w = pts < 0 ? -pts : pts;
+
+			for (k = 0; k < n && top[k] != i; k++)
+				;
+			if (k < n || str(r, "reason") == NULL || w == 0 || (found && w <= best))
+				continue;
+			best = w;
+			pick = i;
+			found = 1;
+		}
+		if (!found)
+			break;
+		top[n++] = pick;
+	}
+	return n;
+}
+
+/* The score line: "85 (grade A): +40 demo request, +20 title vp"; score, grade, bd may be NULL. */
+static void
+put_score_line(struct buf *b, const json_t *score, const char *grade, const json_t *bd,
+    enum esc html)
+{
+	size_t top[REASONS_SHOWN], n = top_reasons(bd, top), i;
+
+	if (json_is_integer(score))
+		buf_appendf(b, "%lld", (long long)json_integer_value(score));
+	else
+		buf_append(b, "no score", 8);
+	if (grade != NULL) {
+		buf_append(b, " (grade ", 8);
+		put(b, grade, html);
+		buf_append(b, ")", 1);
+	}
+	for (i = 0; i < n; i++) {
+		const json_t *r = json_array_get(bd, top[i]);
+		const char *reason = str(r, "reason");
+
+		/* Behaviour reads as what they did: "event:demo_request" is "demo request". */
+		if (strncmp(reason, "event:", 6) == 0 && reason[6] != '\0')
+			reason += 6;
+		buf_append(b, i == 0 ? ": " : ", ", 2);
+		buf_appendf(b, "%+lld ", (long long)json_integer_value(json_object_get(r, "points")));
+		put_words(b, reason, html);
+	}
+}
+
 static void
 put_score(struct buf *b, const json_t *data, enum esc html)
 {
-	const json_t *bd = json_object_get(data, "score_breakdown"), *r;
-	size_t i, shown = 0;
+	put_score_line(b, json_object_get(data, "score"), str(data, "grade"),
+	    json_object_get(data, "score_breakdown"), html);
+}
 
-	if (json_is_integer(json_object_get(data, "score")))
-		buf_appendf(b, "%lld", (long long)json_integer_value(json_object_get(data, "score")));
-	else
-		buf_append(b, "no score", 8);
-	if (str(data, "grade") != NULL) {
-		buf_append(b, " (grade ", 8);
-		put(b, str(data, "grade"), html);
-		buf_append(b, ")", 1);
-	}
-	json_array_foreach(bd, i, r) {
-		json_int_t pts = json_integer_value(json_object_get(r, "points"));
+/* The band a score falls in, as scoring bands the lead's own (the lowest below every band). */
+static const char *
+grade_of(const struct score_model *m, json_int_t score)
+{
+	size_t i;
 
-		if (str(r, "reason") == NULL || pts == 0 || shown == REASONS_SHOWN)
-			continue;
-		buf_append(b, shown++ == 0 ? ": " : ", ", 2);
-		buf_appendf(b, "%+lld ", (long long)pts);
-		put_words(b, str(r, "reason"), html);
+	if (m->ngrades == 0)
+		return NULL;
+	for (i = 0; i < m->ngrades; i++)
+		if (score >= m->grades[i].min)
+			return m->grades[i].name;
+	return m->grades[m->ngrades - 1].name;
+}
+
+/*
+ * A re-engaged person's score: new_score, as of their event. The lead's
+ * grade and reasons go with it when the lead holds that score; a lead
+ * scored again since has other reasons, so only the band is told then.
+ */
+static void
+put_new_score(struct buf *b, const struct message_in *in, enum esc html)
+{
+	const json_t *d = in->data, *now = json_object_get(d, "new_score");
+	const json_t *lead = json_object_get(d, "score");
+
+	if (!json_is_integer(now) || (json_is_integer(lead) &&
+	    json_integer_value(lead) == json_integer_value(now))) {
+		put_score(b, d, html);
+		return;
 	}
+	put_score_line(b, now, grade_of(&in->conf->scoring, json_integer_value(now)), NULL, html);
 }
 
 /* "VP Sales at Acme GmbH, DE" (what is known of it); empty when nothing is. */
@@ -367,6 +472,9 @@ headline(const struct message_in *in)
 		full = in->reader != NULL ? xasprintf("Lead reassigned to you: %s", who) :
 		    xasprintf("Lead reassigned to %s: %s", str(d, "owner") != NULL ?
 		    str(d, "owner") : "?", who);
+	else if (strcmp(in->type, "lead.re_engaged") == 0)
+		full = str(d, "new_event") != NULL ? xasprintf("%s is back: %s", who,
+		    str(d, "new_event")) : xasprintf("%s is back", who);
 	else if (strcmp(in->type, "sla.reminder") == 0)
 		full = xasprintf("Reminder: %s due for %s", clock != NULL ? clock : "a deadline", who);
 	else if (strcmp(in->type, "escalation.level") == 0)
@@ -399,12 +507,51 @@ facts_add(struct fact *f, size_t *n, const char *label, struct buf *b)
 	b->len = b->cap = 0;
 }
 
+/* Up to this many facts a message shows (Slack's most fields in a section). */
+#define FACTS_MAX 10
+
+/* "demo request via hubspot"; nothing when neither is known. */
+static void
+put_event_via(struct buf *b, const char *event, const char *source, enum esc html)
+{
+	if (event == NULL && source == NULL)
+		return;
+	put_words(b, event != NULL ? event : "an event", html);
+	if (source != NULL) {
+		buf_append(b, " via ", 5);
+		put(b, source, html);
+	}
+}
+
+/*
+ * Every running clock, soonest first, as far as the facts have room: a
+ * re-engaged lead may have had its first touch restarted, and its owner
+ * needs the new due time beside the others.
+ */
+static void
+facts_clocks(const struct message_in *in, enum esc html, struct fact *f, size_t *n,
+    struct buf *b)
+{
+	struct running r[FACTS_MAX];
+	size_t k, nr = running_clocks(in->data, r, FACTS_MAX - *n);
+	int restarts = str(in->data, "restarts") != NULL;
+
+	for (k = 0; k < nr; k++) {
+		message_put_time(b, r[k].due_ms, in->zone);
+		/* The event restarted clocks: those started at its very time (the scripts' clock). */
+		if (restarts && r[k].started_ms == in->at_ms)
+			buf_append(b, ", restarted", 11);
+		facts_add(f, n, r[k].name, b);
+	}
+}
+
 static size_t
 facts(const struct message_in *in, enum esc html, struct fact *f)
 {
 	const json_t *d = in->data;
 	struct buf b = { NULL, 0, 0 };
 	const char *clock = NULL, *s;
+	int back = strcmp(in->type, "lead.re_engaged") == 0;
 	char *why;
 	int64_t due = 0;
 	size_t n = 0;
@@ -412,15 +559,18 @@ facts(const struct message_in *in, enum esc html, struct fact *f)
 	put_who(&b, d, html);
 	if (b.len > 0)
 		facts_add(f, &n, "Who", &b);
-	if (str(d, "event") != NULL || str(d, "source") != NULL) {
-		put_words(&b, str(d, "event") != NULL ? str(d, "event") : "an event", html);
-		if (str(d, "source") != NULL) {
-			buf_append(&b, " via ", 5);
-			put(&b, str(d, "source"), html);
-		}
-		facts_add(f, &n, "Came in as", &b);
+	if (back) {
+		put_event_via(&b, str(d, "new_event"), str(d, "new_source"), html);
+		if (b.len > 0)
+			facts_add(f, &n, "Back with", &b);
 	}
-	put_score(&b, d, html);
+	put_event_via(&b, str(d, "event"), str(d, "source"), html);
+	if (b.len > 0)
+		facts_add(f, &n, "Came in as", &b);
+	if (back)
+		put_new_score(&b, in, html);
+	else
+		put_score(&b, d, html);
 	facts_add(f, &n, "Score", &b);
 	if (strcmp(in->type, "lead.reassigned") == 0 && (s = str(d, "from")) != NULL) {
 		put(&b, s, html);
@@ -430,8 +580,9 @@ facts(const struct message_in *in, enum esc html, struct fact *f)
 		}
 		facts_add(f, &n, "From", &b);
 	}
+	/* Why a lead came to them; a re-engaged one is theirs already. */
 	if (in->reader != NULL && message_for_rep(in->type) &&
-	    strcmp(in->type, "lead.reassigned") != 0 &&
+	    strcmp(in->type, "lead.reassigned") != 0 && !back &&
 	    (why = message_why(in->trace, in->reader->id)) != NULL) {
 		if (str(d, "rule") != NULL) {
 			buf_append(&b, "rule ", 5);
@@ -461,7 +612,9 @@ facts(const struct message_in *in, enum esc html, struct fact *f)
 		}
 		facts_add(f, &n, "Escalation", &b);
 	}
-	if (strcmp(in->type, "sla.reminder") == 0 && str(d, "clock") != NULL &&
+	if (back) {
+		facts_clocks(in, html, f, &n, &b);
+	} else if (strcmp(in->type, "sla.reminder") == 0 && str(d, "clock") != NULL &&
 	    (due = when(json_object_get(d, "due_at"))) >= 0) {
 		message_put_time(&b, due, in->zone);
 		facts_add(f, &n, "Due", &b);
@@ -481,9 +634,6 @@ facts_free(struct fact *f, size_t n)
 		free(f[i].value);
 }
 
-/* Up to this many facts a message shows. */
-#define FACTS_MAX 8
-
 /* A clock's name as a label: "first_touch" → "first touch due". */
 static char *
 fact_label(const char *label, int is_clock)
@@ -502,8 +652,8 @@ fact_label(const char *label, int is_clock)
 static int
 fact_is_clock(const struct fact *f)
 {
-	static const char *const ours[] = { "Who", "Came in as", "Score", "From", "Why you",
-	    "Owner", "Escalation", "Due", NULL };
+	static const char *const ours[] = { "Who", "Back with", "Came in as", "Score", "From",
+	    "Why you", "Owner", "Escalation", "Due", NULL };
 	size_t i;
 
 	for (i = 0; ours[i] != NULL; i++)

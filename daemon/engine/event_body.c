@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,8 @@ static const struct {
 	{ "assigned", SUB_LEAD_ASSIGNED },
 	{ "queued", SUB_LEAD_QUEUED },
 	{ "nurture", SUB_LEAD_NURTURED },
+	{ "re_engaged", SUB_LEAD_RE_ENGAGED },
+	{ "became_mql", SUB_LEAD_BECAME_MQL },
 	{ "reassigned", SUB_LEAD_REASSIGNED },
 	{ "touched", SUB_LEAD_TOUCHED },
 	{ "accepted", SUB_LEAD_ACCEPTED },
@@ -43,11 +46,11 @@ static const struct {
 /* The lead's hash fields read, in this order, then clk:<name> per configured clock. */
 enum {
 	LF_STATUS, LF_OWNER, LF_OWNERS, LF_POOL, LF_RULE, LF_SCORE, LF_GRADE, LF_MQL,
-	LF_BREAKDOWN, LF_FIELDS, LF_STAGE, LF_SOURCE, LF_SEQ, LF_TRACE, LF_CLOCKS
+	LF_BREAKDOWN, LF_FIELDS, LF_STAGE, LF_SOURCE, LF_SEQ, LF_TRACE, LF_ASSIGNED_AT, LF_CLOCKS
 };
 static const char *const lead_fields[LF_CLOCKS] = {
 	"status", "owner", "owners", "pool", "rule", "score", "grade", "mql",
-	"breakdown", "fields", "stage", "source", "seq", "trace",
+	"breakdown", "fields", "stage", "source", "seq", "trace", "assigned_at",
 };
 
 int
@@ -333,6 +336,27 @@ entry_opt(struct jsonw *w, const char *key, const json_t *entry, const char *fie
 		jsonw_string(w, key, v);
 }
 
+/* A member that is null where the entry has nothing ('' included: the scripts write it so). */
+static void
+entry_or_null(struct jsonw *w, const char *key, const json_t *entry, const char *field)
+{
+	const char *v = entry_str(entry, field);
+
+	jsonw_string(w, key, v != NULL && *v != '\0' ? v : NULL);
+}
+
+/* A whole number of the entry; null when absent or not one. */
+static void
+entry_int_or_null(struct jsonw *w, const char *key, const json_t *entry, const char *field)
+{
+	int64_t v = as_int(entry_str(entry, field), INT64_MIN);
+
+	if (v != INT64_MIN)
+		jsonw_int(w, key, v);
+	else
+		jsonw_null(w, key);
+}
+
 /* A decimal number the scripts wrote (an amount): as a JSON number when it is one. */
 static void
 entry_number(struct jsonw *w, const char *key, const json_t *entry, const char *field)
@@ -361,6 +385,20 @@ write_event_members(struct jsonw *w, const struct conf *conf, enum sub_event typ
 	case SUB_LEAD_REASSIGNED:
 		jsonw_string(w, "rep", entry_str(entry, "rep"));
 		jsonw_string(w, "from", entry_str(entry, "from"));
+		break;
+	case SUB_LEAD_RE_ENGAGED:
+		/*
+		 * The snapshot's event, source and score are the lead's (how it
+		 * came in, its score now): what the person did this time is new_*.
+		 */
+		entry_or_null(w, "rep", entry, "rep");
+		entry_or_null(w, "new_event", entry, "event");
+		entry_or_null(w, "new_source", entry, "source");
+		entry_int_or_null(w, "new_score", entry, "score");
+		break;
+	case SUB_LEAD_BECAME_MQL:
+		entry_or_null(w, "rep", entry, "rep");
+		entry_int_or_null(w, "new_score", entry, "score");
 		break;
 	case SUB_LEAD_TOUCHED:
 		jsonw_string(w, "rep", entry_str(entry, "rep"));
@@ -493,4 +531,10 @@ const char *
 event_lead_owner(const struct lead_snap *lead)
 {
 	return lead_str(lead, LF_OWNER);
+}
+
+int64_t
+event_lead_assigned_at(const struct lead_snap *lead)
+{
+	return as_int(lead_str(lead, LF_ASSIGNED_AT), -1);
 }

@@ -3,6 +3,7 @@
 #define LEADROUTED_EVENT_BODY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hiredis/hiredis.h>
 #include <jansson.h>
@@ -56,5 +57,8 @@ json_t *event_lead_object(const struct conf *conf, struct lead_snap *lead);
 /* The lead's routing trace (route.lua) and its owner; NULL when unknown. */
 const char *event_lead_trace(const struct lead_snap *lead);
 const char *event_lead_owner(const struct lead_snap *lead);
+
+/* When the lead got its current owner (epoch ms); -1 when unknown or never. */
+int64_t event_lead_assigned_at(const struct lead_snap *lead);
 
 #endif

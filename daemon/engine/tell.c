@@ -1,12 +1,12 @@
 /*
  * tell.c — who is told of an event, and what they read (docs/notifications.md,
- * "Rep messages"). Two kinds of events reach people: a lead given to a rep
- * (lead.assigned, lead.reassigned: the built-in subscription "reps" reads
- * them from the event stream, see subs.c) and the outbox's jobs (reminders,
- * escalations, see notify.c). Both are composed here for the target's
- * channel: Block Kit for Slack, text and HTML for email, the JSON envelope
- * for webhooks. A message is composed once, as "<target id>\n<payload>", and
- * every attempt sends those bytes (courier.c).
+ * "Rep messages"). Two kinds of events reach people: a lead given to a rep,
+ * or its person back (lead.assigned, lead.reassigned, lead.re_engaged: the
+ * built-in subscription "reps" reads them from the event stream, see subs.c)
+ * and the outbox's jobs (reminders, escalations, see notify.c). Both are
+ * composed here for the target's channel: Block Kit for Slack, text and HTML
+ * for email, the JSON envelope for webhooks. A message is composed once, as
+ * "<target id>\n<payload>", and every attempt sends those bytes (courier.c).
  */
 #include "config.h"
 
@@ -71,24 +71,61 @@ tell_compose(const struct conf_notify_target *t, struct message_in *in, size_t *
 	return out;
 }
 
+/*
+ * What the person did this time, beside what the lead says of itself (its
+ * event, source and score): named as subscribers read them (event_body.c).
+ */
+static void
+tell_new_members(json_t *data, const json_t *entry)
+{
+	const char *ev = json_string_value(json_object_get(entry, "event"));
+	const char *src = json_string_value(json_object_get(entry, "source"));
+	const char *score = json_string_value(json_object_get(entry, "score"));
+	long long pts;
+	char *end;
+
+	if (ev != NULL && *ev != '\0')
+		json_object_set_new(data, "new_event", json_string(ev));
+	if (src != NULL && *src != '\0')
+		json_object_set_new(data, "new_source", json_string(src));
+	if (score != NULL && *score != '\0') {
+		pts = strtoll(score, &end, 10);
+		if (*end == '\0')
+			json_object_set_new(data, "new_score", json_integer(pts));
+	}
+}
+
 char *
 tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum sub_event type,
     const char *eid, const json_t *entry, struct lead_snap *lead, size_t *len)
 {
 	const char *rep_id = json_string_value(json_object_get(entry, "rep"));
 	const char *owner = event_lead_owner(lead);
-	const struct conf_rep *rep = rep_id != NULL ? conf_find_rep(conf, rep_id) : NULL;
+	const char *at = json_string_value(json_object_get(entry, "at"));
+	const struct conf_rep *rep = rep_id != NULL && *rep_id != '\0' ?
+	    conf_find_rep(conf, rep_id) : NULL;
 	const struct conf_notify_target *t;
-	static const char *const members[] = { "lead", "rep", "from" };
+	/* restarts: the clocks of that start event began again (re_engaged). */
+	static const char *const members[] = { "lead", "rep", "from", "restarts" };
 	const struct conf_pool *pool;
 	struct message_in in = { 0 };
 	json_t *data, *v;
 	char *body, *out;
 	size_t n, i;
 
-	/* Quiet by design: a lead that has moved on since is told to its new owner only. */
+	/*
+	 * Quiet by design: a lead that has moved on since is told to its new
+	 * owner only; one without an owner (queued, nurtured) to nobody.
+	 */
 	if (rep == NULL || lead == NULL || !lead->exists || owner == NULL ||
 	    strcmp(owner, rep_id) != 0)
+		return NULL;
+	/*
+	 * A lead held in nurture that this very event made routable went to its
+	 * owner in the same step: its lead.assigned tells them, once.
+	 */
+	if (type == SUB_LEAD_RE_ENGAGED && at != NULL &&
+	    event_lead_assigned_at(lead) == strtoll(at, NULL, 10))
 		return NULL;
 	/* The lead as it is now, and the event's own members (not the subscribers' body: cheaper). */
 	data = event_lead_object(conf, lead);
@@ -96,6 +133,8 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	for (i = 0; i < LR_NELEM(members); i++)
 		if ((v = json_object_get(entry, members[i])) != NULL)
 			json_object_set(data, members[i], v);
+	if (type == SUB_LEAD_RE_ENGAGED)
+		tell_new_members(data, entry);
 	pool = conf_find_pool(conf, json_string_value(json_object_get(data, "pool")) != NULL ?
 	    json_string_value(json_object_get(data, "pool")) : "");
 	if ((t = conf_rep_target(conf, rep, pool)) == NULL) {
@@ -114,7 +153,10 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	in.conf = conf;
 	in.type = sub_event_name(type);
 	in.data = data;
-	in.at_ms = strtoll(eid, NULL, 10);
+	/* When it happened by the scripts' clock, the clocks' own (a stream id is Redis's). */
+	in.at_ms = at != NULL ? strtoll(at, NULL, 10) : 0;
+	if (in.at_ms <= 0)
+		in.at_ms = strtoll(eid, NULL, 10);
 	in.trace = event_lead_trace(lead);
 	in.reader = t == rep->notify ? rep : NULL;
 	in.zone = tell_zone(conf, rep != NULL ? rep->id : NULL, pool != NULL ? pool->id : NULL);

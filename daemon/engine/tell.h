@@ -22,9 +22,9 @@ int tell_shows_lead(const struct conf_notify_target *t);
 
 /*
  * The rep message for a stream entry of the built-in subscription s
- * (lead.assigned, lead.reassigned): "<target id>\n<payload>" for the new
- * owner's channel (else the pool's), malloc'd; NULL when nobody is to be
- * told (no channel, or the lead has another owner by now).
+ * (lead.assigned, lead.reassigned, lead.re_engaged): "<target id>\n<payload>"
+ * for the owner's channel (else the pool's), malloc'd; NULL when nobody is
+ * to be told (no owner, no channel, or the lead has another owner by now).
  */
 char *tell_rep_event(const struct conf *conf, const struct conf_subscription *s,
     enum sub_event type, const char *eid, const json_t *entry, struct lead_snap *lead,

@@ -20,7 +20,7 @@ import webhook_sink
 from webhook_sink import Draft202012Validator, Sink, sign, signed_headers, validate, verify
 
 TYPES = ["lead.received", "lead.assigned", "lead.queued", "lead.reassigned", "lead.nurtured",
-         "lead.touched", "lead.accepted", "lead.rejected", "lead.stage_changed", "lead.erased",
+         "lead.re_engaged", "lead.became_mql", "lead.touched", "lead.accepted", "lead.rejected", "lead.stage_changed", "lead.erased",
          "sla.reminder", "sla.breached", "escalation.level", "escalation.acknowledged",
          "escalation.resolved", "rep.status_changed"]
 
@@ -59,6 +59,9 @@ GOOD_DATA = {
     "lead.reassigned": snapshot(owner="ben", previous_owner="ana", rep="ben", **{"from": "ana"}),
     "lead.nurtured": snapshot(status="nurture", owner=None, pool=None, stage=None, clocks={},
                               score=None, grade=None, mql=False, score_breakdown=[]),
+    "lead.re_engaged": snapshot(seq=5, score=90, rep="ana", new_event="pricing_page",
+                                new_source="web", new_score=90),
+    "lead.became_mql": snapshot(seq=6, score=90, rep="ana", new_score=90),
     "lead.touched": snapshot(status="touched", rep="ana", first=True, channel="call",
                              outcome="voicemail", clocks={}),
     "lead.accepted": lifecycle(note="good fit"),
@@ -178,6 +181,16 @@ class ExampleTests(unittest.TestCase):
         ev["data"].update(status="ooo", until="2026-12-01T08:00:00Z", reason=None)
         self.assertValid(ev)
 
+    def test_re_engaged_and_became_mql_without_an_owner_or_a_name(self):
+        # A queued or nurtured lead has no owner; a sender may name no event or source.
+        ev = good("lead.re_engaged")
+        ev["data"].update(status="queued", owner=None, rep=None, new_event=None,
+                          new_source=None, clocks={})
+        self.assertValid(ev)
+        ev = good("lead.became_mql")
+        ev["data"].update(status="nurture", owner=None, rep=None, clocks={})
+        self.assertValid(ev)
+
     def test_missing_required_member(self):
         cases = [
             ("lead.assigned", "rep"), ("lead.reassigned", "from"), ("lead.touched", "first"),
@@ -186,6 +199,9 @@ class ExampleTests(unittest.TestCase):
             ("sla.breached", "escalation"), ("escalation.level", "level"),
             ("escalation.resolved", "by"), ("rep.status_changed", "until"),
             ("lead.erased", "lead"), ("lead.erased", "event_id"),
+            ("lead.re_engaged", "rep"), ("lead.re_engaged", "new_event"),
+            ("lead.re_engaged", "new_source"), ("lead.re_engaged", "new_score"),
+            ("lead.became_mql", "rep"), ("lead.became_mql", "new_score"),
         ]
         for etype, member in cases:
             with self.subTest(type=etype, member=member):
@@ -222,6 +238,9 @@ class ExampleTests(unittest.TestCase):
             ("rep.status_changed", "status", "offline"),
             ("rep.status_changed", "previous", None),
             ("lead.erased", "lead", None),
+            ("lead.re_engaged", "new_score", "90"), ("lead.re_engaged", "new_score", 9.5),
+            ("lead.re_engaged", "new_event", 3), ("lead.re_engaged", "rep", 7),
+            ("lead.became_mql", "new_score", "90"),
         ]
         for etype, member, value in cases:
             with self.subTest(type=etype, member=member, value=value):

@@ -68,13 +68,14 @@ class RepMessageCase(DaemonTestCase):
     extra = ""
     clocks = {}
     reps = REPS
+    more = {}       # other harness overrides (join=)
 
     def setUp(self):
         self.slack = SlackStandin(token=TOKEN)
         self.addCleanup(self.slack.close)
         self.smtp = SmtpStandin(user="leadroute", password="s3cret")
         self.addCleanup(self.smtp.close)
-        self.conf_overrides = dict(self.clocks, reps=self.reps, pools=POOLS,
+        self.conf_overrides = dict(self.clocks, **self.more, reps=self.reps, pools=POOLS,
                                    extra=notify_section(self.slack, self.smtp, self.extra))
         super().setUp()
         # Every Slack call the daemon made follows the Web API and Block Kit.
@@ -349,6 +350,140 @@ escalation:
         time.sleep(0.5)
         self.assertEqual(len(self.posts("U0ANA")), 1)
 
+
+SCORING = """\
+scoring:
+  behavior:
+    demo_request: 40
+    pricing_page: 25
+    webinar: 15
+  mql: 50
+  grades: {A: 70, B: 50, C: 20, D: 0}
+"""
+
+# Another person than Jane: no identity in common.
+MAX = dict(LEAD, email="max@other.example", first_name="Max", last_name="Mustermann",
+           phone="+49 40 5678", crm_id="902", event="webinar")
+
+
+def headed(msgs, prefix):
+    return [m for m in msgs if m["blocks"][0]["text"]["text"].startswith(prefix)]
+
+
+class ReEngagedTests(RepMessageCase):
+
+    extra = SCORING
+    # The harness writes join= as leads.join_window's value: the next key rides along.
+    more = dict(join="30d\n  restart_first_touch_on: [demo_request]")
+
+    def back(self, lead, **fields):
+        r = self.d.post("/v1/leads", dict({"email": lead["fields"]["email"]}, **fields))
+        self.assertEqual((r.status, r.json.get("id"), r.json.get("re_engaged")),
+                         (200, lead["id"], True), r)
+        return r.json
+
+    def dms(self, prefix):
+        return headed([r["json"] for r in self.posts("U0ANA")], prefix)
+
+    def jane_with_ana(self):
+        a = self.d.lead(**dict(LEAD, event="webinar"))
+        self.assertEqual(a["owner"], "ana")     # a new pool's first lead: config order
+        wait_for(lambda: self.dms("New lead for you"), what="the assignment DM")
+        return a
+
+    def test_the_owner_is_told_in_slack_with_the_restarted_clock(self):
+        a = self.jane_with_ana()
+        self.assertEqual(self.d.post("/v1/leads/%s/touch" % a["id"], {"rep": "ana"}).status, 200)
+        now = self.back(a, event="demo_request", source="web")
+        msg = wait_for(lambda: self.dms("Jane Doe is back"), what="the re-engagement DM")[0]
+        self.assertEqual(msg["blocks"][0]["text"]["text"], "Jane Doe is back: demo_request")
+        self.assertEqual(msg["text"], "Jane Doe is back: demo_request")
+        text = block_text(msg)
+        self.assertIn("*Back with*\ndemo request via web", text)
+        self.assertIn("*Came in as*\nwebinar via hubspot", text)
+        # The person's score now: 15 + 40, grade B, with what earned it, heaviest first.
+        self.assertIn("*Score*\n55 (grade B): +40 demo request, +15 webinar", text)
+        self.assertNotIn("Why you", text)
+        # The first touch, touched already, runs again: its new due time, in ana's zone.
+        self.assertTrue(now["clocks"]["first_touch"]["running"])
+        self.assertRegex(text, r"\*First touch due\*\n\w{3} \d+ \w{3}, \d\d:\d\d "
+                               r"\(Europe/Berlin\), restarted")
+        # The actions and link of a new lead.
+        actions = msg["blocks"][-1]
+        self.assertEqual(actions["block_id"], "lr:" + a["id"])
+        self.assertEqual([e["action_id"] for e in actions["elements"]],
+                         ["lr_accept", "lr_reject", "lr_touch_call", "lr_touch_email", "lr_open"])
+        self.assertEqual(actions["elements"][-1]["url"], "http://leads.test/v1/leads/" + a["id"])
+        # Once: the assignment and the re-engagement, nothing more.
+        time.sleep(0.5)
+        self.assertEqual(len(self.posts("U0ANA")), 2)
+        st = wait_for(lambda: self.reps_status()["pending"] == 0 and self.reps_status(),
+                      what="rep messages settled")
+        self.assertEqual(st["dead_letters"], 0)
+        self.assertIn("lead.re_engaged", st["events"])
+
+    def test_the_owner_is_told_by_email(self):
+        self.jane_with_ana()
+        m = self.d.lead(**MAX)
+        self.assertEqual(m["owner"], "ben")
+        self.smtp.wait(1)
+        self.back(m, event="pricing_page", source="web")
+
+        def back_mail():
+            return [r for r in self.smtp.messages()
+                    if str(r["message"]["Subject"]) == "Max Mustermann is back: pricing_page"]
+        rec = wait_for(back_mail, what="the re-engagement mail")[0]
+        self.assertEqual(rec["rcpt_tos"], ["ben@example.com"])
+        plain = rec["message"].get_body(("plain",)).get_content().replace("\r\n", "\n")
+        self.assertIn("Back with: pricing page via web\n", plain)
+        self.assertIn("Came in as: webinar via hubspot\n", plain)
+        self.assertIn("Score: 40 (grade C): +25 pricing page, +15 webinar\n", plain)
+        # Not a restarting event: the first touch still runs, as it was.
+        self.assertRegex(plain, r"First touch due: \w{3} \d+ \w{3}, \d\d:\d\d \(UTC\)\n")
+        self.assertNotIn("restarted", plain)
+        links = re.findall(r"^(Accept|Reject|Log a call|Log an email): (\S+)$", plain, re.M)
+        self.assertEqual([l[0] for l in links], ["Accept", "Reject", "Log a call",
+                                                 "Log an email"])
+        self.assertIn("Open the lead: http://leads.test/v1/leads/" + m["id"], plain)
+        self.assertRegex(str(rec["message"]["Message-ID"]), r"^<msg_lr_\d+-\d+@leadrouted>$")
+
+    def test_a_lead_without_an_owner_tells_nobody(self):
+        self.d.set_status("ana", "away")
+        self.d.set_status("ben", "away")
+        q = self.d.lead(**dict(LEAD, event="webinar"))
+        self.assertEqual(q["status"], "queued")
+        self.back(q, event="demo_request")
+        wait_for(lambda: self.reps_status()["pending"] == 0 and self.reps_status()["unread"] == 0,
+                 what="the reps subscription read it")
+        time.sleep(0.5)
+        self.assertEqual(self.posts(), [])
+        self.assertEqual(self.smtp.messages(), [])
+        dead = self.d.get("/v1/subscriptions/reps/dead_letters").json["dead_letters"]
+        self.assertEqual(dead, [])
+
+
+class HeldInNurtureTests(RepMessageCase):
+
+    extra = SCORING + "  hold_below_mql: true\n"
+    more = dict(join="30d")
+
+    def test_a_held_lead_the_event_routes_is_told_once_as_new(self):
+        a = self.d.lead(**dict(LEAD, event="webinar"))
+        self.assertEqual(a["status"], "nurture")
+        r = self.d.post("/v1/leads", {"email": LEAD["email"], "event": "demo_request"})
+        self.assertEqual((r.status, r.json["id"]), (200, a["id"]), r)
+        self.assertIn(r.json["owner"], ("ana", "ben"))
+
+        def heads():
+            if r.json["owner"] == "ana":
+                return [m["json"]["blocks"][0]["text"]["text"] for m in self.posts("U0ANA")]
+            return [str(m["message"]["Subject"]) for m in self.smtp.messages()]
+        wait_for(heads, what="the owner told")
+        wait_for(lambda: self.reps_status()["pending"] == 0 and self.reps_status()["unread"] == 0,
+                 what="the reps subscription read it")
+        time.sleep(0.5)
+        # Its lead.assigned says it all; "is back" to a lead just given would puzzle.
+        self.assertEqual(heads(), ["New lead for you: Jane Doe"])
 
 if __name__ == "__main__":
     main()

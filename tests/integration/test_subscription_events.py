@@ -20,7 +20,8 @@ REPS = """\
 
 ALL_TYPES = {
     "lead.received", "lead.assigned", "lead.queued", "lead.reassigned", "lead.nurtured",
-    "lead.touched", "lead.accepted", "lead.rejected", "lead.stage_changed", "lead.erased",
+    "lead.re_engaged", "lead.became_mql", "lead.touched", "lead.accepted", "lead.rejected",
+    "lead.stage_changed", "lead.erased",
     "sla.reminder", "sla.breached", "escalation.level", "escalation.acknowledged",
     "escalation.resolved", "rep.status_changed",
 }
@@ -36,6 +37,12 @@ class EveryTypeTests(DaemonTestCase):
         extra = """\
 escalation:
   - {after: 1s, reassign: next_available}
+scoring:
+  behavior:
+    demo_request: 40
+    webinar: 15
+  mql: 50
+  grades: {A: 70, B: 50, C: 0}
 subscriptions:
   - {id: all, url: "%s", secrets: ["%s"], events: ["*"], contact: true}
 """ % (self.rx.url("/all"), SECRET)
@@ -51,8 +58,10 @@ subscriptions:
   - name: default
     pool: amer
 """
+        # A person's repeat joins their open lead (re_engaged).
         self.conf_overrides = dict(reps=REPS, extra=extra, rules=rules, route="1s",
-                                   first_touch="2s", ft_extra={"remind_before": "1s"})
+                                   first_touch="2s", ft_extra={"remind_before": "1s"},
+                                   join="30d")
         super().setUp()
 
     def types(self):
@@ -79,6 +88,11 @@ subscriptions:
         b = self.d.lead(email="b@x.de", country="DE")
         r = self.d.post("/v1/leads/%s/reject" % b["id"], {"rep": b["owner"], "reason": "wrong_title"})
         self.assertEqual(r.status, 200, r)
+        # The person: a webinar (15), then a demo request (+40) re-engages their
+        # open lead and crosses the MQL threshold (50).
+        e = self.d.lead(email="e@x.de", country="DE", event="webinar")
+        r = self.d.post("/v1/leads", {"email": "e@x.de", "event": "demo_request", "source": "web"})
+        self.assertEqual((r.status, r.json["id"]), (200, e["id"]), r)
         # Clocks: a reminder, then the breach of an untouched lead; its levels
         # fire and reassign it; acknowledged. The queued lead's route clock
         # breaches too and is resolved when cy comes back and takes it.
@@ -117,6 +131,15 @@ subscriptions:
                     if ev["type"] == "lead.assigned" and ev["data"]["lead"] == a["id"]]
         self.assertEqual(assigned[0]["contact"]["email"], "a@x.de")
         self.assertEqual(assigned[0]["rep"], a["owner"])
+        # What the person did this time beside the lead's own event, source and score.
+        back = got["lead.re_engaged"]
+        self.assertEqual(back["lead"], e["id"])
+        self.assertEqual((back["rep"], back["new_event"], back["new_source"], back["new_score"]),
+                         (e["owner"], "demo_request", "web", 55))
+        self.assertEqual((back["event"], back["score"], back["grade"]), ("webinar", 55, "B"))
+        mql = got["lead.became_mql"]
+        self.assertEqual((mql["lead"], mql["rep"], mql["new_score"]), (e["id"], e["owner"], 55))
+        self.assertEqual(mql["seq"], back["seq"] + 1)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,9 @@ START_TEST(test_conf_rep_channels)
 	ck_assert_int_eq(conf_find_target(c, "inbox")->channel, CHANNEL_EMAIL);
 	ck_assert_ptr_eq(conf_find_slack_user(c, "U0ANA"), conf_find_rep(c, "ana"));
 	ck_assert_ptr_null(conf_find_slack_user(c, "U0BEN"));
+	/* The built-in one tells owners of leads given to them, and of their people back. */
+	ck_assert_uint_eq(conf_find_subscription(c, SUB_REPS_ID)->events,
+	    (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED) | (1u << SUB_LEAD_RE_ENGAGED));
 	conf_unref(c);
 
 	load_fails(
@@ -1095,9 +1098,13 @@ START_TEST(test_conf_subscriptions)
 	    "    contact: true\n"
 	    "    max_in_flight: 2\n"
 	    "    attempts: 3\n"
-	    "    pause_after: 10m\n");
+	    "    pause_after: 10m\n"
+	    "  - id: people\n"
+	    "    url: https://h.example/people\n"
+	    "    secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]\n"
+	    "    events: [lead.re_engaged, lead.became_mql]\n");
 
-	ck_assert_uint_eq(c->nsubs, 2);
+	ck_assert_uint_eq(c->nsubs, 3);
 	s = conf_find_subscription(c, "all");
 	ck_assert_uint_eq(s->events, (1u << SUB_EVENT_COUNT) - 1);
 	ck_assert_uint_eq(s->nsecrets, 1);
@@ -1120,6 +1127,10 @@ START_TEST(test_conf_subscriptions)
 	ck_assert_int_eq(s->pause_after_ms, 600 * 1000);
 	ck_assert_str_eq(sub_event_name(SUB_REP_STATUS_CHANGED), "rep.status_changed");
 	ck_assert_int_eq(sub_event_find("lead.erased"), SUB_LEAD_ERASED);
+	s = conf_find_subscription(c, "people");
+	ck_assert_uint_eq(s->events, (1u << SUB_LEAD_RE_ENGAGED) | (1u << SUB_LEAD_BECAME_MQL));
+	ck_assert_str_eq(sub_event_name(SUB_LEAD_RE_ENGAGED), "lead.re_engaged");
+	ck_assert_str_eq(sub_event_name(SUB_LEAD_BECAME_MQL), "lead.became_mql");
 	ck_assert_int_eq(sub_event_find("lead.bogus"), -1);
 	conf_unref(c);
 }
