@@ -431,9 +431,10 @@ class TwoDaemonDeliveryTests(DurabilityCase):
         by_id = self.assert_delivered("/crm", leads, LEAD_TYPES)
         dups = {wid: len(reqs) for wid, reqs in by_id.items() if len(reqs) > 1}
         self.assertEqual(dups, {}, "sent twice with nothing killed")
-        counts = [int(re.search(r'^leadrouted_subscription_delivered_total\{subscription="crm"\} '
-                                r'(\d+)$', d.get("/metrics").raw, re.M).group(1))
-                  for d in (self.d, d2)]
+        # Under load one daemon may deliver everything: it has no line, it delivered 0.
+        found = [re.search(r'^leadrouted_subscription_delivered_total\{subscription="crm"\} '
+                           r'(\d+)$', d.get("/metrics").raw, re.M) for d in (self.d, d2)]
+        counts = [int(m.group(1)) if m else 0 for m in found]
         self.assertEqual(sum(counts), 40, counts)
         self.assertEqual(self.pending(), [])
 
