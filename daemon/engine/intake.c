@@ -22,6 +22,7 @@
 #include "leadroute/pii.h"
 #include "leadroute/route.h"
 #include "leadroute/score.h"
+#include "leadroute/tstamp.h"
 #include "leadroute/ulid.h"
 #include "leadroute/util.h"
 
@@ -775,7 +776,7 @@ intake_route(struct intake_lead *lp)
 	    lp->dry ? intake_on_simulated : intake_on_routed, lp);
 }
 
-/* A past event of the person's, as person_read.lua keeps them; 0, or -1 when unreadable. */
+/* A past event of the person's, as their record keeps them; 0, or -1 when unreadable. */
 static int
 intake_read_past(struct score_past *p, const json_t *e)
 {
@@ -790,12 +791,46 @@ intake_read_past(struct score_past *p, const json_t *e)
 	return 0;
 }
 
+/*
+ * A past event from a lead's score breakdown (a person with one lead keeps
+ * their behaviour there): its behaviour entries say when and what they
+ * earned; fit entries do not. 0, or -1 when it is no behaviour entry.
+ */
+static int
+intake_read_breakdown(struct score_past *p, const json_t *e)
+{
+	const char *r = json_string_value(json_object_get(e, "reason"));
+	const char *at = json_string_value(json_object_get(e, "at"));
+	const json_t *pts = json_object_get(e, "earned");
+
+	if (r == NULL || at == NULL || !json_is_integer(pts) || tstamp_parse(at, &p->at) == -1)
+		return -1;
+	snprintf(p->reason, sizeof(p->reason), "%s", r);
+	p->earned = (int)json_integer_value(pts);
+	return 0;
+}
+
+/* The person's past behaviour from text (their record's, or their one lead's breakdown). */
+static void
+intake_read_history(struct intake_person *p, const redisReply *text,
+    int (*read)(struct score_past *, const json_t *))
+{
+	json_t *past, *e;
+	size_t i;
+
+	if (text->len == 0 || (past = json_loadb(text->str, text->len, 0, NULL)) == NULL)
+		return;
+	json_array_foreach(past, i, e)
+		if (p->npast < SCORE_MAX_PAST && read(&p->past[p->npast], e) == 0)
+			p->npast++;
+	json_decref(past);
+}
+
 /* The person as the route script read it (person_read in lib/person.lua); -1 when malformed. */
 static int
 intake_parse_person(struct intake_lead *lp, const redisReply *r)
 {
 	struct intake_person *p = &lp->person;
-	json_t *past, *e;
 	size_t i;
 
 	intake_person_clear(p);
@@ -803,20 +838,15 @@ intake_parse_person(struct intake_lead *lp, const redisReply *r)
 		return -1;
 	if (r->elements == 0)
 		return 0;	/* nobody yet */
-	if (r->elements < 9)
+	if (r->elements < 10)
 		return -1;
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < 10; i++)
 		if (r->element[i]->type != REDIS_REPLY_STRING)
 			return -1;
 	snprintf(p->id, sizeof(p->id), "%s", r->element[0]->str);
 	snprintf(p->ver, sizeof(p->ver), "%s", r->element[1]->str);
-	if (r->element[2]->len > 0 &&
-	    (past = json_loadb(r->element[2]->str, r->element[2]->len, 0, NULL)) != NULL) {
-		json_array_foreach(past, i, e)
-			if (p->npast < SCORE_MAX_PAST && intake_read_past(&p->past[p->npast], e) == 0)
-				p->npast++;
-		json_decref(past);
-	}
+	intake_read_history(p, r->element[2], intake_read_past);
+	intake_read_history(p, r->element[9], intake_read_breakdown);
 	p->mql = r->element[3]->str[0] == '1';
 	snprintf(p->last, sizeof(p->last), "%s", r->element[4]->str);
 	snprintf(p->last_status, sizeof(p->last_status), "%s", r->element[5]->str);

@@ -54,18 +54,17 @@ end
 for h in string.gmatch(subjects, '[^,]+') do add_ident(h) end
 local n = 1
 while n <= #idents do
-  local pid = person_of(idents[n])
+  local pid, solo = person_find(idents[n])
   if pid then
-    local pk = key('person', pid)
-    local p = redis.call('HMGET', pk, 'ids', 'leads')
-    for h in string.gmatch(p[1] or '', '[^,]+') do add_ident(h) end
-    for id in string.gmatch(p[2] or '', '[^,]+') do
+    local ids, leads = person_leads(pid, solo)
+    for h in string.gmatch(ids, '[^,]+') do add_ident(h) end
+    for _, id in ipairs(leads) do
       if not seen[id] then
         seen[id] = true
         erase_lead(id)
       end
     end
-    redis.call('DEL', pk)
+    redis.call('DEL', key('person', pid))
   end
   n = n + 1
 end

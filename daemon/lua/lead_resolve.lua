@@ -11,12 +11,9 @@
 -- or {'none'} (no person has the identity, or none of their leads is left).
 local ident, idem, only = ARGV[4], ARGV[5], ARGV[6]
 
-local pid = person_of(ident)
+local pid, solo = person_find(ident)
 if not pid then return { 'none' } end
-local ids = {}
-for id in string.gmatch(redis.call('HGET', key('person', pid), 'leads') or '', '[^,]+') do
-  ids[#ids + 1] = id
-end
+local _, ids = person_leads(pid, solo)
 
 -- A lead's status, or nil when it is gone or not the owner's.
 local function status_of(id)

@@ -69,13 +69,13 @@ local score, grade = ARGV[25], ARGV[26]
 
 -- The person as the daemon knew it (nobody, for a first decision), else it
 -- decides again with what is there now, which goes back with the answer.
-local pid, found = person_find(subjects)
+local pid, solo, found = person_find(subjects)
 local stale = (pid or '') ~= read_pid
 if not stale and pid then
-  stale = (redis.call('HGET', key('person', pid), 'ver') or '0') ~= read_ver or
+  stale = (solo and '0' or redis.call('HGET', key('person', pid), 'ver') or '0') ~= read_ver or
     (join ~= '' and redis.call('HGET', P .. ':lead:' .. join, 'status') ~= join_status)
 end
-if stale then return { 4, pid and person_read(pid) or {} } end
+if stale then return { 4, pid and person_read(pid, solo) or {} } end
 local fresh = pid == nil
 pid = pid or new_pid
 
@@ -224,7 +224,7 @@ if join ~= '' and not dry then
   end
   push_opt(re, 'rep', now_owner)
   if became then push_opt(evs[4], 'rep', now_owner) end
-  local linked, elsewhere = person_link(pid, fresh, found, subjects, ident_kinds, join,
+  local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, join,
     retention_ms, person_state())
   push_opt(re, 'linked', linked)
   push_opt(re, 'not_linked', elsewhere)
@@ -278,8 +278,13 @@ if fresh then
   ev[#ev + 1] = 'new_person'
   ev[#ev + 1] = '1'
 end
-local linked, elsewhere = person_link(pid, fresh, found, subjects, ident_kinds, id,
+local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, id,
   retention_ms, person_state())
+-- A new person's identities, kept with their one lead until they have a record.
+if fresh and subjects ~= '' then
+  attrs[#attrs + 1] = 'idents'
+  attrs[#attrs + 1] = subjects
+end
 push_opt(ev, 'linked', linked)
 push_opt(ev, 'not_linked', elsewhere)
 local evs = { 'received', ev }

@@ -104,6 +104,22 @@ class AccumulationTests(DaemonTestCase):
         f = self.d.lead(crm_id="0031x00000abcd", event="content_download")
         self.assertNotEqual(f["person"], a["person"])
 
+    def test_a_person_with_one_lead_has_no_record_until_the_second(self):
+        first = self.d.lead(email="one@acme.example", phone="+1 555 0100", event="webinar")
+        whos = [self.redis.cmd("GET", k) for k in self.redis.cmd("KEYS", "lr:who:*")]
+        self.assertEqual(whos, [first["person"] + "|" + first["id"]] * 2)
+        self.assertEqual(self.redis.cmd("KEYS", "lr:person:*"), [])
+        second = self.d.lead(phone="+15550100", event="webinar")
+        self.assertEqual(second["person"], first["person"])
+        self.assertEqual(second["score"], 30)      # the first lead's behaviour counted
+        whos = [self.redis.cmd("GET", k) for k in self.redis.cmd("KEYS", "lr:who:*")]
+        self.assertEqual(whos, [first["person"]] * 2)
+        record = self.redis.cmd("HGETALL", "lr:person:" + first["person"])
+        record = dict(zip(record[::2], record[1::2]))
+        self.assertEqual(record["leads"], first["id"] + "," + second["id"])
+        self.assertEqual(len(record["ids"].split(",")), 2)
+        self.assertEqual([b["p"] for b in json.loads(record["behavior"])], [15, 15])
+
     def test_a_crm_id_alone_names_a_person(self):
         a = self.d.lead(crm_id=501, event="pricing_page")
         b = self.d.lead(crm_id="501", event="pricing_page")
@@ -131,7 +147,8 @@ class DecayTests(DaemonTestCase):
         self.redis.cmd("HSET", "lr:person:" + lead["person"], "behavior", json.dumps(past))
 
     def test_points_halve_every_half_life_and_the_breakdown_says_so(self):
-        first = self.d.lead(email="d@acme.example", event="webinar")
+        self.d.lead(email="d@acme.example", event="webinar")
+        first = self.d.lead(email="d@acme.example", event="webinar")   # now with a record
         now = int(time.time() * 1000)
         self.plant(first, [{"r": "event:demo_request", "p": 40, "at": now - 30 * DAY},
                            {"r": "event:pricing_page", "p": 25, "at": now - 60 * DAY},
@@ -152,6 +169,7 @@ class ExpiryTests(DaemonTestCase):
     conf_overrides = {"extra": EXPIRE}
 
     def test_points_count_whole_until_they_expire(self):
+        self.d.lead(email="x@acme.example", event="webinar")
         first = self.d.lead(email="x@acme.example", event="webinar")
         now = int(time.time() * 1000)
         self.redis.cmd("HSET", "lr:person:" + first["person"], "behavior", json.dumps([
