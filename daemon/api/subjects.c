@@ -131,18 +131,28 @@ erase_on_leads(const struct store_reply *reply, void *arg)
 	erase_next_page(e);
 }
 
-/* One subject field of the body: NULL when absent; -1 after answering 422. */
+/*
+ * One subject field of the body: NULL when absent; -1 after answering 422. A
+ * CRM id may be a whole number (CRMs send theirs that way): num holds its text.
+ */
 static int
-subject_field(struct http_request *req, const json_t *body, const char *name, const char **out)
+subject_field(struct http_request *req, const json_t *body, const char *name, const char **out,
+    char num[24])
 {
 	const json_t *v = json_object_get(body, name);
 
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
 		return 0;
+	if (strcmp(name, "crm_id") == 0 && json_is_integer(v)) {
+		snprintf(num, 24, "%lld", (long long)json_integer_value(v));
+		*out = num;
+		return 0;
+	}
 	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 254) {
 		http_respond_error(req, 422, "invalid_field", name, "%s must be a non-empty string "
-		    "of at most 254 characters", name);
+		    "of at most 254 characters%s", name,
+		    strcmp(name, "crm_id") == 0 ? " or a whole number" : "");
 		return -1;
 	}
 	*out = json_string_value(v);
@@ -174,6 +184,7 @@ api_delete_subject(struct http_request *req)
 	static const char *const kinds[] = { "email", "phone", "crm" };
 	static const char *const names[] = { "email", "phone", "crm_id" };
 	const char *given[3], *k;
+	char num[24];
 	const unsigned char *key;
 	char h[PII_HASH_LEN + 1], contact[65] = "";
 	struct erasure *e;
@@ -183,7 +194,7 @@ api_delete_subject(struct http_request *req)
 	if ((body = api_body_object(req)) == NULL)
 		return;
 	for (i = 0; i < 3; i++)
-		if (subject_field(req, body, names[i], &given[i]) == -1)
+		if (subject_field(req, body, names[i], &given[i], num) == -1)
 			goto out;
 	if (given[0] == NULL && given[1] == NULL && given[2] == NULL) {
 		http_respond_error(req, 422, "missing_field", "email",

@@ -261,6 +261,20 @@ class LeadRefTests(DaemonTestCase):
         self.assertError(r, 410, "subject_erased")
         self.assertEqual(self.get("email:someone.else@example.com").json["id"], other["id"])
 
+    def test_erasing_by_a_numeric_crm_id_and_a_person_with_several_leads(self):
+        first = self.d.lead(email="num@example.com", crm_id=777, country="DE")
+        second = self.d.lead(phone="+49 30 555 0100", crm_id="777", country="DE")
+        self.assertEqual(second["person"], first["person"])
+        r = self.d.delete("/v1/subjects", {"crm_id": 777})
+        self.assertEqual((r.status, r.json["leads_erased"]), (200, 2), r)
+        self.assertEqual([k for k in self.redis_keys() if k.startswith(("lr:who:", "lr:person:",
+                                                                        "lr:lead:"))], [])
+        self.assertEqual(len([k for k in self.redis_keys() if k.startswith("lr:tomb:")]), 3)
+        r = self.d.post("/v1/leads", {"email": "num@example.com", "country": "DE"})
+        self.assertError(r, 410, "subject_erased")
+        r = self.d.delete("/v1/subjects", {"crm_id": 7.5})
+        self.assertError(r, 422, "invalid_field", "crm_id")
+
 
 TOKENS = {"ingest": "ingest-token-0123456789abcdef0123456789",
           "ana": "rep-ana-token-0123456789abcdef0123456789",
