@@ -18,6 +18,7 @@
 #include "engine/accounts.h"
 #include "engine/definitions.h"
 #include "engine/dispatch.h"
+#include "engine/intake.h"
 #include "engine/feed.h"
 #include "engine/lead_snap.h"
 #include "engine/notify.h"
@@ -333,6 +334,7 @@ main(int argc, char **argv)
 	srv.snaps = lead_snaps_new(&srv);
 	srv.notify = notify_new(&srv);
 	srv.subs = subs_new(&srv);
+	srv.gate = intake_gate_new();
 	srv.agg = scorecard_agg_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
@@ -388,6 +390,7 @@ listen_failed:
 	dispatch_free(srv.dispatch);
 	sla_free(srv.sla);
 	store_free(srv.store);
+	intake_gate_free(srv.gate);	/* after the store: every lead was answered */
 	feed_free(srv.feed);	/* after the store: its callbacks may still run */
 	notify_free(srv.notify);	/* after the store: its callbacks may still run */
 	subs_free(srv.subs);		/* likewise */

@@ -21,6 +21,7 @@ struct server {
 	struct subs		*subs;		/* event subscriptions */
 	struct lead_snaps	*snaps;		/* leads as outbound messages show them (shared reads) */
 	struct scorecard_agg	*agg;		/* the scorecard's aggregates */
+	struct intake_gate	*gate;		/* one person's leads routed one at a time */
 	int			 stopping;
 };
 

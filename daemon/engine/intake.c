@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,8 +62,10 @@ struct intake_person {
 	json_t			*last_fields;		/* or NULL */
 };
 
-/* A lead on its way through the person read and the route script. */
+/* A lead on its way through the route script. */
 struct intake_lead {
+	TAILQ_ENTRY(intake_lead) wait;		/* at the gate, behind its person's lead */
+	int			 gated;		/* holds its identities at the gate */
 	struct server		*srv;
 	const struct conf	*conf;		/* borrowed from the caller: outlives the lead */
 	intake_done		*done;		/* told what became of it, once */
@@ -116,12 +120,108 @@ intake_decision_clear(struct intake_lead *lp)
 
 static int intake_route(struct intake_lead *lp);
 static int intake_parse_person(struct intake_lead *lp, const redisReply *r);
+static void intake_gate_open(struct intake_gate *gate, const struct intake_lead *lp);
+
+/* An identity some lead on its way holds, with how many hold it. */
+struct intake_held {
+	struct intake_held	*next;
+	int			 n;
+	char			 subject[PII_HASH_LEN + 1];
+};
+
+#define INTAKE_GATE_BUCKETS 1024
+
+struct intake_gate {
+	struct intake_held	*held[INTAKE_GATE_BUCKETS];
+	TAILQ_HEAD(, intake_lead) waiting;	/* in arrival order */
+};
+
+struct intake_gate *
+intake_gate_new(void)
+{
+	struct intake_gate *gate = xcalloc(1, sizeof(*gate));
+
+	TAILQ_INIT(&gate->waiting);
+	return gate;
+}
+
+void
+intake_gate_free(struct intake_gate *gate)
+{
+	struct intake_held *h, *next;
+	size_t i;
+
+	if (gate == NULL)
+		return;
+	for (i = 0; i < INTAKE_GATE_BUCKETS; i++)
+		for (h = gate->held[i]; h != NULL; h = next) {
+			next = h->next;
+			free(h);
+		}
+	free(gate);
+}
+
+/* The holder of one identity (its bucket's link to it), or where it would go. */
+static struct intake_held **
+intake_gate_find(struct intake_gate *gate, const char *subject, size_t len)
+{
+	struct intake_held **hp = &gate->held[util_hash(subject, len) % INTAKE_GATE_BUCKETS];
+
+	for (; *hp != NULL; hp = &(*hp)->next)
+		if (strlen((*hp)->subject) == len && memcmp((*hp)->subject, subject, len) == 0)
+			break;
+	return hp;
+}
+
+/* True when another lead on its way holds one of lp's identities. */
+static int
+intake_gate_busy(struct intake_gate *gate, const struct intake_lead *lp)
+{
+	const char *s = lp->subjects, *end;
+
+	for (; *s != '\0'; s = *end == ',' ? end + 1 : end) {
+		end = s + strcspn(s, ",");
+		if (*intake_gate_find(gate, s, (size_t)(end - s)) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* Hold lp's identities (add: 1) or let them go (add: -1). */
+static void
+intake_gate_hold(struct intake_gate *gate, struct intake_lead *lp, int add)
+{
+	struct intake_held **hp, *h;
+	const char *s = lp->subjects, *end;
+	size_t len;
+
+	for (; *s != '\0'; s = *end == ',' ? end + 1 : end) {
+		end = s + strcspn(s, ",");
+		len = (size_t)(end - s);
+		if (len > PII_HASH_LEN)
+			continue;
+		hp = intake_gate_find(gate, s, len);
+		if (*hp == NULL && add > 0) {
+			*hp = h = xcalloc(1, sizeof(*h));
+			memcpy(h->subject, s, len);
+		}
+		if ((h = *hp) == NULL)
+			continue;
+		if ((h->n += add) <= 0) {
+			*hp = h->next;
+			free(h);
+		}
+	}
+	lp->gated = add > 0;
+}
 static void intake_on_simulated(const struct store_reply *reply, void *arg);
 
 /* Release a lead once its script call has answered (or was never sent). */
 static void
 intake_lead_free(struct intake_lead *lp)
 {
+	if (lp->gated)
+		intake_gate_open(lp->srv->gate, lp);
 	intake_decision_clear(lp);
 	intake_person_clear(&lp->person);
 	json_decref(lp->in);
@@ -871,10 +971,41 @@ intake_submit(struct server *srv, const struct conf *conf, json_t *fields, const
 	}
 	lp->done = done;
 	lp->done_arg = arg;
+	if (srv->gate != NULL && intake_gate_busy(srv->gate, lp)) {
+		TAILQ_INSERT_TAIL(&srv->gate->waiting, lp, wait);
+		return 0;	/* its turn comes when its person's lead is answered */
+	}
+	if (srv->gate != NULL)
+		intake_gate_hold(srv->gate, lp, 1);
 	if (intake_route(lp) == 0)
 		return 0;
 	intake_lead_free(lp);
 	return intake_unavailable(err, "not connected or too busy");
+}
+
+/*
+ * lp was answered: let its identities go, and send the waiting leads that
+ * no lead on its way holds now, in arrival order.
+ */
+static void
+intake_gate_open(struct intake_gate *gate, const struct intake_lead *lp)
+{
+	struct intake_lead *w, *next;
+
+	intake_gate_hold(gate, (struct intake_lead *)lp, -1);
+	for (w = TAILQ_FIRST(&gate->waiting); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, wait);
+		if (intake_gate_busy(gate, w))
+			continue;
+		TAILQ_REMOVE(&gate->waiting, w, wait);
+		intake_gate_hold(gate, w, 1);
+		if (intake_route(w) == 0)
+			continue;
+		w->done(w->done_arg, INTAKE_UNAVAILABLE, NULL, "not connected or too busy");
+		intake_gate_hold(gate, w, -1);
+		intake_lead_free(w);
+		next = TAILQ_FIRST(&gate->waiting);	/* the list may have changed */
+	}
 }
 
 /* The decision a dry run got: tell the caller, with the lead as it would be. */

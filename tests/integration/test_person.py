@@ -301,6 +301,26 @@ class JoinTests(DaemonTestCase):
         lead = self.d.get("/v1/leads/" + results[0].json["id"]).json
         self.assertEqual(types(lead["events"]).count("re_engaged"), 11)
         self.assertEqual(lead["score"], 12 * 15)
+        # One daemon lets one person's leads through one at a time: no race to retry.
+        self.assertNotIn("person_decisions_retried_total 1", self.d.get("/metrics").raw)
+
+    def test_two_daemons_racing_for_one_person_make_one_lead(self):
+        d2 = self.new_daemon(extra=SCORING, join="30d")
+        results = []
+
+        def send(i):
+            results.append((self.d, d2)[i % 2].post("/v1/leads", {
+                "email": "race@acme.example", "country": "DE", "event": "webinar"}))
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(r.status for r in results), [200] * 15 + [201])
+        self.assertEqual(len({r.json["id"] for r in results}), 1)
+        lead = self.d.get("/v1/leads/" + results[0].json["id"]).json
+        self.assertEqual(lead["score"], 16 * 15)
+        self.assertEqual(self.redis.cmd("HGET", "lr:rep_open", "ana"), "1")
 
     def test_outside_the_window_a_repeat_is_a_new_lead(self):
         d = self.new_daemon(extra=SCORING, join="1s")
