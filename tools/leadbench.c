@@ -120,6 +120,7 @@ struct bench {
 	double			 rate;
 	const char		*path;
 	int			 idempotency;
+	uint64_t		 people;	/* leads come from this many people (0: each its own) */
 	uint64_t		 seed;
 	unsigned char		 sign_key[BENCH_KEY_MAX];	/* -S: sign as Standard Webhooks */
 	int			 sign_keylen;			/* 0: do not sign */
@@ -320,7 +321,7 @@ static void
 bench_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: leadbench [-hi] [-c connections] [-d seconds] [-p path] [-r rate]\n"
+	    "usage: leadbench [-hi] [-c connections] [-d seconds] [-P people] [-p path] [-r rate]\n"
 	    "                 [-S whsec_secret] [-s seed] [-u host:port] [-w seconds]\n"
 	    "  -u HOST:PORT  target (default 127.0.0.1:8080)\n"
 	    "  -c N          connections (default 32)\n"
@@ -329,6 +330,7 @@ bench_usage(FILE *fp)
 	    "  -r RATE       open loop at RATE leads/s in total; 0 is closed loop (default 0)\n"
 	    "  -p PATH       request path (default /v1/leads)\n"
 	    "  -i            send a unique Idempotency-Key with every request\n"
+	    "  -P N          leads from N people (their addresses repeat; default: each its own)\n"
 	    "  -S SECRET     post each lead as a signed event (Standard Webhooks, the\n"
 	    "                whsec_ secret; an event_id in the body), as to a source\n"
 	    "  -s SEED       random seed for the generated leads (default 1)\n"
@@ -478,7 +480,11 @@ bench_body_build(struct bench *b, char *buf, size_t size)
 	with_phone = phone_only || bench_rng_below(b, 100) < 30;
 
 	bench_out_printf(&o, "{");
-	if (!phone_only) {
+	if (!phone_only && b->people > 0) {
+		/* With -P, leads repeat people: the same address comes back. */
+		bench_out_printf(&o, "\"email\":\"person%" PRIu64 "@people.example\",",
+		    b->counter % b->people);
+	} else if (!phone_only) {
 		style = bench_rng_below(b, 10);
 		if (style < 7)
 			bench_out_printf(&o, "\"email\":\"%s.%s", first->ascii, last->ascii);
@@ -1340,7 +1346,7 @@ main(int argc, char **argv)
 	b->rate = 0;
 	b->path = "/v1/leads";
 	b->seed = 1;
-	while ((ch = getopt(argc, argv, "c:d:hip:r:S:s:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:hiP:p:r:S:s:u:w:")) != -1) {
 		switch (ch) {
 		case 'c':
 			b->nconns = (int)bench_parse_count(optarg, 1, 100000, "-c");
@@ -1353,6 +1359,9 @@ main(int argc, char **argv)
 			return 0;
 		case 'i':
 			b->idempotency = 1;
+			break;
+		case 'P':
+			b->people = bench_parse_count(optarg, 1, UINT64_MAX, "-P");
 			break;
 		case 'p':
 			if (optarg[0] != '/' || strpbrk(optarg, " \t\r\n") != NULL) {
