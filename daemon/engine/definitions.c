@@ -48,7 +48,10 @@ definitions_write_reasons(struct jsonw *w, const char *key, const struct conf_re
 	jsonw_end_array(w);
 }
 
-/* The scoring model: MQL threshold, grades, fit and behaviour points. */
+/*
+ * The scoring model: MQL threshold, grades, fit and behaviour points, how a
+ * person's behaviour decays and whether a person below the threshold is held.
+ */
 static void
 definitions_write_scoring(struct jsonw *w, const struct score_model *m)
 {
@@ -83,6 +86,17 @@ definitions_write_scoring(struct jsonw *w, const struct score_model *m)
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
+	jsonw_begin_object(w, "decay");
+	if (m->half_life_ms > 0)
+		jsonw_int(w, "half_life_ms", m->half_life_ms);
+	else
+		jsonw_null(w, "half_life_ms");
+	if (m->expire_ms > 0)
+		jsonw_int(w, "expire_after_ms", m->expire_ms);
+	else
+		jsonw_null(w, "expire_after_ms");
+	jsonw_end_object(w);
+	jsonw_bool(w, "hold_below_mql", m->hold_below_mql);
 	jsonw_end_object(w);
 }
 

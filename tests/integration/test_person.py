@@ -146,6 +146,11 @@ class DecayTests(DaemonTestCase):
     def plant(self, lead, past):
         self.redis.cmd("HSET", "lr:person:" + lead["person"], "behavior", json.dumps(past))
 
+    def test_the_definitions_publish_the_decay(self):
+        scoring = self.d.get("/v1/definitions").json["scoring"]
+        self.assertEqual(scoring["decay"], {"half_life_ms": 30 * DAY, "expire_after_ms": None})
+        self.assertIs(scoring["hold_below_mql"], False)
+
     def test_points_halve_every_half_life_and_the_breakdown_says_so(self):
         self.d.lead(email="d@acme.example", event="webinar")
         first = self.d.lead(email="d@acme.example", event="webinar")   # now with a record
