@@ -788,7 +788,7 @@ intake_restarts(const struct conf *conf, const json_t *fields, const json_t *bef
 	return 0;
 }
 
-/* True when the person's latest lead is open and young enough to join. */
+/* True when the person's latest lead is in the sales process (or held) and young enough to join. */
 static int
 intake_joins(const struct intake_lead *lp, int64_t now)
 {
@@ -797,8 +797,9 @@ intake_joins(const struct intake_lead *lp, int64_t now)
 
 	if (lp->dry || lp->conf->leads.join_window_ms == 0 || p->last[0] == '\0')
 		return 0;
+	/* A lead held in nurture is joined; one recycled to nurture by sales is not. */
 	if (strcmp(s, "queued") != 0 && strcmp(s, "assigned") != 0 &&
-	    strcmp(s, "touched") != 0 && strcmp(s, "nurture") != 0)
+	    strcmp(s, "touched") != 0 && !(strcmp(s, "nurture") == 0 && !p->last_staged))
 		return 0;
 	return now - p->last_received <= lp->conf->leads.join_window_ms;
 }

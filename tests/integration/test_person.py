@@ -290,6 +290,14 @@ class JoinTests(DaemonTestCase):
         self.assertNotEqual(again["id"], first["id"])
         self.assertEqual(again["person"], first["person"])
 
+    def test_a_recycled_lead_is_not_joined(self):
+        first = self.d.lead(email="rc@acme.example", country="DE")
+        r = self.d.post("/v1/leads/%s/reject" % first["id"], {"rep": "ana", "reason": "bad_timing"})
+        self.assertEqual((r.status, r.json["status"]), (200, "nurture"), r)
+        again = self.d.lead(email="rc@acme.example", country="DE", event="demo_request")
+        self.assertNotEqual(again["id"], first["id"])
+        self.assertEqual(again["status"], "assigned")
+
     def test_parallel_events_of_one_person_make_one_lead(self):
         results = []
 
