@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "leadroute/lead.h"
+#include "leadroute/tstamp.h"
 #include "leadroute/util.h"
 
 #include "api/api.h"
@@ -119,17 +120,33 @@ api_on_simulated(void *arg, const struct lead_view *v, const char *why)
 	api_respond_jsonw(req, 200, &w);
 }
 
-/* POST /v1/route/simulate: the decision a lead would get now; nothing is written. */
+/* How far from now ?at= may look: the calendars are published 60 days ahead. */
+#define SIMULATE_BEFORE_MS	(7LL * 86400000)
+#define SIMULATE_AHEAD_MS	(60LL * 86400000)
+
+/*
+ * POST /v1/route/simulate[?at=RFC 3339]: the decision a lead would get now,
+ * or at that time (working hours, calendars, decay as of then; status and
+ * load as they are now); nothing is written.
+ */
 void
 api_post_simulate(struct http_request *req)
 {
+	const char *at = http_request_query(req, "at");
 	struct lead_error err = { 0 };
+	int64_t at_ms = 0, now = sys_now_ms();
 	json_t *fields;
 	int rc;
 
+	if (at != NULL && (tstamp_parse(at, &at_ms) == -1 || at_ms < now - SIMULATE_BEFORE_MS ||
+	    at_ms > now + SIMULATE_AHEAD_MS)) {
+		http_respond_error(req, 422, "invalid_field", "at", "at must be an RFC 3339 time "
+		    "(2026-12-04T18:30:00Z) from 7 days ago to 60 days ahead");
+		return;
+	}
 	if ((fields = api_body_object(req)) == NULL)
 		return;
-	rc = intake_simulate(http_request_ctx(req), http_request_conf(req), fields, &err,
+	rc = intake_simulate(http_request_ctx(req), http_request_conf(req), fields, at_ms, &err,
 	    api_on_simulated, req);
 	json_decref(fields);
 	if (rc == -1)

@@ -79,6 +79,7 @@ struct intake_lead {
 	char			*idem;		/* its idempotency key, or NULL */
 	char			 fp[IDEM_FP_LEN + 1];	/* the fingerprint kept with it */
 	int			 dry;
+	int64_t			 as_of;		/* a dry run's time (0: now) */
 	int			 tries;
 	struct intake_person	 person;
 	const char		*join;		/* the open lead it joins, or NULL */
@@ -820,7 +821,7 @@ intake_decide(struct intake_lead *lp, struct store_args *a)
 	int64_t now;
 
 	intake_decision_clear(lp);
-	now = sys_now_ms();
+	now = lp->as_of > 0 ? lp->as_of : sys_now_ms();
 	lp->now = now;
 	attrs = intake_latest_attributes(lp);
 	cond_lead_init(&lead, &conf->fields, attrs);
@@ -1033,12 +1034,13 @@ out:
 
 int
 intake_simulate(struct server *srv, const struct conf *conf, json_t *fields,
-    struct lead_error *err, intake_simulated *done, void *arg)
+    int64_t at_ms, struct lead_error *err, intake_simulated *done, void *arg)
 {
 	struct intake_lead *lp;
 
 	if ((lp = intake_prepare(srv, conf, fields, NULL, 1, err)) == NULL)
 		return -1;
+	lp->as_of = at_ms;
 	lp->simulated = done;
 	lp->done_arg = arg;
 	if (intake_route(lp) == 0)

@@ -54,12 +54,13 @@ int intake_submit(struct server *srv, const struct conf *conf, json_t *fields, c
 typedef void intake_simulated(void *arg, const struct lead_view *v, const char *why);
 
 /*
- * The decision a lead would get now, with nothing written: decided as
- * intake_submit does, then the route script runs dry. Same conf contract
- * and returns, except that it does not wait for the key.
+ * The decision a lead would get now (at_ms 0) or at at_ms, with nothing
+ * written: decided as intake_submit does, then the route script runs dry
+ * (its clocks worked out, not started). Same conf contract and returns,
+ * except that it does not wait for the key.
  */
 int intake_simulate(struct server *srv, const struct conf *conf, json_t *fields,
-    struct lead_error *err, intake_simulated *done, void *arg);
+    int64_t at_ms, struct lead_error *err, intake_simulated *done, void *arg);
 
 /*
  * The gate that routes one person's leads one at a time in this daemon: a

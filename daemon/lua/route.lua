@@ -249,7 +249,11 @@ end
 local pool = owner_pool or queue
 local text = table.concat(trace, ';')
 if dry then
-  return { 1, status, NOW, owner and owner.id or '', pool, text, '{}', 0, '' }
+  -- The clocks it would start, with their due times, written nowhere.
+  local clocks = clocks_on_events(id, { 'received', status },
+    { owner = owner and owner.id or nil, pool = pool, sla = sla, fresh = true, dry = true })
+  return { 1, status, NOW, owner and owner.id or '', pool, text,
+    next(clocks) and cjson.encode(clocks) or '{}', 0, '' }
 end
 
 if idem ~= '' then

@@ -1,6 +1,9 @@
 """Rule actions: account owners, fallback chains, fixed reps, nurture, sticky ownership."""
 
-from harness import DaemonTestCase, main
+import datetime
+import zoneinfo
+from harness import BASE_REPS, DaemonTestCase, main
+from test_leads import ms
 
 ACCOUNTS = """\
 accounts:
@@ -248,11 +251,65 @@ class SimulateTests(DaemonTestCase):
         self.assertEqual(sim["status"], "nurture")
         self.assertEqual(self.redis.cmd("ZCARD", "lr:pool:emea:queue"), 0)
 
+    def test_simulate_shows_the_clocks_it_would_start(self):
+        sim = self.d.post("/v1/route/simulate", {"email": "c@x.io", "country": "DE"}).json
+        ft = sim["clocks"]["first_touch"]
+        self.assertTrue(ft["running"])
+        self.assertEqual(ft["owner"], sim["owner"])
+        self.assertEqual(ms(ft["due_at"]) - ms(ft["started_at"]), 3600000)
+        self.assertFalse(sim["clocks"]["route"]["running"])       # assigned at once
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:deadlines"), 0)
+
     def test_simulate_refuses_bad_input(self):
         self.assertError(self.d.post("/v1/route/simulate", {"first_name": "x"}), 422,
                          "missing_field", "email")
         self.assertError(self.d.post("/v1/route/simulate", "{", headers={"Content-Type":
                                      "application/json"}), 400, "malformed_json")
+        for at in ("tomorrow", "2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"):
+            self.assertError(self.d.post("/v1/route/simulate?at=" + at, {"email": "a@x.io"}),
+                             422, "invalid_field", "at")
+
+
+BERLIN = """\
+calendars:
+  - {id: berlin, timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}
+"""
+
+
+class SimulateAsOfTests(DaemonTestCase):
+    """What if this arrived Friday 18:30? Working hours and due times as of then."""
+
+    conf_overrides = {"extra": BERLIN, "reps": BASE_REPS.replace(
+        "    name: Ben Okafor\n", "    name: Ben Okafor\n    calendar: berlin\n").replace(
+        "    name: Ana Ruiz\n", "    name: Ana Ruiz\n    calendar: berlin\n")}
+
+    def at(self, days_ahead, weekday, hhmm):
+        """The next given weekday (0 Monday) at least days_ahead away, at hh:mm Berlin
+        time (UTC+1 in winter, +2 in summer), as RFC 3339 in UTC."""
+        d = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days_ahead)
+        while d.weekday() != weekday:
+            d += datetime.timedelta(1)
+        h, m = map(int, hhmm.split(":"))
+        local = datetime.datetime(d.year, d.month, d.day, h, m, tzinfo=zoneinfo.ZoneInfo(
+            "Europe/Berlin"))
+        return local.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def test_friday_evening_waits_for_monday(self):
+        lead = {"email": "fri@x.io", "country": "DE"}
+        evening = self.d.post("/v1/route/simulate?at=" + self.at(1, 4, "18:30"), lead).json
+        self.assertEqual((evening["status"], evening["owner"]), ("queued", None))
+        self.assertEqual([c["result"] for c in evening["decision"]["targets"][0]["candidates"]],
+                         ["outside_hours", "outside_hours"])
+        morning = self.d.post("/v1/route/simulate?at=" + self.at(1, 0, "10:00"), lead).json
+        self.assertEqual((morning["status"], morning["owner"]), ("assigned", "ana"))
+        ft = morning["clocks"]["first_touch"]
+        self.assertEqual(ft["started_at"], self.at(1, 0, "10:00").replace("Z", ".000Z"))
+        self.assertEqual(ms(ft["due_at"]) - ms(ft["started_at"]), 3600000)
+        # An hour before closing, the first touch runs over into the next working day.
+        late = self.d.post("/v1/route/simulate?at=" + self.at(1, 0, "16:30"), lead).json
+        self.assertEqual(late["clocks"]["first_touch"]["due_at"],
+                         self.at(1, 1, "09:30").replace("Z", ".000Z"))
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:deadlines"), 0)
 
 
 if __name__ == "__main__":

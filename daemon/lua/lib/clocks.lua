@@ -42,8 +42,9 @@ end
 -- is marked restart_as, else reassigned), fresh (a new
 -- lead, with no clocks yet), cancel (the lead left the sales process: every
 -- clock still running stops, neither met nor breached unless already late).
--- A clock started and stopped within one call writes no deadline. Returns the
--- lead's clocks.
+-- A clock started and stopped within one call writes no deadline. dry (with
+-- fresh: a simulated lead) works the clocks out and writes nothing. Returns
+-- the lead's clocks.
 local function clocks_on_events(lead_id, events, ctx)
   local lk = P .. ':lead:' .. lead_id
   local pf = { 'clocks' }
@@ -73,13 +74,16 @@ local function clocks_on_events(lead_id, events, ctx)
         if not st.breached and NOW > st.due_at then st.breached = true end
         if restart then st[ctx.restart_as or 'reassigned'] = true end
         if cancel then st.cancelled = true end
-        -- A breach found at its deadline was counted then (sla_claim.lua).
+        -- A breach found at its deadline was counted then (sla_claim.lua); a
+        -- dry run records no outcome.
+        local outcome
         if st.breached and not was_breached then
-          clock_outcome(lead_id, c.name, 'breached', st.owner)
+          outcome = 'breached'
         elseif not st.breached and not restart and not cancel then
-          clock_outcome(lead_id, c.name, 'met', st.owner)
+          outcome = 'met'
         end
-        if not st.pending then
+        if outcome and not ctx.dry then clock_outcome(lead_id, c.name, outcome, st.owner) end
+        if not st.pending and not ctx.dry then
           redis.call('ZREM', K_DEADLINES, c.name .. ':' .. lead_id, 'remind:' .. c.name .. ':' .. lead_id)
           -- Late with its deadline not yet claimed (no daemon ran when it was
           -- due): the escalation the claim would have opened is owed. Hand it
@@ -121,9 +125,11 @@ local function clocks_on_events(lead_id, events, ctx)
     local st = state[i]
     if st and st.pending then
       st.pending = nil
-      deadline_add(st.due_at, c.name .. ':' .. lead_id)
-      if c.remind > 0 and st.due_at - c.remind > NOW then
-        deadline_add(st.due_at - c.remind, 'remind:' .. c.name .. ':' .. lead_id)
+      if not ctx.dry then
+        deadline_add(st.due_at, c.name .. ':' .. lead_id)
+        if c.remind > 0 and st.due_at - c.remind > NOW then
+          deadline_add(st.due_at - c.remind, 'remind:' .. c.name .. ':' .. lead_id)
+        end
       end
     end
     if dirty[i] then
@@ -132,7 +138,7 @@ local function clocks_on_events(lead_id, events, ctx)
     end
     if st then out[c.name] = st end
   end
-  if #hset > 0 then redis.call('HSET', lk, unpack(hset)) end
+  if #hset > 0 and not ctx.dry then redis.call('HSET', lk, unpack(hset)) end
   return out
 end
 
