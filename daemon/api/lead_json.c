@@ -215,6 +215,31 @@ api_write_targets(struct jsonw *w, const struct lead_view *v)
 	jsonw_end_array(w);
 }
 
+/*
+ * The rules a lead decided under an older config went through, by the names
+ * that config published; 0 when they are not known (written nothing).
+ */
+static int
+api_write_rules_then(struct jsonw *w, const struct lead_view *v)
+{
+	json_t *names;
+	int64_t i;
+	int ok;
+
+	if (v->rules_then == NULL || v->rules_tried <= 0 ||
+	    (names = json_loadb(v->rules_then, v->rules_then_len, 0, NULL)) == NULL)
+		return 0;
+	ok = json_is_array(names) && (size_t)v->rules_tried <= json_array_size(names);
+	if (ok) {
+		jsonw_begin_array(w, "rules_evaluated");
+		for (i = 0; i < v->rules_tried; i++)
+			jsonw_string(w, NULL, json_string_value(json_array_get(names, (size_t)i)));
+		jsonw_end_array(w);
+	}
+	json_decref(names);
+	return ok;
+}
+
 /* How the lead was routed: which config, and the rules it went through. */
 static void
 api_write_decision(struct jsonw *w, const struct lead_view *v, const struct conf *conf)
@@ -230,7 +255,7 @@ api_write_decision(struct jsonw *w, const struct lead_view *v, const struct conf
 		for (i = 0; i < v->rules_tried; i++)
 			jsonw_string(w, NULL, conf->rules[i].name);
 		jsonw_end_array(w);
-	} else if (v->rules_tried >= 0) {
+	} else if (!api_write_rules_then(w, v) && v->rules_tried >= 0) {
 		jsonw_int(w, "rules_evaluated", v->rules_tried);
 	}
 	jsonw_string(w, "rule", v->rule);

@@ -223,6 +223,7 @@ api_read_lead(struct http_request *req, const char *id)
 	struct store_args a = { 0 };
 
 	store_args_add(&a, id);
+	store_args_add(&a, http_request_conf(req)->version);
 	api_eval(req, SCRIPT_LEAD_GET, &a, api_on_lead, req);
 }
 

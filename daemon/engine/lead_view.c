@@ -52,6 +52,8 @@ static const struct lead_view_field lead_view_fields[] = {
 	    .len_off = AT(breakdown_len) },
 	{ .field = "config_version", .kind = VIEW_STR, .off = AT(config_version) },
 	{ .field = "rules_tried", .kind = VIEW_MS, .off = AT(rules_tried) },
+	{ .field = "~rules", .kind = VIEW_TEXT, .off = AT(rules_then),
+	    .len_off = AT(rules_then_len) },
 	{ .field = "trace", .kind = VIEW_STR, .off = AT(trace) },
 	{ .field = "trace_queue", .kind = VIEW_STR, .off = AT(trace_queue) },
 	{ .field = "action", .kind = VIEW_STR, .off = AT(action) },

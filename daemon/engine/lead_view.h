@@ -36,6 +36,8 @@ struct lead_view {
 	size_t		 breakdown_len;
 	const char	*config_version;	/* of the config that decided */
 	int64_t		 rules_tried;	/* rules evaluated; the last one matched */
+	const char	*rules_then;	/* its config's rule names (JSON) when not the running one */
+	size_t		 rules_then_len;
 	const char	*trace;		/* targets tried and why (see route.lua) */
 	const char	*trace_queue;	/* the pick that took it off its queue, if any */
 	const char	*action;	/* the rule's action: pool, rep, route or nurture */

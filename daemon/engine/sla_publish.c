@@ -151,6 +151,25 @@ publish_calendars(const struct conf *conf, int64_t now)
 	return cals;
 }
 
+/*
+ * The rules of this config version in order, as JSON names: kept per
+ * version, so a lead decided under an older config still names the rules
+ * it went through.
+ */
+static char *
+publish_rule_names(const struct conf *conf)
+{
+	json_t *names = json_array();
+	char *s;
+	size_t i;
+
+	for (i = 0; i < conf->nrules; i++)
+		json_array_append_new(names, json_string(conf->rules[i].name));
+	s = json_dumps(names, JSON_COMPACT);
+	json_decref(names);
+	return s;
+}
+
 static void
 publish_done(const struct store_reply *reply, void *arg)
 {
@@ -178,6 +197,9 @@ sla_publish(struct store *store, const struct conf *conf)
 	store_args_add(&a, s);
 	free(s);
 	store_args_add(&a, conf->version);
+	s = publish_rule_names(conf);
+	store_args_add(&a, s);
+	free(s);
 	json_decref(fields);
 	json_decref(cals);
 	version = xstrdup(conf->version);

@@ -3,7 +3,9 @@
 -- one step so no script sees half of it: the clocks, escalation policies and
 -- pool and rep settings (<prefix>:cfg), and each calendar's open windows.
 -- ARGV[4] {field: text} for <prefix>:cfg (replaced whole), [5] {calendar id:
--- ["start:end", ...]} (each replaced whole), [6] the config version.
+-- ["start:end", ...]} (each replaced whole), [6] the config version, [7] its
+-- rules' names in order (JSON), kept in <prefix>:cfg:rules by version for
+-- the leads it decided.
 local fields = cjson.decode(ARGV[4])
 local cals = cjson.decode(ARGV[5])
 redis.call('DEL', K_CFG)
@@ -13,6 +15,7 @@ for k, v in pairs(fields) do
   args[#args + 1] = v
 end
 redis.call('HSET', K_CFG, unpack(args))
+redis.call('HSET', key('cfg', 'rules'), ARGV[6], ARGV[7])
 for id, windows in pairs(cals) do
   local ck = key('cal', id)
   redis.call('DEL', ck)

@@ -91,8 +91,23 @@ class ScoringTests(DaemonTestCase):
         wait_for(lambda: self.d.events("config_reloaded"), what="the reload")
         got = self.d.get("/v1/leads/" + lead["id"]).json
         self.assertEqual(got["decision"]["config_version"], lead["decision"]["config_version"])
-        self.assertEqual(got["decision"]["rules_evaluated"], 2)   # names belong to the old config
+        # The names are the old config's, as it published them.
+        self.assertEqual(got["decision"]["rules_evaluated"], ["hot", "dach"])
         self.assertEqual(got["decision"]["rule"], "dach")
+        # Renamed and reordered rules in the next config do not change them.
+        text = self.d_conf_text().replace("name: hot", "name: hottest")
+        self.d.write_conf(text)
+        self.d.send_signal(signal.SIGHUP)
+        wait_for(lambda: len(self.d.events("config_reloaded")) == 2, what="the second reload")
+        got = self.d.get("/v1/leads/" + lead["id"]).json
+        self.assertEqual(got["decision"]["rules_evaluated"], ["hot", "dach"])
+        newer = self.d.lead(email="c@x.at", country="AT")
+        self.assertEqual(self.d.get("/v1/leads/" + newer["id"]).json["decision"]
+                         ["rules_evaluated"], ["hottest", "dach"])
+        # A version whose rules were never published (a lead from before) keeps the count.
+        self.redis.cmd("HDEL", "lr:cfg:rules", lead["decision"]["config_version"])
+        got = self.d.get("/v1/leads/" + lead["id"]).json
+        self.assertEqual(got["decision"]["rules_evaluated"], 2)
 
     def d_conf_text(self):
         with open(self.d.conf_path) as f:
