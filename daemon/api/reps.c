@@ -42,6 +42,7 @@ api_on_reps(const struct store_reply *reply, void *arg)
 	const struct conf *conf = http_request_conf(req);
 	const json_t *status = json_object_get(reply->json, "status");
 	const json_t *open = json_object_get(reply->json, "open");
+	const json_t *leads_today = json_object_get(reply->json, "today");
 	struct jsonw w = { 0 };
 	int64_t now = sys_now_ms();
 	size_t i, j;
@@ -53,6 +54,7 @@ api_on_reps(const struct store_reply *reply, void *arg)
 	for (i = 0; i < conf->nreps; i++) {
 		const struct conf_rep *rep = &conf->reps[i];
 		int64_t nopen = api_ms(json_array_get(open, i));
+		int64_t today = api_ms(json_array_get(leads_today, i));
 
 		jsonw_begin_object(&w, NULL);
 		jsonw_string(&w, "id", rep->id);
@@ -60,6 +62,16 @@ api_on_reps(const struct store_reply *reply, void *arg)
 		api_write_status(&w, json_string_value(json_array_get(status, i)), now);
 		jsonw_bool(&w, "in_hours", candidates_in_hours(rep, now));
 		jsonw_int(&w, "open_leads", nopen < 0 ? 0 : nopen);
+		if (rep->max_open > 0)
+			jsonw_int(&w, "max_open", (int64_t)rep->max_open);
+		else
+			jsonw_null(&w, "max_open");
+		/* Leads it got today, in its own zone, whether or not it has a daily cap. */
+		jsonw_int(&w, "leads_today", today < 0 ? 0 : today);
+		if (rep->max_per_day > 0)
+			jsonw_int(&w, "max_per_day", (int64_t)rep->max_per_day);
+		else
+			jsonw_null(&w, "max_per_day");
 		jsonw_begin_array(&w, "pools");
 		for (j = 0; j < conf->npools; j++)
 			if (conf_pool_has_rep(&conf->pools[j], rep->id))
@@ -79,8 +91,14 @@ api_get_reps(struct http_request *req)
 	struct store_args a = { 0 };
 	size_t i;
 
-	for (i = 0; i < conf->nreps; i++)
+	int64_t now = sys_now_ms();
+	char day[11];
+
+	for (i = 0; i < conf->nreps; i++) {
 		store_args_add(&a, conf->reps[i].id);
+		candidates_local_date(&conf->reps[i], now, day);
+		store_args_add(&a, day);
+	}
 	api_eval(req, SCRIPT_REPS, &a, api_on_reps, req);
 }
 

@@ -18,8 +18,7 @@ candidates_in_hours(const struct conf_rep *rep, int64_t now_ms)
 	return rep->calendar == NULL || calendar_is_open(rep->calendar, now_ms);
 }
 
-/* The rep's local date (YYYY-MM-DD) at now, in its calendar's zone or UTC. */
-static void
+void
 candidates_local_date(const struct conf_rep *rep, int64_t now_ms, char out[11])
 {
 	char ts[TSTAMP_LEN];
@@ -33,19 +32,21 @@ candidates_local_date(const struct conf_rep *rep, int64_t now_ms, char out[11])
 	out[10] = '\0';
 }
 
-/* One rep's six values: id, weight, caps, local date (only with a daily cap), in hours. */
+/*
+ * One rep's six values: id, weight, caps, local date (every rep's leads are
+ * counted by it, for its daily cap and for the team's view), in hours.
+ */
 static void
 candidates_add_member(struct store_args *a, const struct conf_rep *rep, int64_t weight,
     int64_t now_ms)
 {
-	char day[11] = "";
+	char day[11];
 
 	store_args_add(a, rep->id);
 	store_args_add_int(a, weight);
 	store_args_add_int(a, (int64_t)rep->max_open);
 	store_args_add_int(a, (int64_t)rep->max_per_day);
-	if (rep->max_per_day > 0)
-		candidates_local_date(rep, now_ms, day);
+	candidates_local_date(rep, now_ms, day);
 	store_args_add(a, day);
 	store_args_add_int(a, candidates_in_hours(rep, now_ms));
 }
@@ -88,8 +89,7 @@ candidates_facts(const struct conf *conf, int64_t now_ms)
 
 		candidates_local_date(rep, now_ms, day);
 		buf_appendf(&facts, "%s:%d:%llu:%llu:%s,", rep->id, candidates_in_hours(rep, now_ms),
-		    (unsigned long long)rep->max_open, (unsigned long long)rep->max_per_day,
-		    rep->max_per_day > 0 ? day : "");
+		    (unsigned long long)rep->max_open, (unsigned long long)rep->max_per_day, day);
 	}
 	facts_conf = conf;
 	memcpy(facts_version, conf->version, sizeof(facts_version));

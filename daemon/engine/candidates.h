@@ -11,6 +11,9 @@
 /* True when the rep is within working hours at now (no calendar: always). */
 int candidates_in_hours(const struct conf_rep *rep, int64_t now_ms);
 
+/* The rep's local date (YYYY-MM-DD) at now, in its calendar's zone or UTC. */
+void candidates_local_date(const struct conf_rep *rep, int64_t now_ms, char out[11]);
+
 /*
  * Append the pool's open-lead cap and its candidates to script arguments:
  * cap, count, then id, weight, max_open, max_per_day, local date, in hours.

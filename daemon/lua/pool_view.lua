@@ -17,7 +17,7 @@ for i, c in ipairs(cands) do
   local pass = tonumber(st[1]) or vt
   if pass < vt then pass = vt end
   local today = 0
-  if c.max_day > 0 then today = tonumber(redis.call('GET', key('rep_day', c.id, c.day))) or 0 end
+  if c.day ~= '' then today = tonumber(redis.call('GET', key('rep_day', c.id, c.day))) or 0 end
   out.reps[i] = { id = c.id, reason = reasons[i], pass = pass, last = tonumber(st[2]) or 0,
     open = tonumber(redis.call('HGET', key('rep_open'), c.id)) or 0, today = today,
     status = redis.call('HGET', key('rep_status'), c.id) or 'available' }

@@ -151,15 +151,11 @@ local function decide_owner()
   return owner, owner_pool, trace
 end
 
--- Take a slot of the owner's (and their daily count) for lead lk.
+-- Take a slot of the owner's (and count the lead in their day) for a lead.
 local function take_slot(owner, pool)
   redis.call('HINCRBY', K_REP_OPEN, owner.id, 1)
   redis.call('HINCRBY', K_POOL_OPEN, pool, 1)
-  if owner.max_day > 0 then
-    local dk = key('rep_day', owner.id, owner.day)
-    redis.call('INCR', dk)
-    redis.call('EXPIRE', dk, 259200)
-  end
+  count_day(owner)
 end
 
 -- What the person's record keeps of this decision.

@@ -10,12 +10,16 @@ class RepTests(DaemonTestCase):
         self.d.set_status("dee", "away")
         r = self.d.get("/v1/reps")
         self.assertEqual(r.status, 200)
-        common = {"until": None, "in_hours": True}
+        common = {"until": None, "in_hours": True, "max_open": None, "max_per_day": None}
         self.assertEqual(r.json["reps"], [
-            dict(common, id="ana", name="Ana Ruiz", status="available", open_leads=1, pools=["emea"]),
-            dict(common, id="ben", name="Ben Okafor", status="available", open_leads=0, pools=["emea"]),
-            dict(common, id="cy", name="Cy Young", status="available", open_leads=0, pools=["amer"]),
-            dict(common, id="dee", name="Dee Long", status="away", open_leads=0, pools=["amer"]),
+            dict(common, id="ana", name="Ana Ruiz", status="available", open_leads=1,
+                 leads_today=1, pools=["emea"]),
+            dict(common, id="ben", name="Ben Okafor", status="available", open_leads=0,
+                 leads_today=0, pools=["emea"]),
+            dict(common, id="cy", name="Cy Young", status="available", open_leads=0,
+                 leads_today=0, pools=["amer"]),
+            dict(common, id="dee", name="Dee Long", status="away", open_leads=0,
+                 leads_today=0, pools=["amer"]),
         ])
 
     def test_away_rep_gets_no_leads(self):

@@ -109,6 +109,17 @@ class RotationTests(DaemonTestCase):
         self.assertEqual(self.redis.cmd("GET", "lr:rep_day:ben:" + day), "3")
         self.assertGreater(self.redis.cmd("TTL", "lr:rep_day:ben:" + day), 86400)
 
+    def test_leads_today_are_counted_for_every_rep(self):
+        owners = [self.d.lead(email="t%d@x.com" % i, source="w")["owner"] for i in range(3)]
+        self.assertEqual(sorted(owners), ["ana", "ana", "fay"])
+        reps = {r["id"]: r for r in self.d.get("/v1/reps").json["reps"]}
+        self.assertEqual((reps["ana"]["leads_today"], reps["ana"]["max_per_day"]), (2, None))
+        self.assertEqual((reps["fay"]["leads_today"], reps["fay"]["max_per_day"]), (1, None))
+        self.assertEqual((reps["ben"]["leads_today"], reps["ben"]["max_per_day"]), (0, 3))
+        self.assertEqual((reps["cy"]["max_open"], reps["ana"]["max_open"]), (2, None))
+        view = {r["rep"]: r for r in self.d.get("/v1/pools/weighted").json["rotation"]}
+        self.assertEqual((view["ana"]["leads_today"], view["fay"]["leads_today"]), (2, 1))
+
     def test_pool_cap_queues_and_a_touch_drains(self):
         leads = [self.d.lead(email="p%d@s.com" % i, source="s") for i in range(4)]
         self.assertEqual([l["status"] for l in leads], ["assigned"] * 3 + ["queued"])

@@ -11,11 +11,7 @@ local function assign_lead(id, rep, pool, from, extra)
   else
     redis.call('HINCRBY', K_POOL_OPEN, pool, 1)
   end
-  if rep.max_day > 0 then
-    local dk = key('rep_day', rep.id, rep.day)
-    redis.call('INCR', dk)
-    redis.call('EXPIRE', dk, 259200)
-  end
+  count_day(rep)
   local owners = redis.call('HGET', lk, 'owners')
   owners = (owners and owners ~= '') and (owners .. ',' .. rep.id) or rep.id
   redis.call('HSET', lk, 'status', 'assigned', 'owner', rep.id, 'assigned_at', NOW,

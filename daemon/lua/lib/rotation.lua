@@ -153,3 +153,11 @@ local function reasons_text(cands, reasons)
   for i, c in ipairs(cands) do out[i] = c.id .. '=' .. reasons[i] end
   return table.concat(out, ',')
 end
+
+-- Count a lead in the rep's local day (for max_per_day and the team's view);
+-- the count is kept three days.
+local function count_day(rep)
+  if rep.day == nil or rep.day == '' then return end
+  local dk = key('rep_day', rep.id, rep.day)
+  if redis.call('INCR', dk) == 1 then redis.call('EXPIRE', dk, 259200) end
+end
