@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "leadroute/cond.h"
+#include "leadroute/jsonw.h"
 #include "leadroute/confread.h"
 #include "leadroute/diag.h"
 #include "leadroute/lead.h"
@@ -1155,4 +1156,88 @@ cond_never(const struct cond *c)
 	default:
 		return 0;
 	}
+}
+
+/* A bound as JSON: 200, not 200.000000. */
+static void
+cond_write_number(struct jsonw *w, const char *key, double v)
+{
+	char num[32];
+	int n = snprintf(num, sizeof(num), "%.15g", v);
+
+	jsonw_raw(w, key, num, (size_t)n);
+}
+
+/* The member name of a value list's operator, as the config writes it. */
+static const char *
+cond_op_name(enum cond_op op)
+{
+	switch (op) {
+	case COND_IN:
+		return "in";
+	case COND_IIN:
+		return "iin";
+	case COND_PREFIX:
+		return "prefix";
+	case COND_SUFFIX:
+		return "suffix";
+	case COND_CONTAINS:
+		return "contains";
+	default:
+		return NULL;
+	}
+}
+
+void
+cond_write_json(const struct cond *c, const struct cond_fields *fields, struct jsonw *w,
+    const char *key)
+{
+	const char *field = c->field >= 0 && (size_t)c->field < fields->n ?
+	    fields->names[c->field] : NULL;
+	size_t i;
+
+	if (c->op == COND_ALL && c->nkids == 1) {
+		cond_write_json(&c->kids[0], fields, w, key);
+		return;
+	}
+	jsonw_begin_object(w, key);
+	switch (c->op) {
+	case COND_ALL:
+	case COND_ANY:
+		jsonw_begin_array(w, c->op == COND_ALL ? "all" : "any");
+		for (i = 0; i < c->nkids; i++)
+			cond_write_json(&c->kids[i], fields, w, NULL);
+		jsonw_end_array(w);
+		break;
+	case COND_NOT:
+		if (c->nkids > 0)
+			cond_write_json(&c->kids[0], fields, w, "not");
+		break;
+	case COND_IN:
+	case COND_IIN:
+	case COND_PREFIX:
+	case COND_SUFFIX:
+	case COND_CONTAINS:
+		jsonw_string(w, "field", field);
+		jsonw_begin_array(w, cond_op_name(c->op));
+		for (i = 0; i < c->nvalues; i++)
+			jsonw_string(w, NULL, c->values[i].s);
+		jsonw_end_array(w);
+		break;
+	case COND_RANGE:
+		jsonw_string(w, "field", field);
+		if (c->lo_set)
+			cond_write_number(w, c->lo_incl ? "gte" : "gt", c->lo);
+		if (c->hi_set)
+			cond_write_number(w, c->hi_incl ? "lte" : "lt", c->hi);
+		break;
+	case COND_EXISTS:
+		jsonw_string(w, "field", field);
+		jsonw_bool(w, "exists", c->exists);
+		break;
+	case COND_TERRITORY:
+		jsonw_string(w, "territory", c->territory != NULL ? c->territory->id : NULL);
+		break;
+	}
+	jsonw_end_object(w);
 }

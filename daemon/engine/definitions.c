@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "leadroute/cond.h"
 #include "leadroute/jsonw.h"
 #include "leadroute/score.h"
 #include "leadroute/util.h"
@@ -48,13 +49,80 @@ definitions_write_reasons(struct jsonw *w, const char *key, const struct conf_re
 	jsonw_end_array(w);
 }
 
+/* Clock durations that override the clocks' own, as {clock: ms}. */
+static void
+definitions_write_sla(struct jsonw *w, const char *key, const struct conf *conf,
+    const struct conf_sla *sla)
+{
+	size_t k;
+
+	jsonw_begin_object(w, key);
+	for (k = 0; k < conf->sla.nclocks; k++)
+		if (sla->ms[k] > 0)
+			jsonw_int(w, conf->sla.clocks[k].name, sla->ms[k]);
+	jsonw_end_object(w);
+}
+
+/*
+ * What decides where a lead goes, in order: each rule's condition (null:
+ * every lead), its action and targets, the queue it waits in and its clock
+ * overrides; then the overrides by grade and by pool (a rule's win over a
+ * grade's, a grade's over a pool's, a pool's over the clock's own).
+ */
+static void
+definitions_write_routing(struct jsonw *w, const struct conf *conf)
+{
+	size_t i, j;
+
+	jsonw_begin_array(w, "rules");
+	for (i = 0; i < conf->nrules; i++) {
+		const struct conf_rule *r = &conf->rules[i];
+
+		jsonw_begin_object(w, NULL);
+		jsonw_string(w, "name", r->name);
+		if (r->when.op == COND_ALL && r->when.nkids == 0)
+			jsonw_null(w, "when");
+		else
+			cond_write_json(&r->when, &conf->fields, w, "when");
+		jsonw_begin_array(w, "targets");
+		for (j = 0; j < r->ntargets; j++) {
+			const struct conf_target *t = &r->targets[j];
+
+			jsonw_begin_object(w, NULL);
+			if (t->kind == TARGET_POOL)
+				jsonw_string(w, "pool", t->pool->id);
+			else if (t->kind == TARGET_REP)
+				jsonw_string(w, "rep", t->rep->id);
+			else
+				jsonw_bool(w, "account_owner", 1);
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+		jsonw_bool(w, "nurture", r->nurture);
+		jsonw_string(w, "queue", r->queue != NULL ? r->queue->id : NULL);
+		definitions_write_sla(w, "sla", conf, &r->sla);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_begin_object(w, "sla_by_grade");
+	for (i = 0; i < conf->sla.ngrades; i++)
+		definitions_write_sla(w, conf->sla.grades[i].grade->name, conf,
+		    &conf->sla.grades[i].sla);
+	jsonw_end_object(w);
+	jsonw_begin_object(w, "sla_by_pool");
+	for (i = 0; i < conf->npools; i++)
+		definitions_write_sla(w, conf->pools[i].id, conf, &conf->pools[i].sla);
+	jsonw_end_object(w);
+}
+
 /*
  * The scoring model: MQL threshold, grades, fit and behaviour points, how a
  * person's behaviour decays and whether a person below the threshold is held.
  */
 static void
-definitions_write_scoring(struct jsonw *w, const struct score_model *m)
+definitions_write_scoring(struct jsonw *w, const struct conf *conf)
 {
+	const struct score_model *m = &conf->scoring;
 	size_t i;
 
 	jsonw_begin_object(w, "scoring");
@@ -74,6 +142,7 @@ definitions_write_scoring(struct jsonw *w, const struct score_model *m)
 	for (i = 0; i < m->nfit; i++) {
 		jsonw_begin_object(w, NULL);
 		jsonw_string(w, "name", m->fit[i].name);
+		cond_write_json(&m->fit[i].when, &conf->fields, w, "when");
 		jsonw_int(w, "points", m->fit[i].points);
 		jsonw_end_object(w);
 	}
@@ -171,7 +240,8 @@ definitions_text(const struct conf *conf, size_t *len)
 	jsonw_int(&w, "touches", (int64_t)l->cadence_touches);
 	jsonw_int(&w, "within_ms", l->cadence_within_ms);
 	jsonw_end_object(&w);
-	definitions_write_scoring(&w, &conf->scoring);
+	definitions_write_scoring(&w, conf);
+	definitions_write_routing(&w, conf);
 	definitions_write_clocks(&w, conf);
 	jsonw_begin_object(&w, "scorecard");
 	jsonw_begin_array(&w, "required_fields");

@@ -114,6 +114,18 @@ int cond_parse_territory(struct conf_diags *diags, const struct ynode *item, con
     struct cond_territory *t);
 
 void cond_free(struct cond *c);
+
+struct jsonw;
+
+/*
+ * A condition as published (GET /v1/definitions), as the member key of the
+ * object w has open (NULL inside an array): {"all": […]}, {"any": […]},
+ * {"not": …}, {"field": f, "in" | "iin" | "prefix" | "suffix" | "contains":
+ * […]}, {"field": f, "gte" | "gt": n, "lte" | "lt": n}, {"field": f,
+ * "exists": bool}, {"territory": id}. An ALL of one condition is that one.
+ */
+void cond_write_json(const struct cond *c, const struct cond_fields *fields, struct jsonw *w,
+    const char *key);
 void cond_territory_free(struct cond_territory *t);
 
 void cond_fields_free(struct cond_fields *fields);

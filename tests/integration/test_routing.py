@@ -54,6 +54,23 @@ class ScoringTests(DaemonTestCase):
         for k in ("score", "grade", "mql", "score_breakdown"):
             self.assertEqual(got[k], lead[k], k)
 
+    def test_definitions_publish_all_that_decides(self):
+        d = self.d.get("/v1/definitions").json
+        fit = {f["name"]: f for f in d["scoring"]["fit"]}
+        self.assertEqual(fit["senior-title"]["when"],
+                         {"field": "title", "contains": ["vp", "director"]})
+        self.assertEqual(fit["mid-market"]["when"], {"field": "employees", "gte": 200})
+        self.assertEqual(fit["dach"]["when"], {"territory": "dach"})
+        self.assertEqual(d["rules"], [
+            {"name": "hot", "when": {"field": "grade", "in": ["A"]}, "targets": [{"pool": "emea"}],
+             "nurture": False, "queue": "emea", "sla": {"first_touch": 600000}},
+            {"name": "dach", "when": {"territory": "dach"}, "targets": [{"pool": "emea"}],
+             "nurture": False, "queue": "emea", "sla": {}},
+            {"name": "default", "when": None, "targets": [{"pool": "amer"}],
+             "nurture": False, "queue": "amer", "sla": {}}])
+        self.assertEqual(d["sla_by_grade"], {"B": {"first_touch": 1200000}})
+        self.assertEqual(d["sla_by_pool"], {"emea": {}, "amer": {}})
+
     def test_rules_route_on_grade_and_territory(self):
         hot = self.d.lead(email="a@x.us", title="Director", employees=900, country="US",
                           event="demo_request")

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "leadroute/conf.h"
+#include "leadroute/util.h"
+#include "leadroute/jsonw.h"
 #include "leadroute/route.h"
 
 #include "check_suites.h"
@@ -223,6 +225,55 @@ START_TEST(test_route_first_match_wins)
 }
 END_TEST
 
+/* A rule's condition as GET /v1/definitions publishes it. */
+static char *
+published(const char *when)
+{
+	char text[2048], *out;
+	struct jsonw w = { 0 };
+	struct conf *c;
+	size_t len;
+
+	snprintf(text, sizeof(text), HEAD
+	    "territories:\n  - {id: dach, countries: [DE, AT, CH]}\n"
+	    "rules:\n  - name: r\n    when: %s\n    pool: p\n  - name: d\n    pool: p\n", when);
+	c = load(text);
+	jsonw_begin_array(&w, NULL);
+	cond_write_json(&c->rules[0].when, &c->fields, &w, NULL);
+	jsonw_end_array(&w);
+	out = jsonw_finish(&w, &len);
+	conf_unref(c);
+	return out;
+}
+
+START_TEST(test_cond_written_as_published)
+{
+	static const struct {
+		const char *when, *want;
+	} cases[] = {
+		{ "{country: [DE, FR]}", "[{\"field\":\"country\",\"in\":[\"DE\",\"FR\"]}]" },
+		{ "{employees: {gt: 50, lte: 1000.5}}",
+		  "[{\"field\":\"employees\",\"gt\":50,\"lte\":1000.5}]" },
+		{ "{phone: {exists: false}}", "[{\"field\":\"phone\",\"exists\":false}]" },
+		{ "{territory: dach}", "[{\"territory\":\"dach\"}]" },
+		{ "{country: DE, title: {prefix: [VP]}}",
+		  "[{\"all\":[{\"field\":\"country\",\"in\":[\"DE\"]},"
+		  "{\"field\":\"title\",\"prefix\":[\"VP\"]}]}]" },
+		{ "{any: [{country: US}, {country: {not: [CA]}}]}",
+		  "[{\"any\":[{\"field\":\"country\",\"in\":[\"US\"]},"
+		  "{\"not\":{\"field\":\"country\",\"in\":[\"CA\"]}}]}]" },
+	};
+	size_t i;
+
+	for (i = 0; i < LR_NELEM(cases); i++) {
+		char *got = published(cases[i].when);
+
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "%s: got %s", cases[i].when, got);
+		free(got);
+	}
+}
+END_TEST
+
 Suite *
 route_suite(void)
 {
@@ -246,6 +297,7 @@ route_suite(void)
 	tcase_add_test(tc, test_territory_with_postal_prefixes_and_ranges);
 	tcase_add_test(tc, test_territory_list_is_one_of);
 	tcase_add_test(tc, test_route_first_match_wins);
+	tcase_add_test(tc, test_cond_written_as_published);
 	suite_add_tcase(s, tc);
 	return s;
 }
