@@ -18,7 +18,7 @@
 #include "engine/accounts.h"
 #include "engine/definitions.h"
 #include "engine/dispatch.h"
-#include "engine/intake.h"
+#include "engine/intake_gate.h"
 #include "engine/feed.h"
 #include "engine/lead_snap.h"
 #include "engine/notify.h"

@@ -11,8 +11,6 @@
  */
 #include "config.h"
 
-#include <sys/queue.h>
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +22,13 @@
 #include "leadroute/pii.h"
 #include "leadroute/route.h"
 #include "leadroute/score.h"
-#include "leadroute/tstamp.h"
 #include "leadroute/ulid.h"
 #include "leadroute/util.h"
 
 #include "engine/candidates.h"
 #include "engine/intake.h"
+#include "engine/intake_gate.h"
+#include "engine/person.h"
 #include "engine/pii_key.h"
 #include "engine/sla.h"
 #include "engine/subs.h"
@@ -48,24 +47,9 @@ static const struct conf_rule intake_hold_rule = {
 	.nurture = 1,
 };
 
-/* The person as person_read.lua found them. */
-struct intake_person {
-	char			 id[ULID_LEN + 1];	/* "" for nobody yet */
-	char			 ver[24];
-	int			 mql;
-	struct score_past	 past[SCORE_MAX_PAST];
-	size_t			 npast;
-	char			 last[ULID_LEN + 1];	/* their latest lead ("" when gone) */
-	char			 last_status[16];
-	int			 last_staged;		/* it has a lifecycle stage */
-	int64_t			 last_received;
-	json_t			*last_fields;		/* or NULL */
-};
-
 /* A lead on its way through the route script. */
 struct intake_lead {
-	TAILQ_ENTRY(intake_lead) wait;		/* at the gate, behind its person's lead */
-	int			 gated;		/* holds its identities at the gate */
+	struct gate_waiter	 gate;		/* first: its person's other leads go before it */
 	struct server		*srv;
 	const struct conf	*conf;		/* borrowed from the caller: outlives the lead */
 	intake_done		*done;		/* told what became of it, once */
@@ -81,7 +65,7 @@ struct intake_lead {
 	int			 dry;
 	int64_t			 as_of;		/* a dry run's time (0: now) */
 	int			 tries;
-	struct intake_person	 person;
+	struct person		 person;
 	const char		*join;		/* the open lead it joins, or NULL */
 	int			 became_mql;
 	char			*behavior;	/* the person's behaviour to keep, JSON */
@@ -99,14 +83,6 @@ struct intake_lead {
 	char			 person_id[ULID_LEN + 1];	/* its person's, if it is new */
 };
 
-/* Forget what was read of the person (before reading again). */
-static void
-intake_person_clear(struct intake_person *p)
-{
-	json_decref(p->last_fields);
-	memset(p, 0, sizeof(*p));
-}
-
 /* Forget a decision (before deciding again). */
 static void
 intake_decision_clear(struct intake_lead *lp)
@@ -120,111 +96,18 @@ intake_decision_clear(struct intake_lead *lp)
 }
 
 static int intake_route(struct intake_lead *lp);
-static int intake_parse_person(struct intake_lead *lp, const redisReply *r);
-static void intake_gate_open(struct intake_gate *gate, const struct intake_lead *lp);
+static void intake_go(struct gate_waiter *w);
 
-/* An identity some lead on its way holds, with how many hold it. */
-struct intake_held {
-	struct intake_held	*next;
-	int			 n;
-	char			 subject[PII_HASH_LEN + 1];
-};
-
-#define INTAKE_GATE_BUCKETS 1024
-
-struct intake_gate {
-	struct intake_held	*held[INTAKE_GATE_BUCKETS];
-	TAILQ_HEAD(, intake_lead) waiting;	/* in arrival order */
-};
-
-struct intake_gate *
-intake_gate_new(void)
-{
-	struct intake_gate *gate = xcalloc(1, sizeof(*gate));
-
-	TAILQ_INIT(&gate->waiting);
-	return gate;
-}
-
-void
-intake_gate_free(struct intake_gate *gate)
-{
-	struct intake_held *h, *next;
-	size_t i;
-
-	if (gate == NULL)
-		return;
-	for (i = 0; i < INTAKE_GATE_BUCKETS; i++)
-		for (h = gate->held[i]; h != NULL; h = next) {
-			next = h->next;
-			free(h);
-		}
-	free(gate);
-}
-
-/* The holder of one identity (its bucket's link to it), or where it would go. */
-static struct intake_held **
-intake_gate_find(struct intake_gate *gate, const char *subject, size_t len)
-{
-	struct intake_held **hp = &gate->held[util_hash(subject, len) % INTAKE_GATE_BUCKETS];
-
-	for (; *hp != NULL; hp = &(*hp)->next)
-		if (strlen((*hp)->subject) == len && memcmp((*hp)->subject, subject, len) == 0)
-			break;
-	return hp;
-}
-
-/* True when another lead on its way holds one of lp's identities. */
-static int
-intake_gate_busy(struct intake_gate *gate, const struct intake_lead *lp)
-{
-	const char *s = lp->subjects, *end;
-
-	for (; *s != '\0'; s = *end == ',' ? end + 1 : end) {
-		end = s + strcspn(s, ",");
-		if (*intake_gate_find(gate, s, (size_t)(end - s)) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
-/* Hold lp's identities (add: 1) or let them go (add: -1). */
-static void
-intake_gate_hold(struct intake_gate *gate, struct intake_lead *lp, int add)
-{
-	struct intake_held **hp, *h;
-	const char *s = lp->subjects, *end;
-	size_t len;
-
-	for (; *s != '\0'; s = *end == ',' ? end + 1 : end) {
-		end = s + strcspn(s, ",");
-		len = (size_t)(end - s);
-		if (len > PII_HASH_LEN)
-			continue;
-		hp = intake_gate_find(gate, s, len);
-		if (*hp == NULL && add > 0) {
-			*hp = h = xcalloc(1, sizeof(*h));
-			memcpy(h->subject, s, len);
-		}
-		if ((h = *hp) == NULL)
-			continue;
-		if ((h->n += add) <= 0) {
-			*hp = h->next;
-			free(h);
-		}
-	}
-	lp->gated = add > 0;
-}
 static void intake_on_simulated(const struct store_reply *reply, void *arg);
 
 /* Release a lead once its script call has answered (or was never sent). */
 static void
 intake_lead_free(struct intake_lead *lp)
 {
-	if (lp->gated)
-		intake_gate_open(lp->srv->gate, lp);
+	if (lp->gate.held)
+		intake_gate_leave(lp->srv->gate, &lp->gate);
 	intake_decision_clear(lp);
-	intake_person_clear(&lp->person);
+	person_clear(&lp->person);
 	json_decref(lp->in);
 	free(lp->idem);
 	json_decref(lp->warnings);
@@ -264,25 +147,6 @@ intake_breakdown_json(const struct score_result *sr)
 			jsonw_int(&w, "earned", sr->hits[i].earned);
 			jsonw_time(&w, "at", sr->hits[i].at);
 		}
-		jsonw_end_object(&w);
-	}
-	jsonw_end_array(&w);
-	return jsonw_finish(&w, &len);
-}
-
-/* The person's behaviour to keep, as person_read.lua gives it back: [{r, p, at}, …]. */
-static char *
-intake_behavior_json(const struct score_result *sr)
-{
-	struct jsonw w = { 0 };
-	size_t i, len;
-
-	jsonw_begin_array(&w, NULL);
-	for (i = 0; i < sr->npast; i++) {
-		jsonw_begin_object(&w, NULL);
-		jsonw_string(&w, "r", sr->past[i].reason);
-		jsonw_int(&w, "p", sr->past[i].earned);
-		jsonw_int(&w, "at", sr->past[i].at);
 		jsonw_end_object(&w);
 	}
 	jsonw_end_array(&w);
@@ -353,7 +217,7 @@ intake_stale(struct intake_lead *lp, const redisReply *r)
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 4)
 		return 0;
-	if (intake_parse_person(lp, r->element[1]) == -1)
+	if (person_parse(&lp->person, r->element[1]) == -1)
 		why = "unexpected reply from the route script";
 	else if (++lp->tries >= INTAKE_MAX_TRIES)
 		why = "the person's record kept changing; send it again";
@@ -511,7 +375,7 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 	const char *idem = lp->idem;
 	const char *fp = lp->fp;
 	int dry = lp->dry;
-	const struct intake_person *p = &lp->person;
+	const struct person *p = &lp->person;
 	/* A join stores the person's latest attributes and score; it routes only a held lead. */
 	int joining = lp->join != NULL;
 	int routes = !joining || (strcmp(p->last_status, "nurture") == 0 && !p->last_staged &&
@@ -726,85 +590,6 @@ intake_prepare(struct server *srv, const struct conf *conf, json_t *fields, cons
 	return lp;
 }
 
-/* Fields that describe one event, not the person: never carried over from a past lead. */
-static int
-intake_event_field(const char *name)
-{
-	return strcmp(name, "event") == 0 || strcmp(name, "event_id") == 0 ||
-	    strcmp(name, "source") == 0 || strcmp(name, "stage") == 0;
-}
-
-/*
- * The person's latest attributes: the lead's fields over those of their
- * latest lead (a form with an email and an event keeps the company and
- * country the person gave before). A new reference.
- */
-static json_t *
-intake_latest_attributes(const struct intake_lead *lp)
-{
-	json_t *merged = json_copy(lp->in);
-	const char *name;
-	json_t *v;
-
-	if (lp->person.last_fields == NULL)
-		return merged;
-	json_object_foreach(lp->person.last_fields, name, v)
-		if (!intake_event_field(name) && json_object_get(merged, name) == NULL)
-			json_object_set(merged, name, v);
-	return merged;
-}
-
-/*
- * What a joined lead keeps as its fields: its own, with the person's newer
- * attributes over them; its event, source and event id stay its own (what
- * it arrived by). A new reference.
- */
-static json_t *
-intake_joined_fields(const struct intake_lead *lp)
-{
-	json_t *joined = lp->person.last_fields != NULL ? json_copy(lp->person.last_fields) :
-	    json_object();
-	const char *name;
-	json_t *v;
-
-	json_object_foreach(lp->in, name, v)
-		if (!intake_event_field(name))
-			json_object_set(joined, name, v);
-	return joined;
-}
-
-/* True when the lead's event asks a worked lead for a new first touch. */
-static int
-intake_restarts(const struct conf *conf, const json_t *fields, const json_t *before)
-{
-	const char *ev = json_string_value(json_object_get(fields, "event"));
-	const char *was = json_string_value(json_object_get(before, "event"));
-	size_t i;
-
-	if (ev == NULL || (was != NULL && strcmp(ev, was) == 0))
-		return 0;
-	for (i = 0; i < conf->leads.nrestart_on; i++)
-		if (strcmp(conf->leads.restart_on[i], ev) == 0)
-			return 1;
-	return 0;
-}
-
-/* True when the person's latest lead is in the sales process (or held) and young enough to join. */
-static int
-intake_joins(const struct intake_lead *lp, int64_t now)
-{
-	const struct intake_person *p = &lp->person;
-	const char *s = p->last_status;
-
-	if (lp->dry || lp->conf->leads.join_window_ms == 0 || p->last[0] == '\0')
-		return 0;
-	/* A lead held in nurture is joined; one recycled to nurture by sales is not. */
-	if (strcmp(s, "queued") != 0 && strcmp(s, "assigned") != 0 &&
-	    strcmp(s, "touched") != 0 && !(strcmp(s, "nurture") == 0 && !p->last_staged))
-		return 0;
-	return now - p->last_received <= lp->conf->leads.join_window_ms;
-}
-
 /*
  * Decide in memory with what was read of the person: score them, the first
  * rule that matches (held in nurture below the MQL threshold when the
@@ -823,7 +608,7 @@ intake_decide(struct intake_lead *lp, struct store_args *a)
 	intake_decision_clear(lp);
 	now = lp->as_of > 0 ? lp->as_of : sys_now_ms();
 	lp->now = now;
-	attrs = intake_latest_attributes(lp);
+	attrs = person_latest_attributes(&lp->person, lp->in);
 	cond_lead_init(&lead, &conf->fields, attrs);
 	score_person(&conf->scoring, &lead, lp->person.past, lp->person.npast, now, &lp->score);
 	lp->became_mql = conf->scoring.mql_set && lp->score.mql && !lp->person.mql;
@@ -834,13 +619,13 @@ intake_decide(struct intake_lead *lp, struct store_args *a)
 		lp->rule = route_select_rule(conf, &lead, &lp->rules_tried);
 	lp->complete = intake_lead_complete(conf, attrs);
 	cond_lead_free(&lead);
-	if (intake_joins(lp, now)) {
-		json_t *joined = intake_joined_fields(lp);
+	if (!lp->dry && person_joins(&lp->person, conf, now)) {
+		json_t *joined = person_joined_fields(&lp->person, lp->in);
 
 		lp->join = lp->person.last;
 		lp->fields = json_dumps(joined, JSON_COMPACT);
 		json_decref(joined);
-		restart = intake_restarts(conf, lp->in, lp->person.last_fields);
+		restart = person_restarts(&lp->person, conf, lp->in);
 	} else
 		lp->fields = json_dumps(lp->in, JSON_COMPACT);
 	json_decref(attrs);
@@ -850,7 +635,7 @@ intake_decide(struct intake_lead *lp, struct store_args *a)
 		lp->stage_used = lp->stage;
 	sla = conf_sla_for(conf, lp->rule, lp->score.grade);
 	lp->breakdown = intake_breakdown_json(&lp->score);
-	lp->behavior = intake_behavior_json(&lp->score);
+	lp->behavior = person_behavior_json(&lp->score);
 	intake_route_args(a, conf, lp, sla, lp->in, restart, now);
 }
 
@@ -878,85 +663,16 @@ intake_route(struct intake_lead *lp)
 	    lp->dry ? intake_on_simulated : intake_on_routed, lp);
 }
 
-/* A past event of the person's, as their record keeps them; 0, or -1 when unreadable. */
-static int
-intake_read_past(struct score_past *p, const json_t *e)
-{
-	const char *r = json_string_value(json_object_get(e, "r"));
-	const json_t *pts = json_object_get(e, "p"), *at = json_object_get(e, "at");
-
-	if (r == NULL || !json_is_integer(pts) || !json_is_integer(at))
-		return -1;
-	snprintf(p->reason, sizeof(p->reason), "%s", r);
-	p->earned = (int)json_integer_value(pts);
-	p->at = json_integer_value(at);
-	return 0;
-}
-
-/*
- * A past event from a lead's score breakdown (a person with one lead keeps
- * their behaviour there): its behaviour entries say when and what they
- * earned; fit entries do not. 0, or -1 when it is no behaviour entry.
- */
-static int
-intake_read_breakdown(struct score_past *p, const json_t *e)
-{
-	const char *r = json_string_value(json_object_get(e, "reason"));
-	const char *at = json_string_value(json_object_get(e, "at"));
-	const json_t *pts = json_object_get(e, "earned");
-
-	if (r == NULL || at == NULL || !json_is_integer(pts) || tstamp_parse(at, &p->at) == -1)
-		return -1;
-	snprintf(p->reason, sizeof(p->reason), "%s", r);
-	p->earned = (int)json_integer_value(pts);
-	return 0;
-}
-
-/* The person's past behaviour from text (their record's, or their one lead's breakdown). */
+/* A lead's turn at the gate: route it, or tell its submitter why not. */
 static void
-intake_read_history(struct intake_person *p, const redisReply *text,
-    int (*read)(struct score_past *, const json_t *))
+intake_go(struct gate_waiter *w)
 {
-	json_t *past, *e;
-	size_t i;
+	struct intake_lead *lp = (struct intake_lead *)w;	/* the gate is its first member */
 
-	if (text->len == 0 || (past = json_loadb(text->str, text->len, 0, NULL)) == NULL)
+	if (intake_route(lp) == 0)
 		return;
-	json_array_foreach(past, i, e)
-		if (p->npast < SCORE_MAX_PAST && read(&p->past[p->npast], e) == 0)
-			p->npast++;
-	json_decref(past);
-}
-
-/* The person as the route script read it (person_read in lib/person.lua); -1 when malformed. */
-static int
-intake_parse_person(struct intake_lead *lp, const redisReply *r)
-{
-	struct intake_person *p = &lp->person;
-	size_t i;
-
-	intake_person_clear(p);
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return -1;
-	if (r->elements == 0)
-		return 0;	/* nobody yet */
-	if (r->elements < 10)
-		return -1;
-	for (i = 0; i < 10; i++)
-		if (r->element[i]->type != REDIS_REPLY_STRING)
-			return -1;
-	snprintf(p->id, sizeof(p->id), "%s", r->element[0]->str);
-	snprintf(p->ver, sizeof(p->ver), "%s", r->element[1]->str);
-	intake_read_history(p, r->element[2], intake_read_past);
-	intake_read_history(p, r->element[9], intake_read_breakdown);
-	p->mql = r->element[3]->str[0] == '1';
-	snprintf(p->last, sizeof(p->last), "%s", r->element[4]->str);
-	snprintf(p->last_status, sizeof(p->last_status), "%s", r->element[5]->str);
-	p->last_staged = r->element[6]->len > 0;
-	p->last_received = strtoll(r->element[7]->str, NULL, 10);
-	if (r->element[8]->len > 0)
-		p->last_fields = json_loadb(r->element[8]->str, r->element[8]->len, 0, NULL);
-	return 0;
+	lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, "not connected or too busy");
+	intake_lead_free(lp);
 }
 
 int
@@ -973,41 +689,14 @@ intake_submit(struct server *srv, const struct conf *conf, json_t *fields, const
 	}
 	lp->done = done;
 	lp->done_arg = arg;
-	if (srv->gate != NULL && intake_gate_busy(srv->gate, lp)) {
-		TAILQ_INSERT_TAIL(&srv->gate->waiting, lp, wait);
+	lp->gate.subjects = lp->subjects;
+	lp->gate.go = intake_go;
+	if (srv->gate != NULL && !intake_gate_enter(srv->gate, &lp->gate))
 		return 0;	/* its turn comes when its person's lead is answered */
-	}
-	if (srv->gate != NULL)
-		intake_gate_hold(srv->gate, lp, 1);
 	if (intake_route(lp) == 0)
 		return 0;
 	intake_lead_free(lp);
 	return intake_unavailable(err, "not connected or too busy");
-}
-
-/*
- * lp was answered: let its identities go, and send the waiting leads that
- * no lead on its way holds now, in arrival order.
- */
-static void
-intake_gate_open(struct intake_gate *gate, const struct intake_lead *lp)
-{
-	struct intake_lead *w, *next;
-
-	intake_gate_hold(gate, (struct intake_lead *)lp, -1);
-	for (w = TAILQ_FIRST(&gate->waiting); w != NULL; w = next) {
-		next = TAILQ_NEXT(w, wait);
-		if (intake_gate_busy(gate, w))
-			continue;
-		TAILQ_REMOVE(&gate->waiting, w, wait);
-		intake_gate_hold(gate, w, 1);
-		if (intake_route(w) == 0)
-			continue;
-		w->done(w->done_arg, INTAKE_UNAVAILABLE, NULL, "not connected or too busy");
-		intake_gate_hold(gate, w, -1);
-		intake_lead_free(w);
-		next = TAILQ_FIRST(&gate->waiting);	/* the list may have changed */
-	}
 }
 
 /* The decision a dry run got: tell the caller, with the lead as it would be. */

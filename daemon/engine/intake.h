@@ -62,13 +62,5 @@ typedef void intake_simulated(void *arg, const struct lead_view *v, const char *
 int intake_simulate(struct server *srv, const struct conf *conf, json_t *fields,
     int64_t at_ms, struct lead_error *err, intake_simulated *done, void *arg);
 
-/*
- * The gate that routes one person's leads one at a time in this daemon: a
- * lead whose email, phone or CRM id is on its way already waits for it, so
- * a burst from one person is decided in order instead of racing (the route
- * script still catches a race between daemons). Freed once no lead is left.
- */
-struct intake_gate *intake_gate_new(void);
-void intake_gate_free(struct intake_gate *gate);
 
 #endif
