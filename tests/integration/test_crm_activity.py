@@ -181,6 +181,40 @@ class CrmActivityTests(DaemonTestCase):
         self.assertEqual(r.json["results"][0]["result"], "refused", r)
         self.assertEqual(self.state(lead["id"]), before)
 
+    def test_an_owner_change_assigns_a_queued_lead_and_hands_over_a_touched_one(self):
+        self.d.set_status("ana", "away")
+        self.d.set_status("ben", "away")
+        queued = self.d.lead(email="q@analytical.example", crm_id=5201, country="DE")
+        self.assertEqual(queued["status"], "queued")
+        r = self.post_hubspot([owner_changed(2601, 5201, "70002")])
+        res = r.json["results"][0]
+        self.assertEqual((res["result"], res["lead"]["owner"], res["lead"]["status"]),
+                         ("reassigned", "ben", "assigned"), r)
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:pool:emea:queue"), 0)
+        self.assertEqual(self.open_count("ben"), 1)
+        ev = [e for e in self.history(queued["id"]) if e["type"] == "assigned"]
+        self.assertEqual((ev[0]["rep"], ev[0]["by"], ev[0]["reason"]),
+                         ("ben", "crm", "crm_owner_change"))
+        self.assertEqual(self.clock(queued["id"])["owner"], "ben")
+        # A touched lead was worked: it changes hands, no clock restarts, no count moves.
+        self.d.set_status("ana", "available")
+        lead = self.d.lead(email="t@analytical.example", crm_id=5202, country="DE")
+        self.assertEqual(lead["owner"], "ana")
+        self.post_hubspot([call_logged(2602, 5202)])
+        stopped = self.clock(lead["id"])
+        self.assertIn("stopped_at", stopped)
+        counts = (self.open_count("ana"), self.open_count("ben"))
+        r = self.post_hubspot([owner_changed(2603, 5202, "70002")])
+        res = r.json["results"][0]
+        self.assertEqual((res["result"], res["lead"]["owner"], res["lead"]["status"]),
+                         ("reassigned", "ben", "touched"), r)
+        self.assertEqual(self.clock(lead["id"]), stopped)
+        self.assertEqual((self.open_count("ana"), self.open_count("ben")), counts)
+        # Already ben's: nothing to change.
+        r = self.post_hubspot([owner_changed(2604, 5202, "70002")])
+        self.assertEqual(r.json["results"][0]["result"], "ignored", r)
+
+
     # Salesforce -------------------------------------------------------------
 
     def test_salesforce_tasks_touch_and_owner_changes_reassign(self):
