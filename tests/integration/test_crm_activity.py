@@ -9,13 +9,15 @@ import json
 import time
 
 import harness
-from harness import DaemonTestCase
+from harness import DaemonTestCase, wait_for
+from webhook_sink import Sink
 from test_sources import sign_hubspot, sign_hex
 
 HUBSPOT_SECRET = "hubspot-client-secret-0123456789"
 SF_SECRET = "salesforce-flow-secret-0123456789"
 HUBSPOT_URL = "https://leads.example.com/v1/sources/hubspot/events"
 SF_LEAD = "00Q5g00000XyZaBCDE"
+SUB_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 SOURCES = """\
 sources:
@@ -260,6 +262,37 @@ class CrmActivityTests(DaemonTestCase):
                 "Type": "Email", "LastModifiedDate": "2026-12-04T06:35:00.000+0000"}
         r = self.post_salesforce(task)
         self.assertEqual((r.status, r.json["error"]["code"]), (422, "not_owner"), r)
+
+
+class CrmActivitySubscriptionTests(DaemonTestCase):
+    """Subscribers (a CRM write-back among them) read who changed the owner."""
+
+    def setUp(self):
+        self.rx = Sink(secrets=[SUB_SECRET])
+        self.addCleanup(self.rx.close)
+        self.addCleanup(self.rx.assert_all_verified)
+        self.addCleanup(self.rx.assert_all_valid)
+        self.conf_overrides = {"extra": SOURCES + """\
+subscriptions:
+  - {id: owners, url: "%s", secrets: ["%s"], events: [lead.assigned, lead.reassigned]}
+""" % (self.rx.url("/owners"), SUB_SECRET)}
+        super().setUp()
+
+    def test_a_crm_owner_change_says_so_to_subscribers(self):
+        lead = self.d.lead(email="sub@analytical.example", crm_id=5101, country="DE")
+        body = json.dumps([owner_changed(2701, 5101, "70002")]).encode()
+        ts = int(time.time() * 1000)
+        r = self.d.post("/v1/sources/hubspot/events", body, headers={
+            "Content-Type": "application/json", "X-HubSpot-Request-Timestamp": str(ts),
+            "X-HubSpot-Signature-v3": sign_hubspot(HUBSPOT_SECRET, "POST", HUBSPOT_URL, body, ts)})
+        self.assertEqual(r.json["results"][0]["result"], "reassigned", r)
+        wait_for(lambda: len(self.rx.events("/owners")) >= 2, what="both events delivered")
+        got = {b["type"]: b["data"] for b in self.rx.events("/owners")}
+        self.assertNotIn("by", got["lead.assigned"])     # the router's own
+        self.assertEqual((got["lead.reassigned"]["rep"], got["lead.reassigned"]["from"],
+                          got["lead.reassigned"]["by"], got["lead.reassigned"]["reason"]),
+                         ("ben", "ana", "crm", "crm_owner_change"))
+        self.assertEqual(got["lead.reassigned"]["lead"], lead["id"])
 
 
 if __name__ == "__main__":
