@@ -42,7 +42,8 @@ elseif h[1] == 'touched' then
   end
 else
   if h[1] == 'queued' then redis.call('ZREM', key('pool', h[3], 'queue'), id) end
-  -- The CRM's choice: no rotation turn, no daily cap taken.
+  -- The CRM's choice: no rotation turn; not counted in leads today (no local
+  -- date here: the daemon works it out for the reps it picks).
   assign_lead(id, { id = rep, max_day = 0 }, h[3] or '', h[1] == 'assigned' and h[2] or nil,
     {}, said)
 end
