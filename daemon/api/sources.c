@@ -9,7 +9,8 @@
  * POST /v1/leads with the sender's event id as its idempotency key — so a
  * sender's retry never makes a second lead. Events of a batch are each
  * stored on their own (one script call apiece) and answered one result
- * apiece. A form may be answered with a redirect (303) instead of JSON, to
+ * apiece. An activity source's events (kind: activity) act on leads
+ * instead, through engine/activity.c, keyed the same way. A form may be answered with a redirect (303) instead of JSON, to
  * the source's thank-you or error page; OPTIONS answers browsers' CORS
  * preflights.
  */
@@ -30,6 +31,7 @@
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "engine/activity.h"
 #include "engine/intake.h"
 #include "io/log.h"
 #include "io/metrics.h"
@@ -46,12 +48,26 @@ enum event_fate {
 	FATE_REFUSED,
 	FATE_ERASED,
 	FATE_UNAVAILABLE,
+	FATE_TOUCHED,		/* an activity source's: a touch recorded */
+	FATE_REASSIGNED,	/* an activity source's: the lead went to the CRM's owner */
+	FATE_COUNT,
 };
 
 static const char *const fate_names[] = {
 	[FATE_PENDING] = "pending", [FATE_CREATED] = "created", [FATE_DUPLICATE] = "duplicate",
 	[FATE_JOINED] = "re_engaged", [FATE_IGNORED] = "ignored", [FATE_REFUSED] = "refused", [FATE_ERASED] = "erased",
-	[FATE_UNAVAILABLE] = "unavailable",
+	[FATE_UNAVAILABLE] = "unavailable", [FATE_TOUCHED] = "touched",
+	[FATE_REASSIGNED] = "reassigned",
+};
+
+/* The counts a batch answer gives: a lead source's, an activity source's. */
+static const enum event_fate lead_fates[] = {
+	FATE_CREATED, FATE_DUPLICATE, FATE_JOINED, FATE_IGNORED, FATE_REFUSED, FATE_ERASED,
+	FATE_UNAVAILABLE,
+};
+static const enum event_fate activity_fates[] = {
+	FATE_TOUCHED, FATE_REASSIGNED, FATE_DUPLICATE, FATE_IGNORED, FATE_REFUSED,
+	FATE_UNAVAILABLE,
 };
 
 struct event_result {
@@ -63,6 +79,7 @@ struct event_result {
 	char			 message[512];
 	char			*lead;		/* created, duplicate: the lead as JSON members */
 	char			*warnings;	/* and what its validation did not use as sent */
+	int			 first_touch;	/* touched: the lead's first */
 };
 
 struct source_batch {
@@ -138,6 +155,8 @@ source_write_result(struct jsonw *w, const struct event_result *r)
 		jsonw_raw(w, "lead", r->lead, strlen(r->lead));
 	if (r->warnings != NULL)
 		jsonw_raw(w, "warnings", r->warnings, strlen(r->warnings));
+	if (r->fate == FATE_TOUCHED)
+		jsonw_bool(w, "first_touch", r->first_touch);
 	if (r->fate == FATE_REFUSED || r->fate == FATE_IGNORED || r->fate == FATE_ERASED ||
 	    r->fate == FATE_UNAVAILABLE) {
 		jsonw_begin_object(w, "error");
@@ -155,15 +174,25 @@ source_respond(struct source_batch *b)
 {
 	struct http_request *req = b->req;
 	struct jsonw w = { 0 };
-	size_t i, count[FATE_UNAVAILABLE + 1] = { 0 };
+	int activity = mapping_activity(b->src->mapping);
+	const enum event_fate *fates = activity ? activity_fates : lead_fates;
+	size_t i, nfates = activity ? LR_NELEM(activity_fates) : LR_NELEM(lead_fates);
+	size_t count[FATE_COUNT] = { 0 };
 	int status;
 
 	for (i = 0; i < b->n; i++)
 		count[b->results[i].fate]++;
-	log_info("source_events", "source=%s events=%zu created=%zu duplicate=%zu re_engaged=%zu "
-	    "refused=%zu ignored=%zu erased=%zu unavailable=%zu", b->src->name, b->n,
-	    count[FATE_CREATED], count[FATE_DUPLICATE], count[FATE_JOINED], count[FATE_REFUSED], count[FATE_IGNORED], count[FATE_ERASED],
-	    count[FATE_UNAVAILABLE]);
+	if (activity)
+		log_info("source_events", "source=%s events=%zu touched=%zu reassigned=%zu "
+		    "duplicate=%zu refused=%zu ignored=%zu unavailable=%zu", b->src->name, b->n,
+		    count[FATE_TOUCHED], count[FATE_REASSIGNED], count[FATE_DUPLICATE],
+		    count[FATE_REFUSED], count[FATE_IGNORED], count[FATE_UNAVAILABLE]);
+	else
+		log_info("source_events", "source=%s events=%zu created=%zu duplicate=%zu "
+		    "re_engaged=%zu refused=%zu ignored=%zu erased=%zu unavailable=%zu",
+		    b->src->name, b->n, count[FATE_CREATED], count[FATE_DUPLICATE],
+		    count[FATE_JOINED], count[FATE_REFUSED], count[FATE_IGNORED],
+		    count[FATE_ERASED], count[FATE_UNAVAILABLE]);
 	if (count[FATE_UNAVAILABLE] > 0)
 		http_response_header(req, "Retry-After", "1");
 	if (!b->batch) {
@@ -211,8 +240,8 @@ source_respond(struct source_batch *b)
 	/* A batch: 200 once every event has a final answer; 503 to have it sent again. */
 	jsonw_begin_object(&w, NULL);
 	jsonw_int(&w, "events", (int64_t)b->n);
-	for (i = FATE_CREATED; i <= FATE_UNAVAILABLE; i++)
-		jsonw_int(&w, fate_names[i], (int64_t)count[i]);
+	for (i = 0; i < nfates; i++)
+		jsonw_int(&w, fate_names[fates[i]], (int64_t)count[fates[i]]);
 	jsonw_begin_array(&w, "results");
 	for (i = 0; i < b->n; i++) {
 		jsonw_begin_object(&w, NULL);
@@ -279,6 +308,36 @@ source_on_lead(void *arg, enum intake_outcome outcome, const struct lead_view *v
 		r->code = "unavailable";
 		snprintf(r->message, sizeof(r->message), "Redis is unavailable (%s); send it again",
 		    why);
+		break;
+	}
+	if (--b->pending == 0)
+		source_respond(b);
+}
+
+static void
+source_on_activity(void *arg, const struct activity_outcome *o)
+{
+	struct event_result *r = arg;
+	struct source_batch *b = r->batch;
+
+	switch (o->result) {
+	case ACTIVITY_TOUCHED:
+	case ACTIVITY_REASSIGNED:
+	case ACTIVITY_REPLAYED:
+		r->fate = o->result == ACTIVITY_TOUCHED ? FATE_TOUCHED :
+		    o->result == ACTIVITY_REASSIGNED ? FATE_REASSIGNED : FATE_DUPLICATE;
+		r->first_touch = o->first_touch;
+		if (o->lead != NULL)
+			r->lead = source_lead_json(o->lead);
+		break;
+	case ACTIVITY_IGNORED:
+	case ACTIVITY_REFUSED:
+	case ACTIVITY_UNAVAILABLE:
+		r->fate = o->result == ACTIVITY_IGNORED ? FATE_IGNORED :
+		    o->result == ACTIVITY_REFUSED ? FATE_REFUSED : FATE_UNAVAILABLE;
+		r->code = o->code;
+		snprintf(r->field, sizeof(r->field), "%s", o->field != NULL ? o->field : "");
+		snprintf(r->message, sizeof(r->message), "%s", o->message != NULL ? o->message : "");
 		break;
 	}
 	if (--b->pending == 0)
@@ -526,6 +585,12 @@ api_post_source_events(struct http_request *req)
 			snprintf(r->field, sizeof(r->field), "%s", ev->error_field);
 			snprintf(r->message, sizeof(r->message), "%s", ev->message);
 			b->pending--;
+			continue;
+		}
+		if (mapping_activity(src->mapping)) {
+			/* The callback counts the event down, now or later. */
+			activity_run(http_request_ctx(req), http_request_conf(req), src, ev->lead,
+			    ev->event_id, source_on_activity, r);
 			continue;
 		}
 		memset(&err, 0, sizeof(err));

@@ -330,7 +330,7 @@ conf_ynode_json(const struct ynode *n)
 
 /* The keys of a source that are its mapping spec (see mapping.h). */
 static const char *const conf_mapping_keys[] = {
-	"preset", "format", "batch", "events", "event_id", "only", "passthrough", "fields",
+	"preset", "kind", "format", "batch", "events", "event_id", "only", "passthrough", "fields",
 	"constants", NULL,
 };
 
@@ -350,7 +350,8 @@ conf_source_mapping(struct conf_ctx *ctx, struct conf_source *src, const struct 
 	}
 	if (json_object_size(spec) == 0) {
 		conf_error(ctx, item->line, path, "a source needs a preset (%s) or fields",
-		    "hubspot_webhooks, hubspot_workflow, marketo, salesforce_form, webform, generic");
+		    "hubspot_webhooks, hubspot_workflow, marketo, salesforce_form, webform, generic, "
+		    "hubspot_activity, salesforce_task");
 	} else if ((src->mapping = mapping_compile(spec, &cause)) == NULL) {
 		conf_error(ctx, item->line, path, "%s", cause);
 		free(cause);
@@ -555,15 +556,77 @@ conf_source_web(struct conf_ctx *ctx, struct conf_source *src, const struct ynod
 		    "any site can post this form; list your site's origins");
 }
 
+/*
+ * owners: {rep: CRM owner id} of an activity source: configured reps, each
+ * id (text or a whole number, as CRMs write them) given to one rep only.
+ */
+static void
+conf_source_owners(struct conf_ctx *ctx, struct conf_source *src, const struct ynode *item,
+    const char *path)
+{
+	const struct ynode *map = ytree_get(item, "owners");
+	size_t i, j;
+
+	if (map == NULL)
+		return;
+	if (src->mapping == NULL || !mapping_activity(src->mapping)) {
+		conf_error(ctx, map->line, path, "owners: only an activity source (kind: activity) "
+		    "maps CRM owners to reps");
+		return;
+	}
+	if (map->type != YNODE_MAP) {
+		conf_error(ctx, map->line, path, "owners: expected a map of rep: CRM owner id");
+		return;
+	}
+	src->owner_reps = xcalloc(map->n > 0 ? map->n : 1, sizeof(*src->owner_reps));
+	src->owner_ids = xcalloc(map->n > 0 ? map->n : 1, sizeof(*src->owner_ids));
+	for (i = 0; i < map->n; i++) {
+		const char *rep = map->keys[i]->value, *id = map->items[i]->value;
+
+		if (conf_find_rep(ctx->conf, rep) == NULL) {
+			conf_error(ctx, map->keys[i]->line, path, "owners: %s is not a configured rep",
+			    rep);
+			continue;
+		}
+		if (map->items[i]->type != YNODE_SCALAR || id == NULL || id[0] == '\0' ||
+		    strlen(id) > 64) {
+			conf_error(ctx, map->items[i]->line, path, "owners.%s: expected the CRM's "
+			    "owner id (1-64 characters)", rep);
+			continue;
+		}
+		for (j = 0; j < src->nowners && strcmp(src->owner_ids[j], id) != 0; j++)
+			;
+		if (j < src->nowners) {
+			conf_error(ctx, map->items[i]->line, path, "owners.%s: owner id %s is %s's "
+			    "already", rep, id, src->owner_reps[j]);
+			continue;
+		}
+		src->owner_reps[src->nowners] = xstrdup(rep);
+		src->owner_ids[src->nowners++] = xstrdup(id);
+	}
+}
+
+const char *
+conf_source_rep(const struct conf_source *src, const char *crm_owner)
+{
+	size_t i;
+
+	for (i = 0; crm_owner != NULL && i < src->nowners; i++)
+		if (strcmp(src->owner_ids[i], crm_owner) == 0)
+			return src->owner_reps[i];
+	return NULL;
+}
+
 /* sources: the webhook senders, each with its own endpoint. */
 void
 conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
 {
 	static const char *const keys[] = {
-		"name", "preset", "format", "batch", "events", "event_id", "only", "passthrough",
-		"fields", "constants", "auth", "secrets", "header", "timestamp_header",
-		"tolerance", "url", "rate_limit", "max_batch", "rate_limit_per_ip", "cors_origins",
-		"redirect", "error_redirect", "redirect_allowed", "honeypot", NULL,
+		"name", "preset", "kind", "format", "batch", "events", "event_id", "only",
+		"passthrough", "fields", "constants", "auth", "secrets", "header",
+		"timestamp_header", "tolerance", "url", "rate_limit", "max_batch",
+		"rate_limit_per_ip", "cors_origins", "redirect", "error_redirect",
+		"redirect_allowed", "honeypot", "owners", NULL,
 	};
 	struct conf *c = ctx->conf;
 	char path[64];
@@ -606,6 +669,7 @@ conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list)
 			confread_opt_count(ctx->diags, item, "max_batch", path, 1, 1000,
 			    &src->max_batch);
 		conf_source_web(ctx, src, item, path);
+		conf_source_owners(ctx, src, item, path);
 	}
 }
 
@@ -673,6 +737,12 @@ conf_free_edge(struct conf *c)
 		free((char *)src->sig.header);
 		free((char *)src->sig.timestamp_header);
 		free(src->url);
+		for (j = 0; j < src->nowners; j++) {
+			free(src->owner_reps[j]);
+			free(src->owner_ids[j]);
+		}
+		free(src->owner_reps);
+		free(src->owner_ids);
 		for (j = 0; j < src->ncors_origins; j++)
 			free(src->cors_origins[j]);
 		free(src->cors_origins);

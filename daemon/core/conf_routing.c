@@ -654,7 +654,9 @@ conf_check_fields(struct conf_ctx *ctx)
 		known[nknown++] = computed[i];
 	}
 	for (i = 0; i < c->nsources; i++) {
+		/* An activity source's events act on leads: they bring no lead fields. */
 		for (j = 0; c->sources[i].mapping != NULL &&
+		    !mapping_activity(c->sources[i].mapping) &&
 		    (s = mapping_field_name(c->sources[i].mapping, j)) != NULL; j++) {
 			known = xreallocarray(known, nknown + 1, sizeof(*known));
 			known[nknown++] = s;

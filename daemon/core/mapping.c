@@ -85,6 +85,7 @@ struct mapping {
 	struct map_only	 *only;
 	size_t		  nonly;
 	int		  passthrough;
+	int		  activity;	/* kind: activity — events are actions on leads */
 	struct map_field *fields;
 	size_t		  nfields;
 	json_t		 *constants;
@@ -428,7 +429,8 @@ mapping_merge(const json_t *spec, char **cause)
 		return json_deep_copy(spec);
 	if (preset == NULL || (base = mapping_preset(preset)) == NULL) {
 		*cause = mapping_cause("preset: unknown preset \"%s\" (hubspot_webhooks, "
-		    "hubspot_workflow, marketo, salesforce_form, webform, generic)",
+		    "hubspot_workflow, marketo, salesforce_form, webform, generic, hubspot_activity, "
+		    "salesforce_task)",
 		    preset != NULL ? preset : "?");
 		return NULL;
 	}
@@ -456,8 +458,8 @@ mapping_merge(const json_t *spec, char **cause)
 struct mapping *
 mapping_compile(const json_t *spec, char **cause)
 {
-	static const char *const keys[] = { "preset", "format", "batch", "events", "event_id",
-	    "only", "passthrough", "fields", "constants", NULL };
+	static const char *const keys[] = { "preset", "kind", "format", "batch", "events",
+	    "event_id", "only", "passthrough", "fields", "constants", NULL };
 	struct mapping *m = xcalloc(1, sizeof(*m));
 	const json_t *v, *fv;
 	const char *key, *s, *why;
@@ -486,6 +488,14 @@ mapping_compile(const json_t *spec, char **cause)
 			goto fail;
 		}
 		m->form = strcmp(s, "form") == 0;
+	}
+	if ((v = json_object_get(full, "kind")) != NULL) {
+		s = json_string_value(v);
+		if (s == NULL || (strcmp(s, "leads") != 0 && strcmp(s, "activity") != 0)) {
+			*cause = mapping_cause("kind: expected leads or activity");
+			goto fail;
+		}
+		m->activity = strcmp(s, "activity") == 0;
 	}
 	if ((v = json_object_get(full, "batch")) != NULL) {
 		s = json_string_value(v);
@@ -608,6 +618,12 @@ mapping_free(struct mapping *m)
 	free(m->fields);
 	json_decref(m->constants);
 	free(m);
+}
+
+int
+mapping_activity(const struct mapping *m)
+{
+	return m->activity;
 }
 
 const char *

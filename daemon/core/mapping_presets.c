@@ -102,6 +102,58 @@ static const struct mapping_preset presets[] = {
 	    "  \"country\": {\"from\": \"/country\", \"transform\": \"trim\"},"
 	    "  \"message\": \"/message\"},"
 	    " \"constants\": {\"source\": \"webform\"}}" },
+	/*
+	 * HubSpot webhook subscriptions as activity (kind: activity): a call,
+	 * email or meeting logged on a contact is an object.associationChange
+	 * from the contact (0-1) to the engagement (calls 0-48, emails 0-49,
+	 * meetings 0-47) — the engagement's own object.creation names no contact,
+	 * so it cannot name a lead. The contact's hubspot_owner_id changed by hand
+	 * (contact.propertyChange, or object.propertyChange on 0-1) is an owner
+	 * change. HubSpot sends each association both ways: the one from the
+	 * engagement names no contact and is ignored.
+	 */
+	{ "hubspot_activity",
+	    "{\"kind\": \"activity\", \"format\": \"json\", \"batch\": \"array\","
+	    " \"event_id\": \"/eventId\","
+	    " \"only\": {\"/subscriptionType\": [\"object.associationChange\","
+	    "   \"contact.propertyChange\", \"object.propertyChange\"]},"
+	    " \"fields\": {"
+	    "  \"action\": {\"from\": \"/subscriptionType\", \"map\": {"
+	    "    \"object.associationChange\": \"touch\", \"contact.propertyChange\": \"owner\","
+	    "    \"object.propertyChange\": \"owner\"}},"
+	    "  \"crm_id\": ["
+	    "    {\"from\": \"/fromObjectId\", \"when\": {\"/fromObjectTypeId\": \"0-1\"}},"
+	    "    {\"from\": \"/objectId\", \"when\": {\"/subscriptionType\": \"contact.propertyChange\"}},"
+	    "    {\"from\": \"/objectId\", \"when\": {\"/objectTypeId\": \"0-1\"}}],"
+	    "  \"channel\": ["
+	    "    {\"from\": \"/toObjectTypeId\", \"when\": {\"/toObjectTypeId\": \"0-48\"}, \"map\": {\"0-48\": \"call\"}},"
+	    "    {\"from\": \"/toObjectTypeId\", \"when\": {\"/toObjectTypeId\": \"0-49\"}, \"map\": {\"0-49\": \"email\"}},"
+	    "    {\"from\": \"/toObjectTypeId\", \"when\": {\"/toObjectTypeId\": \"0-47\"}, \"map\": {\"0-47\": \"meeting\"}}],"
+	    "  \"removed\": \"/associationRemoved\","
+	    "  \"crm_owner\": {\"from\": \"/propertyValue\", \"when\": {\"/propertyName\": \"hubspot_owner_id\"},"
+	    "                \"transform\": \"trim\"}}}" },
+	/*
+	 * Salesforce, from a record-triggered Flow's HTTP callout (or a Platform
+	 * Event relayed as JSON): a Task created {Id, WhoId, OwnerId, Type,
+	 * TaskSubtype, LastModifiedDate}, or a Lead's owner changed {Id,
+	 * OwnerId, Event: "owner_changed", LastModifiedDate}. SOAP outbound
+	 * messages are not read (see docs/sources.md). Type is the picklist
+	 * (Call, Email, Meeting, Other), TaskSubtype what made it (Call, Email,
+	 * ListEmail, Task, ...); a to-do is no touch.
+	 */
+	{ "salesforce_task",
+	    "{\"kind\": \"activity\", \"format\": \"json\", \"batch\": \"either\","
+	    " \"event_id\": [\"/Id\", \"/LastModifiedDate\"],"
+	    " \"fields\": {"
+	    "  \"action\": {\"from\": \"/Event\", \"map\": {\"task_created\": \"touch\","
+	    "    \"owner_changed\": \"owner\"}, \"default\": \"touch\"},"
+	    "  \"crm_id\": [{\"from\": \"/Id\", \"when\": {\"/Event\": \"owner_changed\"}}, \"/WhoId\"],"
+	    "  \"channel\": ["
+	    "    {\"from\": \"/Type\", \"transform\": [\"trim\", \"lowercase\"],"
+	    "     \"map\": {\"other\": null, \"send letter\": \"letter\", \"send quote\": \"quote\"}},"
+	    "    {\"from\": \"/TaskSubtype\", \"transform\": [\"trim\", \"lowercase\"],"
+	    "     \"map\": {\"task\": null, \"listemail\": \"email\", \"cadence\": null}}],"
+	    "  \"crm_owner\": {\"from\": \"/OwnerId\", \"transform\": \"trim\"}}}" },
 	/* Our own lead schema as JSON, one lead or an array of them. */
 	{ "generic",
 	    "{\"format\": \"json\", \"batch\": \"either\", \"passthrough\": true,"
@@ -110,7 +162,7 @@ static const struct mapping_preset presets[] = {
 
 static const char *const preset_names[] = {
 	"hubspot_webhooks", "hubspot_workflow", "marketo", "salesforce_form", "webform", "generic",
-	NULL,
+	"hubspot_activity", "salesforce_task", NULL,
 };
 
 /* Parsed afresh on each call: the caller owns (and may change) what it gets. */

@@ -380,11 +380,15 @@ write_event_members(struct jsonw *w, const struct conf *conf, enum sub_event typ
 
 	switch (type) {
 	case SUB_LEAD_ASSIGNED:
-		jsonw_string(w, "rep", entry_str(entry, "rep"));
-		break;
 	case SUB_LEAD_REASSIGNED:
 		jsonw_string(w, "rep", entry_str(entry, "rep"));
-		jsonw_string(w, "from", entry_str(entry, "from"));
+		if (type == SUB_LEAD_REASSIGNED)
+			jsonw_string(w, "from", entry_str(entry, "from"));
+		/* Only an owner changed by hand in the CRM says who: a write-back may skip it. */
+		if ((v = entry_str(entry, "by")) != NULL && *v != '\0') {
+			jsonw_string(w, "by", v);
+			jsonw_string(w, "reason", entry_str(entry, "reason"));
+		}
 		break;
 	case SUB_LEAD_RE_ENGAGED:
 		/*

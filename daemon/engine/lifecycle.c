@@ -45,6 +45,7 @@ static int check_touch(struct lifecycle_check *);
 static int check_accept(struct lifecycle_check *);
 static int check_reject(struct lifecycle_check *);
 static int check_stage(struct lifecycle_check *);
+static int check_reassign(struct lifecycle_check *);
 
 /* Each action: its name, its script, and the checks of its own inputs. */
 static const struct lifecycle_action_entry {
@@ -56,6 +57,7 @@ static const struct lifecycle_action_entry {
 	[LIFECYCLE_ACCEPT] = { "accept", SCRIPT_STAGE, check_accept },
 	[LIFECYCLE_REJECT] = { "reject", SCRIPT_STAGE, check_reject },
 	[LIFECYCLE_STAGE] = { "stage", SCRIPT_STAGE, check_stage },
+	[LIFECYCLE_REASSIGN] = { "reassign", SCRIPT_CRM_OWNER, check_reassign },
 };
 
 /* An action on its way through its script. */
@@ -77,7 +79,8 @@ lifecycle_action_parse(const char *name, enum lifecycle_action *action)
 {
 	size_t i;
 
-	for (i = 0; name != NULL && i < LR_NELEM(lifecycle_actions); i++)
+	/* A reassignment is no action of the API's: it comes from a CRM's source only. */
+	for (i = 0; name != NULL && i <= LIFECYCLE_STAGE; i++)
 		if (strcmp(name, lifecycle_actions[i].name) == 0) {
 			*action = (enum lifecycle_action)i;
 			return 0;
@@ -239,6 +242,16 @@ check_stage(struct lifecycle_check *c)
 	return 0;
 }
 
+/* A reassignment by the CRM: who made it and why, words. */
+static int
+check_reassign(struct lifecycle_check *c)
+{
+	if (c->req->by == NULL || !util_valid_id(c->req->by, 32))
+		return refuse(c, LIFECYCLE_INVALID, "by", c->req->by == NULL, NULL,
+		    "by must be a word (who changed the owner)");
+	return check_word(c, "reason", c->req->reason, LIFECYCLE_IN_REASON, "crm_owner_change");
+}
+
 /*
  * The checks every action shares (the lead's id, the key, who acts), then
  * its own. 0, or -1 with c->refusal set.
@@ -256,6 +269,8 @@ lifecycle_validate(struct lifecycle_check *c)
 	if (r->idem != NULL && !lead_valid_idempotency_key(r->idem))
 		return refuse(c, LIFECYCLE_INVALID, "event_id", 0, NULL,
 		    "an event id must be 1-%d printable ASCII characters", LEAD_IDEMPOTENCY_KEY_MAX);
+	if (r->rep == NULL && r->as_owner && r->action == LIFECYCLE_TOUCH)
+		return lifecycle_actions[r->action].check(c);
 	if (r->rep == NULL)
 		return refuse(c, LIFECYCLE_INVALID, who, 1, NULL, "%s is required (%s)", who,
 		    r->action == LIFECYCLE_STAGE ? "who made the change" : "the lead's owner");
@@ -296,8 +311,10 @@ lifecycle_fp(const struct lifecycle_req *r, const struct lifecycle_check *c,
 		snprintf(cents, sizeof(cents), "%lld", (long long)c->cents);
 	parts[0] = lifecycle_actions[r->action].name;
 	parts[1] = r->rep;
-	parts[2] = r->action == LIFECYCLE_TOUCH ? r->channel : NULL;
-	parts[3] = r->action == LIFECYCLE_TOUCH ? r->outcome : NULL;
+	parts[2] = r->action == LIFECYCLE_TOUCH ? r->channel : r->action == LIFECYCLE_REASSIGN ?
+	    r->by : NULL;
+	parts[3] = r->action == LIFECYCLE_TOUCH ? r->outcome : r->action == LIFECYCLE_REASSIGN ?
+	    r->reason : NULL;
 	parts[4] = r->action == LIFECYCLE_STAGE ? c->to->id : NULL;
 	parts[5] = c->reason != NULL ? c->reason->code : NULL;
 	parts[6] = c->note;
@@ -311,9 +328,23 @@ touch_args(struct store_args *a, const struct conf *conf, const struct lifecycle
     const char *fp)
 {
 	store_args_add(a, r->lead);
-	store_args_add(a, r->rep);
+	store_args_add(a, r->rep != NULL ? r->rep : "");	/* "": as the owner */
 	store_args_add(a, r->channel != NULL ? r->channel : "");
 	store_args_add(a, r->outcome != NULL ? r->outcome : "");
+	store_args_add(a, r->idem != NULL ? r->idem : "");
+	store_args_add_int(a, conf->leads.idempotency_window_ms);
+	store_args_add(a, fp);
+}
+
+/* The crm_owner script's arguments (see crm_owner.lua). */
+static void
+reassign_args(struct store_args *a, const struct conf *conf, const struct lifecycle_req *r,
+    const char *fp)
+{
+	store_args_add(a, r->lead);
+	store_args_add(a, r->rep);
+	store_args_add(a, r->by);
+	store_args_add(a, r->reason != NULL ? r->reason : "");
 	store_args_add(a, r->idem != NULL ? r->idem : "");
 	store_args_add_int(a, conf->leads.idempotency_window_ms);
 	store_args_add(a, fp);
@@ -366,6 +397,10 @@ lifecycle_observe(const struct lifecycle_op *op, const struct lead_view *v, int 
 		if (first && v->received_at >= 0 && v->touched_at >= v->received_at)
 			metrics_observe_first_touch((double)(v->touched_at - v->received_at) / 1000);
 		log_info("lead_touched", "lead=%s rep=%s first=%s", v->id, v->owner,
+		    first ? "true" : "false");
+		break;
+	case LIFECYCLE_REASSIGN:
+		log_info("lead_reassigned", "lead=%s rep=%s by=crm changed=%s", v->id, v->owner,
 		    first ? "true" : "false");
 		break;
 	case LIFECYCLE_REJECT:
@@ -507,7 +542,7 @@ lifecycle_on_reply(const struct store_reply *reply, void *arg)
 		o.message = "the script gave no answer";
 	} else if (strcmp(word, "ok") == 0 || strcmp(word, "replay") == 0) {
 		/* {word, the lead} or, from the touch script, {word, first, the lead} */
-		at = op->action == LIFECYCLE_TOUCH ? 2 : 1;
+		at = op->action == LIFECYCLE_TOUCH || op->action == LIFECYCLE_REASSIGN ? 2 : 1;
 		hash = at < r->elements ? r->element[at] : NULL;
 		if (hash == NULL || hash->type != REDIS_REPLY_ARRAY) {
 			o.status = LIFECYCLE_UNAVAILABLE;
@@ -516,10 +551,15 @@ lifecycle_on_reply(const struct store_reply *reply, void *arg)
 			o.status = word[0] == 'o' ? LIFECYCLE_DONE : LIFECYCLE_REPLAYED;
 			o.first_touch = o.status == LIFECYCLE_DONE && at == 2 &&
 			    r->element[1]->type == REDIS_REPLY_INTEGER && r->element[1]->integer != 0;
+			/* The crm_owner script's second word: the owner changed. */
+			if (op->action == LIFECYCLE_REASSIGN) {
+				o.changed = o.first_touch;
+				o.first_touch = 0;
+			}
 			lead_view_from_hash(&v, hash);
 			o.lead = &v;
 			if (o.status == LIFECYCLE_DONE)
-				lifecycle_observe(op, &v, o.first_touch);
+				lifecycle_observe(op, &v, o.first_touch || o.changed);
 		}
 	} else if (lifecycle_refused(op, r, word, &o, &v, &message) == 0) {
 		o.message = message;
@@ -567,6 +607,8 @@ lifecycle_run(struct server *srv, struct conf *conf, const struct lifecycle_req 
 	    conf->lifecycle.cadence_touches : 0;
 	if (req->action == LIFECYCLE_TOUCH)
 		touch_args(&a, conf, req, fp);
+	else if (req->action == LIFECYCLE_REASSIGN)
+		reassign_args(&a, conf, req, fp);
 	else
 		stage_args(&a, conf, req, &c, op->need_touches, fp);
 	if (store_eval(srv->store, act->script, sys_now_ms(), &a, lifecycle_on_reply, op) == -1) {

@@ -24,9 +24,15 @@ enum lifecycle_action {
 	LIFECYCLE_ACCEPT,	/* the owner takes it into the accept stage */
 	LIFECYCLE_REJECT,	/* the owner turns it down with a reason code */
 	LIFECYCLE_STAGE,	/* anyone moves it to a stage (a manager, a CRM) */
+	/*
+	 * The CRM gave the lead to another rep by hand (rep: the new owner; by,
+	 * reason: recorded with it). Not one of the API's actions: an activity
+	 * source's only (crm_owner.lua).
+	 */
+	LIFECYCLE_REASSIGN,
 };
 
-/* The action named name (touch, accept, reject, stage); -1 when none is. */
+/* The API's action named name (touch, accept, reject, stage); -1 when none is. */
 int lifecycle_action_parse(const char *name, enum lifecycle_action *action);
 
 /* Inputs given in a form their caller could not read (see malformed). */
@@ -52,6 +58,12 @@ struct lifecycle_req {
 	 */
 	const char		*rep;
 	/*
+	 * A touch by whoever owns the lead (rep NULL): a CRM that logs an
+	 * activity on the lead without naming who did it.
+	 */
+	int			 as_owner;
+	const char		*by;		/* reassign: who made the change ("crm") */
+	/*
 	 * Idempotency key, or NULL: the same key for the same lead within
 	 * leads.idempotency_window changes nothing (LIFECYCLE_REPLAYED); for
 	 * another lead it is refused (LIFECYCLE_IDEM_CONFLICT), and so is the
@@ -63,7 +75,10 @@ struct lifecycle_req {
 	const char		*channel;	/* touch: a word (call, email, …); NULL: not said */
 	const char		*outcome;	/* touch: a word (connected, voicemail, …); NULL */
 	const char		*stage;		/* stage: the stage to enter */
-	/* reject: a reject reason code; stage: a lost reason, where the stage requires one */
+	/*
+	 * reject: a reject reason code; stage: a lost reason, where the stage
+	 * requires one; reassign: why, a word recorded as it is
+	 */
 	const char		*reason;
 	const char		*note;		/* free text; NULL or "": none (a reason may require one) */
 	double			 amount;	/* stage: the deal's amount in currency units */
@@ -111,6 +126,7 @@ struct lifecycle_outcome {
 	/* DONE, REPLAYED, IDEM_REUSED: the lead (stage, owner, …) as it now is */
 	const struct lead_view	*lead;
 	int			 first_touch;	/* DONE, a touch: the lead's first */
+	int			 changed;	/* DONE, a reassignment: 0 when rep owned it already */
 
 	const char		*field;		/* INVALID: the input, as the API names it */
 	int			 missing;	/* INVALID: it was not given (else: not valid) */

@@ -1,7 +1,8 @@
 -- uses: keys, events, idempotency, clocks
 -- touch.lua: the owner logs a touch (every one counts toward the follow-up
 -- cadence); the first one stops the first-touch clock.
--- ARGV[4] lead id, [5] rep, [6] channel or '', [7] outcome or '',
+-- ARGV[4] lead id, [5] rep ('': whoever owns the lead, for a CRM that logs
+-- an activity without saying who), [6] channel or '', [7] outcome or '',
 -- [8] sender's event id or '', [9] its replay window (ms), [10] the request's
 -- fingerprint (see idempotency.lua).
 -- Returns {'ok', first (1/0), the lead as field, value, ...}, {'replay', 0,
@@ -21,6 +22,7 @@ local h = redis.call('HMGET', lk, 'status', 'owner', 'touched_at', 'pool')
 if not h[1] then return { 'not_found' } end
 if h[1] == 'closed' or (h[1] == 'nurture' and h[2]) then return { 'closed', h[1] } end
 if not h[2] then return { 'no_owner', h[1] } end
+if rep == '' then rep = h[2] end
 if h[2] ~= rep then return { 'not_owner', h[2] } end
 
 local first = not h[3]

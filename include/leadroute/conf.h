@@ -341,7 +341,18 @@ struct conf_source {
 	char		**redirect_allowed;	/* prefixes a form's _redirect may name */
 	size_t		 nredirect_allowed;
 	char		*honeypot;	/* a form field people leave empty; NULL: none */
+
+	/*
+	 * kind: activity — the CRM's owner ids of reps (owners: {rep: id}), in
+	 * file order: a CRM owner is the rep whose id it is (conf_source_rep).
+	 */
+	char		**owner_reps;
+	char		**owner_ids;
+	size_t		  nowners;
 };
+
+/* The rep a source's owners map gives the CRM's owner id; NULL: none does. */
+const char *conf_source_rep(const struct conf_source *src, const char *crm_owner);
 
 struct conf {
 	int		  refs;

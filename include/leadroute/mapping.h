@@ -61,6 +61,14 @@ const char *const *mapping_preset_names(void);
 struct mapping *mapping_compile(const json_t *spec, char **cause);
 void mapping_free(struct mapping *m);
 
+/*
+ * True for kind: activity: each event is an action on a lead a CRM names
+ * (a touch, an owner change), not a lead. Its object holds action ("touch"
+ * or "owner"), crm_id, channel and crm_owner as the spec maps them; the
+ * caller reads them (docs/sources.md, "Activity sources").
+ */
+int mapping_activity(const struct mapping *m);
+
 /* "json" or "form": the body the source takes. */
 const char *mapping_format(const struct mapping *m);
 

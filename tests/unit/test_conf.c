@@ -1350,6 +1350,33 @@ START_TEST(test_conf_source_web_forms)
 }
 END_TEST
 
+#define CRM_SOURCE MINIMAL "sources:\n  - name: crm\n    preset: hubspot_activity\n    auth: token\n"
+
+/* An activity source's owners: CRM owner ids of configured reps, each once. */
+START_TEST(test_conf_source_owners)
+{
+	struct conf *c = load_ok(CRM_SOURCE "    owners: {ana: \"70001\", ben: 70002}\n");
+	const struct conf_source *s = conf_find_source(c, "crm");
+
+	ck_assert_uint_eq(s->nowners, 2);
+	ck_assert_str_eq(conf_source_rep(s, "70001"), "ana");
+	ck_assert_str_eq(conf_source_rep(s, "70002"), "ben");
+	ck_assert_ptr_null(conf_source_rep(s, "70003"));
+	ck_assert_ptr_null(conf_source_rep(s, NULL));
+	conf_unref(c);
+	load_fails(CRM_SOURCE "    owners: {zed: \"70001\"}\n",
+	    "t.yaml:14: sources[0]: owners: zed is not a configured rep\n");
+	load_fails(CRM_SOURCE "    owners: {ana: \"70001\", ben: \"70001\"}\n",
+	    "t.yaml:14: sources[0]: owners.ben: owner id 70001 is ana's already\n");
+	load_fails(CRM_SOURCE "    owners: [ana]\n",
+	    "t.yaml:14: sources[0]: owners: expected a map of rep: CRM owner id\n");
+	load_fails(MINIMAL "sources:\n  - {name: app, preset: generic, auth: token, "
+	    "owners: {ana: \"1\"}}\n",
+	    "t.yaml:11: sources[0]: owners: only an activity source (kind: activity) maps CRM "
+	    "owners to reps\n");
+}
+END_TEST
+
 #define WEB_SOURCE MINIMAL "sources:\n  - name: site\n    preset: webform\n    auth: none\n"
 
 START_TEST(test_conf_source_web_form_errors)
@@ -1474,6 +1501,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_edge_errors);
 	tcase_add_test(tc, test_conf_source_web_forms);
 	tcase_add_test(tc, test_conf_source_web_form_errors);
+	tcase_add_test(tc, test_conf_source_owners);
 	tcase_add_test(tc, test_conf_refcount_keeps_config_alive);
 	suite_add_tcase(s, tc);
 	return s;

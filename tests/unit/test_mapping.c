@@ -198,6 +198,79 @@ START_TEST(test_mapping_hubspot_webhooks_fixture)
 }
 END_TEST
 
+/*
+ * Activity presets: each event is an action on the lead a CRM id names. A
+ * call logged on a contact is the association from the contact to the call;
+ * the reverse association, a note and a deal are not touches.
+ */
+START_TEST(test_mapping_hubspot_activity_fixture)
+{
+	struct mapping_result r;
+	struct mapping *m = compile("{\"preset\": \"hubspot_activity\"}");
+
+	ck_assert_int_eq(mapping_activity(m), 1);
+	mapping_free(m);
+	apply_preset("hubspot_activity", "hubspot_activity.json", JSON_CT, &r);
+	ck_assert_int_eq(r.batch, 1);
+	ck_assert_uint_eq(r.nevents, 6);
+	ck_assert_str_eq(r.events[0].event_id, "2201");
+	assert_lead(&r.events[0], "{\"action\":\"touch\",\"channel\":\"call\",\"crm_id\":5101,"
+	    "\"removed\":false}");
+	/* From the call to the contact: no contact id, no channel. */
+	assert_lead(&r.events[1], "{\"action\":\"touch\",\"removed\":false}");
+	assert_lead(&r.events[2], "{\"action\":\"touch\",\"channel\":\"email\",\"crm_id\":5102,"
+	    "\"removed\":false}");
+	/* A note is no touch: no channel. */
+	assert_lead(&r.events[3], "{\"action\":\"touch\",\"crm_id\":5101,\"removed\":false}");
+	ck_assert_str_eq(r.events[4].event_id, "2205");
+	assert_lead(&r.events[4], "{\"action\":\"owner\",\"crm_id\":5101,\"crm_owner\":\"70002\"}");
+	ck_assert_ptr_null(r.events[5].lead);
+	ck_assert_int_eq(r.events[5].ignored, 1);
+	mapping_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_mapping_salesforce_task_fixture)
+{
+	struct mapping_result r;
+	struct mapping *m = compile("{\"preset\": \"salesforce_task\"}");
+
+	ck_assert_int_eq(mapping_activity(m), 1);
+	mapping_free(m);
+	m = compile("{\"preset\": \"hubspot_webhooks\"}");
+	ck_assert_int_eq(mapping_activity(m), 0);
+	mapping_free(m);
+	apply_preset("salesforce_task", "salesforce_task.json", JSON_CT, &r);
+	ck_assert_int_eq(r.batch, 1);
+	ck_assert_uint_eq(r.nevents, 4);
+	ck_assert_str_eq(r.events[0].event_id, "00T5g00000AbCdEFGH:2026-12-04T06:30:00.000+0000");
+	assert_lead(&r.events[0], "{\"action\":\"touch\",\"channel\":\"call\","
+	    "\"crm_id\":\"00Q5g00000XyZaBCDE\",\"crm_owner\":\"0055g00000Ana0001\"}");
+	/* No Type: the subtype says what it was. */
+	assert_lead(&r.events[1], "{\"action\":\"touch\",\"channel\":\"email\","
+	    "\"crm_id\":\"00Q5g00000XyZaBCDE\",\"crm_owner\":\"0055g00000Ana0001\"}");
+	/* A to-do: no channel. */
+	assert_lead(&r.events[2], "{\"action\":\"touch\",\"crm_id\":\"00Q5g00000XyZaBCDE\","
+	    "\"crm_owner\":\"0055g00000Ana0001\"}");
+	ck_assert_str_eq(r.events[3].event_id, "00Q5g00000XyZaBCDE:2026-12-04T06:33:00.000+0000");
+	assert_lead(&r.events[3], "{\"action\":\"owner\",\"crm_id\":\"00Q5g00000XyZaBCDE\","
+	    "\"crm_owner\":\"0055g00000Ben0002\"}");
+	mapping_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_mapping_kind_is_checked)
+{
+	char *cause = NULL;
+	json_t *spec = json_loads("{\"kind\": \"actions\", \"fields\": {\"a\": \"/a\"}}", 0, NULL);
+
+	ck_assert_ptr_null(mapping_compile(spec, &cause));
+	ck_assert_str_eq(cause, "kind: expected leads or activity");
+	free(cause);
+	json_decref(spec);
+}
+END_TEST
+
 START_TEST(test_mapping_hubspot_workflow_fixture)
 {
 	struct mapping_result r;
@@ -292,7 +365,8 @@ END_TEST
 START_TEST(test_mapping_presets_all_compile)
 {
 	const char *const *names = mapping_preset_names();
-	static const char *const formats[] = { "json", "json", "json", "form", "form", "json" };
+	static const char *const formats[] = { "json", "json", "json", "form", "form", "json", "json",
+	    "json" };
 	size_t i;
 
 	for (i = 0; names[i] != NULL; i++) {
@@ -307,7 +381,7 @@ START_TEST(test_mapping_presets_all_compile)
 		mapping_free(m);
 		json_decref(spec);
 	}
-	ck_assert_uint_eq(i, 6);
+	ck_assert_uint_eq(i, 8);
 	ck_assert_ptr_null(mapping_preset("pardot"));
 	ck_assert_ptr_null(mapping_preset(NULL));
 }
@@ -1119,7 +1193,8 @@ START_TEST(test_mapping_spec_errors)
 		{ "[]", "a mapping is an object" },
 		{ "{\"colour\": 1}", "unknown member \"colour\"" },
 		{ "{\"preset\": \"pardot\"}", "preset: unknown preset \"pardot\" (hubspot_webhooks, "
-		    "hubspot_workflow, marketo, salesforce_form, webform, generic)" },
+		    "hubspot_workflow, marketo, salesforce_form, webform, generic, hubspot_activity, "
+		    "salesforce_task)" },
 		{ "{\"format\": \"xml\", \"fields\": {\"email\": \"/e\"}}",
 		    "format: expected json or form" },
 		{ "{\"batch\": \"many\", \"fields\": {\"email\": \"/e\"}}",
@@ -1214,6 +1289,9 @@ mapping_suite(void)
 
 	tcase_add_test(presets, test_mapping_hubspot_webhooks_fixture);
 	tcase_add_test(presets, test_mapping_hubspot_workflow_fixture);
+	tcase_add_test(presets, test_mapping_hubspot_activity_fixture);
+	tcase_add_test(presets, test_mapping_salesforce_task_fixture);
+	tcase_add_test(presets, test_mapping_kind_is_checked);
 	tcase_add_test(presets, test_mapping_marketo_fixture);
 	tcase_add_test(presets, test_mapping_salesforce_form_fixture);
 	tcase_add_test(presets, test_mapping_webform_fixture);

@@ -2,8 +2,9 @@
 -- assign.lua: give leads to reps: one lead, or the queues of pools.
 
 -- Give a lead to a rep: counts, history, and the clocks of 'assigned'. The
--- lead was queued (from is nil) or owned by from (a reassignment).
-local function assign_lead(id, rep, pool, from, extra)
+-- lead was queued (from is nil) or owned by from (a reassignment). extra:
+-- more fields of the lead's hash; said: more fields of the event (who did it).
+local function assign_lead(id, rep, pool, from, extra, said)
   local lk = P .. ':lead:' .. id
   redis.call('HINCRBY', K_REP_OPEN, rep.id, 1)
   if from then
@@ -16,11 +17,9 @@ local function assign_lead(id, rep, pool, from, extra)
   owners = (owners and owners ~= '') and (owners .. ',' .. rep.id) or rep.id
   redis.call('HSET', lk, 'status', 'assigned', 'owner', rep.id, 'assigned_at', NOW,
     'owners', owners, unpack(extra or {}))
-  if from then
-    emit(id, 'reassigned', { 'from', from, 'rep', rep.id, 'pool', pool })
-  else
-    emit(id, 'assigned', { 'rep', rep.id, 'pool', pool })
-  end
+  local ev = from and { 'from', from, 'rep', rep.id, 'pool', pool } or { 'rep', rep.id, 'pool', pool }
+  for _, v in ipairs(said or {}) do ev[#ev + 1] = v end
+  emit(id, from and 'reassigned' or 'assigned', ev)
   return clocks_on_events(id, { 'assigned' },
     { owner = rep.id, pool = pool, sla = lead_sla(lk), restart = from ~= nil })
 end
