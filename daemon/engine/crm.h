@@ -1,0 +1,27 @@
+/* crm.h — a lead's owner (and status) written back to a CRM: one delivery of a connector's subscription. */
+#ifndef LEADROUTED_CRM_H
+#define LEADROUTED_CRM_H
+
+#include "leadroute/conf.h"
+
+#include "io/outbound.h"
+
+struct crm_call;
+struct server;
+
+/*
+ * Write lead's owner as it is now (read at this call, not taken from the
+ * event) to crm: found by its crm_id, else by email (created when the
+ * connector says so), then read again after the write and written again
+ * until the CRM holds what the lead holds (docs/crm.md, "Latest wins").
+ * cb runs once, from the loop, with ok, permanent (dead-letter it),
+ * status, retry_after_ms and the CRM's own error text; never when
+ * cancelled. NULL (and no cb) when Redis cannot be asked now.
+ */
+struct crm_call *crm_deliver(struct server *srv, const struct conf_crm *crm, const char *lead,
+    outbound_cb *cb, void *arg);
+
+/* Abort a delivery under way; its cb never runs. */
+void crm_cancel(struct crm_call *call);
+
+#endif

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""The owner written back to HubSpot: a CRM connector delivered as an event
+subscription, against a stand-in that checks what HubSpot documents
+(hubspot_standin.py): owner on assignment and reassignment, latest wins under
+retries out of order, lookup by email, contacts created, lead status by stage,
+rate limits, the CRM down and back, and dead letters with the CRM's words."""
+import json
+
+from harness import DaemonTestCase, main, wait_for
+from hubspot_standin import HubSpotStandin
+
+TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
+OWNERS = {"ana": "111", "ben": "222", "cy": "333"}
+
+REPS = """\
+  - {id: ana, name: Ana Ruiz}
+  - {id: ben, name: Ben Okafor}
+  - {id: cy, name: Cy Young}
+  - {id: dee, name: Dee Long}
+"""
+
+POOLS = """\
+  - id: emea
+    reps: [ana, ben, cy]
+  - id: amer
+    reps: [dee]
+"""
+
+
+def crm_section(hs, owners=OWNERS, extra=None, escalation=""):
+    conn = {"id": "hubspot", "type": "hubspot", "api_url": hs.api_url, "token": TOKEN,
+            "owners": owners}
+    conn.update(extra or {})
+    return ("notify:\n  backoff: 100ms\n  max_backoff: 1s\n  timeout: 1s\n"
+            "crm:\n  - %s\n%s" % (json.dumps(conn), escalation))
+
+
+class CrmTestCase(DaemonTestCase):
+
+    connector = {}
+    escalation = ""
+    first_touch = "1h"
+    owners = OWNERS
+
+    def setUp(self):
+        self.hs = HubSpotStandin(token=TOKEN, owners=self.owners.values())
+        self.addCleanup(self.hs.close)
+        self.addCleanup(self.hs.assert_clean)
+        self.conf_overrides = dict(reps=REPS, pools=POOLS, first_touch=self.first_touch,
+                                   extra=crm_section(self.hs, self.owners, self.connector,
+                                                     self.escalation))
+        super().setUp()
+
+    def status(self):
+        subs = {s["id"]: s for s in self.d.get("/v1/subscriptions").json["subscriptions"]}
+        return subs["hubspot"]
+
+    def caught_up(self):
+        st = self.status()
+        return (st["unread"], st["pending"], st["retrying"]) == (0, 0, 0) and st
+
+    def owner_of(self, cid):
+        return self.hs.contacts[cid].get("hubspot_owner_id")
+
+    def dead_letters(self):
+        return self.d.get("/v1/subscriptions/hubspot/dead_letters").json["dead_letters"]
+
+
+class WriteBackTests(CrmTestCase):
+
+    def test_owner_set_on_assignment(self):
+        cid = self.hs.add_contact(email="jane@acme.de")
+        lead = self.d.lead(email="jane@acme.de", country="DE", crm_id=cid)
+        self.assertEqual(lead["owner"], "ana")
+        wait_for(lambda: self.owner_of(cid) == "111", timeout=5, what="the owner in HubSpot")
+        patch = self.hs.got("PATCH")[0]
+        self.assertEqual(patch["path"], "/crm/v3/objects/contacts/" + cid)
+        self.assertEqual(patch["json"], {"properties": {"hubspot_owner_id": "111"}})
+        self.assertEqual(patch["headers"]["authorization"], "Bearer " + TOKEN)
+        self.assertEqual(self.hs.got("POST"), [])   # known by id: no search
+        st = wait_for(self.caught_up, timeout=5, what="caught up")
+        self.assertEqual(st["delivers_to"], "hubspot")
+        self.assertEqual(st["events"], ["lead.assigned", "lead.reassigned"])
+
+    def test_found_by_email_without_crm_id(self):
+        cid = self.hs.add_contact(email="Jane@Acme.de")
+        self.d.lead(email="jane@acme.de", country="DE")
+        wait_for(lambda: self.owner_of(cid) == "111", timeout=5, what="the owner in HubSpot")
+        search = self.hs.got("POST", "/crm/v3/objects/contacts/search")[0]
+        self.assertEqual(search["json"]["filterGroups"], [{"filters": [
+            {"propertyName": "email", "operator": "EQ", "value": "jane@acme.de"}]}])
+        self.assertEqual(self.hs.got("POST", "/crm/v3/objects/contacts"), [search])
+
+    def test_no_contact_and_create_missing_off_is_a_dead_letter(self):
+        lead = self.d.lead(email="nobody@acme.de", country="DE")
+        dl = wait_for(lambda: self.dead_letters(), timeout=5, what="a dead letter")
+        self.assertEqual(dl[0]["lead"] if "lead" in dl[0] else lead["id"], lead["id"])
+        self.assertIn("HubSpot has no contact with the lead's email (create_missing is off)",
+                      dl[0]["last_error"])
+        self.assertEqual(self.hs.contacts, {})
+
+    def test_rep_without_owner_id_is_a_dead_letter(self):
+        lead = self.d.lead(email="us@corp.com", country="US", crm_id=self.hs.add_contact(
+            email="us@corp.com"))
+        self.assertEqual(lead["owner"], "dee")
+        dl = wait_for(lambda: self.dead_letters(), timeout=5, what="a dead letter")
+        self.assertEqual(dl[0]["attempts"], 1)
+        self.assertIn('rep "dee" has no HubSpot owner id (crm hubspot: owners)',
+                      dl[0]["last_error"])
+        self.assertEqual(self.hs.got("PATCH"), [])
+        self.assertIn("no HubSpot owner id", self.status()["last_error"])
+
+    def test_deleted_contact_is_a_dead_letter_with_hubspots_message(self):
+        self.d.lead(email="gone@acme.de", country="DE", crm_id="99999")
+        dl = wait_for(lambda: self.dead_letters(), timeout=5, what="a dead letter")
+        self.assertEqual(dl[0]["attempts"], 1)
+        self.assertIn("HubSpot 404 OBJECT_NOT_FOUND: resource not found", dl[0]["last_error"])
+
+    def test_rate_limit_backs_off_and_writes(self):
+        cid = self.hs.add_contact(email="r@acme.de")
+        self.hs.plan(("ratelimited", 1), ("ratelimited", None), path="/crm/v3/objects/contacts/")
+        self.d.lead(email="r@acme.de", country="DE", crm_id=cid)
+        wait_for(lambda: self.owner_of(cid) == "111", timeout=20, what="the owner after 429s")
+        patches = self.hs.got("PATCH")
+        self.assertEqual([p["status"] for p in patches], [429, 429, 200])
+        # Retry-After: 1 waited a second; without one, HubSpot's ten-second window.
+        self.assertGreaterEqual(patches[1]["at"] - patches[0]["at"], 0.9)
+        self.assertGreaterEqual(patches[2]["at"] - patches[1]["at"], 9.0)
+        self.assertEqual(self.dead_letters(), [])
+
+    def test_crm_down_then_back_loses_nothing(self):
+        ids = [self.hs.add_contact(email="d%d@acme.de" % i) for i in range(4)]
+        self.hs.down()
+        self.hs.plan(503, 503)
+        leads = [self.d.lead(email="d%d@acme.de" % i, country="DE", crm_id=ids[i])
+                 for i in range(4)]
+        wait_for(lambda: len(self.d.events("subscription_failed")) >= 8, timeout=10,
+                 what="failed attempts while HubSpot is down")
+        self.hs.up()
+        for lead, cid in zip(leads, ids):
+            wait_for(lambda: self.owner_of(cid) == OWNERS[lead["owner"]], timeout=10,
+                     what="every owner once HubSpot is back")
+        wait_for(self.caught_up, timeout=5, what="caught up")
+        self.assertEqual(self.dead_letters(), [])
+
+
+class CreateTests(CrmTestCase):
+
+    connector = {"create_missing": True}
+
+    def test_missing_contact_is_created_with_its_owner(self):
+        self.d.lead(email="new@acme.de", country="DE", first_name="Nia", last_name="Osei",
+                    company="Acme")
+        wait_for(lambda: self.hs.contacts, timeout=5, what="a contact created")
+        (cid, props), = self.hs.contacts.items()
+        self.assertEqual(props, {"email": "new@acme.de", "firstname": "Nia", "lastname": "Osei",
+                                 "company": "Acme", "hubspot_owner_id": "111"})
+        create = self.hs.got("POST", "/crm/v3/objects/contacts")[-1]
+        self.assertEqual(create["path"], "/crm/v3/objects/contacts")
+        self.assertEqual(create["status"], 201)
+        wait_for(self.caught_up, timeout=5, what="caught up")
+
+
+class LeadStatusTests(CrmTestCase):
+
+    connector = {"lead_status": {"property": "hs_lead_status",
+                                 "stages": {"mql": "NEW", "sal": "OPEN"}}}
+
+    def test_status_follows_the_stage(self):
+        cid = self.hs.add_contact(email="s@acme.de")
+        lead = self.d.lead(email="s@acme.de", country="DE", crm_id=cid)
+        wait_for(lambda: self.hs.contacts[cid].get("hs_lead_status") == "NEW", timeout=5,
+                 what="NEW on assignment")
+        self.assertEqual(self.owner_of(cid), "111")
+        r = self.d.post("/v1/leads/%s/accept" % lead["id"], {"rep": "ana"})
+        self.assertEqual(r.status, 200, r)
+        wait_for(lambda: self.hs.contacts[cid].get("hs_lead_status") == "OPEN", timeout=5,
+                 what="OPEN once accepted")
+        self.assertIn("lead.accepted", self.status()["events"])
+
+
+class ReassignTests(CrmTestCase):
+
+    # Every owner misses the first touch at once: ana → ben → cy within seconds.
+    first_touch = "1s"
+    escalation = "escalation:\n  - {after: 0s, reassign: next_available}\n"
+
+    def reassigned_to_cy(self, lead):
+        return wait_for(lambda: (lambda l: len(l["owners"]) == 3 and l)(
+            self.d.get("/v1/leads/" + lead["id"]).json), timeout=10, what="two reassignments")
+
+    def test_owner_follows_reassignment(self):
+        cid = self.hs.add_contact(email="re@acme.de")
+        lead = self.d.lead(email="re@acme.de", country="DE", crm_id=cid)
+        wait_for(lambda: self.owner_of(cid) == "111", timeout=5, what="ana first")
+        self.assertEqual(self.reassigned_to_cy(lead)["owner"], "cy")
+        wait_for(lambda: self.owner_of(cid) == "333", timeout=5, what="cy last")
+        wait_for(self.caught_up, timeout=5, what="caught up")
+        self.assertEqual(self.owner_of(cid), "333")
+
+    def test_retries_out_of_order_end_with_the_last_owner(self):
+        cid = self.hs.add_contact(email="burst@acme.de")
+        path = "/crm/v3/objects/contacts/" + cid
+        # Every write fails until the lead has gone ana → ben → cy: the three
+        # events' retries then come back in whatever order their backoff says.
+        self.hs.plan(*[503] * 200, path=path)
+        lead = self.d.lead(email="burst@acme.de", country="DE", crm_id=cid)
+        self.assertEqual(self.reassigned_to_cy(lead)["owner"], "cy")
+        wait_for(lambda: self.status()["retrying"] >= 2, timeout=5, what="events retrying")
+        self.hs.clear_plans()
+        wait_for(self.caught_up, timeout=15, what="every event delivered")
+        self.assertEqual(self.owner_of(cid), "333")
+        # Whatever event a write was for (ana's assignment, ben's), it sent the
+        # lead's owner as it was when sent: cy's, never an older one.
+        sent = [p["json"]["properties"]["hubspot_owner_id"] for p in self.hs.got("PATCH")
+                if p["status"] == 200]
+        self.assertGreaterEqual(len(sent), 2)
+        self.assertEqual(set(sent), {"333"})
+        failed = [p["json"]["properties"]["hubspot_owner_id"] for p in self.hs.got("PATCH")
+                  if p["status"] == 503]
+        self.assertEqual(failed[0], "111")      # ana's write was among those retried
+        self.assertEqual(self.dead_letters(), [])
+
+
+if __name__ == "__main__":
+    main()
