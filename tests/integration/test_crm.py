@@ -128,6 +128,24 @@ class WriteBackTests(CrmTestCase):
         self.assertGreaterEqual(patches[2]["at"] - patches[1]["at"], 9.0)
         self.assertEqual(self.dead_letters(), [])
 
+    def test_timeout_is_tried_again(self):
+        cid = self.hs.add_contact(email="t@acme.de")
+        self.hs.plan(("hang", 2), path="/crm/v3/objects/contacts/")   # notify.timeout is 1s
+        self.d.lead(email="t@acme.de", country="DE", crm_id=cid)
+        wait_for(lambda: len(self.hs.got("PATCH")) >= 2 and self.owner_of(cid) == "111",
+                 timeout=10, what="the owner after a timeout")
+        failed = self.d.events("subscription_failed")
+        self.assertIn("timed out after 1000ms", failed[0]["error"])
+        self.assertEqual(failed[0]["next"], "retry")
+
+    def test_a_refused_token_is_a_dead_letter_with_hubspots_message(self):
+        self.hs.token = "pat-na1-rotated"
+        self.d.lead(email="a@acme.de", country="DE", crm_id=self.hs.add_contact(email="a@acme.de"))
+        dl = wait_for(lambda: self.dead_letters(), timeout=5, what="a dead letter")
+        self.assertIn("HubSpot 401 INVALID_AUTHENTICATION: Authentication credentials not found",
+                      dl[0]["last_error"])
+        self.hs.requests.clear()    # the old token broke the stand-in's rule, as meant
+
     def test_crm_down_then_back_loses_nothing(self):
         ids = [self.hs.add_contact(email="d%d@acme.de" % i) for i in range(4)]
         self.hs.down()
