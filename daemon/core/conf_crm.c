@@ -1,6 +1,6 @@
 /*
  * conf_crm.c — CRM connectors: where a lead's owner is written back
- * (docs/crm.md). Each connector is delivered as an event subscription
+ * (docs/crm.md), HubSpot or Salesforce. Each connector is delivered as an event subscription
  * (conf_subs.c adds one per connector), so it has their retries, dead
  * letters, pause and status.
  */
@@ -23,6 +23,8 @@
 #define CRM_PAUSE_MIN_MS	1000
 #define CRM_PAUSE_MAX_MS	(30LL * 86400 * 1000)
 #define CRM_TOKEN_MAX		1024
+#define CRM_TTL_MIN_MS		60000
+#define CRM_TTL_MAX_MS		(24LL * 3600 * 1000)
 
 static const char *
 crm_pair_find(const struct conf_crm_pair *pairs, size_t n, const char *key)
@@ -123,81 +125,182 @@ static void
 crm_lead_status(struct conf_ctx *ctx, const struct ynode *n, const char *path,
     struct conf_crm *crm)
 {
-	static const char *const allowed[] = { "property", "stages", NULL };
+	/* HubSpot names its properties, Salesforce its fields. */
+	static const char *const hs_keys[] = { "property", "stages", NULL };
+	static const char *const sf_keys[] = { "field", "stages", NULL };
+	int sf = crm->kind == CRM_KIND_SALESFORCE;
 	const struct ynode *stages;
 	const char *prop;
 	char sub[160];
 
 	snprintf(sub, sizeof(sub), "%s.lead_status", path);
-	if (confread_check_keys(ctx->diags, n, sub, allowed) == -1)
+	if (confread_check_keys(ctx->diags, n, sub, sf ? sf_keys : hs_keys) == -1)
 		return;
-	if ((prop = confread_id(ctx->diags, n, "property", sub)) != NULL)
+	if ((prop = confread_id(ctx->diags, n, sf ? "field" : "property", sub)) != NULL)
 		crm->status_property = xstrdup(prop);
 	if ((stages = ytree_get(n, "stages")) == NULL) {
-		conf_error(ctx, n->line, sub,
-		    "missing \"stages\": a map of the lifecycle's stages to the property's values");
+		conf_error(ctx, n->line, sub, "missing \"stages\": a map of the lifecycle's stages "
+		    "to the %s's values", sf ? "field" : "property");
 		return;
 	}
 	snprintf(sub, sizeof(sub), "%s.lead_status.stages", path);
-	crm->stages = crm_pairs(ctx, stages, sub, "the lifecycle's stages to the property's values",
+	crm->stages = crm_pairs(ctx, stages, sub, sf ? "the lifecycle's stages to the field's values" :
+	    "the lifecycle's stages to the property's values",
 	    crm_stage_known, "stage", crm_value_ok,
-	    "the property's value (a string)", &crm->nstages);
+	    sf ? "the field's value (a string)" : "the property's value (a string)",
+	    &crm->nstages);
 }
 
-/* token: a secret reference (text, credential:NAME, file:PATH). */
-static void
-crm_token(struct conf_ctx *ctx, const struct ynode *item, const char *path,
-    struct conf_crm *crm)
+/* A secret under key (text, credential:NAME, file:PATH), what: what it is; NULL after reporting. */
+static char *
+crm_secret(struct conf_ctx *ctx, const struct ynode *item, const char *path, const char *key,
+    const char *what, size_t *len)
 {
-	const struct ynode *n = ytree_get(item, "token");
+	const struct ynode *n = ytree_get(item, key);
 	const char *ref;
-	char sub[160];
+	char sub[160], *text;
 
 	if (n == NULL) {
-		conf_error(ctx, item->line, path, "missing \"token\": the private app's access "
-		    "token (credential:NAME, file:PATH or the text)");
-		return;
+		conf_error(ctx, item->line, path, "missing \"%s\": %s (credential:NAME, file:PATH "
+		    "or the text)", key, what);
+		return NULL;
 	}
-	snprintf(sub, sizeof(sub), "%s.token", path);
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
 	if ((ref = confread_scalar(ctx->diags, n, sub, "a secret")) == NULL ||
-	    (crm->token = confread_secret_ref(ctx->diags, n->line, sub, ref, &crm->token_len))
-	    == NULL)
-		return;
-	if (!crm_token_ok(crm->token, crm->token_len))
-		conf_error(ctx, n->line, sub, "expected a token of printable characters without "
-		    "spaces, at most %d", CRM_TOKEN_MAX);
+	    (text = confread_secret_ref(ctx->diags, n->line, sub, ref, len)) == NULL)
+		return NULL;
+	if (!crm_token_ok(text, *len))
+		conf_error(ctx, n->line, sub, "expected printable characters without spaces, at "
+		    "most %d", CRM_TOKEN_MAX);
+	return text;
+}
+
+static int
+crm_version_ok(const char *v)
+{
+	size_t i = 0;
+
+	while (v[i] >= '0' && v[i] <= '9')
+		i++;
+	return i >= 2 && i <= 3 && strcmp(v + i, ".0") == 0;
+}
+
+/* What only Salesforce's connector takes, and what it does not. */
+static void
+crm_parse_salesforce(struct conf_ctx *ctx, const struct ynode *item, const char *path,
+    struct conf_crm *crm)
+{
+	static const char *const hubspot_only[] = { "token", "api_url", "create_missing", NULL };
+	const struct ynode *n;
+	const char *url, *v;
+	char sub[160];
+	size_t i, len;
+
+	for (i = 0; hubspot_only[i] != NULL; i++)
+		if ((n = ytree_get(item, hubspot_only[i])) != NULL) {
+			snprintf(sub, sizeof(sub), "%s.%s", path, hubspot_only[i]);
+			conf_error(ctx, n->line, sub, "a HubSpot connector's: Salesforce takes "
+			    "login_url, client_id and client_secret");
+		}
+	url = confread_url(ctx->diags, item, "login_url", path);
+	crm->api_url = xstrdup(url != NULL ? url : "");
+	crm->client_id = crm_secret(ctx, item, path, "client_id",
+	    "the connected app's consumer key", &len);
+	crm->client_secret = crm_secret(ctx, item, path, "client_secret",
+	    "the connected app's consumer secret", &crm->client_secret_len);
+	crm->api_version = xstrdup("60.0");
+	if ((v = confread_opt_string(ctx->diags, item, "api_version", path)) != NULL) {
+		if (crm_version_ok(v)) {
+			free(crm->api_version);
+			crm->api_version = xstrdup(v);
+		} else {
+			snprintf(sub, sizeof(sub), "%s.api_version", path);
+			conf_error(ctx, ytree_get(item, "api_version")->line, sub,
+			    "expected a REST API version such as \"60.0\", not \"%s\"", v);
+		}
+	}
+	crm->object = xstrdup("Lead");
+	if ((v = confread_opt_string(ctx->diags, item, "object", path)) != NULL) {
+		if (strcmp(v, "Lead") == 0 || strcmp(v, "Contact") == 0) {
+			free(crm->object);
+			crm->object = xstrdup(v);
+		} else {
+			snprintf(sub, sizeof(sub), "%s.object", path);
+			conf_error(ctx, ytree_get(item, "object")->line, sub,
+			    "expected Lead or Contact, not \"%s\"", v);
+		}
+	}
+	crm->token_ttl_ms = 3600 * 1000;
+	if ((n = ytree_get(item, "token_ttl")) != NULL) {
+		snprintf(sub, sizeof(sub), "%s.token_ttl", path);
+		confread_duration(ctx->diags, n, sub, CRM_TTL_MIN_MS, CRM_TTL_MAX_MS,
+		    &crm->token_ttl_ms);
+	}
+}
+
+/* What only HubSpot's connector takes. */
+static void
+crm_parse_hubspot(struct conf_ctx *ctx, const struct ynode *item, const char *path,
+    struct conf_crm *crm)
+{
+	static const char *const salesforce_only[] = { "login_url", "client_id",
+		"client_secret", "api_version", "object", "token_ttl", NULL };
+	const struct ynode *n;
+	const char *url;
+	char sub[160];
+	size_t i;
+
+	for (i = 0; salesforce_only[i] != NULL; i++)
+		if ((n = ytree_get(item, salesforce_only[i])) != NULL) {
+			snprintf(sub, sizeof(sub), "%s.%s", path, salesforce_only[i]);
+			conf_error(ctx, n->line, sub, "a Salesforce connector's: HubSpot takes a "
+			    "token");
+		}
+	url = ytree_get(item, "api_url") != NULL ? confread_url(ctx->diags, item, "api_url", path) :
+	    CRM_HUBSPOT_API;
+	crm->api_url = xstrdup(url != NULL ? url : "");
+	crm->token = crm_secret(ctx, item, path, "token", "the private app's access token",
+	    &crm->token_len);
+	confread_bool(ctx->diags, item, "create_missing", path, &crm->create_missing);
 }
 
 static void
 crm_parse(struct conf_ctx *ctx, const struct ynode *item, const char *path, struct conf_crm *crm)
 {
 	const struct ynode *n;
-	const char *type, *url;
+	const char *type;
 	char sub[160];
 	size_t len;
+	int sf;
 
-	if ((type = confread_id(ctx->diags, item, "type", path)) != NULL &&
-	    strcmp(type, "hubspot") != 0) {
+	type = confread_id(ctx->diags, item, "type", path);
+	sf = type != NULL && strcmp(type, "salesforce") == 0;
+	if (type != NULL && !sf && strcmp(type, "hubspot") != 0) {
 		snprintf(sub, sizeof(sub), "%s.type", path);
 		conf_error(ctx, ytree_get(item, "type")->line, sub,
-		    "unknown CRM \"%s\" (hubspot is the one connector)", type);
+		    "unknown CRM \"%s\" (hubspot or salesforce)", type);
 	}
-	crm->kind = CRM_KIND_HUBSPOT;
-	url = ytree_get(item, "api_url") != NULL ? confread_url(ctx->diags, item, "api_url", path) :
-	    CRM_HUBSPOT_API;
-	crm->api_url = xstrdup(url != NULL ? url : "");
+	crm->kind = sf ? CRM_KIND_SALESFORCE : CRM_KIND_HUBSPOT;
+	if (sf)
+		crm_parse_salesforce(ctx, item, path, crm);
+	else
+		crm_parse_hubspot(ctx, item, path, crm);
 	for (len = strlen(crm->api_url); len > 0 && crm->api_url[len - 1] == '/'; len--)
 		crm->api_url[len - 1] = '\0';
-	crm_token(ctx, item, path, crm);
 	if ((n = ytree_get(item, "owners")) == NULL) {
-		conf_error(ctx, item->line, path, "missing \"owners\": each rep's HubSpot owner id "
+		conf_error(ctx, item->line, path, sf ? "missing \"owners\": each rep's Salesforce "
+		    "user id (005…)" : "missing \"owners\": each rep's HubSpot owner id "
 		    "(GET /crm/v3/owners lists them)");
 	} else {
 		snprintf(sub, sizeof(sub), "%s.owners", path);
-		crm->owners = crm_pairs(ctx, n, sub, "reps to their HubSpot owner ids", crm_rep_known, "rep", crm_hubspot_id_ok,
-		    "a HubSpot owner id (digits, as GET /crm/v3/owners lists them)", &crm->nowners);
+		crm->owners = sf ?
+		    crm_pairs(ctx, n, sub, "reps to their Salesforce user ids", crm_rep_known, "rep",
+		    crm_sf_id_ok, "a Salesforce user id (15 or 18 letters and digits, 005…)",
+		    &crm->nowners) :
+		    crm_pairs(ctx, n, sub, "reps to their HubSpot owner ids", crm_rep_known, "rep",
+		    crm_hubspot_id_ok, "a HubSpot owner id (digits, as GET /crm/v3/owners lists them)",
+		    &crm->nowners);
 	}
-	confread_bool(ctx->diags, item, "create_missing", path, &crm->create_missing);
 	if ((n = ytree_get(item, "lead_status")) != NULL)
 		crm_lead_status(ctx, n, path, crm);
 	crm->max_in_flight = 4;
@@ -220,7 +323,9 @@ void
 conf_parse_crm(struct conf_ctx *ctx, const struct ynode *list)
 {
 	static const char *const allowed[] = { "id", "type", "api_url", "token", "owners",
-		"create_missing", "lead_status", "max_in_flight", "attempts", "pause_after", NULL };
+		"create_missing", "lead_status", "max_in_flight", "attempts", "pause_after",
+		"login_url", "client_id", "client_secret", "api_version", "object", "token_ttl",
+		NULL };
 	struct conf *c = ctx->conf;
 	char path[64];
 	size_t i, k;
@@ -275,6 +380,12 @@ conf_free_crm(struct conf *c)
 		if (crm->token != NULL)
 			explicit_bzero(crm->token, crm->token_len);
 		free(crm->token);
+		if (crm->client_secret != NULL)
+			explicit_bzero(crm->client_secret, crm->client_secret_len);
+		free(crm->client_secret);
+		free(crm->client_id);
+		free(crm->api_version);
+		free(crm->object);
 		crm_pairs_free(crm->owners, crm->nowners);
 		free(crm->status_property);
 		crm_pairs_free(crm->stages, crm->nstages);

@@ -1,5 +1,6 @@
 /*
- * crm_answer.c — HubSpot's CRM API on the wire (see leadroute/crm_answer.h).
+ * crm_answer.c — HubSpot's and Salesforce's APIs on the wire (see
+ * leadroute/crm_answer.h).
  * Its answers are outside input: read with jansson from a length, never
  * trusted to be whole, to be objects or to hold strings where the docs say.
  */
@@ -158,4 +159,167 @@ crm_hubspot_create_body(const char *email, const char *first, const char *last,
 	crm_set(props, "hubspot_owner_id", owner);
 	crm_set(props, status_prop, status);
 	return crm_dump(json_pack("{s:o}", "properties", props));
+}
+
+int
+crm_sf_id_ok(const char *id)
+{
+	size_t n = 0;
+
+	for (; id[n] != '\0'; n++)
+		if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'z') ||
+		    (id[n] >= 'A' && id[n] <= 'Z')))
+			return 0;
+	return n == 15 || n == 18;
+}
+
+enum crm_verdict
+crm_sf_verdict(long status, const char *code)
+{
+	if (status >= 200 && status <= 299)
+		return CRM_DONE;
+	/* Its daily API limit (403) and a locked record pass; they say nothing of this write. */
+	if (strcmp(code, "REQUEST_LIMIT_EXCEEDED") == 0 || strcmp(code, "UNABLE_TO_LOCK_ROW") == 0)
+		return CRM_RETRY;
+	if (status == 429 || status == 408 || status == 409 || status >= 500 || status < 100)
+		return CRM_RETRY;
+	return CRM_PERMANENT;
+}
+
+void
+crm_sf_error(long status, const char *body, size_t len, char *code, char *out, size_t outlen)
+{
+	json_t *j = body != NULL && len > 0 ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL) :
+	    NULL;
+	const json_t *e = json_is_array(j) ? json_array_get(j, 0) : j;
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	const char *c = json_string_value(json_object_get(e, "errorCode"));
+
+	if (msg == NULL && c == NULL) {		/* the OAuth endpoint's shape */
+		msg = json_string_value(json_object_get(e, "error_description"));
+		c = json_string_value(json_object_get(e, "error"));
+	}
+	snprintf(code, CRM_ID_LEN, "%s", c != NULL ? c : "");
+	if (msg != NULL && c != NULL)
+		snprintf(out, outlen, "Salesforce %ld %s: %s", status, c, msg);
+	else if (msg != NULL || c != NULL)
+		snprintf(out, outlen, "Salesforce %ld: %s", status, msg != NULL ? msg : c);
+	else
+		snprintf(out, outlen, "Salesforce %ld", status);
+	json_decref(j);
+	util_utf8_scrub(code);
+	util_utf8_scrub(out);
+}
+
+static int
+crm_header_safe(const char *t)
+{
+	for (; *t != '\0'; t++)
+		if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+crm_sf_token(const char *body, size_t len, char **token, char **instance_url)
+{
+	json_t *j = crm_load(body, len);
+	const char *t = json_string_value(json_object_get(j, "access_token"));
+	const char *u = json_string_value(json_object_get(j, "instance_url"));
+	int ok = t != NULL && u != NULL && t[0] != '\0' && crm_header_safe(t) &&
+	    crm_header_safe(u) && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0);
+
+	*token = ok ? xstrdup(t) : NULL;
+	*instance_url = NULL;
+	if (ok) {
+		size_t n = strlen(u);
+
+		while (n > 0 && u[n - 1] == '/')
+			n--;
+		*instance_url = xstrndup(u, n);
+	}
+	json_decref(j);
+	return ok ? 0 : -1;
+}
+
+int
+crm_sf_query_id(const char *body, size_t len, char *id)
+{
+	json_t *j = crm_load(body, len), *records;
+	const char *v;
+	int r = -1;
+
+	records = json_object_get(j, "records");
+	if (json_is_array(records)) {
+		v = json_string_value(json_object_get(json_array_get(records, 0), "Id"));
+		r = json_array_size(records) == 0 ? 0 : v != NULL && crm_sf_id_ok(v) ? 1 : -1;
+		if (r == 1)
+			snprintf(id, CRM_ID_LEN, "%s", v);
+	}
+	json_decref(j);
+	return r;
+}
+
+/* s percent-encoded into b: all but unreserved characters (RFC 3986). */
+static void
+crm_urlencode(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~')
+			buf_append(b, s, 1);
+		else
+			buf_appendf(b, "%%%02X", c);
+	}
+}
+
+char *
+crm_sf_email_query(const char *object, const char *email)
+{
+	struct buf soql = { 0 }, out = { 0 };
+	char *r;
+
+	buf_appendf(&soql, "SELECT Id FROM %s WHERE Email = '", object);
+	for (; *email != '\0'; email++) {
+		if (*email == '\'' || *email == '\\')
+			buf_append(&soql, "\\", 1);
+		buf_append(&soql, email, 1);
+	}
+	buf_appendf(&soql, "' LIMIT 1");
+	buf_append(&soql, "", 1);
+	crm_urlencode(&out, soql.data);
+	buf_append(&out, "", 1);
+	r = xstrdup(out.data);
+	buf_free(&soql);
+	buf_free(&out);
+	return r;
+}
+
+char *
+crm_sf_patch_body(const char *owner, const char *status_field, const char *status)
+{
+	json_t *o = json_object();
+
+	crm_set(o, "OwnerId", owner);
+	crm_set(o, status_field, status);
+	return crm_dump(o);
+}
+
+char *
+crm_sf_token_form(const char *client_id, const char *client_secret)
+{
+	struct buf b = { 0 };
+	char *r;
+
+	buf_appendf(&b, "grant_type=client_credentials&client_id=");
+	crm_urlencode(&b, client_id);
+	buf_appendf(&b, "&client_secret=");
+	crm_urlencode(&b, client_secret);
+	buf_append(&b, "", 1);
+	r = xstrdup(b.data);
+	explicit_bzero(b.data, b.len);
+	buf_free(&b);
+	return r;
 }

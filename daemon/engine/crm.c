@@ -1,5 +1,6 @@
 /*
- * crm.c — a lead's owner written back to HubSpot (docs/crm.md). A CRM
+ * crm.c — a lead's owner written back to HubSpot or Salesforce
+ * (docs/crm.md). A CRM
  * connector is a subscription (subs.c) whose delivery is this instead of a
  * webhook POST, so it has the same retries, dead letters, pause and status.
  *
@@ -14,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <jansson.h>
 
@@ -24,12 +26,30 @@
 #include "io/log.h"
 #include "io/outbound.h"
 #include "io/store.h"
+#include "io/sysutil.h"
 #include "server.h"
 
 #define CRM_MAX_ROUNDS		4	/* writes per delivery; the next event writes again anyway */
 #define CRM_LIMIT_WINDOW_MS	10000	/* a 429 naming no wait: HubSpot's ten-second window */
 
 enum crm_step { CRM_PATCH, CRM_SEARCH, CRM_CREATE };
+
+/* A Salesforce connector's access token, and the writes waiting for it. */
+struct crm_token {
+	struct crm_tokens	*tokens;
+	char			*id, *login_url, *client_id;	/* whose (a reload may change them) */
+	char			*token, *instance_url;
+	int64_t			 got_ms;
+	struct outbound_req	*req;		/* a token request under way */
+	char			*form;		/* its body */
+	TAILQ_HEAD(, crm_call)	 waiting;
+};
+
+struct crm_tokens {
+	struct server		*srv;
+	struct crm_token	**list;
+	size_t			 n;
+};
 
 struct crm_call {
 	struct server		*srv;
@@ -48,6 +68,14 @@ struct crm_call {
 	int			 rounds;	/* writes done */
 	char			 contact[CRM_ID_LEN];
 	char			*email, *first, *last, *company;
+	int			 limited;	/* the CRM's rate limit: held, not counted */
+	int64_t			 hold_ms;	/* how long, when the answer does not say */
+	/* Salesforce */
+	char			*sf_token, *sf_instance;
+	int			 renewed;	/* a token renewed after INVALID_SESSION_ID */
+	enum crm_step		 next;		/* the step waiting for a token */
+	struct crm_token	*waiting_on;
+	TAILQ_ENTRY(crm_call)	 wait_entry;
 };
 
 static int crm_read(struct crm_call *call);
@@ -62,6 +90,10 @@ crm_free(struct crm_call *call)
 	free(call->first);
 	free(call->last);
 	free(call->company);
+	if (call->sf_token != NULL)
+		explicit_bzero(call->sf_token, strlen(call->sf_token));
+	free(call->sf_token);
+	free(call->sf_instance);
 	free(call);
 }
 
@@ -75,32 +107,38 @@ crm_finish(struct crm_call *call, int ok, int permanent, const struct outbound_r
 	r.ok = ok;
 	r.permanent = permanent;
 	r.error = error;
+	r.limited = !ok && call->limited;
 	if (http != NULL) {
 		r.answered = http->answered;
 		r.status = http->status;
 		r.ms = http->ms;
 		r.retry_after_ms = http->retry_after_ms;
-		/* A 429 naming no wait still holds the connector a window: back off, never drop. */
-		if (http->status == 429 && r.retry_after_ms <= 0)
-			r.retry_after_ms = http->limit_window_ms > 0 ? http->limit_window_ms :
-			    CRM_LIMIT_WINDOW_MS;
 	}
+	/* A limit naming no wait still holds the connector a while: back off, never drop. */
+	if (r.limited && r.retry_after_ms <= 0)
+		r.retry_after_ms = call->hold_ms;
 	call->cb(&r, call->arg);
 	crm_free(call);
 }
 
 static void crm_on_answer(const struct outbound_result *res, void *arg);
 
-/* One call to HubSpot's API: path under api_url, body taken over (NULL: none). */
+/*
+ * One call to the CRM's API: path under HubSpot's api_url or Salesforce's
+ * instance, body taken over (NULL: none).
+ */
 static void
 crm_send(struct crm_call *call, enum crm_step step, const char *method, const char *path,
     char *body)
 {
 	const struct conf_crm *crm = call->crm;
+	int sf = crm->kind == CRM_KIND_SALESFORCE;
 	struct curl_slist *h;
-	char *url = xasprintf("%s%s", crm->api_url, path), *auth;
+	char *url, *auth;
 
-	auth = xasprintf("Authorization: Bearer %s", crm->token);
+	url = sf ? xasprintf("%s/services/data/v%s%s", call->sf_instance, crm->api_version, path) :
+	    xasprintf("%s%s", crm->api_url, path);
+	auth = xasprintf("Authorization: Bearer %s", sf ? call->sf_token : crm->token);
 	h = curl_slist_append(NULL, auth);
 	explicit_bzero(auth, strlen(auth));
 	free(auth);
@@ -113,18 +151,56 @@ crm_send(struct crm_call *call, enum crm_step step, const char *method, const ch
 	    body != NULL ? strlen(body) : 0, call->conf->notify.timeout_ms, crm_on_answer, call);
 	free(url);
 	if (call->req == NULL)
-		crm_finish(call, 0, 0, NULL, "HubSpot: could not start the request");
+		crm_finish(call, 0, 0, NULL, "could not start the request");
 }
+
+static void crm_sf_need_token(struct crm_call *call, enum crm_step step);
 
 static void
 crm_patch(struct crm_call *call)
 {
-	char *path = xasprintf("/crm/v3/objects/contacts/%s", call->contact);
+	char *path;
 
-	crm_send(call, CRM_PATCH, "PATCH", path, crm_hubspot_patch_body(call->owner_id,
-	    call->crm->status_property, call->status));
+	if (call->crm->kind == CRM_KIND_SALESFORCE) {
+		if (call->sf_token == NULL) {
+			crm_sf_need_token(call, CRM_PATCH);
+			return;
+		}
+		path = xasprintf("/sobjects/%s/%s", call->crm->object, call->contact);
+		crm_send(call, CRM_PATCH, "PATCH", path, crm_sf_patch_body(call->owner_id,
+		    call->crm->status_property, call->status));
+	} else {
+		path = xasprintf("/crm/v3/objects/contacts/%s", call->contact);
+		crm_send(call, CRM_PATCH, "PATCH", path, crm_hubspot_patch_body(call->owner_id,
+		    call->crm->status_property, call->status));
+	}
 	free(path);
 }
+
+/* Salesforce: the record by email, a SOQL query. */
+static void
+crm_sf_query(struct crm_call *call)
+{
+	char *q = crm_sf_email_query(call->crm->object, call->email);
+	char *path = xasprintf("/query?q=%s", q);
+
+	free(q);
+	crm_send(call, CRM_SEARCH, "GET", path, NULL);
+	free(path);
+}
+
+/* The step a token was waited for. */
+static void
+crm_sf_step(struct crm_call *call)
+{
+	if (call->next == CRM_SEARCH)
+		crm_sf_query(call);
+	else
+		crm_patch(call);
+}
+
+static int crm_after_write(struct crm_call *call, const struct outbound_result *res);
+static void crm_on_sf_answer(struct crm_call *call, const struct outbound_result *res);
 
 static void
 crm_on_answer(const struct outbound_result *res, void *arg)
@@ -135,16 +211,26 @@ crm_on_answer(const struct outbound_result *res, void *arg)
 
 	call->req = NULL;
 	if (!res->answered) {
-		char *e = xasprintf("HubSpot: %s", res->error);
+		char *e = xasprintf("%s: %s", call->crm->kind == CRM_KIND_SALESFORCE ?
+		    "Salesforce" : "HubSpot", res->error);
 
 		crm_finish(call, 0, 0, res, e);
 		free(e);
+		return;
+	}
+	if (call->crm->kind == CRM_KIND_SALESFORCE) {
+		crm_on_sf_answer(call, res);
 		return;
 	}
 	switch (crm_hubspot_verdict(res->status)) {
 	case CRM_RETRY:
 	case CRM_PERMANENT:
 		crm_hubspot_error(res->status, res->body, res->body_len, err, sizeof(err));
+		if (res->status == 429) {
+			call->limited = 1;
+			call->hold_ms = res->limit_window_ms > 0 ? res->limit_window_ms :
+			    CRM_LIMIT_WINDOW_MS;
+		}
 		crm_finish(call, 0, crm_hubspot_verdict(res->status) == CRM_PERMANENT, res, err);
 		return;
 	case CRM_DONE:
@@ -175,13 +261,62 @@ crm_on_answer(const struct outbound_result *res, void *arg)
 	case CRM_PATCH:
 		break;
 	}
-	/* Written: read the lead again, and write again if it moved meanwhile. */
+	crm_after_write(call, res);
+}
+
+/* Written: read the lead again, and write again if it moved meanwhile. */
+static int
+crm_after_write(struct crm_call *call, const struct outbound_result *res)
+{
 	if (++call->rounds >= CRM_MAX_ROUNDS) {
-		crm_finish(call, 1, 0, res, "HubSpot: written");
-		return;
+		crm_finish(call, 1, 0, res, "written");
+		return 0;
 	}
 	if (crm_read(call) == -1)
 		crm_finish(call, 0, 0, NULL, "reading the lead again: unavailable");
+	return 0;
+}
+
+static void crm_token_forget(struct crm_call *call);
+
+static void
+crm_on_sf_answer(struct crm_call *call, const struct outbound_result *res)
+{
+	char err[CRM_ERROR_LEN], code[CRM_ID_LEN];
+	enum crm_verdict v;
+	int found;
+
+	crm_sf_error(res->status, res->body, res->body_len, code, err, sizeof(err));
+	v = crm_sf_verdict(res->status, code);
+	/* An expired session: a new token, once per attempt, and the same step again. */
+	if (res->status == 401 && strcmp(code, "INVALID_SESSION_ID") == 0 && !call->renewed) {
+		call->renewed = 1;
+		crm_token_forget(call);
+		crm_sf_need_token(call, call->step);
+		return;
+	}
+	if (v != CRM_DONE) {
+		if (strcmp(code, "REQUEST_LIMIT_EXCEEDED") == 0) {
+			call->limited = 1;
+			call->hold_ms = call->conf->notify.max_backoff_ms;
+		}
+		crm_finish(call, 0, v == CRM_PERMANENT, res, err);
+		return;
+	}
+	if (call->step == CRM_SEARCH) {
+		found = crm_sf_query_id(res->body, res->body_len, call->contact);
+		if (found == 1) {
+			crm_patch(call);
+		} else if (found == 0) {
+			snprintf(err, sizeof(err), "Salesforce has no %s with the lead's email",
+			    call->crm->object);
+			crm_finish(call, 0, 1, res, err);
+		} else {
+			crm_finish(call, 0, 0, res, "Salesforce: a query answer without records");
+		}
+		return;
+	}
+	crm_after_write(call, res);
 }
 
 /* A member of the lead's fields as text (crm_id may be a number); NULL when absent. */
@@ -197,7 +332,21 @@ crm_field(const json_t *fields, const char *name)
 	return NULL;
 }
 
-/* The lead's contact and how HubSpot finds it. */
+/*
+ * A crm_id this CRM can take as its record's: HubSpot's digits; Salesforce's
+ * 15 or 18 characters, of the object's key prefix (00Q a Lead, 003 a
+ * Contact). Any other (another CRM's) is left for the search by email.
+ */
+static int
+crm_id_fits(const struct conf_crm *crm, const char *id)
+{
+	if (crm->kind == CRM_KIND_HUBSPOT)
+		return crm_hubspot_id_ok(id);
+	return crm_sf_id_ok(id) &&
+	    strncmp(id, strcmp(crm->object, "Contact") == 0 ? "003" : "00Q", 3) == 0;
+}
+
+/* The lead's contact and how the CRM finds it. */
 static void
 crm_take_fields(struct crm_call *call, const redisReply *r)
 {
@@ -205,7 +354,7 @@ crm_take_fields(struct crm_call *call, const redisReply *r)
 	    json_loadb(r->str, r->len, 0, NULL) : NULL;
 	char *id = crm_field(fields, "crm_id");
 
-	if (id != NULL && crm_hubspot_id_ok(id))
+	if (id != NULL && crm_id_fits(call->crm, id))
 		snprintf(call->contact, sizeof(call->contact), "%s", id);
 	free(id);
 	call->email = crm_field(fields, "email");
@@ -250,8 +399,9 @@ crm_on_lead(const struct store_reply *reply, void *arg)
 	owner_id = owner != NULL ? conf_crm_owner(call->crm, owner) : NULL;
 	status = conf_crm_stage(call->crm, stage);
 	if (owner != NULL && owner_id == NULL) {
-		e = xasprintf("rep \"%s\" has no HubSpot owner id (crm %s: owners)", owner,
-		    call->crm->id);
+		e = xasprintf("rep \"%s\" has no %s (crm %s: owners)", owner,
+		    call->crm->kind == CRM_KIND_SALESFORCE ? "Salesforce user id" :
+		    "HubSpot owner id", call->crm->id);
 		crm_finish(call, 0, 1, NULL, e);
 		free(e);
 		return;
@@ -261,7 +411,7 @@ crm_on_lead(const struct store_reply *reply, void *arg)
 		if ((owner_id == NULL || (call->owner_id != NULL &&
 		    strcmp(owner_id, call->owner_id) == 0)) &&
 		    (status == NULL || (call->status != NULL && strcmp(status, call->status) == 0))) {
-			crm_finish(call, 1, 0, NULL, "HubSpot: written");
+			crm_finish(call, 1, 0, NULL, "written");
 			return;
 		}
 		log_info("crm_owner_moved", "crm=%s lead=%s note=\"written again\"", call->crm->id,
@@ -280,12 +430,16 @@ crm_on_lead(const struct store_reply *reply, void *arg)
 	crm_take_fields(call, r->element[1]);
 	if (call->contact[0] != '\0') {
 		crm_patch(call);
+	} else if (call->email != NULL && call->crm->kind == CRM_KIND_SALESFORCE) {
+		crm_sf_need_token(call, CRM_SEARCH);
 	} else if (call->email != NULL) {
 		crm_send(call, CRM_SEARCH, "POST", "/crm/v3/objects/contacts/search",
 		    crm_hubspot_search_body(call->email));
 	} else {
-		crm_finish(call, 0, 1, NULL, "the lead has neither a HubSpot record id (crm_id) "
-		    "nor an email to find it by");
+		e = xasprintf("the lead has neither a %s record id (crm_id) nor an email to find "
+		    "it by", call->crm->kind == CRM_KIND_SALESFORCE ? "Salesforce" : "HubSpot");
+		crm_finish(call, 0, 1, NULL, e);
+		free(e);
 	}
 }
 
@@ -330,6 +484,10 @@ crm_deliver(struct server *srv, const struct conf_crm *crm, const char *lead, ou
 void
 crm_cancel(struct crm_call *call)
 {
+	if (call->waiting_on != NULL) {
+		TAILQ_REMOVE(&call->waiting_on->waiting, call, wait_entry);
+		call->waiting_on = NULL;
+	}
 	if (call->req != NULL) {
 		outbound_cancel(call->req);
 		call->req = NULL;
@@ -338,4 +496,182 @@ crm_cancel(struct crm_call *call)
 		call->cancelled = 1;	/* its read frees it */
 	else
 		crm_free(call);
+}
+
+/* Salesforce's tokens ------------------------------------------------------ */
+
+static struct crm_token *
+crm_token_of(struct crm_tokens *t, const struct conf_crm *crm)
+{
+	struct crm_token *tok;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		tok = t->list[i];
+		if (strcmp(tok->id, crm->id) == 0 && strcmp(tok->login_url, crm->api_url) == 0 &&
+		    strcmp(tok->client_id, crm->client_id) == 0)
+			return tok;
+	}
+	tok = xcalloc(1, sizeof(*tok));
+	tok->tokens = t;
+	tok->id = xstrdup(crm->id);
+	tok->login_url = xstrdup(crm->api_url);
+	tok->client_id = xstrdup(crm->client_id);
+	TAILQ_INIT(&tok->waiting);
+	t->list = xreallocarray(t->list, t->n + 1, sizeof(*t->list));
+	t->list[t->n++] = tok;
+	return tok;
+}
+
+static void
+crm_token_clear(struct crm_token *tok)
+{
+	if (tok->token != NULL)
+		explicit_bzero(tok->token, strlen(tok->token));
+	free(tok->token);
+	free(tok->instance_url);
+	tok->token = tok->instance_url = NULL;
+}
+
+/* The session the call used has expired: nobody uses that token again. */
+static void
+crm_token_forget(struct crm_call *call)
+{
+	struct crm_token *tok = crm_token_of(call->srv->crm_tokens, call->crm);
+
+	if (tok->token != NULL && call->sf_token != NULL && strcmp(tok->token, call->sf_token) == 0)
+		crm_token_clear(tok);
+	if (call->sf_token != NULL)
+		explicit_bzero(call->sf_token, strlen(call->sf_token));
+	free(call->sf_token);
+	free(call->sf_instance);
+	call->sf_token = call->sf_instance = NULL;
+}
+
+static void
+crm_token_take(struct crm_call *call, const struct crm_token *tok)
+{
+	call->sf_token = xstrdup(tok->token);
+	call->sf_instance = xstrdup(tok->instance_url);
+}
+
+/* The token request ended: every write waiting for it goes on, or ends. */
+static void
+crm_on_token(const struct outbound_result *res, void *arg)
+{
+	struct crm_token *tok = arg;
+	char err[CRM_ERROR_LEN], code[CRM_ID_LEN], *e = NULL;
+	struct crm_call *call;
+	int permanent = 0;
+
+	tok->req = NULL;
+	explicit_bzero(tok->form, strlen(tok->form));
+	free(tok->form);
+	tok->form = NULL;
+	if (res->ok && crm_sf_token(res->body, res->body_len, &tok->token,
+	    &tok->instance_url) == 0) {
+		tok->got_ms = sys_now_ms();
+		log_info("crm_token", "crm=%s note=\"a new access token\"", tok->id);
+	} else if (res->ok) {
+		e = xstrdup("Salesforce token: an answer without access_token and instance_url");
+	} else if (!res->answered) {
+		e = xasprintf("Salesforce token: %s", res->error);
+	} else {
+		crm_sf_error(res->status, res->body, res->body_len, code, err, sizeof(err));
+		/* Wrong credentials or a grant not allowed: no retry mends them. */
+		permanent = crm_sf_verdict(res->status, code) == CRM_PERMANENT;
+		e = xasprintf("token: %s", err);
+	}
+	while ((call = TAILQ_FIRST(&tok->waiting)) != NULL) {
+		TAILQ_REMOVE(&tok->waiting, call, wait_entry);
+		call->waiting_on = NULL;
+		if (e != NULL) {
+			crm_finish(call, 0, permanent, res, e);
+		} else {
+			crm_token_take(call, tok);
+			crm_sf_step(call);
+		}
+	}
+	free(e);
+}
+
+/* The client-credentials flow: POST the client's id and secret to the login URL. */
+static void
+crm_token_fetch(struct crm_token *tok, const struct conf_crm *crm, const struct conf *conf)
+{
+	struct curl_slist *h;
+	char *url = xasprintf("%s/services/oauth2/token", crm->api_url);
+	struct crm_call *call;
+
+	tok->form = crm_sf_token_form(crm->client_id, crm->client_secret);
+	h = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
+	h = curl_slist_append(h, "Accept: application/json");
+	tok->req = outbound_request(tok->tokens->srv->outbound, "POST", url, h, tok->form,
+	    strlen(tok->form), conf->notify.timeout_ms, crm_on_token, tok);
+	free(url);
+	if (tok->req != NULL)
+		return;
+	free(tok->form);
+	tok->form = NULL;
+	while ((call = TAILQ_FIRST(&tok->waiting)) != NULL) {
+		TAILQ_REMOVE(&tok->waiting, call, wait_entry);
+		call->waiting_on = NULL;
+		crm_finish(call, 0, 0, NULL, "Salesforce token: could not start the request");
+	}
+}
+
+/* Go on with step once the call has a token: the cached one while fresh, else a new one. */
+static void
+crm_sf_need_token(struct crm_call *call, enum crm_step step)
+{
+	struct crm_token *tok = crm_token_of(call->srv->crm_tokens, call->crm);
+
+	call->next = step;
+	if (call->sf_token == NULL && tok->token != NULL &&
+	    sys_now_ms() - tok->got_ms < call->crm->token_ttl_ms)
+		crm_token_take(call, tok);
+	if (call->sf_token != NULL) {
+		crm_sf_step(call);
+		return;
+	}
+	if (tok->token != NULL)
+		crm_token_clear(tok);	/* expired */
+	call->waiting_on = tok;
+	TAILQ_INSERT_TAIL(&tok->waiting, call, wait_entry);
+	if (tok->req == NULL)
+		crm_token_fetch(tok, call->crm, call->conf);
+}
+
+struct crm_tokens *
+crm_tokens_new(struct server *srv)
+{
+	struct crm_tokens *t = xcalloc(1, sizeof(*t));
+
+	t->srv = srv;
+	return t;
+}
+
+void
+crm_tokens_free(struct crm_tokens *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		struct crm_token *tok = t->list[i];
+
+		if (tok->req != NULL)
+			outbound_cancel(tok->req);
+		if (tok->form != NULL)
+			explicit_bzero(tok->form, strlen(tok->form));
+		free(tok->form);
+		crm_token_clear(tok);
+		free(tok->id);
+		free(tok->login_url);
+		free(tok->client_id);
+		free(tok);
+	}
+	free(t->list);
+	free(t);
 }

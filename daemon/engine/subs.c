@@ -275,12 +275,11 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	    courier_http_permanent(res)) ||
 	    (c != NULL && c->crm == NULL && res->answered &&
 	    res->status == 410) ||	/* Gone: the receiver asks us to stop */
-	    (c != NULL && (uint64_t)job->attempt >= c->attempts &&
-	    !(c->crm != NULL && res->status == 429));
+	    (c != NULL && (uint64_t)job->attempt >= c->attempts && !res->limited);
 	delay = webhook_backoff_ms(conf->notify.backoff_ms, conf->notify.max_backoff_ms,
 	    (uint64_t)job->attempt, (uint32_t)random());
-	/* 429 and 503 with Retry-After: the receiver is overloaded, not this event. */
-	if (res->retry_after_ms > 0 && (res->status == 429 || res->status == 503)) {
+	/* 429 and 503 with Retry-After, a CRM's limit: the receiver is overloaded, not this event. */
+	if (res->retry_after_ms > 0 && (res->status == 429 || res->status == 503 || res->limited)) {
 		hold = now + (res->retry_after_ms < SUBS_MAX_HOLD_MS ? res->retry_after_ms :
 		    SUBS_MAX_HOLD_MS);
 		if (hold > s->hold_until)

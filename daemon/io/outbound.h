@@ -23,6 +23,9 @@ struct outbound_result {
 					   outbound_mail and outbound_slack; outbound_post's callers judge
 					   the status themselves) */
 	int64_t		 retry_after_ms;	/* its Retry-After; 0: none */
+	int		 limited;	/* not ok: the receiver's rate limit, not this request's
+					   fault (a CRM's 429): tried again however many attempts
+					   it takes, never dead-lettered for it (set by crm.c) */
 	int64_t		 ms;		/* how long the request took */
 	const char	*error;		/* "HTTP 503", "timed out after 3000ms", libcurl's words,
 					   "slack: channel_not_found", "RCPT failed: 550" */

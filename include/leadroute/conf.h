@@ -70,19 +70,27 @@ struct conf_crm_pair {
 
 enum conf_crm_kind {
 	CRM_KIND_HUBSPOT,
+	CRM_KIND_SALESFORCE,
 };
 
 /* A CRM the lead's owner (and status) is written back to (docs/crm.md). */
 struct conf_crm {
 	char		*id;		/* also its subscription's id */
 	enum conf_crm_kind kind;
-	char		*api_url;	/* https://api.hubapi.com, no trailing slash */
-	char		*token;		/* a private app's access token */
+	char		*api_url;	/* HubSpot: https://api.hubapi.com; Salesforce: the login
+					   URL (its My Domain); no trailing slash */
+	char		*token;		/* HubSpot: a private app's access token */
 	size_t		 token_len;
+	char		*client_id;	/* Salesforce: the connected app's OAuth client */
+	char		*client_secret;
+	size_t		 client_secret_len;
+	char		*api_version;	/* Salesforce: "60.0" */
+	char		*object;	/* Salesforce: Lead or Contact */
+	int64_t		 token_ttl_ms;	/* Salesforce: an access token is renewed this often */
 	struct conf_crm_pair *owners;	/* rep → owner id */
 	size_t		 nowners;
 	int		 create_missing;	/* a contact not found by email is created */
-	char		*status_property;	/* NULL: no status written */
+	char		*status_property;	/* a property (HubSpot), a field (Salesforce); NULL: none */
 	struct conf_crm_pair *stages;	/* stage → the property's value */
 	size_t		 nstages;
 	uint64_t	 max_in_flight;

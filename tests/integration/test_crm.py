@@ -8,6 +8,7 @@ import json
 
 from harness import DaemonTestCase, main, wait_for
 from hubspot_standin import HubSpotStandin
+from salesforce_standin import SalesforceStandin
 
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 OWNERS = {"ana": "111", "ben": "222", "cy": "333"}
@@ -237,6 +238,156 @@ class ReassignTests(CrmTestCase):
         failed = [p["json"]["properties"]["hubspot_owner_id"] for p in self.hs.got("PATCH")
                   if p["status"] == 503]
         self.assertEqual(failed[0], "111")      # ana's write was among those retried
+        self.assertEqual(self.dead_letters(), [])
+
+
+SF_USERS = {"ana": "005000000000001AAA", "ben": "005000000000002AAA",
+            "cy": "005000000000003AAA"}
+
+
+class SalesforceTestCase(DaemonTestCase):
+
+    connector = {}
+    escalation = ""
+    first_touch = "1h"
+    secret = "s3cret"
+
+    def setUp(self):
+        self.sf = SalesforceStandin(client_id="3MVG9test", client_secret="s3cret",
+                                    users=SF_USERS.values())
+        self.addCleanup(self.sf.close)
+        self.addCleanup(self.sf.assert_clean)
+        conn = {"id": "salesforce", "type": "salesforce", "login_url": self.sf.url,
+                "client_id": "3MVG9test", "client_secret": self.secret, "owners": SF_USERS}
+        conn.update(self.connector)
+        extra = ("notify:\n  backoff: 100ms\n  max_backoff: 1s\n  timeout: 1s\n"
+                 "crm:\n  - %s\n%s" % (json.dumps(conn), self.escalation))
+        self.conf_overrides = dict(reps=REPS, pools=POOLS, first_touch=self.first_touch,
+                                   extra=extra)
+        super().setUp()
+
+    def status(self):
+        subs = {s["id"]: s for s in self.d.get("/v1/subscriptions").json["subscriptions"]}
+        return subs["salesforce"]
+
+    def caught_up(self):
+        st = self.status()
+        return (st["unread"], st["pending"], st["retrying"]) == (0, 0, 0) and st
+
+    def owner_of(self, rid):
+        return self.sf.records[rid].get("OwnerId")
+
+    def dead_letters(self):
+        return self.d.get("/v1/subscriptions/salesforce/dead_letters").json["dead_letters"]
+
+    def token_requests(self):
+        return self.sf.got("POST", "/services/oauth2/token")
+
+
+class SalesforceTests(SalesforceTestCase):
+
+    connector = {"lead_status": {"field": "Status", "stages": {"mql": "Open - Not Contacted",
+                                                               "sal": "Working - Contacted"}}}
+
+    def test_owner_set_by_id_with_one_token(self):
+        rids = [self.sf.add_record("Lead", Email="l%d@acme.de" % i) for i in range(3)]
+        for i, rid in enumerate(rids):
+            self.d.lead(email="l%d@acme.de" % i, country="DE", crm_id=rid)
+        owners = ["ana", "ben", "cy"]
+        for rid, rep in zip(rids, owners):
+            wait_for(lambda: self.owner_of(rid) == SF_USERS[rep], timeout=5,
+                     what="the owner in Salesforce")
+        self.assertEqual(self.sf.records[rids[0]]["Status"], "Open - Not Contacted")
+        tok = self.token_requests()
+        self.assertEqual(len(tok), 1)           # cached, shared by the writes
+        self.assertEqual(tok[0]["headers"]["content-type"], "application/x-www-form-urlencoded")
+        self.assertEqual(tok[0]["body"], b"grant_type=client_credentials&client_id=3MVG9test&"
+                                         b"client_secret=s3cret")
+        patch = self.sf.got("PATCH")[0]
+        self.assertEqual(patch["path"], "/services/data/v60.0/sobjects/Lead/" + rids[0])
+        self.assertEqual(patch["json"], {"OwnerId": SF_USERS["ana"],
+                                         "Status": "Open - Not Contacted"})
+        self.assertEqual(patch["status"], 204)
+        st = wait_for(self.caught_up, timeout=5, what="caught up")
+        self.assertEqual(st["delivers_to"], "salesforce")
+
+    def test_found_by_email_with_soql_quotes_escaped(self):
+        rid = self.sf.add_record("Lead", Email="o'neil@acme.de")
+        self.d.lead(email="o'neil@acme.de", country="DE")
+        wait_for(lambda: self.owner_of(rid) == SF_USERS["ana"], timeout=5, what="found by email")
+        q = self.sf.got("GET", "/services/data/v60.0/query")[0]
+        self.assertEqual(q["path"], "/services/data/v60.0/query?q=SELECT%20Id%20FROM%20Lead%20"
+                         "WHERE%20Email%20%3D%20%27o%5C%27neil%40acme.de%27%20LIMIT%201")
+
+    def test_expired_session_is_renewed(self):
+        a = self.sf.add_record("Lead", Email="a@acme.de")
+        self.d.lead(email="a@acme.de", country="DE", crm_id=a)
+        wait_for(lambda: self.owner_of(a), timeout=5, what="the first write")
+        self.sf.expire_sessions()
+        b = self.sf.add_record("Lead", Email="b@acme.de")
+        self.d.lead(email="b@acme.de", country="DE", crm_id=b)
+        wait_for(lambda: self.owner_of(b) == SF_USERS["ben"], timeout=5, what="after renewal")
+        self.assertEqual(len(self.token_requests()), 2)
+        self.assertEqual([p["status"] for p in self.sf.got("PATCH")][-2:], [401, 204])
+        self.assertEqual(self.d.events("subscription_failed"), [])
+        self.assertEqual(self.dead_letters(), [])
+
+    def test_request_limit_backs_off_never_dropped(self):
+        rid = self.sf.add_record("Lead", Email="r@acme.de")
+        self.sf.plan("limit", "limit", path="/services/data/")
+        self.d.lead(email="r@acme.de", country="DE", crm_id=rid)
+        wait_for(lambda: self.owner_of(rid) == SF_USERS["ana"], timeout=10, what="after limits")
+        failed = self.d.events("subscription_failed")
+        self.assertEqual(len(failed), 2)
+        self.assertIn("Salesforce 403 REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.",
+                      failed[0]["error"])
+        self.assertEqual(self.dead_letters(), [])
+
+    def test_dead_letters_say_why(self):
+        self.d.lead(email="none@acme.de", country="DE")                       # ana: no record
+        self.d.lead(email="us@corp.com", country="US",
+                    crm_id=self.sf.add_record("Lead", Email="us@corp.com"))   # dee: no user id
+        gone = "00Q5e0000099999AAA"
+        self.d.lead(email="gone@acme.de", country="DE", crm_id=gone)          # ben: deleted
+        dl = wait_for(lambda: len(self.dead_letters()) == 3 and self.dead_letters(), timeout=8,
+                      what="three dead letters")
+        errors = sorted(d["last_error"] for d in dl)
+        self.assertIn("Salesforce 404 NOT_FOUND: The requested resource does not exist",
+                      errors[0])
+        self.assertIn("Salesforce has no Lead with the lead's email", errors[1])
+        self.assertIn('rep "dee" has no Salesforce user id (crm salesforce: owners)', errors[2])
+
+
+class SalesforceBadClientTests(SalesforceTestCase):
+
+    secret = "wrong"
+
+    def test_refused_client_is_a_dead_letter_with_salesforces_words(self):
+        self.d.lead(email="x@acme.de", country="DE",
+                    crm_id=self.sf.add_record("Lead", Email="x@acme.de"))
+        dl = wait_for(lambda: self.dead_letters(), timeout=5, what="a dead letter")
+        self.assertIn("token: Salesforce 400 invalid_client: invalid client credentials",
+                      dl[0]["last_error"])
+        self.assertEqual(self.sf.got("PATCH"), [])
+
+
+class SalesforceReassignTests(SalesforceTestCase):
+
+    first_touch = "1s"
+    escalation = "escalation:\n  - {after: 0s, reassign: next_available}\n"
+
+    def test_retries_out_of_order_end_with_the_last_owner(self):
+        rid = self.sf.add_record("Lead", Email="burst@acme.de")
+        self.sf.plan(*[503] * 200, path="/services/data/v60.0/sobjects/")
+        lead = self.d.lead(email="burst@acme.de", country="DE", crm_id=rid)
+        wait_for(lambda: len(self.d.get("/v1/leads/" + lead["id"]).json["owners"]) == 3,
+                 timeout=10, what="two reassignments")
+        wait_for(lambda: self.status()["retrying"] >= 2, timeout=5, what="events retrying")
+        self.sf.clear_plans()
+        wait_for(self.caught_up, timeout=15, what="every event delivered")
+        sent = [p["json"]["OwnerId"] for p in self.sf.got("PATCH") if p["status"] == 204]
+        self.assertEqual(set(sent), {SF_USERS["cy"]})
+        self.assertEqual(self.owner_of(rid), SF_USERS["cy"])
         self.assertEqual(self.dead_letters(), [])
 
 

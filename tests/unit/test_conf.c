@@ -1210,6 +1210,29 @@ START_TEST(test_conf_crm)
 	ck_assert_str_eq(c->crm[0].api_url, "http://127.0.0.1:9");
 	ck_assert_uint_eq(s->events, (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED));
 	conf_unref(c);
+
+	/* Salesforce: its login URL, client, version and object. */
+	c = load_ok(MINIMAL "crm:\n"
+	    "  - id: sf\n"
+	    "    type: salesforce\n"
+	    "    login_url: https://acme.my.salesforce.com/\n"
+	    "    client_id: 3MVG9abc\n"
+	    "    client_secret: s3cret\n"
+	    "    object: Contact\n"
+	    "    owners: {ana: 005Dn000001AbCdIAK}\n"
+	    "    lead_status: {field: Status, stages: {mql: Open}}\n");
+	crm = &c->crm[0];
+	ck_assert_int_eq(crm->kind, CRM_KIND_SALESFORCE);
+	ck_assert_str_eq(crm->api_url, "https://acme.my.salesforce.com");
+	ck_assert_str_eq(crm->client_id, "3MVG9abc");
+	ck_assert_str_eq(crm->client_secret, "s3cret");
+	ck_assert_str_eq(crm->api_version, "60.0");
+	ck_assert_str_eq(crm->object, "Contact");
+	ck_assert_int_eq(crm->token_ttl_ms, 3600 * 1000);
+	ck_assert_str_eq(conf_crm_owner(crm, "ana"), "005Dn000001AbCdIAK");
+	ck_assert_str_eq(conf_crm_stage(crm, "mql"), "Open");
+	ck_assert_str_eq(crm->status_property, "Status");
+	conf_unref(c);
 }
 END_TEST
 
@@ -1222,7 +1245,7 @@ START_TEST(test_conf_crm_errors)
 	    "    events: ['*']\n"
 	    "crm:\n"
 	    "  - id: hubspot\n"
-	    "    type: salesforce\n"
+	    "    type: zoho\n"
 	    "    owners: {ana: \"12a\", zed: \"1\"}\n"
 	    "    lead_status: {property: hs_lead_status}\n"
 	    "  - id: taken\n"
@@ -1235,19 +1258,39 @@ START_TEST(test_conf_crm_errors)
 	    "    type: hubspot\n",
 	    "t.yaml:16: crm[0]: missing \"token\": the private app's access token "
 	    "(credential:NAME, file:PATH or the text)\n"
-	    "t.yaml:17: crm[0].type: unknown CRM \"salesforce\" (hubspot is the one connector)\n"
+	    "t.yaml:17: crm[0].type: unknown CRM \"zoho\" (hubspot or salesforce)\n"
 	    "t.yaml:18: crm[0].owners.ana: expected a HubSpot owner id (digits, as GET "
 	    "/crm/v3/owners lists them), not \"12a\"\n"
 	    "t.yaml:18: crm[0].owners.zed: unknown rep \"zed\"\n"
 	    "t.yaml:19: crm[0].lead_status: missing \"stages\": a map of the lifecycle's "
 	    "stages to the property's values\n"
 	    "t.yaml:20: crm[1].id: the id \"taken\" is a subscription's already: choose another\n"
-	    "t.yaml:22: crm[1].token: expected a token of printable characters without spaces, "
-	    "at most 1024\n"
+	    "t.yaml:22: crm[1].token: expected printable characters without spaces, at most 1024\n"
 	    "t.yaml:23: crm[1].owners: expected a map of reps to their HubSpot owner ids\n"
 	    "t.yaml:24: crm[1].lead_status.stages.nowhere: unknown stage \"nowhere\"\n"
 	    "t.yaml:25: crm[1].max_in_flight: expected a whole number from 1 to 64\n"
 	    "t.yaml:26: crm[2]: duplicate CRM connector id \"hubspot\" (first on line 16)\n");
+	load_fails(MINIMAL "crm:\n"
+	    "  - id: sf\n"
+	    "    type: salesforce\n"
+	    "    token: pat-x\n"
+	    "    login_url: https://acme.my.salesforce.com\n"
+	    "    client_secret: s3cret\n"
+	    "    api_version: v60\n"
+	    "    object: Opportunity\n"
+	    "    owners: {ana: \"41629183\"}\n"
+	    "    lead_status: {property: Status, stages: {mql: Open}}\n",
+	    "t.yaml:11: crm[0]: missing \"client_id\": the connected app's consumer key "
+	    "(credential:NAME, file:PATH or the text)\n"
+	    "t.yaml:13: crm[0].token: a HubSpot connector's: Salesforce takes login_url, "
+	    "client_id and client_secret\n"
+	    "t.yaml:16: crm[0].api_version: expected a REST API version such as \"60.0\", not "
+	    "\"v60\"\n"
+	    "t.yaml:17: crm[0].object: expected Lead or Contact, not \"Opportunity\"\n"
+	    "t.yaml:18: crm[0].owners.ana: expected a Salesforce user id (15 or 18 letters and "
+	    "digits, 005…), not \"41629183\"\n"
+	    "t.yaml:19: crm[0].lead_status: unknown key \"property\"\n"
+	    "t.yaml:19: crm[0].lead_status: missing \"field\"\n");
 }
 END_TEST
 

@@ -126,6 +126,94 @@ START_TEST(test_bodies)
 }
 END_TEST
 
+START_TEST(test_sf_ids_and_verdicts)
+{
+	ck_assert(crm_sf_id_ok("00Q5e00000AbCdE"));
+	ck_assert(crm_sf_id_ok("005Dn000001AbCdIAK"));
+	ck_assert(!crm_sf_id_ok("005Dn000001AbCdI"));
+	ck_assert(!crm_sf_id_ok("00Q5e00000AbCd'"));
+	ck_assert(!crm_sf_id_ok("12345"));
+	ck_assert_int_eq(crm_sf_verdict(204, ""), CRM_DONE);
+	ck_assert_int_eq(crm_sf_verdict(403, "REQUEST_LIMIT_EXCEEDED"), CRM_RETRY);
+	ck_assert_int_eq(crm_sf_verdict(400, "UNABLE_TO_LOCK_ROW"), CRM_RETRY);
+	ck_assert_int_eq(crm_sf_verdict(503, ""), CRM_RETRY);
+	ck_assert_int_eq(crm_sf_verdict(403, "INSUFFICIENT_ACCESS"), CRM_PERMANENT);
+	ck_assert_int_eq(crm_sf_verdict(404, "NOT_FOUND"), CRM_PERMANENT);
+	ck_assert_int_eq(crm_sf_verdict(400, "INVALID_CROSS_REFERENCE_KEY"), CRM_PERMANENT);
+	ck_assert_int_eq(crm_sf_verdict(401, "INVALID_SESSION_ID"), CRM_PERMANENT);
+}
+END_TEST
+
+/* Salesforce's documented error bodies: REST's array, OAuth's object. */
+START_TEST(test_sf_errors)
+{
+	char code[CRM_ID_LEN], out[CRM_ERROR_LEN];
+
+	crm_sf_error(401, S("[{\"message\":\"Session expired or invalid\",\"errorCode\":"
+	    "\"INVALID_SESSION_ID\"}]"), code, out, sizeof(out));
+	ck_assert_str_eq(code, "INVALID_SESSION_ID");
+	ck_assert_str_eq(out, "Salesforce 401 INVALID_SESSION_ID: Session expired or invalid");
+	crm_sf_error(403, S("[{\"message\":\"TotalRequests Limit exceeded.\",\"errorCode\":"
+	    "\"REQUEST_LIMIT_EXCEEDED\"}]"), code, out, sizeof(out));
+	ck_assert_str_eq(code, "REQUEST_LIMIT_EXCEEDED");
+	crm_sf_error(400, S("{\"error\":\"invalid_client\",\"error_description\":"
+	    "\"invalid client credentials\"}"), code, out, sizeof(out));
+	ck_assert_str_eq(out, "Salesforce 400 invalid_client: invalid client credentials");
+	crm_sf_error(404, S("[]"), code, out, sizeof(out));
+	ck_assert_str_eq(code, "");
+	ck_assert_str_eq(out, "Salesforce 404");
+	crm_sf_error(500, NULL, 0, code, out, sizeof(out));
+	ck_assert_str_eq(out, "Salesforce 500");
+}
+END_TEST
+
+START_TEST(test_sf_answers)
+{
+	char id[CRM_ID_LEN], *token, *instance;
+
+	ck_assert_int_eq(crm_sf_token(S("{\"access_token\":\"00D!AQ.x\",\"instance_url\":"
+	    "\"https://acme.my.salesforce.com/\",\"id\":\"https://login.salesforce.com/id/00D/005\","
+	    "\"token_type\":\"Bearer\",\"issued_at\":\"1700000000000\"}"), &token, &instance), 0);
+	ck_assert_str_eq(token, "00D!AQ.x");
+	ck_assert_str_eq(instance, "https://acme.my.salesforce.com");
+	free(token);
+	free(instance);
+	ck_assert_int_eq(crm_sf_token(S("{\"access_token\":\"a b\",\"instance_url\":"
+	    "\"https://x\"}"), &token, &instance), -1);
+	ck_assert_ptr_null(token);
+	ck_assert_int_eq(crm_sf_token(S("{\"access_token\":\"ab\",\"instance_url\":"
+	    "\"ftp://x\"}"), &token, &instance), -1);
+	ck_assert_int_eq(crm_sf_query_id(S("{\"totalSize\":1,\"done\":true,\"records\":[{"
+	    "\"attributes\":{\"type\":\"Lead\"},\"Id\":\"00Q5e00000AbCdEAAA\"}]}"), id), 1);
+	ck_assert_str_eq(id, "00Q5e00000AbCdEAAA");
+	ck_assert_int_eq(crm_sf_query_id(S("{\"totalSize\":0,\"done\":true,\"records\":[]}"), id),
+	    0);
+	ck_assert_int_eq(crm_sf_query_id(S("{\"records\":[{\"Id\":\"x\"}]}"), id), -1);
+	ck_assert_int_eq(crm_sf_query_id(S("{}"), id), -1);
+}
+END_TEST
+
+START_TEST(test_sf_bodies)
+{
+	char *b;
+
+	b = crm_sf_email_query("Lead", "o'neil\\x@acme.de");
+	ck_assert_str_eq(b, "SELECT%20Id%20FROM%20Lead%20WHERE%20Email%20%3D%20%27o%5C%27neil"
+	    "%5C%5Cx%40acme.de%27%20LIMIT%201");
+	free(b);
+	b = crm_sf_patch_body("005Dn000001AbCdIAK", "Status", "Working");
+	ck_assert_str_eq(b, "{\"OwnerId\":\"005Dn000001AbCdIAK\",\"Status\":\"Working\"}");
+	free(b);
+	b = crm_sf_patch_body("005Dn000001AbCdIAK", NULL, NULL);
+	ck_assert_str_eq(b, "{\"OwnerId\":\"005Dn000001AbCdIAK\"}");
+	free(b);
+	b = crm_sf_token_form("3MVG9 id", "s&c=ret");
+	ck_assert_str_eq(b, "grant_type=client_credentials&client_id=3MVG9%20id&"
+	    "client_secret=s%26c%3Dret");
+	free(b);
+}
+END_TEST
+
 Suite *
 crm_answer_suite(void)
 {
@@ -137,6 +225,10 @@ crm_answer_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_search_answers);
 	tcase_add_test(tc, test_bodies);
+	tcase_add_test(tc, test_sf_ids_and_verdicts);
+	tcase_add_test(tc, test_sf_errors);
+	tcase_add_test(tc, test_sf_answers);
+	tcase_add_test(tc, test_sf_bodies);
 	suite_add_tcase(s, tc);
 	return s;
 }
