@@ -92,8 +92,8 @@ crm_pairs(struct conf_ctx *ctx, const struct ynode *map, const char *path,
 		if ((v = confread_scalar(ctx->diags, map->items[i], sub, expected)) == NULL)
 			continue;
 		if (!value_ok(v)) {
-			conf_error(ctx, map->items[i]->line, sub, "expected %s, not \"%s\"", expected,
-			    v);
+			conf_error(ctx, map->items[i]->line, sub, "expected %s, not \"%s\"",
+			    expected, v);
 			continue;
 		}
 		pairs[*n].key = xstrdup(k);
@@ -144,7 +144,8 @@ crm_lead_status(struct conf_ctx *ctx, const struct ynode *n, const char *path,
 		return;
 	}
 	snprintf(sub, sizeof(sub), "%s.lead_status.stages", path);
-	crm->stages = crm_pairs(ctx, stages, sub, sf ? "the lifecycle's stages to the field's values" :
+	crm->stages = crm_pairs(ctx, stages, sub, sf ?
+	    "the lifecycle's stages to the field's values" :
 	    "the lifecycle's stages to the property's values",
 	    crm_stage_known, "stage", crm_value_ok,
 	    sf ? "the field's value (a string)" : "the property's value (a string)",
@@ -293,13 +294,16 @@ crm_parse(struct conf_ctx *ctx, const struct ynode *item, const char *path, stru
 		    "(GET /crm/v3/owners lists them)");
 	} else {
 		snprintf(sub, sizeof(sub), "%s.owners", path);
-		crm->owners = sf ?
-		    crm_pairs(ctx, n, sub, "reps to their Salesforce user ids", crm_rep_known, "rep",
-		    crm_sf_id_ok, "a Salesforce user id (15 or 18 letters and digits, 005…)",
-		    &crm->nowners) :
-		    crm_pairs(ctx, n, sub, "reps to their HubSpot owner ids", crm_rep_known, "rep",
-		    crm_hubspot_id_ok, "a HubSpot owner id (digits, as GET /crm/v3/owners lists them)",
-		    &crm->nowners);
+		if (sf)
+			crm->owners = crm_pairs(ctx, n, sub, "reps to their Salesforce user ids",
+			    crm_rep_known, "rep", crm_sf_id_ok,
+			    "a Salesforce user id (15 or 18 letters and digits, 005…)",
+			    &crm->nowners);
+		else
+			crm->owners = crm_pairs(ctx, n, sub, "reps to their HubSpot owner ids",
+			    crm_rep_known, "rep", crm_hubspot_id_ok,
+			    "a HubSpot owner id (digits, as GET /crm/v3/owners lists them)",
+			    &crm->nowners);
 	}
 	if ((n = ytree_get(item, "lead_status")) != NULL)
 		crm_lead_status(ctx, n, path, crm);

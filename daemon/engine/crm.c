@@ -199,7 +199,7 @@ crm_sf_step(struct crm_call *call)
 		crm_patch(call);
 }
 
-static int crm_after_write(struct crm_call *call, const struct outbound_result *res);
+static void crm_after_write(struct crm_call *call, const struct outbound_result *res);
 static void crm_on_sf_answer(struct crm_call *call, const struct outbound_result *res);
 
 static void
@@ -242,9 +242,10 @@ crm_on_answer(const struct outbound_result *res, void *arg)
 		if (found == 1) {
 			crm_patch(call);
 		} else if (found == 0 && call->crm->create_missing) {
-			crm_send(call, CRM_CREATE, "POST", "/crm/v3/objects/contacts",
-			    crm_hubspot_create_body(call->email, call->first, call->last,
-			    call->company, call->owner_id, call->crm->status_property, call->status));
+			char *body = crm_hubspot_create_body(call->email, call->first, call->last,
+			    call->company, call->owner_id, call->crm->status_property, call->status);
+
+			crm_send(call, CRM_CREATE, "POST", "/crm/v3/objects/contacts", body);
 		} else if (found == 0) {
 			crm_finish(call, 0, 1, res, "HubSpot has no contact with the lead's email "
 			    "(create_missing is off)");
@@ -265,16 +266,13 @@ crm_on_answer(const struct outbound_result *res, void *arg)
 }
 
 /* Written: read the lead again, and write again if it moved meanwhile. */
-static int
+static void
 crm_after_write(struct crm_call *call, const struct outbound_result *res)
 {
-	if (++call->rounds >= CRM_MAX_ROUNDS) {
+	if (++call->rounds >= CRM_MAX_ROUNDS)
 		crm_finish(call, 1, 0, res, "written");
-		return 0;
-	}
-	if (crm_read(call) == -1)
+	else if (crm_read(call) == -1)
 		crm_finish(call, 0, 0, NULL, "reading the lead again: unavailable");
-	return 0;
 }
 
 static void crm_token_forget(struct crm_call *call);
@@ -370,6 +368,13 @@ crm_str(const redisReply *r)
 	return r->type == REDIS_REPLY_STRING && r->len > 0 ? r->str : NULL;
 }
 
+/* The CRM holds the lead's value now: it has none to write, or the last write sent it. */
+static int
+crm_holds(const char *now, const char *sent)
+{
+	return now == NULL || (sent != NULL && strcmp(now, sent) == 0);
+}
+
 /* The lead as it is now: owner, fields, stage. */
 static void
 crm_on_lead(const struct store_reply *reply, void *arg)
@@ -385,7 +390,8 @@ crm_on_lead(const struct store_reply *reply, void *arg)
 		return;
 	}
 	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3) {
-		e = xasprintf("reading the lead: %s", reply->err != NULL ? reply->err : "a bad reply");
+		e = xasprintf("reading the lead: %s", reply->err != NULL ? reply->err :
+		    "a bad reply");
 		crm_finish(call, 0, 0, NULL, e);
 		free(e);
 		return;
@@ -408,9 +414,7 @@ crm_on_lead(const struct store_reply *reply, void *arg)
 	}
 	if (call->rounds > 0) {
 		/* After a write: done when the CRM now holds what the lead holds. */
-		if ((owner_id == NULL || (call->owner_id != NULL &&
-		    strcmp(owner_id, call->owner_id) == 0)) &&
-		    (status == NULL || (call->status != NULL && strcmp(status, call->status) == 0))) {
+		if (crm_holds(owner_id, call->owner_id) && crm_holds(status, call->status)) {
 			crm_finish(call, 1, 0, NULL, "written");
 			return;
 		}
