@@ -572,6 +572,7 @@ crm_on_token(const struct outbound_result *res, void *arg)
 	explicit_bzero(tok->form, strlen(tok->form));
 	free(tok->form);
 	tok->form = NULL;
+	crm_token_clear(tok);	/* a fetch starts without one; nothing to keep */
 	if (res->ok && crm_sf_token(res->body, res->body_len, &tok->token,
 	    &tok->instance_url) == 0) {
 		tok->got_ms = sys_now_ms();
