@@ -25,6 +25,7 @@
 #include "engine/pii_key.h"
 #include "engine/scorecard_agg.h"
 #include "engine/sla.h"
+#include "engine/crm.h"
 #include "engine/subs.h"
 #include "io/http.h"
 #include "io/log.h"
@@ -334,6 +335,7 @@ main(int argc, char **argv)
 	srv.snaps = lead_snaps_new(&srv);
 	srv.notify = notify_new(&srv);
 	srv.subs = subs_new(&srv);
+	srv.crm_tokens = crm_tokens_new(&srv);
 	srv.gate = intake_gate_new();
 	srv.agg = scorecard_agg_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
@@ -394,6 +396,7 @@ listen_failed:
 	feed_free(srv.feed);	/* after the store: its callbacks may still run */
 	notify_free(srv.notify);	/* after the store: its callbacks may still run */
 	subs_free(srv.subs);		/* likewise */
+	crm_tokens_free(srv.crm_tokens);	/* after subs: its writes are gone */
 	lead_snaps_free(srv.snaps);	/* likewise, after its users */
 	api_slack_abort_updates();
 	outbound_free(srv.outbound);	/* after its users */

@@ -19,6 +19,7 @@ struct server {
 	struct outbound		*outbound;	/* outbound HTTP (libcurl on the loop) */
 	struct notify		*notify;	/* notifications to people */
 	struct subs		*subs;		/* event subscriptions */
+	struct crm_tokens	*crm_tokens;	/* Salesforce access tokens, shared by its writes */
 	struct lead_snaps	*snaps;		/* leads as outbound messages show them (shared reads) */
 	struct scorecard_agg	*agg;		/* the scorecard's aggregates */
 	struct intake_gate	*gate;		/* one person's leads routed one at a time */

@@ -74,7 +74,8 @@ api_write_sub_status(struct jsonw *w, const struct conf_subscription *c, const j
 	jsonw_begin_object(w, NULL);
 	jsonw_string(w, "id", c->id);
 	/* The built-in one goes to each rep's channel, not to one URL. */
-	jsonw_string(w, "delivers_to", c->reps ? "rep_channels" : "url");
+	jsonw_string(w, "delivers_to", c->reps ? "rep_channels" : c->crm == NULL ? "url" :
+	    c->crm->kind == CRM_KIND_SALESFORCE ? "salesforce" : "hubspot");
 	api_write_url(w, c->url);
 	jsonw_begin_array(w, "events");
 	for (i = 0; i < SUB_EVENT_COUNT; i++)

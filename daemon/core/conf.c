@@ -151,6 +151,7 @@ conf_free(struct conf *c)
 	conf_free_sla(c);
 	conf_free_channels(c);
 	conf_free_subs(c);
+	conf_free_crm(c);
 	conf_free_lifecycle(c);
 	conf_free_routing(c);
 	free(c->redis.url);

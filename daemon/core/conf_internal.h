@@ -104,6 +104,10 @@ void conf_free_sla(struct conf *c);
 void conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list);
 void conf_free_subs(struct conf *c);
 
+/* CRM connectors (conf_crm.c): parsed before the subscriptions, which add one each. */
+void conf_parse_crm(struct conf_ctx *ctx, const struct ynode *list);
+void conf_free_crm(struct conf *c);
+
 /* Sections in conf_lifecycle.c; lifecycle and scorecard take NULL when absent. */
 void conf_parse_lifecycle(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_changelog(struct conf_ctx *ctx, const struct ynode *map);

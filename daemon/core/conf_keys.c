@@ -100,6 +100,7 @@ const struct conf_key conf_keys[] = {
 	{ .path = "auth", .kind = CK_LIST, .list = conf_parse_auth, .parse_absent = 1 },
 	{ .path = "pii", .kind = CK_LIST, .list = conf_parse_pii, .parse_absent = 1 },
 	{ .path = "sources", .kind = CK_LIST, .list = conf_parse_sources },
+	{ .path = "crm", .kind = CK_LIST, .list = conf_parse_crm },
 	{ .path = "subscriptions", .kind = CK_LIST, .list = conf_parse_subscriptions,
 	  .parse_absent = 1 },
 };

@@ -232,6 +232,44 @@ conf_sub_reps(struct conf *c)
 	s->pause_after_ms = INT64_MAX / 4;
 }
 
+/*
+ * One subscription per CRM connector: the owner written back on assignment
+ * and reassignment, and the status on stage moves when it maps stages. Its
+ * id is the connector's, so GET /v1/subscriptions shows its delivery.
+ */
+static void
+conf_sub_crm(struct conf_ctx *ctx)
+{
+	struct conf *c = ctx->conf;
+	size_t i;
+
+	for (i = 0; i < c->ncrm; i++) {
+		const struct conf_crm *crm = &c->crm[i];
+		const struct conf_subscription *prev = conf_find_subscription(c, crm->id);
+		struct conf_subscription *s;
+		char path[64];
+
+		snprintf(path, sizeof(path), "crm[%zu].id", i);
+		if (prev != NULL) {
+			conf_error(ctx, crm->line, path, "the id \"%s\" is %s already: choose another",
+			    crm->id, prev->reps ? "the rep messages' own" : "a subscription's");
+			continue;
+		}
+		s = &c->subs[c->nsubs++];
+		s->id = xstrdup(crm->id);
+		s->url = xstrdup(crm->api_url);	/* shown as its host: where it writes */
+		s->crm = crm;
+		s->events = (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED);
+		if (crm->status_property != NULL)
+			s->events |= (1u << SUB_LEAD_ACCEPTED) | (1u << SUB_LEAD_REJECTED) |
+			    (1u << SUB_LEAD_STAGE_CHANGED);
+		s->max_in_flight = crm->max_in_flight;
+		s->attempts = crm->attempts;
+		s->pause_after_ms = crm->pause_after_ms;
+		s->line = crm->line;
+	}
+}
+
 void
 conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list)
 {
@@ -243,7 +281,7 @@ conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list)
 
 	if (list != NULL && !confread_is_list(ctx->diags, list, "subscriptions", "subscriptions"))
 		return;
-	c->subs = xcalloc((list != NULL ? list->n : 0) + 1, sizeof(*c->subs));
+	c->subs = xcalloc((list != NULL ? list->n : 0) + 1 + c->ncrm, sizeof(*c->subs));
 	for (i = 0; list != NULL && i < list->n; i++) {
 		const struct ynode *item = list->items[i];
 		const struct conf_subscription *prev;
@@ -270,6 +308,7 @@ conf_parse_subscriptions(struct conf_ctx *ctx, const struct ynode *list)
 		conf_sub_parse(ctx, item, path, s);
 	}
 	conf_sub_reps(c);
+	conf_sub_crm(ctx);
 }
 
 void

@@ -29,6 +29,7 @@
 #include "leadroute/webhook.h"
 
 #include "engine/courier.h"
+#include "engine/crm.h"
 #include "engine/event_body.h"
 #include "engine/lead_snap.h"
 #include "engine/subs.h"
@@ -67,6 +68,7 @@ struct sub_job {
 	char			*body;
 	size_t			 len;
 	struct outbound_req	*req;
+	struct crm_call		*crm;		/* a CRM connector's delivery under way */
 	int			 queued;	/* in ready */
 };
 
@@ -242,6 +244,7 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	int dead;
 
 	job->req = NULL;
+	job->crm = NULL;
 	s->sending--;
 	if (res->ok) {
 		metrics_inc_label(METRIC_LABEL_SUB_DELIVERED, s->id, 1);
@@ -264,15 +267,19 @@ sub_on_answer(const struct outbound_result *res, void *arg)
 	s->failing = 1;
 	/*
 	 * A refusal for good (the courier's verdict on Slack's and SMTP's
-	 * answers), or a subscriber's 4xx for this event: no retry changes it.
+	 * answers, the CRM's), or a subscriber's 4xx for this event: no retry
+	 * changes it. A CRM's rate limit is no failure of the event: it waits,
+	 * however long, and is never dropped for it.
 	 */
-	dead = res->permanent || (c != NULL && !c->reps && courier_http_permanent(res)) ||
-	    (res->answered && res->status == 410) ||	/* Gone: the receiver asks us to stop */
-	    (c != NULL && (uint64_t)job->attempt >= c->attempts);
+	dead = res->permanent || (c != NULL && !c->reps && c->crm == NULL &&
+	    courier_http_permanent(res)) ||
+	    (c != NULL && c->crm == NULL && res->answered &&
+	    res->status == 410) ||	/* Gone: the receiver asks us to stop */
+	    (c != NULL && (uint64_t)job->attempt >= c->attempts && !res->limited);
 	delay = webhook_backoff_ms(conf->notify.backoff_ms, conf->notify.max_backoff_ms,
 	    (uint64_t)job->attempt, (uint32_t)random());
-	/* 429 and 503 with Retry-After: the receiver is overloaded, not this event. */
-	if (res->retry_after_ms > 0 && (res->status == 429 || res->status == 503)) {
+	/* 429 and 503 with Retry-After, a CRM's limit: the receiver is overloaded, not this event. */
+	if (res->retry_after_ms > 0 && (res->status == 429 || res->status == 503 || res->limited)) {
 		hold = now + (res->retry_after_ms < SUBS_MAX_HOLD_MS ? res->retry_after_ms :
 		    SUBS_MAX_HOLD_MS);
 		if (hold > s->hold_until)
@@ -335,6 +342,17 @@ sub_post(struct sub_job *job, const struct conf_subscription *c)
 	job->s->sending++;
 	if (c->reps) {
 		sub_post_rep(job);
+		return;
+	}
+	if (c->crm != NULL) {
+		/* The body is the lead's id: what is written is read at each attempt. */
+		job->crm = crm_deliver(job->s->subs->srv, c->crm, job->body, sub_on_answer, job);
+		if (job->crm == NULL) {
+			struct outbound_result res = { 0 };
+
+			res.error = "Redis is unavailable";
+			sub_on_answer(&res, job);
+		}
 		return;
 	}
 	headers = outbound_webhook_headers(conf->redis.prefix, job->eid, sys_now_ms() / 1000,
@@ -476,6 +494,13 @@ sub_take_entry(struct sub *s, const redisReply *e, int again)
 	s->held++;
 	TAILQ_INSERT_TAIL(&s->jobs, job, entry);
 	lead = json_string_value(json_object_get(fields, "lead"));
+	if (c->crm != NULL && lead != NULL) {
+		/* A CRM reads the lead itself at each attempt (crm.c): latest wins. */
+		job->body = xstrdup(lead);
+		job->len = strlen(lead);
+		sub_send(job);
+		return;
+	}
 	if (event_has_snapshot(job->type) && lead != NULL) {
 		const char *seq = json_string_value(json_object_get(fields, "seq"));
 
@@ -916,11 +941,16 @@ subs_stop(struct subs *subs)
 
 		for (job = TAILQ_FIRST(&s->jobs); job != NULL; job = next) {
 			next = TAILQ_NEXT(job, entry);
-			if (job->req == NULL && !job->queued)
+			if (job->req == NULL && job->crm == NULL && !job->queued)
 				continue;	/* waiting for its lead: ends when that comes */
 			if (job->req != NULL) {
 				outbound_cancel(job->req);
 				job->req = NULL;
+				s->sending--;
+			}
+			if (job->crm != NULL) {
+				crm_cancel(job->crm);
+				job->crm = NULL;
 				s->sending--;
 			}
 			if (job->queued)
@@ -951,6 +981,8 @@ subs_free(struct subs *subs)
 			TAILQ_REMOVE(&s->jobs, job, entry);
 			if (job->req != NULL)
 				outbound_cancel(job->req);
+			if (job->crm != NULL)
+				crm_cancel(job->crm);
 			sub_job_free(job);
 		}
 		store_args_free(&s->acks);

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 
 #include "leadroute/mail.h"
@@ -34,6 +35,7 @@ enum outbound_kind {
 	OUTBOUND_HTTP,		/* outbound_post: the HTTP status is the verdict */
 	OUTBOUND_SLACK,		/* outbound_slack: the status and the JSON answer */
 	OUTBOUND_MAIL,		/* outbound_mail: the SMTP replies */
+	OUTBOUND_API,		/* outbound_request: the status, and the whole answer for the caller */
 };
 
 struct outbound_req {
@@ -44,7 +46,8 @@ struct outbound_req {
 	struct curl_slist	*headers;
 	struct curl_slist	*rcpt;		/* mail: the recipient */
 	curl_mime		*mime;		/* mail: the message */
-	struct buf		 whole;		/* slack: the answer, up to OUTBOUND_MAX_ANSWER */
+	struct buf		 whole;		/* slack, api: the answer, up to OUTBOUND_MAX_ANSWER */
+	int64_t			 limit_window_ms;	/* api: X-HubSpot-RateLimit-Interval-Milliseconds */
 	struct event		*refuse;	/* refused before it started: its cb, from the loop */
 	const char		*refused;	/* why (static text) */
 	outbound_cb		*cb;
@@ -186,7 +189,8 @@ outbound_on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 		memcpy(req->answer + req->got, ptr, keep);
 		req->answer[req->got + keep] = '\0';
 	}
-	if (req->kind == OUTBOUND_SLACK && req->got < OUTBOUND_MAX_ANSWER)
+	if ((req->kind == OUTBOUND_SLACK || req->kind == OUTBOUND_API) &&
+	    req->got < OUTBOUND_MAX_ANSWER)
 		buf_append(&req->whole, ptr, n < OUTBOUND_MAX_ANSWER - req->got ? n :
 		    OUTBOUND_MAX_ANSWER - req->got);
 	req->got += n;
@@ -322,6 +326,12 @@ outbound_finish(struct outbound_req *req, CURLcode res)
 			err = xasprintf("HTTP %ld%s", r.status, req->cut ?
 			    " (answer cut off at 64 KiB)" : "");
 		}
+		if (req->kind == OUTBOUND_API) {
+			buf_append(&req->whole, "", 1);	/* NUL-terminated, not counted */
+			r.body = req->whole.data;
+			r.body_len = req->whole.len - 1;
+			r.limit_window_ms = req->limit_window_ms;
+		}
 	}
 	r.error = err;
 	req->cb(&r, req->arg);
@@ -448,6 +458,54 @@ outbound_post(struct outbound *ob, const char *url, struct curl_slist *headers,
 	struct outbound_req *req = outbound_req_new(ob, OUTBOUND_HTTP, timeout_ms, cb, arg);
 
 	outbound_setup_post(req, url, headers, body, len);
+	return outbound_start(req);
+}
+
+/* A header line of an API call's answer: the rate limit's window, when it says one. */
+static size_t
+outbound_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	static const char name[] = "x-hubspot-ratelimit-interval-milliseconds:";
+	struct outbound_req *req = userdata;
+	size_t n = size * nmemb;
+	char val[24];
+	size_t k;
+
+	if (n > sizeof(name) - 1 && n - (sizeof(name) - 1) < sizeof(val) &&
+	    strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
+		memcpy(val, ptr + sizeof(name) - 1, n - (sizeof(name) - 1));
+		val[n - (sizeof(name) - 1)] = '\0';
+		for (k = 0; val[k] == ' '; k++)
+			;
+		req->limit_window_ms = strtoll(val + k, NULL, 10);
+		if (req->limit_window_ms < 0 || req->limit_window_ms > 86400000)
+			req->limit_window_ms = 0;
+	}
+	return n;
+}
+
+struct outbound_req *
+outbound_request(struct outbound *ob, const char *method, const char *url,
+    struct curl_slist *headers, const char *body, size_t len, int64_t timeout_ms,
+    outbound_cb *cb, void *arg)
+{
+	struct outbound_req *req = outbound_req_new(ob, OUTBOUND_API, timeout_ms, cb, arg);
+
+	if (body != NULL) {
+		outbound_setup_post(req, url, headers, body, len);
+		if (strcmp(method, "POST") != 0)
+			curl_easy_setopt(req->easy, CURLOPT_CUSTOMREQUEST, method);
+	} else {
+		req->headers = headers;
+		outbound_setup(req, url, "http,https", (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+		curl_easy_setopt(req->easy, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, req->headers);
+		curl_easy_setopt(req->easy, CURLOPT_USERAGENT, "leadrouted/" PACKAGE_VERSION);
+		curl_easy_setopt(req->easy, CURLOPT_WRITEFUNCTION, outbound_on_data);
+		curl_easy_setopt(req->easy, CURLOPT_WRITEDATA, req);
+	}
+	curl_easy_setopt(req->easy, CURLOPT_HEADERFUNCTION, outbound_on_header);
+	curl_easy_setopt(req->easy, CURLOPT_HEADERDATA, req);
 	return outbound_start(req);
 }
 

@@ -23,11 +23,19 @@ struct outbound_result {
 					   outbound_mail and outbound_slack; outbound_post's callers judge
 					   the status themselves) */
 	int64_t		 retry_after_ms;	/* its Retry-After; 0: none */
+	int		 limited;	/* not ok: the receiver's rate limit, not this request's
+					   fault (a CRM's 429): tried again however many attempts
+					   it takes, never dead-lettered for it (set by crm.c) */
 	int64_t		 ms;		/* how long the request took */
 	const char	*error;		/* "HTTP 503", "timed out after 3000ms", libcurl's words,
 					   "slack: channel_not_found", "RCPT failed: 550" */
 	const char	*answer;	/* the first bytes of the answer's body (NUL-terminated);
 					   for mail the server's last reply line */
+	const char	*body;		/* outbound_request: the whole answer (up to OUTBOUND_MAX_ANSWER,
+					   NUL-terminated); else NULL */
+	size_t		 body_len;
+	int64_t		 limit_window_ms;	/* outbound_request: a rate limit's window, from
+						   X-HubSpot-RateLimit-Interval-Milliseconds; 0: none */
 	const char	*channel;	/* outbound_slack done: the message's channel id; else NULL */
 	const char	*ts;		/* outbound_slack done: the message's ts; else NULL */
 };
@@ -52,6 +60,16 @@ void outbound_free(struct outbound *ob);
  * this returns. Returns NULL (and no cb) when libcurl refuses to start it.
  */
 struct outbound_req *outbound_post(struct outbound *ob, const char *url,
+    struct curl_slist *headers, const char *body, size_t len, int64_t timeout_ms,
+    outbound_cb *cb, void *arg);
+
+/*
+ * An API call: method ("GET", "POST", "PATCH") to url with headers (taken
+ * over) and body (borrowed, as for outbound_post; NULL with GET), the whole
+ * answer read (up to OUTBOUND_MAX_ANSWER) into res->body for the caller to
+ * judge with the status; ok for a 2xx. Otherwise as outbound_post.
+ */
+struct outbound_req *outbound_request(struct outbound *ob, const char *method, const char *url,
     struct curl_slist *headers, const char *body, size_t len, int64_t timeout_ms,
     outbound_cb *cb, void *arg);
 

@@ -58,8 +58,50 @@ struct conf_subscription {
 	uint64_t	 attempts;	/* before the dead-letter list */
 	int64_t		 pause_after_ms;	/* failing this long without a success: paused */
 	int		 reps;		/* the built-in one: leads told to their reps' channels */
+	const struct conf_crm *crm;	/* a CRM connector's: the owner written back, not a POST */
 	int		 line;
 };
+
+/* A rep's id in a CRM, or a stage's value of the CRM's status property. */
+struct conf_crm_pair {
+	char		*key;		/* a rep's id, a stage's id */
+	char		*value;		/* HubSpot's owner id, the property's value */
+};
+
+enum conf_crm_kind {
+	CRM_KIND_HUBSPOT,
+	CRM_KIND_SALESFORCE,
+};
+
+/* A CRM the lead's owner (and status) is written back to (docs/crm.md). */
+struct conf_crm {
+	char		*id;		/* also its subscription's id */
+	enum conf_crm_kind kind;
+	char		*api_url;	/* HubSpot: https://api.hubapi.com; Salesforce: the login
+					   URL (its My Domain); no trailing slash */
+	char		*token;		/* HubSpot: a private app's access token */
+	size_t		 token_len;
+	char		*client_id;	/* Salesforce: the connected app's OAuth client */
+	char		*client_secret;
+	size_t		 client_secret_len;
+	char		*api_version;	/* Salesforce: "60.0" */
+	char		*object;	/* Salesforce: Lead or Contact */
+	int64_t		 token_ttl_ms;	/* Salesforce: an access token is renewed this often */
+	struct conf_crm_pair *owners;	/* rep → owner id */
+	size_t		 nowners;
+	int		 create_missing;	/* a contact not found by email is created */
+	char		*status_property;	/* a property (HubSpot), a field (Salesforce); NULL: none */
+	struct conf_crm_pair *stages;	/* stage → the property's value */
+	size_t		 nstages;
+	uint64_t	 max_in_flight;
+	uint64_t	 attempts;
+	int64_t		 pause_after_ms;
+	int		 line;
+};
+
+/* The CRM's id of a rep, the value of a stage; NULL when the connector maps none. */
+const char *conf_crm_owner(const struct conf_crm *crm, const char *rep);
+const char *conf_crm_stage(const struct conf_crm *crm, const char *stage);
 
 /* The id of the built-in subscription that tells reps of their leads (notify channels). */
 #define SUB_REPS_ID "reps"
@@ -450,6 +492,8 @@ struct conf {
 
 	struct conf_subscription *subs;
 	size_t		  nsubs;
+	struct conf_crm	 *crm;		/* CRM connectors (each also a subscription) */
+	size_t		  ncrm;
 
 	struct conf_person *people;
 	size_t		  npeople;

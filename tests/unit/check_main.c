@@ -29,6 +29,7 @@ main(void)
 	srunner_add_suite(sr, sig_suite());
 	srunner_add_suite(sr, slack_suite());
 	srunner_add_suite(sr, slack_answer_suite());
+	srunner_add_suite(sr, crm_answer_suite());
 	srunner_add_suite(sr, time_suite());
 	srunner_add_suite(sr, tz_suite());
 	srunner_add_suite(sr, units_suite());

@@ -23,6 +23,7 @@ Suite *scorecard_fold_suite(void);
 Suite *sig_suite(void);
 Suite *slack_suite(void);
 Suite *slack_answer_suite(void);
+Suite *crm_answer_suite(void);
 Suite *time_suite(void);
 Suite *tz_suite(void);
 Suite *units_suite(void);

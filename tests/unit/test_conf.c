@@ -1173,6 +1173,127 @@ START_TEST(test_conf_subscription_errors)
 }
 END_TEST
 
+/* A HubSpot connector: its own settings, and the subscription it is delivered as. */
+START_TEST(test_conf_crm)
+{
+	struct conf *c = load_ok(MINIMAL "crm:\n"
+	    "  - id: hubspot\n"
+	    "    type: hubspot\n"
+	    "    token: pat-na1-abc\n"
+	    "    owners: {ana: \"12345\", ben: 678}\n"
+	    "    create_missing: true\n"
+	    "    lead_status: {property: hs_lead_status, stages: {mql: NEW, sal: OPEN}}\n");
+	const struct conf_subscription *s = conf_find_subscription(c, "hubspot");
+	const struct conf_crm *crm = &c->crm[0];
+
+	ck_assert_uint_eq(c->ncrm, 1);
+	ck_assert_str_eq(crm->api_url, "https://api.hubapi.com");
+	ck_assert_str_eq(crm->token, "pat-na1-abc");
+	ck_assert_str_eq(conf_crm_owner(crm, "ana"), "12345");
+	ck_assert_str_eq(conf_crm_owner(crm, "ben"), "678");
+	ck_assert_ptr_null(conf_crm_owner(crm, "cy"));
+	ck_assert_str_eq(conf_crm_stage(crm, "sal"), "OPEN");
+	ck_assert_ptr_null(conf_crm_stage(crm, "sql"));
+	ck_assert_int_eq(crm->create_missing, 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_eq(s->crm, crm);
+	ck_assert_uint_eq(s->events, (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED) |
+	    (1u << SUB_LEAD_ACCEPTED) | (1u << SUB_LEAD_REJECTED) | (1u << SUB_LEAD_STAGE_CHANGED));
+	ck_assert_uint_eq(s->max_in_flight, 4);
+	ck_assert_uint_eq(s->attempts, 10);
+	conf_unref(c);
+
+	/* Without a status, assignments only; the API's address without its last slash. */
+	c = load_ok(MINIMAL "crm:\n"
+	    "  - {id: hs, type: hubspot, token: t, owners: {ana: '1'}, api_url: 'http://127.0.0.1:9/'}\n");
+	s = conf_find_subscription(c, "hs");
+	ck_assert_str_eq(c->crm[0].api_url, "http://127.0.0.1:9");
+	ck_assert_uint_eq(s->events, (1u << SUB_LEAD_ASSIGNED) | (1u << SUB_LEAD_REASSIGNED));
+	conf_unref(c);
+
+	/* Salesforce: its login URL, client, version and object. */
+	c = load_ok(MINIMAL "crm:\n"
+	    "  - id: sf\n"
+	    "    type: salesforce\n"
+	    "    login_url: https://acme.my.salesforce.com/\n"
+	    "    client_id: 3MVG9abc\n"
+	    "    client_secret: s3cret\n"
+	    "    object: Contact\n"
+	    "    owners: {ana: 005Dn000001AbCdIAK}\n"
+	    "    lead_status: {field: Status, stages: {mql: Open}}\n");
+	crm = &c->crm[0];
+	ck_assert_int_eq(crm->kind, CRM_KIND_SALESFORCE);
+	ck_assert_str_eq(crm->api_url, "https://acme.my.salesforce.com");
+	ck_assert_str_eq(crm->client_id, "3MVG9abc");
+	ck_assert_str_eq(crm->client_secret, "s3cret");
+	ck_assert_str_eq(crm->api_version, "60.0");
+	ck_assert_str_eq(crm->object, "Contact");
+	ck_assert_int_eq(crm->token_ttl_ms, 3600 * 1000);
+	ck_assert_str_eq(conf_crm_owner(crm, "ana"), "005Dn000001AbCdIAK");
+	ck_assert_str_eq(conf_crm_stage(crm, "mql"), "Open");
+	ck_assert_str_eq(crm->status_property, "Status");
+	conf_unref(c);
+}
+END_TEST
+
+START_TEST(test_conf_crm_errors)
+{
+	load_fails(MINIMAL "subscriptions:\n"
+	    "  - id: taken\n"
+	    "    url: https://h.example/a\n"
+	    "    secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]\n"
+	    "    events: ['*']\n"
+	    "crm:\n"
+	    "  - id: hubspot\n"
+	    "    type: zoho\n"
+	    "    owners: {ana: \"12a\", zed: \"1\"}\n"
+	    "    lead_status: {property: hs_lead_status}\n"
+	    "  - id: taken\n"
+	    "    type: hubspot\n"
+	    "    token: \"pat with spaces\"\n"
+	    "    owners: [ana]\n"
+	    "    lead_status: {property: hs_lead_status, stages: {nowhere: X}}\n"
+	    "    max_in_flight: 0\n"
+	    "  - id: hubspot\n"
+	    "    type: hubspot\n",
+	    "t.yaml:16: crm[0]: missing \"token\": the private app's access token "
+	    "(credential:NAME, file:PATH or the text)\n"
+	    "t.yaml:17: crm[0].type: unknown CRM \"zoho\" (hubspot or salesforce)\n"
+	    "t.yaml:18: crm[0].owners.ana: expected a HubSpot owner id (digits, as GET "
+	    "/crm/v3/owners lists them), not \"12a\"\n"
+	    "t.yaml:18: crm[0].owners.zed: unknown rep \"zed\"\n"
+	    "t.yaml:19: crm[0].lead_status: missing \"stages\": a map of the lifecycle's "
+	    "stages to the property's values\n"
+	    "t.yaml:20: crm[1].id: the id \"taken\" is a subscription's already: choose another\n"
+	    "t.yaml:22: crm[1].token: expected printable characters without spaces, at most 1024\n"
+	    "t.yaml:23: crm[1].owners: expected a map of reps to their HubSpot owner ids\n"
+	    "t.yaml:24: crm[1].lead_status.stages.nowhere: unknown stage \"nowhere\"\n"
+	    "t.yaml:25: crm[1].max_in_flight: expected a whole number from 1 to 64\n"
+	    "t.yaml:26: crm[2]: duplicate CRM connector id \"hubspot\" (first on line 16)\n");
+	load_fails(MINIMAL "crm:\n"
+	    "  - id: sf\n"
+	    "    type: salesforce\n"
+	    "    token: pat-x\n"
+	    "    login_url: https://acme.my.salesforce.com\n"
+	    "    client_secret: s3cret\n"
+	    "    api_version: v60\n"
+	    "    object: Opportunity\n"
+	    "    owners: {ana: \"41629183\"}\n"
+	    "    lead_status: {property: Status, stages: {mql: Open}}\n",
+	    "t.yaml:11: crm[0]: missing \"client_id\": the connected app's consumer key "
+	    "(credential:NAME, file:PATH or the text)\n"
+	    "t.yaml:13: crm[0].token: a HubSpot connector's: Salesforce takes login_url, "
+	    "client_id and client_secret\n"
+	    "t.yaml:16: crm[0].api_version: expected a REST API version such as \"60.0\", not "
+	    "\"v60\"\n"
+	    "t.yaml:17: crm[0].object: expected Lead or Contact, not \"Opportunity\"\n"
+	    "t.yaml:18: crm[0].owners.ana: expected a Salesforce user id (15 or 18 letters and "
+	    "digits, 005…), not \"41629183\"\n"
+	    "t.yaml:19: crm[0].lead_status: unknown key \"property\"\n"
+	    "t.yaml:19: crm[0].lead_status: missing \"field\"\n");
+}
+END_TEST
+
 /* A notify target's secret from secret_file, or as a reference (file:, credential:). */
 START_TEST(test_conf_notify_secret_from_a_file)
 {
@@ -1495,6 +1616,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_notify_secret_from_a_file);
 	tcase_add_test(tc, test_conf_subscriptions);
 	tcase_add_test(tc, test_conf_subscription_errors);
+	tcase_add_test(tc, test_conf_crm);
+	tcase_add_test(tc, test_conf_crm_errors);
 	tcase_add_test(tc, test_conf_missing_file);
 	tcase_add_test(tc, test_conf_edge_defaults);
 	tcase_add_test(tc, test_conf_edge_settings);
