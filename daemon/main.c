@@ -262,6 +262,7 @@ main(int argc, char **argv)
 	struct conf_diags diags;
 	struct event *sigs[3];
 	const int signums[] = { SIGTERM, SIGINT, SIGHUP };
+	sigset_t stopping;
 	const char *path = DEFAULT_CONF;
 	char *cause = NULL, status[128];
 	int ch, check = 0, debug = 0;
@@ -382,8 +383,20 @@ listen_failed:
 		free(cause);
 		return 1;
 	}
+	/*
+	 * Stopping already: a TERM or INT repeated while the rest is freed (a
+	 * supervisor's second signal) must not kill the process half-way with
+	 * the default action that freeing the loop's handlers puts back.
+	 */
+	sigemptyset(&stopping);
+	sigaddset(&stopping, SIGTERM);
+	sigaddset(&stopping, SIGINT);
+	sigprocmask(SIG_BLOCK, &stopping, NULL);	/* held, not acted on, meanwhile */
 	for (i = 0; i < LR_NELEM(signums); i++)
 		event_free(sigs[i]);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	sigprocmask(SIG_UNBLOCK, &stopping, NULL);
 	if (shutdown_timer != NULL)
 		event_free(shutdown_timer);
 	service_free();

@@ -127,6 +127,19 @@ class SystemdTests(DaemonTestCase):
         self.assertEqual(self.d.stop(), 0)
         sock.close()
 
+    def test_signals_repeated_while_stopping_do_not_kill_it(self):
+        """A supervisor's second TERM, however late in the shutdown, still ends in exit 0."""
+        proc = self.d.proc
+        proc.send_signal(signal.SIGTERM)
+        while proc.poll() is None:
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                break
+            time.sleep(0.002)
+        self.assertEqual(proc.wait(10), 0)
+        self.d.proc = None
+
 
 if __name__ == "__main__":
     main()
