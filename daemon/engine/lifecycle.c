@@ -19,6 +19,7 @@
 #include "leadroute/util.h"
 
 #include "engine/dispatch.h"
+#include "engine/candidates.h"
 #include "engine/lifecycle.h"
 #include "io/log.h"
 #include "io/metrics.h"
@@ -337,6 +338,18 @@ touch_args(struct store_args *a, const struct conf *conf, const struct lifecycle
 }
 
 /* The crm_owner script's arguments (see crm_owner.lua). */
+/* The new owner's local date, so the lead counts in its leads today ('' for no such rep). */
+static void
+reassign_rep_day(struct store_args *a, const struct conf *conf, const char *rep)
+{
+	const struct conf_rep *r = conf_find_rep(conf, rep);
+	char day[11] = "";
+
+	if (r != NULL)
+		candidates_local_date(r, sys_now_ms(), day);
+	store_args_add(a, day);
+}
+
 static void
 reassign_args(struct store_args *a, const struct conf *conf, const struct lifecycle_req *r,
     const char *fp)
@@ -348,6 +361,7 @@ reassign_args(struct store_args *a, const struct conf *conf, const struct lifecy
 	store_args_add(a, r->idem != NULL ? r->idem : "");
 	store_args_add_int(a, conf->leads.idempotency_window_ms);
 	store_args_add(a, fp);
+	reassign_rep_day(a, conf, r->rep);
 }
 
 /* The stage script's arguments (see stage.lua): accept, reject and stage moves alike. */

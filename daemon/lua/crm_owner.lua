@@ -7,7 +7,8 @@
 -- owner, no clock restarts and no open count moves.
 -- ARGV[4] lead id, [5] the new owner (a rep), [6] who changed it ('crm'),
 -- [7] the reason, [8] sender's event id or '', [9] its replay window (ms),
--- [10] the request's fingerprint (see idempotency.lua).
+-- [10] the request's fingerprint (see idempotency.lua), [11] the new owner's
+-- local date (YYYY-MM-DD, for its leads today).
 -- Returns {'ok', changed (1/0), the lead as field, value, ...}, {'replay', 0,
 -- the lead}, or {'not_found'}, {'closed', status}, {'idem_conflict', other
 -- lead}, {'idem_reused', the lead}.
@@ -42,10 +43,9 @@ elseif h[1] == 'touched' then
   end
 else
   if h[1] == 'queued' then redis.call('ZREM', key('pool', h[3], 'queue'), id) end
-  -- The CRM's choice: no rotation turn; not counted in leads today (no local
-  -- date here: the daemon works it out for the reps it picks).
-  assign_lead(id, { id = rep, max_day = 0 }, h[3] or '', h[1] == 'assigned' and h[2] or nil,
-    {}, said)
+  -- The CRM's choice: no rotation turn, but it counts in the rep's leads today.
+  assign_lead(id, { id = rep, max_day = 0, day = ARGV[11] or '' }, h[3] or '',
+    h[1] == 'assigned' and h[2] or nil, {}, said)
 end
 event_remember(idem, id, fp, ARGV[9])
 return { 'ok', changed and 1 or 0, redis.call('HGETALL', lk) }

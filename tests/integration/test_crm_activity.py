@@ -165,6 +165,9 @@ class CrmActivityTests(DaemonTestCase):
         self.assertNotIn("stopped_at", st)
         self.assertGreater(st["started_at"], first["started_at"])
         self.assertEqual((self.open_count("ana"), self.open_count("ben")), (0, 1))
+        # The CRM's hand assignment counts in ben's leads today, as a routed one would.
+        reps = {r["id"]: r for r in self.d.get("/v1/reps").json["reps"]}
+        self.assertEqual((reps["ana"]["leads_today"], reps["ben"]["leads_today"]), (1, 1))
         # The same change again (a retry): a replay; ana's touch is now not hers to log.
         again = self.post_hubspot([owner_changed(2401, 5101, "70002")])
         self.assertEqual(again.json["results"][0]["result"], "duplicate", again)
