@@ -14,12 +14,8 @@
 -- lead}, {'idem_reused', the lead}.
 local id, rep, by, reason, idem, fp = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[10]
 local lk = key('lead', id)
-local seen, reused = event_seen(idem, fp)
-if seen then
-  if seen ~= id then return { 'idem_conflict', seen } end
-  if reused then return { 'idem_reused', redis.call('HGETALL', lk) } end
-  return { 'replay', 0, redis.call('HGETALL', lk) }
-end
+local repeat_answer = event_repeat(idem, fp, id, 0)
+if repeat_answer then return repeat_answer end
 local h = redis.call('HMGET', lk, 'status', 'owner', 'pool', 'owners')
 if not h[1] then return { 'not_found' } end
 if h[1] == 'closed' or h[1] == 'nurture' then return { 'closed', h[1] } end

@@ -84,6 +84,14 @@ local nattrs = tonumber(ARGV[i])
 local attrs = {}
 for j = i + 1, i + 2 * nattrs do attrs[#attrs + 1] = ARGV[j] end
 i = i + 2 * nattrs + 1
+-- One of the pairs the daemon computed ('' when absent).
+local function attr_value(name)
+  for j = 1, #attrs, 2 do
+    if attrs[j] == name then return attrs[j + 1] end
+  end
+  return ''
+end
+
 local contact, sticky_ms = ARGV[i], tonumber(ARGV[i + 1])
 local facts, domains = ARGV[i + 2], ARGV[i + 3]
 local queue, queue_cap = ARGV[i + 4], tonumber(ARGV[i + 5])
@@ -179,15 +187,16 @@ if join ~= '' and not dry then
   if idem ~= '' then redis.call('SET', key('idem', idem), idem_value(join, fp), 'PX', ARGV[7]) end
   local re = { 'event', ev_name, 'source', ev_source, 'score', score }
   local evs = { 're_engaged', re }
-  if became then evs[#evs + 1] = 'became_mql'; evs[#evs + 1] = { 'score', score } end
+  local mql_ev = { 'score', score }
+  if became then
+    evs[#evs + 1] = 'became_mql'
+    evs[#evs + 1] = mql_ev
+  end
   local clock_events, ctx
   if join_status == 'nurture' and not h[4] and queue ~= '' then
     -- Held in nurture until now: route it as if it arrived now, into its stage.
     local owner, owner_pool, trace = decide_owner()
-    local stage = ''
-    for j = 1, #attrs, 2 do
-      if attrs[j] == 'stage' then stage = attrs[j + 1] end
-    end
+    local stage = attr_value('stage')
     local status = owner and 'assigned' or 'queued'
     local pool = owner_pool or queue
     if not owner then trace[#trace + 1] = 'queue|' .. queue .. '|' end
@@ -219,7 +228,7 @@ if join ~= '' and not dry then
       sla = h[3] and h[3] ~= '' and cjson.decode(h[3]) or {} }
   end
   push_opt(re, 'rep', now_owner)
-  if became then push_opt(evs[4], 'rep', now_owner) end
+  push_opt(mql_ev, 'rep', now_owner)
   local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, join,
     retention_ms, person_state())
   push_opt(re, 'linked', linked)
@@ -262,12 +271,7 @@ attrs[#attrs + 1] = 'person'
 attrs[#attrs + 1] = pid
 local ev = { 'pool', pool, 'rule', rule }
 -- The lifecycle stage it enters (the daemon sets none for nurture).
-for j = 1, #attrs, 2 do
-  if attrs[j] == 'stage' then
-    ev[#ev + 1] = 'stage'
-    ev[#ev + 1] = attrs[j + 1]
-  end
-end
+push_opt(ev, 'stage', attr_value('stage'))
 if owner then
   ev[#ev + 1] = 'rep'
   ev[#ev + 1] = owner.id

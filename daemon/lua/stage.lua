@@ -21,12 +21,8 @@ local kind, reason, note, amount = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 local need_touches, idem, fp = tonumber(ARGV[13]), ARGV[14], ARGV[16]
 local lk = key('lead', id)
 
-local seen, reused = event_seen(idem, fp)
-if seen then
-  if seen ~= id then return { 'idem_conflict', seen } end
-  if reused then return { 'idem_reused', redis.call('HGETALL', lk) } end
-  return { 'replay', redis.call('HGETALL', lk) }
-end
+local repeat_answer = event_repeat(idem, fp, id)
+if repeat_answer then return repeat_answer end
 local h = redis.call('HMGET', lk, 'status', 'owner', 'stage', 'pool', 'touches', 'decided_at',
   'amount', 'stage_at', 'stage_by')
 local status, owner, cur, pool = h[1], h[2], h[3], h[4]

@@ -12,12 +12,8 @@
 local id, rep, channel, outcome, idem = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local fp = ARGV[10]
 local lk = key('lead', id)
-local seen, reused = event_seen(idem, fp)
-if seen then
-  if seen ~= id then return { 'idem_conflict', seen } end
-  if reused then return { 'idem_reused', redis.call('HGETALL', lk) } end
-  return { 'replay', 0, redis.call('HGETALL', lk) }
-end
+local repeat_answer = event_repeat(idem, fp, id, 0)
+if repeat_answer then return repeat_answer end
 local h = redis.call('HMGET', lk, 'status', 'owner', 'touched_at', 'pool')
 if not h[1] then return { 'not_found' } end
 if h[1] == 'closed' or (h[1] == 'nurture' and h[2]) then return { 'closed', h[1] } end

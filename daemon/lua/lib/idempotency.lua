@@ -30,6 +30,20 @@ local function event_seen(idem, fp)
   return idem_read(redis.call('GET', key('idem', 'ev', idem)), fp)
 end
 
+-- The answer to an inbound lead event whose id was used before, or nil for a
+-- new one: another lead's id is a conflict; the same lead with another
+-- request, a reuse; else a replay, mid (touch's "first" flag, the owner
+-- script's "changed") between the word and the lead when given.
+local function event_repeat(idem, fp, id, mid)
+  local seen, reused = event_seen(idem, fp)
+  if not seen then return nil end
+  if seen ~= id then return { 'idem_conflict', seen } end
+  local lead = redis.call('HGETALL', key('lead', id))
+  if reused then return { 'idem_reused', lead } end
+  if mid ~= nil then return { 'replay', mid, lead } end
+  return { 'replay', lead }
+end
+
 local function event_remember(idem, lead_id, fp, window_ms)
   if idem ~= '' then
     redis.call('SET', key('idem', 'ev', idem), idem_value(lead_id, fp), 'PX', window_ms)

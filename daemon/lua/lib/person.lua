@@ -34,11 +34,6 @@ local function person_find(idents)
   return pid, (solo ~= nil and solo ~= '') and solo or nil, found
 end
 
--- The person any of the identity hashes names, or nil.
-local function person_of(idents)
-  return (person_find(idents))
-end
-
 -- Person pid's identity hashes (comma-separated) and leads (oldest first).
 local function person_leads(pid, solo)
   if solo then
