@@ -15,13 +15,13 @@
 /* The plain counters: the first slots, in this order. */
 enum {
 	SC_RECEIVED, SC_NURTURE, SC_COMPLETE, SC_ROUTED, SC_TOUCHED, SC_TOUCHES,
-	SC_UNTOUCHED, SC_ACCEPTED, SC_REJECTED, SC_DISPOSITION, SC_PEOPLE, SC_RE_ENGAGED,
+	SC_UNTOUCHED, SC_ACCEPTED, SC_REJECTED, SC_DISPOSITION, SC_RETURNING, SC_RE_ENGAGED,
 	SC_BECAME_MQL, SC_NCOUNTERS
 };
 
 static const char *const sc_counter_names[SC_NCOUNTERS] = {
 	"received", "nurture", "complete", "routed", "touched", "touches",
-	"untouched", "accepted", "rejected", "disposition", "people", "re_engaged", "became_mql"
+	"untouched", "accepted", "rejected", "disposition", "returning", "re_engaged", "became_mql"
 };
 
 /* A duration histogram, sorted by bin. */
@@ -472,6 +472,14 @@ sc_clock(const struct scorecard *sc, const struct sc_group *g, const char *clock
 	sc_pct(pct, mb[0], sc_sum(mb[0], mb[1]));
 }
 
+/* People whose first lead arrived: the leads, less those of people seen before. */
+static int64_t
+sc_people(const struct sc_group *g)
+{
+	return sc_sum(g->v[SC_RECEIVED], g->v[SC_RETURNING] == INT64_MIN ? INT64_MAX :
+	    -g->v[SC_RETURNING]);
+}
+
 /* The figures JSON and CSV share, already formatted. */
 struct sc_figs {
 	int64_t		received, sales, routed, won, mb[2];
@@ -550,7 +558,7 @@ sc_json_figures(const struct scorecard *sc, const struct sc_group *g, struct jso
 	sc_figures(sc, g, &f);
 	jsonw_int(w, "leads_received", f.received);
 	/* People, not leads: whose first lead arrived, and events that joined an open lead. */
-	jsonw_int(w, "people_received", g->v[SC_PEOPLE]);
+	jsonw_int(w, "people_received", sc_people(g));
 	jsonw_int(w, "re_engaged", g->v[SC_RE_ENGAGED]);
 	jsonw_int(w, "became_mql", g->v[SC_BECAME_MQL]);
 	jsonw_int(w, "sales_leads", f.sales);
@@ -746,7 +754,7 @@ sc_csv_row(const struct scorecard *sc, const struct sc_group *g, const char *lab
 	sc_csv_counts(sc, g, out, "reject:", sp->reject, sp->nreject);
 	sc_csv_counts(sc, g, out, "lost:", sp->lost, sp->nlost);
 	buf_appendf(out, ",%s,%lld,%s,%lld,%lld,%lld\r\n", f.pipeline, (long long)f.won,
-	    f.won_amount, (long long)g->v[SC_PEOPLE], (long long)g->v[SC_RE_ENGAGED],
+	    f.won_amount, (long long)sc_people(g), (long long)g->v[SC_RE_ENGAGED],
 	    (long long)g->v[SC_BECAME_MQL]);
 }
 

@@ -186,7 +186,7 @@ scorecard_event_set(struct scorecard_event *ev, const char *name, size_t len, co
 	} fields[] = {
 #define F(m) { #m, offsetof(struct scorecard_event, m) }
 		F(type), F(at), F(lead), F(rep), F(stage), F(to), F(amount), F(reason),
-		F(clock), F(result), F(first), F(first_decision), F(closes), F(new_person),
+		F(clock), F(result), F(first), F(first_decision), F(closes), F(returning),
 #undef F
 	};
 	size_t i;
@@ -389,8 +389,9 @@ scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev
 		return;
 	if (strcmp(t, "received") == 0) {
 		fold_count(fold, l, ev->rep, "received", 1, 1);
-		if (ev->new_person != NULL)
-			fold_count(fold, l, ev->rep, "people", 1, 1);
+		/* People are leads less those of people seen before (rare). */
+		if (ev->returning != NULL)
+			fold_count(fold, l, ev->rep, "returning", 1, 1);
 		if (l->complete)
 			fold_count(fold, l, ev->rep, "complete", 1, 0);
 		if (ev->stage != NULL) {

@@ -276,10 +276,11 @@ if owner then
   ev[#ev + 1] = 'rep'
   ev[#ev + 1] = owner.id
 end
--- The first lead of a new person, for the scorecard's count of people; an
--- identity seen for the first time with a known one, linked to their person.
-if fresh then
-  ev[#ev + 1] = 'new_person'
+-- A known person's new lead, for the scorecard's count of people (the
+-- common first lead writes nothing more); an identity seen for the first
+-- time with a known one, linked to their person.
+if not fresh then
+  ev[#ev + 1] = 'returning'
   ev[#ev + 1] = '1'
 end
 local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, id,

@@ -68,7 +68,7 @@ struct scorecard_event {
 	const char	*first;
 	const char	*first_decision;
 	const char	*closes;
-	const char	*new_person;	/* received: the first lead of its person */
+	const char	*returning;	/* received: its person had a lead before */
 };
 
 /* Set the member named name (len bytes) to value (borrowed); other names are ignored. */
