@@ -24,6 +24,7 @@
 #include "engine/notify.h"
 #include "engine/pii_key.h"
 #include "engine/scorecard_agg.h"
+#include "engine/sessions.h"
 #include "engine/sla.h"
 #include "engine/crm.h"
 #include "engine/subs.h"
@@ -252,6 +253,7 @@ main_on_redis_up(void *arg)
 	sla_kick(srv->sla);
 	notify_kick(srv->notify);
 	subs_configure(srv->subs);
+	sessions_kick(srv->sessions);
 }
 
 int
@@ -339,6 +341,7 @@ main(int argc, char **argv)
 	srv.crm_tokens = crm_tokens_new(&srv);
 	srv.gate = intake_gate_new();
 	srv.agg = scorecard_agg_new(&srv);
+	srv.sessions = sessions_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
 
@@ -367,6 +370,7 @@ main(int argc, char **argv)
 	notify_start(srv.notify);
 	subs_start(srv.subs, http_bound_port(srv.http));
 	scorecard_agg_start(srv.agg);
+	sessions_start(srv.sessions);
 	service_init(srv.base);
 	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen.host,
 	    http_bound_port(srv.http));
@@ -414,6 +418,7 @@ listen_failed:
 	api_slack_abort_updates();
 	outbound_free(srv.outbound);	/* after its users */
 	scorecard_agg_free(srv.agg);	/* likewise */
+	sessions_free(srv.sessions);	/* likewise */
 	conf_unref(srv.conf);
 	free(srv.conf_path);
 	log_detach();

@@ -100,6 +100,19 @@ const struct http_route api_routes[] = {
 	  .handler = api_get_healthz, .roles = OPEN },
 	{ .method = HTTP_GET, .pattern = "/metrics",
 	  .handler = api_get_metrics, .roles = MANAGER },
+	/* The web console (api/console.c): its files are public, its data needs a session. */
+	{ .method = HTTP_GET, .pattern = "/console",
+	  .handler = api_get_console_root, .roles = OPEN },
+	{ .method = HTTP_GET, .pattern = "/console/",
+	  .handler = api_get_console_page, .roles = OPEN },
+	{ .method = HTTP_GET, .pattern = "/console/assets/:name",
+	  .handler = api_get_console_asset, .roles = OPEN },
+	{ .method = HTTP_GET, .pattern = "/console/session",
+	  .handler = api_get_console_session, .roles = OPEN },
+	{ .method = HTTP_POST, .pattern = "/console/session",
+	  .handler = api_post_console_session, .roles = OPEN, .json_body = 1 },
+	{ .method = HTTP_DELETE, .pattern = "/console/session",
+	  .handler = api_delete_console_session, .roles = OPEN },
 };
 const size_t api_nroutes = LR_NELEM(api_routes);
 

@@ -42,6 +42,8 @@ http_handler api_post_slack_interaction;
 /* Drop the Slack message updates still under way (at exit, before the outbound goes). */
 void api_slack_abort_updates(void);
 http_handler api_get_healthz, api_get_metrics;
+http_handler api_get_console_root, api_get_console_page, api_get_console_asset;
+http_handler api_get_console_session, api_post_console_session, api_delete_console_session;
 
 /*
  * Write the public form of a lead as members of the object w has open. conf

@@ -19,6 +19,7 @@
 #include "leadroute/util.h"
 
 #include "api/auth.h"
+#include "api/console.h"
 #include "io/log.h"
 #include "io/metrics.h"
 #include "io/sysutil.h"
@@ -68,6 +69,9 @@ auth_refuse(struct http_request *req, int status, const char *code, const char *
 	return -1;
 }
 
+static int auth_grant(struct http_request *req, const struct http_route *route,
+    const struct conf_token *tok);
+
 int
 auth_authorize(struct http_request *req, const struct http_route *route)
 {
@@ -75,12 +79,17 @@ auth_authorize(struct http_request *req, const struct http_route *route)
 	const struct conf_token *tok;
 	const char *h = http_request_header(req, "Authorization"), *t;
 	unsigned char hash[32];
-	char msg[160];
-	int64_t retry;
 	size_t len;
+	int r;
 
 	if (route->roles == 0 || conf->auth.open)
 		return 0;
+	/* The console's pages: a session cookie stands for the token signed in with. */
+	if (h == NULL && (r = console_session_token(req, &tok)) != 0) {
+		if (r == -1)
+			return -1;
+		return auth_grant(req, route, tok);
+	}
 	if (h == NULL)
 		return auth_refuse(req, 401, "unauthorized", "Bearer realm=\"leadrouted\"",
 		    "this endpoint needs a token: send Authorization: Bearer <token>");
@@ -100,6 +109,17 @@ auth_authorize(struct http_request *req, const struct http_route *route)
 		return auth_refuse(req, 401, "invalid_token",
 		    "Bearer realm=\"leadrouted\", error=\"invalid_token\"", "the token is not valid");
 	}
+	return auth_grant(req, route, tok);
+}
+
+/* A known token: its roles and its rate limit decide. */
+static int
+auth_grant(struct http_request *req, const struct http_route *route, const struct conf_token *tok)
+{
+	const struct conf *conf = http_request_conf(req);
+	char msg[160];
+	int64_t retry;
+
 	if ((conf_roles_implied(tok->roles) & route->roles) == 0) {
 		log_info("auth_refused", "route=%s token=%s why=role", route->pattern, tok->name);
 		snprintf(msg, sizeof(msg), "this token lacks the role for this endpoint; it needs "

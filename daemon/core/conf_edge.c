@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -264,6 +265,46 @@ conf_parse_auth(struct conf_ctx *ctx, const struct ynode *map)
 		return;
 	}
 	c->auth.open = 1;
+}
+
+/* Debian's libjs-chart.js: the daemon serves it, so the console needs no third party. */
+#define CONSOLE_CHART_JS	"/usr/share/javascript/chart.js/chart.min.js"
+
+/* console: {enabled, session_ttl, chart_js, sign_in_rate}; called with NULL when absent. */
+void
+conf_parse_console(struct conf_ctx *ctx, const struct ynode *map)
+{
+	static const char *const keys[] = { "enabled", "session_ttl", "chart_js", "sign_in_rate",
+		NULL };
+	struct conf *c = ctx->conf;
+	const struct ynode *n;
+	const char *path;
+
+	c->console.enabled = 1;
+	c->console.session_ttl_ms = 12LL * 3600 * 1000;
+	c->console.chart_js = xstrdup(CONSOLE_CHART_JS);
+	/* Sign-in guesses: a few a second per address, whatever the token. */
+	conf_rate(ctx, map, "sign_in_rate", "console", "5/s", &c->console.sign_in_rate);
+	if (map == NULL || confread_check_keys(ctx->diags, map, "console", keys) == -1)
+		return;
+	confread_bool(ctx->diags, map, "enabled", "console", &c->console.enabled);
+	if ((n = ytree_get(map, "session_ttl")) != NULL)
+		confread_duration(ctx->diags, n, "console.session_ttl", 5LL * 60 * 1000,
+		    30LL * 86400 * 1000, &c->console.session_ttl_ms);
+	if ((n = ytree_get(map, "chart_js")) != NULL &&
+	    (path = confread_scalar(ctx->diags, n, "console.chart_js", "a file path")) != NULL) {
+		if (path[0] != '/') {
+			conf_error(ctx, n->line, "console.chart_js", "expected an absolute path, got "
+			    "\"%s\"", path);
+			return;
+		}
+		free(c->console.chart_js);
+		c->console.chart_js = xstrdup(path);
+	}
+	if (c->console.enabled && access(c->console.chart_js, R_OK) != 0)
+		conf_warning(ctx, map->line, "console.chart_js", "%s cannot be read: the console "
+		    "draws no charts (install Debian's libjs-chart.js, or name the file)",
+		    c->console.chart_js);
 }
 
 /* pii: {log_raw, hash_key, tombstone_ttl}; called with NULL when absent. */
@@ -727,6 +768,7 @@ conf_free_edge(struct conf *c)
 		free(c->auth.tokens[i].rep);
 	}
 	free(c->auth.tokens);
+	free(c->console.chart_js);
 	for (i = 0; i < c->nsources; i++) {
 		struct conf_source *src = &c->sources[i];
 

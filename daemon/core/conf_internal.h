@@ -119,6 +119,7 @@ int conf_is_builtin_event(const char *s);
 /* Sections in conf_edge.c: the ingest edge (TLS, tokens, sources, PII). */
 void conf_parse_tls(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_auth(struct conf_ctx *ctx, const struct ynode *map);
+void conf_parse_console(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_pii(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_sources(struct conf_ctx *ctx, const struct ynode *list);
 void conf_parse_trusted_proxies(struct conf_ctx *ctx, const struct ynode *list);

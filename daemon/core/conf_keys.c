@@ -98,6 +98,7 @@ const struct conf_key conf_keys[] = {
 	{ .path = "tls", .kind = CK_LIST, .list = conf_parse_tls },
 	{ .path = "http.trusted_proxies", .kind = CK_LIST, .list = conf_parse_trusted_proxies },
 	{ .path = "auth", .kind = CK_LIST, .list = conf_parse_auth, .parse_absent = 1 },
+	{ .path = "console", .kind = CK_LIST, .list = conf_parse_console, .parse_absent = 1 },
 	{ .path = "pii", .kind = CK_LIST, .list = conf_parse_pii, .parse_absent = 1 },
 	{ .path = "sources", .kind = CK_LIST, .list = conf_parse_sources },
 	{ .path = "crm", .kind = CK_LIST, .list = conf_parse_crm },

@@ -230,7 +230,12 @@ http_answer(struct http_request *req, int status, struct MHD_Response *resp,
 	req->answered_us = sys_monotonic_us();
 	if (content_type != NULL)
 		MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
+	/* A handler's own Cache-Control (the console's files) replaces the default. */
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, MHD_HTTP_HEADER_CACHE_CONTROL) == 0)
+			cache_control = NULL;
+	if (cache_control != NULL)
+		MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
 	for (i = 0; i < req->nheaders; i++)
 		MHD_add_response_header(req->resp, req->headers[i].name, req->headers[i].value);
 	/* While shutting down, keep-alive clients must not start new requests here. */

@@ -434,6 +434,14 @@ struct conf {
 		struct conf_rate  rate;		/* per token */
 	} auth;
 
+	/* The web console under /console/ (api/console.c). */
+	struct {
+		int		 enabled;
+		int64_t		 session_ttl_ms;	/* a sign-in lasts this long */
+		char		*chart_js;	/* the charting library's file, served as is */
+		struct conf_rate sign_in_rate;	/* per client address */
+	} console;
+
 	struct conf_source *sources;
 	size_t		  nsources;
 
