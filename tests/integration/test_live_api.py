@@ -201,6 +201,37 @@ class ClocksTests(LiveCase):
         self.assertEqual(leads("?state=breached"), [])
         self.assertEqual(leads("?state=at_risk&limit=1"), [])
 
+    def test_reminders_and_levels_are_not_clocks(self):
+        d = self.new_daemon(pools=POOLS, ft_extra={"remind_before": "30m"})
+        lead = d.lead(email="m@x.com", country="DE")
+        # Not yet due, so no claim takes them while the test reads.
+        later = int(time.time() * 1000) + 600000
+        self.redis.cmd("ZADD", "lr:deadlines", later, "esc:7",
+                       later + 1, "owed:first_touch:%s:1:touched:ana" % lead["id"])
+        members = self.redis.cmd("ZRANGE", "lr:deadlines", "0", "-1")
+        self.assertIn("remind:first_touch:" + lead["id"], members)
+        body = d.get("/v1/clocks").json
+        self.assertEqual([(c["lead"], c["clock"]) for c in body["clocks"]],
+                         [(lead["id"], "first_touch")])
+
+    def test_the_read_is_bounded(self):
+        lead = self.d.lead(email="b@x.com", country="DE")
+        # 2500 deadlines due before it (not yet due, so no claim takes them)
+        # whose leads are gone: never more than 2000 are read.
+        later = int(time.time() * 1000) + 600000
+        stale = []
+        for i in range(2500):
+            stale += [later + i, "first_touch:gone%04d" % i]
+        self.redis.cmd("ZADD", "lr:deadlines", *stale)
+        body = self.clocks()
+        self.assertEqual((body["clocks"], body["partial"]), ([], True))
+        body = self.clocks("?state=breached")      # before now: none of them read
+        self.assertEqual((body["clocks"], body["partial"]), ([], False))
+        self.redis.cmd("ZREMRANGEBYRANK", "lr:deadlines", "0", "599")
+        body = self.clocks()
+        self.assertEqual(([c["lead"] for c in body["clocks"]], body["partial"]),
+                         ([lead["id"]], False))
+
     def test_bad_parameters_are_400(self):
         for query, field in (("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"),
                              ("limit=", "limit"), ("limit=-1", "limit"),
