@@ -46,6 +46,8 @@ const struct http_route api_routes[] = {
 	  .handler = api_get_reps, .roles = MANAGER },
 	{ .method = HTTP_PUT, .pattern = "/v1/reps/:id/status",
 	  .handler = api_put_rep_status, .roles = REP, .json_body = 1 },
+	{ .method = HTTP_GET, .pattern = "/v1/pools",
+	  .handler = api_get_pools, .roles = MANAGER },
 	{ .method = HTTP_GET, .pattern = "/v1/pools/:id",
 	  .handler = api_get_pool, .roles = MANAGER },
 	{ .method = HTTP_GET, .pattern = "/v1/accounts",
@@ -58,6 +60,9 @@ const struct http_route api_routes[] = {
 	  .handler = api_get_account, .roles = ADMIN },
 	{ .method = HTTP_DELETE, .pattern = "/v1/accounts/:domain",
 	  .handler = api_delete_account, .roles = ADMIN },
+	/* A rep's token sees its own leads' clocks only (api/clocks.c). */
+	{ .method = HTTP_GET, .pattern = "/v1/clocks",
+	  .handler = api_get_clocks, .roles = REP },
 	{ .method = HTTP_GET, .pattern = "/v1/escalations",
 	  .handler = api_get_escalations, .roles = MANAGER },
 	{ .method = HTTP_GET, .pattern = "/v1/escalations/stream",

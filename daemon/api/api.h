@@ -28,10 +28,11 @@ http_handler api_post_source_events, api_options_source_events, api_delete_subje
 http_handler api_get_email_action, api_post_email_action;
 
 http_handler api_get_reps, api_put_rep_status;
-http_handler api_get_pool;
+http_handler api_get_pools, api_get_pool;
 http_handler api_put_account, api_get_account, api_delete_account, api_list_accounts,
     api_import_accounts;
 
+http_handler api_get_clocks;
 http_handler api_get_escalations, api_post_escalation_ack;
 http_handler api_get_escalation_stream;
 http_handler api_get_notifications_failed, api_post_notification_retry,
@@ -59,6 +60,9 @@ void api_respond_jsonw(struct http_request *req, int status, struct jsonw *w);
 
 /* The parsed JSON object body, or NULL after answering 400/422. */
 json_t *api_body_object(struct http_request *req);
+
+/* The ?limit= of a list: 1 to max, default def. 0, or -1 after answering 400. */
+int api_limit_param(struct http_request *req, long def, long max, long *limit);
 
 /*
  * The ?limit= (1 to max, default def) and ?cursor= (digits: a next_cursor

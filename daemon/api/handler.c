@@ -55,20 +55,28 @@ api_is_count(const char *s)
 }
 
 int
-api_page_params(struct http_request *req, long def, long max, long *limit, const char **cursor)
+api_limit_param(struct http_request *req, long def, long max, long *limit)
 {
 	const char *l = http_request_query(req, "limit");
 
 	*limit = def;
-	*cursor = http_request_query(req, "cursor");
-	if (l != NULL) {
-		*limit = api_is_count(l) ? strtol(l, NULL, 10) : 0;
-		if (*limit < 1 || *limit > max) {
-			http_respond_error(req, 400, "invalid_parameter", "limit",
-			    "limit must be a whole number from 1 to %ld", max);
-			return -1;
-		}
+	if (l == NULL)
+		return 0;
+	*limit = api_is_count(l) ? strtol(l, NULL, 10) : 0;
+	if (*limit < 1 || *limit > max) {
+		http_respond_error(req, 400, "invalid_parameter", "limit",
+		    "limit must be a whole number from 1 to %ld", max);
+		return -1;
 	}
+	return 0;
+}
+
+int
+api_page_params(struct http_request *req, long def, long max, long *limit, const char **cursor)
+{
+	*cursor = http_request_query(req, "cursor");
+	if (api_limit_param(req, def, max, limit) == -1)
+		return -1;
 	if (*cursor != NULL && !api_is_count(*cursor)) {
 		http_respond_error(req, 400, "invalid_parameter", "cursor",
 		    "cursor must be a next_cursor value from an earlier page");

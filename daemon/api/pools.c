@@ -1,4 +1,8 @@
-/* api_pools.c — GET /v1/pools/{id}: the rotation, each rep's load and caps, and who is eligible. */
+/*
+ * api_pools.c — GET /v1/pools (every pool at a glance: its queue, load and
+ * next rep) and GET /v1/pools/{id} (the rotation, each rep's load and caps,
+ * and who is eligible).
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -15,6 +19,16 @@ struct pool_rep_row {
 	double				 pass;
 	int64_t				 last;
 };
+
+/* The pool's open-lead cap, null without one. */
+static void
+api_write_pool_cap(struct jsonw *w, const struct conf_pool *pool)
+{
+	if (pool->max_open > 0)
+		jsonw_int(w, "max_open", (int64_t)pool->max_open);
+	else
+		jsonw_null(w, "max_open");
+}
 
 /* The rotation order: the lowest pass goes first, then the one assigned longest ago. */
 static int
@@ -52,10 +66,7 @@ api_on_pool(const struct store_reply *reply, void *arg)
 	next = json_object_get(reply->json, "next");
 	jsonw_begin_object(&w, NULL);
 	jsonw_string(&w, "id", pool->id);
-	if (pool->max_open > 0)
-		jsonw_int(&w, "max_open", (int64_t)pool->max_open);
-	else
-		jsonw_null(&w, "max_open");
+	api_write_pool_cap(&w, pool);
 	jsonw_int(&w, "open_leads", (int64_t)json_integer_value(json_object_get(reply->json, "pool_open")));
 	jsonw_int(&w, "queued", (int64_t)json_integer_value(json_object_get(reply->json, "queued")));
 	jsonw_string(&w, "next", json_string_value(next));
@@ -105,4 +116,62 @@ api_get_pool(struct http_request *req)
 	store_args_add(&a, pool->id);
 	candidates_add_args(&a, pool, now);
 	api_eval_at(req, SCRIPT_POOL_VIEW, now, &a, api_on_pool, req);
+}
+
+/* One pool of the list, from its row of the pools script's answer. */
+static void
+api_write_pool_glance(struct jsonw *w, const struct conf_pool *pool, const json_t *row,
+    int64_t now)
+{
+	int64_t oldest = api_ms(json_object_get(row, "oldest"));
+
+	jsonw_begin_object(w, NULL);
+	jsonw_string(w, "id", pool->id);
+	jsonw_int(w, "queued", (int64_t)json_integer_value(json_object_get(row, "queued")));
+	jsonw_time(w, "oldest_queued_at", oldest);
+	if (oldest >= 0)
+		jsonw_int(w, "oldest_queued_age_ms", now > oldest ? now - oldest : 0);
+	else
+		jsonw_null(w, "oldest_queued_age_ms");
+	jsonw_int(w, "open_leads", (int64_t)json_integer_value(json_object_get(row, "open")));
+	api_write_pool_cap(w, pool);
+	jsonw_string(w, "next", json_string_value(json_object_get(row, "next")));
+	jsonw_int(w, "eligible_reps", (int64_t)json_integer_value(json_object_get(row, "eligible")));
+	jsonw_int(w, "reps", (int64_t)pool->nmembers);
+	jsonw_end_object(w);
+}
+
+static void
+api_on_pools(const struct store_reply *reply, void *arg)
+{
+	struct http_request *req = arg;
+	const struct conf *conf = http_request_conf(req);
+	const json_t *rows = reply->json;
+	struct jsonw w = { 0 };
+	int64_t now = sys_now_ms();
+	size_t i;
+
+	/* Redis's cjson writes an empty list as {}: no pools. */
+	if (api_check_answer(req, reply, json_is_array(rows) ?
+	    json_array_size(rows) == conf->npools : conf->npools == 0,
+	    "unexpected reply from the pools script") == -1)
+		return;
+	jsonw_begin_object(&w, NULL);
+	jsonw_begin_array(&w, "pools");
+	for (i = 0; i < conf->npools; i++)
+		api_write_pool_glance(&w, &conf->pools[i], json_array_get(rows, i), now);
+	jsonw_end_array(&w);
+	jsonw_end_object(&w);
+	api_respond_jsonw(req, 200, &w);
+}
+
+/* GET /v1/pools: every pool of the config, in its order, read in one script call. */
+void
+api_get_pools(struct http_request *req)
+{
+	struct store_args a = { 0 };
+	int64_t now = sys_now_ms();
+
+	candidates_add_pools(&a, http_request_conf(req), NULL, now);
+	api_eval_at(req, SCRIPT_POOLS, now, &a, api_on_pools, req);
 }

@@ -1,4 +1,4 @@
--- uses: keys, rotation
+-- uses: keys, rotation, pool
 -- pool_view.lua: a pool's rotation as it stands, changing nothing.
 -- ARGV[4] pool, [5] its open-lead cap, [6...] its candidates (see read_candidates).
 -- Returns JSON: the rep the next lead would go to, and for each rep its reason,
@@ -6,10 +6,8 @@
 -- open and queued counts.
 local pool = ARGV[4]
 local cands = read_candidates(6)
-local chosen, reasons = pick_rep(pool, cands, tonumber(ARGV[5]), true)
-local out = { next = chosen and chosen.id or cjson.null, reps = {},
-  pool_open = tonumber(redis.call('HGET', key('pool_open'), pool)) or 0,
-  queued = redis.call('ZCARD', key('pool', pool, 'queue')) }
+local s = pool_standing(pool, cands, tonumber(ARGV[5]))
+local out = { next = s.next or cjson.null, reps = {}, pool_open = s.open, queued = s.queued }
 local rk = key('pool', pool, 'rotation')
 local vt = tonumber(redis.call('HGET', rk, '~vt')) or 0
 for i, c in ipairs(cands) do
@@ -18,7 +16,7 @@ for i, c in ipairs(cands) do
   if pass < vt then pass = vt end
   local today = 0
   if c.day ~= '' then today = tonumber(redis.call('GET', key('rep_day', c.id, c.day))) or 0 end
-  out.reps[i] = { id = c.id, reason = reasons[i], pass = pass, last = tonumber(st[2]) or 0,
+  out.reps[i] = { id = c.id, reason = s.reasons[i], pass = pass, last = tonumber(st[2]) or 0,
     open = tonumber(redis.call('HGET', key('rep_open'), c.id)) or 0, today = today,
     status = redis.call('HGET', key('rep_status'), c.id) or 'available' }
 end
