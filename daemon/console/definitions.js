@@ -11,7 +11,7 @@
   function table(head, rows) {
     return h("div", { class: "scroll" }, h("table", {},
       h("thead", {}, h("tr", {}, head.map((t) => h("th", { text: t })))),
-      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((v) => h("td", {}, v === null || v === undefined ? "—" : v))))))));
+      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((v) => h("td", {}, v === null || v === undefined ? "—" : v)))))));
   }
 
   function targetText(t) {
