@@ -42,8 +42,9 @@ const struct http_route api_routes[] = {
 	  .handler = api_post_email_action, .roles = OPEN },
 	{ .method = HTTP_POST, .pattern = "/v1/route/simulate",
 	  .handler = api_post_simulate, .roles = MANAGER, .json_body = 1 },
+	/* A rep-only token sees its own rep only. */
 	{ .method = HTTP_GET, .pattern = "/v1/reps",
-	  .handler = api_get_reps, .roles = MANAGER },
+	  .handler = api_get_reps, .roles = REP },
 	{ .method = HTTP_PUT, .pattern = "/v1/reps/:id/status",
 	  .handler = api_put_rep_status, .roles = REP, .json_body = 1 },
 	{ .method = HTTP_GET, .pattern = "/v1/pools",

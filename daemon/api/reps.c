@@ -45,6 +45,8 @@ api_on_reps(const struct store_reply *reply, void *arg)
 	const json_t *leads_today = json_object_get(reply->json, "today");
 	struct jsonw w = { 0 };
 	int64_t now = sys_now_ms();
+	/* A rep's own token sees that rep only (its status toggle in the console). */
+	const char *only = auth_sees_all_leads(req) ? NULL : http_request_token(req)->rep;
 	size_t i, j;
 
 	if (api_check_reply(req, reply) == -1)
@@ -55,6 +57,9 @@ api_on_reps(const struct store_reply *reply, void *arg)
 		const struct conf_rep *rep = &conf->reps[i];
 		int64_t nopen = api_ms(json_array_get(open, i));
 		int64_t today = api_ms(json_array_get(leads_today, i));
+
+		if (only != NULL && strcmp(rep->id, only) != 0)
+			continue;
 
 		jsonw_begin_object(&w, NULL);
 		jsonw_string(&w, "id", rep->id);

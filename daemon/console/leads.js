@@ -202,6 +202,28 @@
         h("td", { text: fmt.time(l.received_at) }))))));
   }
 
+  /* A rep's own status (with the toggle) and the clocks running on their leads. */
+  async function myDay(ctx) {
+    const status = h("div", {});
+    const clocks = h("div", {});
+    const card = h("section", { class: "card", "aria-labelledby": "h-me" }, h("h2", { id: "h-me", text: "My status" }), status,
+      h("h2", { text: "My clocks running" }), clocks);
+    const load = async () => {
+      const [reps, running] = await Promise.all([api("GET", "/v1/reps"), api("GET", "/v1/clocks?limit=50")]);
+      if (!ctx.live()) return;
+      const me = reps.reps[0];
+      status.replaceChildren(me ? h("div", { class: "row" }, LR.repStatus.badge(me),
+        h("span", { class: "muted", text: me.open_leads + " open · " + me.leads_today + " today" }), LR.repStatus.form(me, load)) : "");
+      clocks.replaceChildren(running.clocks.length === 0 ? h("p", { class: "muted", text: "None." }) :
+        h("ul", { class: "list" }, running.clocks.map((c) => h("li", {},
+          h("a", { href: "#/lead/" + encodeURIComponent(c.lead), text: c.lead.slice(-8) }), " " + fmt.words(c.clock) + " due " +
+          fmt.time(c.due_at) + " ", badge(c.state === "on_track" ? "ok" : c.state === "at_risk" ? "warn" : "bad", fmt.words(c.state))))));
+    };
+    await load().catch((e) => status.replaceChildren(LR.failed("Status", e)));
+    ctx.every(15000, () => load().catch(() => {}));
+    return card;
+  }
+
   LR.page("leads", {
     title: "Leads", role: "rep", nav: true,
     async render(main, args, ctx) {
@@ -214,7 +236,9 @@
         h("label", { for: "lead-q" }, "Find a lead", box),
         repOnly ? null : h("label", { for: "lead-owner" }, "Owner", owner),
         h("button", { class: "primary", type: "submit", text: "Find" }));
-      main.append(h("h1", { text: repOnly ? "My leads" : "Leads" }), h("section", { class: "card" }, form, results));
+      main.append(h("h1", { text: repOnly ? "My leads" : "Leads" }));
+      if (repOnly) main.append(await myDay(ctx));
+      main.append(h("section", { class: "card" }, form, results));
       if (!repOnly) {
         const reps = await api("GET", "/v1/reps").catch(() => ({ reps: [] }));
         for (const r of reps.reps) owner.append(h("option", { value: r.id, text: r.name || r.id }));

@@ -64,6 +64,9 @@
           " open · " + c.leads_today + (c.max_per_day ? "/" + c.max_per_day : "") + " today" })))));
   }
 
+  /* A rep's own page shows the same status and toggle (leads.js). */
+  LR.repStatus = { badge: statusBadge, form: statusForm };
+
   LR.page("team", {
     title: "Team", role: "manager", nav: true,
     async render(main, args, ctx) {

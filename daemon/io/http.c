@@ -1149,6 +1149,30 @@ http_request_client(const struct http_request *req)
 	return text;
 }
 
+static int
+http_from_trusted_proxy(const struct http_request *req)
+{
+	const struct conf *conf = req->conf;
+	const char *peer = http_request_peer(req);
+	size_t i;
+
+	for (i = 0; i < conf->http.trusted_nproxies; i++)
+		if (webform_in_net(peer, &conf->http.trusted_proxies[i]))
+			return 1;
+	return 0;
+}
+
+int
+http_request_secure(const struct http_request *req)
+{
+	const char *proto;
+
+	if (http_request_tls(req))
+		return 1;
+	proto = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	return proto != NULL && strcasecmp(proto, "https") == 0 && http_from_trusted_proxy(req);
+}
+
 const struct conf_token *
 http_request_token(const struct http_request *req)
 {

@@ -90,6 +90,8 @@ const char *http_request_method(const struct http_request *req);
 const char *http_request_target(const struct http_request *req);
 /* True when the request came over TLS. */
 int http_request_tls(const struct http_request *req);
+/* True when the client's connection is TLS: here, or at a trusted proxy (X-Forwarded-Proto). */
+int http_request_secure(const struct http_request *req);
 /* The client's address as text. */
 const char *http_request_peer(const struct http_request *req);
 /*

@@ -103,6 +103,8 @@ class AuthTests(DaemonTestCase):
         self.assertEqual(self.d.post("/v1/leads/%s/accept" % mine["id"], {}).status, 200)
         self.assertEqual(self.d.put("/v1/reps/ana/status", {"status": "away"}).status, 200)
         self.assertError(self.d.put("/v1/reps/ben/status", {"status": "away"}), 403, "forbidden")
+        # The rep list shows a rep's own token that rep only.
+        self.assertEqual([r["id"] for r in self.d.get("/v1/reps").json["reps"]], ["ana"])
         # A stage move is a manager's (or a CRM's, through /v1/events).
         self.assertError(self.d.post("/v1/leads/%s/stage" % mine["id"], {"stage": "sql", "by": "ana"}),
                          403, "forbidden")
