@@ -70,7 +70,7 @@
     if (!ctx.live()) return null;
     const pct = data.at_risk_below_pct || 25;
     if (data.clocks.length === 0) {
-      box.replaceChildren(h("p", { class: "muted", text: "No clocks running." }));
+      box.replaceChildren(h("p", { class: "muted", "data-testid": "no-clocks", text: "No clocks running." }));
       return null;
     }
     const rows = data.clocks.map((c) => {

@@ -21,6 +21,20 @@
     return out;
   }
 
+  /* The charting library, loaded by the page that draws (the other pages start faster without it). */
+  let library = null;
+  function loadCharts() {
+    if (!library)
+      library = new Promise((resolve) => {
+        const s = document.createElement("script");
+        s.src = "assets/chart.js";
+        s.onload = () => resolve(true);
+        s.onerror = () => { library = null; resolve(false); };
+        document.head.append(s);
+      });
+    return library;
+  }
+
   function chart(canvas, config) {
     if (!window.Chart) {
       canvas.replaceWith(h("p", { class: "muted", text: "Charts need the charting library (Debian's libjs-chart.js on the daemon's machine); the numbers are in the table." }));
@@ -74,12 +88,13 @@
     const toMs = Date.parse(sel.to + "T00:00:00Z") + DAY;
     const fromMs = Date.parse(sel.from + "T00:00:00Z");
     const range = { from: isoDay(fromMs), to: isoDay(toMs) };
-    const [all, byRep, byPool, grouped, defs, ...series] = await Promise.all([
+    const [all, byRep, byPool, grouped, defs, , ...series] = await Promise.all([
       api("GET", "/v1/scorecard" + q(range)),
       api("GET", "/v1/scorecard" + q({ ...range, by: "rep" })),
       api("GET", "/v1/scorecard" + q({ ...range, by: "pool" })),
       sel.by ? api("GET", "/v1/scorecard" + q({ ...range, by: sel.by })) : null,
       api("GET", "/v1/definitions").catch(() => null),
+      loadCharts(),
       ...buckets(fromMs, toMs).map(([a, b]) => api("GET", "/v1/scorecard" + q({ from: isoDay(a), to: isoDay(b) }))),
     ]);
     if (!ctx.live()) return;
