@@ -94,6 +94,8 @@ const struct http_route api_routes[] = {
 	  .handler = api_get_definitions_version, .roles = ADMIN },
 	{ .method = HTTP_GET, .pattern = "/v1/scorecard",
 	  .handler = api_get_scorecard, .roles = MANAGER },
+	{ .method = HTTP_GET, .pattern = "/v1/contract",
+	  .handler = api_get_contract, .roles = MANAGER },
 	{ .method = HTTP_DELETE, .pattern = "/v1/subjects",
 	  .handler = api_delete_subject, .roles = ADMIN, .json_body = 1 },
 	{ .method = HTTP_GET, .pattern = "/healthz",

@@ -116,6 +116,10 @@ void conf_free_lifecycle(struct conf *c);
 /* Lead events clocks know besides stages: received, queued, assigned, touched, nurture, accepted, rejected. */
 int conf_is_builtin_event(const char *s);
 
+/* conf_contract.c: the two-way SLA (contract:), after scoring (its grades). */
+void conf_parse_contract(struct conf_ctx *ctx, const struct ynode *map);
+void conf_free_contract(struct conf *c);
+
 /* Sections in conf_edge.c: the ingest edge (TLS, tokens, sources, PII). */
 void conf_parse_tls(struct conf_ctx *ctx, const struct ynode *map);
 void conf_parse_auth(struct conf_ctx *ctx, const struct ynode *map);

@@ -181,7 +181,7 @@ local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
 -- A repeat of a person with an open lead joins it.
 if join ~= '' and not dry then
   local jk = P .. ':lead:' .. join
-  local h = redis.call('HMGET', jk, 'owner', 'pool', 'sla', 'stage')
+  local h = redis.call('HMGET', jk, 'owner', 'pool', 'sla', 'stage', 'mql')
   local cur_owner, cur_pool = h[1] or nil, h[2] or nil
   local now_owner = cur_owner or ''
   if idem ~= '' then redis.call('SET', key('idem', idem), idem_value(join, fp), 'PX', ARGV[7]) end
@@ -189,6 +189,11 @@ if join ~= '' and not dry then
   local evs = { 're_engaged', re }
   local mql_ev = { 'score', score }
   if became then
+    -- A lead that was no MQL until now qualifies, at the person's grade.
+    if h[5] ~= '1' then
+      mql_ev[#mql_ev + 1] = 'mql'
+      mql_ev[#mql_ev + 1] = grade
+    end
     evs[#evs + 1] = 'became_mql'
     evs[#evs + 1] = mql_ev
   end
@@ -282,6 +287,12 @@ end
 if not fresh then
   ev[#ev + 1] = 'returning'
   ev[#ev + 1] = '1'
+end
+-- A lead passed as an MQL, with the grade it qualified at ('' for none):
+-- marketing's qualified leads in the scorecard.
+if mql_now == '1' then
+  ev[#ev + 1] = 'mql'
+  ev[#ev + 1] = grade
 end
 local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, id,
   retention_ms, person_state())

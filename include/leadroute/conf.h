@@ -286,6 +286,35 @@ struct conf_lifecycle {
 	char			*touch_clock;	/* the clock behind "% first-touched within SLA" */
 };
 
+/*
+ * The two-way SLA (contract:): what marketing commits to (qualified leads a
+ * month, acceptance rate, complete records) and what sales commits to
+ * (median time to first touch, touches before a lead is closed lost, leads
+ * dispositioned). Each is optional; the order is the report's.
+ */
+enum conf_term {
+	TERM_QUALIFIED,		/* qualified_per_month: {min, grades} */
+	TERM_ACCEPTANCE,	/* acceptance_rate_pct: {min} */
+	TERM_COMPLETE,		/* complete_pct: {min} */
+	TERM_FIRST_TOUCH,	/* first_touch_median: {max} (a duration) */
+	TERM_TOUCHES_LOST,	/* touches_before_lost: {min} */
+	TERM_DISPOSITION,	/* disposition_pct: {min} */
+	TERM_COUNT
+};
+
+struct conf_contract_term {
+	int		  set;		/* configured */
+	double		  target;	/* the min or max; ms for a duration */
+	char		**grades;	/* TERM_QUALIFIED: the grades that count; none: any */
+	size_t		  ngrades;
+	int		  line;
+};
+
+struct conf_contract {
+	struct conf_contract_term term[TERM_COUNT];
+	int		  set;		/* any term configured */
+};
+
 /* Where a rule sends a lead: tried in order, the first eligible one wins. */
 enum conf_target_kind {
 	TARGET_POOL,		/* the next rep of a pool's rotation */
@@ -524,6 +553,7 @@ struct conf {
 	struct conf_rule *rules;
 	size_t		  nrules;
 	struct conf_lifecycle lifecycle;
+	struct conf_contract contract;
 	struct cond_fields fields;	/* lead fields the conditions read */
 	struct score_model scoring;
 };
