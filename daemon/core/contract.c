@@ -150,16 +150,34 @@ contract_write_target(const struct conf_contract_term *t, enum conf_term k, doub
 	jsonw_end_object(w);
 }
 
-/*
- * Both sides' arrays; with sc, each commitment's target over [from, to) and
- * its actual, else the targets as configured.
- */
+/* A verdict's actual and met, null without data. */
 static void
-contract_write(const struct conf_contract *c, const struct scorecard *sc, int64_t from_ms,
-    int64_t to_ms, struct jsonw *w)
+contract_write_verdict(const struct contract_verdict *v, struct jsonw *w)
+{
+	if (v->met < 0) {
+		jsonw_null(w, "actual");
+		jsonw_null(w, "met");
+	} else {
+		jsonw_raw(w, "actual", v->actual, strlen(v->actual));
+		jsonw_bool(w, "met", v->met);
+	}
+}
+
+/* What contract_write writes: the periods' scorecards (none: targets only). */
+struct contract_scope {
+	const struct scorecard	*sc;		/* NULL: the targets as configured */
+	int64_t			 from, to;
+	const struct scorecard	*prev;		/* NULL: no "previous" member */
+	int64_t			 pfrom, pto;
+};
+
+/* Both sides' arrays, as members of the object w has open. */
+static void
+contract_write(const struct conf_contract *c, const struct contract_scope *sp, struct jsonw *w)
 {
 	static const char *const sides[] = { "marketing", "sales" };
 	struct contract_verdict v;
+	char num[32];
 	size_t side, k;
 
 	for (side = 0; side < LR_NELEM(sides); side++) {
@@ -172,18 +190,20 @@ contract_write(const struct conf_contract *c, const struct scorecard *sc, int64_
 			jsonw_begin_object(w, NULL);
 			jsonw_string(w, "id", def->id);
 			jsonw_string(w, "label", def->label);
-			if (sc == NULL) {
+			if (sp->sc == NULL) {
 				contract_write_target(&c->term[k], k, c->term[k].target, w);
 			} else {
-				contract_verdict(c, k, sc, from_ms, to_ms, &v);
+				contract_verdict(c, k, sp->sc, sp->from, sp->to, &v);
 				contract_write_target(&c->term[k], k, v.target, w);
-				if (v.met < 0) {
-					jsonw_null(w, "actual");
-					jsonw_null(w, "met");
-				} else {
-					jsonw_raw(w, "actual", v.actual, strlen(v.actual));
-					jsonw_bool(w, "met", v.met);
-				}
+				contract_write_verdict(&v, w);
+			}
+			if (sp->prev != NULL) {
+				contract_verdict(c, k, sp->prev, sp->pfrom, sp->pto, &v);
+				jsonw_begin_object(w, "previous");
+				contract_format_target(v.target, num);
+				jsonw_raw(w, "target", num, strlen(num));
+				contract_write_verdict(&v, w);
+				jsonw_end_object(w);
 			}
 			jsonw_end_object(w);
 		}
@@ -194,12 +214,27 @@ contract_write(const struct conf_contract *c, const struct scorecard *sc, int64_
 void
 contract_write_targets(const struct conf_contract *c, struct jsonw *w)
 {
-	contract_write(c, NULL, 0, 0, w);
+	struct contract_scope sp = { 0 };
+
+	contract_write(c, &sp, w);
 }
 
 void
 contract_write_actuals(const struct conf_contract *c, const struct scorecard *sc,
     int64_t from_ms, int64_t to_ms, struct jsonw *w)
 {
-	contract_write(c, sc, from_ms, to_ms, w);
+	struct contract_scope sp = { .sc = sc, .from = from_ms, .to = to_ms };
+
+	contract_write(c, &sp, w);
+}
+
+void
+contract_write_review(const struct conf_contract *c, const struct scorecard *sc,
+    int64_t from_ms, int64_t to_ms, const struct scorecard *prev, int64_t pfrom_ms,
+    int64_t pto_ms, struct jsonw *w)
+{
+	struct contract_scope sp = { .sc = sc, .from = from_ms, .to = to_ms, .prev = prev,
+	    .pfrom = pfrom_ms, .pto = pto_ms };
+
+	contract_write(c, &sp, w);
 }

@@ -643,6 +643,12 @@ scorecard_summarize(const struct scorecard *sc, struct scorecard_summary *out)
 }
 
 int64_t
+scorecard_count(const struct scorecard *sc, const char *prefix, const char *id)
+{
+	return sc_val(sc, sc->overall, prefix, id);
+}
+
+int64_t
 scorecard_qualified(const struct scorecard *sc, const char *const *grades, size_t n)
 {
 	int64_t sum = 0;

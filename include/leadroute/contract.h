@@ -49,6 +49,14 @@ void contract_write_targets(const struct conf_contract *c, struct jsonw *w);
 void contract_write_actuals(const struct conf_contract *c, const struct scorecard *sc,
     int64_t from_ms, int64_t to_ms, struct jsonw *w);
 
+/*
+ * The same with each commitment's verdict in the period before, [pfrom,
+ * pto) with prev its scorecard: "previous": {"target", "actual", "met"}.
+ */
+void contract_write_review(const struct conf_contract *c, const struct scorecard *sc,
+    int64_t from_ms, int64_t to_ms, const struct scorecard *prev, int64_t pfrom_ms,
+    int64_t pto_ms, struct jsonw *w);
+
 /* One commitment's verdict: its target over the period, its actual, met or not. */
 struct contract_verdict {
 	double		target;

@@ -102,6 +102,9 @@ struct scorecard_summary {
 
 void scorecard_summarize(const struct scorecard *, struct scorecard_summary *out);
 
+/* The overall count of metric prefix+id ("reject:", "wrong_title"); 0 when it has no slot. */
+int64_t scorecard_count(const struct scorecard *, const char *prefix, const char *id);
+
 /* Leads that were MQLs at one of the n grades, overall (n 0: at any grade). */
 int64_t scorecard_qualified(const struct scorecard *, const char *const *grades, size_t n);
 
