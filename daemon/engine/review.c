@@ -52,11 +52,12 @@ struct review_job {
 	struct server	*srv;
 	struct conf	*conf;
 	int64_t		 due;
-	int64_t		 period[2][2];	/* from, to: the period and the one before */
-	char		*claim;
-	review_cb	*built;
-	review_sent_cb	*sent;
-	void		*arg;
+	struct report_period p[2];	/* the period and the one before */
+	char		*claim;		/* sending: the claim's name, NULL for none */
+	review_cb	*built;		/* the next step once the digest is built */
+	review_cb	*reply;		/* review_build's caller, or ... */
+	review_sent_cb	*sent;		/* ... review_send's */
+	void		*arg;		/* the caller's */
 	char		*digest;
 	size_t		 len;
 };
@@ -86,8 +87,8 @@ static void
 review_on_report(struct scorecard *const *sc, int up_to_date, const char *err, void *arg)
 {
 	struct review_job *job = arg;
-	int64_t from[2] = { job->period[0][0], job->period[1][0] };
-	int64_t to[2] = { job->period[0][1], job->period[1][1] };
+	int64_t from[2] = { job->p[0].from, job->p[1].from };
+	int64_t to[2] = { job->p[0].to, job->p[1].to };
 	struct jsonw w = { 0 };
 
 	if (err != NULL) {
@@ -107,15 +108,9 @@ review_on_report(struct scorecard *const *sc, int up_to_date, const char *err, v
 static void
 review_job_run(struct review_job *job)
 {
-	struct report_period p[2];
-
-	review_period(&job->conf->review, job->due, &p[0].from, &p[0].to);
-	p[1] = report_previous(p[0]);
-	job->period[0][0] = p[0].from;
-	job->period[0][1] = p[0].to;
-	job->period[1][0] = p[1].from;
-	job->period[1][1] = p[1].to;
-	report_read(job->srv, job->conf, p, 2, NULL, sys_now_ms(), review_on_report, job);
+	review_period(&job->conf->review, job->due, &job->p[0].from, &job->p[0].to);
+	job->p[1] = report_previous(job->p[0]);
+	report_read(job->srv, job->conf, job->p, 2, NULL, sys_now_ms(), review_on_report, job);
 }
 
 static struct review_job *
@@ -129,19 +124,13 @@ review_job_new(struct server *srv, struct conf *conf, int64_t due_ms)
 	return job;
 }
 
-struct review_build_job {
-	review_cb	*cb;
-	void		*arg;
-};
-
+/* review_build's last step: the digest to its caller. */
 static void
-review_on_built_for(const char *digest, size_t len, const char *err, void *arg)
+review_on_built(const char *digest, size_t len, const char *err, void *arg)
 {
 	struct review_job *job = arg;
-	struct review_build_job *b = job->arg;
 
-	b->cb(digest, len, err, b->arg);
-	free(b);
+	job->reply(digest, len, err, job->arg);
 	review_job_free(job);
 }
 
@@ -149,12 +138,10 @@ void
 review_build(struct server *srv, struct conf *conf, int64_t due_ms, review_cb *cb, void *arg)
 {
 	struct review_job *job = review_job_new(srv, conf, due_ms);
-	struct review_build_job *b = xcalloc(1, sizeof(*b));
 
-	b->cb = cb;
-	b->arg = arg;
-	job->built = review_on_built_for;
-	job->arg = b;
+	job->built = review_on_built;
+	job->reply = cb;
+	job->arg = arg;
 	review_job_run(job);
 }
 
