@@ -181,7 +181,7 @@ local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
 -- A repeat of a person with an open lead joins it.
 if join ~= '' and not dry then
   local jk = P .. ':lead:' .. join
-  local h = redis.call('HMGET', jk, 'owner', 'pool', 'sla', 'stage', 'mql')
+  local h = redis.call('HMGET', jk, 'owner', 'pool', 'sla', 'stage')
   local cur_owner, cur_pool = h[1] or nil, h[2] or nil
   local now_owner = cur_owner or ''
   if idem ~= '' then redis.call('SET', key('idem', idem), idem_value(join, fp), 'PX', ARGV[7]) end
@@ -189,11 +189,10 @@ if join ~= '' and not dry then
   local evs = { 're_engaged', re }
   local mql_ev = { 'score', score }
   if became then
-    -- A lead that was no MQL until now qualifies, at the person's grade.
-    if h[5] ~= '1' then
-      mql_ev[#mql_ev + 1] = 'mql'
-      mql_ev[#mql_ev + 1] = grade
-    end
+    -- The open lead was no MQL (its mql field is the person's, kept in step
+    -- by every decision): it qualifies now, at the person's grade.
+    mql_ev[#mql_ev + 1] = 'mql'
+    mql_ev[#mql_ev + 1] = grade
     evs[#evs + 1] = 'became_mql'
     evs[#evs + 1] = mql_ev
   end

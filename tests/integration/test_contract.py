@@ -177,6 +177,26 @@ class ContractTests(DaemonTestCase):
             self.assertIsNone(c["actual"], c)
             self.assertIsNone(c["met"], c)
 
+    def test_a_lead_qualifies_once_when_its_person_becomes_an_mql(self):
+        d = self.new_daemon(extra=SCORING + CONTRACT, rules=NURTURE_RULES, join="30d")
+        first = d.lead(email="p@x.com", country="DE", source="web")
+        self.assertEqual((first["grade"], first["mql"]), ("D", False))
+        # The person comes back as a VP asking for a demo: the open lead joins, and qualifies.
+        r = d.post("/v1/leads", dict(email="p@x.com", country="DE", source="web",
+                                     title="VP Sales", event="demo_request"))
+        self.assertEqual(r.status, 200, r)
+        again = r.json
+        self.assertEqual(again["id"], first["id"])
+        self.assertEqual((again["grade"], again["mql"]), ("B", True))
+        r = d.post("/v1/leads", dict(email="p@x.com", country="DE", source="web",
+                                     title="VP Sales", event="demo_request"))
+        self.assertEqual(r.status, 200, r)    # still an MQL: nothing more to count
+        o = d.get("/v1/scorecard").json["overall"]
+        self.assertEqual((o["leads_received"], o["qualified_leads"]), (1, 1))
+        self.assertEqual(o["qualified_by_grade"]["B"], 1)
+        m = by_id(d.get("/v1/contract").json["marketing"])
+        self.assertEqual(m["qualified_per_month"]["actual"], 1)
+
     def test_monthly_target_scaled_to_the_period(self):
         now = datetime.datetime.now(datetime.timezone.utc)
         first, nxt = month_bounds(now)
@@ -193,7 +213,7 @@ class ContractTests(DaemonTestCase):
                                     (first.month - 2) % 12 + 1)[1]
         self.assertEqual(prev["min"], round(400 * 7 / pdays, 1))
 
-    def test_bad_period_and_role(self):
+    def test_bad_period(self):
         self.assertError(self.d.get("/v1/contract?from=2026-07-02&to=2026-07-01"), 400,
                          "invalid_parameter", "from")
         self.assertError(self.d.get("/v1/contract?from=yesterday"), 400,
