@@ -210,6 +210,25 @@ class ReviewScheduleTests(ReviewCase):
         self.assertIn("Leads received: *6*", slack_text(self.posts()[0]["json"]))
 
 
+class ReviewRoleTests(DaemonTestCase):
+
+    def test_managers_read_admins_send(self):
+        from test_auth import TOKENS, tokens_file
+        path = os.path.join(self.tmp, "tokens")
+        tokens_file(path)
+        d = self.new_daemon(extra="auth:\n  tokens: file:%s\n  rate_limit: 1000/s\n" % path)
+        d.token = TOKENS["ana"]
+        for p in ("/v1/contract", "/v1/review"):
+            self.assertError(d.get(p), 403, "forbidden")
+        d.token = TOKENS["manager"]
+        for p in ("/v1/contract", "/v1/review"):
+            self.assertEqual(d.get(p).status, 200, p)
+        self.assertError(d.post("/v1/review/send"), 403, "forbidden")
+        d.token = TOKENS["admin"]
+        # Without review: recipients there is nobody to send to.
+        self.assertError(d.post("/v1/review/send"), 409, "no_recipients")
+
+
 class ReviewConfigTests(DaemonTestCase):
 
     def check(self, review, notify=True):
