@@ -23,6 +23,7 @@
 #include "engine/lead_snap.h"
 #include "engine/notify.h"
 #include "engine/pii_key.h"
+#include "engine/review.h"
 #include "engine/scorecard_agg.h"
 #include "engine/sessions.h"
 #include "engine/sla.h"
@@ -162,6 +163,7 @@ main_reload(struct server *srv)
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
 	subs_configure(srv->subs);
+	review_start(srv->review);	/* the schedule may have changed */
 	service_ready("running");
 }
 
@@ -219,6 +221,7 @@ main_begin_shutdown(struct server *srv, const char *why)
 	notify_stop(srv->notify);
 	subs_stop(srv->subs);
 	scorecard_agg_stop(srv->agg);
+	review_stop(srv->review);
 	shutdown_deadline = sys_now_ms() + srv->conf->http.shutdown_timeout_ms;
 	shutdown_timer = evtimer_new(srv->base, main_on_shutdown_tick, srv);
 	evtimer_add(shutdown_timer, &now);
@@ -342,6 +345,7 @@ main(int argc, char **argv)
 	srv.gate = intake_gate_new();
 	srv.agg = scorecard_agg_new(&srv);
 	srv.sessions = sessions_new(&srv);
+	srv.review = review_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
 
@@ -371,6 +375,7 @@ main(int argc, char **argv)
 	subs_start(srv.subs, http_bound_port(srv.http));
 	scorecard_agg_start(srv.agg);
 	sessions_start(srv.sessions);
+	review_start(srv.review);
 	service_init(srv.base);
 	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen.host,
 	    http_bound_port(srv.http));
@@ -419,6 +424,7 @@ listen_failed:
 	outbound_free(srv.outbound);	/* after its users */
 	scorecard_agg_free(srv.agg);	/* likewise */
 	sessions_free(srv.sessions);	/* likewise */
+	review_free(srv.review);	/* likewise */
 	conf_unref(srv.conf);
 	free(srv.conf_path);
 	log_detach();

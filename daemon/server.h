@@ -22,6 +22,7 @@ struct server {
 	struct crm_tokens	*crm_tokens;	/* Salesforce access tokens, shared by its writes */
 	struct lead_snaps	*snaps;		/* leads as outbound messages show them (shared reads) */
 	struct scorecard_agg	*agg;		/* the scorecard's aggregates */
+	struct review		*review;	/* the review digest's schedule */
 	struct intake_gate	*gate;		/* one person's leads routed one at a time */
 	struct sessions		*sessions;	/* console sign-ins signed out early */
 	int			 stopping;

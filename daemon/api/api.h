@@ -11,6 +11,7 @@
 
 #include "engine/lead_resolve.h"
 #include "engine/lead_view.h"
+#include "engine/report.h"
 #include "io/http.h"
 #include "io/store.h"
 
@@ -23,7 +24,7 @@ extern const size_t api_health_nroutes;
 http_handler api_post_lead, api_get_lead, api_post_touch, api_post_simulate;
 http_handler api_post_accept, api_post_reject, api_post_stage, api_post_event;
 http_handler api_get_definitions, api_get_definitions_history, api_get_definitions_version;
-http_handler api_get_scorecard;
+http_handler api_get_scorecard, api_get_contract, api_get_review, api_post_review_send;
 http_handler api_post_source_events, api_options_source_events, api_delete_subject;
 http_handler api_get_email_action, api_post_email_action;
 
@@ -84,6 +85,13 @@ void api_respond_page(struct http_request *req, const struct store_reply *reply,
 
 /* 503 with Retry-After: Redis is down or saturated; nothing was changed. */
 void api_respond_unavailable(struct http_request *req, const char *why);
+
+/*
+ * A report's period from ?from= and ?to= (a date or an RFC 3339 time; whole
+ * hours; by default the 30 days to the end of the current hour): 0, or -1
+ * after answering 400. The scorecard, the contract and the review share it.
+ */
+int api_scorecard_period(struct http_request *req, int64_t now, struct report_period *p);
 
 /*
  * Run a script for req (store_eval's contract: args are taken over, cb runs

@@ -153,6 +153,8 @@ conf_free(struct conf *c)
 	conf_free_subs(c);
 	conf_free_crm(c);
 	conf_free_lifecycle(c);
+	conf_free_contract(c);
+	conf_free_review(c);
 	conf_free_routing(c);
 	free(c->redis.url);
 	free(c->redis.host);

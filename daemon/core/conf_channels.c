@@ -125,7 +125,7 @@ conf_target_secret(struct conf_ctx *ctx, const struct ynode *item, const char *p
 }
 
 /* A Slack conversation or user id: C…, G…, D… or U…/W…, letters and digits. */
-static int
+int
 conf_slack_id(const char *s)
 {
 	size_t n = strlen(s), i;
@@ -139,7 +139,7 @@ conf_slack_id(const char *s)
 }
 
 /* An address as SMTP takes it: one @, no spaces, no angle brackets. */
-static int
+int
 conf_mail_address(const char *s)
 {
 	const char *at = strchr(s, '@');
@@ -550,7 +550,7 @@ conf_parse_lead_url(struct conf_ctx *ctx, const struct ynode *node)
 	ctx->conf->notify.lead_url = xstrdup(url);
 }
 
-static void
+void
 conf_free_target(struct conf_notify_target *t)
 {
 	free(t->id);

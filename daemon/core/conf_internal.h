@@ -82,6 +82,11 @@ const struct conf_notify_target *conf_ref_target(struct conf_ctx *ctx, const str
 void conf_rep_channel(struct conf_ctx *ctx, const struct ynode *item, const char *path,
     struct conf_rep *rep, size_t reps);
 void conf_free_channels(struct conf *c);
+void conf_free_target(struct conf_notify_target *t);
+/* True for a Slack conversation or user id (C0123ABCD, U0123ABCD). */
+int conf_slack_id(const char *s);
+/* True for an address as SMTP takes it: one @, no spaces, no angle brackets. */
+int conf_mail_address(const char *s);
 /* whsec_<base64> (the Standard Webhooks form, 16 to 64 bytes) to the key's bytes; -1 when bad. */
 int conf_decode_secret(const char *s, unsigned char **key, size_t *len);
 
@@ -115,6 +120,13 @@ void conf_parse_scorecard(struct conf_ctx *ctx, const struct ynode *map);
 void conf_free_lifecycle(struct conf *c);
 /* Lead events clocks know besides stages: received, queued, assigned, touched, nurture, accepted, rejected. */
 int conf_is_builtin_event(const char *s);
+
+/* conf_contract.c: the two-way SLA (contract:), after scoring (its grades). */
+void conf_parse_contract(struct conf_ctx *ctx, const struct ynode *map);
+void conf_free_contract(struct conf *c);
+/* conf_contract.c: its review (review:), after notify (its channels). */
+void conf_parse_review(struct conf_ctx *ctx, const struct ynode *map);
+void conf_free_review(struct conf *c);
 
 /* Sections in conf_edge.c: the ingest edge (TLS, tokens, sources, PII). */
 void conf_parse_tls(struct conf_ctx *ctx, const struct ynode *map);

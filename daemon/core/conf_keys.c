@@ -95,6 +95,8 @@ const struct conf_key conf_keys[] = {
 	{ .path = "leads.restart_first_touch_on", .kind = CK_LIST, .list = conf_parse_restart_on },
 	{ .path = "sla.grades", .kind = CK_LIST, .list = conf_parse_grade_slas },
 	{ .path = "rules", .kind = CK_LIST, .list = conf_parse_rules, .required = 1 },
+	{ .path = "contract", .kind = CK_LIST, .list = conf_parse_contract },
+	{ .path = "review", .kind = CK_LIST, .list = conf_parse_review, .parse_absent = 1 },
 	{ .path = "tls", .kind = CK_LIST, .list = conf_parse_tls },
 	{ .path = "http.trusted_proxies", .kind = CK_LIST, .list = conf_parse_trusted_proxies },
 	{ .path = "auth", .kind = CK_LIST, .list = conf_parse_auth, .parse_absent = 1 },

@@ -479,8 +479,16 @@ conf_recipient_target(const struct conf *conf, const char *recipient, const char
 	const struct conf_pool *pool = pool_id != NULL && *pool_id ? conf_find_pool(conf, pool_id) : NULL;
 	const struct conf_person *person = NULL;
 	const struct conf_notify_target *t;
+	size_t i;
 
 	*why = NULL;
+	if (strncmp(recipient, "review:", 7) == 0) {
+		for (i = 0; i < conf->review.ntargets; i++)
+			if (strcmp(conf->review.targets[i].id, recipient) == 0)
+				return &conf->review.targets[i];
+		*why = "no such review recipient in the config";
+		return NULL;
+	}
 	if (strncmp(recipient, "webhook:", 8) == 0) {
 		if ((t = conf_find_target(conf, recipient + 8)) == NULL)
 			*why = "no such notify target in the config";

@@ -16,12 +16,13 @@
 enum {
 	SC_RECEIVED, SC_NURTURE, SC_COMPLETE, SC_ROUTED, SC_TOUCHED, SC_TOUCHES,
 	SC_UNTOUCHED, SC_ACCEPTED, SC_REJECTED, SC_DISPOSITION, SC_RETURNING, SC_RE_ENGAGED,
-	SC_BECAME_MQL, SC_NCOUNTERS
+	SC_BECAME_MQL, SC_QUALIFIED, SC_CLOSED_LOST, SC_LOST_TOUCHES, SC_NCOUNTERS
 };
 
 static const char *const sc_counter_names[SC_NCOUNTERS] = {
 	"received", "nurture", "complete", "routed", "touched", "touches",
-	"untouched", "accepted", "rejected", "disposition", "returning", "re_engaged", "became_mql"
+	"untouched", "accepted", "rejected", "disposition", "returning", "re_engaged", "became_mql",
+	"qualified", "closed_lost", "lost_touches"
 };
 
 /* A duration histogram, sorted by bin. */
@@ -52,7 +53,8 @@ struct sc_set {
  * Every metric the report can use has a slot, named as the metric is: the
  * plain counters, then stage:<id> and amount:<id> for the stages, funnel, won
  * and pipeline stage, met:<c> and breached:<c> for the clocks plus the route
- * and touch clocks, reject:<code> and lost:<code>. A metric without a slot is
+ * and touch clocks, reject:<code>, lost:<code> and qualified:<grade> (and
+ * "qualified:" for leads of no grade). A metric without a slot is
  * one the report cannot show, so it is ignored.
  */
 struct scorecard {
@@ -199,12 +201,14 @@ sc_slots_add(struct scorecard *sc, const char *const *ids, size_t n, const char 
 struct scorecard *
 scorecard_new(const struct scorecard_spec *spec, const char *by)
 {
+	static const char *const ungraded = "";
 	struct scorecard *sc = xcalloc(1, sizeof(*sc));
 
 	sc->spec = *spec;
 	sc->by = by != NULL ? xstrdup(by) : NULL;
 	sc->names = xcalloc(SC_NCOUNTERS + 2 * (spec->nstages + spec->nfunnel + 2) +
-	    2 * (spec->nclocks + 2) + spec->nreject + spec->nlost, sizeof(*sc->names));
+	    2 * (spec->nclocks + 2) + spec->nreject + spec->nlost + spec->ngrades + 1,
+	    sizeof(*sc->names));
 	sc_slots_add(sc, sc_counter_names, SC_NCOUNTERS, "", NULL);
 	sc_slots_add(sc, spec->stages, spec->nstages, "stage:", "amount:");
 	sc_slots_add(sc, spec->funnel, spec->nfunnel, "stage:", "amount:");
@@ -215,6 +219,8 @@ scorecard_new(const struct scorecard_spec *spec, const char *by)
 	sc_slots_add(sc, &spec->touch_clock, 1, "met:", "breached:");
 	sc_slots_add(sc, spec->reject, spec->nreject, "reject:", NULL);
 	sc_slots_add(sc, spec->lost, spec->nlost, "lost:", NULL);
+	sc_slots_add(sc, spec->grades, spec->ngrades, "qualified:", NULL);
+	sc_slots_add(sc, &ungraded, 1, "qualified:", NULL);
 	sc->overall = xcalloc(1, sizeof(*sc->overall));
 	sc->overall->key = xstrdup("");
 	sc->overall->v = xcalloc(sc->nslots, sizeof(int64_t));
@@ -486,7 +492,7 @@ struct sc_figs {
 	struct sc_quant	ttr, ttft;
 	char		route_sla[SC_NUM], touch_sla[SC_NUM], untouched[SC_NUM];
 	char		accept[SC_NUM], reject[SC_NUM], disposition[SC_NUM];
-	char		complete[SC_NUM], touches[SC_NUM];
+	char		complete[SC_NUM], touches[SC_NUM], lost_touches[SC_NUM];
 	char		pipeline[SC_NUM], won_amount[SC_NUM];
 };
 
@@ -508,6 +514,7 @@ sc_figures(const struct scorecard *sc, const struct sc_group *g, struct sc_figs 
 	sc_pct(f->disposition, v[SC_DISPOSITION], v[SC_ROUTED]);
 	sc_pct(f->complete, v[SC_COMPLETE], v[SC_RECEIVED]);
 	sc_ratio(f->touches, v[SC_TOUCHES], v[SC_TOUCHED], 100, 2);
+	sc_ratio(f->lost_touches, v[SC_LOST_TOUCHES], v[SC_CLOSED_LOST], 100, 2);
 	sc_amount(f->pipeline, sc_val(sc, g, "amount:", sc->spec.pipeline_stage));
 	f->won = sc_val(sc, g, "stage:", sc->spec.won_stage);
 	sc_amount(f->won_amount, sc_val(sc, g, "amount:", sc->spec.won_stage));
@@ -575,6 +582,11 @@ sc_json_figures(const struct scorecard *sc, const struct sc_group *g, struct jso
 	sc_json_num(w, "disposition_pct", f.disposition);
 	sc_json_num(w, "complete_pct", f.complete);
 	sc_json_num(w, "touches_per_worked_lead", f.touches);
+	/* Marketing's qualified leads (MQLs, by the grade they qualified at) and sales' losses. */
+	jsonw_int(w, "qualified_leads", g->v[SC_QUALIFIED]);
+	sc_json_counts(sc, g, w, "qualified_by_grade", "qualified:", sp->grades, sp->ngrades);
+	jsonw_int(w, "closed_lost", g->v[SC_CLOSED_LOST]);
+	sc_json_num(w, "touches_before_lost", f.lost_touches);
 	jsonw_begin_object(w, "sla");
 	for (i = 0; i < sp->nclocks; i++) {
 		sc_clock(sc, g, sp->clocks[i], mb, num);
@@ -600,6 +612,80 @@ sc_json_figures(const struct scorecard *sc, const struct sc_group *g, struct jso
 	sc_json_num(w, "pipeline_amount", f.pipeline);
 	jsonw_int(w, "won", f.won);
 	sc_json_num(w, "won_amount", f.won_amount);
+}
+
+void
+scorecard_summarize(const struct scorecard *sc, struct scorecard_summary *out)
+{
+	const struct sc_group *g = sc->overall;
+	struct sc_figs f;
+
+	sc_figures(sc, g, &f);
+	memset(out, 0, sizeof(*out));
+	out->received = f.received;
+	out->routed = f.routed;
+	out->won = f.won;
+	out->qualified = g->v[SC_QUALIFIED];
+	out->closed_lost = g->v[SC_CLOSED_LOST];
+	out->rejected = g->v[SC_REJECTED];
+	memcpy(out->ttr_median, f.ttr.median, SC_NUM);
+	memcpy(out->ttr_p90, f.ttr.p90, SC_NUM);
+	memcpy(out->ttft_median, f.ttft.median, SC_NUM);
+	memcpy(out->ttft_p90, f.ttft.p90, SC_NUM);
+	memcpy(out->route_sla_pct, f.route_sla, SC_NUM);
+	memcpy(out->touch_sla_pct, f.touch_sla, SC_NUM);
+	memcpy(out->acceptance_pct, f.accept, SC_NUM);
+	memcpy(out->rejection_pct, f.reject, SC_NUM);
+	memcpy(out->disposition_pct, f.disposition, SC_NUM);
+	memcpy(out->complete_pct, f.complete, SC_NUM);
+	memcpy(out->touches_before_lost, f.lost_touches, SC_NUM);
+	memcpy(out->won_amount, f.won_amount, SC_NUM);
+}
+
+int64_t
+scorecard_count(const struct scorecard *sc, const char *prefix, const char *id)
+{
+	return sc_val(sc, sc->overall, prefix, id);
+}
+
+int64_t
+scorecard_qualified(const struct scorecard *sc, const char *const *grades, size_t n)
+{
+	int64_t sum = 0;
+	size_t i;
+
+	if (n == 0)
+		return sc->overall->v[SC_QUALIFIED];
+	for (i = 0; i < n; i++)
+		sum = sc_sum(sum, sc_val(sc, sc->overall, "qualified:", grades[i]));
+	return sum;
+}
+
+size_t
+scorecard_top_rejections(const struct scorecard *sc, size_t max, const char **codes,
+    int64_t *counts)
+{
+	const struct scorecard_spec *sp = &sc->spec;
+	size_t i, j, n = 0;
+	int64_t c;
+
+	for (i = 0; i < sp->nreject; i++) {
+		if ((c = sc_val(sc, sc->overall, "reject:", sp->reject[i])) <= 0)
+			continue;
+		/* Insertion into the kept list, most first; a tie stays behind (config order). */
+		for (j = n; j > 0 && counts[j - 1] < c; j--)
+			if (j < max) {
+				codes[j] = codes[j - 1];
+				counts[j] = counts[j - 1];
+			}
+		if (j < max) {
+			codes[j] = sp->reject[i];
+			counts[j] = c;
+			if (n < max)
+				n++;
+		}
+	}
+	return n;
 }
 
 /* A row being sorted for output: two keys descending, then two strings ascending. */

@@ -187,6 +187,7 @@ scorecard_event_set(struct scorecard_event *ev, const char *name, size_t len, co
 #define F(m) { #m, offsetof(struct scorecard_event, m) }
 		F(type), F(at), F(lead), F(rep), F(stage), F(to), F(amount), F(reason),
 		F(clock), F(result), F(first), F(first_decision), F(closes), F(returning),
+		F(mql), F(touches),
 #undef F
 	};
 	size_t i;
@@ -371,6 +372,29 @@ fold_entered_late(struct scorecard_fold *fold, struct fold_lead *l,
 	fold_untouched(fold, l, 1);
 }
 
+/* A lead passed as an MQL (the entry carries its grade): marketing's qualified leads. */
+static void
+fold_qualified(struct scorecard_fold *fold, struct fold_lead *l,
+    const struct scorecard_event *ev)
+{
+	if (ev->mql == NULL)
+		return;
+	fold_count(fold, l, ev->rep, "qualified", 1, 0);
+	fold_count2(fold, l, ev->rep, "qualified:", ev->mql, 1, 0);
+}
+
+/* A lead closed lost with its reason, and the touches it had by then. */
+static void
+fold_lost(struct scorecard_fold *fold, struct fold_lead *l, const struct scorecard_event *ev)
+{
+	int64_t touches;
+
+	fold_count2(fold, l, ev->rep, "lost:", ev->reason, 1, 0);
+	fold_count(fold, l, ev->rep, "closed_lost", 1, 0);
+	if (fold_ms(ev->touches, &touches) == 0 && touches >= 0)
+		fold_count(fold, l, ev->rep, "lost_touches", touches, 0);
+}
+
 void
 scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev)
 {
@@ -394,6 +418,7 @@ scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev
 			fold_count(fold, l, ev->rep, "returning", 1, 1);
 		if (l->complete)
 			fold_count(fold, l, ev->rep, "complete", 1, 0);
+		fold_qualified(fold, l, ev);
 		if (ev->stage != NULL) {
 			fold_count2(fold, l, ev->rep, "stage:", ev->stage, 1, 1);
 			fold_untouched(fold, l, 1);
@@ -404,6 +429,7 @@ scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev
 		fold_count(fold, l, ev->rep, "re_engaged", 1, 0);
 	} else if (strcmp(t, "became_mql") == 0) {
 		fold_count(fold, l, ev->rep, "became_mql", 1, 0);
+		fold_qualified(fold, l, ev);
 	} else if (strcmp(t, "assigned") == 0) {
 		fold_count(fold, l, ev->rep, "routed", 1, 0);
 		fold_count_duration(fold, l, ev, "ttr#");
@@ -427,7 +453,7 @@ scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev
 		fold_untouched(fold, l, 0);
 	} else if (strcmp(t, "stage") == 0) {
 		if (ev->reason != NULL)
-			fold_count2(fold, l, ev->rep, "lost:", ev->reason, 1, 0);
+			fold_lost(fold, l, ev);
 		fold_stage_entered(fold, l, ev);
 		if (ev->closes != NULL)
 			fold_untouched(fold, l, 0);

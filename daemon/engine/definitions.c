@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "leadroute/cond.h"
+#include "leadroute/contract.h"
 #include "leadroute/jsonw.h"
 #include "leadroute/score.h"
 #include "leadroute/util.h"
@@ -251,6 +252,10 @@ definitions_text(const struct conf *conf, size_t *len)
 	jsonw_int(&w, "untouched_after_ms", l->untouched_after_ms);
 	jsonw_string(&w, "route_clock", l->route_clock);
 	jsonw_string(&w, "touch_clock", l->touch_clock);
+	jsonw_end_object(&w);
+	/* The two-way SLA's targets; each commitment only when configured. */
+	jsonw_begin_object(&w, "contract");
+	contract_write_targets(&conf->contract, &w);
 	jsonw_end_object(&w);
 	jsonw_end_object(&w);
 	return jsonw_finish(&w, len);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "leadroute/message.h"
+#include "leadroute/review.h"
 #include "leadroute/util.h"
 
 #include "engine/event_body.h"
@@ -167,6 +168,35 @@ tell_rep_event(const struct conf *conf, const struct conf_subscription *s, enum 
 	return out;
 }
 
+/* A review digest for its channel: Block Kit for Slack, text and HTML for email. */
+static char *
+tell_review(const struct conf_notify_target *t, const json_t *digest, size_t *len)
+{
+	struct message_mail mail;
+	json_t *msg;
+	char *payload, *out;
+
+	if (t->channel == CHANNEL_EMAIL) {
+		review_mail(digest, &mail);
+		msg = json_pack("{s:s, s:s, s:s, s:s}", "to", t->to, "subject", mail.subject,
+		    "text", mail.text, "html", mail.html);
+		message_mail_clear(&mail);
+	} else {
+		msg = review_slack(digest);
+		if (t->channel == CHANNEL_SLACK) {
+			json_object_set_new(msg, "channel", json_string(t->to));
+			json_object_set_new(msg, "unfurl_links", json_false());
+			json_object_set_new(msg, "unfurl_media", json_false());
+		}
+	}
+	payload = json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(msg);
+	out = xasprintf("%s\n%s", t->id, payload);
+	free(payload);
+	*len = strlen(out);
+	return out;
+}
+
 char *
 tell_job(const struct conf *conf, const struct conf_notify_target *t, const json_t *event,
     struct lead_snap *lead, size_t *len, int64_t now_ms)
@@ -183,6 +213,8 @@ tell_job(const struct conf *conf, const struct conf_notify_target *t, const json
 
 	if (type == NULL || !json_is_object(jdata))
 		return NULL;
+	if (strcmp(type, REVIEW_EVENT) == 0)
+		return tell_review(t, jdata, len);
 	pool = conf_find_pool(conf, json_string_value(json_object_get(jdata, "pool")) != NULL ?
 	    json_string_value(json_object_get(jdata, "pool")) : "");
 	/* The lead as it is now, and the event's own members over it. */

@@ -189,6 +189,10 @@ if join ~= '' and not dry then
   local evs = { 're_engaged', re }
   local mql_ev = { 'score', score }
   if became then
+    -- The open lead was no MQL (its mql field is the person's, kept in step
+    -- by every decision): it qualifies now, at the person's grade.
+    mql_ev[#mql_ev + 1] = 'mql'
+    mql_ev[#mql_ev + 1] = grade
     evs[#evs + 1] = 'became_mql'
     evs[#evs + 1] = mql_ev
   end
@@ -282,6 +286,12 @@ end
 if not fresh then
   ev[#ev + 1] = 'returning'
   ev[#ev + 1] = '1'
+end
+-- A lead passed as an MQL, with the grade it qualified at ('' for none):
+-- marketing's qualified leads in the scorecard.
+if mql_now == '1' then
+  ev[#ev + 1] = 'mql'
+  ev[#ev + 1] = grade
 end
 local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, id,
   retention_ms, person_state())

@@ -41,6 +41,11 @@ if need_touches > 0 and touches < need_touches then return { 'cadence', touches 
 local fields = { 'stage', to, 'stage_at', NOW, 'stage_by', who }
 local ev = { 'from', cur, 'to', to, 'by', who }
 push_opt(ev, 'reason', reason)
+-- Closed lost: the touches it had, for sales' touches before a loss.
+if action == 'stage' and reason ~= '' then
+  ev[#ev + 1] = 'touches'
+  ev[#ev + 1] = touches
+end
 push_opt(fields, action == 'reject' and 'reject_reason' or 'reason', reason)
 push_opt(ev, 'note', note)
 push_opt(fields, 'amount', amount)

@@ -286,6 +286,58 @@ struct conf_lifecycle {
 	char			*touch_clock;	/* the clock behind "% first-touched within SLA" */
 };
 
+/*
+ * The two-way SLA (contract:): what marketing commits to (qualified leads a
+ * month, acceptance rate, complete records) and what sales commits to
+ * (median time to first touch, touches before a lead is closed lost, leads
+ * dispositioned). Each is optional; the order is the report's.
+ */
+enum conf_term {
+	TERM_QUALIFIED,		/* qualified_per_month: {min, grades} */
+	TERM_ACCEPTANCE,	/* acceptance_rate_pct: {min} */
+	TERM_COMPLETE,		/* complete_pct: {min} */
+	TERM_FIRST_TOUCH,	/* first_touch_median: {max} (a duration) */
+	TERM_TOUCHES_LOST,	/* touches_before_lost: {min} */
+	TERM_DISPOSITION,	/* disposition_pct: {min} */
+	TERM_COUNT
+};
+
+struct conf_contract_term {
+	int		  set;		/* configured */
+	double		  target;	/* the min or max; ms for a duration */
+	char		**grades;	/* TERM_QUALIFIED: the grades that count; none: any */
+	size_t		  ngrades;
+	int		  line;
+};
+
+struct conf_contract {
+	struct conf_contract_term term[TERM_COUNT];
+	int		  set;		/* any term configured */
+};
+
+/* When the review digest goes out (review:). */
+enum conf_review_every {
+	REVIEW_WEEKLY,		/* every: week, on day at at, in timezone */
+	REVIEW_DAILY,		/* every: day, at at, in timezone */
+	REVIEW_INTERVAL,	/* every: a duration (10s, 1h): multiples of it since the epoch */
+};
+
+/* The weekly review (review:): the contract and the scorecard, sent to people. */
+struct tz_zone;
+
+struct conf_review {
+	int			 set;
+	enum conf_review_every	 every;
+	int64_t			 interval_ms;	/* between two reviews (a week, a day, the duration) */
+	int			 wday;		/* REVIEW_WEEKLY: 0 Monday .. 6 Sunday */
+	int32_t			 at_s;		/* seconds into the local day */
+	struct tz_zone		*zone;		/* NULL: UTC */
+	char			*zone_name;
+	int64_t			 period_ms;	/* what a digest covers: whole hours */
+	struct conf_notify_target *targets;	/* ids "review:slack:<channel>", "review:email:<address>" */
+	size_t			 ntargets;
+};
+
 /* Where a rule sends a lead: tried in order, the first eligible one wins. */
 enum conf_target_kind {
 	TARGET_POOL,		/* the next rep of a pool's rotation */
@@ -532,6 +584,8 @@ struct conf {
 	struct conf_rule *rules;
 	size_t		  nrules;
 	struct conf_lifecycle lifecycle;
+	struct conf_contract contract;
+	struct conf_review review;
 	struct cond_fields fields;	/* lead fields the conditions read */
 	struct score_model scoring;
 };
@@ -589,7 +643,8 @@ const struct conf_notify_target *conf_rep_target(const struct conf *conf,
 /*
  * Where a notification for one recipient goes: "owner" (the lead's owner),
  * "manager" (the owner's manager, else the pool's), "director" (the pool's),
- * "webhook:ID" or "person:ID". NULL with *why set when nobody is reachable.
+ * "webhook:ID", "person:ID" or a review recipient ("review:slack:#revops",
+ * "review:email:ADDRESS"). NULL with *why set when nobody is reachable.
  */
 const struct conf_notify_target *conf_recipient_target(const struct conf *conf,
     const char *recipient, const char *owner, const char *pool, const char **why);

@@ -45,6 +45,7 @@ struct scorecard_spec {
 	const char *touch_clock;	/* clock behind first_touched_within_sla_pct */
 	const char *won_stage;		/* stage whose entries count as won deals ("won") */
 	const char *pipeline_stage;	/* stage whose amounts are pipeline ("opportunity") */
+	const char *const *grades;	size_t ngrades;	/* the scoring model's grades */
 };
 
 struct scorecard;	/* opaque accumulator */
@@ -74,6 +75,46 @@ void scorecard_add(struct scorecard *, const char *field, size_t field_len, int6
  * dropped (50.0 -> 50, 1234.50 -> 1234.5).
  */
 void scorecard_write_json(struct scorecard *, struct jsonw *w);
+
+/*
+ * The overall figures as the JSON shows them, for those who put them beside
+ * targets (the contract, the weekly review): numbers formatted the same way,
+ * "" where the JSON has null.
+ */
+struct scorecard_summary {
+	int64_t	received;
+	int64_t	routed;
+	int64_t	won;
+	int64_t	qualified;		/* leads that were MQLs, any grade */
+	int64_t	closed_lost;
+	int64_t	rejected;
+	char	ttr_median[32], ttr_p90[32];	/* time to route, ms */
+	char	ttft_median[32], ttft_p90[32];	/* time to first touch, ms */
+	char	route_sla_pct[32];	/* routed within SLA */
+	char	touch_sla_pct[32];	/* first-touched within SLA */
+	char	acceptance_pct[32];
+	char	rejection_pct[32];
+	char	disposition_pct[32];
+	char	complete_pct[32];
+	char	touches_before_lost[32];	/* average touches of leads closed lost */
+	char	won_amount[32];
+};
+
+void scorecard_summarize(const struct scorecard *, struct scorecard_summary *out);
+
+/* The overall count of metric prefix+id ("reject:", "wrong_title"); 0 when it has no slot. */
+int64_t scorecard_count(const struct scorecard *, const char *prefix, const char *id);
+
+/* Leads that were MQLs at one of the n grades, overall (n 0: at any grade). */
+int64_t scorecard_qualified(const struct scorecard *, const char *const *grades, size_t n);
+
+/*
+ * The most frequent rejection reasons, overall: up to max codes (borrowed
+ * from the spec) with their counts, most first, ties in config order;
+ * reasons never given are left out. Returns how many.
+ */
+size_t scorecard_top_rejections(const struct scorecard *, size_t max, const char **codes,
+    int64_t *counts);
 
 /*
  * The report as CSV (RFC 4180, CRLF line ends, header row first), appended to

@@ -28,7 +28,11 @@
  *   accepted, rejected and stage then count stage:<to>, amount:<to> (the
  *   amount in currency units, as cents rounded half up) with an amount, and
  *   disposition with first_decision; clock -> met:<clock> when result is
- *   "met", else breached:<clock>; escalated -> breached:<clock>. Bins are
+ *   "met", else breached:<clock>; escalated -> breached:<clock>. An entry
+ *   carrying mql (received: the lead arrived an MQL; became_mql: a lead held
+ *   in nurture qualified) counts qualified and qualified:<grade>; a stage
+ *   entry with a (lost) reason counts closed_lost and adds its touches to
+ *   lost_touches. Bins are
  *   scorecard_bin() of the time since arrival. Other types count nothing.
  * - A field that is present counts as present even when empty (as in Lua).
  * - Entries of a lead that is gone (no received_at) count nothing.
@@ -69,6 +73,8 @@ struct scorecard_event {
 	const char	*first_decision;
 	const char	*closes;
 	const char	*returning;	/* received: its person had a lead before */
+	const char	*mql;		/* received, became_mql: qualified, at this grade ("" none) */
+	const char	*touches;	/* stage with a lost reason: the lead's touches */
 };
 
 /* Set the member named name (len bytes) to value (borrowed); other names are ignored. */

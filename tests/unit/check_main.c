@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, pii_suite());
 	srunner_add_suite(sr, ratelimit_suite());
 	srunner_add_suite(sr, reqcheck_suite());
+	srunner_add_suite(sr, review_suite());
 	srunner_add_suite(sr, route_suite());
 	srunner_add_suite(sr, score_suite());
 	srunner_add_suite(sr, scorecard_suite());

@@ -16,6 +16,7 @@ Suite *normalise_suite(void);
 Suite *pii_suite(void);
 Suite *ratelimit_suite(void);
 Suite *reqcheck_suite(void);
+Suite *review_suite(void);
 Suite *route_suite(void);
 Suite *score_suite(void);
 Suite *scorecard_suite(void);

@@ -18,12 +18,14 @@ static const char *const sc_funnel[] = { "mql", "sal", "won" };
 static const char *const sc_reject[] = { "bad_fit", "duplicate" };
 static const char *const sc_lost[] = { "price", "timing" };
 static const char *const sc_clocks[] = { "first_touch", "follow_up" };
+static const char *const sc_grades[] = { "A", "B", "C" };
 
 /* The route clock is deliberately absent from clocks: the spec allows it. */
 static const struct scorecard_spec sc_spec = {
 	sc_stages, LR_NELEM(sc_stages), sc_funnel, LR_NELEM(sc_funnel),
 	sc_reject, LR_NELEM(sc_reject), sc_lost, LR_NELEM(sc_lost),
-	sc_clocks, LR_NELEM(sc_clocks), "route", "first_touch", "won", "opportunity"
+	sc_clocks, LR_NELEM(sc_clocks), "route", "first_touch", "won", "opportunity",
+	sc_grades, LR_NELEM(sc_grades)
 };
 
 /* Epoch ms of a whole UTC hour. */
@@ -504,6 +506,7 @@ START_TEST(test_overall_members_in_contract_order)
 		"time_to_first_touch_ms", "routed_within_sla_pct", "first_touched_within_sla_pct",
 		"untouched_pct", "acceptance_rate_pct", "rejection_rate_pct", "rejections",
 		"lost_reasons", "disposition_pct", "complete_pct", "touches_per_worked_lead",
+		"qualified_leads", "qualified_by_grade", "closed_lost", "touches_before_lost",
 		"sla", "stages", "conversions", "pipeline_amount", "won", "won_amount"
 	};
 	struct scorecard *sc = scorecard_new(&sc_spec, NULL);
@@ -737,6 +740,64 @@ START_TEST(test_csv_quotes_and_guards_group_values)
 }
 END_TEST
 
+START_TEST(test_qualified_by_grade_and_touches_before_lost)
+{
+	static const char *const ab[] = { "A", "B" };
+	struct scorecard *sc = scorecard_new(&sc_spec, NULL);
+	json_t *r;
+
+	add(sc, "all", "", "qualified", 7);
+	add(sc, "all", "", "qualified:A", 3);
+	add(sc, "all", "", "qualified:B", 2);
+	add(sc, "all", "", "qualified:C", 1);
+	add(sc, "all", "", "qualified:", 1);
+	add(sc, "all", "", "closed_lost", 3);
+	add(sc, "all", "", "lost_touches", 17);
+	r = report(sc);
+	ck_assert_int_eq(json_integer_value(path(r, "overall.qualified_leads")), 7);
+	ck_assert_int_eq(json_integer_value(path(r, "overall.qualified_by_grade.A")), 3);
+	ck_assert_int_eq(json_integer_value(path(r, "overall.qualified_by_grade.C")), 1);
+	ck_assert_int_eq(json_integer_value(path(r, "overall.closed_lost")), 3);
+	ck_assert_double_eq_tol(json_real_value(path(r, "overall.touches_before_lost")), 5.67, 1e-9);
+	ck_assert_int_eq(scorecard_qualified(sc, ab, 2), 5);
+	ck_assert_int_eq(scorecard_qualified(sc, NULL, 0), 7);
+	json_decref(r);
+	scorecard_free(sc);
+}
+END_TEST
+
+START_TEST(test_touches_before_lost_null_without_losses)
+{
+	struct scorecard *sc = scorecard_new(&sc_spec, NULL);
+	struct scorecard_summary s;
+
+	add(sc, "all", "", "received", 4);
+	scorecard_summarize(sc, &s);
+	ck_assert_str_eq(s.touches_before_lost, "");
+	ck_assert_int_eq(s.received, 4);
+	scorecard_free(sc);
+}
+END_TEST
+
+START_TEST(test_top_rejections_most_first_ties_in_config_order)
+{
+	struct scorecard *sc = scorecard_new(&sc_spec, NULL);
+	const char *codes[2];
+	int64_t counts[2];
+
+	add(sc, "all", "", "reject:bad_fit", 2);
+	add(sc, "all", "", "reject:duplicate", 2);
+	ck_assert_uint_eq(scorecard_top_rejections(sc, 2, codes, counts), 2);
+	ck_assert_str_eq(codes[0], "bad_fit");
+	ck_assert_str_eq(codes[1], "duplicate");
+	add(sc, "all", "", "reject:duplicate", 1);
+	ck_assert_uint_eq(scorecard_top_rejections(sc, 1, codes, counts), 1);
+	ck_assert_str_eq(codes[0], "duplicate");
+	ck_assert_int_eq(counts[0], 3);
+	scorecard_free(sc);
+}
+END_TEST
+
 Suite *
 scorecard_suite(void)
 {
@@ -774,6 +835,9 @@ scorecard_suite(void)
 	tcase_add_test(tc, test_csv_header);
 	tcase_add_test(tc, test_csv_rows_follow_json_order);
 	tcase_add_test(tc, test_csv_quotes_and_guards_group_values);
+	tcase_add_test(tc, test_qualified_by_grade_and_touches_before_lost);
+	tcase_add_test(tc, test_touches_before_lost_null_without_losses);
+	tcase_add_test(tc, test_top_rejections_most_first_ties_in_config_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

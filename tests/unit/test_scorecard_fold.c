@@ -342,6 +342,45 @@ START_TEST(test_event_fields_set_by_name)
 }
 END_TEST
 
+START_TEST(test_an_mql_counts_qualified_at_its_grade)
+{
+	struct scorecard_fold *fold = fold_with_leads();
+	struct scorecard_event a = entry("received", "A", NULL, "1795438800000");
+	struct scorecard_event b = entry("received", "B", NULL, "1795438800000");
+	struct scorecard_event late = entry("became_mql", "B", "ana", "1795438900000");
+
+	a.mql = "A";
+	scorecard_fold_add(fold, &a);
+	scorecard_fold_add(fold, &b);		/* not an MQL on arrival */
+	ck_assert_int_eq(hour_all(fold, "qualified"), 1);
+	late.mql = "B";
+	scorecard_fold_add(fold, &late);
+	ck_assert_int_eq(hour_all(fold, "qualified"), 2);
+	ck_assert_int_eq(hour_all(fold, "qualified:A"), 1);
+	ck_assert_int_eq(hour_all(fold, "qualified:B"), 1);
+	scorecard_fold_free(fold);
+}
+END_TEST
+
+START_TEST(test_a_loss_counts_with_its_touches)
+{
+	struct scorecard_fold *fold = fold_with_leads();
+	struct scorecard_event a = entry("stage", "A", "ana", "1795438900000");
+	struct scorecard_event b = entry("stage", "B", "ana", "1795438900000");
+
+	a.to = b.to = "lost";
+	a.reason = b.reason = "no_budget";
+	a.touches = "4";
+	b.touches = "2";
+	scorecard_fold_add(fold, &a);
+	scorecard_fold_add(fold, &b);
+	ck_assert_int_eq(hour_all(fold, "closed_lost"), 2);
+	ck_assert_int_eq(hour_all(fold, "lost_touches"), 6);
+	ck_assert_int_eq(hour_all(fold, "lost:no_budget"), 2);
+	scorecard_fold_free(fold);
+}
+END_TEST
+
 Suite *
 scorecard_fold_suite(void)
 {
@@ -359,6 +398,8 @@ scorecard_fold_suite(void)
 	tcase_add_test(tc, test_untouched_set_changes_net_per_lead);
 	tcase_add_test(tc, test_counters_sorted_by_key_then_field);
 	tcase_add_test(tc, test_event_fields_set_by_name);
+	tcase_add_test(tc, test_an_mql_counts_qualified_at_its_grade);
+	tcase_add_test(tc, test_a_loss_counts_with_its_touches);
 	suite_add_tcase(s, tc);
 	return s;
 }

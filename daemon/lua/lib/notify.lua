@@ -6,14 +6,20 @@ local NOTIFIED = 0
 -- group: the jobs of one event; recipients that resolve to the same target
 -- get one message (the courier keeps the first, see notify.c).
 -- Without a group, the job starts its own ('g' .. its id).
-local function notify_enqueue(to, owner, pool, kind, data, group)
+-- The event as JSON text already ({type, at, data}).
+local function notify_enqueue_event(to, owner, pool, event, group)
   local nid = redis.call('INCR', key('seq', 'notification'))
   redis.call('HSET', key('notification', nid), 'id', nid, 'to', to, 'owner', owner or '',
-    'pool', pool or '', 'event', cjson.encode({ type = kind, at = NOW, data = data }),
-    'created_at', NOW, 'attempts', 0, 'group', group or ('g' .. nid))
+    'pool', pool or '', 'event', event, 'created_at', NOW, 'attempts', 0,
+    'group', group or ('g' .. nid))
   redis.call('ZADD', key('outbox'), NOW, nid)
   NOTIFIED = NOTIFIED + 1
   return nid
+end
+
+local function notify_enqueue(to, owner, pool, kind, data, group)
+  return notify_enqueue_event(to, owner, pool,
+    cjson.encode({ type = kind, at = NOW, data = data }), group)
 end
 
 -- One job per recipient in list. A lead without an owner (queued) has no one
