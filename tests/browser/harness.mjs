@@ -16,7 +16,8 @@
 // never downloads a browser. Screenshots go to $BROWSER_ARTIFACTS (tests/browser/run
 // sets build/browser-artifacts/).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -91,6 +92,22 @@ export async function signIn(page, token, url) {
   return r.body;
 }
 
+/*
+ * axe-core's accessibility check of the page as it is now: its violations
+ * ([{id, impact, help, nodes}]). axe is evaluated through the DevTools
+ * protocol, which the console's CSP (script-src 'self') does not stop.
+ */
+let axeSource = null;
+export async function axeCheck(page, options = {}) {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.evaluate(axeSource);
+  }
+  const result = await page.evaluate((opts) => window.axe.run(document, opts), options);
+  return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
 // A screenshot in the artefacts directory: <file>-<name>.png; its path.
 export async function shot(page, name, file = 'browser') {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -121,6 +138,7 @@ export function useConsole(opts = {}) {
     },
     signIn: (page, token) => signIn(page, token, h.url),
     shot: (page, name) => shot(page, name, file),
+    axe: (page, options) => axeCheck(page, options),
     // A JSON call to the daemon with a bearer token (or none): { status, headers, body }.
     async api(method, p, { token, body, headers = {} } = {}) {
       const hdrs = { ...headers };
