@@ -81,6 +81,9 @@ void api_respond_page(struct http_request *req, const struct store_reply *reply,
 /* 503 with Retry-After: Redis is down or saturated; nothing was changed. */
 void api_respond_unavailable(struct http_request *req, const char *why);
 
+/* 429 with Retry-After for retry_ms; what names the limit. */
+void api_respond_rate_limited(struct http_request *req, int64_t retry_ms, const char *what);
+
 /*
  * Run a script for req (store_eval's contract: args are taken over, cb runs
  * exactly once). 0, or -1 after answering 503: cb will not run, so the

@@ -21,7 +21,6 @@
 #include "leadroute/util.h"
 
 #include "api/api.h"
-#include "api/auth.h"
 #include "api/console.h"
 #include "engine/sessions.h"
 #include "io/log.h"
@@ -394,7 +393,7 @@ api_post_console_session(struct http_request *req)
 	}
 	if (rate_table_take(&console_sign_in_rates, http_request_client(req),
 	    &conf->console.sign_in_rate, now, &retry) == -1) {
-		auth_respond_rate_limited(req, retry, "signing in from this address");
+		api_respond_rate_limited(req, retry, "signing in from this address");
 		return;
 	}
 	if (!console_same_origin(req)) {
