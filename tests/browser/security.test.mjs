@@ -130,10 +130,10 @@ test('fetch() with credentials from another origin is refused or blocked and cha
   assert.ok(results.corsJson.blocked, `the preflighted fetch is blocked: ${JSON.stringify(results.corsJson)}`);
   assert.ok(results.readSession.blocked, `the session is not readable: ${JSON.stringify(results.readSession)}`);
   assert.ok(results.readLeads.blocked, `escalations are not readable: ${JSON.stringify(results.readLeads)}`);
-  // What reached the daemon was refused.
-  for (const r of seen.filter((x) => !x.url.endsWith('/v1/escalations'))) {
-    assert.equal(r.status, 403, JSON.stringify(r));
-  }
+  // What reached the daemon was refused: the two simple POSTs, with 403.
+  const posts = seen.filter((x) => !x.url.endsWith('/v1/escalations'));
+  assert.deepEqual(posts.map((x) => [new URL(x.url).pathname, x.status]).sort(), [
+    [`/v1/escalations/${openEscalation.id}/ack`, 403], ['/v1/subscriptions/x/resume', 403]]);
   const after = await escalationState(openEscalation.id);
   assert.equal(after.status, 'open');
   assert.equal(after.acknowledged_by, null);
