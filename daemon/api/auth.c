@@ -18,6 +18,7 @@
 #include "leadroute/ratelimit.h"
 #include "leadroute/util.h"
 
+#include "api/api.h"
 #include "api/auth.h"
 #include "api/console.h"
 #include "io/log.h"
@@ -44,18 +45,6 @@ auth_roles_text(unsigned roles)
 	if (roles & CONF_ROLE_ADMIN)
 		strcat(text, text[0] ? ", admin" : "admin");
 	return text;
-}
-
-void
-auth_respond_rate_limited(struct http_request *req, int64_t retry_ms, const char *what)
-{
-	char retry[24];
-
-	snprintf(retry, sizeof(retry), "%lld", (long long)((retry_ms + 999) / 1000));
-	http_response_header(req, "Retry-After", retry);
-	metrics_inc(METRIC_RATE_LIMITED, 1);
-	http_respond_error(req, 429, "rate_limited", NULL,
-	    "%s is over its rate limit; retry after %s s", what, retry);
 }
 
 static int
@@ -127,7 +116,7 @@ auth_grant(struct http_request *req, const struct http_route *route, const struc
 		return auth_refuse(req, 403, "forbidden", NULL, msg);
 	}
 	if (rate_table_take(&auth_rates, tok->name, &conf->auth.rate, sys_now_ms(), &retry) == -1) {
-		auth_respond_rate_limited(req, retry, "this token");
+		api_respond_rate_limited(req, retry, "this token");
 		return -1;
 	}
 	http_request_set_token(req, tok);

@@ -21,7 +21,6 @@
 #include "leadroute/util.h"
 
 #include "api/api.h"
-#include "api/auth.h"
 #include "api/console.h"
 #include "engine/sessions.h"
 #include "io/log.h"
@@ -291,13 +290,16 @@ console_session_token(struct http_request *req, const struct conf_token **tok)
 	const char *m = http_request_method(req);
 	unsigned char key[32];
 	struct session s;
-	int r;
+	int r, ok;
 
-	if ((r = console_session(req, &s, tok, key)) != 1)
+	r = console_session(req, &s, tok, key);
+	ok = r != 1 || strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 ||
+	    (console_same_origin(req) &&
+	    session_csrf_ok(key, 32, s.id, http_request_header(req, "X-CSRF-Token")));
+	OPENSSL_cleanse(key, sizeof(key));
+	if (r != 1)
 		return r;
-	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
-	    (!console_same_origin(req) ||
-	    !session_csrf_ok(key, 32, s.id, http_request_header(req, "X-CSRF-Token")))) {
+	if (!ok) {
 		metrics_inc(METRIC_AUTH_REFUSED, 1);
 		log_info("csrf_refused", "peer=%s method=%s target=%s", http_request_peer(req), m,
 		    http_request_target(req));
@@ -305,7 +307,6 @@ console_session_token(struct http_request *req, const struct conf_token **tok)
 		    "come from its own page with its X-CSRF-Token header");
 		return -1;
 	}
-	OPENSSL_cleanse(key, sizeof(key));
 	return 1;
 }
 
@@ -368,7 +369,9 @@ api_get_console_session(struct http_request *req)
 		console_respond_session(req, 200, NULL, NULL, NULL);
 		return;
 	}
-	if ((r = console_session(req, &s, &tok, key)) == -1)
+	if ((r = console_session(req, &s, &tok, key)) != 1)
+		OPENSSL_cleanse(key, sizeof(key));
+	if (r == -1)
 		return;
 	if (r == 0) {
 		http_respond_error(req, 401, "not_signed_in", NULL, "sign in with an API token");
@@ -410,7 +413,7 @@ api_post_console_session(struct http_request *req)
 	}
 	if (rate_table_take(&console_sign_in_rates, http_request_client(req),
 	    &conf->console.sign_in_rate, now, &retry) == -1) {
-		auth_respond_rate_limited(req, retry, "signing in from this address");
+		api_respond_rate_limited(req, retry, "signing in from this address");
 		return;
 	}
 	if (!console_same_origin(req)) {
@@ -487,7 +490,9 @@ api_delete_console_session(struct http_request *req)
 
 	if (console_off(req))
 		return;
-	if ((r = console_session(req, &s, &tok, key)) == -1)
+	if ((r = console_session(req, &s, &tok, key)) != 1)
+		OPENSSL_cleanse(key, sizeof(key));
+	if (r == -1)
 		return;
 	if (r == 0) {
 		http_respond_error(req, 401, "not_signed_in", NULL, "there is no session to end");

@@ -1,11 +1,13 @@
 /* handler.c — the steps every handler shares: its JSON body, paging, sending a script, replies. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "io/metrics.h"
 #include "io/store.h"
 #include "io/sysutil.h"
 #include "server.h"
@@ -91,6 +93,18 @@ api_respond_unavailable(struct http_request *req, const char *why)
 	http_response_header(req, "Retry-After", "1");
 	http_respond_error(req, 503, "unavailable", NULL,
 	    "Redis is unavailable (%s); nothing was stored, retry later", why);
+}
+
+void
+api_respond_rate_limited(struct http_request *req, int64_t retry_ms, const char *what)
+{
+	char retry[24];
+
+	snprintf(retry, sizeof(retry), "%lld", (long long)((retry_ms + 999) / 1000));
+	http_response_header(req, "Retry-After", retry);
+	metrics_inc(METRIC_RATE_LIMITED, 1);
+	http_respond_error(req, 429, "rate_limited", NULL,
+	    "%s is over its rate limit; retry after %s s", what, retry);
 }
 
 /* The one way a handler sends a script: a refusal is answered here. */

@@ -92,7 +92,8 @@ session_open(const unsigned char *key, size_t keylen, const char *value, int64_t
 	    !session_is_hex(fp, SESSION_FP_HEX))
 		return SESSION_MALFORMED;
 	m = fp + SESSION_FP_HEX + 1;
-	if (util_hex_decode(m, sent, sizeof(sent)) == -1)
+	/* Lower case only, as sealed: one session, one cookie value. */
+	if (!session_is_hex(m, 64) || util_hex_decode(m, sent, sizeof(sent)) == -1)
 		return SESSION_MALFORMED;
 	signed_len = (size_t)(m - value);
 	session_mac(key, keylen, value, signed_len, mac);

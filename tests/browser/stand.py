@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import random
+import shutil
+import signal
 import sys
 import tempfile
 
@@ -106,6 +108,8 @@ def main():
     ap.add_argument("--first-touch", default="1h")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
+    # TERM (a harness giving up) stops the daemon and Redis too, as EOF does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     tmp = tempfile.mkdtemp(prefix="leadroute-console-")
     tokens = os.path.join(tmp, "tokens")
@@ -116,8 +120,7 @@ def main():
         f.write("maria manager %s\n" % sha(TOKENS["manager"]))
         f.write("ana rep:ana %s\n" % sha(TOKENS["ana"]))
         f.write("forms ingest %s\n" % sha(TOKENS["ingest"]))
-    redis = Redis(tmp)
-    redis.start()
+    redis = Redis(tmp)     # started by its constructor: a second start() would orphan it
     reps, pools = reps_and_pools(args.reps)
     conf = make_conf(redis, reps=reps, pools=pools, first_touch=args.first_touch,
                      extra=EXTRA.format(tokens=tokens))
@@ -132,6 +135,7 @@ def main():
     finally:
         d.stop()
         redis.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ Suite *route_suite(void);
 Suite *score_suite(void);
 Suite *scorecard_suite(void);
 Suite *scorecard_fold_suite(void);
+Suite *session_suite(void);
 Suite *sig_suite(void);
 Suite *slack_suite(void);
 Suite *slack_answer_suite(void);
