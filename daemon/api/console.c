@@ -240,17 +240,6 @@ console_session(struct http_request *req, struct session *s, const struct conf_t
 	return -1;
 }
 
-/* The length of an authority's host name, without ":port" ("[::1]:80" keeps "[::1]"). */
-static size_t
-console_host_len(const char *authority)
-{
-	const char *end;
-
-	if (authority[0] == '[' && (end = strchr(authority, ']')) != NULL)
-		return (size_t)(end - authority) + 1;
-	return strcspn(authority, ":/");
-}
-
 /*
  * A state change must come from the console's own page: its origin (when
  * the browser says one) is this host, and it carries the session's CSRF
@@ -276,12 +265,8 @@ console_same_origin(struct http_request *req)
 		rest = origin + 7;
 	else
 		return 0;
-	/*
-	 * Host names only: a proxy may pass Host without the port its clients
-	 * used. Another port of the same host is still refused by the CSRF token.
-	 */
-	return console_host_len(rest) == console_host_len(host) &&
-	    strncasecmp(rest, host, console_host_len(host)) == 0;
+	/* Host and port: a proxy passes the Host its clients sent ($http_host in nginx). */
+	return strcasecmp(rest, host) == 0;
 }
 
 int

@@ -130,7 +130,8 @@ def main():
         made = seed(d, args.leads, random.Random(args.seed))
         print(json.dumps({"url": "http://127.0.0.1:%d" % d.port, "tokens": TOKENS,
                           "redis": redis.url, "leads": [m["id"] for m in made],
-                          "config": d.conf_path}), flush=True)
+                          "config": d.conf_path,
+                          "pid": d.proc.pid, "redis_pid": redis.proc.pid}), flush=True)
         sys.stdin.read()
     finally:
         d.stop()

@@ -233,7 +233,9 @@ class CookieAuthTests(ConsoleBase):
         self.assertEqual((len(mine), len(theirs)), (1, 1), leads)
         value, _ = self.sign_in("ana")
         h = self.with_cookie(value, origin=False)
-        self.assertError(self.d.get("/v1/reps", headers=h), 403, "forbidden")
+        self.assertError(self.d.get("/v1/scorecard", headers=h), 403, "forbidden")
+        # The rep list shows a rep their own entry only, as to the rep's token.
+        self.assertEqual([r["id"] for r in self.d.get("/v1/reps", headers=h).json["reps"]], ["ana"])
         r = self.d.get("/v1/leads/%s" % mine[0]["id"], headers=h)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["id"], mine[0]["id"])
@@ -247,7 +249,7 @@ class CookieAuthTests(ConsoleBase):
     def test_a_bearer_token_wins_over_the_cookie(self):
         value, _ = self.sign_in("manager")
         h = self.with_cookie(value, origin=False, extra={"Authorization": "Bearer " + TOKENS["ana"]})
-        self.assertError(self.d.get("/v1/reps", headers=h), 403, "forbidden")
+        self.assertError(self.d.get("/v1/scorecard", headers=h), 403, "forbidden")
 
     def test_a_change_needs_the_csrf_token_and_the_origin(self):
         lead = self.lead()
