@@ -56,6 +56,46 @@
     return { from: day(new Date(tomorrow - Number(choice) * DAY)), to: day(tomorrow) };
   }
 
+  /* The weekly review: the digest the review meeting starts from, as it is sent. */
+  async function review(main, ctx) {
+    const which = h("select", { id: "review-period" },
+      [["last", "The last review"], ["current", "The one under way"]].map(([v, t]) => h("option", { value: v, text: t })));
+    const out = h("div", { "aria-live": "polite" });
+    const send = LR.can("admin") ? h("button", { type: "button", text: "Send it now", "data-testid": "review-send" }) : null;
+    main.append(h("section", { class: "card", "aria-labelledby": "h-review" },
+      h("h2", { id: "h-review", text: "The weekly review" }),
+      h("div", { class: "row" }, h("label", { for: "review-period" }, "Digest", which), send), out));
+    const load = async () => {
+      const r = await api("GET", "/v1/review" + q({ period: which.value }));
+      if (!ctx.live()) return;
+      const unitOf = (f) => (f.unit === "amount" ? "" : f.unit);
+      out.replaceChildren(...[
+        h("p", { class: "muted", text: "Due " + fmt.time(r.due_at) + " · leads that arrived " + fmt.time(r.from) + " to " + fmt.time(r.to) +
+          ", against the " + fmt.dur(Date.parse(r.to) - Date.parse(r.from)) + " before" }),
+        h("div", { class: "scroll" }, h("table", { "data-testid": "review-figures" },
+          h("thead", {}, h("tr", {}, ["Figure", "This period", "The period before"].map((t) => h("th", { text: t })))),
+          h("tbody", {}, r.figures.map((f) => h("tr", { "data-figure": f.id }, h("td", { text: f.label }),
+            h("td", { class: "num", text: f.unit === "amount" ? fmt.money(f.value) : value(f.value, unitOf(f)) }),
+            h("td", { class: "num", text: f.unit === "amount" ? fmt.money(f.previous) : value(f.previous, unitOf(f)) })))))),
+        r.top_rejections.length ? h("p", { text: "Top rejection reasons: " + r.top_rejections.map((t) =>
+          t.label + " " + t.count + " (before: " + t.previous + ")").join(" · ") }) : null].filter(Boolean));
+    };
+    which.addEventListener("change", () => load().catch((e) => out.replaceChildren(LR.failed("The review", e))));
+    if (send)
+      send.addEventListener("click", async () => {
+        send.disabled = true;
+        try {
+          const a = await api("POST", "/v1/review/send" + q({ period: which.value }));
+          LR.toast("Sent to " + a.recipients.length + " recipient(s)");
+        } catch (e) {
+          LR.toast(e.code === "no_recipients" ? "The review names nobody to send to (review: in the config)" : "Could not send: " + e.message);
+        } finally {
+          send.disabled = false;
+        }
+      });
+    await load().catch((e) => out.replaceChildren(LR.failed("The review", e)));
+  }
+
   LR.page("sla", {
     title: "Two-way SLA", role: "manager", nav: true,
     async render(main, args, ctx) {
@@ -79,7 +119,7 @@
       };
       period.addEventListener("change", () => load().catch((e) => out.replaceChildren(LR.failed("The SLA", e))));
       await load();
-      if (LR.review) await LR.review(main, ctx);
+      await review(main, ctx);
     },
   });
 })();

@@ -51,6 +51,13 @@ scoring:
     referral: 25
   mql: 40
   grades: {{A: 80, B: 60, C: 40, D: 0}}
+contract:
+  qualified_per_month: {{min: 40, grades: [A, B, C]}}
+  acceptance_rate_pct: {{min: 70}}
+  complete_pct: {{min: 90}}
+  first_touch_median: {{max: 1h}}
+  touches_before_lost: {{min: 6}}
+  disposition_pct: {{min: 95}}
 """
 
 
