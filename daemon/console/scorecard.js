@@ -78,10 +78,9 @@
   }
 
   function download(name, text) {
-    const a = h("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv" })), download: name });
-    document.body.append(a);
+    const a = h("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv" })), download: name, text: name });
     a.click();
-    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }
 
   async function draw(out, sel, ctx, charts) {
