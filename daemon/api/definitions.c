@@ -3,7 +3,9 @@
  * lifecycle stages and their meaning, the moves allowed, the scoring model,
  * the reason codes, the cadence and the SLA clocks) and GET
  * /v1/definitions/history (every version of them, with who changed what and
- * why). The document and its recorded versions are engine/definitions.c's.
+ * why), and the document a config version ran with (a decision names its
+ * config version). The document and its recorded versions are
+ * engine/definitions.c's.
  */
 #include "config.h"
 
@@ -113,4 +115,43 @@ api_get_definitions_version(struct http_request *req)
 	store_args_add(&a, "doc");
 	store_args_add(&a, v);
 	api_eval(req, SCRIPT_DEFINITIONS, &a, api_on_definitions_doc, req);
+}
+
+/* The document a config version ran with: {"version", "config_version", its members}. */
+static void
+api_on_definitions_by_config(const struct store_reply *reply, void *arg)
+{
+	struct http_request *req = arg;
+	const redisReply *r = reply->raw;
+	char *body;
+
+	if (api_check_reply(req, reply) == -1)
+		return;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_STRING || r->element[1]->str[0] != '{') {
+		http_respond_error(req, 404, "not_found", NULL, "no definitions for config version %s",
+		    http_request_param(req, 0));
+		return;
+	}
+	body = xasprintf("{\"version\":\"%s\",\"config_version\":\"%s\",%s",
+	    r->element[0]->str, http_request_param(req, 0), r->element[1]->str + 1);
+	http_respond_text(req, 200, "application/json", body, strlen(body));
+}
+
+/* GET /v1/definitions/config/{config_version}: the definitions a decision was made under. */
+void
+api_get_definitions_by_config(struct http_request *req)
+{
+	struct store_args a = { 0 };
+	const char *v = http_request_param(req, 0);
+
+	if (strlen(v) != 12 || strspn(v, "0123456789abcdef") != 12) {
+		http_respond_error(req, 404, "not_found", NULL, "no definitions for config version %s",
+		    v);
+		return;
+	}
+	store_args_add(&a, "config");
+	store_args_add(&a, v);
+	api_eval(req, SCRIPT_DEFINITIONS, &a, api_on_definitions_by_config, req);
 }
