@@ -20,6 +20,7 @@
 #include "engine/dispatch.h"
 #include "engine/intake_gate.h"
 #include "engine/feed.h"
+#include "engine/lead_index.h"
 #include "engine/lead_snap.h"
 #include "engine/notify.h"
 #include "engine/pii_key.h"
@@ -157,6 +158,7 @@ main_reload(struct server *srv)
 	metrics_inc(METRIC_CONFIG_RELOADS_OK, 1);
 	accounts_seed(srv);
 	definitions_record(srv);
+	lead_index_upkeep(srv->ix);
 	sla_republish(srv->sla);
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
@@ -218,6 +220,7 @@ main_begin_shutdown(struct server *srv, const char *why)
 	notify_stop(srv->notify);
 	subs_stop(srv->subs);
 	scorecard_agg_stop(srv->agg);
+	lead_index_stop(srv->ix);
 	shutdown_deadline = sys_now_ms() + srv->conf->http.shutdown_timeout_ms;
 	shutdown_timer = evtimer_new(srv->base, main_on_shutdown_tick, srv);
 	evtimer_add(shutdown_timer, &now);
@@ -247,6 +250,7 @@ main_on_redis_up(void *arg)
 	pii_key_load(srv);
 	accounts_seed(srv);
 	definitions_record(srv);
+	lead_index_upkeep(srv->ix);
 	sla_republish(srv->sla);	/* before any script that reads it */
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
@@ -339,6 +343,7 @@ main(int argc, char **argv)
 	srv.crm_tokens = crm_tokens_new(&srv);
 	srv.gate = intake_gate_new();
 	srv.agg = scorecard_agg_new(&srv);
+	srv.ix = lead_index_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
 
@@ -367,6 +372,7 @@ main(int argc, char **argv)
 	notify_start(srv.notify);
 	subs_start(srv.subs, http_bound_port(srv.http));
 	scorecard_agg_start(srv.agg);
+	lead_index_start(srv.ix);
 	service_init(srv.base);
 	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen.host,
 	    http_bound_port(srv.http));
@@ -414,6 +420,7 @@ listen_failed:
 	api_slack_abort_updates();
 	outbound_free(srv.outbound);	/* after its users */
 	scorecard_agg_free(srv.agg);	/* likewise */
+	lead_index_free(srv.ix);	/* after the store: its callback takes nothing of it */
 	conf_unref(srv.conf);
 	free(srv.conf_path);
 	log_detach();

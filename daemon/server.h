@@ -23,6 +23,7 @@ struct server {
 	struct lead_snaps	*snaps;		/* leads as outbound messages show them (shared reads) */
 	struct scorecard_agg	*agg;		/* the scorecard's aggregates */
 	struct intake_gate	*gate;		/* one person's leads routed one at a time */
+	struct lead_index	*ix;		/* the leads search's indexes' upkeep */
 	int			 stopping;
 };
 

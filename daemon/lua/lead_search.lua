@@ -111,11 +111,10 @@ local function stream_head(s)
 end
 
 local function by_company()
-  local newest = math.floor(NOW / IX_PERIOD_MS)
-  local oldest = math.floor((NOW - retention) / IX_PERIOD_MS)
+  local newest, oldest = index_period(NOW), index_period(NOW - retention)
   local last
   for n = cur_n and math.min(cur_n, newest) or newest, oldest, -1 do
-    local k = index_company_key(n * IX_PERIOD_MS)
+    local k = key('ix', 'company', n)
     local list = companies(k)
     if not list then return nil end
     local streams = {}

@@ -206,7 +206,7 @@ if join ~= '' and not dry then
       now_owner = owner.id
       redis.call('HSET', jk, 'owner', owner.id, 'owners', owner.id, 'assigned_at', NOW)
       take_slot(owner, pool)
-      index_owner(join, owner.id, nil, tonumber(retention_ms))
+      index_owner(join, owner.id)
       evs[#evs + 1] = 'assigned'
       evs[#evs + 1] = { 'rep', owner.id, 'pool', pool, 'rule', rule }
     else
@@ -239,7 +239,7 @@ if join ~= '' and not dry then
   local company = attr_value('company_ix')
   if company ~= (h[5] or '') then
     index_drop(join, nil, h[5], h[6])
-    index_company(join, company, tonumber(h[6]) or NOW, tonumber(retention_ms))
+    index_company(join, company, tonumber(h[6]) or NOW)
   end
   emit(join, unpack(evs))
   if clock_events then clocks_on_events(join, clock_events, ctx) end
@@ -313,7 +313,7 @@ if status == 'assigned' then
     'owners', owner.id, 'assigned_at', NOW, 'trace', text, 'events', '[' .. history .. ']',
     unpack(attrs))
   take_slot(owner, pool)
-  index_owner(id, owner.id, nil, tonumber(retention_ms))
+  index_owner(id, owner.id)
 else
   evs[#evs + 1] = status
   evs[#evs + 1] = { 'pool', pool }
@@ -327,7 +327,7 @@ if status == 'queued' then
 end
 -- Retention: the record expires; its person's record finds it for erasure until then.
 redis.call('PEXPIRE', lk, retention_ms)
-index_company(id, attr_value('company_ix'), NOW, tonumber(retention_ms))
+index_company(id, attr_value('company_ix'), NOW)
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
   redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
 end

@@ -7,6 +7,7 @@ ran with."""
 import hashlib
 import os
 import signal
+import time
 from urllib.parse import quote
 
 from harness import DaemonTestCase, main, make_conf, wait_for
@@ -155,12 +156,21 @@ class LeadSearchTests(DaemonTestCase):
         self.assertEqual(len(keys), 1)
         self.assertEqual(self.redis.cmd("ZRANGE", keys[0], 0, -1), ["fade\x1f" + new])
 
-    def test_index_keys_expire_with_the_leads(self):
+    def test_the_upkeep_trims_and_sets_expiry(self):
+        # Routing writes the entries only; the upkeep (hourly, at start, on a
+        # reload) trims the owner indexes and gives every index key its expiry.
         self.lead("Ttl Co")
         retention = 400 * 86400000
-        owner_ttl = self.redis.cmd("PTTL", "lr:ix:owner:ana")
-        self.assertGreater(owner_ttl, retention - 60000)
-        self.assertLessEqual(owner_ttl, retention)
+        self.assertEqual(self.redis.cmd("PTTL", "lr:ix:owner:ana"), -1)
+        stale = int(time.time() * 1000) - retention - 60000
+        self.redis.cmd("ZADD", "lr:ix:owner:ana", stale, "01AAAAAAAAAAAAAAAAAAAAAAAA")
+        before = len(self.d.events("config_reloaded"))
+        self.d.send_signal(signal.SIGHUP)
+        wait_for(lambda: len(self.d.events("config_reloaded")) > before, what="the reload")
+        wait_for(lambda: self.redis.cmd("PTTL", "lr:ix:owner:ana") > 0, what="the upkeep")
+        self.assertGreater(self.redis.cmd("PTTL", "lr:ix:owner:ana"), retention - 60000)
+        self.assertIsNone(self.redis.cmd("ZSCORE", "lr:ix:owner:ana", "01AAAAAAAAAAAAAAAAAAAAAAAA"))
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:ix:owner:ana"), 1)
         key = self.redis.cmd("KEYS", "lr:ix:company:*")[0]
         period = int(key.rsplit(":", 1)[1])
         self.assertEqual(self.redis.cmd("PEXPIRETIME", key), (period + 1) * 2592000000 + retention)
