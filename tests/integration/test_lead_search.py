@@ -10,6 +10,7 @@ import signal
 import time
 from urllib.parse import quote
 
+import test_crm_activity
 from harness import DaemonTestCase, main, make_conf, wait_for
 
 SUMMARY_KEYS = {"id", "received_at", "status", "stage", "owner", "pool", "company", "name",
@@ -201,6 +202,48 @@ class LeadSearchTests(DaemonTestCase):
         self.assertEqual(len(self.ids(company="co 1")), 1)
         self.assertEqual(len(self.ids(company="co 09")), 10)
         self.assertEqual(len(self.ids(company="co 0", limit=100)), 100)
+
+
+class LeadSearchJoinTests(DaemonTestCase):
+    """A person's next lead joining their open one: the company index follows."""
+
+    conf_overrides = dict(join="30d")
+
+    def test_a_joined_lead_is_found_by_its_new_company_only(self):
+        first = self.d.lead(email="mover@example.com", country="DE", company="Old Co")
+        r = self.d.post("/v1/leads", {"email": "mover@example.com", "country": "DE",
+                                      "company": "New Co"})
+        self.assertEqual((r.status, r.json.get("re_engaged"), r.json["id"]),
+                         (200, True, first["id"]), r)
+        find = lambda c: [x["id"] for x in self.d.get(search_path(company=c)).json["leads"]]
+        self.assertEqual(find("new"), [first["id"]])
+        self.assertEqual(find("old"), [])
+        keys = self.redis.cmd("KEYS", "lr:ix:company:*")
+        self.assertEqual(self.redis.cmd("ZRANGE", keys[0], 0, -1), ["new co\x1f" + first["id"]])
+
+
+class LeadSearchCrmTests(DaemonTestCase):
+    """An owner changed by hand in the CRM moves the lead between the owners' lists."""
+
+    conf_overrides = {"extra": test_crm_activity.SOURCES}
+    post_hubspot = test_crm_activity.CrmActivityTests.post_hubspot
+
+    def owned(self, rep):
+        return [x["id"] for x in self.d.get(search_path(owner=rep)).json["leads"]]
+
+    def test_a_crm_owner_change_moves_assigned_and_touched_leads(self):
+        assigned = self.d.lead(email="a@analytical.example", crm_id=7101, country="DE")
+        self.d.lead(email="b@analytical.example", crm_id=7102, country="DE")   # ben's
+        touched = self.d.lead(email="c@analytical.example", crm_id=7103, country="DE")
+        self.assertEqual((assigned["owner"], touched["owner"]), ("ana", "ana"))
+        r = self.d.post("/v1/leads/%s/touch" % touched["id"], {"rep": "ana", "channel": "call"})
+        self.assertEqual(r.status, 200, r)
+        for n, crm_id in ((1, 7101), (2, 7103)):
+            r = self.post_hubspot([test_crm_activity.owner_changed(3100 + n, crm_id, "70002")])
+            self.assertEqual(r.json["results"][0]["result"], "reassigned", r)
+        self.assertEqual(self.owned("ana"), [])
+        self.assertEqual(set(self.owned("ben")[:2]), {assigned["id"], touched["id"]})
+        self.assertEqual(len(self.owned("ben")), 3)
 
 
 class LeadSearchEscalationTests(DaemonTestCase):
