@@ -101,6 +101,13 @@ api_get_definitions_history(struct http_request *req)
 	api_eval(req, SCRIPT_DEFINITIONS, &a, api_on_history, req);
 }
 
+/* A version's form, a definitions' or a config's: 12 lower-case hex digits. */
+static int
+api_is_version(const char *v)
+{
+	return strlen(v) == 12 && strspn(v, "0123456789abcdef") == 12;
+}
+
 /* GET /v1/definitions/history/{version}: the definitions as they were then. */
 void
 api_get_definitions_version(struct http_request *req)
@@ -108,7 +115,7 @@ api_get_definitions_version(struct http_request *req)
 	struct store_args a = { 0 };
 	const char *v = http_request_param(req, 0);
 
-	if (strlen(v) != 12 || strspn(v, "0123456789abcdef") != 12) {
+	if (!api_is_version(v)) {
 		http_respond_error(req, 404, "not_found", NULL, "no definitions version %s", v);
 		return;
 	}
@@ -146,7 +153,7 @@ api_get_definitions_by_config(struct http_request *req)
 	struct store_args a = { 0 };
 	const char *v = http_request_param(req, 0);
 
-	if (strlen(v) != 12 || strspn(v, "0123456789abcdef") != 12) {
+	if (!api_is_version(v)) {
 		http_respond_error(req, 404, "not_found", NULL, "no definitions for config version %s",
 		    v);
 		return;

@@ -240,6 +240,7 @@ if join ~= '' and not dry then
   if company ~= (h[5] or '') then
     index_drop(join, nil, h[5], h[6])
     index_company(join, company, tonumber(h[6]) or NOW)
+    if company == '' then redis.call('HDEL', jk, 'company_ix') end
   end
   emit(join, unpack(evs))
   if clock_events then clocks_on_events(join, clock_events, ctx) end
