@@ -20,8 +20,12 @@
 
 #define SEARCH_DEFAULT_LIMIT	25
 #define SEARCH_MAX_LIMIT	100
-/* Index entries one page may read (stale ones and those filtered out included). */
-#define SEARCH_MAX_READ		1000
+/*
+ * Index entries one page may read, stale ones and those filtered out
+ * included: a few microseconds of Redis's time each (an HMGET of a lead
+ * not in its cache), so a page holds Redis a millisecond or two at most.
+ */
+#define SEARCH_MAX_READ		200
 #define SEARCH_COMPANY_MAX	200
 /* An answer's values per lead (see lead_search.lua). */
 #define SEARCH_LEAD_VALUES	9

@@ -1,10 +1,11 @@
 -- uses: keys, index
 -- lead_search.lua: find leads by owner or by company (see index.lua), newest
--- first, a page at a time. By owner: the rep's index, newest assignment
--- first, the company (when given) a filter. By company alone: the company
--- index's periods newest first, each merging the companies whose key begins
--- with the prefix, newest lead first. Entries whose lead is gone (expired),
--- or no longer the rep's or of that company, are removed as they are met.
+-- first, a page at a time. By company (the more selective: a company has
+-- few leads, a rep many): the company index's periods newest first, each
+-- merging the companies whose key begins with the prefix, newest lead
+-- first, the owner (when given) a filter. By owner alone: the rep's index,
+-- newest assignment first. Entries whose lead is gone (expired), or no
+-- longer the rep's or of that company, are removed as they are met.
 -- ARGV[4] owner ('' for any), [5] company key prefix ('' for any), [6]
 -- statuses (comma-separated, '' for any), [7] most leads, [8] cursor ('' for
 -- the first page: a next cursor of an earlier page, '<n>:<lead id>', n being
@@ -30,19 +31,22 @@ local found, read = 0, 0
 
 -- Read the lead an entry names; add it to the page when it matches. gone():
 -- the entry is stale (lead expired, or not the rep's, or not that company).
+-- What it filters on is read first, the rest (fields: the largest) only
+-- for a lead that is listed.
 local function examine(id, company, gone)
   read = read + 1
-  local h = redis.call('HMGET', key('lead', id), 'status', 'owner', 'company_ix',
-    'received_at', 'stage', 'pool', 'fields', 'score', 'grade')
-  if not h[1] or (owner ~= '' and h[2] ~= owner) or (company and h[3] ~= company) then
+  local lk = key('lead', id)
+  local h = redis.call('HMGET', lk, 'status', 'owner', 'company_ix')
+  if not h[1] or (company and h[3] ~= company) or (not company and h[2] ~= owner) then
     gone()
     return
   end
-  if prefix ~= '' and string.sub(h[3] or '', 1, #prefix) ~= prefix then return end
+  if owner ~= '' and h[2] ~= owner then return end
   if statuses and not statuses[h[1]] then return end
   found = found + 1
-  for _, v in ipairs({ id, h[4] or '', h[1], h[5] or '', h[2] or '', h[6] or '', h[7] or '',
-    h[8] or '', h[9] or '' }) do
+  local more = redis.call('HMGET', lk, 'received_at', 'stage', 'pool', 'fields', 'score', 'grade')
+  for _, v in ipairs({ id, more[1] or '', h[1], more[2] or '', h[2] or '', more[3] or '',
+    more[4] or '', more[5] or '', more[6] or '' }) do
     out[#out + 1] = v
   end
 end
@@ -141,11 +145,11 @@ local function by_company()
 end
 
 local next_cursor
-if owner ~= '' then
-  next_cursor = by_owner()
-else
+if prefix ~= '' then
   next_cursor = by_company()
   if not next_cursor then return { 'too_broad', MAX_COMPANIES } end
+else
+  next_cursor = by_owner()
 end
 out[2] = next_cursor
 return out

@@ -132,6 +132,18 @@ class LeadSearchTests(DaemonTestCase):
             self.assertEqual(seen, expect, params)
             self.assertEqual(pages, (len(expect) + 1) // 2, params)
 
+    def test_a_page_reads_at_most_200_entries_and_says_where_to_go_on(self):
+        touched = self.lead("Big Co")
+        r = self.d.post("/v1/leads/%s/touch" % touched, {"rep": "ana", "channel": "call"})
+        self.assertEqual(r.status, 200, r)
+        for _ in range(200):
+            self.lead("Big Co")
+        first = self.search(company="big", status="touched")
+        self.assertEqual((first["leads"], first["next_cursor"] is not None), ([], True))
+        second = self.search(company="big", status="touched", cursor=first["next_cursor"])
+        self.assertEqual([x["id"] for x in second["leads"]], [touched])
+        self.assertIsNone(second["next_cursor"])
+
     def test_a_reassignment_moves_the_lead_to_its_new_owners_search(self):
         # A CRM-style hand change goes through crm_owner; a queued lead drained
         # to a rep who comes back goes through the drain.
