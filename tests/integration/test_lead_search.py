@@ -144,6 +144,22 @@ class LeadSearchTests(DaemonTestCase):
         self.assertEqual([x["id"] for x in second["leads"]], [touched])
         self.assertIsNone(second["next_cursor"])
 
+    def test_pages_run_on_into_older_periods(self):
+        # As if the first lead arrived in the 30-day period before this one.
+        old = self.lead("Span Co")
+        new = self.lead("Span Co")
+        key = self.redis.cmd("KEYS", "lr:ix:company:*")[0]
+        period = int(key.rsplit(":", 1)[1])
+        self.redis.cmd("ZREM", key, "span co\x1f" + old)
+        self.redis.cmd("ZADD", "lr:ix:company:%d" % (period - 1), 0, "span co\x1f" + old)
+        first = self.search(company="span", limit=1)
+        self.assertEqual([x["id"] for x in first["leads"]], [new])
+        self.assertEqual(first["next_cursor"], "%d:%s" % (period, new))
+        second = self.search(company="span", limit=1, cursor=first["next_cursor"])
+        self.assertEqual([x["id"] for x in second["leads"]], [old])
+        self.assertIsNone(second["next_cursor"])
+        self.assertEqual(self.ids(company="span"), [new, old])
+
     def test_a_reassignment_moves_the_lead_to_its_new_owners_search(self):
         # A CRM-style hand change goes through crm_owner; a queued lead drained
         # to a rep who comes back goes through the drain.
