@@ -20,6 +20,7 @@
 #include "engine/dispatch.h"
 #include "engine/intake_gate.h"
 #include "engine/feed.h"
+#include "engine/lead_index.h"
 #include "engine/lead_snap.h"
 #include "engine/notify.h"
 #include "engine/pii_key.h"
@@ -159,6 +160,7 @@ main_reload(struct server *srv)
 	metrics_inc(METRIC_CONFIG_RELOADS_OK, 1);
 	accounts_seed(srv);
 	definitions_record(srv);
+	lead_index_upkeep(srv->ix);
 	sla_republish(srv->sla);
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
@@ -222,6 +224,7 @@ main_begin_shutdown(struct server *srv, const char *why)
 	subs_stop(srv->subs);
 	scorecard_agg_stop(srv->agg);
 	review_stop(srv->review);
+	lead_index_stop(srv->ix);
 	shutdown_deadline = sys_now_ms() + srv->conf->http.shutdown_timeout_ms;
 	shutdown_timer = evtimer_new(srv->base, main_on_shutdown_tick, srv);
 	evtimer_add(shutdown_timer, &now);
@@ -251,6 +254,7 @@ main_on_redis_up(void *arg)
 	pii_key_load(srv);
 	accounts_seed(srv);
 	definitions_record(srv);
+	lead_index_upkeep(srv->ix);
 	sla_republish(srv->sla);	/* before any script that reads it */
 	dispatch_kick(srv->dispatch);
 	sla_kick(srv->sla);
@@ -346,6 +350,7 @@ main(int argc, char **argv)
 	srv.agg = scorecard_agg_new(&srv);
 	srv.sessions = sessions_new(&srv);
 	srv.review = review_new(&srv);
+	srv.ix = lead_index_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
 
@@ -376,6 +381,7 @@ main(int argc, char **argv)
 	scorecard_agg_start(srv.agg);
 	sessions_start(srv.sessions);
 	review_start(srv.review);
+	lead_index_start(srv.ix);
 	service_init(srv.base);
 	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen.host,
 	    http_bound_port(srv.http));
@@ -425,6 +431,7 @@ listen_failed:
 	scorecard_agg_free(srv.agg);	/* likewise */
 	sessions_free(srv.sessions);	/* likewise */
 	review_free(srv.review);	/* likewise */
+	lead_index_free(srv.ix);	/* after the store: its callback takes nothing of it */
 	conf_unref(srv.conf);
 	free(srv.conf_path);
 	log_detach();

@@ -25,6 +25,7 @@ struct server {
 	struct review		*review;	/* the review digest's schedule */
 	struct intake_gate	*gate;		/* one person's leads routed one at a time */
 	struct sessions		*sessions;	/* console sign-ins signed out early */
+	struct lead_index	*ix;		/* the leads search's indexes' upkeep */
 	int			 stopping;
 };
 

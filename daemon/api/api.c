@@ -14,6 +14,8 @@
 const struct http_route api_routes[] = {
 	{ .method = HTTP_POST, .pattern = "/v1/leads",
 	  .handler = api_post_lead, .roles = INGEST, .json_body = 1 },
+	{ .method = HTTP_GET, .pattern = "/v1/leads",
+	  .handler = api_get_leads, .roles = REP },
 	{ .method = HTTP_GET, .pattern = "/v1/leads/:id",
 	  .handler = api_get_lead, .roles = REP },
 	{ .method = HTTP_POST, .pattern = "/v1/leads/:id/touch",
@@ -98,6 +100,9 @@ const struct http_route api_routes[] = {
 	  .handler = api_get_definitions_history, .roles = ADMIN },
 	{ .method = HTTP_GET, .pattern = "/v1/definitions/history/:version",
 	  .handler = api_get_definitions_version, .roles = ADMIN },
+	/* Managers read decisions, which name their config version. */
+	{ .method = HTTP_GET, .pattern = "/v1/definitions/config/:config_version",
+	  .handler = api_get_definitions_by_config, .roles = MANAGER },
 	{ .method = HTTP_GET, .pattern = "/v1/scorecard",
 	  .handler = api_get_scorecard, .roles = MANAGER },
 	{ .method = HTTP_GET, .pattern = "/v1/contract",

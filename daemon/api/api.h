@@ -23,7 +23,9 @@ extern const size_t api_health_nroutes;
 /* Endpoints, one file per resource. */
 http_handler api_post_lead, api_get_lead, api_post_touch, api_post_simulate;
 http_handler api_post_accept, api_post_reject, api_post_stage, api_post_event;
-http_handler api_get_definitions, api_get_definitions_history, api_get_definitions_version;
+http_handler api_get_definitions, api_get_definitions_history, api_get_definitions_version,
+    api_get_definitions_by_config;
+http_handler api_get_leads;
 http_handler api_get_scorecard, api_get_contract, api_get_review, api_post_review_send;
 http_handler api_post_source_events, api_options_source_events, api_delete_subject;
 http_handler api_get_email_action, api_post_email_action;

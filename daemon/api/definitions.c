@@ -3,7 +3,9 @@
  * lifecycle stages and their meaning, the moves allowed, the scoring model,
  * the reason codes, the cadence and the SLA clocks) and GET
  * /v1/definitions/history (every version of them, with who changed what and
- * why). The document and its recorded versions are engine/definitions.c's.
+ * why), and the document a config version ran with (a decision names its
+ * config version). The document and its recorded versions are
+ * engine/definitions.c's.
  */
 #include "config.h"
 
@@ -99,6 +101,13 @@ api_get_definitions_history(struct http_request *req)
 	api_eval(req, SCRIPT_DEFINITIONS, &a, api_on_history, req);
 }
 
+/* A version's form, a definitions' or a config's: 12 lower-case hex digits. */
+static int
+api_is_version(const char *v)
+{
+	return strlen(v) == 12 && strspn(v, "0123456789abcdef") == 12;
+}
+
 /* GET /v1/definitions/history/{version}: the definitions as they were then. */
 void
 api_get_definitions_version(struct http_request *req)
@@ -106,11 +115,50 @@ api_get_definitions_version(struct http_request *req)
 	struct store_args a = { 0 };
 	const char *v = http_request_param(req, 0);
 
-	if (strlen(v) != 12 || strspn(v, "0123456789abcdef") != 12) {
+	if (!api_is_version(v)) {
 		http_respond_error(req, 404, "not_found", NULL, "no definitions version %s", v);
 		return;
 	}
 	store_args_add(&a, "doc");
 	store_args_add(&a, v);
 	api_eval(req, SCRIPT_DEFINITIONS, &a, api_on_definitions_doc, req);
+}
+
+/* The document a config version ran with: {"version", "config_version", its members}. */
+static void
+api_on_definitions_by_config(const struct store_reply *reply, void *arg)
+{
+	struct http_request *req = arg;
+	const redisReply *r = reply->raw;
+	char *body;
+
+	if (api_check_reply(req, reply) == -1)
+		return;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_STRING || r->element[1]->str[0] != '{') {
+		http_respond_error(req, 404, "not_found", NULL, "no definitions for config version %s",
+		    http_request_param(req, 0));
+		return;
+	}
+	body = xasprintf("{\"version\":\"%s\",\"config_version\":\"%s\",%s",
+	    r->element[0]->str, http_request_param(req, 0), r->element[1]->str + 1);
+	http_respond_text(req, 200, "application/json", body, strlen(body));
+}
+
+/* GET /v1/definitions/config/{config_version}: the definitions a decision was made under. */
+void
+api_get_definitions_by_config(struct http_request *req)
+{
+	struct store_args a = { 0 };
+	const char *v = http_request_param(req, 0);
+
+	if (!api_is_version(v)) {
+		http_respond_error(req, 404, "not_found", NULL, "no definitions for config version %s",
+		    v);
+		return;
+	}
+	store_args_add(&a, "config");
+	store_args_add(&a, v);
+	api_eval(req, SCRIPT_DEFINITIONS, &a, api_on_definitions_by_config, req);
 }

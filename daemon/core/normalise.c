@@ -689,3 +689,35 @@ normalise_employees(const char *text, struct normalise_range *out)
 	}
 	return out->lo > NORMALISE_EMPLOYEES_MAX ? NORMALISE_COUNT_TOO_LARGE : NORMALISE_COUNT_OK;
 }
+
+void
+normalise_company_key(const char *name, char key[NORMALISE_COMPANY_KEY_MAX])
+{
+	size_t n = 0, start = 0;
+	int space = 0;
+
+	for (; *name != '\0'; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		if (c <= ' ' || c == 0x7f) {
+			space = n > 0;
+			continue;
+		}
+		if (n + (space ? 2 : 1) > NORMALISE_COMPANY_KEY_MAX - 1) {
+			/* Cut before the character this byte continues, if it does. */
+			if ((c & 0xc0) == 0x80)
+				n = start;
+			break;
+		}
+		if (space) {
+			key[n++] = ' ';
+			space = 0;
+		}
+		if ((c & 0xc0) != 0x80)
+			start = n;
+		key[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : (char)c;
+	}
+	while (n > 0 && key[n - 1] == ' ')
+		n--;
+	key[n] = '\0';
+}

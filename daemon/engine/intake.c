@@ -19,6 +19,7 @@
 #include "leadroute/idem.h"
 #include "leadroute/jsonw.h"
 #include "leadroute/lead.h"
+#include "leadroute/normalise.h"
 #include "leadroute/pii.h"
 #include "leadroute/route.h"
 #include "leadroute/score.h"
@@ -70,6 +71,7 @@ struct intake_lead {
 	int			 became_mql;
 	char			*behavior;	/* the person's behaviour to keep, JSON */
 	char			*fields;	/* the validated fields as JSON text */
+	char			 company_ix[NORMALISE_COMPANY_KEY_MAX];	/* their company's search key */
 	json_t			*warnings;	/* what validation did not use as sent, or NULL */
 	char			*warnings_text;	/* the same as JSON text, or NULL */
 	char			*breakdown;	/* its score breakdown as JSON text */
@@ -352,6 +354,15 @@ intake_sla_arg(struct store_args *a, const struct conf *conf, const struct conf_
 	free(s);
 }
 
+/* The search key of the company the stored fields name ("" for none). */
+static void
+intake_company_ix(struct intake_lead *lp, const json_t *fields)
+{
+	const char *company = json_string_value(json_object_get(fields, "company"));
+
+	normalise_company_key(company != NULL ? company : "", lp->company_ix);
+}
+
 /* A text field of the lead stored on its own, when it has one. */
 static void
 intake_attr_field(struct store_args *attrs, const json_t *fields, const char *name)
@@ -444,6 +455,11 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 		store_args_add(&attrs, lp->stage_used->id);
 		store_args_add(&attrs, "stage_at");
 		store_args_add_int(&attrs, now);
+	}
+	/* What the company search finds it by (lead_search.lua). */
+	if (lp->company_ix[0] != '\0') {
+		store_args_add(&attrs, "company_ix");
+		store_args_add(&attrs, lp->company_ix);
 	}
 	store_args_add(&attrs, "complete");
 	store_args_add(&attrs, lp->complete ? "1" : "0");
@@ -624,10 +640,13 @@ intake_decide(struct intake_lead *lp, struct store_args *a)
 
 		lp->join = lp->person.last;
 		lp->fields = json_dumps(joined, JSON_COMPACT);
+		intake_company_ix(lp, joined);
 		json_decref(joined);
 		restart = person_restarts(&lp->person, conf, lp->in);
-	} else
+	} else {
 		lp->fields = json_dumps(lp->in, JSON_COMPACT);
+		intake_company_ix(lp, lp->in);
+	}
 	json_decref(attrs);
 	if (lp->rule->nurture)
 		lp->stage_used = NULL;

@@ -1,4 +1,4 @@
--- uses: keys, events, idempotency, cfg, assign
+-- uses: keys, events, idempotency, cfg, assign, index
 -- crm_owner.lua: the lead's owner changed by hand in the CRM; the lead
 -- follows it, recorded as such (by, reason). An assigned lead is reassigned
 -- as an escalation would (open counts moved, the clocks of 'assigned' start
@@ -26,6 +26,7 @@ if not changed then
 elseif h[1] == 'touched' then
   local owners = (h[4] and h[4] ~= '') and (h[4] .. ',' .. rep) or rep
   redis.call('HSET', lk, 'owner', rep, 'owners', owners)
+  index_owner(id, rep, h[2])
   local ev = { 'from', h[2] or '', 'rep', rep, 'pool', h[3] or '' }
   for _, v in ipairs(said) do ev[#ev + 1] = v end
   emit(id, 'reassigned', ev)

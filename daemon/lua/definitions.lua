@@ -3,12 +3,17 @@
 -- scoring, clocks). ARGV[4] 'record' or 'list'.
 -- record: [5] definitions version (hash of the document), [6] config version,
 -- [7] the definitions document (JSON), [8] changelog JSON or ''. A version
--- already current is not recorded again. Returns 1 when recorded, else 0.
+-- already current is not recorded again; the config version is mapped to it
+-- either way. Returns 1 when recorded, else 0.
 -- doc: [5] a version. Returns its document, or nil.
+-- config: [5] a config version. Returns {definitions version, its document},
+-- or nil when that config version was never published.
 -- list: [5] most entries, [6] cursor ('' for the newest). Returns
 -- {"items": [entries, newest first], "next": cursor or null} as JSON.
 local K_HIST, K_DOCS = key('definitions', 'history'), key('definitions', 'docs')
+local K_BY_CONFIG = key('definitions', 'by_config')
 if ARGV[4] == 'record' then
+  redis.call('HSET', K_BY_CONFIG, ARGV[6], ARGV[5])
   local last = redis.call('ZREVRANGE', K_HIST, 0, 0)
   if #last > 0 and cjson.decode(last[1]).version == ARGV[5] then return 0 end
   local seq = redis.call('INCR', key('seq', 'definitions'))
@@ -19,6 +24,12 @@ if ARGV[4] == 'record' then
   return 1
 end
 if ARGV[4] == 'doc' then return redis.call('HGET', K_DOCS, ARGV[5]) end
+if ARGV[4] == 'config' then
+  local v = redis.call('HGET', K_BY_CONFIG, ARGV[5])
+  local doc = v and redis.call('HGET', K_DOCS, v)
+  if not doc then return nil end
+  return { v, doc }
+end
 local limit = tonumber(ARGV[5])
 local max = ARGV[6] ~= '' and '(' .. ARGV[6] or '+inf'
 local rows = redis.call('ZREVRANGEBYSCORE', K_HIST, max, '-inf', 'LIMIT', 0, limit + 1)

@@ -1,11 +1,11 @@
--- uses: keys, events, person
+-- uses: keys, events, person, index
 -- erase.lua: erase everything about a person, named by any of their
 -- identities (the keyed hashes of an email, a phone, a CRM id): every
 -- identity their person record links, their person record, their leads'
 -- records, queue places, open slots, clock deadlines, idempotency keys,
--- sticky contact keys and scorecard entries; then leave a tombstone per
--- identity so a late webhook retry cannot bring them back,
--- whichever identity it carries.
+-- sticky contact keys, scorecard entries and search index entries; then
+-- leave a tombstone per identity so a late webhook retry cannot bring them
+-- back, whichever identity it carries.
 -- Scorecard aggregates hold counts only and stay.
 --
 -- ARGV[4] subjects (comma-separated keyed hashes), [5] tombstone lifetime
@@ -20,7 +20,8 @@ local seen = {}
 
 local function erase_lead(id)
   local lk = P .. ':lead:' .. id
-  local h = redis.call('HMGET', lk, 'status', 'owner', 'pool', 'esc_open', 'idem')
+  local h = redis.call('HMGET', lk, 'status', 'owner', 'pool', 'esc_open', 'idem', 'company_ix',
+    'received_at')
   local status, owner, pool = h[1], h[2], h[3]
   if not status then return end   -- expired already
   if status == 'assigned' then
@@ -36,6 +37,7 @@ local function erase_lead(id)
     redis.call('ZREM', K_DEADLINES, 'esc:' .. esc)
   end
   redis.call('ZREM', key('sc', 'untouched'), id)
+  index_drop(id, owner, h[6], h[7])
   if h[5] then redis.call('DEL', key('idem', h[5])) end
   redis.call('DEL', lk)
   -- For subscribers: only the id, as nothing else about the person is left.

@@ -1,4 +1,4 @@
--- uses: keys, events, rotation, clocks, idempotency, person
+-- uses: keys, events, rotation, clocks, idempotency, person, index
 -- route.lua: store a new lead and give it an owner: its contact's previous
 -- owner (sticky), else the first eligible target of its rule, else queue it;
 -- or keep it for nurture. Or, when its person already has an open lead the
@@ -181,7 +181,7 @@ local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
 -- A repeat of a person with an open lead joins it.
 if join ~= '' and not dry then
   local jk = P .. ':lead:' .. join
-  local h = redis.call('HMGET', jk, 'owner', 'pool', 'sla', 'stage')
+  local h = redis.call('HMGET', jk, 'owner', 'pool', 'sla', 'stage', 'company_ix', 'received_at')
   local cur_owner, cur_pool = h[1] or nil, h[2] or nil
   local now_owner = cur_owner or ''
   if idem ~= '' then redis.call('SET', key('idem', idem), idem_value(join, fp), 'PX', ARGV[7]) end
@@ -210,6 +210,7 @@ if join ~= '' and not dry then
       now_owner = owner.id
       redis.call('HSET', jk, 'owner', owner.id, 'owners', owner.id, 'assigned_at', NOW)
       take_slot(owner, pool)
+      index_owner(join, owner.id)
       evs[#evs + 1] = 'assigned'
       evs[#evs + 1] = { 'rep', owner.id, 'pool', pool, 'rule', rule }
     else
@@ -238,6 +239,13 @@ if join ~= '' and not dry then
   push_opt(re, 'linked', linked)
   push_opt(re, 'not_linked', elsewhere)
   redis.call('HSET', jk, unpack(attrs))
+  -- The company index follows the lead's latest company.
+  local company = attr_value('company_ix')
+  if company ~= (h[5] or '') then
+    index_drop(join, nil, h[5], h[6])
+    index_company(join, company, tonumber(h[6]) or NOW)
+    if company == '' then redis.call('HDEL', jk, 'company_ix') end
+  end
   emit(join, unpack(evs))
   if clock_events then clocks_on_events(join, clock_events, ctx) end
   redis.call('PEXPIRE', jk, retention_ms)
@@ -316,6 +324,7 @@ if status == 'assigned' then
     'owners', owner.id, 'assigned_at', NOW, 'trace', text, 'events', '[' .. history .. ']',
     unpack(attrs))
   take_slot(owner, pool)
+  index_owner(id, owner.id)
 else
   evs[#evs + 1] = status
   evs[#evs + 1] = { 'pool', pool }
@@ -329,6 +338,7 @@ if status == 'queued' then
 end
 -- Retention: the record expires; its person's record finds it for erasure until then.
 redis.call('PEXPIRE', lk, retention_ms)
+index_company(id, attr_value('company_ix'), NOW)
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
   redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
 end

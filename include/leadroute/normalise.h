@@ -80,4 +80,16 @@ struct normalise_range {
  */
 enum normalise_count normalise_employees(const char *text, struct normalise_range *out);
 
+/* Room for a company's key and its NUL: longer names are cut. */
+#define NORMALISE_COMPANY_KEY_MAX	65
+
+/*
+ * The key the leads search finds a company by (prefix match): ASCII letters
+ * in lower case, each run of white space and control characters one space,
+ * none at either end; other bytes (UTF-8 letters included) as they are; cut
+ * to at most NORMALISE_COMPANY_KEY_MAX - 1 bytes at a character's start.
+ * "  ACME\tInc. " → "acme inc.". Empty when the name is blank.
+ */
+void normalise_company_key(const char *name, char key[NORMALISE_COMPANY_KEY_MAX]);
+
 #endif

@@ -301,6 +301,44 @@ START_TEST(test_employees_too_large)
 }
 END_TEST
 
+START_TEST(test_company_key_lowers_and_collapses_space)
+{
+	char key[NORMALISE_COMPANY_KEY_MAX];
+
+	normalise_company_key("  ACME\tInc. \n", key);
+	ck_assert_str_eq(key, "acme inc.");
+	normalise_company_key("Acme\x1f  \x7f Corp", key);
+	ck_assert_str_eq(key, "acme corp");
+	normalise_company_key("Ärzte GmbH", key);
+	ck_assert_str_eq(key, "Ärzte gmbh");
+	normalise_company_key(" \t ", key);
+	ck_assert_str_eq(key, "");
+}
+END_TEST
+
+START_TEST(test_company_key_cut_at_a_character)
+{
+	char name[200], key[NORMALISE_COMPANY_KEY_MAX];
+
+	/* 63 ASCII bytes, then a two-byte é: the é does not fit. */
+	memset(name, 'a', 63);
+	strcpy(name + 63, "\xc3\xa9zzz");
+	normalise_company_key(name, key);
+	ck_assert_uint_eq(strlen(key), 63);
+	/* 62 bytes, then the é: it fits exactly. */
+	strcpy(name + 62, "\xc3\xa9zzz");
+	normalise_company_key(name, key);
+	ck_assert_uint_eq(strlen(key), 64);
+	ck_assert_str_eq(key + 62, "\xc3\xa9");
+	/* A space that would be the last byte is dropped with what follows it. */
+	memset(name, 'a', 63);
+	strcpy(name + 63, " bbb");
+	normalise_company_key(name, key);
+	ck_assert_uint_eq(strlen(key), 63);
+	ck_assert_int_eq(key[62], 'a');
+}
+END_TEST
+
 Suite *
 normalise_suite(void)
 {
@@ -314,6 +352,8 @@ normalise_suite(void)
 	tcase_add_test(tc, test_employees_table_values);
 	tcase_add_test(tc, test_employees_that_are_no_count);
 	tcase_add_test(tc, test_employees_too_large);
+	tcase_add_test(tc, test_company_key_lowers_and_collapses_space);
+	tcase_add_test(tc, test_company_key_cut_at_a_character);
 	suite_add_tcase(s, tc);
 	return s;
 }

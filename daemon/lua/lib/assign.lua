@@ -1,4 +1,4 @@
--- uses: keys, events, rotation, clocks
+-- uses: keys, events, rotation, clocks, index
 -- assign.lua: give leads to reps: one lead, or the queues of pools.
 
 -- Give a lead to a rep: counts, history, and the clocks of 'assigned'. The
@@ -17,6 +17,7 @@ local function assign_lead(id, rep, pool, from, extra, said)
   owners = (owners and owners ~= '') and (owners .. ',' .. rep.id) or rep.id
   redis.call('HSET', lk, 'status', 'assigned', 'owner', rep.id, 'assigned_at', NOW,
     'owners', owners, unpack(extra or {}))
+  index_owner(id, rep.id, from)
   local ev = from and { 'from', from, 'rep', rep.id, 'pool', pool } or { 'rep', rep.id, 'pool', pool }
   for _, v in ipairs(said or {}) do ev[#ev + 1] = v end
   emit(id, from and 'reassigned' or 'assigned', ev)
