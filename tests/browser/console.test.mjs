@@ -10,7 +10,12 @@ import { before, test } from 'node:test';
 import { useConsole } from './harness.mjs';
 
 const h = useConsole({ leads: 40 });
-const PAGES = ['live', 'team', 'leads', 'scorecard', 'sla', 'definitions', 'simulate'];
+// Each page, and what it draws once its data came.
+const READY = {
+  live: '[data-testid=queues]', team: 'section[data-pool]', leads: '#lead-q', scorecard: 'canvas',
+  sla: '[data-testid=review-figures]', definitions: '#d-rules', simulate: '#sim-email',
+};
+const PAGES = Object.keys(READY);
 
 let page;
 
@@ -186,8 +191,7 @@ test('simulate shows the decision and the clocks a lead would get as of a given 
 test('every page passes an accessibility check and is photographed, on a laptop and a phone', async () => {
   for (const name of PAGES) {
     await page.goto(h.url + '/console/#/' + name);
-    await page.locator('main h1').waitFor();
-    await page.waitForLoadState('networkidle').catch(() => {});
+    await page.locator(READY[name]).first().waitFor();
     const bad = (await h.axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
     assert.deepEqual(bad, [], name + ': ' + JSON.stringify(bad));
     await h.shot(page, name);
@@ -196,8 +200,7 @@ test('every page passes an accessibility check and is photographed, on a laptop 
   await h.signIn(phone, h.tokens.manager);
   for (const name of ['live', 'team', 'scorecard']) {
     await phone.goto(h.url + '/console/#/' + name);
-    await phone.locator('main h1').waitFor();
-    await phone.waitForLoadState('networkidle').catch(() => {});
+    await phone.locator(READY[name]).first().waitFor();
     // Nothing wider than the screen but the tables' own scrolling boxes.
     const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 390, name + ' is ' + wide + ' px wide');

@@ -183,7 +183,14 @@ test('every request of the console page goes to its own origin, under its CSP', 
   await h.signIn(page, h.tokens.manager);
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
-  const res = await page.goto(h.url + '/console/', { waitUntil: 'networkidle' });
+  // Not networkidle: the Live page keeps its live feed open.
+  const res = await page.goto(h.url + '/console/');
+  await page.locator('[data-testid=queues]').waitFor();
+  for (const name of ['team', 'scorecard', 'definitions']) {
+    await page.goto(h.url + '/console/#/' + name);
+    await page.locator('main h1').waitFor();
+  }
+  await page.locator('canvas').first().waitFor().catch(() => {});
   const csp = res.headers()['content-security-policy'];
   assert.ok(csp, 'a Content-Security-Policy header');
   assert.match(csp, /default-src 'none'/);
