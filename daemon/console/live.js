@@ -54,7 +54,7 @@
             h("strong", { text: fmt.words(e.clock) }), " of lead ", leadLink(e.lead),
             h("div", { class: "muted" },
               (e.owner ? "owner " + e.owner : "no owner (queued)") + " · pool " + (e.pool || "—") +
-              " · breached " + fmt.ago(e.breached_at) + " · level " + e.level + " of " + e.levels)),
+              " · breached " + fmt.ago(e.breached_at) + (e.levels ? " · level " + e.level + " of " + e.levels : ""))),
           LR.can("manager") ? ack : null));
     })));
   }

@@ -22,11 +22,13 @@ let page;
 before(async () => {
   await h.ready();
   page = await h.newPage({ viewport: { width: 1280, height: 900 } });
+  await h.signIn(page, h.tokens.manager);
 });
 
 const api = (method, path, body) => h.api(method, path, { token: h.tokens.admin, body });
 
 test('signing in with a token shows the manager their pages', async () => {
+  const page = await h.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(h.url + '/console/');
   await page.locator('#token').fill(h.tokens.manager);
   await page.getByRole('button', { name: 'Sign in' }).click();
