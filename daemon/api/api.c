@@ -96,10 +96,11 @@ const struct http_route api_routes[] = {
 	  .handler = api_post_notification_retry, .roles = ADMIN },
 	{ .method = HTTP_GET, .pattern = "/v1/definitions",
 	  .handler = api_get_definitions, .roles = ANY },
+	/* Both teams read how the definitions changed: the weekly review's managers too. */
 	{ .method = HTTP_GET, .pattern = "/v1/definitions/history",
-	  .handler = api_get_definitions_history, .roles = ADMIN },
+	  .handler = api_get_definitions_history, .roles = MANAGER },
 	{ .method = HTTP_GET, .pattern = "/v1/definitions/history/:version",
-	  .handler = api_get_definitions_version, .roles = ADMIN },
+	  .handler = api_get_definitions_version, .roles = MANAGER },
 	/* Managers read decisions, which name their config version. */
 	{ .method = HTTP_GET, .pattern = "/v1/definitions/config/:config_version",
 	  .handler = api_get_definitions_by_config, .roles = MANAGER },

@@ -2,7 +2,7 @@
 /*
  * definitions.js — the shared definitions as published: stages, reasons,
  * the scoring model, the rules that route, the SLA contract, and (for
- * admins) every earlier version.
+ * managers) every earlier version.
  */
 (() => {
   const { h, api, fmt } = LR;
@@ -75,7 +75,7 @@
       const d = await api("GET", version ? "/v1/definitions/history/" + encodeURIComponent(version) : "/v1/definitions");
       if (!ctx.live()) return;
       render(main, d, version ? "Definitions, version " + version : "Definitions");
-      if (!LR.can("admin")) return;
+      if (!LR.can("manager")) return;
       const hist = await api("GET", "/v1/definitions/history?limit=50").catch(() => null);
       if (!hist || !ctx.live()) return;
       main.append(section("history", "Version history", table(["Version", "Config", "Recorded", "Why"],

@@ -81,9 +81,11 @@ class AuthTests(DaemonTestCase):
         self.assertEqual(self.d.get("/v1/scorecard").status, 200)
         self.assertEqual(self.d.get("/v1/leads/" + lead.json["id"]).status, 200)
         self.assertEqual(self.d.put("/v1/reps/cy/status", {"status": "away"}).status, 200)
+        self.assertEqual(self.d.get("/v1/definitions/history").status, 200)
+        self.as_("ana")
+        self.assertError(self.d.get("/v1/definitions/history"), 403, "forbidden")
         self.as_("admin")
         self.assertEqual(self.d.get("/v1/accounts").status, 200)
-        self.assertEqual(self.d.get("/v1/definitions/history").status, 200)
         self.assertEqual(self.d.get("/v1/reps").status, 200)   # admin includes manager
         self.assertEqual(self.d.post("/v1/leads", {"email": "b@x.com"}).status, 201)  # and ingest
 

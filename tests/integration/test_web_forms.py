@@ -137,7 +137,7 @@ class WebFormTests(FormCase):
         self.assertError(self.preflight("nope", SITE), 404, "not_found")
         r = self.d.request("OPTIONS", "/v1/leads", headers={"Origin": SITE})
         self.assertError(r, 405, "method_not_allowed")
-        self.assertEqual(r.headers["allow"], "POST")
+        self.assertEqual(r.headers["allow"], "POST, GET")
         r = self.d.request("GET", "/v1/sources/site/events")
         self.assertError(r, 405, "method_not_allowed")
         self.assertEqual(r.headers["allow"], "POST, OPTIONS")
