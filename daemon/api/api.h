@@ -88,9 +88,6 @@ void api_respond_page(struct http_request *req, const struct store_reply *reply,
 /* 503 with Retry-After: Redis is down or saturated; nothing was changed. */
 void api_respond_unavailable(struct http_request *req, const char *why);
 
-/* 429 with Retry-After for retry_ms; what names the limit. */
-void api_respond_rate_limited(struct http_request *req, int64_t retry_ms, const char *what);
-
 /*
  * A report's period from ?from= and ?to= (a date or an RFC 3339 time; whole
  * hours; by default the 30 days to the end of the current hour): 0, or -1

@@ -20,7 +20,7 @@
 
 #include "api/api.h"
 #include "api/auth.h"
-#include "api/console.h"
+#include "api/cookie_auth.h"
 #include "io/log.h"
 #include "io/metrics.h"
 #include "io/sysutil.h"
@@ -45,6 +45,18 @@ auth_roles_text(unsigned roles)
 	if (roles & CONF_ROLE_ADMIN)
 		strcat(text, text[0] ? ", admin" : "admin");
 	return text;
+}
+
+void
+auth_respond_rate_limited(struct http_request *req, int64_t retry_ms, const char *what)
+{
+	char retry[24];
+
+	snprintf(retry, sizeof(retry), "%lld", (long long)((retry_ms + 999) / 1000));
+	http_response_header(req, "Retry-After", retry);
+	metrics_inc(METRIC_RATE_LIMITED, 1);
+	http_respond_error(req, 429, "rate_limited", NULL,
+	    "%s is over its rate limit; retry after %s s", what, retry);
 }
 
 static int
@@ -74,7 +86,7 @@ auth_authorize(struct http_request *req, const struct http_route *route)
 	if (route->roles == 0 || conf->auth.open)
 		return 0;
 	/* The console's pages: a session cookie stands for the token signed in with. */
-	if (h == NULL && (r = console_session_token(req, &tok)) != 0) {
+	if (h == NULL && (r = cookie_authorize(req, &tok)) != 0) {
 		if (r == -1)
 			return -1;
 		return auth_grant(req, route, tok);
@@ -116,7 +128,7 @@ auth_grant(struct http_request *req, const struct http_route *route, const struc
 		return auth_refuse(req, 403, "forbidden", NULL, msg);
 	}
 	if (rate_table_take(&auth_rates, tok->name, &conf->auth.rate, sys_now_ms(), &retry) == -1) {
-		api_respond_rate_limited(req, retry, "this token");
+		auth_respond_rate_limited(req, retry, "this token");
 		return -1;
 	}
 	http_request_set_token(req, tok);

@@ -17,6 +17,9 @@ const char *auth_acting_rep(struct http_request *req, const char *asked, const c
 /* True when the request may see and work any lead (no rep-only token). */
 int auth_sees_all_leads(const struct http_request *req);
 
+/* Answer 429 with Retry-After for retry_ms; what names the limit. */
+void auth_respond_rate_limited(struct http_request *req, int64_t retry_ms, const char *what);
+
 /* Print the sha256: line for a token read from stdin (leadrouted -H). */
 int auth_hash_token_main(void);
 

@@ -4,7 +4,7 @@
  * sign-in. Signing in trades an API token for a session cookie (HttpOnly,
  * SameSite=Strict, Secure under TLS, expiring, revocable); a page's calls to
  * /v1/ then carry the cookie, and each state change also its session's CSRF
- * token and its own origin (console_session_token, called by auth.c).
+ * token and its own origin (api/cookie_auth.c checks them).
  */
 #include "config.h"
 
@@ -21,7 +21,9 @@
 #include "leadroute/util.h"
 
 #include "api/api.h"
+#include "api/auth.h"
 #include "api/console.h"
+#include "api/cookie_auth.h"
 #include "engine/sessions.h"
 #include "io/log.h"
 #include "io/metrics.h"
@@ -179,122 +181,6 @@ api_get_console_asset(struct http_request *req)
 	console_send(req, a->type, a->data, a->len);
 }
 
-static const struct conf_token *
-console_token_by_fp(const struct conf *conf, const char *fp)
-{
-	char have[SESSION_FP_HEX + 1];
-	const struct conf_token *found = NULL;
-	size_t i;
-
-	for (i = 0; i < conf->auth.ntokens; i++) {
-		session_fingerprint(conf->auth.tokens[i].hash, have);
-		if (CRYPTO_memcmp(have, fp, SESSION_FP_HEX) == 0)
-			found = &conf->auth.tokens[i];
-	}
-	return found;
-}
-
-/*
- * The session a request's cookie holds: 1 with *s and *tok, 0 without a
- * cookie, -1 after answering.
- */
-static int
-console_session(struct http_request *req, struct session *s, const struct conf_token **tok,
-    unsigned char key[32])
-{
-	struct server *srv = http_request_ctx(req);
-	const struct conf *conf = http_request_conf(req);
-	char value[SESSION_VALUE_MAX];
-	const char *why = NULL;
-
-	if (!conf->console.enabled || session_cookie_find(http_request_header(req, "Cookie"),
-	    SESSION_COOKIE, value, sizeof(value)) == -1)
-		return 0;
-	if (sessions_key(key) == -1) {
-		api_respond_unavailable(req, "sessions cannot be checked until Redis is reached");
-		return -1;
-	}
-	switch (session_open(key, 32, value, sys_now_ms(), s)) {
-	case SESSION_OK:
-		if (sessions_revoked(srv->sessions, s->id))
-			why = "signed_out";
-		else if ((*tok = console_token_by_fp(conf, s->fp)) == NULL)
-			why = "token_gone";
-		break;
-	case SESSION_EXPIRED:
-		why = "expired";
-		break;
-	case SESSION_FORGED:
-	case SESSION_MALFORMED:
-		why = "invalid";
-		break;
-	}
-	if (why == NULL)
-		return 1;
-	metrics_inc(METRIC_AUTH_REFUSED, 1);
-	log_info("session_refused", "peer=%s why=%s", http_request_peer(req), why);
-	http_respond_error(req, 401, "session_expired", NULL, "the console session is %s: sign "
-	    "in again", strcmp(why, "expired") == 0 ? "over" : strcmp(why, "token_gone") == 0 ?
-	    "for a token that is no longer configured" : strcmp(why, "signed_out") == 0 ?
-	    "signed out" : "not valid");
-	return -1;
-}
-
-/*
- * A state change must come from the console's own page: its origin (when
- * the browser says one) is this host, and it carries the session's CSRF
- * token, which a page elsewhere cannot read.
- */
-static int
-console_same_origin(struct http_request *req)
-{
-	const char *origin = http_request_header(req, "Origin");
-	const char *host = http_request_header(req, "Host");
-	const char *site = http_request_header(req, "Sec-Fetch-Site");
-	const char *rest;
-
-	if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-		return 0;
-	if (origin == NULL)
-		return 1;
-	if (host == NULL)
-		return 0;
-	if (strncmp(origin, "https://", 8) == 0)
-		rest = origin + 8;
-	else if (strncmp(origin, "http://", 7) == 0)
-		rest = origin + 7;
-	else
-		return 0;
-	/* Host and port: a proxy passes the Host its clients sent ($http_host in nginx). */
-	return strcasecmp(rest, host) == 0;
-}
-
-int
-console_session_token(struct http_request *req, const struct conf_token **tok)
-{
-	const char *m = http_request_method(req);
-	unsigned char key[32];
-	struct session s;
-	int r, ok;
-
-	r = console_session(req, &s, tok, key);
-	ok = r != 1 || strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 ||
-	    (console_same_origin(req) &&
-	    session_csrf_ok(key, 32, s.id, http_request_header(req, "X-CSRF-Token")));
-	OPENSSL_cleanse(key, sizeof(key));
-	if (r != 1)
-		return r;
-	if (!ok) {
-		metrics_inc(METRIC_AUTH_REFUSED, 1);
-		log_info("csrf_refused", "peer=%s method=%s target=%s", http_request_peer(req), m,
-		    http_request_target(req));
-		http_respond_error(req, 403, "csrf_failed", NULL, "a change from the console must "
-		    "come from its own page with its X-CSRF-Token header");
-		return -1;
-	}
-	return 1;
-}
-
 static void
 console_write_roles(struct jsonw *w, unsigned roles)
 {
@@ -354,7 +240,7 @@ api_get_console_session(struct http_request *req)
 		console_respond_session(req, 200, NULL, NULL, NULL);
 		return;
 	}
-	if ((r = console_session(req, &s, &tok, key)) != 1)
+	if ((r = cookie_session(req, &s, &tok, key)) != 1)
 		OPENSSL_cleanse(key, sizeof(key));
 	if (r == -1)
 		return;
@@ -398,10 +284,10 @@ api_post_console_session(struct http_request *req)
 	}
 	if (rate_table_take(&console_sign_in_rates, http_request_client(req),
 	    &conf->console.sign_in_rate, now, &retry) == -1) {
-		api_respond_rate_limited(req, retry, "signing in from this address");
+		auth_respond_rate_limited(req, retry, "signing in from this address");
 		return;
 	}
-	if (!console_same_origin(req)) {
+	if (!cookie_same_origin(req)) {
 		metrics_inc(METRIC_AUTH_REFUSED, 1);
 		http_respond_error(req, 403, "csrf_failed", NULL, "sign in from the console's own "
 		    "page");
@@ -475,7 +361,7 @@ api_delete_console_session(struct http_request *req)
 
 	if (console_off(req))
 		return;
-	if ((r = console_session(req, &s, &tok, key)) != 1)
+	if ((r = cookie_session(req, &s, &tok, key)) != 1)
 		OPENSSL_cleanse(key, sizeof(key));
 	if (r == -1)
 		return;
@@ -483,7 +369,7 @@ api_delete_console_session(struct http_request *req)
 		http_respond_error(req, 401, "not_signed_in", NULL, "there is no session to end");
 		return;
 	}
-	if (!console_same_origin(req) ||
+	if (!cookie_same_origin(req) ||
 	    !session_csrf_ok(key, 32, s.id, http_request_header(req, "X-CSRF-Token"))) {
 		OPENSSL_cleanse(key, sizeof(key));
 		metrics_inc(METRIC_AUTH_REFUSED, 1);

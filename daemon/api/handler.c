@@ -95,18 +95,6 @@ api_respond_unavailable(struct http_request *req, const char *why)
 	    "Redis is unavailable (%s); nothing was stored, retry later", why);
 }
 
-void
-api_respond_rate_limited(struct http_request *req, int64_t retry_ms, const char *what)
-{
-	char retry[24];
-
-	snprintf(retry, sizeof(retry), "%lld", (long long)((retry_ms + 999) / 1000));
-	http_response_header(req, "Retry-After", retry);
-	metrics_inc(METRIC_RATE_LIMITED, 1);
-	http_respond_error(req, 429, "rate_limited", NULL,
-	    "%s is over its rate limit; retry after %s s", what, retry);
-}
-
 /* The one way a handler sends a script: a refusal is answered here. */
 int
 api_eval_at(struct http_request *req, enum script_id script, int64_t now_ms,

@@ -441,7 +441,7 @@ source_rate_limited(struct http_request *req, const struct conf_source *src, int
     const char *what)
 {
 	if (src->error_redirect == NULL) {
-		api_respond_rate_limited(req, retry_ms, what);
+		auth_respond_rate_limited(req, retry_ms, what);
 		return;
 	}
 	metrics_inc(METRIC_RATE_LIMITED, 1);
