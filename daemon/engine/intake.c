@@ -354,6 +354,73 @@ intake_sla_arg(struct store_args *a, const struct conf *conf, const struct conf_
 	free(s);
 }
 
+static const char *const intake_clock_calendars[] = {
+	[CLOCK_WALL] = "wall", [CLOCK_OWNER] = "owner", [CLOCK_POOL] = "pool",
+	[CLOCK_NAMED] = "named",
+};
+
+/* A new lead's first events: a clock starting on another cannot run yet. */
+static int
+intake_clock_starts_new(const struct conf_clock *k)
+{
+	return strcmp(k->start, "received") == 0 || strcmp(k->start, "assigned") == 0 ||
+	    strcmp(k->start, "queued") == 0 || strcmp(k->start, "nurture") == 0;
+}
+
+/*
+ * The new lead's clock plan (clock_plan_read in lua/lib/clocks.lua): what the
+ * script needs of the config to start its clocks, so that it reads and
+ * decodes nothing of <prefix>:cfg on the hot path.
+ */
+static void
+intake_clock_plan(struct store_args *a, const struct conf *conf, const struct conf_sla *sla)
+{
+	struct buf b = { NULL, 0, 0 };
+	size_t i, k, n = 0;
+	int rep_cals = 0, pool_cals = 0;
+
+	for (k = 0; k < conf->sla.nclocks; k++)
+		n += intake_clock_starts_new(&conf->sla.clocks[k]);
+	store_args_add_int(a, (int64_t)n);
+	for (k = 0; k < conf->sla.nclocks; k++) {
+		const struct conf_clock *c = &conf->sla.clocks[k];
+
+		if (!intake_clock_starts_new(c))
+			continue;
+		store_args_add(a, c->name);
+		store_args_add(a, c->start);
+		buf_reset(&b);
+		buf_appendf(&b, ",%s,", c->stop);
+		store_args_addn(a, b.data, b.len);
+		store_args_add_int(a, sla->ms[k]);
+		store_args_add_int(a, c->duration_ms);
+		buf_reset(&b);
+		for (i = 0; i < conf->npools; i++)
+			if (conf->pools[i].sla.ms[k] > 0)
+				buf_appendf(&b, "%s%s=%" PRId64 ",", b.len == 0 ? "," : "",
+				    conf->pools[i].id, conf->pools[i].sla.ms[k]);
+		store_args_addn(a, b.data != NULL ? b.data : "", b.len);
+		store_args_add(a, intake_clock_calendars[c->calendar_kind]);
+		store_args_add(a, c->calendar != NULL ? c->calendar->id : "");
+		store_args_add_int(a, c->remind_before_ms);
+		rep_cals |= c->calendar_kind == CLOCK_OWNER;
+		pool_cals |= c->calendar_kind == CLOCK_POOL;
+	}
+	buf_reset(&b);
+	for (i = 0; rep_cals && i < conf->nreps; i++)
+		if (conf->reps[i].calendar != NULL)
+			buf_appendf(&b, "%s%s=%s,", b.len == 0 ? "," : "", conf->reps[i].id,
+			    conf->reps[i].calendar->id);
+	store_args_addn(a, b.data != NULL ? b.data : "", b.len);
+	buf_reset(&b);
+	for (i = 0; pool_cals && i < conf->npools; i++)
+		if (conf->pools[i].calendar != NULL)
+			buf_appendf(&b, "%s%s=%s,", b.len == 0 ? "," : "", conf->pools[i].id,
+			    conf->pools[i].calendar->id);
+	store_args_addn(a, b.data != NULL ? b.data : "", b.len);
+	buf_free(&b);
+}
+
 /* The search key of the company the stored fields name ("" for none). */
 static void
 intake_company_ix(struct intake_lead *lp, const json_t *fields)
@@ -504,6 +571,7 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 			break;
 		}
 	}
+	intake_clock_plan(a, conf, &sla);
 }
 
 /*

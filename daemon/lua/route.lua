@@ -30,7 +30,8 @@
 --   the queue pool ('' to nurture) and its open-lead cap,
 --   the number of targets, then each: 'pool', id, cap, candidates (see
 --   read_candidates) | 'rep', id, weight, max_open, max_day, day, in_hours |
---   'owner'.
+--   'owner';
+--   then the new lead's clock plan (clock_plan_read in clocks.lua).
 -- Returns {1, status, received_at, owner or '', pool, trace, clocks (JSON),
 -- earliest deadline written or 0, person id ('' when dry)} for a new lead,
 -- {5, the joined lead as field, value, ..., earliest deadline or 0} for a
@@ -54,13 +55,6 @@ if idem ~= '' then
   end
 end
 
--- An erased person stays erased: a late webhook retry must not bring them back.
-if not dry and subjects ~= '' then
-  for h in string.gmatch(subjects, '[^,]+') do
-    if redis.call('EXISTS', key('tomb', h)) == 1 then return { 2, h } end
-  end
-end
-
 local new_pid, ident_kinds = ARGV[13], ARGV[14]
 local read_pid, read_ver, join, join_status = ARGV[15], ARGV[16], ARGV[17], ARGV[18]
 local behavior, mql_now, became = ARGV[19], ARGV[20], ARGV[21] == '1'
@@ -68,8 +62,10 @@ local restart, ev_name, ev_source = ARGV[22] == '1', ARGV[23], ARGV[24]
 local score, grade = ARGV[25], ARGV[26]
 
 -- The person as the daemon knew it (nobody, for a first decision), else it
--- decides again with what is there now, which goes back with the answer.
-local pid, solo, found = person_find(subjects)
+-- decides again with what is there now, which goes back with the answer. An
+-- erased person stays erased: a late webhook retry must not bring them back.
+local pid, solo, found, erased = person_find(subjects, not dry)
+if erased then return { 2, erased } end
 local stale = (pid or '') ~= read_pid
 if not stale and pid then
   stale = (solo and '0' or redis.call('HGET', key('person', pid), 'ver') or '0') ~= read_ver or
@@ -176,10 +172,9 @@ local function person_state()
   return st
 end
 
-local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
-
 -- A repeat of a person with an open lead joins it.
 if join ~= '' and not dry then
+  local sla = sla_json ~= '' and cjson.decode(sla_json) or {}
   local jk = P .. ':lead:' .. join
   local h = redis.call('HMGET', jk, 'owner', 'pool', 'sla', 'stage', 'company_ix', 'received_at')
   local cur_owner, cur_pool = h[1] or nil, h[2] or nil
@@ -265,13 +260,14 @@ else
 end
 local pool = owner_pool or queue
 local text = table.concat(trace, ';')
+-- Its clocks, from the plan after the targets.
+local clk_fields, deadlines, clocks, met = clocks_new_lead(id, status, owner and owner.id or nil,
+  pool, clock_plan_read(i))
 if dry then
   -- The clocks it would start, with their due times, written nowhere.
-  local clocks = clocks_on_events(id, { 'received', status },
-    { owner = owner and owner.id or nil, pool = pool, sla = sla, fresh = true, dry = true })
-  return { 1, status, NOW, owner and owner.id or '', pool, text,
-    next(clocks) and cjson.encode(clocks) or '{}', 0, '' }
+  return { 1, status, NOW, owner and owner.id or '', pool, text, clocks, 0, '' }
 end
+for j = 1, #clk_fields do attrs[#attrs + 1] = clk_fields[j] end
 
 if idem ~= '' then
   redis.call('SET', key('idem', idem), idem_value(id, fp), 'PX', ARGV[7])
@@ -342,7 +338,6 @@ index_company(id, attr_value('company_ix'), NOW)
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
   redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
 end
-local clocks = clocks_on_events(id, { 'received', status },
-  { owner = owner and owner.id or nil, pool = pool, sla = sla, fresh = true })
-return { 1, status, NOW, owner and owner.id or '', pool, text,
-  next(clocks) and cjson.encode(clocks) or '{}', NEXT_DEADLINE or 0, pid }
+clocks_new_lead_met(id, met)
+if #deadlines > 0 then redis.call('ZADD', K_DEADLINES, unpack(deadlines)) end
+return { 1, status, NOW, owner and owner.id or '', pool, text, clocks, NEXT_DEADLINE or 0, pid }

@@ -147,3 +147,100 @@ local function lead_sla(lk)
   local raw = redis.call('HGET', lk, 'sla')
   return raw and raw ~= '' and cjson.decode(raw) or {}
 end
+
+-- A new lead's clocks come from the plan the daemon sends with it (it holds
+-- the config, so nothing is read from <prefix>:cfg or decoded): ARGV[i] is
+-- the number of clocks that start on arrival or on a new lead's status
+-- (received, assigned, queued, nurture), then nine values each: name, start
+-- event, stop events (',a,b,'), the lead's own duration (its rule's or
+-- grade's; 0 for none), the clock's, pools' own (',pool=ms,…'; '' for
+-- none), calendar kind (wall, owner, pool, named), the named calendar, and
+-- the reminder (ms before due; 0 for none); then the reps' and the pools'
+-- calendars (',id=calendar,…'; '' when no clock needs them). Returns the
+-- plan and the index after it.
+local function clock_plan_read(i)
+  local plan = {}
+  for k = 1, tonumber(ARGV[i]) do
+    local j = i + 9 * (k - 1)
+    plan[k] = { name = ARGV[j + 1], start = ARGV[j + 2], stops = ARGV[j + 3],
+      lead_dur = tonumber(ARGV[j + 4]), dur = tonumber(ARGV[j + 5]), pool_durs = ARGV[j + 6],
+      cal = ARGV[j + 7], calendar = ARGV[j + 8], remind = tonumber(ARGV[j + 9]) }
+  end
+  i = i + 1 + 9 * #plan
+  plan.rep_cals, plan.pool_cals = ARGV[i], ARGV[i + 1]
+  return plan, i + 2
+end
+
+-- The value of id in a ',id=value,…' list, or nil.
+local function plan_lookup(list, id)
+  if list == '' or id == nil then return nil end
+  local s, e = string.find(list, ',' .. id .. '=', 1, true)
+  if not s then return nil end
+  return string.sub(list, e + 1, string.find(list, ',', e + 1, true) - 1)
+end
+
+-- A clock's state as JSON, as clocks_on_events stores it (ids are plain:
+-- letters, digits, '_', '.', '-').
+local function clock_json(st)
+  local s = '{"started_at":' .. st.started_at .. ',"due_at":' .. st.due_at ..
+    ',"duration":' .. st.duration
+  if st.calendar ~= '' then s = s .. ',"calendar":"' .. st.calendar .. '"' end
+  if st.owner then s = s .. ',"owner":"' .. st.owner .. '"' end
+  if st.stopped_at then s = s .. ',"stopped_at":' .. st.stopped_at end
+  return s .. ',"pool":"' .. st.pool .. '"}'
+end
+
+-- A new lead's clocks through its two events, received and its status,
+-- exactly as clocks_on_events runs them for a fresh lead. Returns the lead's
+-- hash fields (clk:<name>, JSON), the deadlines as ZADD arguments, the clocks
+-- as one JSON object, and the clocks stopped at once (met: the caller records
+-- their outcomes with clocks_new_lead_met after the lead's own events). owner:
+-- nil when it has none.
+local function clocks_new_lead(lead_id, status, owner, pool, plan)
+  local hset, zadd, all, met = {}, {}, {}, {}
+  for _, c in ipairs(plan) do
+    local st
+    for _, ev in ipairs({ 'received', status }) do
+      if st and not st.stopped_at and string.find(c.stops, ',' .. ev .. ',', 1, true) then
+        st.stopped_at = NOW
+        met[#met + 1] = { c.name, st.owner }
+      end
+      if c.start == ev then
+        local dur = c.lead_dur > 0 and c.lead_dur or tonumber(plan_lookup(c.pool_durs, pool)) or c.dur
+        local cal = ''
+        if c.cal == 'owner' then
+          cal = plan_lookup(plan.rep_cals, owner) or ''
+        elseif c.cal == 'pool' then
+          cal = plan_lookup(plan.pool_cals, pool) or ''
+        elseif c.cal == 'named' then
+          cal = c.calendar
+        end
+        st = { started_at = NOW, due_at = cal_add(cal, NOW, dur), duration = dur, calendar = cal,
+          owner = owner, pool = pool }
+      end
+    end
+    if st then
+      local json = clock_json(st)
+      hset[#hset + 1] = 'clk:' .. c.name
+      hset[#hset + 1] = json
+      all[#all + 1] = '"' .. c.name .. '":' .. json
+      if not st.stopped_at then
+        zadd[#zadd + 1] = st.due_at
+        zadd[#zadd + 1] = c.name .. ':' .. lead_id
+        local first = st.due_at
+        if c.remind > 0 and st.due_at - c.remind > NOW then
+          first = st.due_at - c.remind
+          zadd[#zadd + 1] = first
+          zadd[#zadd + 1] = 'remind:' .. c.name .. ':' .. lead_id
+        end
+        if NEXT_DEADLINE == nil or first < NEXT_DEADLINE then NEXT_DEADLINE = first end
+      end
+    end
+  end
+  return hset, zadd, '{' .. table.concat(all, ',') .. '}', met
+end
+
+-- Record the outcomes clocks_new_lead found.
+local function clocks_new_lead_met(lead_id, met)
+  for _, m in ipairs(met) do clock_outcome(lead_id, m[1], 'met', m[2]) end
+end

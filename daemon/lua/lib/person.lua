@@ -15,23 +15,30 @@ local PERSON_MAX_LEADS = 1000
 
 -- The person the comma-separated identity hashes name (the first that names
 -- one) or nil; their one lead when they have no record yet (else nil); and
--- what each identity holds (false: nobody), in one MGET.
-local function person_find(idents)
+-- what each identity holds (false: nobody), in one MGET. With tombs, that
+-- MGET also reads the identities' erasure tombstones: the fourth value is the
+-- first erased identity (nil for none).
+local function person_find(idents, tombs)
   local list, keys, found = {}, {}, {}
   for h in string.gmatch(idents, '[^,]+') do
     list[#list + 1] = h
     keys[#keys + 1] = key('who', h)
   end
   if #keys == 0 then return nil, nil, found end
-  local got = redis.call('MGET', unpack(keys))
-  local pid, solo
-  for n, h in ipairs(list) do
-    found[h] = got[n]
-    if got[n] and not pid then
-      pid, solo = string.match(got[n], '^([^|]+)|?(.*)$')
-    end
+  local n = #keys
+  if tombs then
+    for i = 1, n do keys[n + i] = key('tomb', list[i]) end
   end
-  return pid, (solo ~= nil and solo ~= '') and solo or nil, found
+  local got = redis.call('MGET', unpack(keys))
+  local pid, solo, erased
+  for i, h in ipairs(list) do
+    found[h] = got[i]
+    if got[i] and not pid then
+      pid, solo = string.match(got[i], '^([^|]+)|?(.*)$')
+    end
+    if tombs and got[n + i] and not erased then erased = h end
+  end
+  return pid, (solo ~= nil and solo ~= '') and solo or nil, found, erased
 end
 
 -- Person pid's identity hashes (comma-separated) and leads (oldest first).
