@@ -157,8 +157,8 @@ end
 
 -- Take a slot of the owner's (and count the lead in their day) for a lead.
 local function take_slot(owner, pool)
-  redis.call('HINCRBY', K_REP_OPEN, owner.id, 1)
-  redis.call('HINCRBY', K_POOL_OPEN, pool, 1)
+  redis.call('HINCRBY', K_REP_OPEN, owner.id, '1')
+  redis.call('HINCRBY', K_POOL_OPEN, pool, '1')
   count_day(owner)
 end
 
@@ -167,7 +167,7 @@ local function person_state()
   local st = { 'behavior', behavior, 'mql', mql_now, 'score', score, 'grade', grade }
   if became then
     st[#st + 1] = 'mql_at'
-    st[#st + 1] = NOW
+    st[#st + 1] = NOW_S
   end
   return st
 end
@@ -203,7 +203,7 @@ if join ~= '' and not dry then
       'trace', table.concat(trace, ';'))
     if owner then
       now_owner = owner.id
-      redis.call('HSET', jk, 'owner', owner.id, 'owners', owner.id, 'assigned_at', NOW)
+      redis.call('HSET', jk, 'owner', owner.id, 'owners', owner.id, 'assigned_at', NOW_S)
       take_slot(owner, pool)
       index_owner(join, owner.id)
       evs[#evs + 1] = 'assigned'
@@ -315,9 +315,9 @@ if status == 'assigned' then
   evs[#evs + 1] = 'assigned'
   evs[#evs + 1] = { 'rep', owner.id, 'pool', pool }
   local history, seq = record(id, 0, unpack(evs))
-  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
-    'seq', seq, 'sla', sla_json, 'status', 'assigned', 'owner', owner.id,
-    'owners', owner.id, 'assigned_at', NOW, 'trace', text, 'events', '[' .. history .. ']',
+  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW_S,
+    'seq', num_text(seq), 'sla', sla_json, 'status', 'assigned', 'owner', owner.id,
+    'owners', owner.id, 'assigned_at', NOW_S, 'trace', text, 'events', '[' .. history .. ']',
     unpack(attrs))
   take_slot(owner, pool)
   index_owner(id, owner.id)
@@ -325,8 +325,8 @@ else
   evs[#evs + 1] = status
   evs[#evs + 1] = { 'pool', pool }
   local history, seq = record(id, 0, unpack(evs))
-  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW,
-    'seq', seq, 'sla', sla_json, 'status', status, 'trace', text,
+  redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW_S,
+    'seq', num_text(seq), 'sla', sla_json, 'status', status, 'trace', text,
     'events', '[' .. history .. ']', unpack(attrs))
 end
 if status == 'queued' then

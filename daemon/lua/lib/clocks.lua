@@ -182,11 +182,11 @@ end
 -- A clock's state as JSON, as clocks_on_events stores it (ids are plain:
 -- letters, digits, '_', '.', '-').
 local function clock_json(st)
-  local s = '{"started_at":' .. st.started_at .. ',"due_at":' .. st.due_at ..
-    ',"duration":' .. st.duration
+  local s = '{"started_at":' .. NOW_S .. ',"due_at":' .. num_text(st.due_at) ..
+    ',"duration":' .. num_text(st.duration)
   if st.calendar ~= '' then s = s .. ',"calendar":"' .. st.calendar .. '"' end
   if st.owner then s = s .. ',"owner":"' .. st.owner .. '"' end
-  if st.stopped_at then s = s .. ',"stopped_at":' .. st.stopped_at end
+  if st.stopped_at then s = s .. ',"stopped_at":' .. NOW_S end
   return s .. ',"pool":"' .. st.pool .. '"}'
 end
 
@@ -225,12 +225,12 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan)
       hset[#hset + 1] = json
       all[#all + 1] = '"' .. c.name .. '":' .. json
       if not st.stopped_at then
-        zadd[#zadd + 1] = st.due_at
+        zadd[#zadd + 1] = num_text(st.due_at)
         zadd[#zadd + 1] = c.name .. ':' .. lead_id
         local first = st.due_at
         if c.remind > 0 and st.due_at - c.remind > NOW then
           first = st.due_at - c.remind
-          zadd[#zadd + 1] = first
+          zadd[#zadd + 1] = num_text(first)
           zadd[#zadd + 1] = 'remind:' .. c.name .. ':' .. lead_id
         end
         if NEXT_DEADLINE == nil or first < NEXT_DEADLINE then NEXT_DEADLINE = first end

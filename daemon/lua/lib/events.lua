@@ -4,7 +4,7 @@
 -- Append one entry to the event stream; extra is a flat list of field, value.
 local function stream_add(kind, extra)
   redis.call('XADD', K_EVENTS, 'MAXLEN', '~', STREAM_MAXLEN, '*',
-    'type', kind, 'at', NOW, unpack(extra))
+    'type', kind, 'at', NOW_S, unpack(extra))
 end
 
 -- Turn events into history entries and stream entries. Arguments after the
@@ -25,7 +25,7 @@ local function record(lead_id, seq, ...)
     extra[#extra + 1] = 'lead'
     extra[#extra + 1] = lead_id
     extra[#extra + 1] = 'seq'
-    extra[#extra + 1] = seq
+    extra[#extra + 1] = num_text(seq)
     stream_add(kind, extra)
   end
   return table.concat(items, ','), seq
@@ -49,5 +49,5 @@ local function emit(lead_id, ...)
   local seq = tonumber(h[2]) or select(2, string.gsub(history, '"type":', ''))
   local items, last = record(lead_id, seq, ...)
   if history ~= '[]' then items = ',' .. items end
-  redis.call('HSET', lk, 'events', string.sub(history, 1, -2) .. items .. ']', 'seq', last)
+  redis.call('HSET', lk, 'events', string.sub(history, 1, -2) .. items .. ']', 'seq', num_text(last))
 end

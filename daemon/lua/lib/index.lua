@@ -21,14 +21,14 @@ end
 -- Index a lead under its company key (not when it has none); at: when it arrived.
 local function index_company(id, company, at)
   if company and company ~= '' then
-    redis.call('ZADD', P .. ':ix:company:' .. index_period(at), 0, company .. '\31' .. id)
+    redis.call('ZADD', P .. ':ix:company:' .. num_text(index_period(at)), '0', company .. '\31' .. id)
   end
 end
 
 -- The lead has a new owner, rep: in rep's index from now, out of from's
 -- (its previous owner; nil or '' for none).
 local function index_owner(id, rep, from)
-  redis.call('ZADD', P .. ':ix:owner:' .. rep, NOW, id)
+  redis.call('ZADD', P .. ':ix:owner:' .. rep, NOW_S, id)
   if from and from ~= '' and from ~= rep then
     redis.call('ZREM', P .. ':ix:owner:' .. from, id)
   end

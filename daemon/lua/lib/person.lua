@@ -133,7 +133,7 @@ local function person_link(pid, fresh, solo, found, idents, kinds, lead_id, keep
     leads = string.sub(leads, (string.find(leads, ',', 1, true) or #leads) + 1)
     count = count - 1
   end
-  redis.call('HSET', pk, 'ids', ids, 'leads', leads, 'ver', ver + 1, unpack(state))
+  redis.call('HSET', pk, 'ids', ids, 'leads', leads, 'ver', num_text(ver + 1), unpack(state))
   redis.call('PEXPIRE', pk, keep_ms)
   return table.concat(linked, ','), table.concat(elsewhere, ',')
 end

@@ -80,8 +80,9 @@ local function pick_rep(pool, cands, pool_max_open, dry)
   local c = cands[best]
   if not dry then
     local picks = (tonumber(state[2]) or 0) + 1
-    redis.call('HSET', rk, c.id, best_pass + STRIDE / c.weight, c.id .. '~n', picks,
-      '~vt', best_pass, '~n', picks)
+    picks = num_text(picks)
+    redis.call('HSET', rk, c.id, num_text(best_pass + STRIDE / c.weight), c.id .. '~n', picks,
+      '~vt', num_text(best_pass), '~n', picks)
   end
   return c, reasons
 end
@@ -159,5 +160,5 @@ end
 local function count_day(rep)
   if rep.day == nil or rep.day == '' then return end
   local dk = key('rep_day', rep.id, rep.day)
-  if redis.call('INCR', dk) == 1 then redis.call('EXPIRE', dk, 259200) end
+  if redis.call('INCR', dk) == 1 then redis.call('EXPIRE', dk, '259200') end
 end
