@@ -1,14 +1,14 @@
-/* scripts.c — the table of embedded scripts (their text comes from lua_sources.c). */
+/* scripts.c — the table of embedded scripts (their library comes from lua_sources.c). */
 #include "config.h"
 
 #include "io/scripts.h"
 
-#define SCRIPT(id, file)	extern const char lua_src_##file[];
+#define SCRIPT(id, file)	extern const int lua_line_##file;
 #include "io/scripts.def"
 #undef SCRIPT
 
 const struct script scripts[SCRIPT_COUNT] = {
-#define SCRIPT(id, file)	[SCRIPT_##id] = { .name = #file, .source = lua_src_##file },
+#define SCRIPT(id, file)	[SCRIPT_##id] = { .name = #file, .line = &lua_line_##file },
 #include "io/scripts.def"
 #undef SCRIPT
 };

@@ -11,10 +11,17 @@ enum script_id {
 };
 
 struct script {
-	const char	*name;
-	const char	*source;	/* the script, then the libraries it uses */
+	const char	*name;		/* its function is <name>_<library version> */
+	const int	*line;		/* the library line of its line 1 */
 };
 
 extern const struct script scripts[SCRIPT_COUNT];
+
+/*
+ * Every script as one Redis function library (build-aux/embed-lua), with
+ * "@V@" where its version goes: in its name, leadroute_@V@, and in each
+ * function's, <script>_@V@.
+ */
+extern const char lua_library[];
 
 #endif

@@ -4,8 +4,10 @@
  * Replies arrive in the order commands were sent, so the oldest command in
  * flight is the first that can time out: one timer watches it. A command past
  * its deadline means the connection is stuck; we drop it (every command in
- * flight then fails) and reconnect with capped exponential backoff. Scripts
- * are loaded on every connection ahead of any EVALSHA in the same pipeline.
+ * flight then fails) and reconnect with capped exponential backoff. The
+ * scripts, one function library named by a digest of its text, are loaded on
+ * every connection ahead of any FCALL in the same pipeline (a library already
+ * there, loaded by another daemon of the same version, is fine).
  *
  * A TCP connection proves little: a frozen Redis (SIGSTOP, a stuck host)
  * still completes the handshake in the kernel. So the store is up only once
@@ -48,7 +50,8 @@ enum store_cmd_kind {
 	CMD_SCRIPT,
 	CMD_PING,
 	CMD_COMMAND,	/* a plain command from store_command */
-	CMD_SETUP,	/* AUTH, SELECT, SCRIPT LOAD: internal, part of connecting */
+	CMD_SETUP,	/* AUTH, SELECT, FUNCTION LOAD: internal, part of connecting */
+	CMD_RELOAD,	/* FUNCTION LOAD again, ahead of a call that found no function */
 };
 
 struct store_cmd {
@@ -56,8 +59,8 @@ struct store_cmd {
 	struct store		*store;
 	enum store_cmd_kind	 kind;
 	enum script_id		 script;
-	struct store_args	 head;		/* EVALSHA, digest, keys and common ARGV (see store_cmd_head) */
-	struct store_args	 args;		/* the caller's arguments, kept for a NOSCRIPT retry */
+	struct store_args	 head;		/* FCALL, function, keys and common ARGV (see store_cmd_head) */
+	struct store_args	 args;		/* the caller's arguments, kept for a retry */
 	int64_t			 now_ms;
 	int64_t			 sent;		/* monotonic ms; its deadline is redis.timeout later */
 	int			 retried;
@@ -77,7 +80,8 @@ struct store {
 	int64_t			 last_reply;	/* when Redis last answered (ms) */
 	uint64_t		 max_in_flight;
 	uint64_t		 stream_max_len;
-	char			 sha[SCRIPT_COUNT][41];
+	char			*library;	/* lua_library with its version in */
+	char			*function[SCRIPT_COUNT];	/* <script>_<version> */
 
 	TAILQ_HEAD(, store_cmd)	 pending;
 	int			 npending;
@@ -166,14 +170,33 @@ store_args_free(struct store_args *a)
 	a->n = 0;
 }
 
+/*
+ * The library as the daemon loads it: "@V@" replaced by the first 12 hex
+ * digits of the SHA-1 of its text, so that each version has its own library
+ * and functions, and daemons of different versions can share a Redis.
+ */
 static void
-store_sha1_hex(const char *text, char out[41])
+store_library_init(struct store *s)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	char hex[41], version[13];
+	struct buf b = { NULL, 0, 0 };
+	const char *p, *at;
+	int i;
 
-	EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha1(), NULL);
-	util_hex_encode(md, 20, out);
+	EVP_Digest(lua_library, strlen(lua_library), md, &mdlen, EVP_sha1(), NULL);
+	util_hex_encode(md, 20, hex);
+	memcpy(version, hex, 12);
+	version[12] = '\0';
+	for (p = lua_library; (at = strstr(p, "@V@")) != NULL; p = at + 3) {
+		buf_append(&b, p, (size_t)(at - p));
+		buf_append(&b, version, 12);
+	}
+	buf_append(&b, p, strlen(p) + 1);
+	s->library = b.data;
+	for (i = 0; i < SCRIPT_COUNT; i++)
+		s->function[i] = xasprintf("%s_%s", scripts[i].name, version);
 }
 
 /* Arm the one timer for the nearest deadline: the oldest command or the connect. */
@@ -261,15 +284,15 @@ store_finish(struct store_cmd *cmd, const char *err, json_t *json, const redisRe
 }
 
 /*
- * EVALSHA digest (or, with eval set, EVAL source), the one key, then the
- * ARGV every script starts with: prefix, now, stream length.
+ * FCALL of the script's function, the one key, then the ARGV every script
+ * starts with: prefix, now, stream length.
  */
 static void
-store_cmd_head(struct store *s, struct store_cmd *cmd, int eval)
+store_cmd_head(struct store *s, struct store_cmd *cmd)
 {
 	store_args_free(&cmd->head);
-	store_args_add(&cmd->head, eval ? "EVAL" : "EVALSHA");
-	store_args_add(&cmd->head, eval ? scripts[cmd->script].source : s->sha[cmd->script]);
+	store_args_add(&cmd->head, "FCALL");
+	store_args_add(&cmd->head, s->function[cmd->script]);
 	store_args_add(&cmd->head, "1");
 	store_args_add(&cmd->head, s->anchor);
 	store_args_add(&cmd->head, s->conn->redis.prefix);
@@ -282,6 +305,10 @@ store_setup_reply(struct store *s, struct store_cmd *cmd, redisReply *r)
 {
 	const char *what = cmd->what;
 
+	/* Another daemon of this version loaded it first. */
+	if (r->type == REDIS_REPLY_ERROR && strcmp(what, "FUNCTION LOAD") == 0 &&
+	    strstr(r->str, "already exists") != NULL)
+		return;
 	if (r->type == REDIS_REPLY_ERROR) {
 		char q[512];
 
@@ -293,9 +320,37 @@ store_setup_reply(struct store *s, struct store_cmd *cmd, redisReply *r)
 		event_active(s->timer, EV_TIMEOUT, 0);
 		return;
 	}
-	if (strcmp(what, "SCRIPT LOAD") == 0 && r->type == REDIS_REPLY_STRING &&
-	    strcmp(r->str, s->sha[cmd->script]) != 0)
-		log_error("redis_script_mismatch", "script=%s", scripts[cmd->script].name);
+}
+
+/* FUNCTION LOAD of the library, as a setup or (reload) ahead of a retried call. */
+static struct store_cmd *
+store_library_load(struct store *s, enum store_cmd_kind kind)
+{
+	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
+
+	cmd->store = s;
+	cmd->kind = kind;
+	cmd->what = "FUNCTION LOAD";
+	store_args_add(&cmd->args, "FUNCTION");
+	store_args_add(&cmd->args, "LOAD");
+	store_args_add(&cmd->args, s->library);
+	return cmd;
+}
+
+/*
+ * Where in its own file a script's error is: Redis tells the library's line
+ * ("user_function:LINE: ..."); 0 when the error names none.
+ */
+static int
+store_error_line(const struct store_cmd *cmd, const char *err)
+{
+	const char *at = strstr(err, "user_function:");
+	long line;
+
+	if (at == NULL || (line = strtol(at + 14, NULL, 10)) <= 0)
+		return 0;
+	line -= *scripts[cmd->script].line - 1;
+	return line > 0 ? (int)line : 0;
 }
 
 static void
@@ -316,7 +371,7 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 		/* The connection is going away; nothing new may be sent on it. */
 		if (s->state == STORE_UP)
 			s->state = STORE_DOWN;
-		if (cmd->kind != CMD_SETUP) {
+		if (cmd->kind != CMD_SETUP && cmd->kind != CMD_RELOAD) {
 			metrics_inc(METRIC_REDIS_ERRORS, 1);
 			store_finish(cmd, s->drop_reason != NULL ? s->drop_reason : "unavailable", NULL, NULL);
 		}
@@ -333,25 +388,45 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 		}
 		goto out;
 	}
+	if (cmd->kind == CMD_RELOAD) {
+		if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "already exists") == NULL) {
+			char q[512];
+
+			metrics_inc(METRIC_REDIS_ERRORS, 1);
+			log_error("redis_error", "command=FUNCTION_LOAD error=%s",
+			    log_quote(r->str, q, sizeof(q)));
+		}
+		store_cmd_free(cmd);
+		goto out;
+	}
 	if (r->type == REDIS_REPLY_ERROR && cmd->kind == CMD_SCRIPT && !cmd->retried &&
-	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
-		/* Someone ran SCRIPT FLUSH: send the source once. */
+	    strstr(r->str, "Function not found") != NULL) {
+		/* Someone ran FUNCTION FLUSH or DELETE: load the library again, then retry once. */
+		struct store_cmd *load = store_library_load(s, CMD_RELOAD);
+
 		cmd->retried = 1;
-		store_cmd_head(s, cmd, 1);
-		if (store_send(s, cmd) == 0)
+		if (store_send(s, load) == -1)
+			store_cmd_free(load);
+		else if (store_send(s, cmd) == 0)
 			goto out;
 		metrics_inc(METRIC_REDIS_ERRORS, 1);
 		store_finish(cmd, "unavailable", NULL, NULL);
 		store_cmd_free(cmd);
 		goto out;
 	}
-	if (r->type == REDIS_REPLY_ERROR) {
+	if (r->type == REDIS_REPLY_ERROR && cmd->kind == CMD_SCRIPT) {
+		char q[512];
+
+		metrics_inc(METRIC_REDIS_ERRORS, 1);
+		log_error("redis_error", "script=%s line=%d error=%s", scripts[cmd->script].name,
+		    store_error_line(cmd, r->str), log_quote(r->str, q, sizeof(q)));
+		store_finish(cmd, r->str, NULL, r);
+	} else if (r->type == REDIS_REPLY_ERROR) {
 		char q[512];
 
 		metrics_inc(METRIC_REDIS_ERRORS, 1);
 		log_error("redis_error", "%s=%s error=%s",
-		    cmd->kind == CMD_COMMAND ? "command" : "script",
-		    cmd->kind == CMD_SCRIPT ? scripts[cmd->script].name :
+		    cmd->kind == CMD_COMMAND ? "command" : "ping",
 		    cmd->kind == CMD_COMMAND ? cmd->what : "ping",
 		    log_quote(r->str, q, sizeof(q)));
 		store_finish(cmd, r->str, NULL, r);
@@ -453,15 +528,13 @@ store_on_hiredis_disconnect(const redisAsyncContext *ac, int status)
 }
 
 static void
-store_queue_setup(struct store *s, const char *what, enum script_id script,
-    struct store_args *args)
+store_queue_setup(struct store *s, const char *what, struct store_args *args)
 {
 	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
 
 	cmd->store = s;
 	cmd->kind = CMD_SETUP;
 	cmd->what = what;
-	cmd->script = script;
 	cmd->args = *args;
 	memset(args, 0, sizeof(*args));
 	if (store_send(s, cmd) == -1)
@@ -473,8 +546,8 @@ store_connect(struct store *s)
 {
 	const struct conf_redis *r = &s->conn->redis;
 	struct store_args a = { 0 };
+	struct store_cmd *cmd;
 	redisAsyncContext *ac;
-	int i;
 
 	ac = r->unix_path != NULL ? redisAsyncConnectUnix(r->unix_path) :
 	    redisAsyncConnect(r->host, r->port);
@@ -503,19 +576,16 @@ store_connect(struct store *s)
 		if (r->username != NULL)
 			store_args_add(&a, r->username);
 		store_args_add(&a, r->password);
-		store_queue_setup(s, "AUTH", 0, &a);
+		store_queue_setup(s, "AUTH", &a);
 	}
 	if (r->db != 0) {
 		store_args_add(&a, "SELECT");
 		store_args_add_int(&a, r->db);
-		store_queue_setup(s, "SELECT", 0, &a);
+		store_queue_setup(s, "SELECT", &a);
 	}
-	for (i = 0; i < SCRIPT_COUNT; i++) {
-		store_args_add(&a, "SCRIPT");
-		store_args_add(&a, "LOAD");
-		store_args_add(&a, scripts[i].source);
-		store_queue_setup(s, "SCRIPT LOAD", (enum script_id)i, &a);
-	}
+	cmd = store_library_load(s, CMD_SETUP);
+	if (store_send(s, cmd) == -1)
+		store_cmd_free(cmd);
 	store_arm_timer(s);
 }
 
@@ -594,7 +664,6 @@ struct store *
 store_new(struct event_base *base, struct conf *conf)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
-	int i;
 
 	s->base = base;
 	TAILQ_INIT(&s->pending);
@@ -604,8 +673,7 @@ store_new(struct event_base *base, struct conf *conf)
 	s->timer = evtimer_new(base, store_on_timer, s);
 	s->retry = evtimer_new(base, store_on_retry, s);
 	s->flush = event_new(base, -1, 0, store_on_flush, s);
-	for (i = 0; i < SCRIPT_COUNT; i++)
-		store_sha1_hex(scripts[i].source, s->sha[i]);
+	store_library_init(s);
 	store_configure(s, conf);
 	return s;
 }
@@ -686,7 +754,7 @@ store_eval(struct store *s, enum script_id script, int64_t now_ms, struct store_
 
 	cmd->script = script;
 	cmd->now_ms = now_ms;
-	store_cmd_head(s, cmd, 0);
+	store_cmd_head(s, cmd);
 	/* The caller's arguments, taken over as they are. */
 	cmd->args = *args;
 	memset(args, 0, sizeof(*args));
@@ -755,6 +823,8 @@ store_abort(struct store *s)
 void
 store_free(struct store *s)
 {
+	int i;
+
 	if (s == NULL)
 		return;
 	s->stopping = 1;
@@ -766,5 +836,8 @@ store_free(struct store *s)
 	event_free(s->flush);
 	conf_unref(s->conn);
 	free(s->anchor);
+	free(s->library);
+	for (i = 0; i < SCRIPT_COUNT; i++)
+		free(s->function[i]);
 	free(s);
 }

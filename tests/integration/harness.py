@@ -8,6 +8,7 @@ missing the module exits 77, which automake reports as SKIP.
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -406,6 +407,19 @@ class DaemonTestCase(unittest.TestCase):
 
     def redis_keys(self):
         return sorted(self.redis.cmd("KEYS", "*"))
+
+
+def script_function(redis, name):
+    """The function the daemon calls for script name (<name>_<version>, from the
+    library it loaded into redis), or None when none is loaded."""
+    pattern = re.compile(r"^%s_[0-9a-f]{12}$" % re.escape(name))
+    for lib in redis.cmd("FUNCTION", "LIST") or []:
+        fields = dict(zip(lib[::2], lib[1::2]))
+        for fn in fields.get("functions", []):
+            fn = dict(zip(fn[::2], fn[1::2]))
+            if pattern.match(fn["name"]):
+                return fn["name"]
+    return None
 
 
 def main():

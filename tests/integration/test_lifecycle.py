@@ -1,8 +1,6 @@
 """The hand-off contract: stages, accept/reject with reasons, touches and the
 cadence, stage moves with their clocks, inbound events, shared definitions."""
 
-import os
-import re
 import time
 
 import harness
@@ -25,17 +23,6 @@ REJECT_THEN = {
     "no_contact_info": "disqualified", "duplicate": "disqualified", "competitor": "disqualified",
     "student_or_job_seeker": "disqualified", "other": "recycled",
 }
-
-
-def embedded_script(name):
-    """A script's text as the daemon embeds it (lua_sources.c beside the binary), or None."""
-    path = os.path.join(os.path.dirname(harness.LEADROUTED), "lua_sources.c")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        body = f.read().split("const char lua_src_%s[] =\n" % name, 1)[1].split("\n;", 1)[0]
-    lines = [m.group(1) for m in re.finditer(r'^\t"(.*)\\n"$', body, re.M)]
-    return "\n".join(re.sub(r'\\(.)', r'\1', l) for l in lines) + "\n"
 
 
 class LifecycleTests(DaemonTestCase):
@@ -94,15 +81,14 @@ class LifecycleTests(DaemonTestCase):
     def test_a_refused_move_says_since_when_and_by_whom(self):
         """The stage script's refusal names the stage, when it was entered and
         by whom (what a Slack message shows: "already accepted by ana at 14:02")."""
-        lua = embedded_script("stage")
-        if lua is None:
-            self.skipTest("no lua_sources.c beside the daemon")
         lead = self.new_lead()
+        fn = harness.script_function(self.redis, "stage")
+        self.assertIsNotNone(fn, "the daemon loaded no stage function")
         self.act(lead, "accept", {"rep": "ana"})
         at = self.redis.cmd("HGET", "lr:lead:" + lead["id"], "stage_at")
 
         def stage(action, who, to, frm):
-            return self.redis.cmd("EVAL", lua, "1", "lr:seq", "lr", str(int(time.time() * 1000)),
+            return self.redis.cmd("FCALL", fn, "1", "lr:seq", "lr", str(int(time.time() * 1000)),
                                   "1000", lead["id"], action, who, to, frm, "open", "", "", "",
                                   "0", "", "60000")
         self.assertEqual(stage("accept", "ana", "sal", ",mql,pql,eql,"),

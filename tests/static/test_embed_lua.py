@@ -1,5 +1,7 @@
-"""build-aux/embed-lua: each script gets the libraries it names, the build
-refuses what would fail in Redis, and a script's error lines are its own."""
+"""build-aux/embed-lua: the scripts as one Redis function library, each
+script using the libraries it names; the build refuses what would fail in
+Redis; the libraries' top-level values are fresh on every call; and a
+script's error line can be told as its own."""
 import os
 import re
 import subprocess
@@ -36,28 +38,49 @@ def embed(scripts, libs=LIBS, rows=None):
 		return p.returncode, p.stdout, p.stderr
 
 
-def lua_of(c_text, name):
-	"""The Lua text of lua_src_NAME in the embedder's C output."""
-	body = c_text.split("const char lua_src_%s[] =\n" % name, 1)[1].split("\n;", 1)[0]
+def library_of(c_text, version="v1"):
+	"""The library text in the embedder's C output, with its version in."""
+	body = c_text.split("const char lua_library[] =\n", 1)[1].split("\n;", 1)[0]
 	lines = [m.group(1) for m in re.finditer(r'^\t"(.*)\\n"$', body, re.M)]
-	return "\n".join(re.sub(r'\\(.)', r'\1', l) for l in lines) + "\n"
+	return ("\n".join(re.sub(r'\\(.)', r'\1', l) for l in lines) + "\n").replace("@V@", version)
+
+
+def first_line(c_text, name):
+	"""The library line of script name's line 1."""
+	return int(re.search(r"const int lua_line_%s = (\d+);" % name, c_text).group(1))
+
+
+def redis_or_skip(test):
+	try:
+		import harness
+	except SystemExit:
+		test.skipTest("needs redis-server and a built daemon")
+	return harness
 
 
 class EmbedLuaTests(unittest.TestCase):
-	def test_script_gets_the_libraries_it_names_and_theirs_once(self):
-		rc, out, err = embed({"touch": "-- uses: keys, events\nreturn record(key('x'))\n"})
+	def test_each_library_once_before_the_scripts(self):
+		rc, out, err = embed({"touch": "-- uses: keys, events\nreturn record(key('x'))\n",
+		    "plain": "return 1\n"})
 		self.assertEqual(rc, 0, err)
-		lua = lua_of(out, "touch")
+		lua = library_of(out)
+		self.assertTrue(lua.startswith("#!lua name=leadroute_v1\n"), lua[:80])
 		self.assertEqual(lua.count("function key(...)"), 1)
 		self.assertEqual(lua.count("function record(id)"), 1)
-		# keys before events (events uses keys), both after the script's own lines
+		# keys before events (events uses keys), both before the scripts
 		self.assertLess(lua.index("function key("), lua.index("function record("))
-		self.assertLess(lua.index("return record(key('x'))"), lua.index("function key("))
+		self.assertLess(lua.index("function record("), lua.index("return record(key('x'))"))
+		self.assertIn("redis.register_function('touch_v1', function(keys, args) lr_begin(keys, args) "
+		    "-- uses: keys, events\nreturn record(key('x'))\nend)\n", lua)
+		self.assertIn("redis.register_function('plain_v1', function(keys, args) lr_begin(keys, args) "
+		    "return 1\nend)\n", lua)
+		self.assertEqual(lua.splitlines()[first_line(out, "plain") - 1][-8:], "return 1")
 
-	def test_script_that_names_nothing_gets_nothing(self):
-		rc, out, err = embed({"plain": "return 1\n"})
-		self.assertEqual(rc, 0, err)
-		self.assertEqual(lua_of(out, "plain"), "return 1\n")
+	def test_a_top_level_value_must_fit_on_its_line(self):
+		libs = dict(LIBS, multi="local T = {\n  a = 1,\n}\nlocal function t() return T end\n")
+		rc, _, err = embed({"s": "-- uses: multi\nreturn t()\n"}, libs=libs)
+		self.assertNotEqual(rc, 0)
+		self.assertIn("multi.lua:1: a top-level value must fit on its line", err)
 
 	def test_unknown_library_fails_the_build(self):
 		rc, _, err = embed({"s": "-- uses: keys, nosuch\nreturn key('x')\n"})
@@ -92,21 +115,27 @@ class EmbedLuaTests(unittest.TestCase):
 		self.assertNotEqual(rc, 0)
 		self.assertRegex(err, r"scripts\.def: no \S+/gone\.lua for script gone\n$")
 
-	def test_redis_reports_an_error_at_the_scripts_own_line(self):
-		try:
-			import harness
-		except SystemExit:
-			self.skipTest("needs redis-server and a built daemon")
-		rc, out, err = embed({"s": "-- uses: events\nlocal k = record('x')\nerror('boom ' .. k)\n"})
+	def test_in_redis_values_are_fresh_each_call_and_errors_map_to_the_script(self):
+		harness = redis_or_skip(self)
+		libs = dict(LIBS, seen="-- uses: keys\nlocal SEEN = {}\n"
+		    "local function see(x) SEEN[#SEEN + 1] = x return #SEEN .. P end\n")
+		rc, out, err = embed({"s": "-- uses: events\nlocal k = record('x')\nerror('boom ' .. k)\n",
+		    "t": "-- uses: seen\nreturn see(ARGV[2])\n"}, libs=libs)
 		self.assertEqual(rc, 0, err)
 		with tempfile.TemporaryDirectory() as d:
 			r = harness.Redis(d)
 			try:
+				self.assertEqual(r.cmd("FUNCTION", "LOAD", library_of(out)), "leadroute_v1")
+				# A library's table starts empty on every call; ARGV is the call's.
+				self.assertEqual(r.cmd("FCALL", "t_v1", "0", "P", "a"), "1P")
+				self.assertEqual(r.cmd("FCALL", "t_v1", "0", "Q", "b"), "1Q")
 				with self.assertRaises(RuntimeError) as cm:
-					r.cmd("EVAL", lua_of(out, "s"), "0", "P")
+					r.cmd("FCALL", "s_v1", "0", "P")
 			finally:
 				r.stop()
-		self.assertIn("user_script:3: boom P:lead:x", str(cm.exception))
+		m = re.search(r"user_function:(\d+): boom P:lead:x", str(cm.exception))
+		self.assertIsNotNone(m, str(cm.exception))
+		self.assertEqual(int(m.group(1)) - first_line(out, "s") + 1, 3)
 
 
 if __name__ == "__main__":
