@@ -78,6 +78,7 @@ struct scorecard_agg {
 	int			 reads;
 	char			*seen;		/* the cursor as GET found it */
 	int			 gap;		/* trimming passed the cursor: events lost */
+	int			 full;		/* the last XRANGE filled its COUNT: more wait */
 	struct scorecard_fold	*fold;
 	struct buf		 arena;
 	struct agg_entry	*entries;
@@ -136,6 +137,7 @@ agg_batch_reset(struct scorecard_agg *agg)
 	free(agg->err);
 	agg->err = NULL;
 	agg->gap = 0;
+	agg->full = 0;
 	agg->pending = 0;
 }
 
@@ -252,7 +254,21 @@ agg_on_info(const struct store_reply *reply, void *arg)
 	agg_advance(agg);
 }
 
-/* Copy the entries out of the reply, and note the leads they name. */
+static void agg_range(struct scorecard_agg *, const char *);
+
+static const char *
+agg_str(const struct scorecard_agg *agg, size_t off)
+{
+	return agg->arena.data + off;
+}
+
+/*
+ * Copy the entries out of the reply, and note the leads they name. A full
+ * reply is followed by the next, up to SCORECARD_AGG_MAX entries: the sums of
+ * a bigger batch take fewer increments per lead (a rep's or a pool's counts
+ * are added once for all its leads of the batch), while each read still
+ * holds Redis as briefly as SCORECARD_AGG_BATCH entries do.
+ */
 static void
 agg_on_range(const struct store_reply *reply, void *arg)
 {
@@ -262,6 +278,7 @@ agg_on_range(const struct store_reply *reply, void *arg)
 
 	if (agg_reply(agg, reply, REDIS_REPLY_ARRAY) == -1)
 		goto out;
+	agg->full = r->elements == SCORECARD_AGG_BATCH;
 	for (i = 0; i < r->elements; i++) {
 		const redisReply *e = r->element[i], *f;
 		struct scorecard_event ev;
@@ -307,6 +324,12 @@ agg_on_range(const struct store_reply *reply, void *arg)
 			agg->want[agg->nwant++] = xstrdup(ev.lead);
 		}
 	}
+	if (agg->full && agg->nentries + SCORECARD_AGG_BATCH <= SCORECARD_AGG_MAX) {
+		char *from = xasprintf("(%s", agg_str(agg, agg->entries[agg->nentries - 1].id));
+
+		agg_range(agg, from);
+		free(from);
+	}
 out:
 	agg_advance(agg);
 }
@@ -331,6 +354,17 @@ agg_read(struct scorecard_agg *agg)
 		agg_send(agg, "XINFO", &a, agg_on_info);
 	}
 	from = xasprintf("(%s", agg->cursor);
+	agg_range(agg, from);
+	free(from);
+	agg_advance(agg);
+}
+
+/* XRANGE the next SCORECARD_AGG_BATCH entries after from ("(<id>"). */
+static void
+agg_range(struct scorecard_agg *agg, const char *from)
+{
+	struct store_args a = { 0 };
+
 	store_args_add(&a, "XRANGE");
 	store_args_add(&a, agg->k_events);
 	store_args_add(&a, from);
@@ -338,8 +372,6 @@ agg_read(struct scorecard_agg *agg)
 	store_args_add(&a, "COUNT");
 	store_args_add_int(&a, SCORECARD_AGG_BATCH);
 	agg_send(agg, "XRANGE", &a, agg_on_range);
-	free(from);
-	agg_advance(agg);
 }
 
 static void
@@ -395,12 +427,6 @@ agg_fetch_leads(struct scorecard_agg *agg)
 	agg_advance(agg);
 }
 
-static const char *
-agg_str(const struct scorecard_agg *agg, size_t off)
-{
-	return agg->arena.data + off;
-}
-
 static void
 agg_on_applied(const struct store_reply *reply, void *arg)
 {
@@ -437,7 +463,7 @@ agg_on_applied(const struct store_reply *reply, void *arg)
 		log_error("scorecard_events_lost", "reason=\"the event stream was trimmed past "
 		    "the scorecard's cursor; raise events.max_len\"");
 	}
-	more = agg->nentries == SCORECARD_AGG_BATCH || (r->element[1]->type == REDIS_REPLY_INTEGER &&
+	more = agg->full || (r->element[1]->type == REDIS_REPLY_INTEGER &&
 	    r->element[1]->integer != 0);
 	agg_done(agg, NULL, more);
 }
@@ -470,7 +496,7 @@ agg_apply(struct scorecard_agg *agg)
 	store_args_add(&a, agg->cursor);
 	store_args_add(&a, agg->nentries > 0 ? agg_str(agg, agg->entries[agg->nentries - 1].id) : "");
 	/* While catching up, only leads due by the last event read are settled. */
-	store_args_add_int(&a, agg->nentries == SCORECARD_AGG_BATCH ?
+	store_args_add_int(&a, agg->full ?
 	    scorecard_fold_last_at(agg->fold, now) : now);
 	nu = scorecard_fold_untouched(agg->fold, &u);
 	for (i = 0; i < nu; i++)

@@ -6,13 +6,16 @@ struct server;
 struct scorecard_agg;
 
 /*
- * Stream entries read and folded per batch. Small, because route scripts
- * queue behind each of its commands: at 250 the XRANGE and the script adding
- * the sums hold Redis for about half a millisecond each (at 1,000, 1 and
- * 2.5 ms, which tripled p99 at 2,000 leads/s); catching up still runs at
- * about 43,000 entries/s, several times what peak ingest writes.
+ * Stream entries per read: small, because route scripts queue behind each
+ * command (at 250 an XRANGE holds Redis for about a quarter of a
+ * millisecond; 1,000 at once tripled p99 at 2,000 leads/s). A batch reads
+ * on while the reads come back full, up to SCORECARD_AGG_MAX entries, and
+ * adds their sums with one script: its increments are per distinct counter,
+ * so a bigger batch takes fewer per lead (a rep's counts of the batch are
+ * added once). See docs/operations.md for what each costs.
  */
 #define SCORECARD_AGG_BATCH 250
+#define SCORECARD_AGG_MAX 2000
 
 struct scorecard_agg *scorecard_agg_new(struct server *srv);
 void scorecard_agg_free(struct scorecard_agg *agg);

@@ -287,6 +287,54 @@ class ScorecardTests(DaemonTestCase):
             folded += int(m.group(1))
         self.assertEqual(folded, self.redis.cmd("XLEN", "lr:events"))
 
+    def test_a_backlog_folds_in_big_batches_to_the_same_figures(self):
+        """More than one batch of entries waiting (a daemon that was down, or a
+        refold): reads of 250 go on up to 2,000 entries a batch, and the
+        figures are the same as when they were folded as they came."""
+        d = self.d
+        sent = [0]
+
+        def post(i):
+            for n in range(175):
+                r = d.post("/v1/leads", {"email": "b%d-%d@x.com" % (i, n), "country": "DE",
+                                         "source": "ads", "event": "signup"})
+                self.assertEqual(r.status, 201, r)
+                sent[0] += 1
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wait_for(lambda: d.get("/v1/scorecard").json["up_to_date"], what="caught up")
+        before = {by: d.get("/v1/scorecard?by=" + by).json for by in ("rep", "pool", "source")}
+        entries = self.redis.cmd("XLEN", "lr:events")
+        self.assertGreater(entries, 2000)
+        # Forget every sum and the cursor: the whole stream is a backlog now.
+        self.redis.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        self.redis.cmd("CONFIG", "SET", "slowlog-max-len", "100000")
+        self.redis.cmd("SLOWLOG", "RESET")
+        try:
+            for k in self.redis.cmd("KEYS", "lr:sc:*"):
+                self.redis.cmd("DEL", k)
+            folded = lambda: int(re.search(r"^leadrouted_scorecard_events_folded_total (\d+)$",
+                                           d.get("/metrics").raw, re.M).group(1))
+            start = folded()
+            wait_for(lambda: folded() - start >= entries, timeout=20, what="the refold")
+            wait_for(lambda: d.get("/v1/scorecard").json["up_to_date"], what="caught up again")
+            applies = [e for e in self.redis.cmd("SLOWLOG", "GET", "-1")
+                       if e[3][0].lower() == "fcall" and e[3][1].startswith("agg_apply_")]
+        finally:
+            self.redis.cmd("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+            self.redis.cmd("SLOWLOG", "RESET")
+        # Batches of up to 2,000 entries (and the scorecard's own catch-ups).
+        self.assertLessEqual(len(applies), entries // 2000 + 4, len(applies))
+        for by, want in before.items():
+            got = d.get("/v1/scorecard?by=" + by).json
+            self.assertEqual(got["groups"], want["groups"], by)
+            self.assertEqual(got["overall"], want["overall"], by)
+        self.assertEqual(sent[0], 700)
+
     def test_range_and_parameters(self):
         self.d.lead(email="a@x.com", country="DE")
         wait_for(lambda: self.d.get("/v1/scorecard").json["overall"]["leads_received"] == 1)
