@@ -88,15 +88,20 @@ local function pick_rep(pool, cands, pool_max_open, dry)
 end
 
 -- Candidates as the route script receives them: ARGV[i] is their count, then
--- six values each. Returns the list and the index after them.
+-- six values each. Returns the list and the index after them; a candidate's
+-- weight is text (Lua turns it into a number where it divides).
 local function read_candidates(i)
   local cands = {}
   local n = tonumber(ARGV[i])
   i = i + 1
   for _ = 1, n do
-    cands[#cands + 1] = { id = ARGV[i], weight = tonumber(ARGV[i + 1]),
-      max_open = tonumber(ARGV[i + 2]), max_day = tonumber(ARGV[i + 3]), day = ARGV[i + 4],
-      hours = tonumber(ARGV[i + 5]) }
+    -- Numbers only where they are not the usual 0 and 1: Redis's Lua parses
+    -- a number with strtod, which costs more than the rest of this. The
+    -- weight stays text until a pick divides by it.
+    cands[#cands + 1] = { id = ARGV[i], weight = ARGV[i + 1],
+      max_open = ARGV[i + 2] == '0' and 0 or tonumber(ARGV[i + 2]),
+      max_day = ARGV[i + 3] == '0' and 0 or tonumber(ARGV[i + 3]), day = ARGV[i + 4],
+      hours = ARGV[i + 5] == '1' and 1 or tonumber(ARGV[i + 5]) }
     i = i + 6
   end
   return cands, i
