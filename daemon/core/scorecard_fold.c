@@ -187,7 +187,7 @@ scorecard_event_set(struct scorecard_event *ev, const char *name, size_t len, co
 #define F(m) { #m, offsetof(struct scorecard_event, m) }
 		F(type), F(at), F(lead), F(rep), F(stage), F(to), F(amount), F(reason),
 		F(clock), F(result), F(first), F(first_decision), F(closes), F(returning),
-		F(mql), F(touches),
+		F(mql), F(touches), F(met),
 #undef F
 	};
 	size_t i;
@@ -395,6 +395,30 @@ fold_lost(struct scorecard_fold *fold, struct fold_lead *l, const struct scoreca
 		fold_count(fold, l, ev->rep, "lost_touches", touches, 0);
 }
 
+/*
+ * Clocks a new lead met at once, named on its status entry (met: "route" or
+ * "a,b"): each counts as a clock entry with result met would, for the
+ * entry's rep.
+ */
+static void
+fold_met(struct scorecard_fold *fold, struct fold_lead *l, const struct scorecard_event *ev)
+{
+	const char *p = ev->met, *comma;
+	char name[128];
+	size_t len;
+
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len > 0 && len < sizeof(name)) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			fold_count2(fold, l, ev->rep, "met:", name, 1, 0);
+		}
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+}
+
 void
 scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev)
 {
@@ -425,6 +449,7 @@ scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev
 		}
 	} else if (strcmp(t, "nurture") == 0) {
 		fold_count(fold, l, ev->rep, "nurture", 1, 0);
+		fold_met(fold, l, ev);
 	} else if (strcmp(t, "re_engaged") == 0) {
 		fold_count(fold, l, ev->rep, "re_engaged", 1, 0);
 	} else if (strcmp(t, "became_mql") == 0) {
@@ -434,8 +459,10 @@ scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev
 		fold_count(fold, l, ev->rep, "routed", 1, 0);
 		fold_count_duration(fold, l, ev, "ttr#");
 		fold_entered_late(fold, l, ev);
+		fold_met(fold, l, ev);
 	} else if (strcmp(t, "queued") == 0) {
 		fold_entered_late(fold, l, ev);
+		fold_met(fold, l, ev);
 	} else if (strcmp(t, "touched") == 0) {
 		fold_count(fold, l, ev->rep, "touches", 1, 0);
 		if (ev->first != NULL) {

@@ -314,6 +314,7 @@ end
 if status == 'assigned' then
   evs[#evs + 1] = 'assigned'
   evs[#evs + 1] = { 'rep', owner.id, 'pool', pool }
+  route_met(evs[#evs], met)
   local history, seq = record(id, 0, unpack(evs))
   redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW_S,
     'seq', num_text(seq), 'sla', sla_json, 'status', 'assigned', 'owner', owner.id,
@@ -324,6 +325,7 @@ if status == 'assigned' then
 else
   evs[#evs + 1] = status
   evs[#evs + 1] = { 'pool', pool }
+  route_met(evs[#evs], met)
   local history, seq = record(id, 0, unpack(evs))
   redis.call('HSET', lk, 'id', id, 'pool', pool, 'rule', rule, 'received_at', NOW_S,
     'seq', num_text(seq), 'sla', sla_json, 'status', status, 'trace', text,
@@ -338,6 +340,5 @@ index_company(id, attr_value('company_ix'), NOW)
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
   redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
 end
-clocks_new_lead_met(id, met)
 if #deadlines > 0 then redis.call('ZADD', K_DEADLINES, unpack(deadlines)) end
 return { 1, status, NOW, owner and owner.id or '', pool, text, clocks, NEXT_DEADLINE or 0, pid }

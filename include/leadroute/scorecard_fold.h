@@ -75,6 +75,7 @@ struct scorecard_event {
 	const char	*returning;	/* received: its person had a lead before */
 	const char	*mql;		/* received, became_mql: qualified, at this grade ("" none) */
 	const char	*touches;	/* stage with a lost reason: the lead's touches */
+	const char	*met;		/* a new lead's status: clocks it met at once (a,b) */
 };
 
 /* Set the member named name (len bytes) to value (borrowed); other names are ignored. */

@@ -295,7 +295,7 @@ class ScorecardTests(DaemonTestCase):
         sent = [0]
 
         def post(i):
-            for n in range(175):
+            for n in range(275):
                 r = d.post("/v1/leads", {"email": "b%d-%d@x.com" % (i, n), "country": "DE",
                                          "source": "ads", "event": "signup"})
                 self.assertEqual(r.status, 201, r)
@@ -333,7 +333,7 @@ class ScorecardTests(DaemonTestCase):
             got = d.get("/v1/scorecard?by=" + by).json
             self.assertEqual(got["groups"], want["groups"], by)
             self.assertEqual(got["overall"], want["overall"], by)
-        self.assertEqual(sent[0], 700)
+        self.assertEqual(sent[0], 1100)
 
     def test_range_and_parameters(self):
         self.d.lead(email="a@x.com", country="DE")

@@ -263,6 +263,29 @@ START_TEST(test_clocks_count_met_or_breached)
 }
 END_TEST
 
+/* A new lead's status entry names the clocks it met at once, as clock entries would. */
+START_TEST(test_clocks_met_on_arrival_count_from_the_status_entry)
+{
+	struct scorecard_fold *fold = fold_with_leads();
+	struct scorecard_event ev = entry("assigned", "A", "ana", "1795438900000");
+
+	ev.met = "route";
+	scorecard_fold_add(fold, &ev);
+	ev = entry("queued", "B", NULL, "1795438900000");
+	ev.met = "route,triage";
+	scorecard_fold_add(fold, &ev);
+	ev = entry("nurture", "B", NULL, "1795438900000");
+	ev.met = ",,";			/* nothing named */
+	scorecard_fold_add(fold, &ev);
+	ck_assert_int_eq(hour_all(fold, "met:route"), 2);
+	ck_assert_int_eq(hour_all(fold, "met:triage"), 1);
+	ck_assert_int_eq(sum(fold, t0_hour, "rep", "ana", "met:route"), 1);
+	ck_assert_int_eq(sum(fold, t0_hour, "rep", "", "met:route"), 1);
+	ck_assert_int_eq(hour_all(fold, "routed"), 1);
+	scorecard_fold_free(fold);
+}
+END_TEST
+
 /* One net change per lead, the last one, in the order the leads first changed. */
 START_TEST(test_untouched_set_changes_net_per_lead)
 {
@@ -395,6 +418,7 @@ scorecard_fold_suite(void)
 	tcase_add_test(tc, test_a_bad_time_skips_only_the_duration);
 	tcase_add_test(tc, test_stage_entries_count_stage_amount_and_disposition);
 	tcase_add_test(tc, test_clocks_count_met_or_breached);
+	tcase_add_test(tc, test_clocks_met_on_arrival_count_from_the_status_entry);
 	tcase_add_test(tc, test_untouched_set_changes_net_per_lead);
 	tcase_add_test(tc, test_counters_sorted_by_key_then_field);
 	tcase_add_test(tc, test_event_fields_set_by_name);

@@ -193,9 +193,8 @@ end
 -- A new lead's clocks through its two events, received and its status,
 -- exactly as clocks_on_events runs them for a fresh lead. Returns the lead's
 -- hash fields (clk:<name>, JSON), the deadlines as ZADD arguments, the clocks
--- as one JSON object, and the clocks stopped at once (met: the caller records
--- their outcomes with clocks_new_lead_met after the lead's own events). owner:
--- nil when it has none.
+-- as one JSON object, and the clocks stopped at once (met, as route_met
+-- puts them on the lead's status event). owner: nil when it has none.
 local function clocks_new_lead(lead_id, status, owner, pool, plan)
   local hset, zadd, all, met = {}, {}, {}, {}
   for _, c in ipairs(plan) do
@@ -203,7 +202,7 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan)
     for _, ev in ipairs({ 'received', status }) do
       if st and not st.stopped_at and string.find(c.stops, ',' .. ev .. ',', 1, true) then
         st.stopped_at = NOW
-        met[#met + 1] = { c.name, st.owner }
+        met[#met + 1] = c.name
       end
       if c.start == ev then
         local dur = c.lead_dur > 0 and c.lead_dur or tonumber(plan_lookup(c.pool_durs, pool)) or c.dur
@@ -240,7 +239,13 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan)
   return hset, zadd, '{' .. table.concat(all, ',') .. '}', met
 end
 
--- Record the outcomes clocks_new_lead found.
-local function clocks_new_lead_met(lead_id, met)
-  for _, m in ipairs(met) do clock_outcome(lead_id, m[1], 'met', m[2]) end
+-- A new lead's clocks met at once (the route clock, stopped by its
+-- assignment) go on the stream entry of its status event as met: the clock
+-- names, comma-separated; the scorecard counts each as met, for the rep of
+-- that entry (one entry where a clock entry each used to be).
+local function route_met(status_extra, met)
+  if #met > 0 then
+    status_extra[#status_extra + 1] = 'met'
+    status_extra[#status_extra + 1] = table.concat(met, ',')
+  end
 end

@@ -19,7 +19,11 @@ local function record(lead_id, seq, ...)
   for i = 1, #args, 2 do
     local kind, extra = args[i], args[i + 1]
     local ev = { type = kind, at = NOW }
-    for j = 1, #extra, 2 do ev[extra[j]] = extra[j + 1] end
+    -- met (the clocks a new lead's first events stopped: route_met) is for
+    -- the scorecard, not the lead's history.
+    for j = 1, #extra, 2 do
+      if extra[j] ~= 'met' then ev[extra[j]] = extra[j + 1] end
+    end
     items[#items + 1] = cjson.encode(ev)
     seq = seq + 1
     extra[#extra + 1] = 'lead'
