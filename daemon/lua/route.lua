@@ -77,8 +77,7 @@ pid = pid or new_pid
 
 local i = 27
 local nattrs = tonumber(ARGV[i])
-local attrs = {}
-for j = i + 1, i + 2 * nattrs do attrs[#attrs + 1] = ARGV[j] end
+local attrs = { unpack(ARGV, i + 1, i + 2 * nattrs) }
 i = i + 2 * nattrs + 1
 -- One of the pairs the daemon computed ('' when absent).
 local function attr_value(name)
@@ -297,8 +296,9 @@ if mql_now == '1' then
   ev[#ev + 1] = 'mql'
   ev[#ev + 1] = grade
 end
+-- (A new person has no record: nothing of person_state is written.)
 local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, id,
-  retention_ms, person_state())
+  retention_ms, not fresh and person_state() or nil)
 -- A new person's identities, kept with their one lead until they have a record.
 if fresh and subjects ~= '' then
   attrs[#attrs + 1] = 'idents'

@@ -163,8 +163,9 @@ local function clock_plan_read(i)
   for k = 1, tonumber(ARGV[i]) do
     local j = i + 9 * (k - 1)
     plan[k] = { name = ARGV[j + 1], start = ARGV[j + 2], stops = ARGV[j + 3],
-      lead_dur = tonumber(ARGV[j + 4]), dur = tonumber(ARGV[j + 5]), pool_durs = ARGV[j + 6],
-      cal = ARGV[j + 7], calendar = ARGV[j + 8], remind = tonumber(ARGV[j + 9]) }
+      lead_dur = ARGV[j + 4] == '0' and 0 or tonumber(ARGV[j + 4]), dur = tonumber(ARGV[j + 5]),
+      pool_durs = ARGV[j + 6], cal = ARGV[j + 7], calendar = ARGV[j + 8],
+      remind = ARGV[j + 9] == '0' and 0 or tonumber(ARGV[j + 9]) }
   end
   i = i + 1 + 9 * #plan
   plan.rep_cals, plan.pool_cals = ARGV[i], ARGV[i + 1]
@@ -197,9 +198,10 @@ end
 -- puts them on the lead's status event). owner: nil when it has none.
 local function clocks_new_lead(lead_id, status, owner, pool, plan)
   local hset, zadd, all, met = {}, {}, {}, {}
+  local events = { 'received', status }
   for _, c in ipairs(plan) do
     local st
-    for _, ev in ipairs({ 'received', status }) do
+    for _, ev in ipairs(events) do
       if st and not st.stopped_at and string.find(c.stops, ',' .. ev .. ',', 1, true) then
         st.stopped_at = NOW
         met[#met + 1] = c.name

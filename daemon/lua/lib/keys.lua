@@ -15,8 +15,14 @@ local function num_text(n)
   return n
 end
 
-local function key(...)
-  return P .. ':' .. table.concat({...}, ':')
+local function key(a, b, c, ...)
+  -- Up to three parts without a table (the hot path's keys).
+  if ... == nil then
+    if c ~= nil then return P .. ':' .. a .. ':' .. b .. ':' .. c end
+    if b ~= nil then return P .. ':' .. a .. ':' .. b end
+    return P .. ':' .. a
+  end
+  return P .. ':' .. table.concat({ a, b, c, ... }, ':')
 end
 
 -- The keys every routing call touches, spelled out once.
