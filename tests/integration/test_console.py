@@ -191,6 +191,8 @@ class SignInTests(ConsoleBase):
     def test_the_token_never_reaches_the_log(self):
         value, _ = self.sign_in("manager")
         self.d.post("/console/session", {"token": TOKENS["ana"] + "x"})
+        # Log lines are written at the end of the loop's turn: wait for it.
+        wait_for(lambda: self.d.events("signed_in"), what="the signed_in line")
         log = self.d.log()
         for t in TOKENS.values():
             self.assertNotIn(t, log)
