@@ -180,15 +180,14 @@ local function plan_lookup(list, id)
   return string.sub(list, e + 1, string.find(list, ',', e + 1, true) - 1)
 end
 
--- A clock's state as JSON, as clocks_on_events stores it (ids are plain:
--- letters, digits, '_', '.', '-').
-local function clock_json(st)
-  local s = '{"started_at":' .. NOW_S .. ',"due_at":' .. num_text(st.due_at) ..
-    ',"duration":' .. num_text(st.duration)
-  if st.calendar ~= '' then s = s .. ',"calendar":"' .. st.calendar .. '"' end
-  if st.owner then s = s .. ',"owner":"' .. st.owner .. '"' end
-  if st.stopped_at then s = s .. ',"stopped_at":' .. NOW_S end
-  return s .. ',"pool":"' .. st.pool .. '"}'
+-- A new clock's state as JSON, as clocks_on_events stores it (ids are plain:
+-- letters, digits, '_', '.', '-'; times and durations whole ms), built in
+-- one string.format: each string Lua makes is hashed and collected.
+local function clock_json(due, dur, cal, owner, stopped, pool)
+  return string.format('{"started_at":%s,"due_at":%d,"duration":%d%s%s%s,"pool":"%s"}', NOW_S,
+    due, dur, cal ~= '' and ',"calendar":"' .. cal .. '"' or '',
+    owner and ',"owner":"' .. owner .. '"' or '', stopped and ',"stopped_at":' .. NOW_S or '',
+    pool)
 end
 
 -- A new lead's clocks through its two events, received and its status,
@@ -198,17 +197,19 @@ end
 -- puts them on the lead's status event). owner: nil when it has none.
 local function clocks_new_lead(lead_id, status, owner, pool, plan)
   local hset, zadd, all, met = {}, {}, {}, {}
-  local events = { 'received', status }
+  local status_stop = ',' .. status .. ','
   for _, c in ipairs(plan) do
-    local st
-    for _, ev in ipairs(events) do
-      if st and not st.stopped_at and string.find(c.stops, ',' .. ev .. ',', 1, true) then
-        st.stopped_at = NOW
+    local started, stopped, due, dur, cal = false, false, 0, 0, ''
+    for step = 1, 2 do
+      local ev = step == 1 and 'received' or status
+      if started and not stopped and
+        string.find(c.stops, step == 1 and ',received,' or status_stop, 1, true) then
+        stopped = true
         met[#met + 1] = c.name
       end
       if c.start == ev then
-        local dur = c.lead_dur > 0 and c.lead_dur or tonumber(plan_lookup(c.pool_durs, pool)) or c.dur
-        local cal = ''
+        dur = c.lead_dur > 0 and c.lead_dur or tonumber(plan_lookup(c.pool_durs, pool)) or c.dur
+        cal = ''
         if c.cal == 'owner' then
           cal = plan_lookup(plan.rep_cals, owner) or ''
         elseif c.cal == 'pool' then
@@ -216,21 +217,20 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan)
         elseif c.cal == 'named' then
           cal = c.calendar
         end
-        st = { started_at = NOW, due_at = cal_add(cal, NOW, dur), duration = dur, calendar = cal,
-          owner = owner, pool = pool }
+        started, stopped, due = true, false, cal_add(cal, NOW, dur)
       end
     end
-    if st then
-      local json = clock_json(st)
+    if started then
+      local json = clock_json(due, dur, cal, owner, stopped, pool)
       hset[#hset + 1] = 'clk:' .. c.name
       hset[#hset + 1] = json
       all[#all + 1] = '"' .. c.name .. '":' .. json
-      if not st.stopped_at then
-        zadd[#zadd + 1] = num_text(st.due_at)
+      if not stopped then
+        zadd[#zadd + 1] = num_text(due)
         zadd[#zadd + 1] = c.name .. ':' .. lead_id
-        local first = st.due_at
-        if c.remind > 0 and st.due_at - c.remind > NOW then
-          first = st.due_at - c.remind
+        local first = due
+        if c.remind > 0 and due - c.remind > NOW then
+          first = due - c.remind
           zadd[#zadd + 1] = num_text(first)
           zadd[#zadd + 1] = 'remind:' .. c.name .. ':' .. lead_id
         end
