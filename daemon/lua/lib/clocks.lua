@@ -39,12 +39,11 @@ end
 -- clocks that stop on it, then starts those that start on it. ctx: owner and
 -- pool now, sla (the lead's own durations by clock), restart (a reassignment:
 -- clocks starting on the event start over for the new owner; the stopped run
--- is marked restart_as, else reassigned), fresh (a new
--- lead, with no clocks yet), cancel (the lead left the sales process: every
--- clock still running stops, neither met nor breached unless already late).
--- A clock started and stopped within one call writes no deadline. dry (with
--- fresh: a simulated lead) works the clocks out and writes nothing. Returns
--- the lead's clocks.
+-- is marked restart_as, else reassigned), cancel (the lead left the sales
+-- process: every clock still running stops, neither met nor breached unless
+-- already late). A clock started and stopped within one call writes no
+-- deadline. Returns the lead's clocks. (A new lead's clocks, and a simulated
+-- one's, are clocks_new_lead's.)
 local function clocks_on_events(lead_id, events, ctx)
   local lk = P .. ':lead:' .. lead_id
   local pf = { 'clocks' }
@@ -53,15 +52,10 @@ local function clocks_on_events(lead_id, events, ctx)
   cfg_prefetch(pf)
   local clocks = cfg_clocks()
   if #clocks == 0 then return {} end
-  local state, dirty = {}, {}
-  if ctx.fresh then
-    for i = 1, #clocks do state[i] = false end
-  else
-    local fields = {}
-    for i, c in ipairs(clocks) do fields[i] = 'clk:' .. c.name end
-    local cur = redis.call('HMGET', lk, unpack(fields))
-    for i = 1, #clocks do state[i] = cur[i] and cjson.decode(cur[i]) or false end
-  end
+  local state, dirty, fields = {}, {}, {}
+  for i, c in ipairs(clocks) do fields[i] = 'clk:' .. c.name end
+  local cur = redis.call('HMGET', lk, unpack(fields))
+  for i = 1, #clocks do state[i] = cur[i] and cjson.decode(cur[i]) or false end
   local pc = cfg_pool(ctx.pool)
   for _, ev in ipairs(events) do
     for i, c in ipairs(clocks) do
@@ -74,16 +68,15 @@ local function clocks_on_events(lead_id, events, ctx)
         if not st.breached and NOW > st.due_at then st.breached = true end
         if restart then st[ctx.restart_as or 'reassigned'] = true end
         if cancel then st.cancelled = true end
-        -- A breach found at its deadline was counted then (sla_claim.lua); a
-        -- dry run records no outcome.
+        -- A breach found at its deadline was counted then (sla_claim.lua).
         local outcome
         if st.breached and not was_breached then
           outcome = 'breached'
         elseif not st.breached and not restart and not cancel then
           outcome = 'met'
         end
-        if outcome and not ctx.dry then clock_outcome(lead_id, c.name, outcome, st.owner) end
-        if not st.pending and not ctx.dry then
+        if outcome then clock_outcome(lead_id, c.name, outcome, st.owner) end
+        if not st.pending then
           redis.call('ZREM', K_DEADLINES, c.name .. ':' .. lead_id, 'remind:' .. c.name .. ':' .. lead_id)
           -- Late with its deadline not yet claimed (no daemon ran when it was
           -- due): the escalation the claim would have opened is owed. Hand it
@@ -95,7 +88,7 @@ local function clocks_on_events(lead_id, events, ctx)
           end
         end
         st.pending = nil
-        if not restart and not ctx.fresh then   -- a new lead has no escalations yet
+        if not restart then
           esc_resolve_clock(lead_id, c.name, ev)
           if c.offline > 0 and st.owner and not st.breached then
             redis.call('HSET', key('rep_miss_streak'), st.owner, 0)
@@ -125,11 +118,9 @@ local function clocks_on_events(lead_id, events, ctx)
     local st = state[i]
     if st and st.pending then
       st.pending = nil
-      if not ctx.dry then
-        deadline_add(st.due_at, c.name .. ':' .. lead_id)
-        if c.remind > 0 and st.due_at - c.remind > NOW then
-          deadline_add(st.due_at - c.remind, 'remind:' .. c.name .. ':' .. lead_id)
-        end
+      deadline_add(st.due_at, c.name .. ':' .. lead_id)
+      if c.remind > 0 and st.due_at - c.remind > NOW then
+        deadline_add(st.due_at - c.remind, 'remind:' .. c.name .. ':' .. lead_id)
       end
     end
     if dirty[i] then
@@ -138,7 +129,7 @@ local function clocks_on_events(lead_id, events, ctx)
     end
     if st then out[c.name] = st end
   end
-  if #hset > 0 and not ctx.dry then redis.call('HSET', lk, unpack(hset)) end
+  if #hset > 0 then redis.call('HSET', lk, unpack(hset)) end
   return out
 end
 
