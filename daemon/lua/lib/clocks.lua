@@ -233,12 +233,10 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan)
 end
 
 -- A new lead's clocks met at once (the route clock, stopped by its
--- assignment) go on the stream entry of its status event as met: the clock
--- names, comma-separated; the scorecard counts each as met, for the rep of
--- that entry (one entry where a clock entry each used to be).
+-- assignment) go on the stream entry of its status event (not its history,
+-- see record) as met: the clock names, comma-separated; the scorecard counts
+-- each as met, for the rep of that entry (one entry where a clock entry each
+-- used to be).
 local function route_met(status_extra, met)
-  if #met > 0 then
-    status_extra[#status_extra + 1] = 'met'
-    status_extra[#status_extra + 1] = table.concat(met, ',')
-  end
+  if #met > 0 then status_extra.stream = { 'met', table.concat(met, ',') } end
 end

@@ -9,7 +9,8 @@ end
 
 -- Turn events into history entries and stream entries. Arguments after the
 -- lead id and its last event's sequence number come in pairs: kind, {field,
--- value, ...}. Each stream entry carries the lead and its own sequence
+-- value, ...}; a list's `stream` member, {field, value, ...}, goes to the
+-- stream entry only (what the scorecard reads and the history need not show). Each stream entry carries the lead and its own sequence
 -- number (the order of the lead's events, for subscribers). Returns the
 -- entries as JSON text joined by commas, for the lead's history, and the
 -- last sequence number.
@@ -19,17 +20,14 @@ local function record(lead_id, seq, ...)
   for i = 1, #args, 2 do
     local kind, extra = args[i], args[i + 1]
     local ev = { type = kind, at = NOW }
-    -- met (the clocks a new lead's first events stopped: route_met) is for
-    -- the scorecard, not the lead's history.
-    for j = 1, #extra, 2 do
-      if extra[j] ~= 'met' then ev[extra[j]] = extra[j + 1] end
-    end
+    for j = 1, #extra, 2 do ev[extra[j]] = extra[j + 1] end
     items[#items + 1] = cjson.encode(ev)
     seq = seq + 1
     extra[#extra + 1] = 'lead'
     extra[#extra + 1] = lead_id
     extra[#extra + 1] = 'seq'
     extra[#extra + 1] = num_text(seq)
+    for _, v in ipairs(extra.stream or {}) do extra[#extra + 1] = v end
     stream_add(kind, extra)
   end
   return table.concat(items, ','), seq
