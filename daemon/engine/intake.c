@@ -367,15 +367,24 @@ intake_clock_starts_new(const struct conf_clock *k)
 	    strcmp(k->start, "queued") == 0 || strcmp(k->start, "nurture") == 0;
 }
 
+/* Add "id=value," to a ',id=value,…' list (which then starts with ','). */
+static void
+intake_list_add(struct buf *b, const char *id, const char *value)
+{
+	buf_appendf(b, "%s%s=%s,", b->len == 0 ? "," : "", id, value);
+}
+
 /*
- * The new lead's clock plan (clock_plan_read in lua/lib/clocks.lua): what the
- * script needs of the config to start its clocks, so that it reads and
- * decodes nothing of <prefix>:cfg on the hot path.
+ * What the new lead's clock plan (clock_plan_read in lua/lib/clocks.lua)
+ * takes from the config alone: its clocks, their stop events, durations,
+ * pools' own durations, calendars and reminders, and the reps' and pools'
+ * calendars. Built once per config, not per lead.
  */
 static void
-intake_clock_plan(struct store_args *a, const struct conf *conf, const struct conf_sla *sla)
+intake_clock_plan_build(struct store_args *a, const struct conf *conf)
 {
 	struct buf b = { NULL, 0, 0 };
+	char num[24];
 	size_t i, k, n = 0;
 	int rep_cals = 0, pool_cals = 0;
 
@@ -392,13 +401,13 @@ intake_clock_plan(struct store_args *a, const struct conf *conf, const struct co
 		buf_reset(&b);
 		buf_appendf(&b, ",%s,", c->stop);
 		store_args_addn(a, b.data, b.len);
-		store_args_add_int(a, sla->ms[k]);
 		store_args_add_int(a, c->duration_ms);
 		buf_reset(&b);
 		for (i = 0; i < conf->npools; i++)
-			if (conf->pools[i].sla.ms[k] > 0)
-				buf_appendf(&b, "%s%s=%" PRId64 ",", b.len == 0 ? "," : "",
-				    conf->pools[i].id, conf->pools[i].sla.ms[k]);
+			if (conf->pools[i].sla.ms[k] > 0) {
+				util_format_int(num, conf->pools[i].sla.ms[k]);
+				intake_list_add(&b, conf->pools[i].id, num);
+			}
 		store_args_addn(a, b.data != NULL ? b.data : "", b.len);
 		store_args_add(a, intake_clock_calendars[c->calendar_kind]);
 		store_args_add(a, c->calendar != NULL ? c->calendar->id : "");
@@ -409,16 +418,40 @@ intake_clock_plan(struct store_args *a, const struct conf *conf, const struct co
 	buf_reset(&b);
 	for (i = 0; rep_cals && i < conf->nreps; i++)
 		if (conf->reps[i].calendar != NULL)
-			buf_appendf(&b, "%s%s=%s,", b.len == 0 ? "," : "", conf->reps[i].id,
-			    conf->reps[i].calendar->id);
+			intake_list_add(&b, conf->reps[i].id, conf->reps[i].calendar->id);
 	store_args_addn(a, b.data != NULL ? b.data : "", b.len);
 	buf_reset(&b);
 	for (i = 0; pool_cals && i < conf->npools; i++)
 		if (conf->pools[i].calendar != NULL)
-			buf_appendf(&b, "%s%s=%s,", b.len == 0 ? "," : "", conf->pools[i].id,
-			    conf->pools[i].calendar->id);
+			intake_list_add(&b, conf->pools[i].id, conf->pools[i].calendar->id);
 	store_args_addn(a, b.data != NULL ? b.data : "", b.len);
 	buf_free(&b);
+}
+
+/*
+ * The new lead's clock plan: the config's part (built once per config, as
+ * candidates_facts keeps its table), then the lead's own duration for each
+ * of its clocks (its rule's or grade's; 0 for none), so that the script reads
+ * and decodes nothing of <prefix>:cfg on the hot path.
+ */
+static void
+intake_clock_plan(struct store_args *a, const struct conf *conf, const struct conf_sla *sla)
+{
+	static struct store_args plan;
+	static const struct conf *plan_conf;
+	static char plan_version[sizeof(conf->version)];
+	size_t k;
+
+	if (plan_conf != conf || strcmp(plan_version, conf->version) != 0) {
+		store_args_free(&plan);
+		intake_clock_plan_build(&plan, conf);
+		plan_conf = conf;
+		memcpy(plan_version, conf->version, sizeof(plan_version));
+	}
+	store_args_append_copy(a, &plan);
+	for (k = 0; k < conf->sla.nclocks; k++)
+		if (intake_clock_starts_new(&conf->sla.clocks[k]))
+			store_args_add_int(a, sla->ms[k]);
 }
 
 /* The search key of the company the stored fields name ("" for none). */

@@ -164,6 +164,14 @@ store_args_append(struct store_args *a, struct store_args *src)
 }
 
 void
+store_args_append_copy(struct store_args *a, const struct store_args *src)
+{
+	if (src->n > 0)
+		buf_append(&a->resp, src->resp.data, src->resp.len);
+	a->n += src->n;
+}
+
+void
 store_args_free(struct store_args *a)
 {
 	buf_free(&a->resp);

@@ -27,6 +27,8 @@ void store_args_addn(struct store_args *a, const char *s, size_t len);
 void store_args_add_int(struct store_args *a, int64_t v);
 /* Append every argument of src (which is freed). */
 void store_args_append(struct store_args *a, struct store_args *src);
+/* Append every argument of src, which stays as it is (a prepared part). */
+void store_args_append_copy(struct store_args *a, const struct store_args *src);
 void store_args_free(struct store_args *a);
 
 /*

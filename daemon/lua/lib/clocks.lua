@@ -141,26 +141,28 @@ end
 
 -- A new lead's clocks come from the plan the daemon sends with it (it holds
 -- the config, so nothing is read from <prefix>:cfg or decoded): ARGV[i] is
--- the number of clocks that start on arrival or on a new lead's status
--- (received, assigned, queued, nurture), then nine values each: name, start
--- event, stop events (',a,b,'), the lead's own duration (its rule's or
--- grade's; 0 for none), the clock's, pools' own (',pool=ms,…'; '' for
--- none), calendar kind (wall, owner, pool, named), the named calendar, and
--- the reminder (ms before due; 0 for none); then the reps' and the pools'
--- calendars (',id=calendar,…'; '' when no clock needs them). Returns the
--- plan and the index after it.
+-- the number n of clocks that start on arrival or on a new lead's status
+-- (received, assigned, queued, nurture), then eight values each: name, start
+-- event, stop events (',a,b,'), the clock's duration, pools' own (',pool=ms,…';
+-- '' for none), calendar kind (wall, owner, pool, named), the named
+-- calendar, and the reminder (ms before due; 0 for none); then the reps' and
+-- the pools' calendars (',id=calendar,…'; '' when no clock needs them); then
+-- the lead's own duration for each of the n (its rule's or grade's; 0 for
+-- none). Everything before the lead's durations depends on the config alone
+-- (intake_clock_plan). Returns the plan and the index after it.
 local function clock_plan_read(i)
   local plan = {}
-  for k = 1, tonumber(ARGV[i]) do
-    local j = i + 9 * (k - 1)
+  local n = tonumber(ARGV[i])
+  local own = i + 1 + 8 * n + 2
+  for k = 1, n do
+    local j = i + 8 * (k - 1)
     plan[k] = { name = ARGV[j + 1], start = ARGV[j + 2], stops = ARGV[j + 3],
-      lead_dur = ARGV[j + 4] == '0' and 0 or tonumber(ARGV[j + 4]), dur = tonumber(ARGV[j + 5]),
-      pool_durs = ARGV[j + 6], cal = ARGV[j + 7], calendar = ARGV[j + 8],
-      remind = ARGV[j + 9] == '0' and 0 or tonumber(ARGV[j + 9]) }
+      dur = tonumber(ARGV[j + 4]), pool_durs = ARGV[j + 5], cal = ARGV[j + 6],
+      calendar = ARGV[j + 7], remind = ARGV[j + 8] == '0' and 0 or tonumber(ARGV[j + 8]),
+      lead_dur = ARGV[own + k - 1] == '0' and 0 or tonumber(ARGV[own + k - 1]) }
   end
-  i = i + 1 + 9 * #plan
-  plan.rep_cals, plan.pool_cals = ARGV[i], ARGV[i + 1]
-  return plan, i + 2
+  plan.rep_cals, plan.pool_cals = ARGV[own - 2], ARGV[own - 1]
+  return plan, own + n
 end
 
 -- The value of id in a ',id=value,…' list, or nil.

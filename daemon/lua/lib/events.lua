@@ -27,7 +27,9 @@ local function record(lead_id, seq, ...)
     extra[#extra + 1] = lead_id
     extra[#extra + 1] = 'seq'
     extra[#extra + 1] = num_text(seq)
-    for _, v in ipairs(extra.stream or {}) do extra[#extra + 1] = v end
+    if extra.stream then
+      for _, v in ipairs(extra.stream) do extra[#extra + 1] = v end
+    end
     stream_add(kind, extra)
   end
   return table.concat(items, ','), seq
