@@ -330,19 +330,19 @@ store_setup_reply(struct store *s, struct store_cmd *cmd, redisReply *r)
 	}
 }
 
-/* FUNCTION LOAD of the library, as a setup or (reload) ahead of a retried call. */
-static struct store_cmd *
+static int store_queue_internal(struct store *, enum store_cmd_kind, const char *,
+    struct store_args *);
+
+/* FUNCTION LOAD of the library: part of connecting (CMD_SETUP), or again (CMD_RELOAD). */
+static int
 store_library_load(struct store *s, enum store_cmd_kind kind)
 {
-	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
+	struct store_args a = { 0 };
 
-	cmd->store = s;
-	cmd->kind = kind;
-	cmd->what = "FUNCTION LOAD";
-	store_args_add(&cmd->args, "FUNCTION");
-	store_args_add(&cmd->args, "LOAD");
-	store_args_add(&cmd->args, s->library);
-	return cmd;
+	store_args_add(&a, "FUNCTION");
+	store_args_add(&a, "LOAD");
+	store_args_add(&a, s->library);
+	return store_queue_internal(s, kind, "FUNCTION LOAD", &a);
 }
 
 /*
@@ -410,12 +410,8 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 	if (r->type == REDIS_REPLY_ERROR && cmd->kind == CMD_SCRIPT && !cmd->retried &&
 	    strstr(r->str, "Function not found") != NULL) {
 		/* Someone ran FUNCTION FLUSH or DELETE: load the library again, then retry once. */
-		struct store_cmd *load = store_library_load(s, CMD_RELOAD);
-
 		cmd->retried = 1;
-		if (store_send(s, load) == -1)
-			store_cmd_free(load);
-		else if (store_send(s, cmd) == 0)
+		if (store_library_load(s, CMD_RELOAD) == 0 && store_send(s, cmd) == 0)
 			goto out;
 		metrics_inc(METRIC_REDIS_ERRORS, 1);
 		store_finish(cmd, "unavailable", NULL, NULL);
@@ -535,18 +531,22 @@ store_on_hiredis_disconnect(const redisAsyncContext *ac, int status)
 	store_schedule_reconnect(s);
 }
 
-static void
-store_queue_setup(struct store *s, const char *what, struct store_args *args)
+/* Send a command of the store's own (setup, reload), taking args over: 0, or -1. */
+static int
+store_queue_internal(struct store *s, enum store_cmd_kind kind, const char *what,
+    struct store_args *args)
 {
 	struct store_cmd *cmd = xcalloc(1, sizeof(*cmd));
 
 	cmd->store = s;
-	cmd->kind = CMD_SETUP;
+	cmd->kind = kind;
 	cmd->what = what;
 	cmd->args = *args;
 	memset(args, 0, sizeof(*args));
-	if (store_send(s, cmd) == -1)
-		store_cmd_free(cmd);
+	if (store_send(s, cmd) == 0)
+		return 0;
+	store_cmd_free(cmd);
+	return -1;
 }
 
 static void
@@ -554,7 +554,6 @@ store_connect(struct store *s)
 {
 	const struct conf_redis *r = &s->conn->redis;
 	struct store_args a = { 0 };
-	struct store_cmd *cmd;
 	redisAsyncContext *ac;
 
 	ac = r->unix_path != NULL ? redisAsyncConnectUnix(r->unix_path) :
@@ -584,16 +583,14 @@ store_connect(struct store *s)
 		if (r->username != NULL)
 			store_args_add(&a, r->username);
 		store_args_add(&a, r->password);
-		store_queue_setup(s, "AUTH", &a);
+		store_queue_internal(s, CMD_SETUP, "AUTH", &a);
 	}
 	if (r->db != 0) {
 		store_args_add(&a, "SELECT");
 		store_args_add_int(&a, r->db);
-		store_queue_setup(s, "SELECT", &a);
+		store_queue_internal(s, CMD_SETUP, "SELECT", &a);
 	}
-	cmd = store_library_load(s, CMD_SETUP);
-	if (store_send(s, cmd) == -1)
-		store_cmd_free(cmd);
+	store_library_load(s, CMD_SETUP);
 	store_arm_timer(s);
 }
 
