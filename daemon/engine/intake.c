@@ -31,6 +31,7 @@
 #include "engine/intake_gate.h"
 #include "engine/person.h"
 #include "engine/pii_key.h"
+#include "engine/route_plan.h"
 #include "engine/sla.h"
 #include "engine/subs.h"
 #include "io/log.h"
@@ -66,6 +67,7 @@ struct intake_lead {
 	int			 dry;
 	int64_t			 as_of;		/* a dry run's time (0: now) */
 	int			 tries;
+	int			 with_plan;	/* send its rule's plan, not only its key */
 	struct person		 person;
 	const char		*join;		/* the open lead it joins, or NULL */
 	int			 became_mql;
@@ -241,6 +243,33 @@ intake_stale(struct intake_lead *lp, const redisReply *r)
 	return 1;
 }
 
+/*
+ * The script has not seen the plan of the lead's rule ({6}: it keeps the
+ * plans it parsed, and a new one comes each time the config or the working
+ * hours change, or Redis loads the library again): send the lead again with
+ * the plan itself. True when that is under way or the caller was told why
+ * not (lp->done then NULL).
+ */
+static int
+intake_plan_wanted(struct intake_lead *lp, const redisReply *r)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 6 ||
+	    lp->with_plan)
+		return 0;
+	lp->with_plan = 1;
+	if (intake_route(lp) == 0)
+		return 1;
+	if (lp->dry)
+		lp->simulated(lp->done_arg, NULL, "not connected or too busy");
+	else
+		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, "not connected or too busy");
+	lp->done = NULL;
+	lp->simulated = NULL;
+	intake_lead_free(lp);
+	return 1;
+}
+
 /* What became of a lead: tell its submitter, then account for it. */
 static void
 intake_on_routed(const struct store_reply *reply, void *arg)
@@ -254,8 +283,8 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, reply->err);
 		goto out;
 	}
-	if (intake_stale(lp, r))
-		return;		/* decided again with the person as it is, or told why not */
+	if (intake_stale(lp, r) || intake_plan_wanted(lp, r))
+		return;		/* sent again (with the person as it is, or the plan), or told why not */
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
 	    (r->element[0]->integer == 1 && r->elements < 8) ||
 	    (r->element[0]->integer == 5 && (r->elements < 3 ||
@@ -354,103 +383,20 @@ intake_sla_arg(struct store_args *a, const struct conf *conf, const struct conf_
 	free(s);
 }
 
-static const char *const intake_clock_calendars[] = {
-	[CLOCK_WALL] = "wall", [CLOCK_OWNER] = "owner", [CLOCK_POOL] = "pool",
-	[CLOCK_NAMED] = "named",
-};
-
-/* A new lead's first events: a clock starting on another cannot run yet. */
-static int
-intake_clock_starts_new(const struct conf_clock *k)
-{
-	return strcmp(k->start, "received") == 0 || strcmp(k->start, "assigned") == 0 ||
-	    strcmp(k->start, "queued") == 0 || strcmp(k->start, "nurture") == 0;
-}
-
-/* Add "id=value," to a ',id=value,…' list (which then starts with ','). */
-static void
-intake_list_add(struct buf *b, const char *id, const char *value)
-{
-	buf_appendf(b, "%s%s=%s,", b->len == 0 ? "," : "", id, value);
-}
-
 /*
- * What the new lead's clock plan (clock_plan_read in lua/lib/clocks.lua)
- * takes from the config alone: its clocks, their stop events, durations,
- * pools' own durations, calendars and reminders, and the reps' and pools'
- * calendars. Built once per config, not per lead.
+ * The lead's own duration for each clock of its plan's clock plan (its
+ * rule's or grade's; 0 for none), counted.
  */
 static void
-intake_clock_plan_build(struct store_args *a, const struct conf *conf)
+intake_clock_durations(struct store_args *a, const struct conf *conf, const struct conf_sla *sla)
 {
-	struct buf b = { NULL, 0, 0 };
-	char num[24];
-	size_t i, k, n = 0;
-	int rep_cals = 0, pool_cals = 0;
+	size_t k, n = 0;
 
 	for (k = 0; k < conf->sla.nclocks; k++)
-		n += intake_clock_starts_new(&conf->sla.clocks[k]);
+		n += route_plan_clock_starts_new(&conf->sla.clocks[k]);
 	store_args_add_int(a, (int64_t)n);
-	for (k = 0; k < conf->sla.nclocks; k++) {
-		const struct conf_clock *c = &conf->sla.clocks[k];
-
-		if (!intake_clock_starts_new(c))
-			continue;
-		store_args_add(a, c->name);
-		store_args_add(a, c->start);
-		buf_reset(&b);
-		buf_appendf(&b, ",%s,", c->stop);
-		store_args_addn(a, b.data, b.len);
-		store_args_add_int(a, c->duration_ms);
-		buf_reset(&b);
-		for (i = 0; i < conf->npools; i++)
-			if (conf->pools[i].sla.ms[k] > 0) {
-				util_format_int(num, conf->pools[i].sla.ms[k]);
-				intake_list_add(&b, conf->pools[i].id, num);
-			}
-		store_args_addn(a, b.data != NULL ? b.data : "", b.len);
-		store_args_add(a, intake_clock_calendars[c->calendar_kind]);
-		store_args_add(a, c->calendar != NULL ? c->calendar->id : "");
-		store_args_add_int(a, c->remind_before_ms);
-		rep_cals |= c->calendar_kind == CLOCK_OWNER;
-		pool_cals |= c->calendar_kind == CLOCK_POOL;
-	}
-	buf_reset(&b);
-	for (i = 0; rep_cals && i < conf->nreps; i++)
-		if (conf->reps[i].calendar != NULL)
-			intake_list_add(&b, conf->reps[i].id, conf->reps[i].calendar->id);
-	store_args_addn(a, b.data != NULL ? b.data : "", b.len);
-	buf_reset(&b);
-	for (i = 0; pool_cals && i < conf->npools; i++)
-		if (conf->pools[i].calendar != NULL)
-			intake_list_add(&b, conf->pools[i].id, conf->pools[i].calendar->id);
-	store_args_addn(a, b.data != NULL ? b.data : "", b.len);
-	buf_free(&b);
-}
-
-/*
- * The new lead's clock plan: the config's part (built once per config, as
- * candidates_facts keeps its table), then the lead's own duration for each
- * of its clocks (its rule's or grade's; 0 for none), so that the script reads
- * and decodes nothing of <prefix>:cfg on the hot path.
- */
-static void
-intake_clock_plan(struct store_args *a, const struct conf *conf, const struct conf_sla *sla)
-{
-	static struct store_args plan;
-	static const struct conf *plan_conf;
-	static char plan_version[sizeof(conf->version)];
-	size_t k;
-
-	if (plan_conf != conf || strcmp(plan_version, conf->version) != 0) {
-		store_args_free(&plan);
-		intake_clock_plan_build(&plan, conf);
-		plan_conf = conf;
-		memcpy(plan_version, conf->version, sizeof(plan_version));
-	}
-	store_args_append_copy(a, &plan);
 	for (k = 0; k < conf->sla.nclocks; k++)
-		if (intake_clock_starts_new(&conf->sla.clocks[k]))
+		if (route_plan_clock_starts_new(&conf->sla.clocks[k]))
 			store_args_add_int(a, sla->ms[k]);
 }
 
@@ -492,8 +438,8 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 	int routes = !joining || (strcmp(p->last_status, "nurture") == 0 && !p->last_staged &&
 	    !lp->rule->nurture);
 	const struct conf_rule *rule = lp->rule;
+	const struct route_plan *plan;
 	struct store_args attrs = { 0 };
-	int need_facts = conf->leads.sticky_window_ms > 0, accounts = 0;
 	char contact[65] = "", domains[512] = "";
 	size_t i;
 
@@ -570,41 +516,22 @@ intake_route_args(struct store_args *a, const struct conf *conf, const struct in
 	}
 	store_args_add_int(a, (int64_t)attrs.n / 2);
 	store_args_append(a, &attrs);
-	/* Where it may go. */
+	/* Where it may go: what is the lead's own, then its rule's plan (by its key). */
 	if (conf->leads.sticky_window_ms > 0 && lead_contact_key(fields, contact) == -1)
 		contact[0] = '\0';
 	store_args_add(a, contact);
-	store_args_add_int(a, conf->leads.sticky_window_ms);
-	for (i = 0; i < rule->ntargets; i++)
-		if (rule->targets[i].kind == TARGET_ACCOUNT_OWNER)
-			accounts = need_facts = 1;
-	store_args_add(a, need_facts ? candidates_facts(conf, now) : "");
 	/* Only an account-owner target looks the domain up. */
-	if (accounts)
-		lead_email_domains(fields, domains, sizeof(domains));
-	store_args_add(a, domains);
-	store_args_add(a, rule->nurture ? "" : rule->queue->id);
-	store_args_add_int(a, rule->nurture ? 0 : (int64_t)rule->queue->max_open);
-	store_args_add_int(a, (int64_t)rule->ntargets);
-	for (i = 0; i < rule->ntargets; i++) {
-		const struct conf_target *t = &rule->targets[i];
-
-		switch (t->kind) {
-		case TARGET_POOL:
-			store_args_add(a, "pool");
-			store_args_add(a, t->pool->id);
-			candidates_add_args(a, t->pool, now);
-			break;
-		case TARGET_REP:
-			store_args_add(a, "rep");
-			candidates_add_rep(a, t->rep, now);
-			break;
-		case TARGET_ACCOUNT_OWNER:
-			store_args_add(a, "owner");
+	for (i = 0; i < rule->ntargets; i++)
+		if (rule->targets[i].kind == TARGET_ACCOUNT_OWNER) {
+			lead_email_domains(fields, domains, sizeof(domains));
 			break;
 		}
-	}
-	intake_clock_plan(a, conf, &sla);
+	store_args_add(a, domains);
+	intake_clock_durations(a, conf, &sla);
+	plan = route_plan_get(conf, rule, now);
+	store_args_add(a, plan->key);
+	if (lp->with_plan)
+		store_args_append_copy(a, &plan->args);
 }
 
 /*
@@ -827,7 +754,7 @@ intake_on_simulated(const struct store_reply *reply, void *arg)
 	const redisReply *r = reply->raw;
 	struct lead_view v;
 
-	if (reply->err == NULL && intake_stale(lp, r))
+	if (reply->err == NULL && (intake_stale(lp, r) || intake_plan_wanted(lp, r)))
 		return;
 	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 8) {
 		lp->simulated(lp->done_arg, NULL,

@@ -1,4 +1,4 @@
--- uses: keys, events, rotation, clocks, idempotency, person, index
+-- uses: keys, events, rotation, clocks, idempotency, person, index, route_plan
 -- route.lua: store a new lead and give it an owner: its contact's previous
 -- owner (sticky), else the first eligible target of its rule, else queue it;
 -- or keep it for nurture. Or, when its person already has an open lead the
@@ -24,20 +24,32 @@
 -- the person's score and [26] grade,
 -- [27] n, then n field, value pairs the daemon computed (fields, score, …)
 -- stored with the lead as they are; then:
---   contact key ('' without an email) and the sticky window (ms, 0: off),
---   rep facts ',id:in_hours:max_open:max_day:day,…' ('' when not needed),
+--   contact key ('' without an email or sticky window),
 --   the email's domain and its parents, comma-separated ('' without),
---   the queue pool ('' to nurture) and its open-lead cap,
---   the number of targets, then each: 'pool', id, cap, candidates (see
---   read_candidates) | 'rep', id, weight, max_open, max_day, day, in_hours |
---   'owner';
---   then the new lead's clock plan (clock_plan_read in clocks.lua).
+--   the lead's own clock durations: their count, then ms each (0 for none;
+--   one for each clock of the plan's clock plan),
+--   the key of its rule's plan and, when the daemon was asked for it, the
+--   plan (route_plan.lua).
 -- Returns {1, status, received_at, owner or '', pool, trace, clocks (JSON),
 -- earliest deadline written or 0, person id ('' when dry)} for a new lead,
 -- {5, the joined lead as field, value, ..., earliest deadline or 0} for a
 -- join, {4, the person as person_read gives it ({} for nobody)} when the
 -- person is not what the daemon decided with (it decides again), {0, the stored lead as field, value, ...} for a repeat, {2, subject} when its person was erased,
--- or {3, key, lead} when the key's lead came with different fields.
+-- or {3, key, lead} when the key's lead came with different fields, or {6}
+-- before anything is read when the plan is not known here and was not sent.
+local nattrs = tonumber(ARGV[27])
+local i = 28 + 2 * nattrs
+local contact, domains = ARGV[i], ARGV[i + 1]
+local ndurs = tonumber(ARGV[i + 2])
+local durs = {}
+for k = 1, ndurs do
+  local d = ARGV[i + 2 + k]
+  durs[k] = d == '0' and 0 or tonumber(d)
+end
+local plan = route_plan(ARGV[i + 3 + ndurs], i + 4 + ndurs)
+if not plan then return { 6 } end
+local sticky_ms, sticky_s, facts, queue = plan.sticky_ms, plan.sticky_s, plan.facts, plan.queue
+
 local id, idem, fp, sla_json, rule = ARGV[4], ARGV[5], ARGV[6], ARGV[8], ARGV[9]
 local dry = ARGV[10] == '1'
 local subjects, retention_ms = ARGV[11], ARGV[12]
@@ -75,10 +87,7 @@ if stale then return { 4, pid and person_read(pid, solo) or {} } end
 local fresh = pid == nil
 pid = pid or new_pid
 
-local i = 27
-local nattrs = tonumber(ARGV[i])
-local attrs = { unpack(ARGV, i + 1, i + 2 * nattrs) }
-i = i + 2 * nattrs + 1
+local attrs = { unpack(ARGV, 28, 27 + 2 * nattrs) }
 -- One of the pairs the daemon computed ('' when absent).
 local function attr_value(name)
   for j = 1, #attrs, 2 do
@@ -86,12 +95,6 @@ local function attr_value(name)
   end
   return ''
 end
-
-local contact, sticky_ms = ARGV[i], tonumber(ARGV[i + 1])
-local facts, domains = ARGV[i + 2], ARGV[i + 3]
-local queue, queue_cap = ARGV[i + 4], tonumber(ARGV[i + 5])
-local ntargets = tonumber(ARGV[i + 6])
-i = i + 7
 
 -- The owner: sticky, then the rule's targets in order. Returns the owner's
 -- facts (or nil), their pool and the decision trace.
@@ -112,42 +115,30 @@ local function decide_owner()
     end
   end
 
-  for _ = 1, ntargets do
-    local kind = ARGV[i]
-    if kind == 'pool' then
-      local pool, cap = ARGV[i + 1], tonumber(ARGV[i + 2])
-      local cands, nexti = read_candidates(i + 3)
-      i = nexti
-      if not owner then
-        local rep, reasons = pick_rep(pool, cands, cap, dry)
-        trace[#trace + 1] = 'pool|' .. pool .. '|' .. reasons_text(cands, reasons)
-        if rep then owner, owner_pool = rep, pool end
-      end
-    elseif kind == 'rep' then
-      local c = { id = ARGV[i + 1], weight = tonumber(ARGV[i + 2]), max_open = tonumber(ARGV[i + 3]),
-        max_day = tonumber(ARGV[i + 4]), day = ARGV[i + 5], hours = tonumber(ARGV[i + 6]) }
-      i = i + 7
-      if not owner then
-        local why = rep_check(c, true)
-        trace[#trace + 1] = 'rep|' .. c.id .. '|' .. c.id .. '=' .. why
-        if why == 'chosen' then owner, owner_pool = c, queue end
-      end
+  for _, t in ipairs(plan.targets) do
+    if owner then break end
+    if t.kind == 'pool' then
+      local rep, reasons = pick_rep(t.pool, t.cands, t.cap, dry)
+      trace[#trace + 1] = 'pool|' .. t.pool .. '|' .. reasons_text(t.cands, reasons)
+      if rep then owner, owner_pool = rep, t.pool end
+    elseif t.kind == 'rep' then
+      local c = t.rep
+      local why = rep_check(c, true)
+      trace[#trace + 1] = 'rep|' .. c.id .. '|' .. c.id .. '=' .. why
+      if why == 'chosen' then owner, owner_pool = c, queue end
     else
-      i = i + 1
-      if not owner then
-        local found, domain
-        for d in string.gmatch(domains, '[^,]+') do
-          found = redis.call('HGET', key('account_owner'), d)
-          if found then domain = d break end
-        end
-        if not found then
-          trace[#trace + 1] = 'owner|' .. (domains ~= '' and string.match(domains, '^[^,]+') or '') .. '|no_account'
-        else
-          local c = rep_fact(facts, found)
-          local why = c and rep_check(c, true) or 'not_configured'
-          trace[#trace + 1] = 'owner|' .. domain .. '|' .. found .. '=' .. why
-          if why == 'chosen' then owner, owner_pool = c, queue end
-        end
+      local found, domain
+      for d in string.gmatch(domains, '[^,]+') do
+        found = redis.call('HGET', key('account_owner'), d)
+        if found then domain = d break end
+      end
+      if not found then
+        trace[#trace + 1] = 'owner|' .. (domains ~= '' and string.match(domains, '^[^,]+') or '') .. '|no_account'
+      else
+        local c = rep_fact(facts, found)
+        local why = c and rep_check(c, true) or 'not_configured'
+        trace[#trace + 1] = 'owner|' .. domain .. '|' .. found .. '=' .. why
+        if why == 'chosen' then owner, owner_pool = c, queue end
       end
     end
   end
@@ -216,7 +207,7 @@ if join ~= '' and not dry then
     clock_events = { 'received', status }
     ctx = { owner = owner and owner.id or nil, pool = pool, sla = sla }
     if contact ~= '' and sticky_ms > 0 then
-      redis.call('SET', key('contact', contact), join, 'PX', sticky_ms)
+      redis.call('SET', key('contact', contact), join, 'PX', sticky_s)
     end
   elseif restart and cur_owner and (join_status == 'assigned' or join_status == 'touched') then
     -- Higher intent on a worked lead asks for a new first touch.
@@ -259,9 +250,9 @@ else
 end
 local pool = owner_pool or queue
 local text = table.concat(trace, ';')
--- Its clocks, from the plan after the targets.
+-- Its clocks, from its plan's clock plan and its own durations.
 local clk_fields, deadlines, clocks, met = clocks_new_lead(id, status, owner and owner.id or nil,
-  pool, clock_plan_read(i))
+  pool, plan.clocks, durs)
 if dry then
   -- The clocks it would start, with their due times, written nowhere.
   return { 1, status, NOW, owner and owner.id or '', pool, text, clocks, 0, '' }
@@ -338,7 +329,7 @@ end
 redis.call('PEXPIRE', lk, retention_ms)
 index_company(id, attr_value('company_ix'), NOW)
 if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
-  redis.call('SET', key('contact', contact), id, 'PX', sticky_ms)
+  redis.call('SET', key('contact', contact), id, 'PX', sticky_s)
 end
 if #deadlines > 0 then redis.call('ZADD', K_DEADLINES, unpack(deadlines)) end
 return { 1, status, NOW, owner and owner.id or '', pool, text, clocks, NEXT_DEADLINE or 0, pid }

@@ -146,23 +146,22 @@ end
 -- event, stop events (',a,b,'), the clock's duration, pools' own (',pool=ms,…';
 -- '' for none), calendar kind (wall, owner, pool, named), the named
 -- calendar, and the reminder (ms before due; 0 for none); then the reps' and
--- the pools' calendars (',id=calendar,…'; '' when no clock needs them); then
--- the lead's own duration for each of the n (its rule's or grade's; 0 for
--- none). Everything before the lead's durations depends on the config alone
--- (intake_clock_plan). Returns the plan and the index after it.
+-- the pools' calendars (',id=calendar,…'; '' when no clock needs them). It
+-- depends on the config alone (a route plan's part, see route_plan.lua);
+-- the lead's own durations come apart (clocks_new_lead). Returns the plan
+-- and the index after it.
 local function clock_plan_read(i)
   local plan = {}
   local n = tonumber(ARGV[i])
-  local own = i + 1 + 8 * n + 2
   for k = 1, n do
     local j = i + 8 * (k - 1)
     plan[k] = { name = ARGV[j + 1], start = ARGV[j + 2], stops = ARGV[j + 3],
       dur = tonumber(ARGV[j + 4]), pool_durs = ARGV[j + 5], cal = ARGV[j + 6],
-      calendar = ARGV[j + 7], remind = ARGV[j + 8] == '0' and 0 or tonumber(ARGV[j + 8]),
-      lead_dur = ARGV[own + k - 1] == '0' and 0 or tonumber(ARGV[own + k - 1]) }
+      calendar = ARGV[j + 7], remind = ARGV[j + 8] == '0' and 0 or tonumber(ARGV[j + 8]) }
   end
-  plan.rep_cals, plan.pool_cals = ARGV[own - 2], ARGV[own - 1]
-  return plan, own + n
+  local own = i + 1 + 8 * n
+  plan.rep_cals, plan.pool_cals = ARGV[own], ARGV[own + 1]
+  return plan, own + 2
 end
 
 -- The value of id in a ',id=value,…' list, or nil.
@@ -184,14 +183,16 @@ local function clock_json(due, dur, cal, owner, stopped, pool)
 end
 
 -- A new lead's clocks through its two events, received and its status,
--- exactly as clocks_on_events runs them for a fresh lead. Returns the lead's
+-- exactly as clocks_on_events runs them for a fresh lead. durs: the lead's
+-- own duration (ms; 0 for none: its pool's, else the clock's) for each
+-- clock of the plan. Returns the lead's
 -- hash fields (clk:<name>, JSON), the deadlines as ZADD arguments, the clocks
 -- as one JSON object, and the clocks stopped at once (met, as route_met
 -- puts them on the lead's status event). owner: nil when it has none.
-local function clocks_new_lead(lead_id, status, owner, pool, plan)
+local function clocks_new_lead(lead_id, status, owner, pool, plan, durs)
   local hset, zadd, all, met = {}, {}, {}, {}
   local status_stop = ',' .. status .. ','
-  for _, c in ipairs(plan) do
+  for k, c in ipairs(plan) do
     local started, stopped, due, dur, cal = false, false, 0, 0, ''
     for step = 1, 2 do
       local ev = step == 1 and 'received' or status
@@ -201,7 +202,7 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan)
         met[#met + 1] = c.name
       end
       if c.start == ev then
-        dur = c.lead_dur > 0 and c.lead_dur or tonumber(plan_lookup(c.pool_durs, pool)) or c.dur
+        dur = durs[k] > 0 and durs[k] or tonumber(plan_lookup(c.pool_durs, pool)) or c.dur
         cal = ''
         if c.cal == 'owner' then
           cal = plan_lookup(plan.rep_cals, owner) or ''

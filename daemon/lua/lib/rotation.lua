@@ -10,6 +10,32 @@
 -- so a rep coming back rejoins the rotation instead of collecting a backlog.
 local STRIDE = 720720	-- divisible by every weight from 1 to 16
 
+-- What pick_rep reads for a list of candidates: their ids, the rotation's
+-- fields, whether any has an open-lead cap, and their day counts' keys
+-- (nil when none has a daily cap). Worked out once per list and kept on it:
+-- a route plan's lists are kept across calls (route_plan.lua).
+local function rotation_reads(cands)
+  local m = cands.reads
+  if m then return m end
+  m = { ids = {}, fields = { '~vt', '~n' }, open_caps = false }
+  local day_caps = false
+  for i, c in ipairs(cands) do
+    m.ids[i] = c.id
+    m.fields[2 * i + 1] = c.id
+    m.fields[2 * i + 2] = c.id .. '~n'
+    m.open_caps = m.open_caps or c.max_open > 0
+    day_caps = day_caps or c.max_day > 0
+  end
+  if day_caps then
+    m.daykeys = {}
+    for i, c in ipairs(cands) do
+      m.daykeys[i] = (c.max_day > 0) and key('rep_day', c.id, c.day) or key('rep_day', '~none')
+    end
+  end
+  cands.reads = m
+  return m
+end
+
 -- Candidates come from the daemon (it knows the config and the clock):
 -- {id, weight, max_open, max_day, day (local date, '' without a daily cap),
 -- hours (1: within working hours)}. Returns the chosen rep or nil, and a
@@ -18,28 +44,13 @@ local STRIDE = 720720	-- divisible by every weight from 1 to 16
 local function pick_rep(pool, cands, pool_max_open, dry)
   local n = #cands
   if n == 0 then return nil, {} end
-  local ids, fields = {}, { '~vt', '~n' }
-  local open_caps, day_caps = false, false
-  for i, c in ipairs(cands) do
-    ids[i] = c.id
-    fields[2 * i + 1] = c.id
-    fields[2 * i + 2] = c.id .. '~n'
-    open_caps = open_caps or c.max_open > 0
-    day_caps = day_caps or c.max_day > 0
-  end
+  local m = rotation_reads(cands)
   local rk = P .. ':pool:' .. pool .. ':rotation'
-  local status = redis.call('HMGET', K_REP_STATUS, unpack(ids))
-  local state = redis.call('HMGET', rk, unpack(fields))
+  local status = redis.call('HMGET', K_REP_STATUS, unpack(m.ids))
+  local state = redis.call('HMGET', rk, unpack(m.fields))
   -- Loads are read only when a cap needs them.
-  local open = open_caps and redis.call('HMGET', K_REP_OPEN, unpack(ids)) or {}
-  local today = {}
-  if day_caps then
-    local daykeys = {}
-    for i, c in ipairs(cands) do
-      daykeys[i] = (c.max_day > 0) and key('rep_day', c.id, c.day) or key('rep_day', '~none')
-    end
-    today = redis.call('MGET', unpack(daykeys))
-  end
+  local open = m.open_caps and redis.call('HMGET', K_REP_OPEN, unpack(m.ids)) or {}
+  local today = m.daykeys and redis.call('MGET', unpack(m.daykeys)) or {}
   local pool_full = pool_max_open > 0 and
     (tonumber(redis.call('HGET', K_POOL_OPEN, pool)) or 0) >= pool_max_open
   local vt = tonumber(state[1]) or 0

@@ -1,0 +1,184 @@
+/*
+ * route_plan.c — a rule's route plan, built in the daemon once a second and
+ * sent by its digest (see route_plan.h; the script's half is
+ * daemon/lua/lib/route_plan.lua).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "leadroute/util.h"
+
+#include "engine/candidates.h"
+#include "engine/route_plan.h"
+
+/* Plans kept: one per rule in use (more rules than this are rebuilt in turn). */
+#define ROUTE_PLAN_SLOTS 32
+
+static const char *const route_plan_calendars[] = {
+	[CLOCK_WALL] = "wall", [CLOCK_OWNER] = "owner", [CLOCK_POOL] = "pool",
+	[CLOCK_NAMED] = "named",
+};
+
+int
+route_plan_clock_starts_new(const struct conf_clock *k)
+{
+	return strcmp(k->start, "received") == 0 || strcmp(k->start, "assigned") == 0 ||
+	    strcmp(k->start, "queued") == 0 || strcmp(k->start, "nurture") == 0;
+}
+
+/* Add "id=value," to a ',id=value,…' list (which then starts with ','). */
+static void
+route_plan_list_add(struct buf *b, const char *id, const char *value)
+{
+	buf_appendf(b, "%s%s=%s,", b->len == 0 ? "," : "", id, value);
+}
+
+/*
+ * The new lead's clock plan (clock_plan_read in lua/lib/clocks.lua): its
+ * clocks, their stop events, durations, pools' own durations, calendars and
+ * reminders, and the reps' and pools' calendars.
+ */
+static void
+route_plan_clocks(struct store_args *a, const struct conf *conf)
+{
+	struct buf b = { NULL, 0, 0 };
+	char num[24];
+	size_t i, k, n = 0;
+	int rep_cals = 0, pool_cals = 0;
+
+	for (k = 0; k < conf->sla.nclocks; k++)
+		n += route_plan_clock_starts_new(&conf->sla.clocks[k]);
+	store_args_add_int(a, (int64_t)n);
+	for (k = 0; k < conf->sla.nclocks; k++) {
+		const struct conf_clock *c = &conf->sla.clocks[k];
+
+		if (!route_plan_clock_starts_new(c))
+			continue;
+		store_args_add(a, c->name);
+		store_args_add(a, c->start);
+		buf_reset(&b);
+		buf_appendf(&b, ",%s,", c->stop);
+		store_args_addn(a, b.data, b.len);
+		store_args_add_int(a, c->duration_ms);
+		buf_reset(&b);
+		for (i = 0; i < conf->npools; i++)
+			if (conf->pools[i].sla.ms[k] > 0) {
+				util_format_int(num, conf->pools[i].sla.ms[k]);
+				route_plan_list_add(&b, conf->pools[i].id, num);
+			}
+		store_args_addn(a, b.data != NULL ? b.data : "", b.len);
+		store_args_add(a, route_plan_calendars[c->calendar_kind]);
+		store_args_add(a, c->calendar != NULL ? c->calendar->id : "");
+		store_args_add_int(a, c->remind_before_ms);
+		rep_cals |= c->calendar_kind == CLOCK_OWNER;
+		pool_cals |= c->calendar_kind == CLOCK_POOL;
+	}
+	buf_reset(&b);
+	for (i = 0; rep_cals && i < conf->nreps; i++)
+		if (conf->reps[i].calendar != NULL)
+			route_plan_list_add(&b, conf->reps[i].id, conf->reps[i].calendar->id);
+	store_args_addn(a, b.data != NULL ? b.data : "", b.len);
+	buf_reset(&b);
+	for (i = 0; pool_cals && i < conf->npools; i++)
+		if (conf->pools[i].calendar != NULL)
+			route_plan_list_add(&b, conf->pools[i].id, conf->pools[i].calendar->id);
+	store_args_addn(a, b.data != NULL ? b.data : "", b.len);
+	buf_free(&b);
+}
+
+/*
+ * The plan's arguments, as route_plan_read in route_plan.lua reads them: the
+ * sticky window (ms, 0: off), the reps' facts (candidates_facts; '' unless a
+ * sticky or account owner may need them), the queue pool ('' to nurture) and
+ * its open-lead cap, the targets (their count, then each: 'pool', id, cap,
+ * candidates | 'rep', its six values | 'owner'), then the clock plan.
+ */
+static void
+route_plan_build(struct store_args *a, const struct conf *conf, const struct conf_rule *rule,
+    int64_t now_ms)
+{
+	int need_facts = conf->leads.sticky_window_ms > 0;
+	size_t i;
+
+	for (i = 0; i < rule->ntargets; i++)
+		if (rule->targets[i].kind == TARGET_ACCOUNT_OWNER)
+			need_facts = 1;
+	store_args_add_int(a, conf->leads.sticky_window_ms);
+	store_args_add(a, need_facts ? candidates_facts(conf, now_ms) : "");
+	store_args_add(a, rule->nurture ? "" : rule->queue->id);
+	store_args_add_int(a, rule->nurture ? 0 : (int64_t)rule->queue->max_open);
+	store_args_add_int(a, (int64_t)rule->ntargets);
+	for (i = 0; i < rule->ntargets; i++) {
+		const struct conf_target *t = &rule->targets[i];
+
+		switch (t->kind) {
+		case TARGET_POOL:
+			store_args_add(a, "pool");
+			store_args_add(a, t->pool->id);
+			candidates_add_args(a, t->pool, now_ms);
+			break;
+		case TARGET_REP:
+			store_args_add(a, "rep");
+			candidates_add_rep(a, t->rep, now_ms);
+			break;
+		case TARGET_ACCOUNT_OWNER:
+			store_args_add(a, "owner");
+			break;
+		}
+	}
+	route_plan_clocks(a, conf);
+}
+
+/* The plan's key: the first hex digits of the SHA-1 of its arguments. */
+static void
+route_plan_digest(struct route_plan *p)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	EVP_Digest(p->args.resp.data != NULL ? p->args.resp.data : "", p->args.resp.len, md,
+	    &mdlen, EVP_sha1(), NULL);
+	util_hex_encode(md, mdlen, hex);
+	memcpy(p->key, hex, ROUTE_PLAN_KEY_LEN);
+	p->key[ROUTE_PLAN_KEY_LEN] = '\0';
+}
+
+const struct route_plan *
+route_plan_get(const struct conf *conf, const struct conf_rule *rule, int64_t now_ms)
+{
+	static struct {
+		const struct conf	*conf;
+		char			 version[sizeof(conf->version)];
+		const struct conf_rule	*rule;
+		int64_t			 second;
+		struct route_plan	 plan;
+	} slots[ROUTE_PLAN_SLOTS];
+	static size_t next;
+	size_t i;
+
+	for (i = 0; i < ROUTE_PLAN_SLOTS; i++)
+		if (slots[i].rule == rule && slots[i].conf == conf &&
+		    strcmp(slots[i].version, conf->version) == 0)
+			break;
+	if (i == ROUTE_PLAN_SLOTS) {
+		i = next;
+		next = (next + 1) % ROUTE_PLAN_SLOTS;
+		slots[i].conf = conf;
+		memcpy(slots[i].version, conf->version, sizeof(slots[i].version));
+		slots[i].rule = rule;
+		slots[i].second = -1;
+	}
+	/* Working hours and local dates change by the minute at most. */
+	if (slots[i].second != now_ms / 1000) {
+		store_args_free(&slots[i].plan.args);
+		route_plan_build(&slots[i].plan.args, conf, rule, now_ms);
+		route_plan_digest(&slots[i].plan);
+		slots[i].second = now_ms / 1000;
+	}
+	return &slots[i].plan;
+}
