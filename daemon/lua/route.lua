@@ -41,11 +41,7 @@ local nattrs = tonumber(ARGV[27])
 local i = 28 + 2 * nattrs
 local contact, domains = ARGV[i], ARGV[i + 1]
 local ndurs = tonumber(ARGV[i + 2])
-local durs = {}
-for k = 1, ndurs do
-  local d = ARGV[i + 2 + k]
-  durs[k] = d == '0' and 0 or tonumber(d)
-end
+local durs = { unpack(ARGV, i + 3, i + 2 + ndurs) }
 local plan = route_plan(ARGV[i + 3 + ndurs], i + 4 + ndurs)
 if not plan then return { 6 } end
 local sticky_ms, sticky_s, facts, queue = plan.sticky_ms, plan.sticky_s, plan.facts, plan.queue

@@ -156,7 +156,7 @@ local function clock_plan_read(i)
   for k = 1, n do
     local j = i + 8 * (k - 1)
     plan[k] = { name = ARGV[j + 1], start = ARGV[j + 2], stops = ARGV[j + 3],
-      dur = tonumber(ARGV[j + 4]), pool_durs = ARGV[j + 5], cal = ARGV[j + 6],
+      dur = ARGV[j + 4], pool_durs = ARGV[j + 5], cal = ARGV[j + 6],
       calendar = ARGV[j + 7], remind = ARGV[j + 8] == '0' and 0 or tonumber(ARGV[j + 8]) }
   end
   local own = i + 1 + 8 * n
@@ -173,19 +173,20 @@ local function plan_lookup(list, id)
 end
 
 -- A new clock's state as JSON, as clocks_on_events stores it (ids are plain:
--- letters, digits, '_', '.', '-'; times and durations whole ms), built in
--- one string.format: each string Lua makes is hashed and collected.
-local function clock_json(due, dur, cal, owner, stopped, pool)
-  return string.format('{"started_at":%s,"due_at":%d,"duration":%d%s%s%s,"pool":"%s"}', NOW_S,
-    due, dur, cal ~= '' and ',"calendar":"' .. cal .. '"' or '',
-    owner and ',"owner":"' .. owner .. '"' or '', stopped and ',"stopped_at":' .. NOW_S or '',
-    pool)
+-- letters, digits, '_', '.', '-'; times and durations whole ms, as text),
+-- built in one concatenation: string.format would call sprintf for each of
+-- its items, and every string Lua makes is hashed and collected.
+local function clock_json(due_s, dur_s, cal, owner, stopped, pool)
+  return '{"started_at":' .. NOW_S .. ',"due_at":' .. due_s .. ',"duration":' .. dur_s ..
+    (cal ~= '' and ',"calendar":"' .. cal .. '"' or '') ..
+    (owner and ',"owner":"' .. owner .. '"' or '') ..
+    (stopped and ',"stopped_at":' .. NOW_S or '') .. ',"pool":"' .. pool .. '"}'
 end
 
 -- A new lead's clocks through its two events, received and its status,
 -- exactly as clocks_on_events runs them for a fresh lead. durs: the lead's
--- own duration (ms; 0 for none: its pool's, else the clock's) for each
--- clock of the plan. Returns the lead's
+-- own duration (ms as text; '0' for none: its pool's, else the clock's) for
+-- each clock of the plan. Returns the lead's
 -- hash fields (clk:<name>, JSON), the deadlines as ZADD arguments, the clocks
 -- as one JSON object, and the clocks stopped at once (met, as route_met
 -- puts them on the lead's status event). owner: nil when it has none.
@@ -193,7 +194,7 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan, durs)
   local hset, zadd, all, met = {}, {}, {}, {}
   local status_stop = ',' .. status .. ','
   for k, c in ipairs(plan) do
-    local started, stopped, due, dur, cal = false, false, 0, 0, ''
+    local started, stopped, due, dur_s, cal = false, false, 0, '0', ''
     for step = 1, 2 do
       local ev = step == 1 and 'received' or status
       if started and not stopped and
@@ -202,7 +203,7 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan, durs)
         met[#met + 1] = c.name
       end
       if c.start == ev then
-        dur = durs[k] > 0 and durs[k] or tonumber(plan_lookup(c.pool_durs, pool)) or c.dur
+        dur_s = durs[k] ~= '0' and durs[k] or plan_lookup(c.pool_durs, pool) or c.dur
         cal = ''
         if c.cal == 'owner' then
           cal = plan_lookup(plan.rep_cals, owner) or ''
@@ -211,16 +212,17 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan, durs)
         elseif c.cal == 'named' then
           cal = c.calendar
         end
-        started, stopped, due = true, false, cal_add(cal, NOW, dur)
+        started, stopped, due = true, false, cal_add(cal, NOW, tonumber(dur_s))
       end
     end
     if started then
-      local json = clock_json(due, dur, cal, owner, stopped, pool)
+      local due_s = num_text(due)
+      local json = clock_json(due_s, dur_s, cal, owner, stopped, pool)
       hset[#hset + 1] = 'clk:' .. c.name
       hset[#hset + 1] = json
       all[#all + 1] = '"' .. c.name .. '":' .. json
       if not stopped then
-        zadd[#zadd + 1] = num_text(due)
+        zadd[#zadd + 1] = due_s
         zadd[#zadd + 1] = c.name .. ':' .. lead_id
         local first = due
         if c.remind > 0 and due - c.remind > NOW then
