@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -14,9 +15,6 @@
 
 #include "engine/candidates.h"
 #include "engine/route_plan.h"
-
-/* Plans kept: one per rule in use (more rules than this are rebuilt in turn). */
-#define ROUTE_PLAN_SLOTS 32
 
 static const char *const route_plan_calendars[] = {
 	[CLOCK_WALL] = "wall", [CLOCK_OWNER] = "owner", [CLOCK_POOL] = "pool",
@@ -148,37 +146,44 @@ route_plan_digest(struct route_plan *p)
 	p->key[ROUTE_PLAN_KEY_LEN] = '\0';
 }
 
+/* One kept plan: a rule's, with the rule and the second it was built for. */
+struct route_plan_slot {
+	const struct conf_rule	*rule;
+	int64_t			 second;
+	struct route_plan	 plan;
+};
+
 const struct route_plan *
 route_plan_get(const struct conf *conf, const struct conf_rule *rule, int64_t now_ms)
 {
-	static struct {
-		const struct conf	*conf;
-		char			 version[sizeof(conf->version)];
-		const struct conf_rule	*rule;
-		int64_t			 second;
-		struct route_plan	 plan;
-	} slots[ROUTE_PLAN_SLOTS];
-	static size_t next;
+	/* One slot per rule of the config, and a last one for the daemon's own (the hold). */
+	static struct route_plan_slot *slots;
+	static size_t nslots;
+	static const struct conf *slots_conf;
+	static char slots_version[sizeof(conf->version)];
+	struct route_plan_slot *slot;
 	size_t i;
 
-	for (i = 0; i < ROUTE_PLAN_SLOTS; i++)
-		if (slots[i].rule == rule && slots[i].conf == conf &&
-		    strcmp(slots[i].version, conf->version) == 0)
-			break;
-	if (i == ROUTE_PLAN_SLOTS) {
-		i = next;
-		next = (next + 1) % ROUTE_PLAN_SLOTS;
-		slots[i].conf = conf;
-		memcpy(slots[i].version, conf->version, sizeof(slots[i].version));
-		slots[i].rule = rule;
-		slots[i].second = -1;
+	if (slots_conf != conf || strcmp(slots_version, conf->version) != 0) {
+		for (i = 0; i < nslots; i++)
+			store_args_free(&slots[i].plan.args);
+		free(slots);
+		nslots = conf->nrules + 1;
+		slots = xcalloc(nslots, sizeof(*slots));
+		slots_conf = conf;
+		memcpy(slots_version, conf->version, sizeof(slots_version));
 	}
+	if (rule >= conf->rules && rule < conf->rules + conf->nrules)
+		slot = &slots[rule - conf->rules];
+	else
+		slot = &slots[nslots - 1];
 	/* Working hours and local dates change by the minute at most. */
-	if (slots[i].second != now_ms / 1000) {
-		store_args_free(&slots[i].plan.args);
-		route_plan_build(&slots[i].plan.args, conf, rule, now_ms);
-		route_plan_digest(&slots[i].plan);
-		slots[i].second = now_ms / 1000;
+	if (slot->rule != rule || slot->second != now_ms / 1000) {
+		store_args_free(&slot->plan.args);
+		route_plan_build(&slot->plan.args, conf, rule, now_ms);
+		route_plan_digest(&slot->plan);
+		slot->rule = rule;
+		slot->second = now_ms / 1000;
 	}
-	return &slots[i].plan;
+	return &slot->plan;
 }

@@ -25,8 +25,8 @@ struct route_plan {
 
 /*
  * The plan of rule (of conf, or a rule of the daemon's own such as the
- * nurture hold) at now: borrowed, valid until the next call with another
- * config. Rebuilt at most once a second per rule.
+ * nurture hold) at now: borrowed, valid until the next call for the same
+ * rule or with another config. Rebuilt at most once a second per rule.
  */
 const struct route_plan *route_plan_get(const struct conf *conf, const struct conf_rule *rule,
     int64_t now_ms);

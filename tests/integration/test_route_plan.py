@@ -98,6 +98,28 @@ class RoutePlanTest(DaemonTestCase):
                   for n in range(2, 6)}
         self.assertEqual(owners, {"cy", "dee"})
 
+    def test_a_big_config_keeps_a_plan_for_each_rule(self):
+        # 80 rules, each its own rep: 80 plans in use, all kept.
+        n = 80
+        reps = "".join("  - {id: r%d, name: Rep %d}\n" % (k, k) for k in range(n))
+        rules = "".join("  - name: s%d\n    when: {source: s%d}\n    rep: r%d\n    queue: emea\n"
+                        % (k, k, k) for k in range(n)) + "  - name: default\n    pool: emea\n"
+        self.d.stop()
+        self.d = self.new_daemon(reps=reps, pools="  - id: emea\n    reps: [r0]\n", rules=rules,
+                                 first_touch="62m")
+        for k in range(n):
+            self.assertEqual(self.d.lead(email="a%d@example.com" % k, source="s%d" % k)["owner"],
+                             "r%d" % k)
+        mon = Monitor(self.redis.port)
+        try:
+            ids = [self.d.lead(email="b%d@example.com" % k, source="s%d" % k)["id"]
+                   for k in range(n)]
+            calls = mon.route_calls(ids)
+        finally:
+            mon.close()
+        # Every plan known: one call each, none asked for its plan again.
+        self.assertEqual(sorted({len(c) for c in calls.values()}), [1], calls)
+
     def test_daemons_of_two_prefixes_keep_to_their_own_keys(self):
         # Both configs give the same plan, so the same key: what the script
         # works out from a plan (the day counts it reads for a daily cap)

@@ -6,10 +6,13 @@
 -- kept across calls, so that a lead's call parses none of it. A plan depends
 -- on its arguments alone, never on what Redis holds.
 
--- Parsed plans by key, and how many (all are dropped past ROUTE_PLANS_MAX:
--- the plans in use are one per rule and change with the config or the hour).
+-- Parsed plans by key, and how many. The plans in use are at most one per
+-- rule (rules with the same targets share one) and change with the config
+-- or the hour, so old ones pile up: all are dropped past ROUTE_PLANS_MAX,
+-- which leaves room for the rules of a big config (a plan is a kilobyte or
+-- two of Lua's memory).
 local ROUTE_PLANS, ROUTE_PLAN_COUNT = {}, 0	-- kept across calls
-local ROUTE_PLANS_MAX = 64
+local ROUTE_PLANS_MAX = 1024
 
 -- The plan's arguments from ARGV[i]: the sticky window (ms, 0: off), the
 -- reps' facts (',id:in_hours:max_open:max_day:day,…'; '' when not needed),
