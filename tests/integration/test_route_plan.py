@@ -80,6 +80,14 @@ class RoutePlanTest(DaemonTestCase):
         lead = self.d.lead(email="x2@example.com", country="DE")
         self.assertEqual(lead["status"], "assigned")
         self.assertEqual(self.d.get("/v1/leads/%s" % lead["id"]).json["owner"], lead["owner"])
+        # A simulation too: it asks for the plan the same way, and changes nothing.
+        self.redis.cmd("FUNCTION", "FLUSH")
+        keys = self.redis_keys()
+        sim = self.d.post("/v1/route/simulate", {"email": "x3@example.com", "country": "FR"})
+        self.assertEqual(sim.status, 200, sim)
+        self.assertEqual(sim.json["rule"], "emea", sim)
+        self.assertIn(sim.json["owner"], ("ana", "ben"), sim)
+        self.assertEqual(self.redis_keys(), keys)
 
     def test_a_changed_config_routes_by_its_own_plan(self):
         self.assertEqual(self.d.lead(email="y1@example.com", country="GB")["owner"], "ana")
