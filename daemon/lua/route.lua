@@ -72,7 +72,7 @@ local score, grade = ARGV[25], ARGV[26]
 -- The person as the daemon knew it (nobody, for a first decision), else it
 -- decides again with what is there now, which goes back with the answer. An
 -- erased person stays erased: a late webhook retry must not bring them back.
-local pid, solo, found, erased = person_find(subjects, not dry)
+local pid, solo, found, erased, ident_list = person_find(subjects, not dry)
 if erased then return { 2, erased } end
 local stale = (pid or '') ~= read_pid
 if not stale and pid then
@@ -215,7 +215,7 @@ if join ~= '' and not dry then
   end
   push_opt(re, 'rep', now_owner)
   push_opt(mql_ev, 'rep', now_owner)
-  local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, join,
+  local linked, elsewhere = person_link(pid, fresh, solo, found, ident_list, ident_kinds, join,
     retention_ms, person_state())
   push_opt(re, 'linked', linked)
   push_opt(re, 'not_linked', elsewhere)
@@ -284,7 +284,7 @@ if mql_now == '1' then
   ev[#ev + 1] = grade
 end
 -- (A new person has no record: nothing of person_state is written.)
-local linked, elsewhere = person_link(pid, fresh, solo, found, subjects, ident_kinds, id,
+local linked, elsewhere = person_link(pid, fresh, solo, found, ident_list, ident_kinds, id,
   retention_ms, not fresh and person_state() or nil)
 -- A new person's identities, kept with their one lead until they have a record.
 if fresh and subjects ~= '' then

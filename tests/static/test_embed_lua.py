@@ -137,6 +137,32 @@ class EmbedLuaTests(unittest.TestCase):
 		self.assertIsNotNone(m, str(cm.exception))
 		self.assertEqual(int(m.group(1)) - first_line(out, "s") + 1, 3)
 
+	def test_in_redis_a_value_kept_across_calls_keeps_what_calls_put_in_it(self):
+		harness = redis_or_skip(self)
+		libs = dict(LIBS, memo="-- uses: keys\nlocal MEMO = {}	-- kept across calls\n"
+		    "local FRESH = {}\n"
+		    "local function note(x) MEMO[#MEMO + 1] = x FRESH[#FRESH + 1] = x "
+		    "return #MEMO .. '/' .. #FRESH .. P end\n")
+		rc, out, err = embed({"t": "-- uses: memo\nreturn note(ARGV[2])\n"}, libs=libs)
+		self.assertEqual(rc, 0, err)
+		# Set once where the library loads, not in lr_begin.
+		lib = library_of(out)
+		sets = [l for l in lib.splitlines() if l.startswith("MEMO = {}")]
+		self.assertEqual(len(sets), 1, lib)
+		self.assertLess(lib.index(sets[0]), lib.index("local function lr_begin"))
+		self.assertIn("-- (at load) MEMO = {}", lib)
+		with tempfile.TemporaryDirectory() as d:
+			r = harness.Redis(d)
+			try:
+				self.assertEqual(r.cmd("FUNCTION", "LOAD", lib), "leadroute_v1")
+				self.assertEqual(r.cmd("FCALL", "t_v1", "0", "P", "a"), "1/1P")
+				self.assertEqual(r.cmd("FCALL", "t_v1", "0", "Q", "b"), "2/1Q")
+				# Loaded again, the library starts over.
+				r.cmd("FUNCTION", "LOAD", "REPLACE", lib)
+				self.assertEqual(r.cmd("FCALL", "t_v1", "0", "P", "c"), "1/1P")
+			finally:
+				r.stop()
+
 
 if __name__ == "__main__":
 	unittest.main(verbosity=2)

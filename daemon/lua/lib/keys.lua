@@ -9,10 +9,36 @@ local NOW = tonumber(ARGV[2])
 local NOW_S = ARGV[2]
 local STREAM_MAXLEN = ARGV[3]
 
+-- Small whole numbers' text (sequence numbers, counts), made once.
+local SMALL_INTS = {}	-- kept across calls
+
 -- A number as redis.call would send it, the common integer the fast way.
 local function num_text(n)
-  if n == math.floor(n) and n > -1e15 and n < 1e15 then return string.format('%d', n) end
+  if n == math.floor(n) and n > -1e15 and n < 1e15 then
+    if n < 0 or n >= 1024 then return string.format('%d', n) end
+    local s = SMALL_INTS[n]
+    if not s then
+      s = string.format('%d', n)
+      SMALL_INTS[n] = s
+    end
+    return s
+  end
   return n
+end
+
+-- The items of a comma-separated list (empty ones left out), as a table:
+-- a plain find per comma, where string.gmatch would match a class per byte.
+local function list_items(s)
+  local out, i = {}, 1
+  while true do
+    local j = string.find(s, ',', i, true)
+    if not j then
+      if i <= #s then out[#out + 1] = string.sub(s, i) end
+      return out
+    end
+    if j > i then out[#out + 1] = string.sub(s, i, j - 1) end
+    i = j + 1
+  end
 end
 
 local function key(a, b, c, ...)

@@ -17,15 +17,12 @@ local PERSON_MAX_LEADS = 1000
 -- one) or nil; their one lead when they have no record yet (else nil); and
 -- what each identity holds (false: nobody), in one MGET. With tombs, that
 -- MGET also reads the identities' erasure tombstones: the fourth value is the
--- first erased identity (nil for none).
+-- first erased identity (nil for none). Fifth: the identities as a list.
 local function person_find(idents, tombs)
-  local list, keys, found = {}, {}, {}
-  for h in string.gmatch(idents, '[^,]+') do
-    list[#list + 1] = h
-    keys[#keys + 1] = key('who', h)
-  end
-  if #keys == 0 then return nil, nil, found end
-  local n = #keys
+  local list, keys, found = list_items(idents), {}, {}
+  local n = #list
+  if n == 0 then return nil, nil, found, nil, list end
+  for i = 1, n do keys[i] = key('who', list[i]) end
   if tombs then
     for i = 1, n do keys[n + i] = key('tomb', list[i]) end
   end
@@ -38,7 +35,7 @@ local function person_find(idents, tombs)
     end
     if tombs and got[n + i] and not erased then erased = h end
   end
-  return pid, (solo ~= nil and solo ~= '') and solo or nil, found, erased
+  return pid, (solo ~= nil and solo ~= '') and solo or nil, found, erased, list
 end
 
 -- Person pid's identity hashes (comma-separated) and leads (oldest first).
@@ -80,8 +77,9 @@ local function lead_open(status)
   return status == 'queued' or status == 'assigned' or status == 'touched' or status == 'nurture'
 end
 
--- Tie a lead and its identities (hashes, with their kinds: comma-separated
--- and in the same order; solo and found from person_find) to person pid and
+-- Tie a lead and its identities (hashes, a list as person_find gives it, with
+-- their kinds: comma-separated, in the same order; solo and found from
+-- person_find) to person pid and
 -- set the fields of state (a flat list: behaviour, score, …) on the record;
 -- everything kept keep_ms more. A new person (fresh) gets no record: their
 -- identities name the lead. An identity that already names another person
@@ -91,7 +89,7 @@ end
 local function person_link(pid, fresh, solo, found, idents, kinds, lead_id, keep_ms, state)
   if fresh then
     local value = pid .. '|' .. lead_id
-    for ident in string.gmatch(idents, '[^,]+') do
+    for _, ident in ipairs(idents) do
       redis.call('SET', key('who', ident), value, 'PX', keep_ms)
     end
     return '', ''
@@ -106,11 +104,8 @@ local function person_link(pid, fresh, solo, found, idents, kinds, lead_id, keep
     ids, leads, ver = h[1] or '', h[2] or '', tonumber(h[3]) or 0
   end
   local linked, elsewhere = {}, {}
-  local kind_list = {}
-  for k in string.gmatch(kinds, '[^,]+') do kind_list[#kind_list + 1] = k end
-  local n = 0
-  for ident in string.gmatch(idents, '[^,]+') do
-    n = n + 1
+  local kind_list = list_items(kinds)
+  for n, ident in ipairs(idents) do
     local owner = found[ident] and string.match(found[ident], '^[^|]+')
     if not owner or owner == pid then
       if not string.find(',' .. ids .. ',', ',' .. ident .. ',', 1, true) then
