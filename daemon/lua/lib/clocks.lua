@@ -156,7 +156,7 @@ local function clock_plan_read(i)
   for k = 1, n do
     local j = i + 8 * (k - 1)
     plan[k] = { name = ARGV[j + 1], start = ARGV[j + 2], stops = ARGV[j + 3],
-      dur = ARGV[j + 4], pool_durs = ARGV[j + 5], cal = ARGV[j + 6],
+      dur = ARGV[j + 4], dur_n = tonumber(ARGV[j + 4]), pool_durs = ARGV[j + 5], cal = ARGV[j + 6],
       calendar = ARGV[j + 7], remind = ARGV[j + 8] == '0' and 0 or tonumber(ARGV[j + 8]) }
   end
   local own = i + 1 + 8 * n
@@ -203,7 +203,9 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan, durs)
         met[#met + 1] = c.name
       end
       if c.start == ev then
-        dur_s = durs[k] ~= '0' and durs[k] or plan_lookup(c.pool_durs, pool) or c.dur
+        dur_s = durs[k] ~= '0' and durs[k] or plan_lookup(c.pool_durs, pool)
+        local dur = dur_s and tonumber(dur_s) or c.dur_n
+        dur_s = dur_s or c.dur
         cal = ''
         if c.cal == 'owner' then
           cal = plan_lookup(plan.rep_cals, owner) or ''
@@ -212,7 +214,7 @@ local function clocks_new_lead(lead_id, status, owner, pool, plan, durs)
         elseif c.cal == 'named' then
           cal = c.calendar
         end
-        started, stopped, due = true, false, cal_add(cal, NOW, tonumber(dur_s))
+        started, stopped, due = true, false, cal_add(cal, NOW, dur)
       end
     end
     if started then
