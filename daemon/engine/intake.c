@@ -209,26 +209,44 @@ intake_count_warnings(const json_t *warnings)
 }
 
 /*
- * The script found the person other than the decision assumed ({4, the
- * person}): decide again with them. True when that is under way or the
- * caller was told why not (lp->done then NULL).
+ * The script asks for the lead again, having changed nothing: it found the
+ * person other than the decision assumed ({4, the person}: decide again
+ * with them), or it has not seen the plan of the lead's rule ({6}: it keeps
+ * the plans it parsed, and a new one comes when the config or the working
+ * hours change, or Redis loads the library again: send the plan itself).
+ * True when that is under way or the caller was told why not (lp->done then
+ * NULL).
  */
 static int
-intake_stale(struct intake_lead *lp, const redisReply *r)
+intake_again(struct intake_lead *lp, const redisReply *r)
 {
-	const char *why;
+	const char *why = NULL;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 4)
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER)
 		return 0;
-	if (person_parse(&lp->person, r->element[1]) == -1)
-		why = "unexpected reply from the route script";
-	else if (++lp->tries >= INTAKE_MAX_TRIES)
-		why = "the person's record kept changing; send it again";
-	else {
-		/* The first try of a known person is its read; later ones lost a race. */
-		if (lp->tries > 1)
+	switch (r->element[0]->integer) {
+	case 4:
+		if (r->elements != 2)
+			return 0;
+		if (person_parse(&lp->person, r->element[1]) == -1)
+			why = "unexpected reply from the route script";
+		else if (++lp->tries >= INTAKE_MAX_TRIES)
+			why = "the person's record kept changing; send it again";
+		else if (lp->tries > 1)
+			/* The first try of a known person is its read; later ones lost a race. */
 			metrics_inc(METRIC_PERSON_RETRIES, 1);
+		break;
+	case 6:
+		/* Asked twice for the plan it was sent: an unexpected reply. */
+		if (r->elements != 1 || lp->with_plan)
+			return 0;
+		lp->with_plan = 1;
+		break;
+	default:
+		return 0;
+	}
+	if (why == NULL) {
 		if (intake_route(lp) == 0)
 			return 1;
 		why = "not connected or too busy";
@@ -237,33 +255,6 @@ intake_stale(struct intake_lead *lp, const redisReply *r)
 		lp->simulated(lp->done_arg, NULL, why);
 	else
 		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, why);
-	lp->done = NULL;
-	lp->simulated = NULL;
-	intake_lead_free(lp);
-	return 1;
-}
-
-/*
- * The script has not seen the plan of the lead's rule ({6}: it keeps the
- * plans it parsed, and a new one comes each time the config or the working
- * hours change, or Redis loads the library again): send the lead again with
- * the plan itself. True when that is under way or the caller was told why
- * not (lp->done then NULL).
- */
-static int
-intake_plan_wanted(struct intake_lead *lp, const redisReply *r)
-{
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 1 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 6 ||
-	    lp->with_plan)
-		return 0;
-	lp->with_plan = 1;
-	if (intake_route(lp) == 0)
-		return 1;
-	if (lp->dry)
-		lp->simulated(lp->done_arg, NULL, "not connected or too busy");
-	else
-		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, "not connected or too busy");
 	lp->done = NULL;
 	lp->simulated = NULL;
 	intake_lead_free(lp);
@@ -283,7 +274,7 @@ intake_on_routed(const struct store_reply *reply, void *arg)
 		lp->done(lp->done_arg, INTAKE_UNAVAILABLE, NULL, reply->err);
 		goto out;
 	}
-	if (intake_stale(lp, r) || intake_plan_wanted(lp, r))
+	if (intake_again(lp, r))
 		return;		/* sent again (with the person as it is, or the plan), or told why not */
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
 	    (r->element[0]->integer == 1 && r->elements < 8) ||
@@ -754,7 +745,7 @@ intake_on_simulated(const struct store_reply *reply, void *arg)
 	const redisReply *r = reply->raw;
 	struct lead_view v;
 
-	if (reply->err == NULL && (intake_stale(lp, r) || intake_plan_wanted(lp, r)))
+	if (reply->err == NULL && intake_again(lp, r))
 		return;
 	if (reply->err != NULL || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 8) {
 		lp->simulated(lp->done_arg, NULL,
