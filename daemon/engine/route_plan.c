@@ -91,8 +91,8 @@ route_plan_clocks(struct store_args *a, const struct conf *conf)
 /*
  * The plan's arguments, as route_plan_read in route_plan.lua reads them: the
  * sticky window (ms, 0: off), the reps' facts (candidates_facts; '' unless a
- * sticky or account owner may need them), the queue pool ('' to nurture) and
- * its open-lead cap, the targets (their count, then each: 'pool', id, cap,
+ * sticky or account owner may need them), the queue pool ('' to nurture),
+ * the targets (their count, then each: 'pool', id, cap,
  * candidates | 'rep', its six values | 'owner'), then the clock plan.
  */
 static void
@@ -108,7 +108,6 @@ route_plan_build(struct store_args *a, const struct conf *conf, const struct con
 	store_args_add_int(a, conf->leads.sticky_window_ms);
 	store_args_add(a, need_facts ? candidates_facts(conf, now_ms) : "");
 	store_args_add(a, rule->nurture ? "" : rule->queue->id);
-	store_args_add_int(a, rule->nurture ? 0 : (int64_t)rule->queue->max_open);
 	store_args_add_int(a, (int64_t)rule->ntargets);
 	for (i = 0; i < rule->ntargets; i++) {
 		const struct conf_target *t = &rule->targets[i];

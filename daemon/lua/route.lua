@@ -44,7 +44,8 @@ local ndurs = tonumber(ARGV[i + 2])
 local durs = { unpack(ARGV, i + 3, i + 2 + ndurs) }
 local plan = route_plan(ARGV[i + 3 + ndurs], i + 4 + ndurs)
 if not plan then return { 6 } end
-local sticky_ms, sticky_s, facts, queue = plan.sticky_ms, plan.sticky_s, plan.facts, plan.queue
+-- The sticky window (ms as text; '0': off).
+local sticky, facts, queue = plan.sticky, plan.facts, plan.queue
 
 local id, idem, fp, sla_json, rule = ARGV[4], ARGV[5], ARGV[6], ARGV[8], ARGV[9]
 local dry = ARGV[10] == '1'
@@ -100,7 +101,7 @@ local function decide_owner()
 
   -- Sticky: a contact whose previous lead had an owner (still open, or
   -- closed and back) goes to that owner.
-  if queue ~= '' and contact ~= '' and sticky_ms > 0 then
+  if queue ~= '' and contact ~= '' and sticky ~= '0' then
     local prev = redis.call('GET', key('contact', contact))
     local h = prev and redis.call('HMGET', P .. ':lead:' .. prev, 'status', 'owner', 'pool')
     if h and h[1] and h[1] ~= 'queued' and h[1] ~= 'nurture' and h[2] then
@@ -202,8 +203,8 @@ if join ~= '' and not dry then
     push_opt(evs[#evs], 'stage', stage)
     clock_events = { 'received', status }
     ctx = { owner = owner and owner.id or nil, pool = pool, sla = sla }
-    if contact ~= '' and sticky_ms > 0 then
-      redis.call('SET', key('contact', contact), join, 'PX', sticky_s)
+    if contact ~= '' and sticky ~= '0' then
+      redis.call('SET', key('contact', contact), join, 'PX', sticky)
     end
   elseif restart and cur_owner and (join_status == 'assigned' or join_status == 'touched') then
     -- Higher intent on a worked lead asks for a new first touch.
@@ -324,8 +325,8 @@ end
 -- Retention: the record expires; its person's record finds it for erasure until then.
 redis.call('PEXPIRE', lk, retention_ms)
 index_company(id, attr_value('company_ix'), NOW)
-if status ~= 'nurture' and contact ~= '' and sticky_ms > 0 then
-  redis.call('SET', key('contact', contact), id, 'PX', sticky_s)
+if status ~= 'nurture' and contact ~= '' and sticky ~= '0' then
+  redis.call('SET', key('contact', contact), id, 'PX', sticky)
 end
 if #deadlines > 0 then redis.call('ZADD', K_DEADLINES, unpack(deadlines)) end
 return { 1, status, NOW, owner and owner.id or '', pool, text, clocks, NEXT_DEADLINE or 0, pid }

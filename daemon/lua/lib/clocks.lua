@@ -156,12 +156,13 @@ local function clock_plan_read(i)
   for k = 1, n do
     local j = i + 8 * (k - 1)
     plan[k] = { name = ARGV[j + 1], start = ARGV[j + 2], stops = ARGV[j + 3],
+      -- The duration as text (for its JSON) and as a number (for the due time).
       dur = ARGV[j + 4], dur_n = tonumber(ARGV[j + 4]), pool_durs = ARGV[j + 5], cal = ARGV[j + 6],
       calendar = ARGV[j + 7], remind = ARGV[j + 8] == '0' and 0 or tonumber(ARGV[j + 8]) }
   end
-  local own = i + 1 + 8 * n
-  plan.rep_cals, plan.pool_cals = ARGV[own], ARGV[own + 1]
-  return plan, own + 2
+  local cals = i + 1 + 8 * n
+  plan.rep_cals, plan.pool_cals = ARGV[cals], ARGV[cals + 1]
+  return plan, cals + 2
 end
 
 -- The value of id in a ',id=value,…' list, or nil.

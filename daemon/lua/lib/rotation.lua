@@ -98,21 +98,25 @@ local function pick_rep(pool, cands, pool_max_open, dry)
   return c, reasons
 end
 
--- Candidates as the route script receives them: ARGV[i] is their count, then
--- six values each. Returns the list and the index after them; a candidate's
--- weight is text (Lua turns it into a number where it divides).
+-- One candidate from its six values at ARGV[i] (see pick_rep); its weight
+-- stays text (Lua turns it into a number where a pick divides by it).
+local function read_candidate(i)
+  -- Numbers only where they are not the usual 0 and 1: Redis's Lua parses
+  -- a number with strtod, which costs more than the rest of this.
+  return { id = ARGV[i], weight = ARGV[i + 1],
+    max_open = ARGV[i + 2] == '0' and 0 or tonumber(ARGV[i + 2]),
+    max_day = ARGV[i + 3] == '0' and 0 or tonumber(ARGV[i + 3]), day = ARGV[i + 4],
+    hours = ARGV[i + 5] == '1' and 1 or tonumber(ARGV[i + 5]) }
+end
+
+-- Candidates as the scripts receive them: ARGV[i] is their count, then six
+-- values each (read_candidate). Returns the list and the index after them.
 local function read_candidates(i)
   local cands = {}
   local n = tonumber(ARGV[i])
   i = i + 1
   for _ = 1, n do
-    -- Numbers only where they are not the usual 0 and 1: Redis's Lua parses
-    -- a number with strtod, which costs more than the rest of this. The
-    -- weight stays text until a pick divides by it.
-    cands[#cands + 1] = { id = ARGV[i], weight = ARGV[i + 1],
-      max_open = ARGV[i + 2] == '0' and 0 or tonumber(ARGV[i + 2]),
-      max_day = ARGV[i + 3] == '0' and 0 or tonumber(ARGV[i + 3]), day = ARGV[i + 4],
-      hours = ARGV[i + 5] == '1' and 1 or tonumber(ARGV[i + 5]) }
+    cands[#cands + 1] = read_candidate(i)
     i = i + 6
   end
   return cands, i

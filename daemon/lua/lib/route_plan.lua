@@ -16,15 +16,13 @@ local ROUTE_PLANS_MAX = 1024
 
 -- The plan's arguments from ARGV[i]: the sticky window (ms, 0: off), the
 -- reps' facts (',id:in_hours:max_open:max_day:day,…'; '' when not needed),
--- the queue pool ('' to nurture) and its open-lead cap, the number of
--- targets, then each: 'pool', id, cap, candidates (read_candidates) | 'rep',
--- id, weight, max_open, max_day, day, in_hours | 'owner'; then the clock plan
+-- the queue pool ('' to nurture), the number of targets, then each: 'pool', id, cap, candidates (read_candidates) | 'rep',
+-- its six values (read_candidate) | 'owner'; then the clock plan
 -- (clock_plan_read).
 local function route_plan_read(i)
-  local plan = { sticky_ms = tonumber(ARGV[i]), sticky_s = ARGV[i], facts = ARGV[i + 1], queue = ARGV[i + 2],
-    queue_cap = tonumber(ARGV[i + 3]) }
+  local plan = { sticky = ARGV[i], facts = ARGV[i + 1], queue = ARGV[i + 2] }
   local targets = {}
-  i = i + 5
+  i = i + 4
   for k = 1, tonumber(ARGV[i - 1]) do
     local kind = ARGV[i]
     if kind == 'pool' then
@@ -32,9 +30,7 @@ local function route_plan_read(i)
       t.cands, i = read_candidates(i + 3)
       targets[k] = t
     elseif kind == 'rep' then
-      targets[k] = { kind = kind, rep = { id = ARGV[i + 1], weight = tonumber(ARGV[i + 2]),
-        max_open = tonumber(ARGV[i + 3]), max_day = tonumber(ARGV[i + 4]), day = ARGV[i + 5],
-        hours = tonumber(ARGV[i + 6]) } }
+      targets[k] = { kind = kind, rep = read_candidate(i + 1) }
       i = i + 7
     else
       targets[k] = { kind = kind }
