@@ -43,6 +43,12 @@ class RedisBreakdownTest(DaemonTestCase):
         # Logging is back to Redis's default once read.
         self.assertEqual(self.redis.cmd("CONFIG", "GET", "slowlog-log-slower-than")[1], "10000")
 
+    def test_no_redis_is_an_error_that_says_where(self):
+        p = subprocess.run([sys.executable, TOOL, "--port", "1"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("cannot reach Redis at 127.0.0.1:1", p.stderr)
+
     def test_nothing_logged_is_an_error_that_says_so(self):
         self.assertEqual(self.tool("--start")[0], 0)
         rc, out, err = self.tool("--prefix", "lr")
