@@ -119,8 +119,8 @@ main_reload(struct server *srv)
 	conf_diags_free(&diags);
 	if (strcmp(conf->listen.text, old->listen.text) != 0)
 		log_warn("config_needs_restart", "key=listen running=%s", old->listen.text);
-	if (strcmp(conf->redis.url, old->redis.url) != 0)
-		log_warn("config_needs_restart", "key=redis.url");
+	if (!conf_redis_same_server(&conf->redis, &old->redis))
+		log_warn("config_needs_restart", "key=redis (url, sentinels, master_name or a password)");
 	if (strcmp(conf->redis.prefix, old->redis.prefix) != 0)
 		log_warn("config_needs_restart", "key=redis.prefix running=%s", old->redis.prefix);
 	if (conf->http.max_connections != old->http.max_connections ||

@@ -90,6 +90,8 @@ conf_load_string(const char *text, size_t len, const char *name, struct conf **o
 	/* Checks across sections: conditions (rules, scoring) against sources. */
 	if (diags->nerrors == 0)
 		conf_check_fields(&ctx);
+	if (diags->nerrors == 0)
+		conf_check_redis(&ctx);
 	ytree_free(root);
 done:
 	cond_uses_free(&ctx.uses);
@@ -156,12 +158,7 @@ conf_free(struct conf *c)
 	conf_free_contract(c);
 	conf_free_review(c);
 	conf_free_routing(c);
-	free(c->redis.url);
-	free(c->redis.host);
-	free(c->redis.unix_path);
-	free(c->redis.username);
-	free(c->redis.password);
-	free(c->redis.prefix);
+	conf_free_redis(c);
 	free(c->listen.text);
 	free(c->listen.host);
 	free(c->health_listen.text);

@@ -56,6 +56,19 @@ extern const size_t conf_nkeys;
 /* The walker (conf_walk.c): every default, then the file's keys and sections. */
 void conf_apply_defaults(struct conf_ctx *ctx);
 void conf_walk_root(struct conf_ctx *ctx, const struct ynode *root);
+/* Addresses, shared by the walker and the sections that name hosts. */
+int conf_parse_ip(const char *s, char **out);
+int conf_parse_port(const char *s, int allow_zero, int *port);
+int conf_split_hostport(const char *s, char **host, char **port);
+
+/* The Redis connection (conf_redis.c): the URL, Sentinel, credentials, replication wait. */
+void conf_parse_redis_url(struct conf_ctx *ctx, const char *s, int line, const char *path);
+void conf_parse_redis_sentinels(struct conf_ctx *ctx, const struct ynode *list);
+void conf_parse_redis_master_name(struct conf_ctx *ctx, const struct ynode *node);
+void conf_parse_redis_password(struct conf_ctx *ctx, const struct ynode *node);
+void conf_parse_redis_sentinel_password(struct conf_ctx *ctx, const struct ynode *node);
+void conf_check_redis(struct conf_ctx *ctx);
+void conf_free_redis(struct conf *c);
 
 /* Sections in conf_routing.c (calendars, reps, pools, accounts, territories, scoring, rules). */
 void conf_parse_calendars(struct conf_ctx *ctx, const struct ynode *list);

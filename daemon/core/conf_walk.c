@@ -30,7 +30,8 @@ conf_find_key(const char *path)
 	return NULL;
 }
 
-static int
+/* A numeric IP address (or localhost), copied to out: 0, or -1. */
+int
 conf_parse_ip(const char *s, char **out)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
@@ -43,7 +44,8 @@ conf_parse_ip(const char *s, char **out)
 	return 0;
 }
 
-static int
+/* A port number (0 only when allowed): 0, or -1. */
+int
 conf_parse_port(const char *s, int allow_zero, int *port)
 {
 	char *end;
@@ -60,7 +62,7 @@ conf_parse_port(const char *s, int allow_zero, int *port)
 }
 
 /* Split "host:port", "[v6]:port" or ":port" into its parts. */
-static int
+int
 conf_split_hostport(const char *s, char **host, char **port)
 {
 	const char *colon;
@@ -107,84 +109,6 @@ conf_parse_listen(struct conf_ctx *ctx, struct conf_addr *addr, const char *s, i
 	free(addr->text);
 	addr->text = xstrdup(s);
 out:
-	free(host);
-	free(port);
-}
-
-static void
-conf_parse_redis_url(struct conf_ctx *ctx, const char *s, int line, const char *path)
-{
-	struct conf_redis *r = &ctx->conf->redis;
-	char *rest = NULL, *host = NULL, *port = NULL, *at, *slash, *q;
-
-	free(r->host);
-	free(r->unix_path);
-	free(r->username);
-	free(r->password);
-	free(r->url);
-	r->host = r->unix_path = r->username = r->password = NULL;
-	r->url = xstrdup(s);
-	r->port = 6379;
-	r->db = 0;
-
-	if (strncmp(s, "unix://", 7) == 0) {
-		rest = xstrdup(s + 7);
-		if ((q = strchr(rest, '?')) != NULL) {
-			*q++ = '\0';
-			if (strncmp(q, "db=", 3) != 0 || conf_parse_port(q + 3, 1, &r->db) == -1) {
-				conf_error(ctx, line, path, "bad query \"%s\": only db=N is allowed", q);
-				goto out;
-			}
-		}
-		if (rest[0] != '/') {
-			conf_error(ctx, line, path, "expected an absolute socket path, as in unix:///run/redis/redis.sock");
-			goto out;
-		}
-		r->unix_path = xstrdup(rest);
-		goto out;
-	}
-	if (strncmp(s, "redis://", 8) != 0) {
-		conf_error(ctx, line, path,
-		    "expected redis://HOST:PORT/DB or unix:///PATH, got \"%s\"", s);
-		goto out;
-	}
-	rest = xstrdup(s + 8);
-	if ((at = strrchr(rest, '@')) != NULL) {
-		char *colon;
-
-		*at = '\0';
-		if ((colon = strchr(rest, ':')) != NULL) {
-			*colon = '\0';
-			r->password = xstrdup(colon + 1);
-		}
-		if (rest[0] != '\0')
-			r->username = xstrdup(rest);
-		memmove(rest, at + 1, strlen(at + 1) + 1);
-	}
-	if ((slash = strchr(rest, '/')) != NULL) {
-		*slash = '\0';
-		if (slash[1] != '\0' && (conf_parse_port(slash + 1, 1, &r->db) == -1 || r->db > 9999)) {
-			conf_error(ctx, line, path, "bad database number \"%s\"", slash + 1);
-			goto out;
-		}
-	}
-	if (strchr(rest, ':') == NULL || (rest[0] == '[' && strstr(rest, "]:") == NULL)) {
-		char *with_port = xasprintf("%s:6379", rest);
-
-		free(rest);
-		rest = with_port;
-	}
-	if (conf_split_hostport(rest, &host, &port) == -1 ||
-	    conf_parse_port(port, 0, &r->port) == -1) {
-		conf_error(ctx, line, path, "bad HOST:PORT in \"%s\"", s);
-		goto out;
-	}
-	if (conf_parse_ip(host, &r->host) == -1)
-		conf_error(ctx, line, path,
-		    "host \"%s\" must be an IP address or localhost (the daemon never blocks on DNS)",
-		    host);
-out:
-	free(rest);
 	free(host);
 	free(port);
 }

@@ -9,6 +9,19 @@
  * every connection ahead of any FCALL in the same pipeline (a library already
  * there, loaded by another daemon of the same version, is fine).
  *
+ * With Sentinels configured (io/sentinel.c), every (re)connection starts by
+ * asking them where the master is. Whatever the address came from, the
+ * server must say ROLE "master" before the store is up: a failed-over master
+ * comes back as a replica, and writing to it fails. A READONLY error later
+ * (the server was demoted under us) drops the connection and asks again, as
+ * does +switch-master from the Sentinels, which comes first.
+ *
+ * Replication is asynchronous: a master that dies may take its last writes
+ * with it. With redis.wait_replicas, a script whose answer tells someone
+ * outside that a change is kept (a lead taken, a claim whose notifications
+ * go out) is followed in the pipeline by WAIT, and its answer is held until
+ * that many replicas have it (store_acknowledges).
+ *
  * A TCP connection proves little: a frozen Redis (SIGSTOP, a stuck host)
  * still completes the handshake in the kernel. So the store is up only once
  * every setup command has been answered, and the backoff resets only then;
@@ -32,6 +45,7 @@
 
 #include "io/log.h"
 #include "io/metrics.h"
+#include "io/sentinel.h"
 #include "io/store.h"
 #include "io/sysutil.h"
 
@@ -42,6 +56,7 @@
 
 enum store_state {
 	STORE_DOWN,
+	STORE_FINDING,		/* asking the Sentinels where the master is */
 	STORE_CONNECTING,	/* connecting, or connected with setup not yet answered */
 	STORE_UP,
 };
@@ -50,8 +65,9 @@ enum store_cmd_kind {
 	CMD_SCRIPT,
 	CMD_PING,
 	CMD_COMMAND,	/* a plain command from store_command */
-	CMD_SETUP,	/* AUTH, SELECT, FUNCTION LOAD: internal, part of connecting */
+	CMD_SETUP,	/* AUTH, SELECT, ROLE, FUNCTION LOAD: internal, part of connecting */
 	CMD_RELOAD,	/* FUNCTION LOAD again, ahead of a call that found no function */
+	CMD_WAIT,	/* WAIT for replicas, holding the answer of the script before it */
 };
 
 struct store_cmd {
@@ -67,6 +83,9 @@ struct store_cmd {
 	const char		*what;		/* setup and plain commands: for messages */
 	store_cb		*cb;
 	void			*arg;
+	struct store_cmd	*wait;		/* a script's WAIT, when it has one */
+	struct store_cmd	*held;		/* a WAIT's script, when it still waits */
+	redisReply		*answer;	/* the script's answer, kept until its WAIT answers */
 };
 
 struct store {
@@ -75,11 +94,16 @@ struct store {
 	enum store_state	 state;
 
 	struct conf		*conn;		/* where to connect: the config at start (a reference) */
+	struct sentinel		*sentinel;	/* NULL: the URL's address is the master */
+	char			*host;		/* where this connection goes (TCP) */
+	int			 port;
 	char			*anchor;	/* KEYS[1], so cluster clients know the slot */
 	int64_t			 timeout_ms;
 	int64_t			 last_reply;	/* when Redis last answered (ms) */
 	uint64_t		 max_in_flight;
 	uint64_t		 stream_max_len;
+	uint64_t		 wait_replicas;
+	int64_t			 wait_timeout_ms;
 	char			*library;	/* lua_library with its version in */
 	char			*function[SCRIPT_COUNT];	/* <script>_<version> */
 
@@ -230,12 +254,42 @@ store_arm_timer(struct store *s)
 static void
 store_cmd_free(struct store_cmd *cmd)
 {
+	if (cmd->wait != NULL)
+		cmd->wait->held = NULL;
+	if (cmd->answer != NULL)
+		freeReplyObject(cmd->answer);
 	store_args_free(&cmd->head);
 	store_args_free(&cmd->args);
 	free(cmd);
 }
 
 static void store_reply(redisAsyncContext *, void *, void *);
+static void store_send_wait(struct store *, struct store_cmd *);
+
+/*
+ * Scripts whose answer tells someone outside that a change is kept: a lead
+ * acknowledged, a rep's status, a touch or stage, an ack, an erasure, and
+ * the SLA claim, whose notifications go out once it answers (so a claim
+ * lost in a failover cannot open the same escalation twice).
+ */
+static int
+store_acknowledges(enum script_id id)
+{
+	switch (id) {
+	case SCRIPT_ROUTE:
+	case SCRIPT_DRAIN:
+	case SCRIPT_REP_STATUS:
+	case SCRIPT_TOUCH:
+	case SCRIPT_SLA_CLAIM:
+	case SCRIPT_ACCOUNTS:
+	case SCRIPT_ESC_ACK:
+	case SCRIPT_STAGE:
+	case SCRIPT_ERASE:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 /*
  * Hand a command to hiredis: the arguments are already RESP, so this is a
@@ -279,7 +333,58 @@ store_send(struct store *s, struct store_cmd *cmd)
 	TAILQ_INSERT_TAIL(&s->pending, cmd, entry);
 	if (s->npending++ == 0)
 		store_arm_timer(s);
+	if (cmd->kind == CMD_SCRIPT && s->wait_replicas > 0 && store_acknowledges(cmd->script))
+		store_send_wait(s, cmd);
 	return 0;
+}
+
+/*
+ * WAIT right behind the script, on the same connection: Redis answers it once
+ * wait_replicas replicas have everything sent before it (so one WAIT covers
+ * every script ahead of it in a busy pipeline), or at wait_timeout.
+ */
+static void
+store_send_wait(struct store *s, struct store_cmd *cmd)
+{
+	struct store_cmd *w = xcalloc(1, sizeof(*w));
+
+	if (cmd->wait != NULL)
+		cmd->wait->held = NULL;		/* sent again (a reload): the new WAIT counts */
+	w->store = s;
+	w->kind = CMD_WAIT;
+	w->what = "WAIT";
+	w->held = cmd;
+	store_args_add(&w->args, "WAIT");
+	store_args_add_int(&w->args, (int64_t)s->wait_replicas);
+	store_args_add_int(&w->args, s->wait_timeout_ms);
+	cmd->wait = w;
+	if (store_send(s, w) == -1) {
+		cmd->wait = NULL;
+		store_cmd_free(w);
+	}
+}
+
+/* A deep copy of a reply, freed by freeReplyObject like hiredis's own. */
+static redisReply *
+store_reply_copy(const redisReply *r)
+{
+	redisReply *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	c->type = r->type;
+	c->integer = r->integer;
+	c->len = r->len;
+	if (r->str != NULL) {
+		c->str = xmalloc(r->len + 1);
+		memcpy(c->str, r->str, r->len + 1);
+	}
+	if (r->element != NULL) {
+		c->elements = r->elements;
+		c->element = xcalloc(r->elements > 0 ? r->elements : 1, sizeof(*c->element));
+		for (i = 0; i < r->elements; i++)
+			c->element[i] = store_reply_copy(r->element[i]);
+	}
+	return c;
 }
 
 static void
@@ -313,6 +418,25 @@ store_setup_reply(struct store *s, struct store_cmd *cmd, redisReply *r)
 {
 	const char *what = cmd->what;
 
+	if (strcmp(what, "ROLE") == 0) {
+		if (r->type == REDIS_REPLY_ERROR) {
+			char q[512];
+
+			/* An ACL may forbid ROLE: READONLY errors still catch a replica. */
+			log_warn("redis_role_unknown", "error=%s", log_quote(r->str, q, sizeof(q)));
+			return;
+		}
+		if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+		    r->element[0]->type == REDIS_REPLY_STRING &&
+		    strcmp(r->element[0]->str, "master") == 0)
+			return;
+		log_error("redis_not_master", "redis=%s:%d role=%s", s->host != NULL ? s->host : "",
+		    s->port, r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+		    r->element[0]->type == REDIS_REPLY_STRING ? r->element[0]->str : "unknown");
+		s->drop_later = "not the master";
+		event_active(s->timer, EV_TIMEOUT, 0);
+		return;
+	}
 	/* Another daemon of this version loaded it first. */
 	if (r->type == REDIS_REPLY_ERROR && strcmp(what, "FUNCTION LOAD") == 0 &&
 	    strstr(r->str, "already exists") != NULL)
@@ -361,14 +485,82 @@ store_error_line(const struct store_cmd *cmd, const char *err)
 	return line > 0 ? (int)line : 0;
 }
 
+/* Hand a reply to the command's callback, as an error, JSON or raw. */
+static void
+store_deliver(struct store_cmd *cmd, const redisReply *r)
+{
+	json_t *json;
+	json_error_t jerr;
+
+	if (r->type == REDIS_REPLY_ERROR && cmd->kind == CMD_SCRIPT) {
+		char q[512];
+
+		metrics_inc(METRIC_REDIS_ERRORS, 1);
+		log_error("redis_error", "script=%s line=%d error=%s", scripts[cmd->script].name,
+		    store_error_line(cmd, r->str), log_quote(r->str, q, sizeof(q)));
+		store_finish(cmd, r->str, NULL, r);
+	} else if (r->type == REDIS_REPLY_ERROR) {
+		char q[512];
+
+		metrics_inc(METRIC_REDIS_ERRORS, 1);
+		log_error("redis_error", "%s=%s error=%s",
+		    cmd->kind == CMD_COMMAND ? "command" : "ping",
+		    cmd->kind == CMD_COMMAND ? cmd->what : "ping",
+		    log_quote(r->str, q, sizeof(q)));
+		store_finish(cmd, r->str, NULL, r);
+	} else if (cmd->kind == CMD_SCRIPT && r->type == REDIS_REPLY_STRING) {
+		if ((json = json_loadb(r->str, r->len, JSON_DECODE_ANY, &jerr)) == NULL) {
+			metrics_inc(METRIC_REDIS_ERRORS, 1);
+			log_error("redis_bad_reply", "script=%s", scripts[cmd->script].name);
+			store_finish(cmd, "bad reply from script", NULL, r);
+		} else {
+			store_finish(cmd, NULL, json, r);
+			json_decref(json);
+		}
+	} else {
+		store_finish(cmd, NULL, NULL, r);
+	}
+}
+
+/*
+ * WAIT answered with the number of replicas that have everything before it:
+ * enough, and the script it held is answered; too few, and its caller hears
+ * "unavailable" (a 503 to retry: the change is on the master, and a retry
+ * with the same idempotency key is answered from it once replicated).
+ */
+static void
+store_wait_reply(struct store *s, struct store_cmd *w, const redisReply *r)
+{
+	struct store_cmd *cmd = w->held;
+	char why[160];
+
+	if (cmd == NULL || cmd->answer == NULL) {
+		store_cmd_free(w);
+		return;
+	}
+	if (r->type == REDIS_REPLY_INTEGER && (uint64_t)r->integer >= s->wait_replicas) {
+		store_deliver(cmd, cmd->answer);
+	} else {
+		metrics_inc(METRIC_REDIS_ERRORS, 1);
+		snprintf(why, sizeof(why), "%lld of %llu replicas acknowledged within %lldms",
+		    r->type == REDIS_REPLY_INTEGER ? (long long)r->integer : -1LL,
+		    (unsigned long long)s->wait_replicas, (long long)s->wait_timeout_ms);
+		log_warn("redis_not_replicated", "script=%s replicas=%lld wanted=%llu",
+		    scripts[cmd->script].name,
+		    r->type == REDIS_REPLY_INTEGER ? (long long)r->integer : -1LL,
+		    (unsigned long long)s->wait_replicas);
+		store_finish(cmd, "unavailable", NULL, NULL);
+	}
+	store_cmd_free(cmd);	/* unlinks w */
+	store_cmd_free(w);
+}
+
 static void
 store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 {
 	struct store_cmd *cmd = privdata;
 	struct store *s = cmd->store;
 	redisReply *r = rv;
-	json_t *json = NULL;
-	json_error_t jerr;
 
 	TAILQ_REMOVE(&s->pending, cmd, entry);
 	s->npending--;
@@ -379,7 +571,15 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 		/* The connection is going away; nothing new may be sent on it. */
 		if (s->state == STORE_UP)
 			s->state = STORE_DOWN;
-		if (cmd->kind != CMD_SETUP && cmd->kind != CMD_RELOAD) {
+		if (cmd->kind == CMD_WAIT && cmd->held != NULL) {
+			struct store_cmd *held = cmd->held;
+
+			/* Its script answered, but no replica was seen to have it. */
+			metrics_inc(METRIC_REDIS_ERRORS, 1);
+			store_finish(held, s->drop_reason != NULL ? s->drop_reason : "unavailable",
+			    NULL, NULL);
+			store_cmd_free(held);
+		} else if (cmd->kind != CMD_SETUP && cmd->kind != CMD_RELOAD && cmd->kind != CMD_WAIT) {
 			metrics_inc(METRIC_REDIS_ERRORS, 1);
 			store_finish(cmd, s->drop_reason != NULL ? s->drop_reason : "unavailable", NULL, NULL);
 		}
@@ -418,34 +618,32 @@ store_reply(redisAsyncContext *ac, void *rv, void *privdata)
 		store_cmd_free(cmd);
 		goto out;
 	}
-	if (r->type == REDIS_REPLY_ERROR && cmd->kind == CMD_SCRIPT) {
-		char q[512];
-
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "READONLY", 8) == 0) {
+		/*
+		 * The server was made a replica under us (a failover): nothing sent
+		 * here can succeed. The caller hears "unavailable" (a 503 to retry);
+		 * the connection goes, and the next one asks where the master is.
+		 */
 		metrics_inc(METRIC_REDIS_ERRORS, 1);
-		log_error("redis_error", "script=%s line=%d error=%s", scripts[cmd->script].name,
-		    store_error_line(cmd, r->str), log_quote(r->str, q, sizeof(q)));
-		store_finish(cmd, r->str, NULL, r);
-	} else if (r->type == REDIS_REPLY_ERROR) {
-		char q[512];
-
-		metrics_inc(METRIC_REDIS_ERRORS, 1);
-		log_error("redis_error", "%s=%s error=%s",
-		    cmd->kind == CMD_COMMAND ? "command" : "ping",
-		    cmd->kind == CMD_COMMAND ? cmd->what : "ping",
-		    log_quote(r->str, q, sizeof(q)));
-		store_finish(cmd, r->str, NULL, r);
-	} else if (cmd->kind == CMD_SCRIPT && r->type == REDIS_REPLY_STRING) {
-		if ((json = json_loadb(r->str, r->len, JSON_DECODE_ANY, &jerr)) == NULL) {
-			metrics_inc(METRIC_REDIS_ERRORS, 1);
-			log_error("redis_bad_reply", "script=%s", scripts[cmd->script].name);
-			store_finish(cmd, "bad reply from script", NULL, r);
-		} else {
-			store_finish(cmd, NULL, json, r);
-			json_decref(json);
+		if (s->drop_later == NULL) {
+			log_warn("redis_readonly", "redis=%s:%d", s->host != NULL ? s->host : "", s->port);
+			s->drop_later = "the server is a replica now";
+			event_active(s->timer, EV_TIMEOUT, 0);
 		}
-	} else {
-		store_finish(cmd, NULL, NULL, r);
+		store_finish(cmd, "unavailable", NULL, NULL);
+		store_cmd_free(cmd);
+		goto out;
 	}
+	if (cmd->kind == CMD_WAIT) {
+		store_wait_reply(s, cmd, r);
+		goto out;
+	}
+	if (cmd->wait != NULL && r->type != REDIS_REPLY_ERROR) {
+		/* Answered once its WAIT is: the reply goes when this callback returns. */
+		cmd->answer = store_reply_copy(r);
+		goto out;
+	}
+	store_deliver(cmd, r);
 	store_cmd_free(cmd);
 out:
 	if (s->stopping && s->npending == 0 && s->ac != NULL && s->state == STORE_UP)
@@ -501,8 +699,10 @@ store_mark_up(struct store *s)
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
 	if (s->connections++ > 0)
 		metrics_inc(METRIC_REDIS_RECONNECTS, 1);
-	log_info("redis_connected", "redis=%s", s->conn->redis.unix_path != NULL ?
-	    s->conn->redis.unix_path : s->conn->redis.host);
+	if (s->conn->redis.unix_path != NULL)
+		log_info("redis_connected", "redis=%s", s->conn->redis.unix_path);
+	else
+		log_info("redis_connected", "redis=%s:%d", s->host, s->port);
 	store_arm_timer(s);
 	if (s->on_connect != NULL)
 		s->on_connect(s->on_connect_arg);
@@ -549,15 +749,16 @@ store_queue_internal(struct store *s, enum store_cmd_kind kind, const char *what
 	return -1;
 }
 
+/* Connect to host:port (or the URL's socket), setup commands pipelined. */
 static void
-store_connect(struct store *s)
+store_connect_to(struct store *s)
 {
 	const struct conf_redis *r = &s->conn->redis;
 	struct store_args a = { 0 };
 	redisAsyncContext *ac;
 
 	ac = r->unix_path != NULL ? redisAsyncConnectUnix(r->unix_path) :
-	    redisAsyncConnect(r->host, r->port);
+	    redisAsyncConnect(s->host, s->port);
 	if (ac == NULL || ac->err) {
 		char q[256];
 
@@ -590,8 +791,67 @@ store_connect(struct store *s)
 		store_args_add_int(&a, r->db);
 		store_queue_internal(s, CMD_SETUP, "SELECT", &a);
 	}
+	/* Before the library: a replica would refuse FUNCTION LOAD with a vaguer error. */
+	store_args_add(&a, "ROLE");
+	store_queue_internal(s, CMD_SETUP, "ROLE", &a);
 	store_library_load(s, CMD_SETUP);
 	store_arm_timer(s);
+}
+
+/* The Sentinels answered (or none did): connect there, or try again later. */
+static void
+store_on_master_found(const char *host, int port, const char *why, void *arg)
+{
+	struct store *s = arg;
+
+	if (s->state != STORE_FINDING || s->stopping)
+		return;
+	s->state = STORE_DOWN;
+	if (host == NULL) {
+		log_warn("redis_master_unknown", "master=%s error=\"%s\" retry_in_ms=%lld",
+		    s->conn->redis.master_name, why, (long long)s->backoff_ms);
+		store_schedule_reconnect(s);
+		return;
+	}
+	free(s->host);
+	s->host = xstrdup(host);
+	s->port = port;
+	store_connect_to(s);
+}
+
+/*
+ * The Sentinels switched the master. Whatever the store was doing (up on the
+ * old master, waiting to retry a dead one), it goes to the new one now.
+ */
+static void
+store_on_switch(const char *host, int port, void *arg)
+{
+	struct store *s = arg;
+
+	if (s->stopping || (s->ac != NULL && s->host != NULL && strcmp(s->host, host) == 0 &&
+	    s->port == port))
+		return;
+	s->backoff_ms = STORE_BACKOFF_MIN_MS;
+	if (s->ac != NULL) {
+		store_drop(s, "unavailable");	/* schedules the reconnect */
+		return;
+	}
+	if (s->state == STORE_DOWN) {
+		evtimer_del(s->retry);
+		store_connect(s);
+	}
+}
+
+/* (Re)connect: with Sentinels, ask them first where the master is. */
+static void
+store_connect(struct store *s)
+{
+	if (s->sentinel == NULL) {
+		store_connect_to(s);
+		return;
+	}
+	s->state = STORE_FINDING;
+	sentinel_find_master(s->sentinel, store_on_master_found, s);
 }
 
 /* Tear the connection down now; commands in flight fail with reason. */
@@ -674,6 +934,12 @@ store_new(struct event_base *base, struct conf *conf)
 	TAILQ_INIT(&s->pending);
 	s->conn = conf_ref(conf);
 	s->anchor = xasprintf("%s:seq", conf->redis.prefix);
+	if (conf->redis.host != NULL)
+		s->host = xstrdup(conf->redis.host);
+	s->port = conf->redis.port;
+	if (conf->redis.nsentinels > 0)
+		s->sentinel = sentinel_new(base, &conf->redis, conf->redis.timeout_ms,
+		    store_on_switch, s);
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
 	s->timer = evtimer_new(base, store_on_timer, s);
 	s->retry = evtimer_new(base, store_on_retry, s);
@@ -688,12 +954,16 @@ store_configure(struct store *s, const struct conf *conf)
 {
 	s->timeout_ms = conf->redis.timeout_ms;
 	s->max_in_flight = conf->redis.max_in_flight;
+	s->wait_replicas = conf->redis.wait_replicas;
+	s->wait_timeout_ms = conf->redis.wait_timeout_ms;
 	s->stream_max_len = conf->events.max_len;
 }
 
 void
 store_start(struct store *s)
 {
+	if (s->sentinel != NULL)
+		sentinel_watch(s->sentinel);
 	store_connect(s);
 }
 
@@ -804,6 +1074,8 @@ void
 store_stop(struct store *s, void (*done)(void *), void *arg)
 {
 	s->stopping = 1;
+	if (s->sentinel != NULL)
+		sentinel_stop(s->sentinel);
 	s->stop_done = done;
 	s->stop_arg = arg;
 	evtimer_del(s->retry);
@@ -839,6 +1111,8 @@ store_free(struct store *s)
 	event_free(s->timer);
 	event_free(s->retry);
 	event_free(s->flush);
+	sentinel_free(s->sentinel);
+	free(s->host);
 	conf_unref(s->conn);
 	free(s->anchor);
 	free(s->library);

@@ -375,6 +375,12 @@ struct conf_grade_sla {
 	struct conf_sla			 sla;
 };
 
+/* A Sentinel's address. */
+struct conf_sentinel {
+	char		*host;		/* numeric IP */
+	int		 port;
+};
+
 struct conf_redis {
 	char		*url;
 	char		*host;		/* numeric IP; NULL when unix_path is set */
@@ -386,6 +392,14 @@ struct conf_redis {
 	char		*prefix;
 	int64_t		 timeout_ms;
 	uint64_t	 max_in_flight;
+	/* Sentinel: where the master is; the URL then gives only db and credentials. */
+	struct conf_sentinel	*sentinels;
+	size_t		 nsentinels;
+	char		*master_name;
+	char		*sentinel_password;	/* NULL: the Sentinels ask for none */
+	/* Acknowledge a lead once this many replicas have it (WAIT); 0: on the master alone. */
+	uint64_t	 wait_replicas;
+	int64_t		 wait_timeout_ms;
 };
 
 /* An address to listen on. */
@@ -602,6 +616,9 @@ int conf_load_string(const char *text, size_t len, const char *name,
     struct conf **out, struct conf_diags *diags);
 
 /* References: a request started under one config keeps it until it ends. */
+/* Whether two configs reach Redis the same way (address, Sentinels, credentials). */
+int conf_redis_same_server(const struct conf_redis *a, const struct conf_redis *b);
+
 struct conf *conf_ref(struct conf *conf);
 void conf_unref(struct conf *conf);
 
