@@ -21,6 +21,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/adapters/libevent.h>
 
+#include "leadroute/sentinel_msg.h"
 #include "leadroute/util.h"
 
 #include "io/log.h"
@@ -178,8 +179,8 @@ sentinel_ask_on_reply(redisAsyncContext *ac, void *rv, void *priv)
 	struct sentinel *sn = ac->data;
 	redisReply *r = rv;
 	struct sentinel_addr first;
-	char *end, host[64];
-	long port;
+	char host[SENTINEL_HOST_MAX];
+	int port;
 
 	if (ac != sn->ask_ac || r == NULL)
 		return;
@@ -193,20 +194,19 @@ sentinel_ask_on_reply(redisAsyncContext *ac, void *rv, void *priv)
 	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING ||
-	    r->element[0]->len >= sizeof(host) ||
-	    (port = strtol(r->element[1]->str, &end, 10)) <= 0 || port > 65535 || *end != '\0') {
+	    sentinel_msg_addr(r->element[0]->str, r->element[0]->len, r->element[1]->str,
+	    r->element[1]->len, host, &port) == -1) {
 		sentinel_ask_close(sn);
-		sentinel_ask_next(sn, r->type == REDIS_REPLY_NIL ?
-		    "does not know the master's name" : "gave no address");
+		sentinel_ask_next(sn, r->type == REDIS_REPLY_NIL ? "does not know the master's name" :
+		    "gave no address as IP and port (host names are never looked up)");
 		return;
 	}
-	memcpy(host, r->element[0]->str, r->element[0]->len + 1);
 	sentinel_ask_close(sn);
 	/* The next ask starts with the Sentinel that answered. */
 	first = sn->addr[sn->ask_index];
 	memmove(&sn->addr[1], &sn->addr[0], sn->ask_index * sizeof(*sn->addr));
 	sn->addr[0] = first;
-	sentinel_ask_finish(sn, host, (int)port, NULL);
+	sentinel_ask_finish(sn, host, port, NULL);
 }
 
 /* Ask Sentinel ask_index, or the ones after it, or give up when none is left. */
@@ -331,9 +331,8 @@ sentinel_watch_on_message(redisAsyncContext *ac, void *rv, void *priv)
 {
 	struct sentinel *sn = ac->data;
 	redisReply *r = rv;
-	char name[80], host[64], text[512];
-	char *word[5], *save = NULL;
-	int i, port;
+	char name[80], host[SENTINEL_HOST_MAX], q[600];
+	int port;
 
 	if (ac != sn->watch_ac || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
 	    r->element[0]->type != REDIS_REPLY_STRING)
@@ -343,19 +342,18 @@ sentinel_watch_on_message(redisAsyncContext *ac, void *rv, void *priv)
 		    sentinel_name(sn, sn->watch_index % sn->n, name, sizeof(name)), sn->master_name);
 		return;
 	}
-	if (strcmp(r->element[0]->str, "message") != 0 ||
-	    r->element[2]->type != REDIS_REPLY_STRING || r->element[2]->len >= sizeof(text))
+	if (strcmp(r->element[0]->str, "message") != 0 || r->element[2]->type != REDIS_REPLY_STRING)
 		return;
-	memcpy(text, r->element[2]->str, r->element[2]->len + 1);
-	for (i = 0; i < 5; i++)
-		if ((word[i] = strtok_r(i == 0 ? text : NULL, " ", &save)) == NULL)
-			return;
-	if (strcmp(word[0], sn->master_name) != 0 || strlen(word[3]) >= sizeof(host) ||
-	    (port = atoi(word[4])) <= 0 || port > 65535)
+	switch (sentinel_msg_switch(r->element[2]->str, r->element[2]->len, sn->master_name,
+	    host, &port)) {
+	case 1:
+		return;		/* another master's */
+	case -1:
+		log_warn("sentinel_bad_message", "message=%s",
+		    log_quote(r->element[2]->str, q, sizeof(q)));
 		return;
-	snprintf(host, sizeof(host), "%s", word[3]);
-	log_info("sentinel_switch", "master=%s from=%s:%s to=%s:%d", sn->master_name,
-	    word[1], word[2], host, port);
+	}
+	log_info("sentinel_switch", "master=%s to=%s:%d", sn->master_name, host, port);
 	if (sn->on_switch != NULL)
 		sn->on_switch(host, port, sn->switch_arg);
 }

@@ -28,6 +28,7 @@ main(void)
 	srunner_add_suite(sr, scorecard_suite());
 	srunner_add_suite(sr, scorecard_fold_suite());
 	srunner_add_suite(sr, session_suite());
+	srunner_add_suite(sr, sentinel_msg_suite());
 	srunner_add_suite(sr, sig_suite());
 	srunner_add_suite(sr, slack_suite());
 	srunner_add_suite(sr, slack_answer_suite());

@@ -22,6 +22,7 @@ Suite *score_suite(void);
 Suite *scorecard_suite(void);
 Suite *scorecard_fold_suite(void);
 Suite *session_suite(void);
+Suite *sentinel_msg_suite(void);
 Suite *sig_suite(void);
 Suite *slack_suite(void);
 Suite *slack_answer_suite(void);
