@@ -30,6 +30,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -43,11 +44,27 @@ from test_notify import SECRET, Receiver, is_rep_message
 MASTER_NAME = "lr"
 
 
-class Node(Redis):
+class Server(Redis):
+    """A server of the cluster, which may ask for a password."""
+
+    password = None
+
+    def cmd(self, *args):
+        if not self.password:
+            return super().cmd(*args)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(self._encode(["AUTH", self.password]) + self._encode(args))
+            f = s.makefile("rb")
+            self._read(f)
+            return self._read(f)
+
+
+class Node(Server):
     """A redis-server with extra arguments (a replica's replicaof), in its own directory."""
 
-    def __init__(self, tmpdir, name, extra=(), persist=True):
+    def __init__(self, tmpdir, name, extra=(), persist=True, password=None):
         self.extra = list(extra)
+        self.password = password
         os.makedirs(os.path.join(tmpdir, name), exist_ok=True)
         super().__init__(os.path.join(tmpdir, name), persist=persist)
 
@@ -64,12 +81,13 @@ class Node(Redis):
         self.proc = None
 
 
-class Sentinel(Redis):
+class Sentinel(Server):
     """A Sentinel (redis-server --sentinel) watching the master."""
 
-    def __init__(self, tmpdir, name, master_port):
+    def __init__(self, tmpdir, name, master_port, password=None):
         self.master_port = master_port
         self.name = name
+        self.password = password
         os.makedirs(os.path.join(tmpdir, name), exist_ok=True)
         super().__init__(os.path.join(tmpdir, name))
 
@@ -83,6 +101,10 @@ class Sentinel(Redis):
                     "sentinel parallel-syncs %s 1\n" % (
                         self.port, self.dir, MASTER_NAME, self.master_port,
                         MASTER_NAME, MASTER_NAME, MASTER_NAME))
+            if self.password:
+                # The Sentinel's own password, and the one it gives the servers.
+                f.write("requirepass %s\nsentinel auth-pass %s %s\n" % (
+                    self.password, MASTER_NAME, self.password))
         self.proc = subprocess.Popen([REDIS_SERVER, conf, "--sentinel"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(self._ping, what="redis-sentinel to answer PING")
@@ -95,13 +117,16 @@ class Sentinel(Redis):
 class Cluster:
     """Master, replica and three Sentinels that know each other."""
 
-    def __init__(self, tmpdir, replicas=1):
-        self.master = Node(tmpdir, "master")
+    def __init__(self, tmpdir, replicas=1, password=None):
+        auth = ["--requirepass", password, "--masterauth", password] if password else []
+        self.master = Node(tmpdir, "master", auth, password=password)
         self.replicas = [Node(tmpdir, "replica%d" % i, ["--replicaof", "127.0.0.1",
-                                                        str(self.master.port)])
+                                                        str(self.master.port)] + auth,
+                              password=password)
                          for i in range(replicas)]
         self.replica = self.replicas[0]
-        self.sentinels = [Sentinel(tmpdir, "sentinel%d" % i, self.master.port) for i in range(3)]
+        self.sentinels = [Sentinel(tmpdir, "sentinel%d" % i, self.master.port, password)
+                          for i in range(3)]
         for r in self.replicas:
             wait_for(lambda: r.cmd("INFO", "replication").find("master_link_status:up") >= 0,
                      timeout=20, what="the replica to sync")
@@ -240,6 +265,30 @@ class SentinelTest(DaemonTestCase):
         # Written to the new master, which the old one now replicates.
         wait_for(lambda: old.cmd("ROLE")[0] == "slave", timeout=20, what="the old master demoted")
         self.assertEqual(new.cmd("ROLE")[0], "master")
+
+    def test_passwords_from_files(self):
+        self.cluster.stop()
+        self.cluster = Cluster(tempfile.mkdtemp(dir=self.tmp), password="s3cret-pw")
+        self.addCleanup(self.cluster.stop)
+        pw = os.path.join(self.tmp, "redis-password")
+        with open(pw, "w") as f:
+            f.write("s3cret-pw\n")
+        section = self.cluster.redis_section() + (
+            "\n  password: file:%s\n  sentinel_password: file:%s" % (pw, pw))
+        d = Daemon(self.tmp, make_conf(None, redis_url=section), name="with-passwords")
+        self.daemons.append(d)
+        d.start()
+        lead = d.lead(email="pw@example.com", country="DE")
+        self.assertEqual(d.get("/v1/leads/" + lead["id"]).status, 200)
+        wait_for(lambda: d.events("sentinel_watching"), what="the +switch-master subscription")
+        # Without the Sentinels' password no Sentinel answers, and nothing is served.
+        d2 = Daemon(self.tmp, make_conf(None, redis_url=self.cluster.redis_section() + (
+            "\n  password: file:%s" % pw)), name="no-sentinel-password")
+        self.daemons.append(d2)
+        d2.start(wait_redis=False)
+        wait_for(lambda: d2.events("redis_master_unknown"), what="no Sentinel answering")
+        self.assertIn("NOAUTH", " ".join(e.get("error", "") for e in d2.events("sentinel_unreachable")))
+        self.assertEqual(d2.get("/healthz").status, 503)
 
     def test_bad_sentinel_settings_are_refused(self):
         cases = [
