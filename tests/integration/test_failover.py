@@ -210,10 +210,12 @@ class SentinelTest(DaemonTestCase):
 
     def setUp(self):
         self.daemons = []
-        # The replica-waiting failover needs a replica left once the master is gone.
-        replicas = 2 if self._testMethodName.endswith("waiting_for_a_replica") else 1
-        self.cluster = Cluster(tempfile.mkdtemp(dir=self.tmp), replicas)
+        self.cluster = None
+
+    def start_cluster(self, replicas=1, password=None):
+        self.cluster = Cluster(tempfile.mkdtemp(dir=self.tmp), replicas, password)
         self.addCleanup(self.cluster.stop)
+        return self.cluster
 
     def sentinel_daemon(self, wait_replicas=0, extra="", **kw):
         text = make_conf(None, redis_url=self.cluster.redis_section(wait_replicas),
@@ -223,6 +225,7 @@ class SentinelTest(DaemonTestCase):
         return d.start()
 
     def test_finds_the_master_through_the_sentinels(self):
+        self.start_cluster()
         d = self.sentinel_daemon()
         lead = d.lead(email="a@example.com", country="DE")
         self.assertEqual(d.get("/v1/leads/" + lead["id"]).status, 200)
@@ -235,6 +238,7 @@ class SentinelTest(DaemonTestCase):
         wait_for(lambda: d.events("sentinel_watching"), what="the +switch-master subscription")
 
     def test_a_replica_is_never_used(self):
+        self.start_cluster()
         text = make_conf(self.cluster.replica)
         d = Daemon(self.tmp, text, name="on-replica")
         self.daemons.append(d)
@@ -244,9 +248,11 @@ class SentinelTest(DaemonTestCase):
         self.assertEqual(d.get("/healthz").status, 503)
         r = d.post("/v1/leads", {"email": "b@example.com"})
         self.assertEqual(r.status, 503, r)
+        self.assertEqual(r.headers["retry-after"], "1")
         self.assertEqual(self.cluster.replica.cmd("DBSIZE"), 0)
 
     def test_follows_a_switch_while_the_old_master_lives(self):
+        self.start_cluster()
         d = self.sentinel_daemon()
         d.lead(email="before@example.com", country="DE")
         wait_for(lambda: d.events("sentinel_watching"), what="the +switch-master subscription")
@@ -267,9 +273,7 @@ class SentinelTest(DaemonTestCase):
         self.assertEqual(new.cmd("ROLE")[0], "master")
 
     def test_passwords_from_files(self):
-        self.cluster.stop()
-        self.cluster = Cluster(tempfile.mkdtemp(dir=self.tmp), password="s3cret-pw")
-        self.addCleanup(self.cluster.stop)
+        self.start_cluster(password="s3cret-pw")
         pw = os.path.join(self.tmp, "redis-password")
         with open(pw, "w") as f:
             f.write("s3cret-pw\n")
@@ -315,6 +319,8 @@ class SentinelTest(DaemonTestCase):
 
     def kill_the_master(self, wait_replicas):
         """Senders, a kill, the measurements; returns (acked, lost, escalations by lead)."""
+        # Waiting for a replica needs one left once the master is gone.
+        self.start_cluster(replicas=1 + wait_replicas)
         rx = Receiver(skip=is_rep_message)
         self.addCleanup(rx.close)
         d = self.sentinel_daemon(wait_replicas, extra=ESCALATION % (rx.url("/revops"), SECRET),
