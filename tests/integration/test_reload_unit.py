@@ -4,6 +4,8 @@ systemd runs them (stop at the first failure), without needing systemd."""
 
 import os
 import shlex
+import signal
+import socket
 import subprocess
 import time
 
@@ -116,6 +118,51 @@ class UnitReloadTests(DaemonTestCase):
         self.assertEqual(self.d.events("config_reloaded")[0]["previous"], version)
         self.assertNotEqual(self.config_version(), version)
         self.assertEqual(self.reps(), ["ana", "ben", "cy", "dee", "eve"])
+
+
+class NotifyReloadTests(DaemonTestCase):
+    """What the daemon tells systemd around a reload (sd_notify), read from a
+    NOTIFY_SOCKET of the test's own."""
+
+    def setUp(self):
+        super().setUp()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(self.sock.close)
+        path = os.path.join(self.tmp, "notify-%d.sock" % os.getpid())
+        if os.path.exists(path):
+            os.unlink(path)
+        self.sock.bind(path)
+        self.sock.settimeout(10)
+        self.n = self.new_daemon(name="notified", start=False)
+        self.n.start(env={"NOTIFY_SOCKET": path})
+        self.assertTrue(self.message().startswith("READY=1\nSTATUS=listening on "))
+
+    def message(self):
+        return self.sock.recv(4096).decode()
+
+    def reloading(self):
+        """The RELOADING=1 notice, its MONOTONIC_USEC checked against our clock."""
+        before = time.monotonic_ns() // 1000
+        lines = self.message().split("\n")
+        self.assertEqual(lines[0], "RELOADING=1", lines)
+        self.assertTrue(lines[1].startswith("MONOTONIC_USEC="), lines)
+        usec = int(lines[1].split("=", 1)[1])
+        self.assertLessEqual(usec, time.monotonic_ns() // 1000)
+        self.assertGreater(usec, before - 5000000)
+        self.assertEqual(lines[2:], ["STATUS=reloading the config"])
+
+    def test_failed_reload_says_the_old_config_runs(self):
+        self.n.write_conf(make_conf(self.redis, pools=BROKEN_POOLS))
+        self.n.send_signal(signal.SIGHUP)
+        self.reloading()
+        self.assertEqual(self.message(),
+                         "READY=1\nSTATUS=reload failed; running the previous config")
+
+    def test_reload_through_the_unit_ends_ready_and_running(self):
+        self.n.write_conf(make_conf(self.redis, reps=NEW_REPS))
+        self.assertEqual(systemctl_reload(UNIT, self.n)[0], 0)
+        self.reloading()
+        self.assertEqual(self.message(), "READY=1\nSTATUS=running")
 
 
 if __name__ == "__main__":
