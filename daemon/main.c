@@ -60,16 +60,28 @@ usage(FILE *fp)
 	    "  -h       this help\n");
 }
 
-/* -t: exit 0 when the config is valid, else print every error and exit 1. */
+/*
+ * -t: exit 0 when the config is valid, else print every error and exit 1.
+ * The TLS certificate and key are loaded as a reload would, so a check that
+ * passes (systemd's ExecReload runs it first) means the reload will too.
+ */
 static int
 main_check_config(const char *path)
 {
 	struct conf_diags diags;
 	struct conf *conf;
+	char *cause = NULL;
 	int rc;
 
 	rc = conf_load_file(path, &conf, &diags);
 	conf_diags_print(&diags, stderr);
+	if (rc == 0 && http_tls_check(conf, &cause) == -1) {
+		fprintf(stderr, "%s: tls: %s\n%s: 1 error\n", path, cause, path);
+		free(cause);
+		conf_unref(conf);
+		conf_diags_free(&diags);
+		return 1;
+	}
 	if (rc == 0) {
 		printf("%s: ok (version %s: %zu reps, %zu pools, %zu rules%s)\n", path,
 		    conf->version, conf->nreps, conf->npools, conf->nrules,

@@ -4,12 +4,15 @@ systemd runs them (stop at the first failure), without needing systemd."""
 
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import time
+import unittest
 
 from harness import LEADROUTED, DaemonTestCase, main, make_conf, wait_for
+from test_auth import make_cert
 
 UNIT = os.environ.get("LEADROUTED_UNIT") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(LEADROUTED))), "systemd",
@@ -107,6 +110,22 @@ class UnitReloadTests(DaemonTestCase):
         self.assertEqual(self.config_version(), version)
         self.assertEqual(self.reps(), ["ana", "ben", "cy", "dee"])
         self.assertEqual(self.d.lead(email="a@x.com", country="DE")["owner"], "ana")
+
+    @unittest.skipIf(shutil.which("openssl") is None, "needs openssl to make a certificate")
+    def test_a_key_that_does_not_load_fails_the_reload(self):
+        key, cert = make_cert(self.tmp, "reload", "localhost")
+        with open(key, "w") as f:
+            f.write("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+        self.d.write_conf(make_conf(self.redis, extra="tls:\n  cert: %s\n  key: %s\n" % (
+            cert, key)))
+        status, ran = systemctl_reload(UNIT, self.d)
+        self.assertEqual(status, 1, ran)
+        self.assertEqual(len(ran), 1, ran)
+        self.assertIn("%s: tls: %s: " % (self.d.conf_path, key), ran[0][2])
+        time.sleep(0.3)
+        self.assertEqual(self.d.events("config_reload_failed"), [])
+        self.assertEqual(self.d.events("config_reloaded"), [])
+        self.assertEqual(self.d.get("/healthz").status, 200)
 
     def test_good_config_reloads_and_takes_effect(self):
         version = self.config_version()
