@@ -20,6 +20,7 @@
 #include "engine/dispatch.h"
 #include "engine/intake_gate.h"
 #include "engine/feed.h"
+#include "engine/gauges.h"
 #include "engine/lead_index.h"
 #include "engine/lead_snap.h"
 #include "engine/notify.h"
@@ -59,16 +60,28 @@ usage(FILE *fp)
 	    "  -h       this help\n");
 }
 
-/* -t: exit 0 when the config is valid, else print every error and exit 1. */
+/*
+ * -t: exit 0 when the config is valid, else print every error and exit 1.
+ * The TLS certificate and key are loaded as a reload would, so a check that
+ * passes (systemd's ExecReload runs it first) means the reload will too.
+ */
 static int
 main_check_config(const char *path)
 {
 	struct conf_diags diags;
 	struct conf *conf;
+	char *cause = NULL;
 	int rc;
 
 	rc = conf_load_file(path, &conf, &diags);
 	conf_diags_print(&diags, stderr);
+	if (rc == 0 && http_tls_check(conf, &cause) == -1) {
+		fprintf(stderr, "%s: tls: %s\n%s: 1 error\n", path, cause, path);
+		free(cause);
+		conf_unref(conf);
+		conf_diags_free(&diags);
+		return 1;
+	}
 	if (rc == 0) {
 		printf("%s: ok (version %s: %zu reps, %zu pools, %zu rules%s)\n", path,
 		    conf->version, conf->nreps, conf->npools, conf->nrules,
@@ -225,6 +238,7 @@ main_begin_shutdown(struct server *srv, const char *why)
 	scorecard_agg_stop(srv->agg);
 	review_stop(srv->review);
 	lead_index_stop(srv->ix);
+	gauges_stop(srv->gauges);
 	shutdown_deadline = sys_now_ms() + srv->conf->http.shutdown_timeout_ms;
 	shutdown_timer = evtimer_new(srv->base, main_on_shutdown_tick, srv);
 	evtimer_add(shutdown_timer, &now);
@@ -261,6 +275,7 @@ main_on_redis_up(void *arg)
 	notify_kick(srv->notify);
 	subs_configure(srv->subs);
 	sessions_kick(srv->sessions);
+	gauges_read(srv->gauges);
 }
 
 int
@@ -351,6 +366,7 @@ main(int argc, char **argv)
 	srv.sessions = sessions_new(&srv);
 	srv.review = review_new(&srv);
 	srv.ix = lead_index_new(&srv);
+	srv.gauges = gauges_new(&srv);
 	srv.http = http_new(srv.base, api_routes, api_nroutes, &srv);
 	store_on_connect(srv.store, main_on_redis_up, &srv);
 
@@ -382,6 +398,7 @@ main(int argc, char **argv)
 	sessions_start(srv.sessions);
 	review_start(srv.review);
 	lead_index_start(srv.ix);
+	gauges_start(srv.gauges);
 	service_init(srv.base);
 	snprintf(status, sizeof(status), "listening on %s port %d", srv.conf->listen.host,
 	    http_bound_port(srv.http));
@@ -432,6 +449,7 @@ listen_failed:
 	sessions_free(srv.sessions);	/* likewise */
 	review_free(srv.review);	/* likewise */
 	lead_index_free(srv.ix);	/* after the store: its callback takes nothing of it */
+	gauges_free(srv.gauges);	/* after the store: a read in flight holds it */
 	conf_unref(srv.conf);
 	free(srv.conf_path);
 	log_detach();

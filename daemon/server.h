@@ -26,6 +26,7 @@ struct server {
 	struct intake_gate	*gate;		/* one person's leads routed one at a time */
 	struct sessions		*sessions;	/* console sign-ins signed out early */
 	struct lead_index	*ix;		/* the leads search's indexes' upkeep */
+	struct gauges		*gauges;	/* what a pager needs, read from Redis for /metrics */
 	int			 stopping;
 };
 

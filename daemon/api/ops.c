@@ -4,10 +4,12 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "engine/gauges.h"
 #include "engine/pii_key.h"
 #include "io/http.h"
 #include "io/metrics.h"
 #include "io/store.h"
+#include "io/sysutil.h"
 #include "server.h"
 
 static void
@@ -49,6 +51,8 @@ api_get_metrics(struct http_request *req)
 	    (http_request_server(req) == srv->http ? 1 : 0);
 	g.redis_connected = store_connected(srv->store);
 	g.config_version = srv->conf->version;
+	g.now_ms = sys_now_ms();
 	metrics_render(&out, &g);
+	gauges_refresh(srv->gauges);	/* for the next scrape */
 	http_respond_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
 }

@@ -790,13 +790,9 @@ http_tls_free(struct http_tls *t)
 	free(t);
 }
 
-/*
- * Load the config's certificate chain and key for new handshakes. Handshakes
- * under way may still use the previous ones, so those are kept (a few bytes
- * a reload) until the process ends.
- */
-static int
-http_tls_load(const struct conf *conf, char **cause)
+/* The config's certificate chain and key, imported; NULL with *cause when they do not load. */
+static struct http_tls *
+http_tls_import(const struct conf *conf, char **cause)
 {
 	struct http_tls *t = xcalloc(1, sizeof(*t));
 	gnutls_datum_t cert, key;
@@ -813,14 +809,42 @@ http_tls_load(const struct conf *conf, char **cause)
 		*cause = xasprintf("%s: %s", conf->tls.cert_file, gnutls_strerror(rc));
 		t->npcerts = 0;	/* none imported */
 		http_tls_free(t);
-		return -1;
+		return NULL;
 	}
 	if ((rc = gnutls_privkey_init(&t->key)) < 0 ||
 	    (rc = gnutls_privkey_import_x509_raw(t->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
 		*cause = xasprintf("%s: %s", conf->tls.key_file, gnutls_strerror(rc));
 		http_tls_free(t);
-		return -1;
+		return NULL;
 	}
+	return t;
+}
+
+int
+http_tls_check(const struct conf *conf, char **cause)
+{
+	struct http_tls *t;
+
+	if (conf->tls.cert_pem == NULL)
+		return 0;
+	if ((t = http_tls_import(conf, cause)) == NULL)
+		return -1;
+	http_tls_free(t);
+	return 0;
+}
+
+/*
+ * Load the config's certificate chain and key for new handshakes. Handshakes
+ * under way may still use the previous ones, so those are kept (a few bytes
+ * a reload) until the process ends.
+ */
+static int
+http_tls_load(const struct conf *conf, char **cause)
+{
+	struct http_tls *t;
+
+	if ((t = http_tls_import(conf, cause)) == NULL)
+		return -1;
 	t->older = http_tls_current;
 	http_tls_current = t;
 	return 0;

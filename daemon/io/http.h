@@ -49,6 +49,12 @@ void http_free(struct http *http);
 void http_set_authorizer(struct http *http, http_authorizer *authorize);
 
 /*
+ * Whether the config's TLS certificate and key load as http_configure would
+ * load them (0 without TLS); -1 with *cause when they do not. For -t.
+ */
+int http_tls_check(const struct conf *conf, char **cause);
+
+/*
  * Listen on addr; with tls, over TLS with the config's certificate (see
  * http_configure). *cause says why not.
  */

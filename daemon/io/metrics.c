@@ -205,6 +205,138 @@ metrics_observe_first_touch(double seconds)
 	histogram_observe(&hist_touch, seconds);
 }
 
+static const struct {
+	const char	*name;
+	const char	*help;
+} shared_info[SHARED_COUNT] = {
+	[SHARED_QUEUE_DEPTH] = { "queue_depth", "Leads waiting in each pool's queue (read from Redis: every daemon's)." },
+	[SHARED_QUEUE_OLDEST] = { "queue_oldest_age_seconds", "Seconds since the lead at the head of each pool's queue arrived; 0 when none waits." },
+	[SHARED_ESCALATIONS_OPEN] = { "escalations_open", "Escalations open: clocks breached and not yet acknowledged or resolved." },
+	[SHARED_DEAD_LETTERS] = { "dead_letters", "Dead letters kept: notifications' (kind=\"notifications\") and each subscription's." },
+	[SHARED_OUTBOUND_BACKLOG] = { "outbound_backlog", "Deliveries waiting: notification jobs in the outbox by recipient as written, and each subscription's events not yet delivered (lag, pending, retrying)." },
+};
+
+struct shared_sample {
+	enum metric_shared	 m;
+	char			*labels;	/* rendered: name="value",… */
+	int64_t			 v;
+};
+
+static struct shared_sample *shared;
+static size_t nshared;
+static size_t shared_per_metric[SHARED_COUNT];
+static int64_t shared_read_at;	/* epoch ms; 0: never read */
+
+void
+metrics_shared_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < nshared; i++)
+		free(shared[i].labels);
+	free(shared);
+	shared = NULL;
+	nshared = 0;
+	memset(shared_per_metric, 0, sizeof(shared_per_metric));
+}
+
+/* name="value", the value escaped as the text format asks. */
+static void
+metrics_append_label(struct buf *b, const char *name, const char *value)
+{
+	const char *p;
+
+	buf_appendf(b, "%s%s=\"", b->len > 0 ? "," : "", name);
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			buf_appendf(b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_appendf(b, "\\n");
+		else
+			buf_appendf(b, "%c", *p);
+	}
+	buf_appendf(b, "\"");
+}
+
+void
+metrics_shared_add(enum metric_shared m, const char *label1, const char *value1,
+    const char *label2, const char *value2, int64_t v)
+{
+	struct buf b = { NULL, 0, 0 };
+	size_t i;
+
+	if (shared_per_metric[m] >= LABEL_VALUES_MAX - 1 && label1 != NULL) {
+		if (label2 != NULL)
+			value2 = "other";
+		else
+			value1 = "other";
+	}
+	if (label1 != NULL)
+		metrics_append_label(&b, label1, value1);
+	if (label1 != NULL && label2 != NULL)
+		metrics_append_label(&b, label2, value2);
+	if (b.data == NULL)
+		b.data = xstrdup("");	/* no labels */
+	for (i = 0; i < nshared; i++) {
+		if (shared[i].m != m || strcmp(shared[i].labels, b.data) != 0)
+			continue;
+		if (m != SHARED_QUEUE_OLDEST)
+			shared[i].v += v;
+		else if (v > 0 && (shared[i].v == 0 || v < shared[i].v))
+			shared[i].v = v;
+		free(b.data);
+		return;
+	}
+	shared = xreallocarray(shared, nshared + 1, sizeof(*shared));
+	shared[nshared].m = m;
+	shared[nshared].labels = b.data;
+	shared[nshared].v = v;
+	nshared++;
+	shared_per_metric[m]++;
+}
+
+void
+metrics_shared_read(int64_t read_at_ms)
+{
+	shared_read_at = read_at_ms;
+}
+
+/* The shared gauges while recent, and how old they are once there was a read. */
+static void
+metrics_shared_render(struct buf *out, int64_t now_ms)
+{
+	size_t i, j;
+
+	if (shared_read_at == 0)
+		return;
+	buf_appendf(out, "# HELP leadrouted_shared_gauges_age_seconds Seconds since the gauges "
+	    "from Redis (queues, escalations, dead letters, backlogs) were read; past %d s they "
+	    "are left out.\n"
+	    "# TYPE leadrouted_shared_gauges_age_seconds gauge\n"
+	    "leadrouted_shared_gauges_age_seconds %.3f\n", METRICS_SHARED_MAX_AGE_MS / 1000,
+	    (double)(now_ms > shared_read_at ? now_ms - shared_read_at : 0) / 1000);
+	if (now_ms - shared_read_at > METRICS_SHARED_MAX_AGE_MS)
+		return;
+	for (i = 0; i < SHARED_COUNT; i++) {
+		buf_appendf(out, "# HELP leadrouted_%s %s\n# TYPE leadrouted_%s gauge\n",
+		    shared_info[i].name, shared_info[i].help, shared_info[i].name);
+		for (j = 0; j < nshared; j++) {
+			const struct shared_sample *s = &shared[j];
+
+			if (s->m != i)
+				continue;
+			buf_appendf(out, "leadrouted_%s", shared_info[i].name);
+			if (s->labels[0] != '\0')
+				buf_appendf(out, "{%s}", s->labels);
+			if (i != SHARED_QUEUE_OLDEST)
+				buf_appendf(out, " %lld\n", (long long)s->v);
+			else
+				buf_appendf(out, " %.3f\n", s->v > 0 && now_ms > s->v ?
+				    (double)(now_ms - s->v) / 1000 : 0.0);
+		}
+	}
+}
+
 static uint64_t http_by_status[600];
 
 void
@@ -276,6 +408,7 @@ metrics_render(struct buf *out, const struct metrics_gauges *g)
 		buf_appendf(out, "# HELP leadrouted_%s %s\n# TYPE leadrouted_%s gauge\nleadrouted_%s %lld\n",
 		    gauge_info[i].name, gauge_info[i].help, gauge_info[i].name, gauge_info[i].name,
 		    (long long)gauge_values[i]);
+	metrics_shared_render(out, g->now_ms);
 	buf_appendf(out, "# HELP leadrouted_build_info Version of the running daemon and its config.\n"
 	    "# TYPE leadrouted_build_info gauge\n"
 	    "leadrouted_build_info{version=\"%s\",config_version=\"%s\"} 1\n",

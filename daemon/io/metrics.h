@@ -58,7 +58,37 @@ struct metrics_gauges {
 	int		 in_flight;
 	int		 redis_connected;
 	const char	*config_version;
+	int64_t		 now_ms;	/* epoch ms: the shared gauges' ages */
 };
+
+/*
+ * Gauges read from Redis (engine/gauges.c), the same in every daemon sharing
+ * it: the whole set is replaced on each read, and rendered only while that
+ * read is at most METRICS_SHARED_MAX_AGE_MS old, so a daemon cut off from
+ * Redis drops them instead of repeating old values.
+ */
+enum metric_shared {
+	SHARED_QUEUE_DEPTH,		/* pool */
+	SHARED_QUEUE_OLDEST,		/* pool; the head's arrival (epoch ms, 0: none), shown as an age */
+	SHARED_ESCALATIONS_OPEN,
+	SHARED_DEAD_LETTERS,		/* kind, subscription */
+	SHARED_OUTBOUND_BACKLOG,	/* kind, recipient or subscription */
+	SHARED_COUNT
+};
+
+#define METRICS_SHARED_MAX_AGE_MS	15000
+
+/* Forget every shared sample (before a new read's, or at exit). */
+void metrics_shared_clear(void);
+/*
+ * One sample with up to two labels (a NULL name ends them); past the
+ * labelled-metric cap, its last label reads "other" and its value joins that
+ * sample's (summed; the oldest arrival for SHARED_QUEUE_OLDEST).
+ */
+void metrics_shared_add(enum metric_shared m, const char *label1, const char *value1,
+    const char *label2, const char *value2, int64_t v);
+/* The samples now held were read from Redis at read_at_ms (epoch ms). */
+void metrics_shared_read(int64_t read_at_ms);
 
 /* Counters with one label whose values come from the config (ids). */
 enum metric_label {

@@ -42,10 +42,15 @@ service_ready(const char *status)
 	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
 }
 
+/*
+ * MONOTONIC_USEC tells systemd which reload this notice belongs to (systemd
+ * 253's Type=notify-reload wants it; older ones ignore it).
+ */
 void
 service_reloading(void)
 {
-	sd_notify(0, "RELOADING=1");
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading the config",
+	    (long long)sys_monotonic_us());
 }
 
 void

@@ -1,4 +1,4 @@
--- uses: keys
+-- uses: keys, notify
 -- notifications.lua: the dead-letter list of notifications, and sending one again.
 -- ARGV[4] 'list', 'retry' or 'purge'.
 -- list: [5] page size, [6] cursor ('' for the newest; else a next cursor: a
@@ -62,8 +62,9 @@ if op == 'retry' then
   end
   redis.call('ZREM', failed, id)
   redis.call('HDEL', nk, 'failed_at')
-  redis.call('HSET', nk, 'attempts', 0, 'retried_at', NOW)
+  redis.call('HSET', nk, 'attempts', 0, 'retried_at', NOW, 'counted', 1)
   redis.call('ZADD', ok, NOW, id)
+  notify_backlog(redis.call('HGET', nk, 'to'), 1)
   return cjson.encode({ job = job(id) })
 end
 if op == 'purge' then

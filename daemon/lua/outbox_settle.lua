@@ -1,4 +1,4 @@
--- uses: keys
+-- uses: keys, notify
 -- outbox_settle.lua: the outcome of one delivery attempt.
 -- ARGV[4] job id, [5] outcome, [6] the attempt number the lease gave (a job
 -- leased again since, by another daemon after this lease ran out, is that
@@ -11,7 +11,7 @@
 -- Returns {result = settled | stale | gone}.
 local id, outcome, token, at, err = ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
 local nk, ok, failed = key('notification', id), key('outbox'), key('notifications', 'failed')
-local attempts = redis.call('HGET', nk, 'attempts')
+local attempts, to, counted = unpack(redis.call('HMGET', nk, 'attempts', 'to', 'counted'))
 if not attempts then
   redis.call('ZREM', ok, id)
   return cjson.encode({ result = 'gone' })
@@ -19,7 +19,7 @@ end
 if outcome == 'delivered' then
   -- Even from a lease that ran out: the receiver has it, so no one sends it again.
   redis.call('DEL', nk)
-  redis.call('ZREM', ok, id)
+  if redis.call('ZREM', ok, id) == 1 and counted then notify_backlog(to, -1) end
   return cjson.encode({ result = 'settled' })
 end
 if attempts ~= token or not redis.call('ZSCORE', ok, id) then
@@ -38,6 +38,7 @@ else
     redis.call('HSET', nk, 'last_attempt_at', NOW)
   end
   redis.call('ZREM', ok, id)
+  if counted then notify_backlog(to, -1) end
   redis.call('ZADD', failed, NOW, id)
   redis.call('HSET', nk, 'last_error', err, 'failed_at', NOW)
 end
