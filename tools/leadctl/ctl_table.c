@@ -147,7 +147,7 @@ table_json_text(json_t *v)
 			return xstrdup("-");
 		for (i = 0; i < json_array_size(v); i++) {
 			s = table_json_text(json_array_get(v, i));
-			buf_appendf(&b, "%s%s", i > 0 ? "," : "", s);
+			buf_appendf(&b, "%s%s", i > 0 ? ", " : "", s);
 			free(s);
 		}
 		return b.data;

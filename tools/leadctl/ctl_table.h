@@ -31,7 +31,7 @@ void table_free(struct table *t);
 
 /*
  * A JSON value as text (allocated): "-" for null or missing, strings as they
- * are, numbers as written, true/false as yes/no, arrays comma-separated,
+ * are, numbers as written, true/false as yes/no, arrays joined by ", ",
  * objects as compact JSON.
  */
 char *table_json_text(json_t *v);
