@@ -301,6 +301,12 @@ class LeadTests(CtlTestCase):
         sim = json.loads(self.ok("simulate", "--field", "email=t@x.com", "--at",
                                  "%sT10:00" % day, "--json"))
         self.assertEqual(sim["received_at"], "%sT10:00:00.000Z" % day)
+        out = self.ok("simulate", "--field", "email=t@x.com", "--field", "country=Atlantis",
+                      "--field", "employees=lots")
+        self.assertIn("\nfirst touch:  -\n"
+                      "warnings:     country is not a country we know: kept as sent\n"
+                      "              employees is not a number or a range of numbers: left out\n"
+                      "decision (config ", out)
         # --at is checked by the daemon too: more than 60 days ahead is refused.
         err = self.fails(6, "simulate", "--field", "email=t@x.com", "--at", "2031-01-01T10:00")
         self.assertTrue(err.startswith("leadctl: POST /v1/route/simulate?at=2031-01-01T10:00:00.000Z: "

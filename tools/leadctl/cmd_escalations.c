@@ -236,8 +236,7 @@ cmd_escalation_exec(struct ctl *ctl)
 		goto done;
 	}
 	printf("escalation %s acknowledged by %s: its later levels stop\n", ctl->args.words[1],
-	    json_string_value(json_object_get(json_object_get(root, "escalation"),
-	    "acknowledged_by")) ?: by);
+	    table_str(json_object_get(root, "escalation"), "acknowledged_by", by));
 
 done:
 	free(path);

@@ -101,8 +101,8 @@ lead_print_decision(json_t *d)
 			printf(": %s", json_string_value(json_object_get(target, "result")));
 		printf("\n");
 		json_array_foreach(json_object_get(target, "candidates"), j, cand) {
-			printf("    %-16s %s\n", json_string_value(json_object_get(cand, "rep")) ?: "?",
-			    json_string_value(json_object_get(cand, "result")) ?: "-");
+			printf("    %-16s %s\n", table_str(cand, "rep", "?"),
+			    table_str(cand, "result", "-"));
 		}
 	}
 }
@@ -161,8 +161,8 @@ lead_print_events(json_t *events)
 		return;
 	printf("history:\n");
 	json_array_foreach(events, i, ev) {
-		printf("  %-24s  %-22s", json_string_value(json_object_get(ev, "at")) ?: "-",
-		    json_string_value(json_object_get(ev, "type")) ?: "?");
+		printf("  %-24s  %-22s", table_str(ev, "at", "-"),
+		    table_str(ev, "type", "?"));
 		lead_print_members(stdout, ev, skip);
 		printf("\n");
 	}
@@ -193,12 +193,12 @@ lead_print(json_t *lead)
 	json_array_foreach(json_object_get(lead, "warnings"), i, w) {
 		printf("%-13s %s\n", i == 0 ? "warnings:" : "",
 		    json_is_string(w) ? json_string_value(w) :
-		    json_string_value(json_object_get(w, "message")) ?: "?");
+		    table_str(w, "message", "?"));
 	}
 	json_array_foreach(json_object_get(lead, "open_escalations"), i, esc) {
 		printf("%-13s %s (clock %s)\n", i == 0 ? "escalations:" : "",
-		    json_string_value(json_object_get(esc, "id")) ?: "?",
-		    json_string_value(json_object_get(esc, "clock")) ?: "?");
+		    table_str(esc, "id", "?"),
+		    table_str(esc, "clock", "?"));
 	}
 	lead_print_decision(json_object_get(lead, "decision"));
 	lead_print_clocks(json_object_get(lead, "clocks"));
@@ -222,7 +222,7 @@ cmd_lead_exec(struct ctl *ctl)
 		table_print_json(root);
 		goto done;
 	}
-	printf("lead %s\n", json_string_value(json_object_get(root, "id")) ?: "?");
+	printf("lead %s\n", table_str(root, "id", "?"));
 	lead_print(root);
 	lead_print_events(json_object_get(root, "events"));
 

@@ -114,7 +114,7 @@ rep_show(struct ctl *ctl, const char *id)
 	if ((rc = ctl_http_json(&ctl->conn, "GET", "/v1/reps", NULL, &root)) != CTL_OK)
 		goto done;
 	json_array_foreach(json_object_get(root, "reps"), i, rep) {
-		if (strcmp(json_string_value(json_object_get(rep, "id")) ?: "", id) == 0)
+		if (strcmp(table_str(rep, "id", ""), id) == 0)
 			found = rep;
 	}
 	if (found == NULL) {
@@ -182,15 +182,15 @@ rep_set_status(struct ctl *ctl, const char *id, const char *status)
 	/* An out-of-office with an end comes back as stored ("ooo:<ms>"): the status is ooo. */
 	if (strncmp(s, "ooo:", 4) == 0)
 		s[3] = '\0';
-	printf("%s: %s", json_string_value(json_object_get(root, "id")) ?: id,
-	    json_string_value(json_object_get(root, "status")) ?: status);
+	printf("%s: %s", table_str(root, "id", id),
+	    table_str(root, "status", status));
 	if (json_is_string(json_object_get(root, "until")))
 		printf(" until %s", json_string_value(json_object_get(root, "until")));
 	printf(" (was %s)\n", s);
 	free(s);
 	json_array_foreach(json_object_get(root, "assigned"), i, a) {
-		printf("assigned %s (pool %s)\n", json_string_value(json_object_get(a, "lead")) ?: "?",
-		    json_string_value(json_object_get(a, "pool")) ?: "-");
+		printf("assigned %s (pool %s)\n", table_str(a, "lead", "?"),
+		    table_str(a, "pool", "-"));
 	}
 
 done:
@@ -317,7 +317,7 @@ cmd_pool_exec(struct ctl *ctl)
 	s = reps_load_text(json_object_get(root, "open_leads"), json_object_get(root, "max_open"));
 	next = table_json_text(json_object_get(root, "next"));
 	printf("pool %s: %" JSON_INTEGER_FORMAT " queued, %s open leads, next: %s\n",
-	    json_string_value(json_object_get(root, "id")) ?: ctl->args.words[0],
+	    table_str(root, "id", ctl->args.words[0]),
 	    json_integer_value(json_object_get(root, "queued")), s, next);
 	free(s);
 	free(next);

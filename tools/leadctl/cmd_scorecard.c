@@ -133,8 +133,8 @@ cmd_scorecard_exec(struct ctl *ctl)
 		goto done;
 	}
 	printf("leads that arrived from %s to %s%s%s\n",
-	    json_string_value(json_object_get(root, "from")) ?: "?",
-	    json_string_value(json_object_get(root, "to")) ?: "?", by != NULL ? ", by " : "",
+	    table_str(root, "from", "?"),
+	    table_str(root, "to", "?"), by != NULL ? ", by " : "",
 	    by != NULL ? by : "");
 	if (json_is_false(json_object_get(root, "up_to_date")))
 		printf("(not up to date: the newest events are still being counted)\n");

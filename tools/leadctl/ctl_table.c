@@ -162,6 +162,14 @@ table_json_text(json_t *v)
 	}
 }
 
+const char *
+table_str(json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL ? s : dflt;
+}
+
 char *
 table_time_text(json_t *v)
 {

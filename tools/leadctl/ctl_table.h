@@ -39,6 +39,9 @@ char *table_json_text(json_t *v);
 /* A time: epoch milliseconds (as the event feed has them) as RFC 3339, else table_json_text. */
 char *table_time_text(json_t *v);
 
+/* obj's member key when it is a string, else dflt (borrowed either way). */
+const char *table_str(json_t *obj, const char *key, const char *dflt);
+
 /* A duration in ms for people: "410ms", "29s", "4m05s", "3h20m", "2d04h"; "-" for null. */
 char *table_duration(json_t *ms);
 
