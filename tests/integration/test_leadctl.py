@@ -406,6 +406,35 @@ class EscalationTests(CtlTestCase):
         rest, err = watch.communicate(timeout=10)
         self.assertEqual((watch.returncode, rest, err), (0, "", ""))
 
+    def test_watch_resumes_after_a_restart(self):
+        # A daemon on a fixed port, so the watcher finds it again when it is back.
+        self.d.stop()
+        port = free_port()
+        text = harness.make_conf(self.redis, **self.conf()).replace(
+            "listen: 127.0.0.1:0", "listen: 127.0.0.1:%d" % port)
+        d = harness.Daemon(self.tmp, text, name="fixed")
+        self.daemons.append(d)
+        self.d = d.start()
+        self.d.token = TOKENS["admin"]
+        lead1, esc1 = self.breach("one@x.com")
+        watch = subprocess.Popen(WRAPPER + [LEADCTL, "--url", self.url, "--token-file",
+                                            self.token_files["manager"], "escalations", "--watch",
+                                            "--since", "0-0", "--json"],
+                                 env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+        self.addCleanup(lambda: watch.poll() is None and watch.kill())
+        self.assertEqual(json.loads(watch.stdout.readline())["data"]["lead"], lead1["id"])
+        self.assertEqual(self.d.stop(), 0)
+        time.sleep(0.5)
+        self.d.start()
+        lead2, esc2 = self.breach("two@x.com")
+        second = json.loads(watch.stdout.readline())
+        self.assertEqual((second["event"], second["data"]["lead"], second["data"]["escalation"]),
+                         ("escalated", lead2["id"], esc2["id"]))
+        watch.send_signal(signal.SIGINT)
+        rest, err = watch.communicate(timeout=10)
+        self.assertEqual((watch.returncode, rest, err), (0, "", ""))     # nothing twice
+
     def test_watch_mistakes(self):
         self.assertIn("--watch takes --pool, --since and --count only",
                       self.fails(2, "escalations", "--watch", "--status", "open"))
@@ -480,8 +509,8 @@ class DeadLetterTests(CtlTestCase):
         self.assertEqual(self.ok("dead-letters", "purge", jids[0], "--yes"), "purged 1 dead letter\n")
         self.assertEqual(self.ok("dead-letters", "purge", "--all", "--before", "2020-01-01",
                                  "--yes"), "purged 0 dead letters\n")
-        self.assertEqual(self.ok("dead-letters", "purge", "--all", "--yes"),
-                         "purged 2 dead letters\n")
+        self.assertEqual(json.loads(self.ok("dead-letters", "purge", "--all", "--yes", "--json")),
+                         {"purged": 2})
         self.assertEqual(self.failed_ids(), [])
         self.assertEqual(self.fails(5, "dead-letters", "purge", jids[1], "--yes"),
                          "leadctl: DELETE /v1/notifications/failed/%s: 404 not_found: "
@@ -650,7 +679,7 @@ class ConfigCheckTests(CtlTestCase):
                          self.conf_path)
         env = self.env()
         del env["LEADROUTED"]
-        env["PATH"] = os.path.dirname(os.path.abspath(harness.LEADROUTED))
+        env["PATH"] = os.path.dirname(os.path.abspath(harness.LEADROUTED)) + ":" + env["PATH"]
         self.ok("config", "check", self.conf_path, role=None, env=env)
         err = self.fails(2, "config", "check", self.conf_path, "--leadrouted",
                          "/nonexistent/leadrouted", role=None)

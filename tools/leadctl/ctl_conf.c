@@ -49,6 +49,7 @@ conf_trim(char *s)
 	return s;
 }
 
+/* Release the file's values. */
 static void
 conf_file_free(struct conf_file *f)
 {

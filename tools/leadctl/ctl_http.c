@@ -42,6 +42,7 @@ struct http_sse {
 	int		 stop;
 };
 
+/* libcurl's write callback of a plain request: the body into reply. */
 static size_t
 http_on_body(char *ptr, size_t size, size_t n, void *arg)
 {
@@ -220,6 +221,7 @@ http_perform(const struct ctl_conn *conn, const char *method, const char *path,
 	return rc;
 }
 
+/* Release an answer's buffers. */
 static void
 http_reply_free(struct http_reply *reply)
 {
@@ -330,6 +332,7 @@ http_sse_dispatch(struct http_sse *sse)
 	sse->event = NULL;
 }
 
+/* libcurl's write callback of a stream: lines into fields, a blank line dispatches. */
 static size_t
 http_on_stream(char *ptr, size_t size, size_t n, void *arg)
 {
@@ -362,6 +365,7 @@ http_on_stream(char *ptr, size_t size, size_t n, void *arg)
 	return sse->stop ? 0 : len;
 }
 
+/* SIGINT, SIGTERM: end the stream at the next progress call. */
 static void
 http_on_signal(int sig)
 {
@@ -378,6 +382,7 @@ http_sleep_ms(long ms)
 		nanosleep(&ts, NULL);
 }
 
+/* Monotonic milliseconds, for the reconnection window. */
 static int64_t
 http_now_ms(void)
 {

@@ -167,6 +167,7 @@ ctl_print_cmd_help(const struct ctl_cmd *cmd, FILE *fp)
 	fprintf(fp, "\nAnd the global options (leadctl --help), --json among them.\n");
 }
 
+/* The row of the command table named name, or NULL. */
 static const struct ctl_cmd *
 ctl_find_cmd(const char *name)
 {
