@@ -115,7 +115,11 @@ cmd_config_exec(struct ctl *ctl)
 		posix_spawn_file_actions_addclose(&actions, fds[1]);
 	}
 	fflush(stdout);
-	err = posix_spawnp(&pid, leadrouted, &actions, NULL, argv, environ);
+	/* A path is checked here: a failed exec may only show as the child's 127. */
+	if (strchr(leadrouted, '/') != NULL && access(leadrouted, X_OK) == -1)
+		err = errno;
+	else
+		err = posix_spawnp(&pid, leadrouted, &actions, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&actions);
 	if (fds[1] != -1)
 		close(fds[1]);
@@ -144,6 +148,12 @@ cmd_config_exec(struct ctl *ctl)
 	}
 	if (ctl->json && out.len > 0)
 		fwrite(out.data, 1, out.len, stderr);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		ctl_errorx("config check: cannot run %s (from %s): not found or not executable; "
+		    "name the daemon with --leadrouted PATH", leadrouted, from);
+		rc = CTL_USAGE;
+		goto done;
+	}
 	if (WIFEXITED(status))
 		ctl_errorx("config check: %s -t exited with %d", leadrouted, WEXITSTATUS(status));
 	else
