@@ -11,7 +11,9 @@ import json
 import os
 import pty
 import re
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -19,7 +21,7 @@ import unittest
 
 import harness
 from harness import DaemonTestCase, free_port, main, wait_for
-from test_auth import TOKENS, tokens_file
+from test_auth import TOKENS, make_cert, tokens_file
 from test_notify import LEVEL_EVENT, Receiver, notify_section
 from test_subscriptions import subs_section
 from webhook_sink import Sink
@@ -72,8 +74,14 @@ class CtlTestCase(DaemonTestCase):
             with open(path, "w") as f:
                 f.write(TOKENS[role] + "\n")
             self.token_files[role] = path
-        self.d = self.new_daemon(**self.conf())
+        self.d = self.new_daemon(start=False, **self.conf())
+        self.d.tls = self.tls_context()
+        self.d.start()
         self.d.token = TOKENS["admin"]
+
+    def tls_context(self):
+        """The ssl.SSLContext the harness talks to a TLS daemon with; None: plain HTTP."""
+        return None
 
     def conf(self):
         return dict(reps=REPS, route="1s", first_touch=self.first_touch,
@@ -82,7 +90,7 @@ class CtlTestCase(DaemonTestCase):
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.d.port
+        return "%s://127.0.0.1:%d" % ("https" if self.d.tls is not None else "http", self.d.port)
 
     def env(self, **more):
         """A clean environment: HOME with no config, the system's PATH, TZ=UTC."""
@@ -197,6 +205,15 @@ class RepsTests(CtlTestCase):
         self.assertEqual(self.api("/v1/reps")["reps"][0]["status"], "available")
 
 
+    def test_a_reps_token_sets_its_own_status_only(self):
+        self.assertEqual(self.ok("rep", "ana", "away", role="ana"), "ana: away (was available)\n")
+        self.assertEqual(self.fails(4, "rep", "ben", "away", role="ana"),
+                         "leadctl: PUT /v1/reps/ben/status: 403 forbidden: this token acts for "
+                         "rep ana only, not ben\n")
+        self.assertEqual(self.ok("reps", role="ana").splitlines()[1:],
+                         ["ana  Ana Ruiz  away    -      yes       0     0      emea"])
+
+
 class PoolTests(CtlTestCase):
 
     def test_pools_table(self):
@@ -266,6 +283,14 @@ class LeadTests(CtlTestCase):
         self.assertEqual(self.fails(5, "lead", "01KAQ3X8Q6ZP1V8M7Y2N4C5D6E"),
                          "leadctl: GET /v1/leads/01KAQ3X8Q6ZP1V8M7Y2N4C5D6E: 404 not_found: "
                          "no lead 01KAQ3X8Q6ZP1V8M7Y2N4C5D6E\n")
+
+    def test_an_ambiguous_reference_is_6_with_the_leads(self):
+        a = self.d.lead(email="twice@x.com", country="DE")
+        b = self.d.lead(email="twice@x.com", country="US")
+        self.assertEqual(self.fails(6, "lead", "email:twice@x.com"),
+                         "leadctl: GET /v1/leads/email:twice@x.com: 409 ambiguous_lead: "
+                         "email:twice@x.com names 2 open leads (%s, %s): name one by its id\n"
+                         % (b["id"], a["id"]))
 
     def test_simulate_from_a_file_stdin_and_fields_stores_nothing(self):
         path = os.path.join(self.tmp, "lead.json")
@@ -786,6 +811,40 @@ class ConnectionTests(CtlTestCase):
         self.assertEqual(run_ctl(["help", "nope"], env=self.env())[0], 2)
         rc, out, _ = run_ctl(["--version"], env=self.env())
         self.assertEqual((rc, out), (0, "leadctl 0.1.0\n"))
+
+
+@unittest.skipIf(shutil.which("openssl") is None, "needs openssl to make certificates")
+class TlsTests(CtlTestCase):
+
+    def conf(self):
+        self.key, self.cert = make_cert(self.tmp, "tls", "leadrouted")
+        c = super().conf()
+        c["extra"] += "tls:\n  cert: %s\n  key: %s\n" % (self.cert, self.key)
+        return c
+
+    def tls_context(self):
+        ctx = ssl.create_default_context(cafile=self.cert)
+        ctx.check_hostname = False
+        return ctx
+
+    def test_https_with_the_daemons_ca(self):
+        out = self.ok("reps", "--cacert", self.cert)
+        self.assertTrue(out.startswith("ID   NAME"), out)
+        # Also from the config file, beside it.
+        conf = os.path.join(self.tmp, "tls.conf")
+        with open(conf, "w") as f:
+            f.write("url = %s\ntoken_file = admin.token\ncacert = tls.pem\n" % self.url)
+        rc, out, err = run_ctl(["--config", conf, "pools"], env=self.env())
+        self.assertEqual((rc, err), (0, ""))
+
+    def test_a_certificate_not_trusted_is_3(self):
+        err = self.fails(3, "reps")
+        self.assertTrue(err.startswith("leadctl: cannot reach %s (GET /v1/reps): " % self.url), err)
+        self.assertIn("certificate", err)
+        # Plain HTTP to a TLS listener gets no HTTP answer at all.
+        rc, _, err = run_ctl(["--url", self.url.replace("https:", "http:"), "--token-file",
+                              self.token_files["admin"], "reps"], env=self.env())
+        self.assertIn(rc, (3, 7), err)
 
 
 class ManPageTests(unittest.TestCase):
