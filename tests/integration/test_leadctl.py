@@ -385,6 +385,19 @@ class EscalationTests(CtlTestCase):
                          "leadctl: GET /v1/escalations?status=closed: 400 invalid_parameter "
                          "(status): status must be open, acknowledged or resolved\n")
 
+    def test_a_page_names_the_next(self):
+        self.d.lead(email="p1@x.com", country="DE")
+        self.d.lead(email="p2@x.com", country="US")
+        wait_for(lambda: len(self.api("/v1/escalations")["escalations"]) == 2, timeout=6,
+                 what="two breaches")
+        rc, out, err = self.ctl("escalations", "--limit", "1")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(err, "leadctl: more: leadctl escalations --cursor 2\n")
+        self.assertEqual([l.split()[0] for l in out.splitlines()], ["ID", "2"])
+        rc, out, err = self.ctl("escalations", "--limit", "1", "--cursor", "2")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual([l.split()[0] for l in out.splitlines()], ["ID", "1"])
+
     def test_ack_by_defaults_to_the_user(self):
         _, esc = self.breach()
         out = self.ok("escalation", "ack", esc["id"], env=self.env(USER="ops-jo"))
