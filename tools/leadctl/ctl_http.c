@@ -37,7 +37,8 @@ struct http_sse {
 	struct buf	 line;
 	struct buf	 data;
 	char		*event;
-	char		*last_id;
+	char		*event_id;	/* the id of the event being read */
+	char		*last_id;	/* the id of the last event handed on: where to resume */
 	long		 retry_ms;
 	int		 stop;
 };
@@ -305,8 +306,8 @@ http_sse_field(struct http_sse *sse, char *line)
 		free(sse->event);
 		sse->event = xstrdup(value);
 	} else if (strcmp(line, "id") == 0) {
-		free(sse->last_id);
-		sse->last_id = xstrdup(value);
+		free(sse->event_id);
+		sse->event_id = xstrdup(value);
 	} else if (strcmp(line, "retry") == 0) {
 		ms = strtol(value, &end, 10);
 		if (end != value && *end == '\0' && ms >= 0)
@@ -320,6 +321,12 @@ http_sse_dispatch(struct http_sse *sse)
 {
 	struct ctl_sse_event ev;
 
+	/* The id counts once its event is handed on, so a broken stream resumes at that event. */
+	if (sse->event_id != NULL) {
+		free(sse->last_id);
+		sse->last_id = sse->event_id;
+		sse->event_id = NULL;
+	}
 	if (sse->data.data != NULL) {
 		ev.id = sse->last_id;
 		ev.event = sse->event != NULL ? sse->event : "message";
@@ -418,6 +425,9 @@ http_stream_once(const struct ctl_conn *conn, const char *path, struct http_sse 
 	sse->status = 0;
 	buf_reset(&sse->line);
 	buf_free(&sse->data);
+	free(sse->event);
+	free(sse->event_id);
+	sse->event = sse->event_id = NULL;
 	res = curl_easy_perform(sse->curl);
 	if (sse->status == 0)
 		curl_easy_getinfo(sse->curl, CURLINFO_RESPONSE_CODE, &sse->status);
@@ -476,6 +486,7 @@ ctl_http_stream(const struct ctl_conn *conn, const char *path, const char *last_
 	buf_free(&sse.line);
 	buf_free(&sse.data);
 	free(sse.event);
+	free(sse.event_id);
 	free(sse.last_id);
 	return rc;
 }
