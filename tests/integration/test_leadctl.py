@@ -23,7 +23,7 @@ import harness
 from harness import DaemonTestCase, free_port, main, wait_for
 from test_auth import TOKENS, make_cert, tokens_file
 from test_notify import LEVEL_EVENT, Receiver, notify_section
-from test_subscriptions import subs_section
+from test_subscriptions import SECRET as SUBS_SECRET, subs_section
 from webhook_sink import Sink
 
 LEADCTL = os.environ.get("LEADCTL") or os.path.join(
@@ -569,7 +569,7 @@ class DeadLetterTests(CtlTestCase):
 class SubscriptionDeadLetterTests(CtlTestCase):
 
     def conf(self):
-        self.sink = Sink(secrets=[harness_secret()])
+        self.sink = Sink(secrets=[SUBS_SECRET])
         self.addCleanup(self.sink.close)
         return dict(extra=subs_section(self.sink, [{"id": "crm", "events": ["lead.assigned"],
                                                                "attempts": 1}]) +
@@ -601,11 +601,6 @@ class SubscriptionDeadLetterTests(CtlTestCase):
         self.assertEqual(self.fails(5, "dead-letters", "--subscription", "nope"),
                          "leadctl: GET /v1/subscriptions/nope/dead_letters: 404 not_found: "
                          "no subscription nope in the config\n")
-
-
-def harness_secret():
-    from test_subscriptions import SECRET
-    return SECRET
 
 
 class ScorecardTests(CtlTestCase):
