@@ -22,17 +22,27 @@ static const char *const rep_statuses[] = { "available", "away", "ooo" };
  * Status as stored: "available", "away", "ooo", or "ooo:<until ms>". An
  * out-of-office that has ended reads as available.
  */
+static const char *
+api_status_read(const char *stored, int64_t now, int64_t *until)
+{
+	*until = -1;
+	if (stored == NULL)
+		return "available";
+	if (strncmp(stored, "ooo:", 4) == 0) {
+		*until = strtoll(stored + 4, NULL, 10);
+		return *until > now ? "ooo" : "available";
+	}
+	return stored;
+}
+
 static void
 api_write_status(struct jsonw *w, const char *stored, int64_t now)
 {
-	int64_t until = -1;
+	int64_t until;
+	const char *status = api_status_read(stored, now, &until);
 
-	if (stored != NULL && strncmp(stored, "ooo:", 4) == 0) {
-		until = strtoll(stored + 4, NULL, 10);
-		stored = until > now ? "ooo" : "available";
-	}
-	jsonw_string(w, "status", stored != NULL ? stored : "available");
-	jsonw_time(w, "until", strcmp(stored != NULL ? stored : "", "ooo") == 0 ? until : -1);
+	jsonw_string(w, "status", status);
+	jsonw_time(w, "until", strcmp(status, "ooo") == 0 ? until : -1);
 }
 
 static void
@@ -115,6 +125,7 @@ api_on_rep_status(const struct store_reply *reply, void *arg)
 	const json_t *assigned, *a;
 	struct jsonw w = { 0 };
 	const char *status = json_string_value(json_object_get(reply->json, "status"));
+	int64_t until;
 	size_t i;
 
 	if (api_check_reply(req, reply) == -1)
@@ -126,7 +137,9 @@ api_on_rep_status(const struct store_reply *reply, void *arg)
 	jsonw_begin_object(&w, NULL);
 	jsonw_string(&w, "id", http_request_param(req, 0));
 	api_write_status(&w, status, sys_now_ms());
-	jsonw_string(&w, "previous", json_string_value(json_object_get(reply->json, "previous")));
+	/* As it read just before: "ooo", not its stored form with the end time. */
+	jsonw_string(&w, "previous", api_status_read(json_string_value(json_object_get(reply->json,
+	    "previous")), sys_now_ms(), &until));
 	jsonw_begin_array(&w, "assigned");
 	if (json_is_array(assigned)) {	/* Redis's cjson writes an empty list as {} */
 		json_array_foreach(assigned, i, a) {

@@ -29,6 +29,14 @@ class RepTests(DaemonTestCase):
         owners = [self.d.lead(email="b%d@x.com" % i, country="DE")["owner"] for i in range(3)]
         self.assertEqual(owners, ["ben", "ben", "ben"])
 
+    def test_previous_reads_as_a_status(self):
+        r = self.d.put("/v1/reps/ana/status", {"status": "ooo", "until": "2099-01-01T00:00:00Z"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["until"], "2099-01-01T00:00:00.000Z")
+        # Out of office with an end: "ooo", as the rep read, not its stored form.
+        r = self.d.put("/v1/reps/ana/status", {"status": "away"})
+        self.assertEqual(r.json["previous"], "ooo", r)
+
     def test_rep_returning_rejoins_the_rotation(self):
         self.d.set_status("ana", "away")
         for i in range(4):
