@@ -265,6 +265,7 @@ store_cmd_free(struct store_cmd *cmd)
 
 static void store_reply(redisAsyncContext *, void *, void *);
 static void store_send_wait(struct store *, struct store_cmd *);
+static void store_write_now(struct store *);
 
 /*
  * Scripts whose answer tells someone outside that a change is kept: a lead
@@ -325,17 +326,37 @@ store_send(struct store *s, struct store_cmd *cmd)
 	 * few KiB at once, so Redis works on the first commands of a burst while
 	 * the daemon prepares the rest.
 	 */
-	if (s->state == STORE_UP && sdslen(s->ac->c.obuf) >= STORE_FLUSH_BYTES)
-		redisAsyncHandleWrite(s->ac);
-	else
-		event_active(s->flush, EV_TIMEOUT, 0);
 	cmd->sent = store_now();
 	TAILQ_INSERT_TAIL(&s->pending, cmd, entry);
 	if (s->npending++ == 0)
 		store_arm_timer(s);
 	if (cmd->kind == CMD_SCRIPT && s->wait_replicas > 0 && store_acknowledges(cmd->script))
 		store_send_wait(s, cmd);
+	if (s->state == STORE_UP && sdslen(s->ac->c.obuf) >= STORE_FLUSH_BYTES)
+		store_write_now(s);
+	else
+		event_active(s->flush, EV_TIMEOUT, 0);
 	return 0;
+}
+
+/*
+ * Write what is buffered, now. Not with redisAsyncHandleWrite: on a failed
+ * write (a master killed under load) it tears the connection down at once,
+ * running every pending callback, the caller's own included, before
+ * store_send returns, and often from inside another reply's callback. A
+ * failed write here only marks the store down; the timer drops the
+ * connection from the loop, outside any callback.
+ */
+static void
+store_write_now(struct store *s)
+{
+	int done = 0;
+
+	if (redisBufferWrite(&s->ac->c, &done) == REDIS_OK || s->drop_later != NULL)
+		return;
+	s->state = STORE_DOWN;
+	s->drop_later = "write failed";
+	event_active(s->timer, EV_TIMEOUT, 0);
 }
 
 /*
