@@ -103,6 +103,10 @@ export async function axeCheck(page, options = {}) {
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
     await page.evaluate(axeSource);
   }
+  // A page still fading something in or out (the toast of an earlier action)
+  // has colours between two states: check it once every transition is over.
+  await page.waitForFunction(() => document.getAnimations()
+    .every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'));
   const result = await page.evaluate((opts) => window.axe.run(document, opts), options);
   return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => n.target.join(' ')) }));

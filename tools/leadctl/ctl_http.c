@@ -29,18 +29,10 @@ struct http_reply {
 
 /* A stream being read: the partial line and the event so far. */
 struct http_sse {
-	ctl_sse_cb	 cb;
-	void		*arg;
+	struct ctl_sse	 parse;		/* the events, and where to resume */
 	CURL		*curl;
 	long		 status;	/* 0 until the first bytes of the body */
 	struct buf	 errbody;	/* the body of an answer other than 200 */
-	struct buf	 line;
-	struct buf	 data;
-	char		*event;
-	char		*event_id;	/* the id of the event being read */
-	char		*last_id;	/* the id of the last event handed on: where to resume */
-	long		 retry_ms;
-	int		 stop;
 };
 
 /* libcurl's write callback of a plain request: the body into reply. */
@@ -283,68 +275,12 @@ done:
 	return rc;
 }
 
-/* One field line of an event stream (the WHATWG rules: "name: value", ":" a comment). */
-static void
-http_sse_field(struct http_sse *sse, char *line)
-{
-	char *value = strchr(line, ':');
-	char *end;
-	long ms;
-
-	if (value == NULL)
-		value = line + strlen(line);
-	else {
-		*value++ = '\0';
-		if (*value == ' ')
-			value++;
-	}
-	if (strcmp(line, "data") == 0) {
-		if (sse->data.len > 0 || sse->data.data != NULL)
-			buf_append(&sse->data, "\n", 1);
-		buf_append(&sse->data, value, strlen(value));
-	} else if (strcmp(line, "event") == 0) {
-		free(sse->event);
-		sse->event = xstrdup(value);
-	} else if (strcmp(line, "id") == 0) {
-		free(sse->event_id);
-		sse->event_id = xstrdup(value);
-	} else if (strcmp(line, "retry") == 0) {
-		ms = strtol(value, &end, 10);
-		if (end != value && *end == '\0' && ms >= 0)
-			sse->retry_ms = ms;
-	}
-}
-
-/* A blank line: hand the event read so far to the callback. */
-static void
-http_sse_dispatch(struct http_sse *sse)
-{
-	struct ctl_sse_event ev;
-
-	/* The id counts once its event is handed on, so a broken stream resumes at that event. */
-	if (sse->event_id != NULL) {
-		free(sse->last_id);
-		sse->last_id = sse->event_id;
-		sse->event_id = NULL;
-	}
-	if (sse->data.data != NULL) {
-		ev.id = sse->last_id;
-		ev.event = sse->event != NULL ? sse->event : "message";
-		ev.data = sse->data.data;
-		if (sse->cb(&ev, sse->arg) != 0)
-			sse->stop = 1;
-	}
-	buf_free(&sse->data);
-	free(sse->event);
-	sse->event = NULL;
-}
-
-/* libcurl's write callback of a stream: lines into fields, a blank line dispatches. */
+/* libcurl's write callback of a stream: the body of a 200 to the parser. */
 static size_t
 http_on_stream(char *ptr, size_t size, size_t n, void *arg)
 {
 	struct http_sse *sse = arg;
-	size_t len = size * n, start = 0, i;
+	size_t len = size * n;
 
 	if (sse->status == 0)
 		curl_easy_getinfo(sse->curl, CURLINFO_RESPONSE_CODE, &sse->status);
@@ -352,24 +288,7 @@ http_on_stream(char *ptr, size_t size, size_t n, void *arg)
 		buf_append(&sse->errbody, ptr, len);
 		return len;
 	}
-	buf_append(&sse->line, ptr, len);
-	for (i = 0; i < sse->line.len && !sse->stop; i++) {
-		if (sse->line.data[i] != '\n')
-			continue;
-		sse->line.data[i] = '\0';
-		if (i > start && sse->line.data[i - 1] == '\r')
-			sse->line.data[i - 1] = '\0';
-		if (sse->line.data[start] == '\0')
-			http_sse_dispatch(sse);
-		else if (sse->line.data[start] != ':')
-			http_sse_field(sse, sse->line.data + start);
-		start = i + 1;
-	}
-	/* Keep the partial line for the next bytes. */
-	memmove(sse->line.data, sse->line.data + start, sse->line.len - start);
-	sse->line.len -= start;
-	sse->line.data[sse->line.len] = '\0';
-	return sse->stop ? 0 : len;
+	return ctl_sse_feed(&sse->parse, ptr, len);
 }
 
 /* SIGINT, SIGTERM: end the stream at the next progress call. */
@@ -409,8 +328,8 @@ http_stream_once(const struct ctl_conn *conn, const char *path, struct http_sse 
 	char *h;
 
 	sse->curl = http_handle(conn, "GET", path, "text/event-stream", NULL, errbuf, &headers);
-	if (sse->last_id != NULL) {
-		h = xasprintf("Last-Event-ID: %s", sse->last_id);
+	if (sse->parse.last_id != NULL) {
+		h = xasprintf("Last-Event-ID: %s", sse->parse.last_id);
 		headers = curl_slist_append(headers, h);
 		free(h);
 		curl_easy_setopt(sse->curl, CURLOPT_HTTPHEADER, headers);
@@ -423,11 +342,7 @@ http_stream_once(const struct ctl_conn *conn, const char *path, struct http_sse 
 	curl_easy_setopt(sse->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(sse->curl, CURLOPT_XFERINFOFUNCTION, http_on_progress);
 	sse->status = 0;
-	buf_reset(&sse->line);
-	buf_free(&sse->data);
-	free(sse->event);
-	free(sse->event_id);
-	sse->event = sse->event_id = NULL;
+	ctl_sse_restart(&sse->parse);
 	res = curl_easy_perform(sse->curl);
 	if (sse->status == 0)
 		curl_easy_getinfo(sse->curl, CURLINFO_RESPONSE_CODE, &sse->status);
@@ -441,15 +356,14 @@ int
 ctl_http_stream(const struct ctl_conn *conn, const char *path, const char *last_id,
     ctl_sse_cb cb, void *arg)
 {
-	struct http_sse sse = { .cb = cb, .arg = arg, .retry_ms = 2000 };
+	struct http_sse sse = { .curl = NULL };
 	struct sigaction sa, old_int, old_term;
 	char errbuf[CURL_ERROR_SIZE];
 	int64_t ended_at = -1;
 	CURLcode res;
 	int rc;
 
-	if (last_id != NULL)
-		sse.last_id = xstrdup(last_id);
+	ctl_sse_init(&sse.parse, cb, arg, last_id);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = http_on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -459,14 +373,14 @@ ctl_http_stream(const struct ctl_conn *conn, const char *path, const char *last_
 		errbuf[0] = '\0';
 		buf_reset(&sse.errbody);
 		res = http_stream_once(conn, path, &sse, errbuf);
-		if (sse.stop || http_interrupted) {
+		if (sse.parse.stop || http_interrupted) {
 			rc = CTL_OK;
 			break;
 		}
 		if (res != CURLE_OK && sse.status != 200) {
 			/* Not connected: a daemon that ended the stream may be restarting. */
 			if (ended_at >= 0 && http_now_ms() - ended_at < HTTP_RECONNECT_MS) {
-				http_sleep_ms(sse.retry_ms);
+				http_sleep_ms(sse.parse.retry_ms);
 				continue;
 			}
 			rc = http_report_unreachable(conn, "GET", path, res, errbuf);
@@ -478,16 +392,12 @@ ctl_http_stream(const struct ctl_conn *conn, const char *path, const char *last_
 		}
 		/* Ended (the daemon stopped, or the connection broke): resume after the last event. */
 		ended_at = http_now_ms();
-		http_sleep_ms(sse.retry_ms);
+		http_sleep_ms(sse.parse.retry_ms);
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	buf_free(&sse.errbody);
-	buf_free(&sse.line);
-	buf_free(&sse.data);
-	free(sse.event);
-	free(sse.event_id);
-	free(sse.last_id);
+	ctl_sse_free(&sse.parse);
 	return rc;
 }
 

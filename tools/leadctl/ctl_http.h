@@ -6,6 +6,8 @@
 
 #include "leadroute/util.h"
 
+#include "ctl_sse.h"
+
 /* Where the daemon is and who we are; strings owned (ctl_conn_free). */
 struct ctl_conn {
 	char	*url;		/* base URL, no trailing slash */
@@ -14,19 +16,6 @@ struct ctl_conn {
 	char	*cacert;	/* NULL: the system's CAs */
 	long	 timeout;	/* seconds for a whole request (not a stream) */
 };
-
-/* One server-sent event of a stream; borrowed for the callback's duration. */
-struct ctl_sse_event {
-	const char	*id;
-	const char	*event;
-	const char	*data;
-};
-
-/*
- * Called for every event of a stream; returns 0 to go on, 1 to stop (the
- * stream then ends with CTL_OK).
- */
-typedef int (*ctl_sse_cb)(const struct ctl_sse_event *ev, void *arg);
 
 /*
  * METHOD path (with its query) with body (borrowed, NULL: none) as JSON.
