@@ -75,6 +75,16 @@ class Node(Server):
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(self._ping, what="redis-server to answer PING")
 
+    def exists_many(self, keys):
+        """EXISTS of each key, pipelined on one connection: [0 or 1, ...]."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            out = self._encode(["AUTH", self.password]) if self.password else b""
+            s.sendall(out + b"".join(self._encode(["EXISTS", k]) for k in keys))
+            f = s.makefile("rb")
+            if self.password:
+                self._read(f)
+            return [self._read(f) for _ in keys]
+
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
@@ -330,7 +340,7 @@ class SentinelTest(DaemonTestCase):
         senders = [Sender(d, "s%d-w%d" % (i, wait_replicas), log) for i in range(4)]
         for s in senders:
             s.start()
-        time.sleep(2)
+        time.sleep(1.5)
         # The replicas lose their link and fall behind for half a second (as
         # by a network fault), then the master dies: what it acknowledged in
         # that half second is on no replica.
@@ -356,19 +366,27 @@ class SentinelTest(DaemonTestCase):
         taken = sorted(t for t, ok in log if ok and t >= killed)
         outage_ms = int(max(b - a for a, b in zip([killed] + taken, taken)) * 1000)
         acked = [lid for s in senders for lid, _ in s.acked]
-        lost = [lid for lid in acked if d.get("/v1/leads/" + lid).status == 404]
-        # Every lead's one-second first-touch clock has run out by now: one
+        new_master = [r for r in self.cluster.replicas
+                      if "127.0.0.1:%d" % r.port == d.events("redis_connected")[-1]["redis"]][0]
+        there = new_master.exists_many(["lr:lead:" + lid for lid in acked])
+        lost = [lid for lid, n in zip(acked, there) if n == 0]
+        # Every kept lead's one-second first-touch clock runs out: one
         # escalation each, delivered once.
-        time.sleep(3)
         kept = set(acked) - set(lost)
-        delivered = {}
-        for req in rx.requests:
-            body = json.loads(req["body"])
-            if body["type"] == "escalation.level":
-                delivered.setdefault(body["data"]["lead"], []).append(body["data"]["escalation"])
         opened = wait_for(lambda: self.open_escalations(d, kept), timeout=20,
                           what="every kept lead's escalation")
-        doubled = sorted(lid for lid, ids in delivered.items() if len(set(ids)) > 1)
+
+        def delivered():
+            by_lead = {}
+            for req in list(rx.requests):
+                body = json.loads(req["body"])
+                if body["type"] == "escalation.level":
+                    by_lead.setdefault(body["data"]["lead"], []).append(
+                        body["data"]["escalation"])
+            return by_lead
+        wait_for(lambda: kept <= set(delivered()), timeout=20, what="every escalation delivered")
+        time.sleep(0.5)     # a second delivery would come with the first
+        doubled = sorted(lid for lid, ids in delivered().items() if len(set(ids)) > 1)
         print("failover: wait_replicas=%d acked=%d refused=%d lost=%d outage_ms=%d "
               "escalations=%d delivered_twice=%d" % (
                   wait_replicas, len(acked), refused, len(lost), outage_ms, len(opened),
