@@ -1,4 +1,4 @@
--- uses: keys, pool
+-- uses: keys, pool, events
 -- gauges.lua: what a pager needs, read-only, in a bounded number of commands
 -- however much is waiting (engine/gauges.c, every few seconds).
 -- ARGV[4] the configured pools, comma-separated; [5] the subscriptions.
@@ -18,13 +18,7 @@ for i = 1, #flat, 2 do backlog[flat[i]] = tonumber(flat[i + 1]) end
 
 -- A subscription's group (none before the stream or the group exists): its
 -- lag when Redis can tell it (not past entries an erasure deleted) and pending.
-local groups = {}
-local ok, infos = pcall(redis.call, 'XINFO', 'GROUPS', K_EVENTS)
-for _, g in ipairs(ok and infos or {}) do
-  local info = {}
-  for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
-  groups[info.name] = info
-end
+local groups = stream_groups()
 for _, id in ipairs(list_items(ARGV[5])) do
   local info = groups['sub:' .. id] or {}
   local waiting = redis.call('ZCARD', key('sub', id, 'retry')) + (tonumber(info.pending) or 0) +

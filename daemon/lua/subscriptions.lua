@@ -1,4 +1,4 @@
--- uses: keys
+-- uses: keys, events
 -- subscriptions.lua: what the API shows and does with subscriptions.
 -- ARGV[4] operation, [5] subscription id (for status: several, comma-separated).
 -- status: per subscription its state hash, its consumer group's lag and
@@ -18,16 +18,8 @@ local function id_ms(id)
   return tonumber(string.match(id or '', '^(%d+)-'))
 end
 
--- The stream's consumer groups by name, read once (none before the stream exists).
+-- The stream's consumer groups by name, read once (stream_groups).
 local GROUPS = {}
-local function read_groups()
-  local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', K_EVENTS)
-  for _, g in ipairs(ok and groups or {}) do
-    local info = {}
-    for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
-    GROUPS[info.name] = info
-  end
-end
 
 local function status(id)
   local sk, rk = key('sub', id), key('sub', id, 'retry')
@@ -63,7 +55,7 @@ local function status(id)
 end
 
 if op == 'status' then
-  read_groups()
+  GROUPS = stream_groups()
   local subs = {}
   for id in string.gmatch(sub, '[^,]+') do subs[#subs + 1] = status(id) end
   return cjson.encode({ subs = subs })

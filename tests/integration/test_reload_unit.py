@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from harness import LEADROUTED, DaemonTestCase, main, make_conf, wait_for
+from harness import BASE_REPS, LEADROUTED, DaemonTestCase, main, make_conf, wait_for
 from test_auth import make_cert
 
 UNIT = os.environ.get("LEADROUTED_UNIT") or os.path.join(
@@ -19,18 +19,7 @@ UNIT = os.environ.get("LEADROUTED_UNIT") or os.path.join(
     "leadrouted.service")
 
 # A rep the running config does not have, and a config that cannot load.
-NEW_REPS = """\
-  - id: ana
-    name: Ana Ruiz
-  - id: ben
-    name: Ben Okafor
-  - id: cy
-    name: Cy Young
-  - id: dee
-    name: Dee Long
-  - id: eve
-    name: Eve Park
-"""
+NEW_REPS = BASE_REPS + "  - id: eve\n    name: Eve Park\n"
 BROKEN_POOLS = """\
   - id: emea
     reps: [ana, nobody]

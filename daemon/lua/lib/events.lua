@@ -1,6 +1,19 @@
 -- uses: keys
 -- events.lua: lead events, into the lead's history and the event stream.
 
+-- The event stream's consumer groups by name, each a table of XINFO GROUPS's
+-- fields (none before the stream exists).
+local function stream_groups()
+  local by_name = {}
+  local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', K_EVENTS)
+  for _, g in ipairs(ok and groups or {}) do
+    local info = {}
+    for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+    by_name[info.name] = info
+  end
+  return by_name
+end
+
 -- Append one entry to the event stream; extra is a flat list of field, value.
 local function stream_add(kind, extra)
   redis.call('XADD', K_EVENTS, 'MAXLEN', '~', STREAM_MAXLEN, '*',
