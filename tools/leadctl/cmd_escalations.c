@@ -126,11 +126,8 @@ esc_on_event(const struct ctl_sse_event *ev, void *arg)
 {
 	static const char *const skip[] = { "type", "at", NULL };
 	struct esc_watch *w = arg;
-	const char *key;
-	json_t *data, *line, *v;
+	json_t *data, *line;
 	char *s;
-	size_t i, len;
-	int skipped;
 
 	data = json_loads(ev->data, 0, NULL);
 	if (w->ctl->json) {
@@ -144,18 +141,8 @@ esc_on_event(const struct ctl_sse_event *ev, void *arg)
 		s = table_time_text(json_object_get(data, "at"));
 		printf("%-24s  %-18s", s, ev->event);
 		free(s);
-		json_object_foreach(data, key, v) {
-			skipped = 0;
-			for (i = 0; skip[i] != NULL; i++)
-				skipped |= strcmp(key, skip[i]) == 0;
-			if (skipped)
-				continue;
-			len = strlen(key);
-			s = len >= 3 && strcmp(key + len - 3, "_at") == 0 ? table_time_text(v) :
-			    table_json_text(v);
-			printf(" %s=%s", key, s);
-			free(s);
-		}
+		if (data != NULL)
+			table_print_members(stdout, data, skip, 1);
 		if (data == NULL)
 			printf(" %s", ev->data);
 		printf("\n");

@@ -26,28 +26,6 @@ lead_field(const char *label, json_t *obj, const char *key)
 	free(s);
 }
 
-/* " key=value" for each member of obj but those named in skip (NULL-terminated). */
-static void
-lead_print_members(FILE *fp, json_t *obj, const char *const *skip)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-	char *s;
-	int skipped;
-
-	json_object_foreach(obj, key, v) {
-		skipped = 0;
-		for (i = 0; skip[i] != NULL; i++)
-			skipped |= strcmp(key, skip[i]) == 0;
-		if (skipped)
-			continue;
-		s = table_json_text(v);
-		fprintf(fp, " %s=%s", key, s);
-		free(s);
-	}
-}
-
 /* "65 (grade B, MQL)". */
 static void
 lead_print_score(json_t *lead)
@@ -96,7 +74,7 @@ lead_print_decision(json_t *d)
 		s = table_json_text(json_object_get(target, "target"));
 		printf("  target %s", s);
 		free(s);
-		lead_print_members(stdout, target, skip);
+		table_print_members(stdout, target, skip, 0);
 		if (json_is_string(json_object_get(target, "result")))
 			printf(": %s", json_string_value(json_object_get(target, "result")));
 		printf("\n");
@@ -163,7 +141,7 @@ lead_print_events(json_t *events)
 	json_array_foreach(events, i, ev) {
 		printf("  %-24s  %-22s", table_str(ev, "at", "-"),
 		    table_str(ev, "type", "?"));
-		lead_print_members(stdout, ev, skip);
+		table_print_members(stdout, ev, skip, 0);
 		printf("\n");
 	}
 }

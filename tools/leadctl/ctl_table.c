@@ -227,3 +227,26 @@ table_print_json(json_t *v)
 	printf("%s\n", s != NULL ? s : "null");
 	free(s);
 }
+
+void
+table_print_members(FILE *fp, json_t *obj, const char *const *skip, int times)
+{
+	const char *key;
+	json_t *v;
+	size_t i, len;
+	char *s;
+	int skipped;
+
+	json_object_foreach(obj, key, v) {
+		skipped = 0;
+		for (i = 0; skip[i] != NULL; i++)
+			skipped |= strcmp(key, skip[i]) == 0;
+		if (skipped)
+			continue;
+		len = strlen(key);
+		s = times && len >= 3 && strcmp(key + len - 3, "_at") == 0 ? table_time_text(v) :
+		    table_json_text(v);
+		fprintf(fp, " %s=%s", key, s);
+		free(s);
+	}
+}

@@ -48,4 +48,10 @@ char *table_duration(json_t *ms);
 /* v as indented JSON and a newline on stdout (--json). */
 void table_print_json(json_t *v);
 
+/*
+ * " key=value" on fp for each member of obj but those named in skip
+ * (NULL-terminated); with times, members named *_at read as times.
+ */
+void table_print_members(FILE *fp, json_t *obj, const char *const *skip, int times);
+
 #endif
