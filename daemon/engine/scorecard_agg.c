@@ -37,11 +37,18 @@
 #define AGG_INTERVAL_MS	1000	/* the scorecard folds what is waiting anyway */
 #define AGG_MAX_READS	3	/* per batch, while other daemons keep moving the cursor */
 #define AGG_BUSY	"not connected or too busy"
+/*
+ * New leads per agg_untouched call, each call sent when the one before has
+ * answered: an insert into the big untouched set costs Redis microseconds,
+ * so a batch's thousand at once held every route call behind them.
+ */
+#define AGG_UNTOUCHED_CHUNK	100
 
 enum agg_phase {
 	AGG_IDLE,
 	AGG_READ,	/* cursor, trimming, entries */
 	AGG_LEADS,	/* the leads' attributes */
+	AGG_UNTOUCHED,	/* new leads into the untouched set, a chunk at a time */
 	AGG_APPLY,	/* the script adding the sums */
 };
 
@@ -87,6 +94,8 @@ struct scorecard_agg {
 	size_t			 npairs, pairs_cap;
 	char			**want;		/* leads to look up, in the order asked */
 	size_t			 nwant, want_cap, next_want;
+	const struct scorecard_untouched *untouched;	/* the fold's, once folded */
+	size_t			 nuntouched, next_untouched;
 
 	struct agg_waiter	*waiting;	/* catch-ups for the next batch */
 	struct agg_waiter	*serving;	/* catch-ups the batch in flight answers */
@@ -94,6 +103,8 @@ struct scorecard_agg {
 
 static void agg_read(struct scorecard_agg *);
 static void agg_advance(struct scorecard_agg *);
+static void agg_send_untouched(struct scorecard_agg *);
+static void agg_apply(struct scorecard_agg *);
 
 static void
 agg_arm(struct scorecard_agg *agg, int64_t ms)
@@ -130,6 +141,8 @@ agg_batch_reset(struct scorecard_agg *agg)
 	for (i = 0; i < agg->nwant; i++)
 		free(agg->want[i]);
 	agg->nwant = agg->next_want = 0;
+	agg->untouched = NULL;
+	agg->nuntouched = agg->next_untouched = 0;
 	agg->nentries = agg->npairs = 0;
 	buf_reset(&agg->arena);
 	free(agg->seen);
@@ -427,6 +440,23 @@ agg_fetch_leads(struct scorecard_agg *agg)
 	agg_advance(agg);
 }
 
+/*
+ * Another daemon folded this batch first (nothing of ours was written): read
+ * on from the cursor it left, cursor (NULL when the reply had none).
+ */
+static void
+agg_moved(struct scorecard_agg *agg, const redisReply *cursor)
+{
+	if (cursor != NULL && cursor->type == REDIS_REPLY_STRING) {
+		free(agg->cursor);
+		agg->cursor = xstrdup(cursor->str);
+	}
+	if (agg->reads < AGG_MAX_READS)
+		agg_read(agg);
+	else
+		agg_done(agg, "other daemons kept moving the cursor", 1);
+}
+
 static void
 agg_on_applied(const struct store_reply *reply, void *arg)
 {
@@ -442,15 +472,7 @@ agg_on_applied(const struct store_reply *reply, void *arg)
 		return;
 	}
 	if (r->element[0]->integer == 0) {
-		/* Another daemon folded first: nothing was written; read on from its cursor. */
-		if (r->element[1]->type == REDIS_REPLY_STRING) {
-			free(agg->cursor);
-			agg->cursor = xstrdup(r->element[1]->str);
-		}
-		if (agg->reads < AGG_MAX_READS)
-			agg_read(agg);
-		else
-			agg_done(agg, "other daemons kept moving the cursor", 1);
+		agg_moved(agg, r->element[1]);
 		return;
 	}
 	if (agg->nentries > 0) {
@@ -469,20 +491,15 @@ agg_on_applied(const struct store_reply *reply, void *arg)
 }
 
 /*
- * Fold the batch and send the sums. ARGV (see agg_apply.lua): the cursor it
- * read after, its last id, settle leads due by, the untouched set's changes,
- * then per hash its name, field count and (field, increment) pairs.
+ * Fold the batch: its sums, and the leads entering and leaving the untouched
+ * set. Then the new leads go into the set, a chunk at a time, and the sums
+ * with the cursor's move last.
  */
 static void
-agg_apply(struct scorecard_agg *agg)
+agg_fold(struct scorecard_agg *agg)
 {
-	const struct scorecard_counter *c;
-	const struct scorecard_untouched *u;
-	struct store_args a = { 0 };
-	int64_t now = sys_now_ms();
-	size_t i, j, k, n, nu, nadd = 0;
+	size_t i, j;
 
-	agg->phase = AGG_APPLY;
 	for (i = 0; i < agg->nentries; i++) {
 		const struct agg_entry *e = &agg->entries[i];
 		struct scorecard_event ev;
@@ -493,22 +510,87 @@ agg_apply(struct scorecard_agg *agg)
 			    agg->pairs[j].name_len, agg_str(agg, agg->pairs[j].value));
 		scorecard_fold_add(agg->fold, &ev);
 	}
+	agg->nuntouched = scorecard_fold_untouched(agg->fold, &agg->untouched);
+	agg->next_untouched = 0;
+	agg->phase = AGG_UNTOUCHED;
+	agg_send_untouched(agg);
+}
+
+static void
+agg_on_untouched(const struct store_reply *reply, void *arg)
+{
+	struct scorecard_agg *agg = arg;
+	const redisReply *r = reply->raw;
+
+	if (agg_reply(agg, reply, REDIS_REPLY_ARRAY) == -1 || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		if (agg->err == NULL)
+			agg_fail(agg, "unexpected reply");
+		agg_done(agg, agg->err, 0);
+		return;
+	}
+	if (r->element[0]->integer == 0) {
+		agg_moved(agg, r->elements > 1 ? r->element[1] : NULL);
+		return;
+	}
+	agg_send_untouched(agg);
+}
+
+/* The next chunk of new leads for the untouched set (agg_untouched.lua), else the sums. */
+static void
+agg_send_untouched(struct scorecard_agg *agg)
+{
+	const struct scorecard_untouched *u = agg->untouched;
+	struct store_args a = { 0 };
+	size_t taken = 0;
+
+	store_args_add(&a, agg->cursor);
+	for (; agg->next_untouched < agg->nuntouched && taken < AGG_UNTOUCHED_CHUNK;
+	    agg->next_untouched++) {
+		if (!u[agg->next_untouched].add)
+			continue;
+		store_args_add_int(&a, u[agg->next_untouched].due);
+		store_args_add(&a, u[agg->next_untouched].lead);
+		taken++;
+	}
+	if (taken == 0) {
+		store_args_free(&a);
+		agg_apply(agg);
+		return;
+	}
+	if (store_eval(agg->srv->store, SCRIPT_AGG_UNTOUCHED, sys_now_ms(), &a, agg_on_untouched,
+	    agg) == -1) {
+		agg_fail(agg, AGG_BUSY);
+		agg_done(agg, agg->err, 0);
+		return;
+	}
+	agg->pending++;
+}
+
+/*
+ * Send the sums. ARGV (see agg_apply.lua): the cursor it read after, its last
+ * id, settle leads due by, the leads leaving the untouched set, then per hash
+ * its name, field count and (field, increment) pairs.
+ */
+static void
+agg_apply(struct scorecard_agg *agg)
+{
+	const struct scorecard_counter *c;
+	const struct scorecard_untouched *u = agg->untouched;
+	struct store_args a = { 0 };
+	int64_t now = sys_now_ms();
+	size_t i, j, k, n, nremove = 0;
+
+	agg->phase = AGG_APPLY;
 	store_args_add(&a, agg->cursor);
 	store_args_add(&a, agg->nentries > 0 ? agg_str(agg, agg->entries[agg->nentries - 1].id) : "");
 	/* While catching up, only leads due by the last event read are settled. */
 	store_args_add_int(&a, agg->full ?
 	    scorecard_fold_last_at(agg->fold, now) : now);
-	nu = scorecard_fold_untouched(agg->fold, &u);
-	for (i = 0; i < nu; i++)
-		nadd += u[i].add;
-	store_args_add_int(&a, (int64_t)nadd);
-	for (i = 0; i < nu; i++)
-		if (u[i].add) {
-			store_args_add_int(&a, u[i].due);
-			store_args_add(&a, u[i].lead);
-		}
-	store_args_add_int(&a, (int64_t)(nu - nadd));
-	for (i = 0; i < nu; i++)
+	for (i = 0; i < agg->nuntouched; i++)
+		nremove += !u[i].add;
+	store_args_add_int(&a, (int64_t)nremove);
+	for (i = 0; i < agg->nuntouched; i++)
 		if (!u[i].add)
 			store_args_add(&a, u[i].lead);
 	n = scorecard_fold_counters(agg->fold, &c);
@@ -555,8 +637,9 @@ agg_advance(struct scorecard_agg *agg)
 		agg_fetch_leads(agg);
 		break;
 	case AGG_LEADS:
-		agg_apply(agg);
+		agg_fold(agg);
 		break;
+	case AGG_UNTOUCHED:
 	case AGG_APPLY:
 	case AGG_IDLE:
 		break;

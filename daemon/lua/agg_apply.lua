@@ -10,28 +10,24 @@
 -- all, rep, pool, source, rule or attr, and a field is "<value>\31<metric>"
 -- (see scorecard_fold.h and scorecard.h).
 --
+-- The batch's new leads are already in the untouched set (agg_untouched.lua,
+-- in short calls before this one).
+--
 -- ARGV[4] the cursor the batch was read after, [5] the id of its last entry
 -- ('' when it is empty), [6] settle untouched leads due by this time (ms),
--- [7] n, then n x (due, lead) to put in the untouched set, then m and m leads
--- to take out of it, then per hash: its <bucket>:<dim>, k, k x (field,
--- increment). Returns {1, 1 when more leads are due to settle else 0}, or
--- {0, the cursor now} when another daemon moved it first (nothing written).
+-- [7] m, then m leads to take out of the untouched set, then per hash: its
+-- <bucket>:<dim>, k, k x (field, increment). Returns {1, 1 when more leads
+-- are due to settle else 0}, or {0, the cursor now} when another daemon moved
+-- it first (nothing written).
 local K_CURSOR, K_UNTOUCHED = key('sc', 'cursor'), key('sc', 'untouched')
 local SEP = '\31'
-local CHUNK = 500	-- members per ZADD or ZREM (Lua's stack is limited)
+local CHUNK = 500	-- members per ZREM (Lua's stack is limited)
 
 local cursor = redis.call('GET', K_CURSOR) or '0-0'
 if cursor ~= ARGV[4] then return { 0, cursor } end
 
+local m = tonumber(ARGV[7])
 local i = 8
-local n = tonumber(ARGV[7])
-for s = 0, n - 1, CHUNK do
-  local e = math.min(s + CHUNK, n)
-  redis.call('ZADD', K_UNTOUCHED, unpack(ARGV, i + 2 * s, i + 2 * e - 1))
-end
-i = i + 2 * n
-local m = tonumber(ARGV[i])
-i = i + 1
 for s = 0, m - 1, CHUNK do
   redis.call('ZREM', K_UNTOUCHED, unpack(ARGV, i + s, i + math.min(s + CHUNK, m) - 1))
 end

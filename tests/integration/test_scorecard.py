@@ -9,7 +9,7 @@ import re
 import threading
 import time
 
-from harness import DaemonTestCase, main, wait_for
+from harness import DaemonTestCase, main, script_function, wait_for
 from test_leads import ms
 from test_lifecycle import NURTURE_RULES
 
@@ -287,6 +287,26 @@ class ScorecardTests(DaemonTestCase):
             folded += int(m.group(1))
         self.assertEqual(folded, self.redis.cmd("XLEN", "lr:events"))
 
+    def test_untouched_leads_go_in_only_while_the_batch_is_not_folded(self):
+        """agg_untouched adds a batch's new leads to the untouched set only while
+        the cursor is where the batch began: once another daemon folded it, a
+        late call writes nothing and answers where the cursor is."""
+        self.d.lead(email="u@x.com", country="DE")
+        wait_for(lambda: self.d.get("/v1/scorecard").json["up_to_date"], what="folded")
+        fn = script_function(self.redis, "agg_untouched")
+        self.assertIsNotNone(fn)
+        cursor = self.redis.cmd("GET", "lr:sc:cursor")
+        before = self.redis.cmd("ZCARD", "lr:sc:untouched")
+        late = self.redis.cmd("FCALL", fn, 0, "lr", 1, 0, "0-1", 5, "late-lead")
+        self.assertEqual(late, [0, cursor])
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:sc:untouched"), before)
+        # From where the cursor is, twice: the same lead, the same due time.
+        for _ in range(2):
+            self.assertEqual(self.redis.cmd("FCALL", fn, 0, "lr", 1, 0, cursor,
+                                            7, "new-lead", 9, "other-lead"), [1])
+        self.assertEqual(self.redis.cmd("ZCARD", "lr:sc:untouched"), before + 2)
+        self.assertEqual(self.redis.cmd("ZSCORE", "lr:sc:untouched", "new-lead"), "7")
+
     def test_a_backlog_folds_in_big_batches_to_the_same_figures(self):
         """More than one batch of entries waiting (a daemon that was down, or a
         refold): reads of 250 go on up to 2,000 entries a batch, and the
@@ -331,13 +351,27 @@ class ScorecardTests(DaemonTestCase):
             start = folded()
             wait_for(lambda: folded() - start >= entries, timeout=20, what="the refold")
             wait_for(lambda: d.get("/v1/scorecard").json["up_to_date"], what="caught up again")
-            applies = [e for e in self.redis.cmd("SLOWLOG", "GET", "-1")
+            log = self.redis.cmd("SLOWLOG", "GET", "-1")
+            applies = [e for e in log
                        if e[3][0].lower() == "fcall" and e[3][1].startswith("agg_apply_")]
+            untouched = [e for e in log
+                         if e[3][0].lower() == "fcall" and e[3][1].startswith("agg_untouched_")]
         finally:
             self.redis.cmd("CONFIG", "SET", "slowlog-log-slower-than", "10000")
             self.redis.cmd("SLOWLOG", "RESET")
         # Batches of up to 2,000 entries (and the scorecard's own catch-ups).
         self.assertLessEqual(len(applies), entries // 2000 + 4, len(applies))
+        # The leads went into the untouched set in calls of at most 100 (FCALL,
+        # the function, numkeys, three common arguments and the cursor, then a
+        # due time and a lead each), not in the batches' sums.
+        def leads_in(e):
+            args = e[3]
+            more = re.match(r"\.\.\. \((\d+) more arguments\)", args[-1])
+            total = len(args) - 1 + int(more.group(1)) if more else len(args)
+            return (total - 7) // 2
+        sizes = [leads_in(e) for e in untouched]
+        self.assertEqual(sum(sizes), 1100, sizes)
+        self.assertLessEqual(max(sizes), 100, sizes)
         for by, want in before.items():
             got = d.get("/v1/scorecard?by=" + by).json
             self.assertEqual(got["groups"], want["groups"], by)
