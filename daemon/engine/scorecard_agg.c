@@ -38,11 +38,14 @@
 #define AGG_MAX_READS	3	/* per batch, while other daemons keep moving the cursor */
 #define AGG_BUSY	"not connected or too busy"
 /*
- * New leads per agg_untouched call, each call sent when the one before has
- * answered: an insert into the big untouched set costs Redis microseconds,
- * so a batch's thousand at once held every route call behind them.
+ * Leads per round trip when a batch looks its leads up (HMGET each) and puts
+ * the new ones in the untouched set (agg_untouched): the next chunk goes when
+ * the one before has answered, so route calls sent meanwhile wait behind a
+ * hundred of these, not behind the batch's thousand (they share the
+ * connection, and the inserts into the big untouched set cost Redis
+ * microseconds each).
  */
-#define AGG_UNTOUCHED_CHUNK	100
+#define AGG_CHUNK	100
 
 enum agg_phase {
 	AGG_IDLE,
@@ -93,7 +96,7 @@ struct scorecard_agg {
 	struct agg_pair		*pairs;
 	size_t			 npairs, pairs_cap;
 	char			**want;		/* leads to look up, in the order asked */
-	size_t			 nwant, want_cap, next_want;
+	size_t			 nwant, want_cap, next_want, sent_want;
 	const struct scorecard_untouched *untouched;	/* the fold's, once folded */
 	size_t			 nuntouched, next_untouched;
 
@@ -140,7 +143,7 @@ agg_batch_reset(struct scorecard_agg *agg)
 	agg->fold = NULL;
 	for (i = 0; i < agg->nwant; i++)
 		free(agg->want[i]);
-	agg->nwant = agg->next_want = 0;
+	agg->nwant = agg->next_want = agg->sent_want = 0;
 	agg->untouched = NULL;
 	agg->nuntouched = agg->next_untouched = 0;
 	agg->nentries = agg->npairs = 0;
@@ -416,16 +419,18 @@ out:
 	agg_advance(agg);
 }
 
+/* Look up the next chunk of the batch's leads: what the fold counts them by. */
 static void
 agg_fetch_leads(struct scorecard_agg *agg)
 {
 	struct store_args a = { 0 };
 	char *key;
-	size_t i;
+	size_t end = agg->sent_want + AGG_CHUNK;
 
 	agg->phase = AGG_LEADS;
-	for (i = 0; i < agg->nwant && agg->err == NULL; i++) {
-		key = xasprintf("%s%s", agg->k_lead, agg->want[i]);
+	for (; agg->sent_want < agg->nwant && agg->sent_want < end && agg->err == NULL;
+	    agg->sent_want++) {
+		key = xasprintf("%s%s", agg->k_lead, agg->want[agg->sent_want]);
 		store_args_add(&a, "HMGET");
 		store_args_add(&a, key);
 		store_args_add(&a, "received_at");
@@ -545,7 +550,7 @@ agg_send_untouched(struct scorecard_agg *agg)
 	size_t taken = 0;
 
 	store_args_add(&a, agg->cursor);
-	for (; agg->next_untouched < agg->nuntouched && taken < AGG_UNTOUCHED_CHUNK;
+	for (; agg->next_untouched < agg->nuntouched && taken < AGG_CHUNK;
 	    agg->next_untouched++) {
 		if (!u[agg->next_untouched].add)
 			continue;
@@ -637,7 +642,10 @@ agg_advance(struct scorecard_agg *agg)
 		agg_fetch_leads(agg);
 		break;
 	case AGG_LEADS:
-		agg_fold(agg);
+		if (agg->sent_want < agg->nwant)
+			agg_fetch_leads(agg);
+		else
+			agg_fold(agg);
 		break;
 	case AGG_UNTOUCHED:
 	case AGG_APPLY:
