@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,15 @@
  * microseconds each).
  */
 #define AGG_CHUNK	100
+/*
+ * A batch whose last entry is older than AGG_BEHIND_MS is a backlog (peak
+ * load, or a daemon back after a while): it goes in chunks of
+ * AGG_CHUNK_BEHIND, as every round trip then counts, so the scorecard
+ * catches up rather than falls behind (at 64 route calls in flight a round
+ * trip takes about 13 ms).
+ */
+#define AGG_BEHIND_MS	2000
+#define AGG_CHUNK_BEHIND	1000	/* 2,000 values: well inside Lua's stack for unpack() */
 
 enum agg_phase {
 	AGG_IDLE,
@@ -97,6 +107,7 @@ struct scorecard_agg {
 	size_t			 npairs, pairs_cap;
 	char			**want;		/* leads to look up, in the order asked */
 	size_t			 nwant, want_cap, next_want, sent_want;
+	size_t			 chunk;		/* leads per round trip for this batch */
 	const struct scorecard_untouched *untouched;	/* the fold's, once folded */
 	size_t			 nuntouched, next_untouched;
 
@@ -425,7 +436,7 @@ agg_fetch_leads(struct scorecard_agg *agg)
 {
 	struct store_args a = { 0 };
 	char *key;
-	size_t end = agg->sent_want + AGG_CHUNK;
+	size_t end = agg->sent_want + agg->chunk;
 
 	agg->phase = AGG_LEADS;
 	for (; agg->sent_want < agg->nwant && agg->sent_want < end && agg->err == NULL;
@@ -550,7 +561,7 @@ agg_send_untouched(struct scorecard_agg *agg)
 	size_t taken = 0;
 
 	store_args_add(&a, agg->cursor);
-	for (; agg->next_untouched < agg->nuntouched && taken < AGG_CHUNK;
+	for (; agg->next_untouched < agg->nuntouched && taken < agg->chunk;
 	    agg->next_untouched++) {
 		if (!u[agg->next_untouched].add)
 			continue;
@@ -617,6 +628,18 @@ agg_apply(struct scorecard_agg *agg)
 	agg->pending++;
 }
 
+/* Whether the batch read is a backlog: its last entry written AGG_BEHIND_MS ago or more. */
+static int
+agg_behind(const struct scorecard_agg *agg)
+{
+	unsigned long long at;
+
+	if (agg->nentries == 0)
+		return 0;
+	at = strtoull(agg_str(agg, agg->entries[agg->nentries - 1].id), NULL, 10);
+	return sys_now_ms() - (int64_t)at >= AGG_BEHIND_MS;
+}
+
 /* Every command of the phase has answered: on to the next phase. */
 static void
 agg_advance(struct scorecard_agg *agg)
@@ -639,6 +662,7 @@ agg_advance(struct scorecard_agg *agg)
 				agg_done(agg, "other daemons kept moving the cursor", 1);
 			return;
 		}
+		agg->chunk = agg_behind(agg) ? AGG_CHUNK_BEHIND : AGG_CHUNK;
 		agg_fetch_leads(agg);
 		break;
 	case AGG_LEADS:
