@@ -78,7 +78,9 @@ struct scorecard_fold {
 	struct fold_out	**out_v;
 	size_t		  nout, out_cap;
 	struct scorecard_counter *counters;
-	int		  dirty;	/* counters need rebuilding */
+	int		  dirty;	/* a count changed: the spreading starts over */
+	size_t		  spread;	/* outs hold count_v[0 .. spread) spread */
+	int		  built;	/* counters match outs */
 	size_t		  entries;
 	int64_t		  last_at;
 	int		  have_last_at;
@@ -580,40 +582,60 @@ fold_out_cmp(const void *a, const void *b)
 #define DIM_RULE	FOLD_PART("rule")
 #define DIM_ATTR	FOLD_PART("attr")
 
+/* Spread one sum over the hour, day and month of its leads' arrival, in every dimension. */
+static void
+fold_spread_one(struct scorecard_fold *fold, const struct fold_count *c)
+{
+	const struct fold_lead *l = c->lead;
+	char *attr = xasprintf("%s" FOLD_ATTR_SEP "%s", l->source, l->event);
+	struct fold_part metric = fold_part(c->metric), rep = fold_part(c->rep),
+	    pool = fold_part(l->pool), source = fold_part(l->source),
+	    rule = fold_part(l->rule), attr_p = fold_part(attr);
+	size_t j;
+
+	for (j = 0; j < 3; j++) {
+		struct fold_part b = fold_part(l->bucket[j]);
+
+		fold_out_add(fold, b, DIM_ALL, fold_part(""), metric, c->n);
+		fold_out_add(fold, b, DIM_REP, rep, metric, c->n);
+		fold_out_add(fold, b, DIM_POOL, pool, metric, c->n);
+		fold_out_add(fold, b, DIM_SOURCE, source, metric, c->n);
+		fold_out_add(fold, b, DIM_RULE, rule, metric, c->n);
+		if (c->attr)
+			fold_out_add(fold, b, DIM_ATTR, attr_p, metric, c->n);
+	}
+	free(attr);
+}
+
+int
+scorecard_fold_spread(struct scorecard_fold *fold, size_t max)
+{
+	if (fold->dirty) {
+		fold_outs_clear(fold);
+		fold->spread = 0;
+		fold->dirty = 0;
+		fold->built = 0;
+	}
+	for (; fold->spread < fold->ncount && max > 0; fold->spread++, max--) {
+		fold_spread_one(fold, fold->count_v[fold->spread]);
+		fold->built = 0;
+	}
+	return fold->spread == fold->ncount;
+}
+
 size_t
 scorecard_fold_counters(struct scorecard_fold *fold, const struct scorecard_counter **out)
 {
-	size_t i, j;
+	size_t i;
 
-	if (fold->dirty) {
-		fold_outs_clear(fold);
-		for (i = 0; i < fold->ncount; i++) {
-			const struct fold_count *c = fold->count_v[i];
-			const struct fold_lead *l = c->lead;
-			char *attr = xasprintf("%s" FOLD_ATTR_SEP "%s", l->source, l->event);
-			struct fold_part metric = fold_part(c->metric), rep = fold_part(c->rep),
-			    pool = fold_part(l->pool), source = fold_part(l->source),
-			    rule = fold_part(l->rule), attr_p = fold_part(attr);
-
-			for (j = 0; j < 3; j++) {
-				struct fold_part b = fold_part(l->bucket[j]);
-
-				fold_out_add(fold, b, DIM_ALL, fold_part(""), metric, c->n);
-				fold_out_add(fold, b, DIM_REP, rep, metric, c->n);
-				fold_out_add(fold, b, DIM_POOL, pool, metric, c->n);
-				fold_out_add(fold, b, DIM_SOURCE, source, metric, c->n);
-				fold_out_add(fold, b, DIM_RULE, rule, metric, c->n);
-				if (c->attr)
-					fold_out_add(fold, b, DIM_ATTR, attr_p, metric, c->n);
-			}
-			free(attr);
-		}
+	scorecard_fold_spread(fold, SIZE_MAX);
+	if (!fold->built) {
 		qsort(fold->out_v, fold->nout, sizeof(*fold->out_v), fold_out_cmp);
 		free(fold->counters);
 		fold->counters = xreallocarray(NULL, fold->nout, sizeof(*fold->counters));
 		for (i = 0; i < fold->nout; i++)
 			fold->counters[i] = fold->out_v[i]->c;
-		fold->dirty = 0;
+		fold->built = 1;
 	}
 	*out = fold->counters;
 	return fold->nout;

@@ -56,12 +56,20 @@
  */
 #define AGG_BEHIND_MS	2000
 #define AGG_CHUNK_BEHIND	1000	/* 2,000 values: well inside Lua's stack for unpack() */
+/*
+ * Entries folded, and sums spread, per turn of the loop: a batch's whole
+ * fold took the daemon several milliseconds at once, which every request
+ * arriving meanwhile waited out; a slice takes a few tenths of one.
+ */
+#define AGG_SLICE	250
 
 enum agg_phase {
 	AGG_IDLE,
 	AGG_READ,	/* cursor, trimming, entries */
 	AGG_LEADS,	/* the leads' attributes */
+	AGG_FOLD,	/* the entries folded, a slice a loop turn */
 	AGG_UNTOUCHED,	/* new leads into the untouched set, a chunk at a time */
+	AGG_SPREAD,	/* the sums spread over levels and dimensions, a slice a turn */
 	AGG_APPLY,	/* the script adding the sums */
 };
 
@@ -87,6 +95,7 @@ struct agg_pair {
 struct scorecard_agg {
 	struct server		*srv;
 	struct event		*timer;
+	struct event		*slice;		/* the next slice of AGG_FOLD or AGG_SPREAD */
 	int			 stopped;
 	char			*k_cursor, *k_events, *k_lead;	/* k_lead: "<prefix>:lead:" */
 	char			*cursor;	/* where the cursor is, as far as this daemon knows */
@@ -108,6 +117,7 @@ struct scorecard_agg {
 	char			**want;		/* leads to look up, in the order asked */
 	size_t			 nwant, want_cap, next_want, sent_want;
 	size_t			 chunk;		/* leads per round trip for this batch */
+	size_t			 next_entry;	/* the next entry to fold */
 	const struct scorecard_untouched *untouched;	/* the fold's, once folded */
 	size_t			 nuntouched, next_untouched;
 
@@ -118,6 +128,7 @@ struct scorecard_agg {
 static void agg_read(struct scorecard_agg *);
 static void agg_advance(struct scorecard_agg *);
 static void agg_send_untouched(struct scorecard_agg *);
+static void agg_spread(struct scorecard_agg *);
 static void agg_apply(struct scorecard_agg *);
 
 static void
@@ -155,6 +166,7 @@ agg_batch_reset(struct scorecard_agg *agg)
 	for (i = 0; i < agg->nwant; i++)
 		free(agg->want[i]);
 	agg->nwant = agg->next_want = agg->sent_want = 0;
+	agg->next_entry = 0;
 	agg->untouched = NULL;
 	agg->nuntouched = agg->next_untouched = 0;
 	agg->nentries = agg->npairs = 0;
@@ -507,17 +519,18 @@ agg_on_applied(const struct store_reply *reply, void *arg)
 }
 
 /*
- * Fold the batch: its sums, and the leads entering and leaving the untouched
- * set. Then the new leads go into the set, a chunk at a time, and the sums
- * with the cursor's move last.
+ * Fold the batch, a slice a turn: its sums, and the leads entering and
+ * leaving the untouched set. Then the new leads go into the set, a chunk at a
+ * time, the sums are spread, a slice a turn, and sent with the cursor's move.
  */
 static void
 agg_fold(struct scorecard_agg *agg)
 {
-	size_t i, j;
+	size_t end = agg->next_entry + AGG_SLICE, j;
 
-	for (i = 0; i < agg->nentries; i++) {
-		const struct agg_entry *e = &agg->entries[i];
+	agg->phase = AGG_FOLD;
+	for (; agg->next_entry < agg->nentries && agg->next_entry < end; agg->next_entry++) {
+		const struct agg_entry *e = &agg->entries[agg->next_entry];
 		struct scorecard_event ev;
 
 		memset(&ev, 0, sizeof(ev));
@@ -526,10 +539,38 @@ agg_fold(struct scorecard_agg *agg)
 			    agg->pairs[j].name_len, agg_str(agg, agg->pairs[j].value));
 		scorecard_fold_add(agg->fold, &ev);
 	}
+	if (agg->next_entry < agg->nentries) {
+		event_active(agg->slice, EV_TIMEOUT, 0);
+		return;
+	}
 	agg->nuntouched = scorecard_fold_untouched(agg->fold, &agg->untouched);
 	agg->next_untouched = 0;
 	agg->phase = AGG_UNTOUCHED;
 	agg_send_untouched(agg);
+}
+
+/* Spread the next slice of the sums; once all are, send them. */
+static void
+agg_spread(struct scorecard_agg *agg)
+{
+	agg->phase = AGG_SPREAD;
+	if (scorecard_fold_spread(agg->fold, AGG_SLICE))
+		agg_apply(agg);
+	else
+		event_active(agg->slice, EV_TIMEOUT, 0);
+}
+
+static void
+agg_on_slice(evutil_socket_t fd, short what, void *arg)
+{
+	struct scorecard_agg *agg = arg;
+
+	(void)fd;
+	(void)what;
+	if (agg->phase == AGG_FOLD)
+		agg_fold(agg);
+	else if (agg->phase == AGG_SPREAD)
+		agg_spread(agg);
 }
 
 static void
@@ -571,7 +612,7 @@ agg_send_untouched(struct scorecard_agg *agg)
 	}
 	if (taken == 0) {
 		store_args_free(&a);
-		agg_apply(agg);
+		agg_spread(agg);
 		return;
 	}
 	if (store_eval(agg->srv->store, SCRIPT_AGG_UNTOUCHED, sys_now_ms(), &a, agg_on_untouched,
@@ -671,7 +712,9 @@ agg_advance(struct scorecard_agg *agg)
 		else
 			agg_fold(agg);
 		break;
+	case AGG_FOLD:
 	case AGG_UNTOUCHED:
+	case AGG_SPREAD:
 	case AGG_APPLY:
 	case AGG_IDLE:
 		break;
@@ -701,6 +744,7 @@ scorecard_agg_new(struct server *srv)
 
 	agg->srv = srv;
 	agg->timer = evtimer_new(srv->base, agg_run, agg);
+	agg->slice = event_new(srv->base, -1, 0, agg_on_slice, agg);
 	agg->k_cursor = xasprintf("%s:sc:cursor", prefix);
 	agg->k_events = xasprintf("%s:events", prefix);
 	agg->k_lead = xasprintf("%s:lead:", prefix);
@@ -754,6 +798,7 @@ scorecard_agg_free(struct scorecard_agg *agg)
 	if (agg == NULL)
 		return;
 	event_free(agg->timer);
+	event_free(agg->slice);
 	agg_batch_reset(agg);
 	agg_waiters_free(agg->waiting);
 	agg_waiters_free(agg->serving);

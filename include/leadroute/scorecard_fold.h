@@ -116,9 +116,17 @@ void scorecard_fold_set_lead(struct scorecard_fold *fold, const char *id,
 void scorecard_fold_add(struct scorecard_fold *fold, const struct scorecard_event *ev);
 
 /*
+ * Spread up to max more of the batch's sums over their levels and
+ * dimensions, the bulk of scorecard_fold_counters()'s work, so a caller on an
+ * event loop can do it a slice at a time: 1 when every sum is spread, else 0.
+ * Folding another entry starts the spreading over.
+ */
+int scorecard_fold_spread(struct scorecard_fold *fold, size_t max);
+
+/*
  * The sums of the batch so far, sorted by key, then field (bytewise); valid
  * until the next call that changes fold. A sum of 0 is listed (the field
- * then exists, as after an HINCRBY by 0).
+ * then exists, as after an HINCRBY by 0). Spreads what is left to spread.
  */
 size_t scorecard_fold_counters(struct scorecard_fold *fold,
     const struct scorecard_counter **out);

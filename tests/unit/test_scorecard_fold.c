@@ -349,6 +349,57 @@ START_TEST(test_counters_sorted_by_key_then_field)
 }
 END_TEST
 
+/* A batch of a few leads, reps and entry types, folded into fold. */
+static void
+fold_mixed(struct scorecard_fold *fold)
+{
+	struct scorecard_event ev = entry("received", "A", NULL, "1795438800000");
+
+	ev.stage = "mql";
+	scorecard_fold_add(fold, &ev);
+	ev = entry("assigned", "A", "ana", "1795438830000");
+	scorecard_fold_add(fold, &ev);
+	ev = entry("received", "B", NULL, "1795438800000");
+	scorecard_fold_add(fold, &ev);
+	ev = entry("touched", "A", "ana", "1795438900000");
+	ev.first = "1";
+	scorecard_fold_add(fold, &ev);
+	ev = entry("assigned", "B", "zed", "1795438860000");
+	scorecard_fold_add(fold, &ev);
+}
+
+START_TEST(test_spreading_a_slice_at_a_time_gives_the_same_sums)
+{
+	struct scorecard_fold *whole = fold_with_leads(), *sliced = fold_with_leads();
+	const struct scorecard_counter *a, *b;
+	struct scorecard_event ev;
+	size_t n, i, slices = 0;
+
+	fold_mixed(whole);
+	fold_mixed(sliced);
+	while (!scorecard_fold_spread(sliced, 1))
+		slices++;
+	ck_assert_uint_gt(slices, 3);
+	n = scorecard_fold_counters(whole, &a);
+	ck_assert_uint_eq(scorecard_fold_counters(sliced, &b), n);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(a[i].key, b[i].key);
+		ck_assert_uint_eq(a[i].field_len, b[i].field_len);
+		ck_assert_int_eq(memcmp(a[i].field, b[i].field, a[i].field_len), 0);
+		ck_assert_int_eq(a[i].n, b[i].n);
+	}
+	/* An entry folded after part of the spreading counts: it starts over. */
+	scorecard_fold_spread(sliced, 2);
+	ev = entry("received", "B", NULL, "1795438800000");
+	scorecard_fold_add(sliced, &ev);
+	scorecard_fold_spread(sliced, 1);
+	ck_assert_int_eq(hour_all(sliced, "received"), 3);
+	ck_assert_int_eq(hour_all(sliced, "routed"), 2);
+	scorecard_fold_free(whole);
+	scorecard_fold_free(sliced);
+}
+END_TEST
+
 START_TEST(test_event_fields_set_by_name)
 {
 	struct scorecard_event ev;
@@ -421,6 +472,7 @@ scorecard_fold_suite(void)
 	tcase_add_test(tc, test_clocks_met_on_arrival_count_from_the_status_entry);
 	tcase_add_test(tc, test_untouched_set_changes_net_per_lead);
 	tcase_add_test(tc, test_counters_sorted_by_key_then_field);
+	tcase_add_test(tc, test_spreading_a_slice_at_a_time_gives_the_same_sums);
 	tcase_add_test(tc, test_event_fields_set_by_name);
 	tcase_add_test(tc, test_an_mql_counts_qualified_at_its_grade);
 	tcase_add_test(tc, test_a_loss_counts_with_its_touches);
