@@ -1,18 +1,25 @@
 /*
  * scorecard_agg.c — folds the event stream into the scorecard's per-hour,
- * per-day and per-month aggregates. Every daemon runs it. A batch is three
- * round trips that keep Redis's part small:
+ * per-day and per-month aggregates. Every daemon runs it. A batch keeps
+ * Redis's part small, and comes in short pieces, because every route call
+ * sent meanwhile waits behind what it sends and every request behind what it
+ * computes (a p99 is whatever blocks one request in a hundred):
  *
  *   1. GET the shared cursor, XINFO STREAM (has trimming passed the cursor?)
  *      and XRANGE the entries after where this daemon believes the cursor
  *      is, pipelined; when GET says otherwise (another daemon folded
  *      meanwhile), read again from there.
- *   2. HMGET the attributes of every lead the entries name, pipelined.
- *   3. Fold in C (core/scorecard_fold.c) and hand the sums to agg_apply,
- *      which adds them and moves the cursor only if it is still where the
- *      batch began. A daemon that lost the race has written nothing and
- *      reads again, so each event counts once however many daemons run, and
- *      a daemon that stops leaves the work to the others.
+ *   2. HMGET the attributes of every lead the entries name, AGG_CHUNK at a
+ *      time.
+ *   3. Fold in C (core/scorecard_fold.c), AGG_SLICE entries a loop turn.
+ *   4. Put the batch's new leads in the untouched set with agg_untouched,
+ *      AGG_CHUNK a call, each only while the cursor is where the batch began.
+ *   5. Spread the sums over levels and dimensions, AGG_SLICE a turn, and hand
+ *      them to agg_apply, which adds them and moves the cursor only if it is
+ *      still where the batch began. A daemon that lost the race has written
+ *      nothing (but inserts another daemon's batch makes too) and reads
+ *      again, so each event counts once however many daemons run, and a
+ *      daemon that stops leaves the work to the others.
  *
  * The script that used to do all of it read every entry back into Lua; that
  * cost Redis several times more per lead (docs/operations.md).
@@ -669,7 +676,11 @@ agg_apply(struct scorecard_agg *agg)
 	agg->pending++;
 }
 
-/* Whether the batch read is a backlog: its last entry written AGG_BEHIND_MS ago or more. */
+/*
+ * Whether the batch read is a backlog: its last entry written AGG_BEHIND_MS
+ * ago or more (by Redis's clock, against ours: a skew of seconds only picks
+ * the chunk size).
+ */
 static int
 agg_behind(const struct scorecard_agg *agg)
 {

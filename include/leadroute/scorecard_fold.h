@@ -8,8 +8,9 @@
 /*
  * The aggregator (daemon/scorecard_agg.c) reads a batch of entries from the
  * event stream, looks up the leads they name, and folds them here into sums
- * per aggregate hash and field; the agg_apply script then adds the sums
- * (HINCRBY) and moves the cursor. The counting is the one agg_apply.lua did
+ * per aggregate hash and field; agg_untouched puts the batch's new leads in
+ * the untouched set, and agg_apply adds the sums (HINCRBY) and moves the
+ * cursor. The counting is the one agg_apply.lua did
  * in Redis before (see docs/architecture.md, "Lifecycle and the scorecard"):
  *
  * - A lead's activity counts in the hour, day and month it arrived (UTC):
