@@ -10,7 +10,11 @@
  * the server itself before using it.
  *
  * The watch is one long-lived connection subscribed to +switch-master on one
- * Sentinel. When it drops, the next Sentinel is tried a second later.
+ * Sentinel. When it drops, the next Sentinel is tried a second later. A
+ * Sentinel that freezes (stopped, swapped out, wedged) keeps the socket open
+ * and sends nothing, switches included; so every SENTINEL_CHECK_MS the
+ * watched Sentinel is sent a PING on a connection of its own, and with no
+ * answer within the timeout the watch moves on as if it had dropped.
  */
 #include "config.h"
 
@@ -29,6 +33,7 @@
 #include "io/sysutil.h"
 
 #define SENTINEL_WATCH_RETRY_MS	1000
+#define SENTINEL_CHECK_MS	5000
 
 struct sentinel_addr {
 	char	*host;
@@ -60,6 +65,10 @@ struct sentinel {
 	redisAsyncContext	*watch_ac;
 	size_t			 watch_index;
 	struct event		*watch_retry;
+	char			*watch_host;	/* the Sentinel watched (addr is reordered by asks) */
+	int			 watch_port;
+	redisAsyncContext	*check_ac;	/* the PING out to the watched Sentinel */
+	struct event		*check_timer;	/* the next check, or while one is out its deadline */
 	sentinel_switch_cb	*on_switch;
 	void			*switch_arg;
 };
@@ -73,17 +82,17 @@ sentinel_name(const struct sentinel *sn, size_t i, char *out, size_t len)
 	return out;
 }
 
-/* A connection to Sentinel i on the loop, AUTH pipelined when needed; NULL on failure. */
+/* A connection to the Sentinel at host:port on the loop, AUTH pipelined when needed; NULL on failure. */
 static redisAsyncContext *
-sentinel_open(struct sentinel *sn, size_t i, redisConnectCallback *on_connect,
-    redisDisconnectCallback *on_disconnect, redisCallbackFn *on_auth)
+sentinel_open_at(struct sentinel *sn, const char *host, int port,
+    redisConnectCallback *on_connect, redisDisconnectCallback *on_disconnect,
+    redisCallbackFn *on_auth)
 {
-	redisAsyncContext *ac = redisAsyncConnect(sn->addr[i].host, sn->addr[i].port);
-	char name[80], q[256];
+	redisAsyncContext *ac = redisAsyncConnect(host, port);
+	char q[256];
 
 	if (ac == NULL || ac->err) {
-		log_warn("sentinel_unreachable", "sentinel=%s error=%s",
-		    sentinel_name(sn, i, name, sizeof(name)),
+		log_warn("sentinel_unreachable", "sentinel=%s:%d error=%s", host, port,
 		    log_quote(ac != NULL ? ac->errstr : "out of memory", q, sizeof(q)));
 		if (ac != NULL)
 			redisAsyncFree(ac);
@@ -96,6 +105,15 @@ sentinel_open(struct sentinel *sn, size_t i, redisConnectCallback *on_connect,
 	if (sn->password != NULL)
 		redisAsyncCommand(ac, on_auth, NULL, "AUTH %s", sn->password);
 	return ac;
+}
+
+/* A connection to Sentinel i on the loop, AUTH pipelined when needed; NULL on failure. */
+static redisAsyncContext *
+sentinel_open(struct sentinel *sn, size_t i, redisConnectCallback *on_connect,
+    redisDisconnectCallback *on_disconnect, redisCallbackFn *on_auth)
+{
+	return sentinel_open_at(sn, sn->addr[i].host, sn->addr[i].port, on_connect,
+	    on_disconnect, on_auth);
 }
 
 /* ---- asking for the master ---- */
@@ -275,14 +293,119 @@ static void
 sentinel_watch_lost(struct sentinel *sn, const char *why)
 {
 	struct timeval tv = sys_timeval_ms(SENTINEL_WATCH_RETRY_MS);
-	char name[80], q[256];
+	char q[256];
 
-	log_warn("sentinel_watch_lost", "sentinel=%s error=%s",
-	    sentinel_name(sn, sn->watch_index % sn->n, name, sizeof(name)),
-	    log_quote(why, q, sizeof(q)));
+	log_warn("sentinel_watch_lost", "sentinel=%s:%d error=%s", sn->watch_host,
+	    sn->watch_port, log_quote(why, q, sizeof(q)));
 	sn->watch_index++;
 	if (sn->watching)
 		evtimer_add(sn->watch_retry, &tv);
+}
+
+/* ---- checking that the watched Sentinel answers ---- */
+
+static void
+sentinel_check_arm(struct sentinel *sn, int64_t ms)
+{
+	struct timeval tv = sys_timeval_ms(ms);
+
+	if (sn->watching)
+		evtimer_add(sn->check_timer, &tv);
+}
+
+/* Let go of the checking connection (from a callback too: hiredis defers the free). */
+static void
+sentinel_check_close(struct sentinel *sn)
+{
+	redisAsyncContext *ac = sn->check_ac;
+
+	sn->check_ac = NULL;
+	if (ac != NULL)
+		redisAsyncFree(ac);
+}
+
+/* The watched Sentinel did not answer (why): the watch moves on as if dropped. */
+static void
+sentinel_check_failed(struct sentinel *sn, const char *why)
+{
+	redisAsyncContext *ac = sn->watch_ac;
+
+	sentinel_check_close(sn);
+	sentinel_check_arm(sn, SENTINEL_CHECK_MS);
+	if (ac == NULL)
+		return;
+	sn->watch_ac = NULL;	/* before the free, so its disconnect is not taken for another loss */
+	redisAsyncFree(ac);
+	sentinel_watch_lost(sn, why);
+}
+
+static void
+sentinel_check_on_connect(const redisAsyncContext *ac, int status)
+{
+	struct sentinel *sn = ac->data;
+
+	if (ac != sn->check_ac || status == REDIS_OK)
+		return;
+	sn->check_ac = NULL;	/* hiredis frees it once this returns */
+	sentinel_check_failed(sn, ac->errstr);
+}
+
+static void
+sentinel_check_on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct sentinel *sn = ac->data;
+
+	if (ac != sn->check_ac)
+		return;
+	sn->check_ac = NULL;
+	sentinel_check_failed(sn, "closed the connection before answering PING");
+}
+
+static void
+sentinel_check_on_reply(redisAsyncContext *ac, void *rv, void *priv)
+{
+	struct sentinel *sn = ac->data;
+	redisReply *r = rv;
+	char why[256];
+
+	if (ac != sn->check_ac || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof(why), "%s", r->str);
+		sentinel_check_failed(sn, why);
+		return;
+	}
+	if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PONG") != 0)
+		return;		/* AUTH's OK: the PING's answer comes next */
+	sentinel_check_close(sn);
+	sentinel_check_arm(sn, SENTINEL_CHECK_MS);
+}
+
+/* The check's timer: send the next PING, or, while one is out, it went unanswered. */
+static void
+sentinel_on_check_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct sentinel *sn = arg;
+	char why[64];
+
+	if (sn->check_ac != NULL) {
+		snprintf(why, sizeof(why), "no answer to PING within %lldms",
+		    (long long)sn->timeout_ms);
+		sentinel_check_failed(sn, why);
+		return;
+	}
+	if (sn->watch_ac == NULL) {
+		sentinel_check_arm(sn, SENTINEL_CHECK_MS);
+		return;
+	}
+	sn->check_ac = sentinel_open_at(sn, sn->watch_host, sn->watch_port,
+	    sentinel_check_on_connect, sentinel_check_on_disconnect, sentinel_check_on_reply);
+	if (sn->check_ac == NULL) {
+		sentinel_check_failed(sn, "cannot connect");
+		return;
+	}
+	redisAsyncCommand(sn->check_ac, sentinel_check_on_reply, NULL, "PING");
+	sentinel_check_arm(sn, sn->timeout_ms);
 }
 
 static void
@@ -331,15 +454,15 @@ sentinel_watch_on_message(redisAsyncContext *ac, void *rv, void *priv)
 {
 	struct sentinel *sn = ac->data;
 	redisReply *r = rv;
-	char name[80], host[SENTINEL_HOST_MAX], q[600];
+	char host[SENTINEL_HOST_MAX], q[600];
 	int port;
 
 	if (ac != sn->watch_ac || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
 	    r->element[0]->type != REDIS_REPLY_STRING)
 		return;
 	if (strcmp(r->element[0]->str, "subscribe") == 0) {
-		log_info("sentinel_watching", "sentinel=%s master=%s",
-		    sentinel_name(sn, sn->watch_index % sn->n, name, sizeof(name)), sn->master_name);
+		log_info("sentinel_watching", "sentinel=%s:%d master=%s", sn->watch_host,
+		    sn->watch_port, sn->master_name);
 		return;
 	}
 	if (strcmp(r->element[0]->str, "message") != 0 || r->element[2]->type != REDIS_REPLY_STRING)
@@ -365,6 +488,9 @@ sentinel_watch_connect(struct sentinel *sn)
 
 	if (!sn->watching || sn->watch_ac != NULL)
 		return;
+	free(sn->watch_host);
+	sn->watch_host = xstrdup(sn->addr[i].host);
+	sn->watch_port = sn->addr[i].port;
 	sn->watch_ac = sentinel_open(sn, i, sentinel_watch_on_connect,
 	    sentinel_watch_on_disconnect, sentinel_watch_on_auth);
 	if (sn->watch_ac == NULL) {
@@ -386,6 +512,7 @@ sentinel_watch(struct sentinel *sn)
 {
 	sn->watching = 1;
 	sentinel_watch_connect(sn);
+	sentinel_check_arm(sn, SENTINEL_CHECK_MS);
 }
 
 /* ---- life ---- */
@@ -412,6 +539,7 @@ sentinel_new(struct event_base *base, const struct conf_redis *conf, int64_t tim
 	sn->ask_timer = evtimer_new(base, sentinel_on_ask_timeout, sn);
 	sn->ask_done = evtimer_new(base, sentinel_on_ask_done, sn);
 	sn->watch_retry = evtimer_new(base, sentinel_on_watch_retry, sn);
+	sn->check_timer = evtimer_new(base, sentinel_on_check_timer, sn);
 	return sn;
 }
 
@@ -426,7 +554,9 @@ sentinel_stop(struct sentinel *sn)
 	evtimer_del(sn->ask_timer);
 	evtimer_del(sn->ask_done);
 	evtimer_del(sn->watch_retry);
+	evtimer_del(sn->check_timer);
 	sentinel_ask_close(sn);
+	sentinel_check_close(sn);
 	if ((ac = sn->watch_ac) != NULL) {
 		sn->watch_ac = NULL;
 		redisAsyncFree(ac);
@@ -444,6 +574,8 @@ sentinel_free(struct sentinel *sn)
 	event_free(sn->ask_timer);
 	event_free(sn->ask_done);
 	event_free(sn->watch_retry);
+	event_free(sn->check_timer);
+	free(sn->watch_host);
 	for (i = 0; i < sn->n; i++)
 		free(sn->addr[i].host);
 	free(sn->addr);

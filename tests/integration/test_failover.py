@@ -292,6 +292,37 @@ class SentinelTest(DaemonTestCase):
         wait_for(lambda: role(old) == "slave", timeout=20, what="the old master demoted")
         self.assertEqual(role(new), "master")
 
+    def test_a_frozen_sentinel_is_passed_over(self):
+        """A Sentinel that freezes keeps its socket open and says nothing, not
+        even +switch-master: the daemon finds out with a PING of its own,
+        watches another, and still follows a switch."""
+        self.start_cluster()
+        d = self.sentinel_daemon()
+        d.lead(email="before@example.com", country="DE")
+        watched = wait_for(lambda: d.events("sentinel_watching"),
+                           what="the +switch-master subscription")[0]["sentinel"]
+        frozen = next(s for s in self.cluster.sentinels if "127.0.0.1:%d" % s.port == watched)
+        os.kill(frozen.proc.pid, signal.SIGSTOP)
+        self.addCleanup(os.kill, frozen.proc.pid, signal.SIGCONT)
+        lost = wait_for(lambda: [e for e in d.events("sentinel_watch_lost")
+                                 if "PING" in e.get("error", "")],
+                        timeout=20, what="the frozen Sentinel found out")
+        self.assertEqual(lost[0]["sentinel"], watched)
+        now = wait_for(lambda: [e["sentinel"] for e in d.events("sentinel_watching")
+                                if e["sentinel"] != watched],
+                       timeout=20, what="another Sentinel watched")[0]
+        live = next(s for s in self.cluster.sentinels if "127.0.0.1:%d" % s.port == now)
+        new = self.cluster.replica
+        live.cmd("SENTINEL", "FAILOVER", MASTER_NAME)
+        wait_for(lambda: d.events("sentinel_switch"), timeout=30, what="+switch-master")
+        wait_for(lambda: any(e["redis"] == "127.0.0.1:%d" % new.port
+                             for e in d.events("redis_connected")), timeout=20,
+                 what="the daemon on the new master")
+        lead = wait_for(lambda: (lambda r: r.json if r.status == 201 else None)(
+            d.post("/v1/leads", {"email": "after@example.com", "country": "DE"})),
+            timeout=20, what="a lead taken after the switch")
+        self.assertEqual(d.get("/v1/leads/" + lead["id"]).status, 200)
+
     def test_passwords_from_files(self):
         self.start_cluster(password="s3cret-pw")
         pw = os.path.join(self.tmp, "redis-password")
