@@ -630,7 +630,8 @@ scorecard_fold_counters(struct scorecard_fold *fold, const struct scorecard_coun
 
 	scorecard_fold_spread(fold, SIZE_MAX);
 	if (!fold->built) {
-		qsort(fold->out_v, fold->nout, sizeof(*fold->out_v), fold_out_cmp);
+		if (fold->nout > 1)	/* out_v is NULL before the first sum */
+			qsort(fold->out_v, fold->nout, sizeof(*fold->out_v), fold_out_cmp);
 		free(fold->counters);
 		fold->counters = xreallocarray(NULL, fold->nout, sizeof(*fold->counters));
 		for (i = 0; i < fold->nout; i++)

@@ -19,6 +19,8 @@ import threading
 import time
 import unittest
 
+import resp
+
 LEADROUTED = os.environ.get("LEADROUTED") or os.path.join(
     os.path.dirname(__file__), "..", "..", "daemon", "leadrouted")
 REDIS_SERVER = os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or ""
@@ -91,11 +93,7 @@ class Redis:
 
     @staticmethod
     def _encode(args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        return out
+        return resp.encode(args)
 
     def cmd(self, *args):
         """Run one command with a minimal RESP2 client; returns str/int/list/None."""
@@ -105,24 +103,8 @@ class Redis:
             return self._read(f)
 
     def _read(self, f):
-        line = f.readline()
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            data = f.read(n + 2)[:-2]
-            return data.decode()
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self._read(f) for _ in range(n)]
-        raise RuntimeError("bad RESP reply: %r" % line)
+        """One reply; an error reply raises resp.RespError (a RuntimeError)."""
+        return resp.read(f, raise_errors=True)
 
 
 BASE_CONF = """\

@@ -388,6 +388,14 @@ START_TEST(test_spreading_a_slice_at_a_time_gives_the_same_sums)
 		ck_assert_int_eq(memcmp(a[i].field, b[i].field, a[i].field_len), 0);
 		ck_assert_int_eq(a[i].n, b[i].n);
 	}
+	/* A batch with nothing to count has no sums, and nothing to spread. */
+	{
+		struct scorecard_fold *empty = scorecard_fold_new(UNTOUCHED);
+
+		ck_assert_int_eq(scorecard_fold_spread(empty, 1), 1);
+		ck_assert_uint_eq(scorecard_fold_counters(empty, &a), 0);
+		scorecard_fold_free(empty);
+	}
 	/* An entry folded after part of the spreading counts: it starts over. */
 	scorecard_fold_spread(sliced, 2);
 	ev = entry("received", "B", NULL, "1795438800000");
