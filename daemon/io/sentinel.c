@@ -82,7 +82,10 @@ sentinel_name(const struct sentinel *sn, size_t i, char *out, size_t len)
 	return out;
 }
 
-/* A connection to the Sentinel at host:port on the loop, AUTH pipelined when needed; NULL on failure. */
+/*
+ * A connection to the Sentinel at host:port on the loop, AUTH pipelined when
+ * needed; NULL on failure.
+ */
 static redisAsyncContext *
 sentinel_open_at(struct sentinel *sn, const char *host, int port,
     redisConnectCallback *on_connect, redisDisconnectCallback *on_disconnect,
