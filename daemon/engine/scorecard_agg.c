@@ -475,16 +475,26 @@ agg_fetch_leads(struct scorecard_agg *agg)
 	agg_advance(agg);
 }
 
+/* A string reply's text, else NULL. */
+static const char *
+agg_reply_str(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_STRING ? r->str : NULL;
+}
+
 /*
- * Another daemon folded this batch first (nothing of ours was written): read
- * on from the cursor it left, cursor (NULL when the reply had none).
+ * Another daemon moved the cursor (it may have folded what this batch read,
+ * and nothing of ours was written): read on from where it left it, cursor
+ * (NULL when unknown: from ours).
  */
 static void
-agg_moved(struct scorecard_agg *agg, const redisReply *cursor)
+agg_moved(struct scorecard_agg *agg, const char *cursor)
 {
-	if (cursor != NULL && cursor->type == REDIS_REPLY_STRING) {
+	if (cursor != NULL) {
+		char *c = xstrdup(cursor);	/* cursor may be agg->seen, freed by the read */
+
 		free(agg->cursor);
-		agg->cursor = xstrdup(cursor->str);
+		agg->cursor = c;
 	}
 	if (agg->reads < AGG_MAX_READS)
 		agg_read(agg);
@@ -507,7 +517,7 @@ agg_on_applied(const struct store_reply *reply, void *arg)
 		return;
 	}
 	if (r->element[0]->integer == 0) {
-		agg_moved(agg, r->element[1]);
+		agg_moved(agg, agg_reply_str(r->element[1]));
 		return;
 	}
 	if (agg->nentries > 0) {
@@ -594,7 +604,7 @@ agg_on_untouched(const struct store_reply *reply, void *arg)
 		return;
 	}
 	if (r->element[0]->integer == 0) {
-		agg_moved(agg, r->elements > 1 ? r->element[1] : NULL);
+		agg_moved(agg, r->elements > 1 ? agg_reply_str(r->element[1]) : NULL);
 		return;
 	}
 	agg_send_untouched(agg);
@@ -705,13 +715,7 @@ agg_advance(struct scorecard_agg *agg)
 	switch (agg->phase) {
 	case AGG_READ:
 		if (strcmp(agg->seen, agg->cursor) != 0) {
-			/* Another daemon moved it: the entries read may be folded already. */
-			free(agg->cursor);
-			agg->cursor = xstrdup(agg->seen);
-			if (agg->reads < AGG_MAX_READS)
-				agg_read(agg);
-			else
-				agg_done(agg, "other daemons kept moving the cursor", 1);
+			agg_moved(agg, agg->seen);
 			return;
 		}
 		agg->chunk = agg_behind(agg) ? AGG_CHUNK_BEHIND : AGG_CHUNK;
