@@ -244,6 +244,20 @@ class SentinelTest(DaemonTestCase):
         self.daemons.append(d)
         return d.start()
 
+    def follows_switch(self, d, new):
+        """After a failover to the server new: d hears +switch-master naming it,
+        connects to it and takes a lead there."""
+        switch = wait_for(lambda: d.events("sentinel_switch"), timeout=30,
+                          what="+switch-master")[0]
+        self.assertEqual(switch["to"], "127.0.0.1:%d" % new.port)
+        wait_for(lambda: any(e["redis"] == "127.0.0.1:%d" % new.port
+                             for e in d.events("redis_connected")), timeout=20,
+                 what="the daemon on the new master")
+        lead = wait_for(lambda: (lambda r: r.json if r.status == 201 else None)(
+            d.post("/v1/leads", {"email": "after@example.com", "country": "DE"})),
+            timeout=20, what="a lead taken after the switch")
+        self.assertEqual(d.get("/v1/leads/" + lead["id"]).status, 200)
+
     def test_finds_the_master_through_the_sentinels(self):
         self.start_cluster()
         d = self.sentinel_daemon()
@@ -278,16 +292,7 @@ class SentinelTest(DaemonTestCase):
         wait_for(lambda: d.events("sentinel_watching"), what="the +switch-master subscription")
         old, new = self.cluster.master, self.cluster.replica
         self.cluster.sentinels[0].cmd("SENTINEL", "FAILOVER", MASTER_NAME)
-        wait_for(lambda: d.events("sentinel_switch"), timeout=20, what="+switch-master")
-        switch = d.events("sentinel_switch")[0]
-        self.assertEqual(switch["to"], "127.0.0.1:%d" % new.port)
-        wait_for(lambda: any(e["redis"] == "127.0.0.1:%d" % new.port
-                             for e in d.events("redis_connected")), timeout=20,
-                 what="the daemon on the new master")
-        lead = wait_for(lambda: (lambda r: r.json if r.status == 201 else None)(
-            d.post("/v1/leads", {"email": "after@example.com", "country": "DE"})),
-            timeout=20, what="a lead taken after the switch")
-        self.assertEqual(d.get("/v1/leads/" + lead["id"]).status, 200)
+        self.follows_switch(d, new)
         # Written to the new master, which the old one now replicates.
         wait_for(lambda: role(old) == "slave", timeout=20, what="the old master demoted")
         self.assertEqual(role(new), "master")
@@ -314,14 +319,7 @@ class SentinelTest(DaemonTestCase):
         live = next(s for s in self.cluster.sentinels if "127.0.0.1:%d" % s.port == now)
         new = self.cluster.replica
         live.cmd("SENTINEL", "FAILOVER", MASTER_NAME)
-        wait_for(lambda: d.events("sentinel_switch"), timeout=30, what="+switch-master")
-        wait_for(lambda: any(e["redis"] == "127.0.0.1:%d" % new.port
-                             for e in d.events("redis_connected")), timeout=20,
-                 what="the daemon on the new master")
-        lead = wait_for(lambda: (lambda r: r.json if r.status == 201 else None)(
-            d.post("/v1/leads", {"email": "after@example.com", "country": "DE"})),
-            timeout=20, what="a lead taken after the switch")
-        self.assertEqual(d.get("/v1/leads/" + lead["id"]).status, 200)
+        self.follows_switch(d, new)
 
     def test_passwords_from_files(self):
         self.start_cluster(password="s3cret-pw")
