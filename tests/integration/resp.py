@@ -1,6 +1,6 @@
 """resp.py — the one RESP2 writer and reader of the tests and of the tools
-that talk to Redis themselves (tools/scriptcost, tools/redisbreakdown,
-tools/writefloor's test)."""
+that talk to Redis themselves (tools/scriptcost, tools/redisbreakdown) or
+read its append-only file (tools/writefloor)."""
 
 
 class RespError(RuntimeError):
