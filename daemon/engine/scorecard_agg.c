@@ -502,24 +502,42 @@ agg_moved(struct scorecard_agg *agg, const char *cursor)
 		agg_done(agg, "other daemons kept moving the cursor", 1);
 }
 
+/*
+ * The answer of a script that writes only while the cursor is where the
+ * batch began (agg_apply, agg_untouched): {1, ...} of n elements when it
+ * wrote, returned to be read on; {0, cursor} when another daemon had moved
+ * it, read on from there. NULL when the batch ended here (a failure, or
+ * the cursor moved).
+ */
+static const redisReply *
+agg_script_reply(struct scorecard_agg *agg, const struct store_reply *reply, size_t n)
+{
+	const redisReply *r = reply->raw;
+
+	if (agg_reply(agg, reply, REDIS_REPLY_ARRAY) == -1 || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER ||
+	    r->elements != (r->element[0]->integer == 0 ? 2 : n)) {
+		if (agg->err == NULL)
+			agg_fail(agg, "unexpected reply");
+		agg_done(agg, agg->err, 0);
+		return NULL;
+	}
+	if (r->element[0]->integer == 0) {
+		agg_moved(agg, agg_reply_str(r->element[1]));
+		return NULL;
+	}
+	return r;
+}
+
 static void
 agg_on_applied(const struct store_reply *reply, void *arg)
 {
 	struct scorecard_agg *agg = arg;
-	const redisReply *r = reply->raw;
+	const redisReply *r = agg_script_reply(agg, reply, 2);
 	int more;
 
-	if (agg_reply(agg, reply, REDIS_REPLY_ARRAY) == -1 || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		if (agg->err == NULL)
-			agg_fail(agg, "unexpected reply");
-		agg_done(agg, agg->err, 0);
+	if (r == NULL)
 		return;
-	}
-	if (r->element[0]->integer == 0) {
-		agg_moved(agg, agg_reply_str(r->element[1]));
-		return;
-	}
 	if (agg->nentries > 0) {
 		free(agg->cursor);
 		agg->cursor = xstrdup(agg_str(agg, agg->entries[agg->nentries - 1].id));
@@ -594,20 +612,9 @@ static void
 agg_on_untouched(const struct store_reply *reply, void *arg)
 {
 	struct scorecard_agg *agg = arg;
-	const redisReply *r = reply->raw;
 
-	if (agg_reply(agg, reply, REDIS_REPLY_ARRAY) == -1 || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		if (agg->err == NULL)
-			agg_fail(agg, "unexpected reply");
-		agg_done(agg, agg->err, 0);
-		return;
-	}
-	if (r->element[0]->integer == 0) {
-		agg_moved(agg, r->elements > 1 ? agg_reply_str(r->element[1]) : NULL);
-		return;
-	}
-	agg_send_untouched(agg);
+	if (agg_script_reply(agg, reply, 1) != NULL)
+		agg_send_untouched(agg);
 }
 
 /* The next chunk of new leads for the untouched set (agg_untouched.lua), else the sums. */
