@@ -74,6 +74,8 @@ struct sentinel {
 };
 
 static void sentinel_ask_next(struct sentinel *, const char *);
+static void sentinel_watch_lost(struct sentinel *, const char *);
+static void sentinel_check_failed(struct sentinel *, const char *);
 
 static const char *
 sentinel_name(const struct sentinel *sn, size_t i, char *out, size_t len)
@@ -83,13 +85,70 @@ sentinel_name(const struct sentinel *sn, size_t i, char *out, size_t len)
 }
 
 /*
+ * One of the three connections (the ask, the watch, the check) will not do
+ * (why): it failed to connect, dropped, or refused. Forget it and take that
+ * connection's next step; 0 when it is none of them (already let go of, as
+ * every close clears its slot first). The caller closes it if still open.
+ */
+static int
+sentinel_conn_lost(const redisAsyncContext *ac, const char *why)
+{
+	struct sentinel *sn = ac->data;
+
+	if (ac == sn->ask_ac) {
+		sn->ask_ac = NULL;
+		sentinel_ask_next(sn, why);
+	} else if (ac == sn->watch_ac) {
+		sn->watch_ac = NULL;
+		sentinel_watch_lost(sn, why);
+	} else if (ac == sn->check_ac) {
+		sn->check_ac = NULL;
+		sentinel_check_failed(sn, why);
+	} else
+		return 0;
+	return 1;
+}
+
+/* An open connection that answered with a refusal (why): lost, and closed. */
+static void
+sentinel_conn_refused(redisAsyncContext *ac, const char *why)
+{
+	if (sentinel_conn_lost(ac, why))
+		redisAsyncFree(ac);	/* from its own callback: hiredis frees it on return */
+}
+
+static void
+sentinel_on_connect(const redisAsyncContext *ac, int status)
+{
+	/* hiredis frees a context that failed to connect once this returns. */
+	if (status != REDIS_OK)
+		sentinel_conn_lost(ac, ac->errstr);
+}
+
+static void
+sentinel_on_disconnect(const redisAsyncContext *ac, int status)
+{
+	(void)status;
+	sentinel_conn_lost(ac, "closed the connection");
+}
+
+/* AUTH's answer: only a refusal matters (OK is followed by the command's). */
+static void
+sentinel_on_auth(redisAsyncContext *ac, void *rv, void *priv)
+{
+	redisReply *r = rv;
+
+	(void)priv;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		sentinel_conn_refused(ac, r->str);
+}
+
+/*
  * A connection to the Sentinel at host:port on the loop, AUTH pipelined when
  * needed; NULL on failure.
  */
 static redisAsyncContext *
-sentinel_open_at(struct sentinel *sn, const char *host, int port,
-    redisConnectCallback *on_connect, redisDisconnectCallback *on_disconnect,
-    redisCallbackFn *on_auth)
+sentinel_open_at(struct sentinel *sn, const char *host, int port)
 {
 	redisAsyncContext *ac = redisAsyncConnect(host, port);
 	char q[256];
@@ -103,20 +162,18 @@ sentinel_open_at(struct sentinel *sn, const char *host, int port,
 	}
 	ac->data = sn;
 	redisLibeventAttach(ac, sn->base);
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	redisAsyncSetConnectCallback(ac, sentinel_on_connect);
+	redisAsyncSetDisconnectCallback(ac, sentinel_on_disconnect);
 	if (sn->password != NULL)
-		redisAsyncCommand(ac, on_auth, NULL, "AUTH %s", sn->password);
+		redisAsyncCommand(ac, sentinel_on_auth, NULL, "AUTH %s", sn->password);
 	return ac;
 }
 
 /* A connection to Sentinel i on the loop, AUTH pipelined when needed; NULL on failure. */
 static redisAsyncContext *
-sentinel_open(struct sentinel *sn, size_t i, redisConnectCallback *on_connect,
-    redisDisconnectCallback *on_disconnect, redisCallbackFn *on_auth)
+sentinel_open(struct sentinel *sn, size_t i)
 {
-	return sentinel_open_at(sn, sn->addr[i].host, sn->addr[i].port, on_connect,
-	    on_disconnect, on_auth);
+	return sentinel_open_at(sn, sn->addr[i].host, sn->addr[i].port);
 }
 
 /* ---- asking for the master ---- */
@@ -160,41 +217,6 @@ sentinel_ask_close(struct sentinel *sn)
 }
 
 static void
-sentinel_ask_on_connect(const redisAsyncContext *ac, int status)
-{
-	struct sentinel *sn = ac->data;
-
-	if (ac != sn->ask_ac || status == REDIS_OK)
-		return;
-	/* hiredis frees a context that failed to connect once this returns. */
-	sn->ask_ac = NULL;
-	sentinel_ask_next(sn, ac->errstr);
-}
-
-static void
-sentinel_ask_on_disconnect(const redisAsyncContext *ac, int status)
-{
-	struct sentinel *sn = ac->data;
-
-	if (ac != sn->ask_ac)
-		return;
-	sn->ask_ac = NULL;
-	sentinel_ask_next(sn, "closed the connection before answering");
-}
-
-static void
-sentinel_ask_on_auth(redisAsyncContext *ac, void *rv, void *priv)
-{
-	struct sentinel *sn = ac->data;
-	redisReply *r = rv;
-
-	if (ac != sn->ask_ac || r == NULL || r->type != REDIS_REPLY_ERROR)
-		return;
-	sentinel_ask_close(sn);
-	sentinel_ask_next(sn, r->str);
-}
-
-static void
 sentinel_ask_on_reply(redisAsyncContext *ac, void *rv, void *priv)
 {
 	struct sentinel *sn = ac->data;
@@ -206,19 +228,15 @@ sentinel_ask_on_reply(redisAsyncContext *ac, void *rv, void *priv)
 	if (ac != sn->ask_ac || r == NULL)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
-		char why[256];
-
-		snprintf(why, sizeof(why), "%s", r->str);
-		sentinel_ask_close(sn);
-		sentinel_ask_next(sn, why);
+		sentinel_conn_refused(ac, r->str);
 		return;
 	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING ||
 	    sentinel_msg_addr(r->element[0]->str, r->element[0]->len, r->element[1]->str,
 	    r->element[1]->len, host, &port) == -1) {
-		sentinel_ask_close(sn);
-		sentinel_ask_next(sn, r->type == REDIS_REPLY_NIL ? "does not know the master's name" :
+		sentinel_conn_refused(ac, r->type == REDIS_REPLY_NIL ?
+		    "does not know the master's name" :
 		    "gave no address as IP and port (host names are never looked up)");
 		return;
 	}
@@ -237,8 +255,7 @@ sentinel_ask(struct sentinel *sn)
 	struct timeval tv;
 
 	for (; sn->ask_index < sn->n; sn->ask_index++) {
-		sn->ask_ac = sentinel_open(sn, sn->ask_index, sentinel_ask_on_connect,
-		    sentinel_ask_on_disconnect, sentinel_ask_on_auth);
+		sn->ask_ac = sentinel_open(sn, sn->ask_index);
 		if (sn->ask_ac == NULL)
 			continue;
 		redisAsyncCommand(sn->ask_ac, sentinel_ask_on_reply, NULL,
@@ -343,43 +360,19 @@ sentinel_check_failed(struct sentinel *sn, const char *why)
 }
 
 static void
-sentinel_check_on_connect(const redisAsyncContext *ac, int status)
-{
-	struct sentinel *sn = ac->data;
-
-	if (ac != sn->check_ac || status == REDIS_OK)
-		return;
-	sn->check_ac = NULL;	/* hiredis frees it once this returns */
-	sentinel_check_failed(sn, ac->errstr);
-}
-
-static void
-sentinel_check_on_disconnect(const redisAsyncContext *ac, int status)
-{
-	struct sentinel *sn = ac->data;
-
-	if (ac != sn->check_ac)
-		return;
-	sn->check_ac = NULL;
-	sentinel_check_failed(sn, "closed the connection before answering PING");
-}
-
-static void
 sentinel_check_on_reply(redisAsyncContext *ac, void *rv, void *priv)
 {
 	struct sentinel *sn = ac->data;
 	redisReply *r = rv;
-	char why[256];
 
 	if (ac != sn->check_ac || r == NULL)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
-		snprintf(why, sizeof(why), "%s", r->str);
-		sentinel_check_failed(sn, why);
+		sentinel_conn_refused(ac, r->str);
 		return;
 	}
 	if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PONG") != 0)
-		return;		/* AUTH's OK: the PING's answer comes next */
+		return;
 	sentinel_check_close(sn);
 	sentinel_check_arm(sn, SENTINEL_CHECK_MS);
 }
@@ -401,51 +394,13 @@ sentinel_on_check_timer(evutil_socket_t fd, short what, void *arg)
 		sentinel_check_arm(sn, SENTINEL_CHECK_MS);
 		return;
 	}
-	sn->check_ac = sentinel_open_at(sn, sn->watch_host, sn->watch_port,
-	    sentinel_check_on_connect, sentinel_check_on_disconnect, sentinel_check_on_reply);
+	sn->check_ac = sentinel_open_at(sn, sn->watch_host, sn->watch_port);
 	if (sn->check_ac == NULL) {
 		sentinel_check_failed(sn, "cannot connect");
 		return;
 	}
 	redisAsyncCommand(sn->check_ac, sentinel_check_on_reply, NULL, "PING");
 	sentinel_check_arm(sn, sn->timeout_ms);
-}
-
-static void
-sentinel_watch_on_connect(const redisAsyncContext *ac, int status)
-{
-	struct sentinel *sn = ac->data;
-
-	if (ac != sn->watch_ac || status == REDIS_OK)
-		return;
-	sn->watch_ac = NULL;
-	sentinel_watch_lost(sn, ac->errstr);
-}
-
-static void
-sentinel_watch_on_disconnect(const redisAsyncContext *ac, int status)
-{
-	struct sentinel *sn = ac->data;
-
-	if (ac != sn->watch_ac)
-		return;
-	sn->watch_ac = NULL;
-	sentinel_watch_lost(sn, "connection closed");
-}
-
-static void
-sentinel_watch_on_auth(redisAsyncContext *ac, void *rv, void *priv)
-{
-	struct sentinel *sn = ac->data;
-	redisReply *r = rv;
-	char why[256];
-
-	if (ac != sn->watch_ac || r == NULL || r->type != REDIS_REPLY_ERROR)
-		return;
-	snprintf(why, sizeof(why), "%s", r->str);
-	sn->watch_ac = NULL;
-	redisAsyncFree(ac);
-	sentinel_watch_lost(sn, why);
 }
 
 /*
@@ -494,8 +449,7 @@ sentinel_watch_connect(struct sentinel *sn)
 	free(sn->watch_host);
 	sn->watch_host = xstrdup(sn->addr[i].host);
 	sn->watch_port = sn->addr[i].port;
-	sn->watch_ac = sentinel_open(sn, i, sentinel_watch_on_connect,
-	    sentinel_watch_on_disconnect, sentinel_watch_on_auth);
+	sn->watch_ac = sentinel_open(sn, i);
 	if (sn->watch_ac == NULL) {
 		sentinel_watch_lost(sn, "cannot connect");
 		return;

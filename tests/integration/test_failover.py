@@ -342,6 +342,37 @@ class SentinelTest(DaemonTestCase):
         wait_for(lambda: d2.events("redis_master_unknown"), what="no Sentinel answering")
         self.assertIn("NOAUTH", " ".join(e.get("error", "") for e in d2.events("sentinel_unreachable")))
         self.assertEqual(d2.get("/healthz").status, 503)
+        # With a wrong one each Sentinel refuses the AUTH itself, and is passed over.
+        wrong = os.path.join(self.tmp, "wrong-password")
+        with open(wrong, "w") as f:
+            f.write("not-the-password\n")
+        d3 = Daemon(self.tmp, make_conf(None, redis_url=self.cluster.redis_section() + (
+            "\n  password: file:%s\n  sentinel_password: file:%s" % (pw, wrong))),
+            name="wrong-sentinel-password")
+        self.daemons.append(d3)
+        d3.start(wait_redis=False)
+        wait_for(lambda: d3.events("redis_master_unknown"), what="no Sentinel answering")
+        refused = {e["sentinel"] for e in d3.events("sentinel_unreachable")
+                   if e.get("error", "").startswith("WRONGPASS")}
+        self.assertEqual(refused, {"127.0.0.1:%d" % s.port for s in self.cluster.sentinels})
+        self.assertEqual(d3.get("/healthz").status, 503)
+
+    def test_a_sentinel_that_is_down_is_passed_over(self):
+        self.start_cluster()
+        with socket.socket() as s:      # a port nothing listens on
+            s.bind(("127.0.0.1", 0))
+            dead = s.getsockname()[1]
+        section = self.cluster.redis_section().replace(
+            "sentinels: [", "sentinels: [127.0.0.1:%d, " % dead)
+        d = Daemon(self.tmp, make_conf(None, redis_url=section), name="a-sentinel-down")
+        self.daemons.append(d)
+        d.start()
+        lead = d.lead(email="down@example.com", country="DE")
+        self.assertEqual(d.get("/v1/leads/" + lead["id"]).status, 200)
+        down = [e for e in d.events("sentinel_unreachable")
+                if e["sentinel"] == "127.0.0.1:%d" % dead]
+        self.assertTrue(down and "refused" in down[0]["error"].lower(), down)
+        wait_for(lambda: d.events("sentinel_watching"), what="the +switch-master subscription")
 
     def test_bad_sentinel_settings_are_refused(self):
         cases = [
